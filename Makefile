@@ -1,0 +1,52 @@
+# The two commands of a fresh machine: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+VENDOR := src/qingche/core/static/vendor
+
+.PHONY: demo test install assets locale system-deps lint clean serve
+
+demo: install
+	$(BIN)/qingche demo
+
+test: install system-deps
+	bash scripts/test.sh
+
+install: $(VENV)/.installed node_modules/.installed assets locale
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end packages are copied from node_modules into static files (never committed, never a CDN).
+assets: node_modules/.installed
+	mkdir -p $(VENDOR)/tabler $(VENDOR)/htmx $(VENDOR)/echarts
+	cp node_modules/@tabler/core/dist/css/tabler.min.css $(VENDOR)/tabler/
+	cp node_modules/@tabler/core/dist/js/tabler.min.js $(VENDOR)/tabler/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+
+locale: $(VENV)/.installed
+	cd src/qingche && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+
+# What the tests need from the system: Debian's Chromium for the browser tests.
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+serve: install
+	$(BIN)/qingche serve
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

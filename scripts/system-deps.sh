@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs from Debian: Chromium for the browser tests, gettext for the
+# translations. PostgreSQL is expected on 127.0.0.1:5432 (started here if installed but stopped).
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${need[*]} from Debian's packages..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "Missing ${need[*]}: install them with your package manager (e.g. apt-get install ${need[*]})." >&2
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    version=$(ls /etc/postgresql 2>/dev/null | head -n 1)
+    [ -n "$version" ] && pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+fi
+exit 0

@@ -1,0 +1,1 @@
+"""Qingche (轻车): taking weight off the grassroots."""

@@ -1,0 +1,16 @@
+"""The `qingche` command: `qingche demo`, `qingche serve`, and every Django management command."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingche.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else ["qingche", *argv])
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

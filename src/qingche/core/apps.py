@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "qingche.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self):
+        from qingche.core import menu, signals  # noqa: F401
+
+        menu.register(
+            menu.MenuItem(_("Audit trail"), "core:audit_list", "core.view_auditevent", icon="history",
+                          section=_("System")),
+            menu.MenuItem(_("Holidays and workdays"), "core:holiday_list", "core.view_holidayoverride",
+                          icon="calendar", section=_("System")),
+        )

@@ -1,0 +1,133 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qingche.core.audit import AuditedModel
+from qingche.core.scope import SELF, UNIT, ScopedManager, ScopedQuerySet
+
+STEPLEN = 4  # treebeard path step of org.Unit: a path this long is a root
+
+
+class UserManager(AuthUserManager.from_queryset(ScopedQuerySet)):
+    use_in_migrations = True
+
+
+class User(AuditedModel, AbstractUser):
+    """An account. Its rights come from role grants (org.RoleGrant), never from flags alone."""
+
+    language = models.CharField(_("interface language"), max_length=10, blank=True, default="")
+    is_demo = models.BooleanField(_("demo account"), default=False)
+
+    objects = UserManager()
+    audit_exclude = ("password", "last_login")
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        swappable = "AUTH_USER_MODEL"
+        permissions = [("unmask_pii", _("Can see unmasked personal data"))]
+
+    @classmethod
+    def scope_q(cls, grant, user):
+        """An account belongs where its person's record is kept or where it holds a role; a grant at
+        the top of the tree also reaches accounts that are in neither place yet."""
+        from qingche.org.models import RoleGrant
+
+        if grant.scope == SELF:
+            return models.Q(pk=user.pk)
+        if grant.scope == UNIT:
+            return models.Q(person__unit=grant.unit_id) | models.Q(
+                pk__in=RoleGrant.objects.filter(unit=grant.unit_id).values("user_id"))
+        if len(grant.unit_path) == STEPLEN:
+            return models.Q()
+        return models.Q(person__unit__path__startswith=grant.unit_path) | models.Q(
+            pk__in=RoleGrant.objects.filter(unit__path__startswith=grant.unit_path).values("user_id"))
+
+
+class AuditEvent(models.Model):
+    """One line of the append-only audit trail. Triggers in the database refuse UPDATE and DELETE."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("create")
+        UPDATE = "update", _("update")
+        DELETE = "delete", _("delete")
+        UNMASK = "unmask", _("unmask personal data")
+        IMPORT = "import", _("import")
+        EXPORT = "export", _("export")
+        LOGIN = "login", _("log in")
+        LOGIN_FAILED = "login_failed", _("failed log-in")
+        LOGOUT = "logout", _("log out")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "core.User", verbose_name=_("actor"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class HolidayOverride(AuditedModel):
+    """An administrator's own entry for a day: overrides the statutory calendar library."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        verbose_name = _("holiday or workday entry")
+        verbose_name_plural = _("holiday and workday entries")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class Parameter(AuditedModel):
+    """A configurable policy parameter (DOMAIN_FACTS.md defaults live in code; this overrides)."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    value = models.JSONField(_("value"))
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        verbose_name = _("parameter")
+        verbose_name_plural = _("parameters")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key

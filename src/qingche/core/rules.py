@@ -1,0 +1,79 @@
+"""Pure helpers of the shared kernel: masking and validation of personal data. No ORM here."""
+
+import re
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+ID_RE = re.compile(r"^\d{17}[\dX]$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+
+def normalize_id_number(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def normalize_phone(value: str) -> str:
+    return re.sub(r"[\s()]", "", value or "")
+
+
+def id_number_check_char(first17: str) -> str:
+    """GB 11643-1999: the 18th character of a citizen ID number."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def is_valid_id_number(value: str) -> bool:
+    value = normalize_id_number(value)
+    if not ID_RE.match(value):
+        return False
+    if not _is_valid_birth_date(value[6:14]):
+        return False
+    return id_number_check_char(value[:17]) == value[17]
+
+
+def _is_valid_birth_date(yyyymmdd: str) -> bool:
+    import datetime
+
+    try:
+        born = datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= 2100
+
+
+def birth_date_from_id_number(value: str):
+    import datetime
+
+    value = normalize_id_number(value)
+    return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def gender_from_id_number(value: str) -> str:
+    """The 17th digit is odd for men, even for women."""
+    return "male" if int(normalize_id_number(value)[16]) % 2 else "female"
+
+
+def is_valid_phone(value: str) -> bool:
+    value = normalize_phone(value)
+    return bool(PHONE_RE.match(value) or LANDLINE_RE.match(value))
+
+
+def mask_phone(value: str) -> str:
+    """138****1234; landlines keep the area code and the last four digits."""
+    value = normalize_phone(value)
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_id_number(value: str) -> str:
+    """4201**********1234"""
+    value = normalize_id_number(value)
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

@@ -1,0 +1,33 @@
+"""Reads of the shared kernel, already scoped to the user."""
+
+import datetime as dt
+
+from qingche.core.models import AuditEvent, HolidayOverride
+
+
+def audit_events(user, *, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
+                 request_id: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None):
+    events = AuditEvent.objects.visible_to(user)
+    if actor:
+        events = events.filter(actor_name__icontains=actor)
+    if action:
+        events = events.filter(action=action)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    if object_id:
+        events = events.filter(object_id=object_id)
+    if request_id:
+        events = events.filter(request_id=request_id)
+    if date_from:
+        events = events.filter(created_at__date__gte=date_from)
+    if date_to:
+        events = events.filter(created_at__date__lte=date_to)
+    return events
+
+
+def audit_object_types(user) -> list[str]:
+    return list(AuditEvent.objects.visible_to(user).order_by().values_list("object_type", flat=True).distinct())
+
+
+def holiday_entries(user):
+    return HolidayOverride.objects.visible_to(user)

@@ -1,0 +1,45 @@
+"""Writes of the shared kernel."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qingche.core.audit import record
+from qingche.core.pii import EncryptedField
+
+
+@transaction.atomic
+def pii_unmask(*, user, obj, field_name: str, reason: str) -> str:
+    """Clear text of one personal-data field, for a user holding core.unmask_pii who can see the
+    object; the unmasking, with its reason, goes to the audit trail."""
+    field = obj._meta.get_field(field_name)
+    if not isinstance(field, EncryptedField):
+        raise ValidationError({field_name: _("This field holds no personal data.")})
+    if not user.has_perm("core.unmask_pii"):
+        raise PermissionDenied(_("You may not see unmasked personal data."))
+    if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Give the reason for seeing this personal data.")})
+    record("unmask", obj=obj, after={"field": field_name}, reason=reason[:500])
+    return getattr(obj, field_name)
+
+
+def holiday_save(*, user, date, is_workday: bool, name: str = ""):
+    from qingche.core.models import HolidayOverride
+
+    if not user.has_perm("core.add_holidayoverride"):
+        raise PermissionDenied(_("You may not edit the calendar."))
+    with transaction.atomic():
+        entry = HolidayOverride.objects.filter(date=date).first() or HolidayOverride(date=date)
+        entry.is_workday, entry.name = is_workday, name[:50]
+        entry.full_clean()
+        entry.save()
+    return entry
+
+
+def holiday_delete(*, user, entry) -> None:
+    if not user.has_perm("core.delete_holidayoverride"):
+        raise PermissionDenied(_("You may not edit the calendar."))
+    entry.delete()

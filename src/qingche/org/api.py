@@ -1,0 +1,208 @@
+"""JSON API of units, people, posts, assignments and role grants. Reads through selectors (so
+through the scope mechanism), writes through services."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from qingche.core.api import MaskedPiiField, ScopedViewSetMixin
+from qingche.core.services import pii_unmask
+from qingche.org import selectors, services
+from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
+
+
+def _scoped_pk_field(selector, **kwargs):
+    """A primary-key field that accepts only objects the requesting user can see."""
+
+    class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+        def get_queryset(self):
+            return selector(self.context["request"].user)
+
+    return ScopedPrimaryKeyField(**kwargs)
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    parent = _scoped_pk_field(selectors.units, write_only=True, required=False, allow_null=True)
+    parent_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "short_name", "kind", "code", "is_active", "depth", "parent", "parent_id"]
+        read_only_fields = ["depth", "is_active"]
+
+    def get_parent_id(self, unit) -> int | None:
+        if unit.depth <= 1:
+            return None
+        return Unit.objects.filter(path=unit.path[: -Unit.steplen]).values_list("id", flat=True).first()
+
+
+class UnitMoveSerializer(serializers.Serializer):
+    parent = _scoped_pk_field(selectors.units)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = UnitSerializer
+    selector = staticmethod(selectors.units)
+    filterset_fields = ["kind", "code", "depth"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.unit_create(
+            user=self.request.user, parent=data.get("parent"), name=data["name"], kind=data["kind"],
+            code=data.get("code", ""), short_name=data.get("short_name", ""))
+
+    def perform_update(self, serializer):
+        unit, data = serializer.instance, serializer.validated_data
+        if "kind" in data and data["kind"] != unit.kind:
+            raise ValidationError({"kind": _("The kind of a unit cannot change.")})
+        if data.get("parent"):
+            raise ValidationError({"parent": _("Use the move action to change the parent.")})
+        serializer.instance = services.unit_update(
+            user=self.request.user, unit=unit, name=data.get("name", unit.name), code=data.get("code", unit.code),
+            short_name=data.get("short_name", unit.short_name))
+
+    @extend_schema(request=UnitMoveSerializer, responses=UnitSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        unit = self.get_object()
+        payload = UnitMoveSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        moved = services.unit_move(user=request.user, unit=unit, new_parent=payload.validated_data["parent"],
+                                   reason=payload.validated_data.get("reason", ""))
+        return Response(UnitSerializer(moved, context=self.get_serializer_context()).data)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    unit = _scoped_pk_field(selectors.units)
+
+    class Meta:
+        model = Post
+        fields = ["id", "unit", "name", "kind", "quota"]
+
+
+class PostViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = PostSerializer
+    selector = staticmethod(selectors.posts)
+    filterset_fields = ["unit", "kind"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.post_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        post, data = serializer.instance, serializer.validated_data
+        serializer.instance = services.post_update(user=self.request.user, post=post,
+                                                   name=data.get("name", post.name), kind=data.get("kind", post.kind),
+                                                   quota=data.get("quota", post.quota))
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    unit = _scoped_pk_field(selectors.units)
+    id_number = serializers.CharField(write_only=True, max_length=18)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
+    id_number_masked = MaskedPiiField(source="id_number")
+    phone_masked = MaskedPiiField(source="phone")
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "gender", "birth_date", "id_number", "phone", "id_number_masked", "phone_masked",
+                  "hometown", "education", "political_status", "category", "rank", "unit"]
+
+
+class UnmaskSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    reason = serializers.CharField(max_length=500)
+
+
+class PersonViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                    viewsets.ReadOnlyModelViewSet):
+    serializer_class = PersonSerializer
+    selector = staticmethod(lambda user: selectors.people(user).order_by("id"))
+    filterset_fields = ["unit", "category", "gender", "education", "political_status"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.person_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.person_update(user=self.request.user, person=serializer.instance,
+                                                     **serializer.validated_data)
+
+    @extend_schema(request=UnmaskSerializer, responses=inline_serializer(
+        "UnmaskedValue", {"field": serializers.CharField(), "value": serializers.CharField()}))
+    @action(detail=True, methods=["post"])
+    def unmask(self, request, pk=None):
+        person = self.get_object()
+        payload = UnmaskSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        field = payload.validated_data["field"]
+        value = pii_unmask(user=request.user, obj=person, field_name=field, reason=payload.validated_data["reason"])
+        return Response({"field": field, "value": value})
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    person = _scoped_pk_field(selectors.people)
+    post = _scoped_pk_field(selectors.posts)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "person", "post", "unit", "start_date", "end_date"]
+        read_only_fields = ["unit"]
+
+
+class AssignmentEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+
+
+class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = AssignmentSerializer
+    selector = staticmethod(lambda user: selectors.assignments(user).order_by("id"))
+    filterset_fields = ["person", "post", "unit"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.assignment_create(user=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        assignment = self.get_object()
+        payload = AssignmentEndSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.assignment_end(user=request.user, assignment=assignment, end_date=payload.validated_data["end_date"])
+        return Response(AssignmentSerializer(assignment, context=self.get_serializer_context()).data)
+
+
+class RoleGrantSerializer(serializers.ModelSerializer):
+    user = _scoped_pk_field(selectors.accounts)
+    role = serializers.SlugRelatedField(slug_field="code", queryset=Role.objects.all())
+    unit = _scoped_pk_field(selectors.units)
+    scope = serializers.ChoiceField(choices=RoleGrant.Scope.choices, required=False)
+
+    class Meta:
+        model = RoleGrant
+        fields = ["id", "user", "role", "unit", "scope"]
+
+
+class RoleGrantViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                       viewsets.ReadOnlyModelViewSet):
+    serializer_class = RoleGrantSerializer
+    selector = staticmethod(lambda user: selectors.grants(user).order_by("id"))
+    filterset_fields = ["user", "unit", "scope"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.role_grant_create(user=self.request.user, account=data["user"],
+                                                         role=data["role"], unit=data["unit"],
+                                                         scope=data.get("scope", ""))
+
+    def perform_destroy(self, instance):
+        services.role_grant_delete(user=self.request.user, grant=instance)
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

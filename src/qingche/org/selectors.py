@@ -1,0 +1,122 @@
+"""Every read of units and people, already scoped to the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, Sum
+
+from qingche.core.models import User
+from qingche.org import rules
+from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
+
+
+def units(user):
+    return Unit.objects.visible_to(user)
+
+
+def unit_roots(user):
+    """The top-most units the user can see: where their tree browser starts."""
+    visible = units(user)
+    paths = list(visible.order_by("path").values_list("path", flat=True)[:2000])
+    roots, last = [], None
+    for path in paths:
+        if last is None or not path.startswith(last):
+            roots.append(path)
+            last = path
+    return visible.filter(path__in=roots).order_by("path")
+
+
+def unit_children(user, unit: Unit):
+    return units(user).filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
+
+
+def unit_search(user, query: str):
+    return units(user).filter(Q(name__icontains=query) | Q(code__startswith=query)).order_by("path")
+
+
+def unit_ancestors(user, unit: Unit):
+    return units(user).filter(path__in=[unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)])
+
+
+def staffing(user, unit: Unit, *, subtree: bool = False) -> dict:
+    """Quota, people in post and vacancies of a unit (or its whole subtree)."""
+    today = dt.date.today()
+    unit_filter = {"unit__path__startswith": unit.path} if subtree else {"unit": unit}
+    quota = posts(user).filter(**unit_filter).aggregate(total=Sum("quota"))["total"] or 0
+    in_post = (assignments(user).filter(**unit_filter).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+               .values("person").distinct().count())
+    return {"quota": quota, "in_post": in_post, "vacancy": rules.vacancy(quota, in_post),
+            "over": max(0, in_post - quota)}
+
+
+def posts(user):
+    return Post.objects.visible_to(user)
+
+
+def posts_of_unit(user, unit: Unit):
+    today = dt.date.today()
+    current = Q(assignments__end_date__isnull=True) | Q(assignments__end_date__gte=today)
+    return posts(user).filter(unit=unit).annotate(filled=Count("assignments", filter=current)).order_by("id")
+
+
+def people(user, *, query: str = "", unit: Unit | None = None, category: str = "", education: str = "",
+           political_status: str = "", gender: str = ""):
+    from qingche.core.pii import pii_hash
+    from qingche.core.rules import is_valid_id_number, normalize_id_number
+
+    result = Person.objects.visible_to(user).select_related("unit")
+    if query:
+        if is_valid_id_number(query):  # exact lookup by the keyed hash, never by decrypting
+            result = result.filter(id_number_hash=pii_hash(normalize_id_number(query)))
+        else:
+            result = result.filter(name__contains=query)
+    if unit is not None:
+        result = result.filter(unit__path__startswith=unit.path)
+    for field, value in (("category", category), ("education", education),
+                         ("political_status", political_status), ("gender", gender)):
+        if value:
+            result = result.filter(**{field: value})
+    return result
+
+
+def person_assignments(user, person: Person):
+    return assignments(user).filter(person=person).select_related("post", "unit").order_by("-start_date")
+
+
+def person_tenure(person_assignments, today: dt.date | None = None) -> dict:
+    """Years in the current post and in the current unit, derived from assignments."""
+    today = today or dt.date.today()
+    rows = list(person_assignments)
+    current = next((row for row in rows if row.end_date is None or row.end_date >= today), None)
+    if current is None:
+        return {"current": None, "years_in_post": 0, "years_in_unit": 0, "long_tenure": False}
+    in_post = rules.tenure_years([(r.start_date, r.end_date) for r in rows if r.post_id == current.post_id], today)
+    in_unit = rules.tenure_years([(r.start_date, r.end_date) for r in rows if r.unit_id == current.unit_id], today)
+    return {"current": current, "years_in_post": round(in_post, 1), "years_in_unit": round(in_unit, 1),
+            "long_tenure": in_post >= rules.LONG_TENURE_YEARS}
+
+
+def serves_in_home_area(person: Person) -> bool:
+    """Whether the person works in the town (or department) they come from."""
+    home = person.hometown_unit
+    if home is None or person.unit.depth < 2 or home.depth < 2:
+        return False
+    town_prefix = 2 * Unit.steplen
+    return person.unit.path[:town_prefix] == home.path[:town_prefix]
+
+
+def assignments(user):
+    return Assignment.objects.visible_to(user)
+
+
+def accounts(user):
+    return User.objects.visible_to(user).order_by("username")
+
+
+def grants(user):
+    return RoleGrant.objects.visible_to(user).select_related("user", "role", "unit")
+
+
+def roles(user):
+    return Role.objects.visible_to(user)
