@@ -268,3 +268,76 @@ def role_grant_delete(*, user, grant: RoleGrant, reason: str = "") -> None:
     with audit_context(reason=reason):
         grant.delete()
 
+
+
+# -- bulk loading (demo county, benchmarks, first loads of a county's records) --------------------
+def unit_tree_load(nodes: list[dict], *, batch_size: int = 2000) -> list[Unit]:
+    """Insert a whole tree at once. `nodes` are dicts with name, kind, code, short_name and
+    `parent` (the index of an earlier node, or None for a root), in parent-before-child order.
+    Paths are computed here the way treebeard would, so the tree is valid without per-node queries."""
+    existing_roots = Unit.get_root_nodes().count()
+    child_counts: dict[int | None, int] = {}
+    units: list[Unit] = []
+    for node in nodes:
+        parent_index = node.get("parent")
+        child_counts[parent_index] = child_counts.get(parent_index, 0) + 1
+        if parent_index is None:
+            path = Unit._get_path(None, 1, existing_roots + child_counts[None])
+            depth = 1
+        else:
+            parent = units[parent_index]
+            path = Unit._get_path(parent.path, parent.depth + 1, child_counts[parent_index])
+            depth = parent.depth + 1
+        units.append(Unit(name=node["name"], kind=node["kind"], code=node.get("code", ""),
+                          short_name=node.get("short_name", ""), path=path, depth=depth, numchild=0))
+    for index, unit in enumerate(units):
+        unit.numchild = child_counts.get(index, 0)
+    Unit.objects.bulk_create(units, batch_size=batch_size)
+    record("import", object_type="org.unit", object_repr=f"{len(units)} units (bulk load)",
+           after={"rows": len(units)})
+    return list(Unit.objects.filter(path__in=[unit.path for unit in units]).order_by("path"))
+
+
+def people_bulk_load(people: list[Person], *, batch_size: int = 2000) -> None:
+    """Insert many people at once (hashes filled in here, values encrypted by the field)."""
+    from qingche.core.pii import pii_hash
+
+    id_field, phone_field = Person._meta.get_field("id_number"), Person._meta.get_field("phone")
+    for person in people:
+        person.id_number_hash = pii_hash(id_field.normalized(person.id_number))
+        person.phone_hash = pii_hash(phone_field.normalized(person.phone))
+    Person.objects.bulk_create(people, batch_size=batch_size)
+    record("import", object_type="org.person", object_repr=f"{len(people)} people (bulk load)",
+           after={"rows": len(people)})
+
+
+def posts_bulk_load(posts: list[Post], *, batch_size: int = 2000) -> None:
+    Post.objects.bulk_create(posts, batch_size=batch_size)
+    record("import", object_type="org.post", object_repr=f"{len(posts)} posts (bulk load)", after={"rows": len(posts)})
+
+
+def assignments_bulk_load(assignments: list[Assignment], *, batch_size: int = 2000) -> None:
+    for assignment in assignments:
+        assignment.unit_id = assignment.post.unit_id
+    Assignment.objects.bulk_create(assignments, batch_size=batch_size)
+    record("import", object_type="org.assignment", object_repr=f"{len(assignments)} assignments (bulk load)",
+           after={"rows": len(assignments)})
+
+
+def account_bootstrap(*, username: str, password: str, person: Person | None = None, is_superuser: bool = False,
+                      is_demo: bool = False) -> User:
+    """Create an account outside any request (installation, demo): no acting user to check."""
+    account = User(username=username, is_superuser=is_superuser, is_staff=is_superuser, is_demo=is_demo)
+    account.set_password(password)
+    account.save()
+    if person is not None:
+        person.account = account
+        person.save()
+    return account
+
+
+def role_grant_bootstrap(*, account: User, role_code: str, unit: Unit, scope: str = "") -> RoleGrant:
+    role = Role.objects.get(code=role_code)
+    grant = RoleGrant(user=account, role=role, unit=unit, scope=scope or role.default_scope)
+    grant.save()
+    return grant

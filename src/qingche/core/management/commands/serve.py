@@ -1,0 +1,27 @@
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Qingche with gunicorn (several worker processes; static files through WhiteNoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("QINGCHE_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("QINGCHE_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("QINGCHE_WORKERS", "2")))
+
+    def handle(self, *args, host, port, workers, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
+        sys.stdout.flush()
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        os.execv(gunicorn, [
+            gunicorn, "qingche.wsgi:application", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("QINGCHE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "--chdir", str(settings.BASE_DIR.parent),
+        ])
