@@ -1,15 +1,17 @@
 """/api/v1/: one router for every module's routes (each module lists them in its api_urls.routes)."""
 
 from importlib import import_module
+from importlib.util import find_spec
 
+from django.conf import settings
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-API_MODULES = ["qingche.org"]
-
 router = DefaultRouter()
-for module in API_MODULES:
+for module in settings.QINGCHE_MODULES:
+    if find_spec(f"{module}.api_urls") is None:
+        continue
     for prefix, viewset, basename in import_module(f"{module}.api_urls").routes:
         router.register(prefix, viewset, basename=basename)
 

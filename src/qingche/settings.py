@@ -22,15 +22,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = os.environ.get("QINGCHE_DEBUG", "") == "1"
 SECRET_KEY = os.environ.get("QINGCHE_SECRET_KEY") or load_or_create_key(VAR_DIR / "secret_key", "django")
 # Fernet key for personal data at rest, and a separate key for the lookup hashes.
-FIELD_ENCRYPTION_KEY = os.environ.get("QINGCHE_FIELD_KEY") or load_or_create_key(
-    VAR_DIR / "field_key", "fernet"
-)
+FIELD_ENCRYPTION_KEY = os.environ.get("QINGCHE_FIELD_KEY") or load_or_create_key(VAR_DIR / "field_key", "fernet")
 FIELD_HASH_KEY = os.environ.get("QINGCHE_HASH_KEY") or load_or_create_key(VAR_DIR / "hash_key", "django")
 
 ALLOWED_HOSTS = os.environ.get("QINGCHE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    origin for origin in os.environ.get("QINGCHE_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
-]
+CSRF_TRUSTED_ORIGINS = [origin for origin in os.environ.get("QINGCHE_CSRF_TRUSTED_ORIGINS", "").split(",") if origin]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +47,12 @@ INSTALLED_APPS = [
     "qingche.org",
     "qingche.demo",
 ]
+
+# Qingche's modules, in dependency order. Each may have urls.py (pages, mounted at /<label>/),
+# api_urls.py (`routes` for /api/v1/) and demo.py (`build(ctx)`, called by `qingche demo` in this
+# order). Adding a module is one line here.
+QINGCHE_MODULES = ["qingche.org"]
+INSTALLED_APPS += [module for module in QINGCHE_MODULES if module not in INSTALLED_APPS]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

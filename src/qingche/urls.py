@@ -1,3 +1,6 @@
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -9,18 +12,30 @@ from qingche.core.forms import LoginForm, StyledPasswordChangeForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html",
-                                                         authentication_form=LoginForm), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="core/login.html", authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(
-        template_name="core/password_change.html", form_class=StyledPasswordChangeForm, success_url="/"), name="password_change"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="core/password_change.html", form_class=StyledPasswordChangeForm, success_url="/"
+        ),
+        name="password_change",
+    ),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("qingche.api_urls")),
-    path("org/", include("qingche.org.urls")),
     path("", include("qingche.core.urls")),
 ]
+
+for module in settings.QINGCHE_MODULES:
+    if find_spec(f"{module}.urls") is not None:
+        label = module.rsplit(".", 1)[-1]
+        urlpatterns.insert(-1, path(f"{label}/", include(import_module(f"{module}.urls"))))
 
 if settings.DEBUG:  # pragma: no cover
     from django.conf.urls.static import static

@@ -280,7 +280,7 @@ def flag_raters(
                 "raters_mean": _round(reference) if judged.any() else None,
             }
             detail["message"] = _flag_message(kind, detail, params)
-            keyed.append((rater_rank[r], kind_index, RaterFlag(rater_ids[r], kind, detail)))
+            keyed.append((rater_rank[r], kind_index, RaterFlag(_plain(rater_ids[r]), kind, detail)))
     return [flag for *_, flag in sorted(keyed, key=lambda item: item[:2])]
 
 
@@ -578,7 +578,7 @@ class CycleResult:
         return {
             "code": grading.grade[person],
             "rule": grading.rule[person],
-            "quota_group": self.cycle.quota_groups[person],
+            "quota_group": _plain(self.cycle.quota_groups[person]),
             "rank_in_group": int(grading.rank_in_group[person]),
             "group_size": int(grading.group_size[person]),
             "top_grade_slots": int(grading.top_slots[person]),
@@ -624,3 +624,8 @@ def score_cycle(cycle: Cycle, scheme: Scheme) -> CycleResult:
 def _round(value, digits: int = 2):
     value = float(value)
     return None if math.isnan(value) else round(value, digits)
+
+
+def _plain(value):
+    """A numpy scalar id as the plain Python value, so that results serialise to JSON."""
+    return value.item() if isinstance(value, np.generic) else value

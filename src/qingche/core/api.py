@@ -11,8 +11,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def _validation_detail(error: DjangoValidationError):
     if hasattr(error, "error_dict"):
-        return {field if field != "__all__" else "non_field_errors": [str(msg) for msg in messages]
-                for field, messages in error.message_dict.items()}
+        return {
+            field if field != "__all__" else "non_field_errors": [str(msg) for msg in messages]
+            for field, messages in error.message_dict.items()
+        }
     return {"non_field_errors": [str(message) for message in error.messages]}
 
 

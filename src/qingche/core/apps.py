@@ -11,8 +11,14 @@ class CoreConfig(AppConfig):
         from qingche.core import menu, signals  # noqa: F401
 
         menu.register(
-            menu.MenuItem(_("Audit trail"), "core:audit_list", "core.view_auditevent", icon="history",
-                          section=_("System")),
-            menu.MenuItem(_("Holidays and workdays"), "core:holiday_list", "core.view_holidayoverride",
-                          icon="calendar", section=_("System")),
+            menu.MenuItem(
+                _("Audit trail"), "core:audit_list", "core.view_auditevent", icon="history", section=_("System")
+            ),
+            menu.MenuItem(
+                _("Holidays and workdays"),
+                "core:holiday_list",
+                "core.view_holidayoverride",
+                icon="calendar",
+                section=_("System"),
+            ),
         )

@@ -31,7 +31,7 @@ class AuditContext:
     reason: str = ""
 
 
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("qingche_audit", default=AuditContext())
+_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("qingche_audit", default=AuditContext())  # noqa: B039 - frozen
 
 
 def current() -> AuditContext:
@@ -89,8 +89,17 @@ def changed_only(before: dict, after: dict) -> tuple[dict, dict]:
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
-def record(action: str, *, obj=None, object_type: str = "", object_id="", object_repr: str = "",
-           before: dict | None = None, after: dict | None = None, reason: str = ""):
+def record(
+    action: str,
+    *,
+    obj=None,
+    object_type: str = "",
+    object_id="",
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+):
     """Append one event to the trail, with the actor and request of the current context."""
     from qingche.core.models import AuditEvent
 

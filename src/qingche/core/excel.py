@@ -72,8 +72,9 @@ def read_xlsx(upload, columns: list[tuple[str, str]]) -> list[tuple[int, dict]]:
     not an xlsx workbook, or has the wrong columns."""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.QINGCHE_MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file is too large (at most %(mb)d MB).")
-                              % {"mb": settings.QINGCHE_MAX_UPLOAD_BYTES // (1024 * 1024)})
+        raise ValidationError(
+            _("The file is too large (at most %(mb)d MB).") % {"mb": settings.QINGCHE_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     data = upload.read()
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise ValidationError(_("The file is not an Excel workbook (.xlsx)."))
@@ -95,8 +96,10 @@ def read_xlsx(upload, columns: list[tuple[str, str]]) -> list[tuple[int, dict]]:
             parts.append(_("missing columns: %(cols)s") % {"cols": "、".join(missing)})
         if unknown:
             parts.append(_("unknown columns: %(cols)s") % {"cols": "、".join(unknown)})
-        raise ValidationError(_("The columns do not match the template (%(detail)s). Download the template "
-                                "and fill it in.") % {"detail": "; ".join(parts)})
+        raise ValidationError(
+            _("The columns do not match the template (%(detail)s). Download the template and fill it in.")
+            % {"detail": "; ".join(parts)}
+        )
     keys = [expected.get(title) for title in header]
     result = []
     for number, values in enumerate(rows, start=2):

@@ -33,8 +33,15 @@ def visible_items(user) -> list[dict]:
         perms = (item.perm,) if isinstance(item.perm, str) else (item.perm or ())
         if perms and not any(user.has_perm(perm) for perm in perms):
             continue
-        entries.append({"label": item.label, "url": reverse(item.url_name), "icon": item.icon,
-                        "section": str(item.section), "url_name": item.url_name})
+        entries.append(
+            {
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "icon": item.icon,
+                "section": str(item.section),
+                "url_name": item.url_name,
+            }
+        )
     return entries
 
 

@@ -38,11 +38,13 @@ class User(AuditedModel, AbstractUser):
             return models.Q(pk=user.pk)
         if grant.scope == UNIT:
             return models.Q(person__unit=grant.unit_id) | models.Q(
-                pk__in=RoleGrant.objects.filter(unit=grant.unit_id).values("user_id"))
+                pk__in=RoleGrant.objects.filter(unit=grant.unit_id).values("user_id")
+            )
         if len(grant.unit_path) == STEPLEN:
             return models.Q()
         return models.Q(person__unit__path__startswith=grant.unit_path) | models.Q(
-            pk__in=RoleGrant.objects.filter(unit__path__startswith=grant.unit_path).values("user_id"))
+            pk__in=RoleGrant.objects.filter(unit__path__startswith=grant.unit_path).values("user_id")
+        )
 
 
 class AuditEvent(models.Model):
@@ -61,8 +63,13 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        "core.User", verbose_name=_("actor"), null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "core.User",
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

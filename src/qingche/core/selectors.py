@@ -5,8 +5,17 @@ import datetime as dt
 from qingche.core.models import AuditEvent, HolidayOverride
 
 
-def audit_events(user, *, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
-                 request_id: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None):
+def audit_events(
+    user,
+    *,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    request_id: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+):
     events = AuditEvent.objects.visible_to(user)
     if actor:
         events = events.filter(actor_name__icontains=actor)

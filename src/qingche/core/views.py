@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from qingche.core import selectors, services
 from qingche.core.calendar import work_calendar
-from qingche.core.models import AuditEvent, HolidayOverride
+from qingche.core.models import AuditEvent
 from qingche.core.widgets import home_cards
 
 
@@ -36,18 +36,29 @@ def _date(value: str):
 def audit_list(request):
     params = request.GET
     events = selectors.audit_events(
-        request.user, actor=params.get("actor", "").strip(), action=params.get("action", ""),
-        object_type=params.get("object_type", ""), object_id=params.get("object_id", "").strip(),
-        request_id=params.get("request_id", "").strip(), date_from=_date(params.get("from", "")),
+        request.user,
+        actor=params.get("actor", "").strip(),
+        action=params.get("action", ""),
+        object_type=params.get("object_type", ""),
+        object_id=params.get("object_id", "").strip(),
+        request_id=params.get("request_id", "").strip(),
+        date_from=_date(params.get("from", "")),
         date_to=_date(params.get("to", "")),
     )
     page = Paginator(events, 50).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {
-        "page": page, "actions": AuditEvent.Action.choices, "object_types": selectors.audit_object_types(request.user),
-        "params": params, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "page": page,
+            "actions": AuditEvent.Action.choices,
+            "object_types": selectors.audit_object_types(request.user),
+            "params": params,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -55,9 +66,12 @@ def audit_list(request):
 def holiday_list(request):
     if request.method == "POST":
         try:
-            services.holiday_save(user=request.user, date=_required_date(request.POST.get("date", "")),
-                                  is_workday=request.POST.get("is_workday") == "1",
-                                  name=request.POST.get("name", "").strip())
+            services.holiday_save(
+                user=request.user,
+                date=_required_date(request.POST.get("date", "")),
+                is_workday=request.POST.get("is_workday") == "1",
+                name=request.POST.get("name", "").strip(),
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return render(request, "core/holiday_list.html", _holiday_context(request), status=400)

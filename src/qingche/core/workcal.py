@@ -25,7 +25,7 @@ MAX_SPAN_DAYS = 366 * 20
 
 
 def parse_office_hours(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
-    """"08:30-12:00,14:00-17:30" -> ((08:30, 12:00), (14:00, 17:30)); periods must not overlap."""
+    """ "08:30-12:00,14:00-17:30" -> ((08:30, 12:00), (14:00, 17:30)); periods must not overlap."""
     periods = []
     for chunk in text.split(","):
         start_text, end_text = chunk.strip().split("-")

@@ -9,7 +9,10 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.util import find_spec
 
+from django.conf import settings
 from django.db import transaction
 from faker import Faker
 
@@ -19,8 +22,18 @@ from qingche.core.models import Parameter
 from qingche.demo import names
 from qingche.org import services as org
 from qingche.org.models import Assignment, Person, Post, Unit
-from qingche.org.roles import (AUDIT_ADMIN, BURDEN_OFFICE, COUNTY_DEPARTMENT, FRONTLINE, HOTLINE, ORG_DEPARTMENT,
-                               SECURITY_ADMIN, SYSTEM_ADMIN, TOWN, VILLAGE)
+from qingche.org.roles import (
+    AUDIT_ADMIN,
+    BURDEN_OFFICE,
+    COUNTY_DEPARTMENT,
+    FRONTLINE,
+    HOTLINE,
+    ORG_DEPARTMENT,
+    SECURITY_ADMIN,
+    SYSTEM_ADMIN,
+    TOWN,
+    VILLAGE,
+)
 
 DEMO_MARKER = "demo.county"
 TODAY = dt.date(2026, 11, 1)  # the demo's "now": fixed so the county is the same on every machine
@@ -39,6 +52,19 @@ DEMO_ACCOUNTS = [
     ("yixian", FRONTLINE, "town_staff"),
     ("rexian", HOTLINE, "hotline"),
 ]
+
+
+@dataclass
+class DemoContext:
+    """What a module's demo.build(ctx) gets: the county built so far and a seeded random source."""
+
+    random: random.Random
+    faker: Faker
+    scale: float
+    today: dt.date
+    units: list[Unit]
+    accounts: dict[str, object]
+    progress: object
 
 
 @dataclass
@@ -92,8 +118,15 @@ class DemoBuilder:
             for village_index in range(1, count + 1):
                 child_kind = "village" if kind == "town" and self.random.random() < 0.9 else "community"
                 name = self._village_name(child_kind, used)
-                nodes.append({"name": f"{town}{name}", "short_name": name, "kind": child_kind, "parent": town_node,
-                              "code": f"{town_code}{200 + village_index:03d}"})
+                nodes.append(
+                    {
+                        "name": f"{town}{name}",
+                        "short_name": name,
+                        "kind": child_kind,
+                        "parent": town_node,
+                        "code": f"{town_code}{200 + village_index:03d}",
+                    }
+                )
         return nodes
 
     def _village_name(self, kind: str, used: set[str]) -> str:
@@ -111,8 +144,10 @@ class DemoBuilder:
         if unit.kind == "department":
             return names.DEPARTMENT_POSTS
         if unit.kind in ("town", "street"):
-            return [(name.replace("镇长", "主任") if unit.kind == "street" else name, kind, quota)
-                    for name, kind, quota in names.TOWN_POSTS]
+            return [
+                (name.replace("镇长", "主任") if unit.kind == "street" else name, kind, quota)
+                for name, kind, quota in names.TOWN_POSTS
+            ]
         if unit.kind == "village":
             return names.VILLAGE_POSTS
         if unit.kind == "community":
@@ -152,8 +187,10 @@ class DemoBuilder:
         return Person.Category.CIVIL_SERVANT
 
     def _education(self, category: str) -> str:
-        weights = {Person.Category.VILLAGE_CADRE: (0.01, 0.15, 0.35, 0.44, 0.05),
-                   Person.Category.CONTRACT: (0.0, 0.3, 0.45, 0.25, 0.0)}.get(category, (0.12, 0.68, 0.17, 0.03, 0.0))
+        weights = {
+            Person.Category.VILLAGE_CADRE: (0.01, 0.15, 0.35, 0.44, 0.05),
+            Person.Category.CONTRACT: (0.0, 0.3, 0.45, 0.25, 0.0),
+        }.get(category, (0.12, 0.68, 0.17, 0.03, 0.0))
         return self.random.choices(list(Person.Education.values), weights=weights)[0]
 
     def _political(self, category: str) -> str:
@@ -174,9 +211,16 @@ class DemoBuilder:
         if home is None or self.random.random() > local_share:
             home = self.random.choice(all_towns)
         return Person(
-            name=name, gender=gender, birth_date=birth, id_number=self._id_number(birth, gender),
-            phone=self._phone(), hometown=f"湖南省{names.COUNTY_NAME}{home.name}", hometown_unit=home,
-            education=self._education(category), political_status=self._political(category), category=category,
+            name=name,
+            gender=gender,
+            birth_date=birth,
+            id_number=self._id_number(birth, gender),
+            phone=self._phone(),
+            hometown=f"湖南省{names.COUNTY_NAME}{home.name}",
+            hometown_unit=home,
+            education=self._education(category),
+            political_status=self._political(category),
+            category=category,
             rank=self.random.choice(names.RANKS_CIVIL) if category == Person.Category.CIVIL_SERVANT else "",
             unit=unit,
         )
@@ -199,8 +243,11 @@ class DemoBuilder:
             earlier_start = earlier_end - dt.timedelta(days=length * 365)
             if earlier_start.year < person.birth_date.year + 21:
                 break
-            history.append(Assignment(person=person, post=self.random.choice(other_posts), start_date=earlier_start,
-                                      end_date=earlier_end))
+            history.append(
+                Assignment(
+                    person=person, post=self.random.choice(other_posts), start_date=earlier_start, end_date=earlier_end
+                )
+            )
             earlier_end = earlier_start - dt.timedelta(days=1)
         return history
 
@@ -210,8 +257,11 @@ class DemoBuilder:
         with audit_context(actor_name="system:demo"):
             units = org.unit_tree_load(self._unit_nodes())
             self.progress("units")
-            posts = [Post(unit=unit, name=name, kind=kind, quota=quota)
-                     for unit in units for name, kind, quota in self._posts_for(unit)]
+            posts = [
+                Post(unit=unit, name=name, kind=kind, quota=quota)
+                for unit in units
+                for name, kind, quota in self._posts_for(unit)
+            ]
             org.posts_bulk_load(posts)
             posts = list(Post.objects.select_related("unit").order_by("id"))
             self.progress("posts")
@@ -219,11 +269,33 @@ class DemoBuilder:
             self.progress("people")
             result = DemoResult(password=password)
             result.accounts = self._accounts(units, password)
-            Parameter.objects.create(key=DEMO_MARKER, value={"built": TODAY.isoformat(), "scale": self.scale})
             self.progress("accounts")
-        result.counts = {"units": len(units), "posts": len(posts), "people": len(people),
-                         "assignments": len(assignments)}
+            self._build_modules(units)
+            Parameter.objects.create(key=DEMO_MARKER, value={"built": TODAY.isoformat(), "scale": self.scale})
+        result.counts = {
+            "units": len(units),
+            "posts": len(posts),
+            "people": len(people),
+            "assignments": len(assignments),
+        }
         return result
+
+    def _build_modules(self, units: list[Unit]) -> None:
+        """Each module after org adds its own demo data through its own services."""
+        from qingche.core.models import User
+
+        ctx = DemoContext(
+            random=self.random,
+            faker=self.faker,
+            scale=self.scale,
+            today=TODAY,
+            units=units,
+            accounts={user.username: user for user in User.objects.filter(is_demo=True)},
+            progress=self.progress,
+        )
+        for module in demo_modules():
+            import_module(f"{module}.demo").build(ctx)
+            self.progress(module.rsplit(".", 1)[-1])
 
     def _staff(self, units: list[Unit], posts: list[Post]):
         towns = [unit for unit in units if unit.kind in Unit.TOWN_LEVEL]
@@ -277,7 +349,10 @@ class DemoBuilder:
             "department": (by_name["县农业农村局"], person_in(by_name["县农业农村局"])),
             "town": (first_town, town_leader),
             "village": (village, person_in(village, "党组织书记")),
-            "town_staff": (first_town, person_in(first_town, "党政综合办公室", {town_leader.pk} if town_leader else set())),
+            "town_staff": (
+                first_town,
+                person_in(first_town, "党政综合办公室", {town_leader.pk} if town_leader else set()),
+            ),
             "hotline": (by_name["县政务服务中心"], person_in(by_name["县政务服务中心"])),
         }
 
@@ -294,6 +369,14 @@ class DemoBuilder:
             org.role_grant_bootstrap(account=account, role_code=role, unit=unit)
             created.append((username, f"{role} @ {unit.name}"))
         return created
+
+
+def demo_modules() -> list[str]:
+    return [
+        module
+        for module in settings.QINGCHE_MODULES
+        if module != "qingche.org" and find_spec(f"{module}.demo") is not None
+    ]
 
 
 def generate_password() -> str:

@@ -53,8 +53,13 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.unit_create(
-            user=self.request.user, parent=data.get("parent"), name=data["name"], kind=data["kind"],
-            code=data.get("code", ""), short_name=data.get("short_name", ""))
+            user=self.request.user,
+            parent=data.get("parent"),
+            name=data["name"],
+            kind=data["kind"],
+            code=data.get("code", ""),
+            short_name=data.get("short_name", ""),
+        )
 
     def perform_update(self, serializer):
         unit, data = serializer.instance, serializer.validated_data
@@ -63,8 +68,12 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
         if data.get("parent"):
             raise ValidationError({"parent": _("Use the move action to change the parent.")})
         serializer.instance = services.unit_update(
-            user=self.request.user, unit=unit, name=data.get("name", unit.name), code=data.get("code", unit.code),
-            short_name=data.get("short_name", unit.short_name))
+            user=self.request.user,
+            unit=unit,
+            name=data.get("name", unit.name),
+            code=data.get("code", unit.code),
+            short_name=data.get("short_name", unit.short_name),
+        )
 
     @extend_schema(request=UnitMoveSerializer, responses=UnitSerializer)
     @action(detail=True, methods=["post"])
@@ -72,8 +81,12 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
         unit = self.get_object()
         payload = UnitMoveSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        moved = services.unit_move(user=request.user, unit=unit, new_parent=payload.validated_data["parent"],
-                                   reason=payload.validated_data.get("reason", ""))
+        moved = services.unit_move(
+            user=request.user,
+            unit=unit,
+            new_parent=payload.validated_data["parent"],
+            reason=payload.validated_data.get("reason", ""),
+        )
         return Response(UnitSerializer(moved, context=self.get_serializer_context()).data)
 
 
@@ -96,9 +109,13 @@ class PostViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
 
     def perform_update(self, serializer):
         post, data = serializer.instance, serializer.validated_data
-        serializer.instance = services.post_update(user=self.request.user, post=post,
-                                                   name=data.get("name", post.name), kind=data.get("kind", post.kind),
-                                                   quota=data.get("quota", post.quota))
+        serializer.instance = services.post_update(
+            user=self.request.user,
+            post=post,
+            name=data.get("name", post.name),
+            kind=data.get("kind", post.kind),
+            quota=data.get("quota", post.quota),
+        )
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -110,8 +127,22 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "gender", "birth_date", "id_number", "phone", "id_number_masked", "phone_masked",
-                  "hometown", "education", "political_status", "category", "rank", "unit"]
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "id_number_masked",
+            "phone_masked",
+            "hometown",
+            "education",
+            "political_status",
+            "category",
+            "rank",
+            "unit",
+        ]
 
 
 class UnmaskSerializer(serializers.Serializer):
@@ -119,8 +150,9 @@ class UnmaskSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class PersonViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                    viewsets.ReadOnlyModelViewSet):
+class PersonViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = PersonSerializer
     selector = staticmethod(lambda user: selectors.people(user).order_by("id"))
     filterset_fields = ["unit", "category", "gender", "education", "political_status"]
@@ -130,11 +162,16 @@ class PersonViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         serializer.instance = services.person_create(user=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.person_update(user=self.request.user, person=serializer.instance,
-                                                     **serializer.validated_data)
+        serializer.instance = services.person_update(
+            user=self.request.user, person=serializer.instance, **serializer.validated_data
+        )
 
-    @extend_schema(request=UnmaskSerializer, responses=inline_serializer(
-        "UnmaskedValue", {"field": serializers.CharField(), "value": serializers.CharField()}))
+    @extend_schema(
+        request=UnmaskSerializer,
+        responses=inline_serializer(
+            "UnmaskedValue", {"field": serializers.CharField(), "value": serializers.CharField()}
+        ),
+    )
     @action(detail=True, methods=["post"])
     def unmask(self, request, pk=None):
         person = self.get_object()
@@ -188,17 +225,22 @@ class RoleGrantSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "unit", "scope"]
 
 
-class RoleGrantViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
-                       viewsets.ReadOnlyModelViewSet):
+class RoleGrantViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = RoleGrantSerializer
     selector = staticmethod(lambda user: selectors.grants(user).order_by("id"))
     filterset_fields = ["user", "unit", "scope"]
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.role_grant_create(user=self.request.user, account=data["user"],
-                                                         role=data["role"], unit=data["unit"],
-                                                         scope=data.get("scope", ""))
+        serializer.instance = services.role_grant_create(
+            user=self.request.user,
+            account=data["user"],
+            role=data["role"],
+            unit=data["unit"],
+            scope=data.get("scope", ""),
+        )
 
     def perform_destroy(self, instance):
         services.role_grant_delete(user=self.request.user, grant=instance)

@@ -15,16 +15,31 @@ class OrgConfig(AppConfig):
         post_migrate.connect(_sync_after_last_app, dispatch_uid="qingche.org.sync_roles")
         self._sync = sync_builtin_roles
         menu.register(
-            menu.MenuItem(_("Unit tree"), "org:unit_tree", "org.view_unit", icon="sitemap",
-                          section=_("Units and people"), order=10),
-            menu.MenuItem(_("People"), "org:person_list", "org.view_person", icon="users",
-                          section=_("Units and people"), order=11),
-            menu.MenuItem(_("Import"), "org:import", ("org.import_unit", "org.import_person"), icon="upload",
-                          section=_("Units and people"), order=12),
-            menu.MenuItem(_("Accounts"), "org:account_list", "core.view_user", icon="user-cog",
-                          section=_("System"), order=90),
-            menu.MenuItem(_("Role grants"), "org:grant_list", "org.view_rolegrant", icon="shield",
-                          section=_("System"), order=91),
+            menu.MenuItem(
+                _("Unit tree"),
+                "org:unit_tree",
+                "org.view_unit",
+                icon="sitemap",
+                section=_("Units and people"),
+                order=10,
+            ),
+            menu.MenuItem(
+                _("People"), "org:person_list", "org.view_person", icon="users", section=_("Units and people"), order=11
+            ),
+            menu.MenuItem(
+                _("Import"),
+                "org:import",
+                ("org.import_unit", "org.import_person"),
+                icon="upload",
+                section=_("Units and people"),
+                order=12,
+            ),
+            menu.MenuItem(
+                _("Accounts"), "org:account_list", "core.view_user", icon="user-cog", section=_("System"), order=90
+            ),
+            menu.MenuItem(
+                _("Role grants"), "org:grant_list", "org.view_rolegrant", icon="shield", section=_("System"), order=91
+            ),
         )
 
 

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core.forms import StyledFormMixin
-
 from qingche.org.models import Person, Post, Role, RoleGrant, Unit
 
 
@@ -31,10 +30,24 @@ class PostForm(StyledFormMixin, forms.Form):
 class PersonForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Person
-        fields = ["name", "gender", "birth_date", "id_number", "phone", "hometown", "education",
-                  "political_status", "category", "rank", "unit"]
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}),
-                   "id_number": forms.TextInput(), "phone": forms.TextInput()}
+        fields = [
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "hometown",
+            "education",
+            "political_status",
+            "category",
+            "rank",
+            "unit",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "id_number": forms.TextInput(),
+            "phone": forms.TextInput(),
+        }
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,12 +57,15 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
 
 class PersonFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(label=_("name or ID number"), required=False)
-    category = forms.ChoiceField(label=_("category"), required=False,
-                                 choices=[("", _("all"))] + Person.Category.choices)
-    education = forms.ChoiceField(label=_("education"), required=False,
-                                  choices=[("", _("all"))] + Person.Education.choices)
-    political_status = forms.ChoiceField(label=_("political status"), required=False,
-                                         choices=[("", _("all"))] + Person.Political.choices)
+    category = forms.ChoiceField(
+        label=_("category"), required=False, choices=[("", _("all"))] + Person.Category.choices
+    )
+    education = forms.ChoiceField(
+        label=_("education"), required=False, choices=[("", _("all"))] + Person.Education.choices
+    )
+    political_status = forms.ChoiceField(
+        label=_("political status"), required=False, choices=[("", _("all"))] + Person.Political.choices
+    )
     gender = forms.ChoiceField(label=_("gender"), required=False, choices=[("", _("all"))] + Person.Gender.choices)
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -87,8 +103,9 @@ class GrantForm(StyledFormMixin, forms.Form):
     account = forms.ModelChoiceField(label=_("account"), queryset=None)
     role = forms.ModelChoiceField(label=_("role"), queryset=Role.objects.all())
     unit = forms.ModelChoiceField(label=_("unit"), queryset=None)
-    scope = forms.ChoiceField(label=_("scope"), choices=[("", _("role default"))] + RoleGrant.Scope.choices,
-                              required=False)
+    scope = forms.ChoiceField(
+        label=_("scope"), choices=[("", _("role default"))] + RoleGrant.Scope.choices, required=False
+    )
 
     def __init__(self, *args, accounts=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,18 +19,45 @@ from qingche.org import rules
 from qingche.org.models import Assignment, Person, Post, Unit
 
 UNIT_COLUMNS = [
-    ("name", "单位名称"), ("kind", "单位类型"), ("code", "行政区划代码"), ("parent", "上级单位"),
+    ("name", "单位名称"),
+    ("kind", "单位类型"),
+    ("code", "行政区划代码"),
+    ("parent", "上级单位"),
     ("short_name", "简称"),
 ]
 PERSON_COLUMNS = [
-    ("name", "姓名"), ("gender", "性别"), ("birth_date", "出生日期"), ("id_number", "身份证号"),
-    ("phone", "手机号码"), ("hometown", "籍贯"), ("education", "学历"), ("political_status", "政治面貌"),
-    ("category", "人员类别"), ("rank", "职级"), ("unit", "所在单位"), ("post", "岗位"),
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("birth_date", "出生日期"),
+    ("id_number", "身份证号"),
+    ("phone", "手机号码"),
+    ("hometown", "籍贯"),
+    ("education", "学历"),
+    ("political_status", "政治面貌"),
+    ("category", "人员类别"),
+    ("rank", "职级"),
+    ("unit", "所在单位"),
+    ("post", "岗位"),
     ("start_date", "任职开始日期"),
 ]
 UNIT_EXAMPLE = [["示范县东河镇", "乡镇", "430100101", "示范县", "东河镇"]]
-PERSON_EXAMPLE = [["张三", "男", "1985-03-12", "110101198503120014", "13800138000", "湖南长沙", "大学本科",
-                   "中共党员", "公务员", "一级科员", "示范县东河镇", "综合办干事", "2020-01-01"]]
+PERSON_EXAMPLE = [
+    [
+        "张三",
+        "男",
+        "1985-03-12",
+        "110101198503120014",
+        "13800138000",
+        "湖南长沙",
+        "大学本科",
+        "中共党员",
+        "公务员",
+        "一级科员",
+        "示范县东河镇",
+        "综合办干事",
+        "2020-01-01",
+    ]
+]
 
 
 def _chinese_choices(choices) -> dict[str, str]:
@@ -65,8 +92,9 @@ def check_units(user, upload) -> ImportResult:
         if not name:
             result.add_error(number, "单位名称", _("Enter a name."))
         if kind is None:
-            result.add_error(number, "单位类型", _("Unknown kind of unit; use one of: %(kinds)s") % {
-                "kinds": "、".join(kinds)})
+            result.add_error(
+                number, "单位类型", _("Unknown kind of unit; use one of: %(kinds)s") % {"kinds": "、".join(kinds)}
+            )
         if code and not rules.is_valid_unit_code(kind or "", code):
             result.add_error(number, "行政区划代码", _("The administrative code must be 6, 9 or 12 digits."))
         if code and (code in by_code or code in {r["code"] for _n, r in result.rows if r["code"]}):
@@ -74,19 +102,34 @@ def check_units(user, upload) -> ImportResult:
         parent = _find_unit(parent_ref, by_code, by_name)
         parent_kind = parent.kind if parent is not None else pending_names.get(parent_ref)
         if parent is None and parent_kind is None:
-            result.add_error(number, "上级单位", _("Unknown parent unit “%(ref)s” (give its name or code; it must "
-                                               "exist or come earlier in the file).") % {"ref": parent_ref})
+            result.add_error(
+                number,
+                "上级单位",
+                _("Unknown parent unit “%(ref)s” (give its name or code; it must exist or come earlier in the file).")
+                % {"ref": parent_ref},
+            )
         elif parent is not None and not unit_in_scope(user, "org.import_unit", parent):
             result.add_error(number, "上级单位", _("This unit is outside your scope."))
         elif kind and not rules.may_hang_under(kind, parent_kind):
-            result.add_error(number, "单位类型", _("A unit of this kind cannot be placed under %(parent)s.")
-                             % {"parent": parent_ref})
+            result.add_error(
+                number, "单位类型", _("A unit of this kind cannot be placed under %(parent)s.") % {"parent": parent_ref}
+            )
         if name and kind:
             pending_names[name] = kind
             if code:
                 pending_names[code] = kind
-        result.rows.append((number, {"name": name, "kind": kind, "code": code, "parent": parent_ref,
-                                     "short_name": str(row.get("short_name", "")).strip()}))
+        result.rows.append(
+            (
+                number,
+                {
+                    "name": name,
+                    "kind": kind,
+                    "code": code,
+                    "parent": parent_ref,
+                    "short_name": str(row.get("short_name", "")).strip(),
+                },
+            )
+        )
     return result
 
 
@@ -99,13 +142,13 @@ def import_units(user, upload) -> ImportResult:
     by_name = {unit.name: unit for unit in Unit.objects.visible_to(user)}
     for _number, row in result.rows:
         parent = Unit.objects.get(pk=_find_unit(row["parent"], by_code, by_name).pk)
-        unit = parent.add_child(name=row["name"][:100], kind=row["kind"], code=row["code"],
-                                short_name=row["short_name"][:50])
+        unit = parent.add_child(
+            name=row["name"][:100], kind=row["kind"], code=row["code"], short_name=row["short_name"][:50]
+        )
         by_name[unit.name] = unit
         if unit.code:
             by_code[unit.code] = unit
-    record("import", object_type="org.unit", object_repr=f"{len(result.rows)} units",
-           after={"rows": len(result.rows)})
+    record("import", object_type="org.unit", object_repr=f"{len(result.rows)} units", after={"rows": len(result.rows)})
     return result
 
 
@@ -126,9 +169,15 @@ def check_people(user, upload) -> ImportResult:
     if not user.has_perm("org.import_person"):
         raise PermissionDenied(_("You do not have permission to do this."))
     result = ImportResult()
-    choices = {field: _chinese_choices(getattr(Person, enum).choices) for field, enum in (
-        ("gender", "Gender"), ("education", "Education"), ("political_status", "Political"),
-        ("category", "Category"))}
+    choices = {
+        field: _chinese_choices(getattr(Person, enum).choices)
+        for field, enum in (
+            ("gender", "Gender"),
+            ("education", "Education"),
+            ("political_status", "Political"),
+            ("category", "Category"),
+        )
+    }
     visible_units = list(Unit.objects.visible_to(user).only("id", "name", "code", "path", "kind"))
     by_code = {unit.code: unit for unit in visible_units if unit.code}
     by_name = {unit.name: unit for unit in visible_units}
@@ -144,20 +193,31 @@ def _check_person_row(user, number, row, result, choices, by_code, by_name, post
     cleaned = {"name": str(row.get("name", "")).strip()}
     if not cleaned["name"]:
         result.add_error(number, "姓名", _("Enter a name."))
-    for field, title in (("gender", "性别"), ("education", "学历"), ("political_status", "政治面貌"),
-                         ("category", "人员类别")):
+    for field, title in (
+        ("gender", "性别"),
+        ("education", "学历"),
+        ("political_status", "政治面貌"),
+        ("category", "人员类别"),
+    ):
         label = str(row.get(field, "")).strip()
         cleaned[field] = choices[field].get(label)
         if cleaned[field] is None:
             if label or field in ("gender", "category"):
-                result.add_error(number, title, _("Unknown value “%(value)s”; use one of: %(values)s") % {
-                    "value": label, "values": "、".join(choices[field])})
+                result.add_error(
+                    number,
+                    title,
+                    _("Unknown value “%(value)s”; use one of: %(values)s")
+                    % {"value": label, "values": "、".join(choices[field])},
+                )
             cleaned[field] = ""
     id_number = core_rules.normalize_id_number(str(row.get("id_number", "")))
     cleaned["id_number"] = id_number
     if not core_rules.is_valid_id_number(id_number):
-        result.add_error(number, "身份证号", _("Invalid ID number: 18 characters, a real birth date and a matching "
-                                            "check digit (GB 11643)."))
+        result.add_error(
+            number,
+            "身份证号",
+            _("Invalid ID number: 18 characters, a real birth date and a matching check digit (GB 11643)."),
+        )
     elif id_number in seen_ids:
         result.add_error(number, "身份证号", _("This ID number appears twice in the file."))
     elif Person.objects.filter(id_number_hash=pii_hash(id_number)).exists():
@@ -171,8 +231,11 @@ def _check_person_row(user, number, row, result, choices, by_code, by_name, post
     cleaned["birth_date"] = birth_date or None
     phone = core_rules.normalize_phone(str(row.get("phone", "")))
     if phone and not core_rules.is_valid_phone(phone):
-        result.add_error(number, "手机号码", _("Invalid phone number: an 11-digit mobile number or a landline such "
-                                            "as 0731-84123456."))
+        result.add_error(
+            number,
+            "手机号码",
+            _("Invalid phone number: an 11-digit mobile number or a landline such as 0731-84123456."),
+        )
     cleaned["phone"] = phone
     cleaned["hometown"] = str(row.get("hometown", "")).strip()[:100]
     cleaned["rank"] = str(row.get("rank", "")).strip()[:30]
@@ -204,6 +267,7 @@ def import_people(user, upload) -> ImportResult:
         person.save()
         if post is not None:
             Assignment(person=person, post=post, unit=post.unit, start_date=start_date).save()
-    record("import", object_type="org.person", object_repr=f"{len(result.rows)} people",
-           after={"rows": len(result.rows)})
+    record(
+        "import", object_type="org.person", object_repr=f"{len(result.rows)} people", after={"rows": len(result.rows)}
+    )
     return result

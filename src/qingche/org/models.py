@@ -8,8 +8,8 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from qingche.core.audit import AuditedModel
 from qingche.core.pii import EncryptedField
-from qingche.core.validators import validate_id_number, validate_phone
 from qingche.core.scope import SELF, SUBTREE, UNIT, Grant, ScopedManager, ScopedQuerySet, user_person_id
+from qingche.core.validators import validate_id_number, validate_phone
 
 
 class UnitQuerySet(MP_NodeQuerySet, ScopedQuerySet):
@@ -40,7 +40,10 @@ class Unit(AuditedModel, MP_Node):
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     code = models.CharField(
-        _("administrative code"), max_length=20, blank=True, db_index=True,
+        _("administrative code"),
+        max_length=20,
+        blank=True,
+        db_index=True,
         help_text=_("GB/T 2260 county code, 9-digit town code or 12-digit village code"),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -133,18 +136,33 @@ class Person(AuditedModel):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     hometown = models.CharField(_("hometown"), max_length=100, blank=True)
     hometown_unit = models.ForeignKey(
-        Unit, verbose_name=_("hometown unit"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="natives", help_text=_("the town or village the person comes from, if in this county"),
+        Unit,
+        verbose_name=_("hometown unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="natives",
+        help_text=_("the town or village the person comes from, if in this county"),
     )
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
-    political_status = models.CharField(_("political status"), max_length=20, choices=Political.choices,
-                                        blank=True)
+    political_status = models.CharField(_("political status"), max_length=20, choices=Political.choices, blank=True)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices, db_index=True)
     rank = models.CharField(_("rank"), max_length=30, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="people",
-                             help_text=_("the unit that keeps this person's record"))
-    account = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="person")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="people",
+        help_text=_("the unit that keeps this person's record"),
+    )
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
 
     objects = ScopedManager()
     scope_unit_field = "unit"
@@ -178,18 +196,21 @@ class Person(AuditedModel):
     @property
     def age(self):
         today = dt.date.today()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month,
-                                                                                self.birth_date.day))
+        return (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 class Assignment(AuditedModel):
     """A person holding a post over a date range; tenure is derived from these."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT,
-                               related_name="assignments")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="assignments")
     post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.PROTECT, related_name="assignments")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments",
-                             editable=False)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments", editable=False
+    )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
@@ -227,8 +248,12 @@ class Role(AuditedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=50)
     description = models.TextField(_("description"), blank=True)
-    default_scope = models.CharField(_("default scope"), max_length=10, default=SUBTREE,
-                                     choices=[(SELF, _("self")), (UNIT, _("unit")), (SUBTREE, _("unit and below"))])
+    default_scope = models.CharField(
+        _("default scope"),
+        max_length=10,
+        default=SUBTREE,
+        choices=[(SELF, _("self")), (UNIT, _("unit")), (SUBTREE, _("unit and below"))],
+    )
     permissions = models.ManyToManyField(Permission, verbose_name=_("permissions"), blank=True)
 
     objects = ScopedManager()
@@ -251,8 +276,9 @@ class RoleGrant(AuditedModel):
         UNIT = UNIT, _("unit")
         SUBTREE = SUBTREE, _("unit and below")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE,
-                             related_name="role_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="role_grants"
+    )
     role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="grants")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="role_grants")
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
@@ -282,7 +308,12 @@ class RoleGrant(AuditedModel):
         for role_code, app_label, codename in perm_rows:
             role_perms.setdefault(role_code, set()).add(f"{app_label}.{codename}")
         return [
-            Grant(role=role_code, unit_id=unit_id, unit_path=path, scope=scope,
-                  perms=frozenset(role_perms.get(role_code, ())))
+            Grant(
+                role=role_code,
+                unit_id=unit_id,
+                unit_path=path,
+                scope=scope,
+                perms=frozenset(role_perms.get(role_code, ())),
+            )
             for _id, role_code, unit_id, path, scope in rows
         ]

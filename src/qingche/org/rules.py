@@ -3,7 +3,14 @@
 import datetime as dt
 
 COUNTY, DEPARTMENT, TOWN, STREET, VILLAGE, COMMUNITY, OFFICE = (
-    "county", "department", "town", "street", "village", "community", "office")
+    "county",
+    "department",
+    "town",
+    "street",
+    "village",
+    "community",
+    "office",
+)
 
 # Which kinds of unit may hang under which.
 ALLOWED_CHILDREN = {

@@ -44,10 +44,20 @@ def staffing(user, unit: Unit, *, subtree: bool = False) -> dict:
     today = dt.date.today()
     unit_filter = {"unit__path__startswith": unit.path} if subtree else {"unit": unit}
     quota = posts(user).filter(**unit_filter).aggregate(total=Sum("quota"))["total"] or 0
-    in_post = (assignments(user).filter(**unit_filter).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-               .values("person").distinct().count())
-    return {"quota": quota, "in_post": in_post, "vacancy": rules.vacancy(quota, in_post),
-            "over": max(0, in_post - quota)}
+    in_post = (
+        assignments(user)
+        .filter(**unit_filter)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("person")
+        .distinct()
+        .count()
+    )
+    return {
+        "quota": quota,
+        "in_post": in_post,
+        "vacancy": rules.vacancy(quota, in_post),
+        "over": max(0, in_post - quota),
+    }
 
 
 def posts(user):
@@ -60,8 +70,16 @@ def posts_of_unit(user, unit: Unit):
     return posts(user).filter(unit=unit).annotate(filled=Count("assignments", filter=current)).order_by("id")
 
 
-def people(user, *, query: str = "", unit: Unit | None = None, category: str = "", education: str = "",
-           political_status: str = "", gender: str = ""):
+def people(
+    user,
+    *,
+    query: str = "",
+    unit: Unit | None = None,
+    category: str = "",
+    education: str = "",
+    political_status: str = "",
+    gender: str = "",
+):
     from qingche.core.pii import pii_hash
     from qingche.core.rules import is_valid_id_number, normalize_id_number
 
@@ -73,8 +91,12 @@ def people(user, *, query: str = "", unit: Unit | None = None, category: str = "
             result = result.filter(name__contains=query)
     if unit is not None:
         result = result.filter(unit__path__startswith=unit.path)
-    for field, value in (("category", category), ("education", education),
-                         ("political_status", political_status), ("gender", gender)):
+    for field, value in (
+        ("category", category),
+        ("education", education),
+        ("political_status", political_status),
+        ("gender", gender),
+    ):
         if value:
             result = result.filter(**{field: value})
     return result
@@ -93,8 +115,12 @@ def person_tenure(person_assignments, today: dt.date | None = None) -> dict:
         return {"current": None, "years_in_post": 0, "years_in_unit": 0, "long_tenure": False}
     in_post = rules.tenure_years([(r.start_date, r.end_date) for r in rows if r.post_id == current.post_id], today)
     in_unit = rules.tenure_years([(r.start_date, r.end_date) for r in rows if r.unit_id == current.unit_id], today)
-    return {"current": current, "years_in_post": round(in_post, 1), "years_in_unit": round(in_unit, 1),
-            "long_tenure": in_post >= rules.LONG_TENURE_YEARS}
+    return {
+        "current": current,
+        "years_in_post": round(in_post, 1),
+        "years_in_unit": round(in_unit, 1),
+        "long_tenure": in_post >= rules.LONG_TENURE_YEARS,
+    }
 
 
 def serves_in_home_area(person: Person) -> bool:

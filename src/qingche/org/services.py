@@ -18,8 +18,20 @@ from qingche.core.scope import forget_grants, unit_in_scope
 from qingche.org import rules
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 
-PERSON_FIELDS = ("name", "gender", "birth_date", "id_number", "phone", "hometown", "hometown_unit",
-                 "education", "political_status", "category", "rank", "unit")
+PERSON_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "hometown",
+    "hometown_unit",
+    "education",
+    "political_status",
+    "category",
+    "rank",
+    "unit",
+)
 
 
 def _require(user, perm: str, unit: Unit | None = None) -> None:
@@ -43,10 +55,12 @@ def _check_unit_fields(kind: str, code: str, parent: Unit | None) -> None:
         errors["kind"] = _("Unknown kind of unit.")
     elif not rules.may_hang_under(kind, parent.kind if parent else None):
         errors["parent"] = _("A unit of this kind cannot be placed under %(parent)s.") % {
-            "parent": parent.name if parent else _("the top level")}
+            "parent": parent.name if parent else _("the top level")
+        }
     if code and not rules.is_valid_unit_code(kind, code):
-        errors["code"] = _("The administrative code must be 6, 9 or 12 digits as GB/T 2260 and the "
-                           "statistical division codes give it.")
+        errors["code"] = _(
+            "The administrative code must be 6, 9 or 12 digits as GB/T 2260 and the statistical division codes give it."
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -88,12 +102,18 @@ def unit_move(*, user, unit: Unit, new_parent: Unit, reason: str = "") -> Unit:
     if rules.would_create_cycle(unit.path, new_parent.path):
         raise ValidationError({"parent": _("A unit cannot be moved under itself or one of its own units.")})
     if not rules.may_hang_under(unit.kind, new_parent.kind):
-        raise ValidationError({"parent": _("A unit of this kind cannot be placed under %(parent)s.")
-                               % {"parent": new_parent.name}})
+        raise ValidationError(
+            {"parent": _("A unit of this kind cannot be placed under %(parent)s.") % {"parent": new_parent.name}}
+        )
     old_parent = unit.get_parent()
     unit.move(new_parent, pos="last-child")
-    record("update", obj=unit, before={"parent": old_parent.name if old_parent else None},
-           after={"parent": new_parent.name}, reason=reason)
+    record(
+        "update",
+        obj=unit,
+        before={"parent": old_parent.name if old_parent else None},
+        after={"parent": new_parent.name},
+        reason=reason,
+    )
     return Unit.objects.get(pk=unit.pk)
 
 
@@ -174,8 +194,9 @@ def _validate_person(person: Person) -> None:
 
 # -- assignments ------------------------------------------------------------------------------------
 @transaction.atomic
-def assignment_create(*, user, person: Person, post: Post, start_date: dt.date,
-                      end_date: dt.date | None = None, move_record: bool = True) -> Assignment:
+def assignment_create(
+    *, user, person: Person, post: Post, start_date: dt.date, end_date: dt.date | None = None, move_record: bool = True
+) -> Assignment:
     """Put a person in a post. With move_record, the person's record follows them to the post's unit
     and their other open assignments end the day before."""
     _require(user, "org.add_assignment", post.unit)
@@ -269,7 +290,6 @@ def role_grant_delete(*, user, grant: RoleGrant, reason: str = "") -> None:
         grant.delete()
 
 
-
 # -- bulk loading (demo county, benchmarks, first loads of a county's records) --------------------
 def unit_tree_load(nodes: list[dict], *, batch_size: int = 2000) -> list[Unit]:
     """Insert a whole tree at once. `nodes` are dicts with name, kind, code, short_name and
@@ -288,13 +308,21 @@ def unit_tree_load(nodes: list[dict], *, batch_size: int = 2000) -> list[Unit]:
             parent = units[parent_index]
             path = Unit._get_path(parent.path, parent.depth + 1, child_counts[parent_index])
             depth = parent.depth + 1
-        units.append(Unit(name=node["name"], kind=node["kind"], code=node.get("code", ""),
-                          short_name=node.get("short_name", ""), path=path, depth=depth, numchild=0))
+        units.append(
+            Unit(
+                name=node["name"],
+                kind=node["kind"],
+                code=node.get("code", ""),
+                short_name=node.get("short_name", ""),
+                path=path,
+                depth=depth,
+                numchild=0,
+            )
+        )
     for index, unit in enumerate(units):
         unit.numchild = child_counts.get(index, 0)
     Unit.objects.bulk_create(units, batch_size=batch_size)
-    record("import", object_type="org.unit", object_repr=f"{len(units)} units (bulk load)",
-           after={"rows": len(units)})
+    record("import", object_type="org.unit", object_repr=f"{len(units)} units (bulk load)", after={"rows": len(units)})
     return list(Unit.objects.filter(path__in=[unit.path for unit in units]).order_by("path"))
 
 
@@ -307,8 +335,9 @@ def people_bulk_load(people: list[Person], *, batch_size: int = 2000) -> None:
         person.id_number_hash = pii_hash(id_field.normalized(person.id_number))
         person.phone_hash = pii_hash(phone_field.normalized(person.phone))
     Person.objects.bulk_create(people, batch_size=batch_size)
-    record("import", object_type="org.person", object_repr=f"{len(people)} people (bulk load)",
-           after={"rows": len(people)})
+    record(
+        "import", object_type="org.person", object_repr=f"{len(people)} people (bulk load)", after={"rows": len(people)}
+    )
 
 
 def posts_bulk_load(posts: list[Post], *, batch_size: int = 2000) -> None:
@@ -320,12 +349,17 @@ def assignments_bulk_load(assignments: list[Assignment], *, batch_size: int = 20
     for assignment in assignments:
         assignment.unit_id = assignment.post.unit_id
     Assignment.objects.bulk_create(assignments, batch_size=batch_size)
-    record("import", object_type="org.assignment", object_repr=f"{len(assignments)} assignments (bulk load)",
-           after={"rows": len(assignments)})
+    record(
+        "import",
+        object_type="org.assignment",
+        object_repr=f"{len(assignments)} assignments (bulk load)",
+        after={"rows": len(assignments)},
+    )
 
 
-def account_bootstrap(*, username: str, password: str, person: Person | None = None, is_superuser: bool = False,
-                      is_demo: bool = False) -> User:
+def account_bootstrap(
+    *, username: str, password: str, person: Person | None = None, is_superuser: bool = False, is_demo: bool = False
+) -> User:
     """Create an account outside any request (installation, demo): no acting user to check."""
     account = User(username=username, is_superuser=is_superuser, is_staff=is_superuser, is_demo=is_demo)
     account.set_password(password)

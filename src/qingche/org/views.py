@@ -33,17 +33,20 @@ def unit_tree(request):
     if request.GET.get("export") == "xlsx":
         return _units_export(request)
     results = selectors.unit_search(request.user, query)[:100] if query else None
-    return render(request, "org/unit_tree.html", {"roots": selectors.unit_roots(request.user), "query": query,
-                                                  "results": results})
+    return render(
+        request, "org/unit_tree.html", {"roots": selectors.unit_roots(request.user), "query": query, "results": results}
+    )
 
 
 def _units_export(request):
     rows = selectors.units(request.user).values_list("name", "kind", "code", "short_name", "depth")
     kinds = dict(Unit.Kind.choices)
     record("export", object_type="org.unit", object_repr=_("unit list"))
-    return xlsx_response("units.xlsx", [_("name"), _("kind"), _("administrative code"), _("short name"),
-                                        _("level")],
-                         ((name, kinds.get(kind, kind), code, short, depth) for name, kind, code, short, depth in rows))
+    return xlsx_response(
+        "units.xlsx",
+        [_("name"), _("kind"), _("administrative code"), _("short name"), _("level")],
+        ((name, kinds.get(kind, kind), code, short, depth) for name, kind, code, short, depth in rows),
+    )
 
 
 @login_required
@@ -57,15 +60,19 @@ def unit_children(request, pk):
 @permission_required("org.view_unit", raise_exception=True)
 def unit_detail(request, pk):
     unit = get_object_or_404(selectors.units(request.user), pk=pk)
-    return render(request, "org/unit_detail.html", {
-        "unit": unit,
-        "ancestors": selectors.unit_ancestors(request.user, unit),
-        "children": selectors.unit_children(request.user, unit),
-        "posts": selectors.posts_of_unit(request.user, unit),
-        "staffing": selectors.staffing(request.user, unit),
-        "staffing_subtree": selectors.staffing(request.user, unit, subtree=True),
-        "people_count": selectors.people(request.user, unit=unit).count(),
-    })
+    return render(
+        request,
+        "org/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": selectors.unit_ancestors(request.user, unit),
+            "children": selectors.unit_children(request.user, unit),
+            "posts": selectors.posts_of_unit(request.user, unit),
+            "staffing": selectors.staffing(request.user, unit),
+            "staffing_subtree": selectors.staffing(request.user, unit, subtree=True),
+            "people_count": selectors.people(request.user, unit=unit).count(),
+        },
+    )
 
 
 @login_required
@@ -80,8 +87,12 @@ def unit_create(request):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:unit_detail", pk=unit.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("New unit under %(parent)s")
-                                             % {"parent": parent.name}}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("New unit under %(parent)s") % {"parent": parent.name}},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -93,15 +104,20 @@ def unit_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.unit_update(user=request.user, unit=unit, name=data["name"], code=data["code"],
-                                 short_name=data["short_name"])
+            services.unit_update(
+                user=request.user, unit=unit, name=data["name"], code=data["code"], short_name=data["short_name"]
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("org:unit_detail", pk=unit.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": unit.name}},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("Edit %(name)s") % {"name": unit.name}},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -110,15 +126,20 @@ def unit_move(request, pk):
     form = forms.UnitMoveForm(request.POST or None, units=selectors.units(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.unit_move(user=request.user, unit=unit, new_parent=form.cleaned_data["parent"],
-                               reason=form.cleaned_data["reason"])
+            services.unit_move(
+                user=request.user, unit=unit, new_parent=form.cleaned_data["parent"], reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
             messages.success(request, _("Moved."))
             return redirect("org:unit_detail", pk=unit.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("Move %(name)s") % {"name": unit.name}},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("Move %(name)s") % {"name": unit.name}},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -133,8 +154,12 @@ def post_create(request, unit_pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:unit_detail", pk=unit.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("New post in %(unit)s") % {"unit": unit}},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("New post in %(unit)s") % {"unit": unit}},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -149,8 +174,12 @@ def post_edit(request, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:unit_detail", pk=post.unit_id)
-    return render(request, "org/form.html", {"form": form, "title": _("Edit post %(post)s") % {"post": post}},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("Edit post %(post)s") % {"post": post}},
+        status=400 if form.errors else 200,
+    )
 
 
 # -- people -----------------------------------------------------------------------------------------
@@ -163,26 +192,53 @@ def person_list(request):
     if filters.get("unit"):
         unit = get_object_or_404(selectors.units(request.user), pk=filters["unit"])
     people = selectors.people(
-        request.user, query=(filters.get("q") or "").strip(), unit=unit,
-        category=filters.get("category", ""), education=filters.get("education", ""),
-        political_status=filters.get("political_status", ""), gender=filters.get("gender", ""),
+        request.user,
+        query=(filters.get("q") or "").strip(),
+        unit=unit,
+        category=filters.get("category", ""),
+        education=filters.get("education", ""),
+        political_status=filters.get("political_status", ""),
+        gender=filters.get("gender", ""),
     )
     if request.GET.get("export") == "xlsx":
         return _people_export(people)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "org/person_list.html", {"form": form, "page": page, "unit": unit,
-                                                    "query": query.urlencode()})
+    return render(
+        request, "org/person_list.html", {"form": form, "page": page, "unit": unit, "query": query.urlencode()}
+    )
 
 
 def _people_export(people):
     record("export", object_type="org.person", object_repr=_("people list"))
-    headers = [_("name"), _("gender"), _("birth date"), _("ID number"), _("phone"), _("category"),
-               _("education"), _("political status"), _("rank"), _("unit")]
-    rows = ((p.name, p.get_gender_display(), p.birth_date, p.id_number_masked, p.phone_masked,
-             p.get_category_display(), p.get_education_display(), p.get_political_status_display(), p.rank,
-             p.unit.name) for p in people.iterator(chunk_size=2000))
+    headers = [
+        _("name"),
+        _("gender"),
+        _("birth date"),
+        _("ID number"),
+        _("phone"),
+        _("category"),
+        _("education"),
+        _("political status"),
+        _("rank"),
+        _("unit"),
+    ]
+    rows = (
+        (
+            p.name,
+            p.get_gender_display(),
+            p.birth_date,
+            p.id_number_masked,
+            p.phone_masked,
+            p.get_category_display(),
+            p.get_education_display(),
+            p.get_political_status_display(),
+            p.rank,
+            p.unit.name,
+        )
+        for p in people.iterator(chunk_size=2000)
+    )
     return xlsx_response("people.xlsx", headers, rows)
 
 
@@ -191,10 +247,17 @@ def _people_export(people):
 def person_detail(request, pk):
     person = get_object_or_404(selectors.people(request.user).select_related("hometown_unit", "account"), pk=pk)
     history = list(selectors.person_assignments(request.user, person))
-    return render(request, "org/person_detail.html", {
-        "person": person, "history": history, "tenure": selectors.person_tenure(history),
-        "home_area": selectors.serves_in_home_area(person), "unmask_form": forms.UnmaskForm(),
-    })
+    return render(
+        request,
+        "org/person_detail.html",
+        {
+            "person": person,
+            "history": history,
+            "tenure": selectors.person_tenure(history),
+            "home_area": selectors.serves_in_home_area(person),
+            "unmask_form": forms.UnmaskForm(),
+        },
+    )
 
 
 @login_required
@@ -203,11 +266,13 @@ def person_unmask(request, pk):
     person = get_object_or_404(selectors.people(request.user), pk=pk)
     form = forms.UnmaskForm(request.POST)
     if not form.is_valid():
-        return render(request, "org/_unmasked.html", {"error": _("Give the reason for seeing this personal data.")},
-                      status=400)
+        return render(
+            request, "org/_unmasked.html", {"error": _("Give the reason for seeing this personal data.")}, status=400
+        )
     try:
-        value = pii_unmask(user=request.user, obj=person, field_name=form.cleaned_data["field"],
-                           reason=form.cleaned_data["reason"])
+        value = pii_unmask(
+            user=request.user, obj=person, field_name=form.cleaned_data["field"], reason=form.cleaned_data["reason"]
+        )
     except ValidationError as error:
         return render(request, "org/_unmasked.html", {"error": " ".join(error.messages)}, status=400)
     return render(request, "org/_unmasked.html", {"value": value, "field": form.cleaned_data["field"]})
@@ -225,8 +290,9 @@ def person_create(request):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:person_detail", pk=person.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("New person")},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "org/form.html", {"form": form, "title": _("New person")}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -234,8 +300,9 @@ def person_edit(request, pk):
     person = get_object_or_404(selectors.people(request.user), pk=pk)
     if not request.user.has_perm("org.change_person"):
         raise PermissionDenied
-    form = forms.PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk),
-                            units=selectors.units(request.user))
+    form = forms.PersonForm(
+        request.POST or None, instance=Person.objects.get(pk=person.pk), units=selectors.units(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(user=request.user, person=person, **form.cleaned_data)
@@ -244,8 +311,12 @@ def person_edit(request, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:person_detail", pk=person.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": person.name}},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("Edit %(name)s") % {"name": person.name}},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -260,8 +331,12 @@ def assignment_create(request, person_pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:person_detail", pk=person.pk)
-    return render(request, "org/form.html", {"form": form, "title": _("Assign %(name)s to a post")
-                                             % {"name": person.name}}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": _("Assign %(name)s to a post") % {"name": person.name}},
+        status=400 if form.errors else 200,
+    )
 
 
 # -- import -----------------------------------------------------------------------------------------
@@ -337,8 +412,9 @@ def account_toggle(request, pk):
 @login_required
 @permission_required("org.view_rolegrant", raise_exception=True)
 def grant_list(request):
-    form = forms.GrantForm(request.POST or None, accounts=selectors.accounts(request.user),
-                           units=selectors.units(request.user))
+    form = forms.GrantForm(
+        request.POST or None, accounts=selectors.accounts(request.user), units=selectors.units(request.user)
+    )
     form.fields["role"].queryset = Role.objects.all()
     form.fields["role"].label_from_instance = lambda role: role_label(role.code, role.name)
     status = 200
@@ -346,8 +422,13 @@ def grant_list(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.role_grant_create(user=request.user, account=data["account"], role=data["role"],
-                                           unit=data["unit"], scope=data["scope"])
+                services.role_grant_create(
+                    user=request.user,
+                    account=data["account"],
+                    role=data["role"],
+                    unit=data["unit"],
+                    scope=data["scope"],
+                )
             except ValidationError as error:
                 _form_errors(form, error)
             else:

@@ -20,8 +20,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         sys.stdout.flush()
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        os.execv(gunicorn, [
-            gunicorn, "qingche.wsgi:application", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("QINGCHE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            "--chdir", str(settings.BASE_DIR.parent),
-        ])
+        os.execv(
+            gunicorn,
+            [
+                gunicorn,
+                "qingche.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--forwarded-allow-ips",
+                os.environ.get("QINGCHE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                "--chdir",
+                str(settings.BASE_DIR.parent),
+            ],
+        )

@@ -28,8 +28,9 @@ class Command(BaseCommand):
         if builder.is_demo_database():
             self.stdout.write("The demo county is already built.")
         else:
-            steps = ["units", "posts", "people", "accounts"]
+            steps = ["units", "posts", "people", "accounts", *builder.demo_modules()]
             with tqdm(total=len(steps), desc="示范县", unit="step") as bar:
+
                 def progress(step):
                     bar.set_postfix_str(step)
                     bar.update(1)
