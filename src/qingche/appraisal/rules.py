@@ -292,9 +292,7 @@ def _flag_message(kind: str, d: dict, params: ScoringParams) -> str:
         )
     if kind in ("lenient", "harsh"):
         word = "偏宽" if kind == "lenient" else "偏严"
-        return (
-            f"评分{word}：平均 {d['mean']}，全体评价人平均 {d['raters_mean']}；已通过标准化消除，不影响排名"
-        )
+        return f"评分{word}：平均 {d['mean']}，全体评价人平均 {d['raters_mean']}；已通过标准化消除，不影响排名"
     return f"评价人数过少或评分无差异（评价 {d['ratees']} 人），无法标准化，其评分不计入"
 
 
@@ -360,9 +358,7 @@ def _trim_mask(v: np.ndarray, starts: np.ndarray, counts: np.ndarray, trim_min_r
     return keep
 
 
-def combine_groups(
-    groups: GroupResults, group_weights: np.ndarray, dimension_weights: np.ndarray
-) -> RatingPart:
+def combine_groups(groups: GroupResults, group_weights: np.ndarray, dimension_weights: np.ndarray) -> RatingPart:
     """Rating part = Σ over shown groups of weight_used × Σ_d dimension weight × value. The configured
     weights of groups not shown are redistributed in proportion among the shown ones."""
     group_scores = np.nan_to_num(groups.values) @ dimension_weights
@@ -375,9 +371,7 @@ def combine_groups(
     return RatingPart(snap(np.where(available, rating, np.nan)), group_scores, weights_used)
 
 
-def score_objective(
-    indicators: Indicators, indicator_weights: np.ndarray, params: ScoringParams
-) -> ObjectivePart:
+def score_objective(indicators: Indicators, indicator_weights: np.ndarray, params: ScoringParams) -> ObjectivePart:
     """Objective part on 0–100 from workload-normalised indicators (see docs for the formulas).
 
     Errors and late items count as rates per completed item; volume counts for the person on a log
@@ -400,9 +394,7 @@ def score_objective(
         [
             np.clip(volume, 0.0, 100.0),
             np.where(delivered, 100.0 * on_time_rate, 0.0),
-            np.where(
-                delivered, np.clip(100.0 - params.error_points_per_percent * 100.0 * error_rate, 0, 100), 0.0
-            ),
+            np.where(delivered, np.clip(100.0 - params.error_points_per_percent * 100.0 * error_rate, 0, 100), 0.0),
             100.0 * satisfaction,
         ],
         axis=1,
@@ -612,9 +604,7 @@ def score_cycle(cycle: Cycle, scheme: Scheme) -> CycleResult:
     rank = np.empty(n_people, dtype=int)
     rank[ranked] = np.arange(1, n_people + 1)
     quota_group_index = np.unique(np.asarray(cycle.quota_groups), return_inverse=True)[1].ravel()
-    grading = assign_grades(
-        ranked, quota_group_index, scheme.excellent_quota, cycle.bottom_grades, scheme.grades
-    )
+    grading = assign_grades(ranked, quota_group_index, scheme.excellent_quota, cycle.bottom_grades, scheme.grades)
     return CycleResult(
         scheme, cycle, quota_group_index, standardisation.weight, groups, rating, objective, final, rank,
         grading, flags,

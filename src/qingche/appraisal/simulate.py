@@ -154,9 +154,7 @@ def read_people(people: list, scheme: rules.Scheme):
         _check_fields(person, PERSON_FIELDS, OPTIONAL_PERSON_FIELDS, path)
         person_id = _identifier(person["id"], f"{path}.id")
         if person_id in seen:
-            raise SimulationInputError(
-                f"人员编号重复：{path}.id = {person_id!r}（与 people[{seen[person_id]}] 相同）"
-            )
+            raise SimulationInputError(f"人员编号重复：{path}.id = {person_id!r}（与 people[{seen[person_id]}] 相同）")
         seen[person_id] = index
         ids.append(person_id)
         quota_groups.append(_identifier(person["quota_group"], f"{path}.quota_group"))
@@ -220,9 +218,7 @@ def read_ratings(ratings: list, scheme: rules.Scheme, person_ids: list):
         if ratee not in person_index:
             raise SimulationInputError(f"未知被评价人：{path}.ratee = {ratee!r}（不在 people 中）")
         if _identifier(rating["group"], f"{path}.group") not in group_index:
-            raise SimulationInputError(
-                f"未知评价主体：{path}.group = {rating['group']!r}（不在 rater_groups 中）"
-            )
+            raise SimulationInputError(f"未知评价主体：{path}.group = {rating['group']!r}（不在 rater_groups 中）")
         if rater == ratee:
             raise SimulationInputError(f"不能给自己评分：{path}.rater = {path}.ratee = {rater!r}")
         if (rater, ratee) in seen_pairs:

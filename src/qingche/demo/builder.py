@@ -342,10 +342,17 @@ class DemoBuilder:
             return people.first()
 
         town_leader = person_in(first_town, "党委书记")
+        office, org_department, hotline = (
+            by_name[names.BURDEN_OFFICE],
+            by_name["县委组织部"],
+            by_name["县政务服务中心"],
+        )
+        # County-wide offices hold their grant at the county (their work reaches every unit); their
+        # people's records stay in their own office.
         return {
             "county": (county, None),
-            "burden_office": (by_name[names.BURDEN_OFFICE], person_in(by_name[names.BURDEN_OFFICE])),
-            "org_department": (by_name["县委组织部"], person_in(by_name["县委组织部"])),
+            "burden_office": (county, person_in(office)),
+            "org_department": (county, person_in(org_department)),
             "department": (by_name["县农业农村局"], person_in(by_name["县农业农村局"])),
             "town": (first_town, town_leader),
             "village": (village, person_in(village, "党组织书记")),
@@ -353,7 +360,7 @@ class DemoBuilder:
                 first_town,
                 person_in(first_town, "党政综合办公室", {town_leader.pk} if town_leader else set()),
             ),
-            "hotline": (by_name["县政务服务中心"], person_in(by_name["县政务服务中心"])),
+            "hotline": (county, person_in(hotline)),
         }
 
     def _accounts(self, units: list[Unit], password: str) -> list[tuple[str, str]]:

@@ -196,9 +196,7 @@ def test_trimming_drops_the_single_highest_and_lowest_rating():
     ratee = np.zeros(5, dtype=np.intp)
     values = np.array([[70.0], [75.0], [80.0], [100.0], [0.0]])
     trimmed = rules.aggregate_groups(ratee, ratee, values, np.ones(5), 1, 1, min_raters=3, trim_min_raters=5)
-    untrimmed = rules.aggregate_groups(
-        ratee, ratee, values, np.ones(5), 1, 1, min_raters=3, trim_min_raters=6
-    )
+    untrimmed = rules.aggregate_groups(ratee, ratee, values, np.ones(5), 1, 1, min_raters=3, trim_min_raters=6)
     assert trimmed.values[0, 0, 0] == pytest.approx(75.0)
     assert trimmed.trimmed[0, 0] and not untrimmed.trimmed[0, 0]
     assert untrimmed.values[0, 0, 0] == pytest.approx(65.0)
@@ -236,9 +234,7 @@ def test_group_below_minimum_is_hidden_and_its_weight_redistributed():
 
 
 def test_person_with_no_shown_group_is_scored_on_the_objective_part_alone():
-    rows = [(f"r{r}", 1, "peer", [70.0] * 5) for r in range(3)] + [
-        (f"r{r}", 2, "peer", [80.0] * 5) for r in range(3)
-    ]
+    rows = [(f"r{r}", 1, "peer", [70.0] * 5) for r in range(3)] + [(f"r{r}", 2, "peer", [80.0] * 5) for r in range(3)]
     result = rules.score_cycle(make_cycle(3, rows), make_scheme(min_raters=3))
     assert not result.rating.available[0]
     assert result.final[0] == result.objective.score[0]
@@ -443,13 +439,9 @@ def test_explanation_adds_up():
         shown = [g for g in rating["groups"] if g["shown"]]
         assert sum(g["contribution"] for g in shown) == pytest.approx(rating["score"], abs=0.02)
         for group in shown:
-            assert sum(d["contribution"] for d in group["dimensions"]) == pytest.approx(
-                group["score"], abs=0.02
-            )
+            assert sum(d["contribution"] for d in group["dimensions"]) == pytest.approx(group["score"], abs=0.02)
         objective = explained["objective"]
-        assert sum(i["contribution"] for i in objective["indicators"]) == pytest.approx(
-            objective["score"], abs=0.02
-        )
+        assert sum(i["contribution"] for i in objective["indicators"]) == pytest.approx(objective["score"], abs=0.02)
         parts = explained["weights_used"]
         total = parts["rating"] * rating["score"] + parts["objective"] * objective["score"]
         assert total == pytest.approx(explained["score"], abs=0.01)

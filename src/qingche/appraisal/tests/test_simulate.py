@@ -331,9 +331,7 @@ def simulated_county(seed, towns=20, per_town=15):
     behaviour = {}
 
     def observe(rater, person):
-        kind = behaviour.setdefault(
-            rater, rng.choice(list(RATER_BEHAVIOURS), p=list(RATER_BEHAVIOURS.values()))
-        )
+        kind = behaviour.setdefault(rater, rng.choice(list(RATER_BEHAVIOURS), p=list(RATER_BEHAVIOURS.values())))
         noise = rng.normal(0, 5, size=len(DIMS))
         scores = {
             "fair": profile[person] + noise,
@@ -359,15 +357,10 @@ def simulated_county(seed, towns=20, per_town=15):
                 }
             )
             raters = [("superior", f"sup{town}-{k}") for k in range(3)]
-            raters += [
-                ("peer", f"p{q:03d}")
-                for q in rng.choice([m for m in members if m != person], 6, replace=False)
-            ]
+            raters += [("peer", f"p{q:03d}") for q in rng.choice([m for m in members if m != person], 6, replace=False)]
             raters += [("public", f"pub{town}-{k}") for k in rng.choice(10, 4, replace=False)]
             for group, rater in raters:
-                ratings.append(
-                    {"rater": rater, "group": group, "ratee": person_id, "scores": observe(rater, person)}
-                )
+                ratings.append({"rater": rater, "group": group, "ratee": person_id, "scores": observe(rater, person)})
     data = {
         "period": "annual",
         "excellent_quota": 0.2,
