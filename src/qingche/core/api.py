@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -39,6 +41,7 @@ class ScopedViewSetMixin:
         return type(self).selector(self.request.user)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MaskedPiiField(serializers.Field):
     """Personal data as the API shows it: masked."""
 

@@ -8,7 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from qingche.core import menu, signals  # noqa: F401
+        from qingche.core import cards, menu, signals, widgets  # noqa: F401
+
+        widgets.register_card(cards.audit_today, order=80)
 
         menu.register(
             menu.MenuItem(

@@ -3,7 +3,8 @@ through the scope mechanism), writes through services."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 def _scoped_pk_field(selector, **kwargs):
     """A primary-key field that accepts only objects the requesting user can see."""
 
+    @extend_schema_field(OpenApiTypes.INT)
     class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         def get_queryset(self):
             return selector(self.context["request"].user)

@@ -9,9 +9,13 @@ class OrgConfig(AppConfig):
     verbose_name = _("Units and people")
 
     def ready(self):
-        from qingche.core import menu
+        from qingche.core import menu, widgets
+        from qingche.org import cards
         from qingche.org.roles import sync_builtin_roles
 
+        widgets.register_card(cards.my_roles, order=1)
+        widgets.register_card(cards.staffing, order=50)
+        widgets.register_card(cards.administration, order=90)
         post_migrate.connect(_sync_after_last_app, dispatch_uid="qingche.org.sync_roles")
         self._sync = sync_builtin_roles
         menu.register(

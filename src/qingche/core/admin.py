@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from qingche.core.models import AuditEvent, HolidayOverride, Parameter, User
+
+
+@admin.register(User)
+class QingcheUserAdmin(UserAdmin):
+    list_display = ("username", "is_active", "is_demo", "last_login")
+    fieldsets = UserAdmin.fieldsets + (("Qingche", {"fields": ("language", "is_demo")}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail has no change or delete path, here or anywhere."""
+
+    list_display = ("created_at", "actor_name", "ip", "action", "object_type", "object_id", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_name", "object_repr", "request_id", "object_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ("date", "name", "is_workday")
+
+
+@admin.register(Parameter)
+class ParameterAdmin(admin.ModelAdmin):
+    list_display = ("key", "value")
