@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,43 @@ def lockout_response(request, credentials=None, *args, **kwargs):
 @login_required
 def home(request):
     return render(request, "core/home.html", {"cards": home_cards(request)})
+
+
+def _audit_export(events):
+    from qingche.core.audit import record
+    from qingche.core.excel import xlsx_response
+
+    record("export", object_type="core.auditevent", object_repr=_("audit trail"))
+    headers = [
+        _("time"),
+        _("actor"),
+        "IP",
+        _("action"),
+        _("object type"),
+        _("object id"),
+        _("object"),
+        _("before"),
+        _("after"),
+        _("reason"),
+        _("request id"),
+    ]
+    rows = (
+        (
+            e.created_at.astimezone(timezone.get_current_timezone()).replace(tzinfo=None),
+            e.actor_name,
+            e.ip,
+            e.get_action_display(),
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.before,
+            e.after,
+            e.reason,
+            e.request_id,
+        )
+        for e in events.iterator(chunk_size=2000)
+    )
+    return xlsx_response("audit.xlsx", headers, rows)
 
 
 def _date(value: str):
@@ -45,6 +82,8 @@ def audit_list(request):
         date_from=_date(params.get("from", "")),
         date_to=_date(params.get("to", "")),
     )
+    if params.get("export") == "xlsx":
+        return _audit_export(events)
     page = Paginator(events, 50).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)

@@ -382,6 +382,13 @@ def account_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         accounts = accounts.filter(username__icontains=query)
+    if request.GET.get("export") == "xlsx":
+        record("export", object_type="core.user", object_repr=_("account list"))
+        rows = (
+            (a.username, a.is_active, "；".join(f"{g.role.name}@{g.unit.name}" for g in a.role_grants.all()))
+            for a in accounts
+        )
+        return xlsx_response("accounts.xlsx", [_("user name"), _("active"), _("roles")], rows)
     form = forms.AccountForm(request.POST or None, people=selectors.people(request.user).filter(account=None))
     status = 200
     if request.method == "POST":
@@ -436,6 +443,10 @@ def grant_list(request):
                 return redirect("org:grant_list")
         status = 400
     grants = selectors.grants(request.user)
+    if request.GET.get("export") == "xlsx":
+        record("export", object_type="org.rolegrant", object_repr=_("role grants"))
+        rows = ((g.user.username, g.role.name, g.unit.name, g.get_scope_display()) for g in grants)
+        return xlsx_response("role-grants.xlsx", [_("account"), _("role"), _("unit"), _("scope")], rows)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
     return render(request, "org/grant_list.html", {"page": page, "form": form}, status=status)
 
