@@ -7,15 +7,18 @@ implementation. Callers (simulate.py, the Django services) validate input before
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 DIMENSIONS = ("de", "neng", "qin", "ji", "lian")
 RATER_GROUPS = ("superior", "peer", "subordinate", "department", "party_committee", "public", "society")
 INDICATORS = ("volume", "on_time", "accuracy", "satisfaction")
+INDICATOR_INPUTS = ("workload", "done", "on_time", "errors")
 GRADE_SCALES = {
     "annual": ("excellent", "competent", "basically_competent", "incompetent"),
     "regular": ("good", "fairly_good", "average", "poor"),
@@ -24,7 +27,7 @@ LABELS = {
     "de": "德", "neng": "能", "qin": "勤", "ji": "绩", "lian": "廉",
     "superior": "上级", "peer": "同级", "subordinate": "下级/服务对象", "department": "职能部门",
     "party_committee": "党委", "public": "群众", "society": "社会",
-    "volume": "工作量", "on_time": "按时完成率", "accuracy": "差错率", "satisfaction": "满意度",
+    "volume": "工作量", "on_time": "按时完成率", "accuracy": "准确性（差错率）", "satisfaction": "满意度",
     "excellent": "优秀", "competent": "称职", "basically_competent": "基本称职", "incompetent": "不称职",
     "good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差",
     "flat": "平均主义/好人主义", "lenient": "偏宽", "harsh": "偏严", "unstandardisable": "无法标准化",
@@ -268,20 +271,25 @@ def flag_raters(
         "harsh": judged & (reference - overall_mean >= params.bias_points),
         "unstandardisable": ~judged & (ratees > 0) & (standardisation.weight == 0),
     }
-    rater_rank = sort_ranks(rater_ids)
-    keyed = []
-    for kind_index, (kind, mask) in enumerate(kinds.items()):
-        for r in np.flatnonzero(mask):
-            detail = {
-                "ratees": int(ratees[r]),
-                "mean": _round(overall_mean[r]),
-                "spread": _round(overall_spread[r]),
-                "weight": _round(standardisation.weight[r], 4),
-                "raters_mean": _round(reference) if judged.any() else None,
-            }
+    flagged = np.flatnonzero(np.logical_or.reduce(list(kinds.values())))
+    flagged = flagged[np.argsort(sort_ranks(rater_ids)[flagged], kind="stable")]  # by rater id
+    raters_mean = _round(reference)
+    columns = zip(
+        np.asarray(rater_ids)[flagged].tolist(),
+        ratees[flagged].tolist(),
+        _table(overall_mean[flagged]),
+        _table(overall_spread[flagged]),
+        _table(standardisation.weight[flagged], 4),
+        np.stack([mask[flagged] for mask in kinds.values()], axis=1).tolist(),
+        strict=True,
+    )
+    flags = []
+    for rater, count, mean, spread, weight, has_kind in columns:
+        for kind in itertools.compress(kinds, has_kind):
+            detail = {"ratees": count, "mean": mean, "spread": spread, "weight": weight, "raters_mean": raters_mean}
             detail["message"] = _flag_message(kind, detail, params)
-            keyed.append((rater_rank[r], kind_index, RaterFlag(_plain(rater_ids[r]), kind, detail)))
-    return [flag for *_, flag in sorted(keyed, key=lambda item: item[:2])]
+            flags.append(RaterFlag(rater, kind, detail))
+    return flags
 
 
 def _flag_message(kind: str, d: dict, params: ScoringParams) -> str:
@@ -484,96 +492,116 @@ class CycleResult:
     def explain(self, person: int) -> dict:
         """The line-by-line breakdown of one person's score, for the results page. It names no rater
         and no number of raters: a group below the minimum only says that it was left out."""
+        t = self._tables
         return {
-            "score": float(self.score[person]),
+            "score": t["score"][person],
             "formula": "score = subjective_weight × rating + (1 − subjective_weight) × objective",
-            "weights_used": self._part_weights(person),
-            "rating": self._explain_rating(person),
-            "objective": self._explain_objective(person),
-            "grade": self._explain_grade(person),
+            "weights_used": {"rating": t["rating_weight"][person], "objective": t["objective_weight"][person]},
+            "rating": self._explain_rating(t, person),
+            "objective": self._explain_objective(t, person),
+            "grade": self._explain_grade(t, person),
         }
 
-    def _part_weights(self, person: int) -> dict:
-        subjective = self.scheme.subjective_weight if self.rating.available[person] else 0.0
-        return {"rating": _round(subjective, 4), "objective": _round(1.0 - subjective, 4)}
-
-    def _explain_rating(self, person: int) -> dict:
+    @cached_property
+    def _tables(self) -> dict[str, list]:
+        """Every figure of every breakdown, rounded once for the whole cycle as plain Python lists
+        (NaN as None): a per-person loop over numpy scalars would take a minute for 100,000 people."""
+        dimension_weights = self.scheme.dimension_weight_array()
+        rating_weight = np.where(self.rating.available, self.scheme.subjective_weight, 0.0)
+        objective, inputs = self.objective, self.cycle.indicators
         scheme = self.scheme
-        dimension_weights = scheme.dimension_weight_array()
+        return {
+            "groups": [(name, round(scheme.group_weights[name], 4)) for name in scheme.groups],
+            "dimensions": [(name, round(scheme.dimension_weights[name], 4)) for name in scheme.dimensions],
+            "indicator_weights": [round(scheme.params.indicator_weights.get(i, 0.0), 4) for i in INDICATORS],
+            "score": self.score.tolist(),
+            "rating_weight": _table(rating_weight, 4),
+            "objective_weight": _table(1.0 - rating_weight, 4),
+            "rating": _table(self.rating.score),
+            "all_shown": self.groups.shown.all(axis=1).tolist(),
+            "shown": self.groups.shown.tolist(),
+            "trimmed": self.groups.trimmed.tolist(),
+            "group_weight_used": _table(self.rating.group_weights_used, 4),
+            "group_score": _table(self.rating.group_scores),
+            "group_contribution": _table(self.rating.group_weights_used * self.rating.group_scores),
+            "dimension_score": _table(self.groups.values),
+            "dimension_contribution": _table(self.groups.values * dimension_weights),
+            "objective": _table(objective.score),
+            "indicator_value": _table(objective.values, 4),
+            "indicator_score": _table(objective.scores),
+            "indicator_weight_used": _table(objective.weights_used, 4),
+            "indicator_contribution": _table(objective.weights_used * np.nan_to_num(objective.scores)),
+            "measured": (~np.isnan(objective.scores)).tolist(),
+            **{name: _table(getattr(inputs, name), 4) for name in (*INDICATOR_INPUTS, "satisfaction")},
+            "quota_group": [_plain(g) for g in self.cycle.quota_groups],
+            "rank_in_group": self.grading.rank_in_group.tolist(),
+            "group_size": self.grading.group_size.tolist(),
+            "top_slots": self.grading.top_slots.tolist(),
+        }
+
+    def _explain_rating(self, t: dict, person: int) -> dict:
         groups = []
-        for g, name in enumerate(scheme.groups):
+        for g, (name, configured_weight) in enumerate(t["groups"]):
             line = {
                 "group": name,
-                "configured_weight": _round(scheme.group_weights[name], 4),
-                "weight_used": _round(self.rating.group_weights_used[person, g], 4),
-                "shown": bool(self.groups.shown[person, g]),
+                "configured_weight": configured_weight,
+                "weight_used": t["group_weight_used"][person][g],
+                "shown": t["shown"][person][g],
             }
             if line["shown"]:
-                line["trimmed"] = bool(self.groups.trimmed[person, g])
-                line["score"] = _round(self.rating.group_scores[person, g])
-                line["contribution"] = _round(
-                    self.rating.group_weights_used[person, g] * self.rating.group_scores[person, g]
-                )
+                line["trimmed"] = t["trimmed"][person][g]
+                line["score"] = t["group_score"][person][g]
+                line["contribution"] = t["group_contribution"][person][g]
+                scores, contributions = t["dimension_score"][person][g], t["dimension_contribution"][person][g]
                 line["dimensions"] = [
-                    {
-                        "dimension": dim,
-                        "weight": _round(dimension_weights[d], 4),
-                        "score": _round(self.groups.values[person, g, d]),
-                        "contribution": _round(dimension_weights[d] * self.groups.values[person, g, d]),
-                    }
-                    for d, dim in enumerate(scheme.dimensions)
+                    {"dimension": dimension, "weight": weight, "score": scores[d], "contribution": contributions[d]}
+                    for d, (dimension, weight) in enumerate(t["dimensions"])
                 ]
             else:
                 line["reason"] = "insufficient_raters"
             groups.append(line)
-        available = bool(self.rating.available[person])
+        available = t["rating"][person] is not None
         return {
             "available": available,
-            "score": _round(self.rating.score[person]) if available else None,
-            "redistributed": available and not bool(self.groups.shown[person].all()),
+            "score": t["rating"][person],
+            "redistributed": available and not t["all_shown"][person],
             "groups": groups,
         }
 
-    def _explain_objective(self, person: int) -> dict:
-        inputs = self.cycle.indicators
-        raw = {
-            "volume": {"workload": _round(inputs.workload[person], 4)},
-            "on_time": {"on_time": _round(inputs.on_time[person], 4), "done": _round(inputs.done[person], 4)},
-            "accuracy": {"errors": _round(inputs.errors[person], 4), "done": _round(inputs.done[person], 4)},
-            "satisfaction": {"satisfaction": _round(inputs.satisfaction[person], 4)},
+    def _explain_objective(self, t: dict, person: int) -> dict:
+        inputs = {
+            "volume": {"workload": t["workload"][person]},
+            "on_time": {"on_time": t["on_time"][person], "done": t["done"][person]},
+            "accuracy": {"errors": t["errors"][person], "done": t["done"][person]},
+            "satisfaction": {"satisfaction": t["satisfaction"][person]},
         }
-        configured = self.scheme.indicator_weight_array()
-        lines = []
-        for i, name in enumerate(INDICATORS):
-            score = self.objective.scores[person, i]
-            lines.append(
+        return {
+            "score": t["objective"][person],
+            "reference_workload": round(self.objective.reference_workload, 4),
+            "indicators": [
                 {
                     "indicator": name,
-                    "inputs": raw[name],
-                    "value": _round(self.objective.values[person, i], 4),
-                    "score": _round(score),
-                    "configured_weight": _round(configured[i], 4),
-                    "weight_used": _round(self.objective.weights_used[person, i], 4),
-                    "contribution": _round(self.objective.weights_used[person, i] * np.nan_to_num(score)),
-                    "measured": not math.isnan(score),
+                    "inputs": inputs[name],
+                    "value": t["indicator_value"][person][i],
+                    "score": t["indicator_score"][person][i],
+                    "configured_weight": t["indicator_weights"][i],
+                    "weight_used": t["indicator_weight_used"][person][i],
+                    "contribution": t["indicator_contribution"][person][i],
+                    "measured": t["measured"][person][i],
                 }
-            )
-        return {
-            "score": _round(self.objective.score[person]),
-            "reference_workload": _round(self.objective.reference_workload, 4),
-            "indicators": lines,
+                for i, name in enumerate(INDICATORS)
+            ],
         }
 
-    def _explain_grade(self, person: int) -> dict:
+    def _explain_grade(self, t: dict, person: int) -> dict:
         trigger = self.cycle.bottom_grades.get(person)
-        grading = self.grading
         return {
-            "code": grading.grade[person],
-            "rule": grading.rule[person],
-            "quota_group": _plain(self.cycle.quota_groups[person]),
-            "rank_in_group": int(grading.rank_in_group[person]),
-            "group_size": int(grading.group_size[person]),
-            "top_grade_slots": int(grading.top_slots[person]),
+            "code": self.grading.grade[person],
+            "rule": self.grading.rule[person],
+            "quota_group": t["quota_group"][person],
+            "rank_in_group": t["rank_in_group"][person],
+            "group_size": t["group_size"][person],
+            "top_grade_slots": t["top_slots"][person],
             "reason": trigger.reason if trigger else None,
         }
 
@@ -614,6 +642,14 @@ def score_cycle(cycle: Cycle, scheme: Scheme) -> CycleResult:
 def _round(value, digits: int = 2):
     value = float(value)
     return None if math.isnan(value) else round(value, digits)
+
+
+def _table(values: np.ndarray, digits: int = 2) -> list:
+    """Rounded values as (nested) Python lists, NaN as None."""
+    values = np.asarray(values, dtype=float)
+    table = np.round(values, digits).astype(object)
+    table[np.isnan(values)] = None
+    return table.tolist()
 
 
 def _plain(value):

@@ -23,7 +23,6 @@ OPTIONAL_TOP_LEVEL_FIELDS = {"parameters"}
 PERSON_FIELDS = {"id", "quota_group", "workload", "done", "on_time", "errors"}
 OPTIONAL_PERSON_FIELDS = {"satisfaction", "bottom_grade"}
 RATING_FIELDS = {"rater", "group", "ratee", "scores"}
-INDICATOR_FIELDS = ("workload", "done", "on_time", "errors")
 
 
 class SimulationInputError(ValueError):
@@ -146,7 +145,7 @@ def _check_parameters(params: rules.ScoringParams) -> None:
 
 def read_people(people: list, scheme: rules.Scheme):
     ids, quota_groups, bottom_grades = [], [], {}
-    columns = {name: [] for name in (*INDICATOR_FIELDS, "satisfaction")}
+    columns = {name: [] for name in (*rules.INDICATOR_INPUTS, "satisfaction")}
     seen = {}
     for index, person in enumerate(people):
         path = f"people[{index}]"
@@ -168,7 +167,7 @@ def read_people(people: list, scheme: rules.Scheme):
 
 def _read_indicators(person: dict, path: str) -> dict[str, float]:
     values = {}
-    for name in INDICATOR_FIELDS:
+    for name in rules.INDICATOR_INPUTS:
         values[name] = _number(person[name], f"{path}.{name}")
         if values[name] < 0:
             raise SimulationInputError(f"工作量数据不能为负：{path}.{name} = {person[name]}")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from qingche.appraisal import rules
 
-FAST = settings(max_examples=60, deadline=None, derandomize=True)
+FAST = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 DIMS = rules.DIMENSIONS
 GROUPS = ("superior", "peer", "public")
 
