@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from qingche.core.audit import AuditedModel
@@ -127,7 +128,7 @@ class Person(AuditedModel):
         DEMOCRATIC = "democratic", _("democratic party member")
         MASSES = "masses", _("masses")
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedField(_("ID number"), kind="id_number", validators=[validate_id_number])
@@ -252,7 +253,7 @@ class Role(AuditedModel):
         _("default scope"),
         max_length=10,
         default=SUBTREE,
-        choices=[(SELF, _("self")), (UNIT, _("unit")), (SUBTREE, _("unit and below"))],
+        choices=[(SELF, _("self")), (UNIT, pgettext_lazy("scope", "unit")), (SUBTREE, _("unit and below"))],
     )
     permissions = models.ManyToManyField(Permission, verbose_name=_("permissions"), blank=True)
 
@@ -265,7 +266,13 @@ class Role(AuditedModel):
         ordering = ["id"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from qingche.org.roles import role_label
+
+        return role_label(self.code, self.name)
 
 
 class RoleGrant(AuditedModel):
@@ -273,7 +280,7 @@ class RoleGrant(AuditedModel):
 
     class Scope(models.TextChoices):
         SELF = SELF, _("self")
-        UNIT = UNIT, _("unit")
+        UNIT = UNIT, pgettext_lazy("scope", "unit")
         SUBTREE = SUBTREE, _("unit and below")
 
     user = models.ForeignKey(

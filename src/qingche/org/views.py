@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from qingche.core.audit import record
@@ -213,7 +214,7 @@ def person_list(request):
 def _people_export(people):
     record("export", object_type="org.person", object_repr=_("people list"))
     headers = [
-        _("name"),
+        pgettext("person", "name"),
         _("gender"),
         _("birth date"),
         _("ID number"),
@@ -385,7 +386,7 @@ def account_list(request):
     if request.GET.get("export") == "xlsx":
         record("export", object_type="core.user", object_repr=_("account list"))
         rows = (
-            (a.username, a.is_active, "；".join(f"{g.role.name}@{g.unit.name}" for g in a.role_grants.all()))
+            (a.username, a.is_active, "；".join(f"{g.role.label}@{g.unit.name}" for g in a.role_grants.all()))
             for a in accounts
         )
         return xlsx_response("accounts.xlsx", [_("user name"), _("active"), _("roles")], rows)
@@ -445,7 +446,7 @@ def grant_list(request):
     grants = selectors.grants(request.user)
     if request.GET.get("export") == "xlsx":
         record("export", object_type="org.rolegrant", object_repr=_("role grants"))
-        rows = ((g.user.username, g.role.name, g.unit.name, g.get_scope_display()) for g in grants)
+        rows = ((g.user.username, g.role.label, g.unit.name, g.get_scope_display()) for g in grants)
         return xlsx_response("role-grants.xlsx", [_("account"), _("role"), _("unit"), _("scope")], rows)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
     return render(request, "org/grant_list.html", {"page": page, "form": form}, status=status)
