@@ -36,6 +36,7 @@ assets: node_modules/.installed
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 
 locale: $(VENV)/.installed
+	bash scripts/system-deps.sh --build
 	cd src/qingche && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
 
 # What the tests need from the system: Debian's Chromium for the browser tests.

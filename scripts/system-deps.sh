@@ -3,9 +3,10 @@
 # translations. PostgreSQL is expected on 127.0.0.1:5432 (started here if installed but stopped).
 set -euo pipefail
 
+# --build: only what building needs (gettext for the translations); default: also what tests need.
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+[ "${1:-}" = "--build" ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need[*]} from Debian's packages..."
@@ -16,6 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
     [ "${CI:-}" = "true" ] && exit 1
   fi
 fi
+
+[ "${1:-}" = "--build" ] && exit 0
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

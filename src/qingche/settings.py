@@ -139,6 +139,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 AXES_FAILURE_LIMIT = int(os.environ.get("QINGCHE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+QINGCHE_TRUSTED_PROXIES = [ip for ip in os.environ.get("QINGCHE_TRUSTED_PROXIES", "").split(",") if ip]
 AXES_CLIENT_IP_CALLABLE = "qingche.core.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "qingche.core.views.lockout_response"

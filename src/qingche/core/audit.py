@@ -75,7 +75,7 @@ def snapshot(instance) -> dict:
     excluded = set(getattr(instance, "audit_exclude", ()))
     values = {}
     for field in instance._meta.concrete_fields:
-        if field.name in excluded or field.name.endswith("_hash"):
+        if field.name in excluded or field.name.endswith(("_hash", "_masked")):
             continue
         value = getattr(instance, field.attname)
         if isinstance(field, EncryptedField):

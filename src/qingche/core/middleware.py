@@ -1,6 +1,7 @@
 import re
 import uuid
 
+from django.conf import settings
 from django.utils import translation
 
 from qingche.core.audit import AuditContext, _context
@@ -9,9 +10,13 @@ REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def client_ip(request) -> str | None:
-    """The client's address; behind the reverse proxy the operator guide describes, REMOTE_ADDR is the
-    proxy and X-Real-IP is set by it."""
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+    """The client's address. X-Real-IP is believed only when it comes from a reverse proxy listed in
+    QINGCHE_TRUSTED_PROXIES (the operator guide's set-up); anyone else could forge it."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+    if forwarded and remote in settings.QINGCHE_TRUSTED_PROXIES:
+        return forwarded
+    return remote
 
 
 class RequestContextMiddleware:

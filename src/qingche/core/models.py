@@ -40,11 +40,14 @@ class User(AuditedModel, AbstractUser):
             return models.Q(person__unit=grant.unit_id) | models.Q(
                 pk__in=RoleGrant.objects.filter(unit=grant.unit_id).values("user_id")
             )
-        if len(grant.unit_path) == STEPLEN:
-            return models.Q()
-        return models.Q(person__unit__path__startswith=grant.unit_path) | models.Q(
+        in_subtree = models.Q(person__unit__path__startswith=grant.unit_path) | models.Q(
             pk__in=RoleGrant.objects.filter(unit__path__startswith=grant.unit_path).values("user_id")
         )
+        if len(grant.unit_path) == STEPLEN:
+            # At the top of a tree, also the accounts that belong nowhere yet (just created).
+            nowhere = ~models.Exists(RoleGrant.objects.filter(user=models.OuterRef("pk")))
+            return in_subtree | (models.Q(person__isnull=True) & nowhere)
+        return in_subtree
 
 
 class AuditEvent(models.Model):

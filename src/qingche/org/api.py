@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from qingche.core.api import MaskedPiiField, ScopedViewSetMixin
+from qingche.core.api import ScopedViewSetMixin
 from qingche.core.services import pii_unmask
 from qingche.org import selectors, services
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
@@ -28,17 +28,12 @@ def _scoped_pk_field(selector, **kwargs):
 
 class UnitSerializer(serializers.ModelSerializer):
     parent = _scoped_pk_field(selectors.units, write_only=True, required=False, allow_null=True)
-    parent_id = serializers.SerializerMethodField()
+    parent_id = serializers.IntegerField(source="parent_pk", read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
         fields = ["id", "name", "short_name", "kind", "code", "is_active", "depth", "parent", "parent_id"]
         read_only_fields = ["depth", "is_active"]
-
-    def get_parent_id(self, unit) -> int | None:
-        if unit.depth <= 1:
-            return None
-        return Unit.objects.filter(path=unit.path[: -Unit.steplen]).values_list("id", flat=True).first()
 
 
 class UnitMoveSerializer(serializers.Serializer):
@@ -48,13 +43,13 @@ class UnitMoveSerializer(serializers.Serializer):
 
 class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = UnitSerializer
-    selector = staticmethod(selectors.units)
+    selector = staticmethod(selectors.units_with_parent)
     filterset_fields = ["kind", "code", "depth"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.unit_create(
+        unit = services.unit_create(
             user=self.request.user,
             parent=data.get("parent"),
             name=data["name"],
@@ -62,6 +57,7 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
             code=data.get("code", ""),
             short_name=data.get("short_name", ""),
         )
+        serializer.instance = selectors.units_with_parent(self.request.user).get(pk=unit.pk)
 
     def perform_update(self, serializer):
         unit, data = serializer.instance, serializer.validated_data
@@ -69,13 +65,14 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
             raise ValidationError({"kind": _("The kind of a unit cannot change.")})
         if data.get("parent"):
             raise ValidationError({"parent": _("Use the move action to change the parent.")})
-        serializer.instance = services.unit_update(
+        services.unit_update(
             user=self.request.user,
             unit=unit,
             name=data.get("name", unit.name),
             code=data.get("code", unit.code),
             short_name=data.get("short_name", unit.short_name),
         )
+        serializer.instance = selectors.units_with_parent(self.request.user).get(pk=unit.pk)
 
     @extend_schema(request=UnitMoveSerializer, responses=UnitSerializer)
     @action(detail=True, methods=["post"])
@@ -89,6 +86,7 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
             new_parent=payload.validated_data["parent"],
             reason=payload.validated_data.get("reason", ""),
         )
+        moved = selectors.units_with_parent(request.user).get(pk=moved.pk)
         return Response(UnitSerializer(moved, context=self.get_serializer_context()).data)
 
 
@@ -124,8 +122,8 @@ class PersonSerializer(serializers.ModelSerializer):
     unit = _scoped_pk_field(selectors.units)
     id_number = serializers.CharField(write_only=True, max_length=18)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
-    id_number_masked = MaskedPiiField(source="id_number")
-    phone_masked = MaskedPiiField(source="phone")
+    id_number_masked = serializers.CharField(read_only=True)
+    phone_masked = serializers.CharField(read_only=True)
 
     class Meta:
         model = Person

@@ -41,7 +41,8 @@ def staffing(request):
             (_("in post"), numbers["in_post"]),
             (_("vacancies"), numbers["vacancy"]),
         ],
-        "links": [(_("Unit tree"), reverse("org:unit_tree")), (_("People"), reverse("org:person_list"))],
+        "links": [(_("Unit tree"), reverse("org:unit_tree"))]
+        + ([(_("People"), reverse("org:person_list"))] if user.has_perm("org.view_person") else []),
     }
 
 

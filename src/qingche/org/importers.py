@@ -142,8 +142,11 @@ def import_units(user, upload) -> ImportResult:
     by_name = {unit.name: unit for unit in Unit.objects.visible_to(user)}
     for _number, row in result.rows:
         parent = Unit.objects.get(pk=_find_unit(row["parent"], by_code, by_name).pk)
-        unit = parent.add_child(
-            name=row["name"][:100], kind=row["kind"], code=row["code"], short_name=row["short_name"][:50]
+        unit = Unit.objects.add_child(
+            parent,
+            create_kwargs=dict(
+                name=row["name"][:100], kind=row["kind"], code=row["code"], short_name=row["short_name"][:50]
+            ),
         )
         by_name[unit.name] = unit
         if unit.code:

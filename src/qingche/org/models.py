@@ -135,6 +135,9 @@ class Person(AuditedModel):
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone = EncryptedField(_("phone"), kind="phone", validators=[validate_phone])
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Masked copies, so that lists and pages never need to decrypt (and never could show clear text).
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
     hometown = models.CharField(_("hometown"), max_length=100, blank=True)
     hometown_unit = models.ForeignKey(
         Unit,
@@ -180,19 +183,18 @@ class Person(AuditedModel):
         return self.name
 
     def save(self, *args, **kwargs):
-        from qingche.core.pii import pii_hash
-
-        self.id_number_hash = pii_hash(self._meta.get_field("id_number").normalized(self.id_number))
-        self.phone_hash = pii_hash(self._meta.get_field("phone").normalized(self.phone))
+        self.fill_derived_pii()
         super().save(*args, **kwargs)
 
-    @property
-    def id_number_masked(self):
-        return self._meta.get_field("id_number").masked(self.id_number)
+    def fill_derived_pii(self) -> None:
+        """Lookup hashes and masked copies of the encrypted fields (also used by bulk loads)."""
+        from qingche.core.pii import pii_hash
 
-    @property
-    def phone_masked(self):
-        return self._meta.get_field("phone").masked(self.phone)
+        for name in ("id_number", "phone"):
+            field = self._meta.get_field(name)
+            value = field.normalized(getattr(self, name))
+            setattr(self, f"{name}_hash", pii_hash(value))
+            setattr(self, f"{name}_masked", field.masked(value))
 
     @property
     def age(self):
@@ -307,20 +309,40 @@ class RoleGrant(AuditedModel):
 
     @classmethod
     def grants_of(cls, user) -> list[Grant]:
-        rows = cls.objects.filter(user=user).values_list("id", "role__code", "unit_id", "unit__path", "scope")
-        role_perms: dict[str, set[str]] = {}
-        perm_rows = Role.permissions.through.objects.filter(role__grants__user=user).values_list(
-            "role__code", "permission__content_type__app_label", "permission__codename"
-        )
-        for role_code, app_label, codename in perm_rows:
-            role_perms.setdefault(role_code, set()).add(f"{app_label}.{codename}")
+        rows = cls.objects.filter(user=user).values_list("role__code", "unit_id", "unit__path", "scope")
+        perms = role_permissions()
         return [
-            Grant(
-                role=role_code,
-                unit_id=unit_id,
-                unit_path=path,
-                scope=scope,
-                perms=frozenset(role_perms.get(role_code, ())),
-            )
-            for _id, role_code, unit_id, path, scope in rows
+            Grant(role=role_code, unit_id=unit_id, unit_path=path, scope=scope, perms=perms.get(role_code, frozenset()))
+            for role_code, unit_id, path, scope in rows
         ]
+
+
+_role_perms_cache: dict = {}
+ROLE_PERMS_TTL_SECONDS = 60
+
+
+def role_permissions() -> dict[str, frozenset[str]]:
+    """Role code -> permissions, kept for a minute in each process: roles change rarely (a migrate, an
+    administrator's edit, which clears this process's copy at once), while every request needs them."""
+    import time
+
+    cached = _role_perms_cache.get("value")
+    if cached is not None and time.monotonic() - _role_perms_cache["at"] < ROLE_PERMS_TTL_SECONDS:
+        return cached
+    mapping: dict[str, set[str]] = {}
+    rows = Role.permissions.through.objects.values_list(
+        "role__code", "permission__content_type__app_label", "permission__codename"
+    )
+    for role_code, app_label, codename in rows:
+        mapping.setdefault(role_code, set()).add(f"{app_label}.{codename}")
+    value = {code: frozenset(perms) for code, perms in mapping.items()}
+    _role_perms_cache.update(value=value, at=time.monotonic())
+    return value
+
+
+def forget_role_permissions(**kwargs) -> None:
+    _role_perms_cache.clear()
+
+
+models.signals.m2m_changed.connect(forget_role_permissions, sender=Role.permissions.through)
+models.signals.post_save.connect(forget_role_permissions, sender=Role)

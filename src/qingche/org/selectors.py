@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Length, Substr
 
 from qingche.core.models import User
 from qingche.org import rules
@@ -13,6 +14,13 @@ from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 
 def units(user):
     return Unit.objects.visible_to(user)
+
+
+def units_with_parent(user):
+    """Units annotated with `parent_pk` (one query for a whole page, not one per unit)."""
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Unit.steplen)
+    parent = Unit.objects.filter(path=parent_path).values("pk")[:1]
+    return units(user).annotate(parent_pk=Subquery(parent))
 
 
 def unit_roots(user):
@@ -40,13 +48,14 @@ def unit_ancestors(user, unit: Unit):
 
 
 def staffing(user, unit: Unit, *, subtree: bool = False) -> dict:
-    """Quota, people in post and vacancies of a unit (or its whole subtree)."""
+    """Quota, people in post and vacancies of a unit (or its whole subtree), over the posts the user may
+    see. The figures are aggregates: they need no right to see the people themselves."""
     today = dt.date.today()
     unit_filter = {"unit__path__startswith": unit.path} if subtree else {"unit": unit}
-    quota = posts(user).filter(**unit_filter).aggregate(total=Sum("quota"))["total"] or 0
+    visible_posts = posts(user).filter(**unit_filter)
+    quota = visible_posts.aggregate(total=Sum("quota"))["total"] or 0
     in_post = (
-        assignments(user)
-        .filter(**unit_filter)
+        Assignment.objects.filter(post__in=visible_posts.values("pk"))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .values("person")
         .distinct()
@@ -83,7 +92,8 @@ def people(
     from qingche.core.pii import pii_hash
     from qingche.core.rules import is_valid_id_number, normalize_id_number
 
-    result = Person.objects.visible_to(user).select_related("unit")
+    # Lists never decrypt: they show the stored masked copies.
+    result = Person.objects.visible_to(user).select_related("unit").defer("id_number", "phone")
     if query:
         if is_valid_id_number(query):  # exact lookup by the keyed hash, never by decrypting
             result = result.filter(id_number_hash=pii_hash(normalize_id_number(query)))

@@ -76,8 +76,8 @@ def unit_create(*, user, parent: Unit | None, name: str, kind: str, code: str = 
     _check_unit_fields(kind, code, parent)
     fields = {"name": name[:100], "kind": kind, "code": code, "short_name": short_name[:50]}
     if parent is None:
-        return Unit.add_root(**fields)
-    return Unit.objects.get(pk=parent.pk).add_child(**fields)
+        return Unit.objects.add_root(create_kwargs=fields)
+    return Unit.objects.add_child(Unit.objects.get(pk=parent.pk), create_kwargs=fields)
 
 
 @transaction.atomic
@@ -86,7 +86,7 @@ def unit_update(*, user, unit: Unit, name: str, code: str = "", short_name: str 
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Enter a name.")})
-    _check_unit_fields(unit.kind, code, unit.get_parent())
+    _check_unit_fields(unit.kind, code, Unit.objects.get_parent(unit))
     unit.name, unit.code, unit.short_name, unit.is_active = name[:100], code, short_name[:50], is_active
     unit.save()
     return unit
@@ -105,8 +105,8 @@ def unit_move(*, user, unit: Unit, new_parent: Unit, reason: str = "") -> Unit:
         raise ValidationError(
             {"parent": _("A unit of this kind cannot be placed under %(parent)s.") % {"parent": new_parent.name}}
         )
-    old_parent = unit.get_parent()
-    unit.move(new_parent, pos="last-child")
+    old_parent = Unit.objects.get_parent(unit)
+    Unit.objects.move(unit, new_parent, "last-child")
     record(
         "update",
         obj=unit,
@@ -187,7 +187,7 @@ def person_update(*, user, person: Person, **data) -> Person:
 
 
 def _validate_person(person: Person) -> None:
-    _full_clean(person, exclude=["account", "id_number_hash", "phone_hash"])
+    _full_clean(person, exclude=["account", "id_number_hash", "phone_hash", "id_number_masked", "phone_masked"])
     _check_id_matches(person)
     _check_duplicate_id(person)
 
@@ -295,7 +295,7 @@ def unit_tree_load(nodes: list[dict], *, batch_size: int = 2000) -> list[Unit]:
     """Insert a whole tree at once. `nodes` are dicts with name, kind, code, short_name and
     `parent` (the index of an earlier node, or None for a root), in parent-before-child order.
     Paths are computed here the way treebeard would, so the tree is valid without per-node queries."""
-    existing_roots = Unit.get_root_nodes().count()
+    existing_roots = Unit.objects.filter(depth=1).count()
     child_counts: dict[int | None, int] = {}
     units: list[Unit] = []
     for node in nodes:
@@ -328,12 +328,8 @@ def unit_tree_load(nodes: list[dict], *, batch_size: int = 2000) -> list[Unit]:
 
 def people_bulk_load(people: list[Person], *, batch_size: int = 2000) -> None:
     """Insert many people at once (hashes filled in here, values encrypted by the field)."""
-    from qingche.core.pii import pii_hash
-
-    id_field, phone_field = Person._meta.get_field("id_number"), Person._meta.get_field("phone")
     for person in people:
-        person.id_number_hash = pii_hash(id_field.normalized(person.id_number))
-        person.phone_hash = pii_hash(phone_field.normalized(person.phone))
+        person.fill_derived_pii()
     Person.objects.bulk_create(people, batch_size=batch_size)
     record(
         "import", object_type="org.person", object_repr=f"{len(people)} people (bulk load)", after={"rows": len(people)}

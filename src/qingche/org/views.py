@@ -78,7 +78,9 @@ def unit_detail(request, pk):
 
 @login_required
 def unit_create(request):
-    parent = get_object_or_404(selectors.units(request.user), pk=request.GET.get("parent") or 0)
+    parent = None
+    if request.GET.get("parent") or not request.user.is_superuser:  # only the superuser adds a top unit
+        parent = get_object_or_404(selectors.units(request.user), pk=request.GET.get("parent") or 0)
     form = forms.UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,10 +90,11 @@ def unit_create(request):
         else:
             messages.success(request, _("Saved."))
             return redirect("org:unit_detail", pk=unit.pk)
+    title = _("New unit under %(parent)s") % {"parent": parent.name} if parent else _("New top-level unit")
     return render(
         request,
         "org/form.html",
-        {"form": form, "title": _("New unit under %(parent)s") % {"parent": parent.name}},
+        {"form": form, "title": title},
         status=400 if form.errors else 200,
     )
 
