@@ -47,7 +47,7 @@ def write_xlsx(headers: list[str], rows, sheet_title: str = "Sheet1") -> bytes:
 def _cell(value):
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in "=+-@":
+    if isinstance(value, str) and value[:1] and value[:1] in "=+-@":
         return "'" + value  # never let a cell become a formula (CSV/Excel injection)
     return value if isinstance(value, int | float) or hasattr(value, "isoformat") else str(value)
 
