@@ -26,7 +26,7 @@ def test_town_leader_browses_tree_and_person_then_switches_language_and_logs_out
 
     village_link.click()
     expect(page.locator("h2.page-title")).to_contain_text(village_name)
-    page.click("text=人员")
+    page.click("#unit-people-link")  # the people of this village
     first_person = page.locator("#person-table tbody tr a").first
     first_person.click()
     id_number = page.locator("#id-number").inner_text()
