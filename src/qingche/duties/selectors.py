@@ -23,3 +23,39 @@ def published_items_of(unit_ids) -> dict[int, dict[str, DutyItem]]:
     for item in items.select_related("lead_unit", "duty_list"):
         result[item.duty_list.unit_id][item.code] = item
     return result
+
+
+def published_item_by_code(unit_ids, code: str) -> dict[int, dict]:
+    """For admission: {unit_id: {kind, name, lead_unit_id, lead_name}} of the item with this code on each unit's
+    published list (units without it are absent). Reads one row per unit through the (code, duty_list) index.
+    Not scoped: published lists are public documents."""
+    if not code:
+        return {}
+    rows = DutyItem.objects.filter(
+        code=code, duty_list__unit_id__in=list(unit_ids), duty_list__status=DutyList.Status.PUBLISHED
+    ).values("duty_list__unit_id", "kind", "name", "lead_unit_id", "lead_unit__name")
+    return {
+        row["duty_list__unit_id"]: {"kind": row["kind"], "name": row["name"], "lead_unit_id": row["lead_unit_id"],
+                                    "lead_name": row["lead_unit__name"] or ""}
+        for row in rows
+    }
+
+
+def published_code_exists(code: str) -> bool:
+    return DutyItem.objects.filter(code=code, duty_list__status=DutyList.Status.PUBLISHED).exists()
+
+
+def catalogue_codes(query: str = "", limit: int = 50) -> list[tuple[str, str, str]]:
+    """Distinct (code, name, kind) of published items, for choosing the duty item a task relies on."""
+    items = DutyItem.objects.filter(duty_list__status=DutyList.Status.PUBLISHED)
+    if query:
+        items = items.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    seen, result = set(), []
+    for code, name, kind in items.order_by("code").values_list("code", "name", "kind").iterator():
+        if code in seen:
+            continue
+        seen.add(code)
+        result.append((code, name, kind))
+        if len(result) >= limit:
+            break
+    return result
