@@ -326,6 +326,13 @@ def admission_appeal(*, user, admission: Admission, reason: str, now=None) -> Ad
 
 
 # -- splitting, forwarding, progress ------------------------------------------------------------------------
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _deadline_within(deadline, task: Task, now, field="deadline"):
     if not isinstance(deadline, dt.datetime):
         if isinstance(deadline, dt.date):
@@ -356,7 +363,7 @@ def task_split(*, user, task: Task, person: Person, part: str, deadline, now=Non
     """Give a part of the unit's task to one of its people, with their own deadline (责任到人)."""
     now = now or timezone.now()
     task = _own_task(user, task, "tasks.add_taskassignment")
-    person = Person.objects.select_related("unit").filter(pk=getattr(person, "pk", person)).first()
+    person = Person.objects.select_related("unit").filter(pk=_int_or_none(getattr(person, "pk", person))).first()
     if person is None or not person.unit.path.startswith(task.unit.path):
         raise ValidationError({"person": _("Choose a person of this unit.")})
     deadline = _deadline_within(deadline, task, now)
@@ -373,7 +380,7 @@ def task_forward(*, user, task: Task, unit: Unit, part: str, deadline, now=None)
     """Forward a part of a town's task to one of its villages (communities): a task of its own for the village."""
     now = now or timezone.now()
     task = _own_task(user, task, "tasks.split_task")
-    village = Unit.objects.filter(pk=getattr(unit, "pk", unit)).first()
+    village = Unit.objects.filter(pk=_int_or_none(getattr(unit, "pk", unit))).first()
     if village is None or village.kind not in VILLAGE_KINDS or not village.path.startswith(task.unit.path) \
             or village.pk == task.unit_id:
         raise ValidationError({"unit": _("Choose a village or community of this town.")})
