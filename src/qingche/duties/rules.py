@@ -123,7 +123,8 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
         cooperating = split_list(text("cooperating_departments"))
         for department in cooperating:
             if department not in known:
-                row_errors.append(("cooperating_departments", N_("Unknown department: %(name)s."), {"name": department}))
+                row_errors.append(("cooperating_departments", N_("Unknown department: %(name)s."),
+                                   {"name": department}))
         if len(text("domain")) > 50:
             row_errors.append(("domain", N_("The domain is longer than 50 characters."), {}))
         if len(text("keywords")) > 300:

@@ -59,3 +59,61 @@ def catalogue_codes(query: str = "", limit: int = 50) -> list[tuple[str, str, st
         if len(result) >= limit:
             break
     return result
+
+
+def flagged_counts(list_ids) -> dict[int, int]:
+    """责随权转: per list, the number of basic and cooperation items without any power."""
+    rows = (
+        DutyItem.objects.filter(duty_list_id__in=list(list_ids), kind__in=("basic", "cooperation"), powers=None)
+        .values("duty_list_id").annotate(n=Count("id")).values_list("duty_list_id", "n")
+    )
+    return dict(rows)
+
+
+def list_items(user, duty_list, *, kind: str = "", domain: str = "", query: str = ""):
+    """Items of one version the user can see, with their powers and departments, filtered."""
+    items = DutyItem.objects.visible_to(user).filter(duty_list=duty_list).select_related("lead_unit")
+    if kind:
+        items = items.filter(kind=kind)
+    if domain:
+        items = items.filter(domain=domain)
+    if query:
+        items = items.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(keywords__icontains=query)
+                             | Q(legal_basis__icontains=query))
+    return items.prefetch_related("powers", "cooperating_units").order_by("kind", "code")
+
+
+def versions_of(user, unit_id):
+    return duty_lists(user).filter(unit_id=unit_id).order_by("-version")
+
+
+def current_of(user, unit_id):
+    return duty_lists(user).filter(unit_id=unit_id, status=DutyList.Status.PUBLISHED).first()
+
+
+def item_snapshot(duty_list) -> dict[str, dict]:
+    """{code: {field: value}} of a version, for diffs (not scoped: call with a list already read through scope)."""
+    result = {}
+    items = DutyItem.objects.filter(duty_list=duty_list).select_related("lead_unit").prefetch_related(
+        "powers", "cooperating_units")
+    for item in items:
+        result[item.code] = {
+            "name": item.name, "kind": item.kind, "domain": item.domain, "legal_basis": item.legal_basis,
+            "lead_unit": item.lead_unit.name if item.lead_unit else "", "keywords": item.keywords,
+            "cooperating_units": sorted(unit.name for unit in item.cooperating_units.all()),
+            "powers": sorted(str(power) for power in item.powers.all()),
+        }
+    return result
+
+
+def diff_against_published(duty_list):
+    """The diff of a version against the unit's last published version before it (or the current one for a draft)."""
+    from qingche.duties import rules
+
+    base = (
+        DutyList.objects.filter(unit_id=duty_list.unit_id, status__in=("published", "superseded"),
+                                version__lt=duty_list.version).order_by("-version").first()
+    )
+    old = item_snapshot(base) if base else {}
+    new = item_snapshot(duty_list)
+    return base, rules.diff_items(old, new), old, new
