@@ -1,7 +1,7 @@
 """JSON API of task admission and the work that follows. Reads through selectors (so through the scope
 mechanism), writes through services; every operation of the pages is here too."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -44,7 +44,7 @@ class AdmissionSerializer(serializers.ModelSerializer):
                   "decided_at", "decision_reason", "appeal_reason", "appealed_at"]
         read_only_fields = fields
 
-    @extend_schema(field=CheckSerializer(many=True))
+    @extend_schema_field(CheckSerializer(many=True))
     def get_checks(self, admission) -> list[dict]:
         return _checks(admission.checks)
 
