@@ -542,7 +542,7 @@ def send_reminders(*, now=None, calendar=None) -> dict[str, int]:
     with audit_context(actor_name="system:tasks_remind"):
         for task in tasks.iterator():
             if task.deadline < now:
-                parent = task.unit.get_parent() or task.unit
+                parent = Unit.objects.filter(path=task.unit.path[: -Unit.steplen]).first() or task.unit
                 counts["overdue"] += _remind(
                     f"overdue:task:{task.pk}", Reminder.Kind.OVERDUE, task, None, parent, None,
                     _("Overdue: %(title)s (%(unit)s) passed its deadline and is escalated.")
