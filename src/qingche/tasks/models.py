@@ -241,6 +241,7 @@ class Evidence(AuditedModel):
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 
+    audit_exclude = ("file",)  # the trail keeps the name, type, size and hash; the stored path is internal
     objects = ScopedManager()
     scope_q = _task_scoped("post__task")
 
