@@ -116,7 +116,13 @@ def export(request, pk):
         for item in items
     )
     return xlsx_response(f"{duty_list.unit.name}-职责清单-v{duty_list.version}.xlsx",
-                         [header for _key, header in rules.EXCEL_COLUMNS], rows, "职责清单")
+                         [header for _key, header in rules.EXCEL_COLUMNS], _blank_as_none(rows), "职责清单")
+
+
+def _blank_as_none(rows):
+    """core.excel writes '' as "'" (its formula guard matches the empty prefix); an empty cell is None."""
+    for row in rows:
+        yield [value if value != "" else None for value in row]
 
 
 @login_required
@@ -130,7 +136,8 @@ def template(request):
         ("SH-001", "动物及动物产品检疫", "上级部门收回事项", "乡村振兴与农业农村", "《中华人民共和国动物防疫法》",
          "县农业农村局", "", "", "检疫"),
     ]
-    return xlsx_response("职责清单模板.xlsx", [header for _key, header in rules.EXCEL_COLUMNS], example, "职责清单")
+    return xlsx_response("职责清单模板.xlsx", [header for _key, header in rules.EXCEL_COLUMNS],
+                         _blank_as_none(example), "职责清单")
 
 
 @login_required
