@@ -43,7 +43,8 @@ def off_list_code(town: Unit) -> str:
 
 def request_data(targets, **changes):
     data = {
-        "title": "关于做好秋冬季秸秆禁烧巡查工作的通知", "content": "请各乡镇组织网格员开展秸秆禁烧巡查，建立巡查台账。",
+        "title": "关于做好秋冬季秸秆禁烧巡查工作的通知",
+        "content": "请各乡镇组织网格员开展秸秆禁烧巡查，建立巡查台账。",
         "basis_document": "县政府办〔2026〕12号", "duty_code": "", "targets": [unit.pk for unit in targets],
         "deadline": timezone.now() + dt.timedelta(days=21), "effort_hours": 6, "trace_materials": ["ledgers"],
     }

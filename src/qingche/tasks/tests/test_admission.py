@@ -54,7 +54,8 @@ def test_cooperation_only_for_the_lead_department(accounts):
 
 def test_off_list_waits_then_office_approves(accounts, api_as):
     town = town_of(accounts)
-    sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=off_list_code(town)))
+    data = request_data([town], duty_code=off_list_code(town))
+    sent = services.task_request_submit(user=accounts["bumen"], data=data)
     admission = sent.admissions.get()
     assert admission.verdict == "pending"
     queue = api_as("jianfuban").get(reverse("admission-list"), {"verdict": "pending"}).json()

@@ -23,7 +23,8 @@ def request(**changes):
 
 
 def target(unit_id=1, kind="basic", lead=None, candidates=(), burden=0.5):
-    duty = None if kind is None else rules.DutyFact(kind=kind, name="秸秆禁烧", lead_unit_id=lead, lead_name="县农业农村局")
+    duty = None if kind is None else rules.DutyFact(kind=kind, name="秸秆禁烧", lead_unit_id=lead,
+                                                    lead_name="县农业农村局")
     return rules.TargetFacts(unit_id=unit_id, duty=duty, candidates=tuple(candidates), burden_index=burden)
 
 
@@ -160,8 +161,8 @@ def test_effort_validation():
 kinds = st.sampled_from(["basic", "cooperation", "taken_back", None])
 targets = st.builds(
     lambda unit_id, kind, lead, burden, dup: target(
-        unit_id, kind, lead, [rules.Candidate(1, "关于做好秸秆禁烧巡查工作的通知", "请各乡镇组织秸秆禁烧巡查")] if dup else (),
-        burden),
+        unit_id, kind, lead,
+        [rules.Candidate(1, "关于做好秸秆禁烧巡查工作的通知", "请各乡镇组织秸秆禁烧巡查")] if dup else (), burden),
     st.integers(1, 10_000), kinds, st.sampled_from([DEPT, OTHER_DEPT, None]), st.floats(0, 3), st.booleans())
 requests = st.builds(
     request, duty_code=st.sampled_from(["JB-001", ""]), lead_working_days=st.integers(0, 30),

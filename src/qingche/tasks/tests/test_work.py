@@ -191,9 +191,9 @@ def test_pages_of_the_flow(accounts, client_as, task, settings, tmp_path):
     response = town.post(reverse("tasks:task_split", args=[task.pk]),
                          {"person": person_of(accounts["yixian"]).pk, "part": "台账", "deadline": deadline})
     assert response.status_code == 302 and task.assignments.count() == 1
-    assert 'data-task="%d"' % task.pk in town.get(reverse("tasks:inbox")).content.decode()
+    assert f'data-task="{task.pk}"' in town.get(reverse("tasks:inbox")).content.decode()
     worker = client_as("yixian")
-    assert 'data-task="%d"' % task.pk in worker.get(reverse("tasks:mine")).content.decode()
+    assert f'data-task="{task.pk}"' in worker.get(reverse("tasks:mine")).content.decode()
     worker.post(reverse("tasks:task_progress", args=[task.pk]),
                 {"text": "完成", "files": [SimpleUploadedFile("a.png", PNG)], "mark_done": "on"})
     task.refresh_from_db()
