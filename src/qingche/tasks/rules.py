@@ -8,6 +8,7 @@ parameters; the caller translates them (the interface shows them in Chinese)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,7 @@ def lead_working_days(today: dt.date, deadline: dt.date, is_workday: Callable[[d
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=8192)
 def bigrams(text: str) -> frozenset:
     """Character bigrams of the text with spaces and punctuation removed (full- and half-width)."""
     cleaned = _NOISE.sub("", (text or "").lower())

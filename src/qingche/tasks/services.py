@@ -62,12 +62,18 @@ def translate_check(check: dict) -> str:
 
 
 # -- the admission facts --------------------------------------------------------------------------------
-def policy() -> rules.Policy:
+def settings_now() -> dict:
+    """Every parameter in one read (the admission path needs several of them)."""
+    return {entry["key"]: entry["value"] for entry in parameters.all_parameters()}
+
+
+def policy(values: dict | None = None) -> rules.Policy:
+    values = values or settings_now()
     return rules.Policy(
-        min_lead_days=int(parameters.get("tasks.min_lead_working_days")),
-        standard_materials=frozenset(parameters.get("tasks.standard_trace_materials")),
-        duplicate_threshold=float(parameters.get("tasks.duplicate_threshold")),
-        burden_red_line=float(parameters.get("tasks.burden_red_line")),
+        min_lead_days=int(values["tasks.min_lead_working_days"]),
+        standard_materials=frozenset(values["tasks.standard_trace_materials"]),
+        duplicate_threshold=float(values["tasks.duplicate_threshold"]),
+        burden_red_line=float(values["tasks.burden_red_line"]),
     )
 
 
@@ -79,9 +85,11 @@ def requester_unit_of(user) -> Unit | None:
     return None
 
 
-def urgent_quota_left(unit: Unit, year: int) -> int:
+def urgent_quota_left(unit: Unit, year: int, values: dict | None = None) -> int:
     stored = UrgentQuota.objects.filter(unit=unit, year=year).values_list("quota", flat=True).first()
-    quota = int(stored if stored is not None else parameters.get("tasks.urgent_quota"))
+    if stored is None:
+        stored = (values or settings_now())["tasks.urgent_quota"]
+    quota = int(stored)
     used = TaskRequest.objects.filter(requester_unit=unit, year=year, urgent=True).count()
     return quota - used
 
@@ -97,7 +105,7 @@ class Evaluation:
 
 def duplicate_candidates(unit_ids, since: dt.date) -> tuple[dict[int, list[rules.Candidate]], int]:
     """Tasks admitted to these units since the date, read through the (unit, admitted_on) index only."""
-    rows = Task.objects.filter(unit_id__in=list(unit_ids), admitted_on__gte=since).values_list(
+    rows = Task.objects.filter(unit_id__in=list(unit_ids), admitted_on__gte=since).order_by().values_list(
         "id", "unit_id", "title", "text")
     candidates: dict[int, list[rules.Candidate]] = {}
     count = 0
@@ -110,9 +118,10 @@ def duplicate_candidates(unit_ids, since: dt.date) -> tuple[dict[int, list[rules
 
 def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: str, content: str,
              deadline: dt.datetime, needs_letter=False, has_veto=False, urgent=False, urgent_reason="",
-             trace_materials=(), now: dt.datetime | None = None, calendar=None) -> Evaluation:
+             trace_materials=(), now: dt.datetime | None = None, calendar=None, values=None) -> Evaluation:
     """Gather the facts of every target (a few indexed reads, none scanning earlier tasks) and run the rules."""
     now = now or timezone.now()
+    values = values or settings_now()
     calendar = calendar or work_calendar()
     today = timezone.localtime(now).date()
     deadline_day = timezone.localtime(deadline).date()
@@ -126,14 +135,14 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
         letter_on_registry=RegistryEntry.Kind.LETTER in registered,
         veto_on_registry=RegistryEntry.Kind.VETO in registered,
         urgent=urgent, urgent_reason=urgent_reason or "",
-        urgent_quota_left=urgent_quota_left(requester_unit, today.year) if urgent else 0,
+        urgent_quota_left=urgent_quota_left(requester_unit, today.year, values) if urgent else 0,
         trace_materials=frozenset(trace_materials),
     )
     unit_ids = [unit.pk for unit in units]
     items = duties.published_item_by_code(unit_ids, duty_code)
-    window = int(parameters.get("tasks.duplicate_window_days"))
+    window = int(values["tasks.duplicate_window_days"])
     candidates, rows_read = duplicate_candidates(unit_ids, today - dt.timedelta(days=window))
-    placeholder = float(parameters.get("tasks.burden_placeholder_index"))
+    placeholder = float(values["tasks.burden_placeholder_index"])
     targets = [
         rules.TargetFacts(
             unit_id=unit_id,
@@ -144,7 +153,7 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
         )
         for unit_id in unit_ids
     ]
-    results = rules.admit(facts, targets, policy())
+    results = rules.admit(facts, targets, policy(values))
     return Evaluation(facts, results, {unit.pk: unit for unit in units}, rows_read, True)
 
 
@@ -153,7 +162,7 @@ REQUEST_FIELDS = ("title", "content", "basis_document", "duty_code", "deadline",
                   "has_veto", "trace_materials", "report_form", "urgent", "urgent_reason", "all_towns", "targets")
 
 
-def clean_request(*, user, data: dict, now=None) -> tuple[dict, list[Unit], Unit]:
+def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, list[Unit], Unit]:
     """Validate the fields of a request (the form, the API and the live preview share this). Raises
     ValidationError naming each field."""
     now = now or timezone.now()
@@ -194,7 +203,8 @@ def clean_request(*, user, data: dict, now=None) -> tuple[dict, list[Unit], Unit
         errors["effort_hours"] = _("Enter a number of person-hours.")
     if "effort_hours" not in errors:
         problem = rules.validate_effort(effort)
-        if problem is None and effort > int(parameters.get("tasks.max_effort_hours")):
+        limit = (values or {}).get("tasks.max_effort_hours") or parameters.get("tasks.max_effort_hours")
+        if problem is None and effort > int(limit):
             problem = "The estimated effort is absurd: more than 2,000 person-hours per unit (a year of one person)."
         if problem:
             errors["effort_hours"] = _(problem)
@@ -243,8 +253,9 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
         if existing is not None:
             return existing
     now = now or timezone.now()
-    clean, units, requester = clean_request(user=user, data=data, now=now)
-    evaluation = evaluate(
+    values = settings_now()
+    clean, units, requester = clean_request(user=user, data=data, now=now, values=values)
+    evaluation = evaluate(values=values,
         requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
         content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
         has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
