@@ -315,3 +315,33 @@ class ReminderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReminderSerializer
     selector = staticmethod(selectors.reminders)
     filterset_fields = ["kind", "task"]
+
+
+class UrgentQuotaSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    unit = serializers.IntegerField(source="unit_id")
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    quota = serializers.IntegerField()
+    used = serializers.SerializerMethodField()
+
+    def get_used(self, entry) -> int:
+        return TaskRequest.objects.filter(requester_unit_id=entry.unit_id, year=entry.year, urgent=True).count()
+
+
+class UrgentQuotaViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Departments' yearly urgent quotas (without a row, the parameter tasks.urgent_quota applies). POST sets one."""
+
+    serializer_class = UrgentQuotaSerializer
+    selector = staticmethod(selectors.urgent_quotas)
+    filterset_fields = ["year", "unit"]
+
+    def create(self, request, *args, **kwargs):
+        data = UrgentQuotaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = services.Unit.objects.filter(pk=data.validated_data["unit_id"]).first()
+        if unit is None:
+            raise services.ValidationError({"unit": "Unknown unit."})
+        entry = services.urgent_quota_set(user=request.user, unit=unit, year=data.validated_data["year"],
+                                          quota=data.validated_data["quota"])
+        return Response(UrgentQuotaSerializer(entry).data, status=status.HTTP_201_CREATED)

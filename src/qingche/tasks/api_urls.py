@@ -8,4 +8,5 @@ routes = [
     ("progress-posts", api.ProgressPostViewSet, "progresspost"),
     ("task-registry", api.RegistryEntryViewSet, "registryentry"),
     ("task-reminders", api.ReminderViewSet, "reminder"),
+    ("urgent-quotas", api.UrgentQuotaViewSet, "urgentquota"),
 ]

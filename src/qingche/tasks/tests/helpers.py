@@ -68,6 +68,8 @@ def worked_task(accounts):
     part = services.task_forward(user=accounts["xiangzhen"], task=task, unit=village, part="本村巡查", deadline=soon)
     post = services.progress_post(user=accounts["yixian"], task=task, text="已巡查三个村")
     services.send_reminders(now=soon - dt.timedelta(hours=1))
+    services.urgent_quota_set(user=accounts["jianfuban"], unit=services.requester_unit_of(accounts["bumen"]),
+                              year=timezone.localdate().year, quota=4)
     return {"request": request, "task": task, "assignment": assignment, "part": part, "post": post}
 
 

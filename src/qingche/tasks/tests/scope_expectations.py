@@ -3,7 +3,16 @@ role grants and the roles' permissions as written in org.roles (not through visi
 
 from qingche.org import roles
 from qingche.org.models import Person, RoleGrant
-from qingche.tasks.models import Admission, ProgressPost, RegistryEntry, Reminder, Task, TaskAssignment, TaskRequest
+from qingche.tasks.models import (
+    Admission,
+    ProgressPost,
+    RegistryEntry,
+    Reminder,
+    Task,
+    TaskAssignment,
+    TaskRequest,
+    UrgentQuota,
+)
 
 
 def grants(user, perm):
@@ -92,6 +101,12 @@ def registry(user):
     return set()
 
 
+def urgent_quotas(user):
+    if user.is_superuser or grants(user, "tasks.view_urgentquota"):
+        return set(UrgentQuota.objects.values_list("id", flat=True))
+    return set()
+
+
 def reminders(user):
     rows = list(Reminder.objects.values("id", "recipient_unit_id", "recipient_unit__path", "recipient_person_id"))
     return _reached(user, "tasks.view_reminder", rows, [("recipient_unit_id", "recipient_unit__path")],
@@ -106,4 +121,5 @@ EXPECTATIONS = {
     "progresspost": progress_posts,
     "registryentry": registry,
     "reminder": reminders,
+    "urgentquota": urgent_quotas,
 }

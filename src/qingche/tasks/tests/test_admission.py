@@ -235,3 +235,16 @@ def test_service_rejects_unknown_decision(accounts):
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=""))
     with pytest.raises(ValidationError):
         services.admission_decide(user=accounts["jianfuban"], admission=sent.admissions.get(), decision="maybe")
+
+
+def test_urgent_quota_api(accounts, api_as):
+    unit = services.requester_unit_of(accounts["bumen"])
+    body = {"unit": unit.pk, "year": 2026, "quota": 3}
+    assert api_as("bumen").post(reverse("urgentquota-list"), body, format="json").status_code == 403
+    response = api_as("jianfuban").post(reverse("urgentquota-list"), body, format="json")
+    assert response.status_code == 201 and response.json()["quota"] == 3
+    assert api_as("jianfuban").post(reverse("urgentquota-list"), {**body, "quota": -1},
+                                    format="json").status_code == 400
+    assert api_as("jianfuban").post(reverse("urgentquota-list"), {**body, "unit": town_of(accounts).pk},
+                                    format="json").status_code == 400
+    assert {row["quota"] for row in api_as("bumen").get(reverse("urgentquota-list")).json()["results"]} == {3}
