@@ -204,7 +204,7 @@ def main() -> int:
             started = time.perf_counter()
             values = services.settings_now()
             clean, units, requester = services.clean_request(user=user, data=data, values=values)
-            evaluation = services.evaluate(values=values,
+            evaluation = services.evaluate(values=values, duty_items=clean.pop("duty_items"),
                 requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
                 content=clean["content"], deadline=clean["deadline"], trace_materials=clean["trace_materials"])
             elapsed = (time.perf_counter() - started) * 1000
@@ -250,7 +250,7 @@ def main() -> int:
         unit_ids = [town.pk for town in rng.sample(towns, TARGETS)]
         window = int(services.parameters.get("tasks.duplicate_window_days"))
         since = timezone.localdate() - dt.timedelta(days=window)
-        query = Task.objects.filter(unit_id__in=unit_ids, admitted_on__gte=since).values_list(
+        query = Task.objects.filter(unit_id__in=unit_ids, admitted_on__gte=since).order_by().values_list(
             "id", "unit_id", "title", "text")
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:

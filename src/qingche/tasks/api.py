@@ -120,7 +120,7 @@ class TaskRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
             requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
             content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
             has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-            trace_materials=clean["trace_materials"])
+            trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"))
         rows = []
         for unit in units:
             checks, verdict = evaluation.results[unit.pk]

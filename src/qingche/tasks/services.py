@@ -118,7 +118,8 @@ def duplicate_candidates(unit_ids, since: dt.date) -> tuple[dict[int, list[rules
 
 def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: str, content: str,
              deadline: dt.datetime, needs_letter=False, has_veto=False, urgent=False, urgent_reason="",
-             trace_materials=(), now: dt.datetime | None = None, calendar=None, values=None) -> Evaluation:
+             trace_materials=(), now: dt.datetime | None = None, calendar=None, values=None,
+             duty_items: dict | None = None) -> Evaluation:
     """Gather the facts of every target (a few indexed reads, none scanning earlier tasks) and run the rules."""
     now = now or timezone.now()
     values = values or settings_now()
@@ -127,7 +128,7 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
     deadline_day = timezone.localtime(deadline).date()
     year = deadline_day.year
     registered = set(RegistryEntry.objects.filter(year=year, duty_code=duty_code).values_list("kind", flat=True)) \
-        if duty_code else set()
+        if duty_code and (needs_letter or has_veto) else set()
     facts = rules.RequestFacts(
         requester_unit_id=requester_unit.pk, duty_code=duty_code, title=title, content=content,
         lead_working_days=rules.lead_working_days(today, deadline_day, calendar.is_workday),
@@ -139,7 +140,7 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
         trace_materials=frozenset(trace_materials),
     )
     unit_ids = [unit.pk for unit in units]
-    items = duties.published_item_by_code(unit_ids, duty_code)
+    items = duty_items if duty_items is not None else duties.published_item_by_code(unit_ids, duty_code)
     window = int(values["tasks.duplicate_window_days"])
     candidates, rows_read = duplicate_candidates(unit_ids, today - dt.timedelta(days=window))
     placeholder = float(values["tasks.burden_placeholder_index"])
@@ -214,8 +215,7 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
     if unknown:
         errors["trace_materials"] = _("Unknown trace material: %(items)s.") % {"items": ", ".join(map(str, unknown))}
     clean["trace_materials"] = sorted(set(materials) - set(unknown))
-    if clean["duty_code"] and not duties.published_code_exists(clean["duty_code"]):
-        errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {"code": clean["duty_code"]}
+
     if clean["urgent"] and not clean["urgent_reason"]:
         errors["urgent_reason"] = _("Give the reason for urgency.")
     units: list[Unit] = []
@@ -237,6 +237,13 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
         units = [found[unit_id] for unit_id in dict.fromkeys(ids) if unit_id in found]
         if not ids and "targets" not in errors:
             errors["targets"] = _("Choose at least one target unit, or all towns.")
+    clean["duty_items"] = None
+    if clean["duty_code"]:
+        # the targets' items of that code (admission needs them anyway); if none holds it, is it on any list?
+        clean["duty_items"] = duties.published_item_by_code([unit.pk for unit in units], clean["duty_code"])
+        if not clean["duty_items"] and not duties.published_code_exists(clean["duty_code"]):
+            errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {
+                "code": clean["duty_code"]}
     if errors:
         raise ValidationError(errors)
     return clean, units, requester
@@ -255,7 +262,7 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
     now = now or timezone.now()
     values = settings_now()
     clean, units, requester = clean_request(user=user, data=data, now=now, values=values)
-    evaluation = evaluate(values=values,
+    evaluation = evaluate(values=values, duty_items=clean.pop("duty_items"),
         requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
         content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
         has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
