@@ -200,3 +200,29 @@ def item_delete(request, pk):
         for message in _error_text(error):
             messages.error(request, message)
     return redirect(f"/duties/unit/{item.duty_list.unit_id}/?version={item.duty_list.version}")
+
+
+@login_required
+@permission_required("duties.change_dutylist", raise_exception=True)
+def item_edit(request, pk, item_pk=None):
+    """Add an item to a draft, or change one of its items."""
+    from qingche.duties.forms import DutyItemForm
+
+    duty_list = get_object_or_404(selectors.duty_lists(request.user), pk=pk)
+    item = get_object_or_404(duty_list.items, pk=item_pk) if item_pk else None
+    form = DutyItemForm(request.POST or None, initial=DutyItemForm.initial_of(item) if item else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duty_item_save(user=request.user, duty_list=duty_list, data=form.service_data(), item=item)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Saved in the draft."))
+            return redirect(f"/duties/unit/{duty_list.unit_id}/?version={duty_list.version}")
+    title = _("Change a duty item") if item else _("Add a duty item")
+    return render(request, "duties/form.html", {"form": form, "title": f"{duty_list.unit.name} v{duty_list.version}: "
+                                                                    f"{title}"})

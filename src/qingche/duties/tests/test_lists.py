@@ -200,3 +200,27 @@ def test_api_draft_edit_publish_and_diff(accounts, api_as):
     response = office.patch(reverse("dutyitem-detail", args=[item.pk]), {"name": "再改"}, format="json")
     assert response.status_code == 400
     assert office.delete(reverse("dutyitem-detail", args=[item.pk])).status_code == 400
+
+
+def test_item_pages_change_a_draft_only(accounts, client_as):
+    town = first_town(accounts)
+    draft = services.duty_list_draft(user=accounts["jianfuban"], unit=town)
+    item = draft.items.order_by("code").first()
+    client = client_as("jianfuban")
+    url = reverse("duties:item_edit", args=[draft.pk, item.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"code": item.code, "name": "改过的名称<script>", "kind": "basic", "domain": "党的建设",
+                                 "powers": "行政检查：巡查\n行政处罚"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.name == "改过的名称<script>" and item.powers.count() == 2
+    page = client.get(reverse("duties:unit_list", args=[town.pk]), {"version": draft.version}).content.decode()
+    assert "改过的名称&lt;script&gt;" in page
+    response = client.post(reverse("duties:item_new", args=[draft.pk]), {"code": "PH-555", "name": "缺部门",
+                                                                           "kind": "cooperation"})
+    assert response.status_code == 200 and not draft.items.filter(code="PH-555").exists()
+    current = DutyList.objects.get(unit=town, status="published")
+    response = client.post(reverse("duties:item_new", args=[current.pk]), {"code": "JB-555", "name": "x",
+                                                                             "kind": "basic"})
+    assert response.status_code == 200 and not current.items.filter(code="JB-555").exists()
+    assert client_as("xiangzhen").get(url).status_code == 403
