@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_noop as N_
+
+def _(message: str) -> str:
+    """Marks a msgid for makemessages (xgettext's `_` keyword) without importing Django: it returns the English
+    msgid unchanged; the caller translates it with gettext."""
+    return message
 
 BASIC, COOPERATION, TAKEN_BACK = "basic", "cooperation", "taken_back"
 KINDS = (BASIC, COOPERATION, TAKEN_BACK)
@@ -101,34 +105,34 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
         code, name, kind_label = text("code"), text("name"), text("kind")
         row_errors = []
         if not code:
-            row_errors.append(("code", N_("Enter the item code."), {}))
+            row_errors.append(("code", _("Enter the item code."), {}))
         elif len(code) > 30:
-            row_errors.append(("code", N_("The item code is longer than 30 characters."), {}))
+            row_errors.append(("code", _("The item code is longer than 30 characters."), {}))
         elif code in seen:
-            row_errors.append(("code", N_("The code %(code)s is used again (first in row %(row)d)."),
+            row_errors.append(("code", _("The code %(code)s is used again (first in row %(row)d)."),
                                {"code": code, "row": seen[code]}))
         if not name:
-            row_errors.append(("name", N_("Enter the item name."), {}))
+            row_errors.append(("name", _("Enter the item name."), {}))
         elif len(name) > 300:
-            row_errors.append(("name", N_("The item name is longer than 300 characters."), {}))
+            row_errors.append(("name", _("The item name is longer than 300 characters."), {}))
         kind = KIND_BY_LABEL.get(kind_label)
         if kind is None:
-            row_errors.append(("kind", N_("The category must be 基本履职事项, 配合履职事项 or 上级部门收回事项."), {}))
+            row_errors.append(("kind", _("The category must be 基本履职事项, 配合履职事项 or 上级部门收回事项."), {}))
         lead = text("lead_department")
         if lead and lead not in known:
-            row_errors.append(("lead_department", N_("Unknown department: %(name)s."), {"name": lead}))
+            row_errors.append(("lead_department", _("Unknown department: %(name)s."), {"name": lead}))
         if kind in (COOPERATION, TAKEN_BACK) and not lead:
-            row_errors.append(("lead_department", N_("A cooperation duty or a duty taken back names its department."),
+            row_errors.append(("lead_department", _("A cooperation duty or a duty taken back names its department."),
                                {}))
         cooperating = split_list(text("cooperating_departments"))
         for department in cooperating:
             if department not in known:
-                row_errors.append(("cooperating_departments", N_("Unknown department: %(name)s."),
+                row_errors.append(("cooperating_departments", _("Unknown department: %(name)s."),
                                    {"name": department}))
         if len(text("domain")) > 50:
-            row_errors.append(("domain", N_("The domain is longer than 50 characters."), {}))
+            row_errors.append(("domain", _("The domain is longer than 50 characters."), {}))
         if len(text("keywords")) > 300:
-            row_errors.append(("keywords", N_("The keywords are longer than 300 characters."), {}))
+            row_errors.append(("keywords", _("The keywords are longer than 300 characters."), {}))
         if code:
             seen.setdefault(code, number)
         if row_errors:
@@ -142,5 +146,5 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
             )
         )
     if not errors and not items:
-        errors.append((1, "", N_("The file holds no items."), {}))
+        errors.append((1, "", _("The file holds no items."), {}))
     return items, errors
