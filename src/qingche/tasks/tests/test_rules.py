@@ -213,3 +213,14 @@ def test_lead_days_never_exceed_calendar_days(today, span):
 def test_similarity_is_symmetric_and_bounded(a, b):
     assert rules.similarity(a, b) == rules.similarity(b, a)
     assert 0.0 <= rules.similarity(a, b) <= 1.0
+
+
+def test_rules_modules_are_pure():
+    """No ORM, no request, not even Django settings: the rules run anywhere."""
+    from pathlib import Path
+
+    from qingche.duties import rules as duty_rules
+
+    for module in (rules, duty_rules):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert "import django" not in source and "from django" not in source
