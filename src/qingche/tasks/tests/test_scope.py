@@ -64,3 +64,13 @@ def test_pages_by_role(client_as, work):
     ]:
         response = client_as(name).get(url)
         assert response.status_code == status, (name, url, response.status_code)
+
+
+@pytest.mark.django_db
+def test_home_and_menu_for_every_account(client_as, work):
+    for name in ACCOUNTS:
+        response = client_as(name).get("/")
+        assert response.status_code == 200, name
+        page = response.content.decode()
+        assert ('data-card="tasks"' in page) == (name in {"admin", "jianfuban", "bumen", "xiangzhen", "cungan",
+                                                          "yixian"}), name
