@@ -95,7 +95,8 @@ class DutyItem(AuditedModel):
         "org.Unit", verbose_name=_("cooperating departments"), blank=True, related_name="cooperating_duty_items"
     )
     keywords = models.CharField(_("keywords"), max_length=300, blank=True,
-                                help_text=_("words a citizen's request about this matter would contain, separated by ；"))
+                                help_text=_("words a citizen's request about this matter would contain, "
+                                            "separated by ；"))
 
     objects = ScopedManager()
     scope_q = _published_or_in_scope("duty_list__")

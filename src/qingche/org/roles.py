@@ -84,7 +84,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 
 
 def add_role_permissions(role_code: str, perms: set[str]) -> None:
-    ROLE_PERMISSIONS[role_code] |= set(perms)
+    # a new set, not |=: several roles start from the same set object (_VIEW_ORG), which must not be shared
+    ROLE_PERMISSIONS[role_code] = ROLE_PERMISSIONS[role_code] | set(perms)
 
 
 def role_label(code: str, fallback: str = "") -> str:

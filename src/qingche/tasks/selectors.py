@@ -1,0 +1,101 @@
+"""Reads of task requests, admissions, tasks and their parts, already scoped to the user."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from qingche.core.scope import user_person_id
+from qingche.tasks.models import (
+    Admission,
+    Evidence,
+    ProgressPost,
+    RegistryEntry,
+    Reminder,
+    Task,
+    TaskAssignment,
+    TaskRequest,
+    UrgentQuota,
+)
+
+
+def task_requests(user):
+    return TaskRequest.objects.visible_to(user).select_related("requester_unit")
+
+
+def admissions(user):
+    return Admission.objects.visible_to(user).select_related("request", "request__requester_unit", "unit")
+
+
+def approval_queue(user):
+    return Admission.objects.visible_to(user, action="decide").filter(verdict=Admission.Verdict.PENDING).select_related(
+        "request", "request__requester_unit", "unit").order_by("request__created_at", "id")
+
+
+def tasks(user):
+    return Task.objects.visible_to(user).select_related("unit", "request", "request__requester_unit", "parent")
+
+
+def inbox(user):
+    """Tasks of the units the user may split (towns, villages), newest deadlines first."""
+    return Task.objects.visible_to(user, action="split").select_related(
+        "unit", "request", "request__requester_unit").annotate(assignment_count=Count("assignments"))
+
+
+def my_assignments(user):
+    person_id = user_person_id(user)
+    if person_id is None:
+        return TaskAssignment.objects.none()
+    return TaskAssignment.objects.visible_to(user).filter(person_id=person_id).select_related(
+        "task", "task__unit", "task__request", "task__request__requester_unit")
+
+
+def task_assignments(user):
+    return TaskAssignment.objects.visible_to(user).select_related("task", "person")
+
+
+def progress_posts(user):
+    return ProgressPost.objects.visible_to(user).select_related("author", "assignment").prefetch_related("evidence")
+
+
+def evidence(user):
+    return Evidence.objects.visible_to(user).select_related("post")
+
+
+def reminders(user):
+    return Reminder.objects.visible_to(user).select_related("task", "recipient_unit")
+
+
+def registry(user):
+    return RegistryEntry.objects.visible_to(user)
+
+
+def urgent_quotas(user):
+    return UrgentQuota.objects.visible_to(user).select_related("unit")
+
+
+def admission_overview(user, year: int | None = None):
+    """Admissions by verdict, by reason of the block, and each department's returned share."""
+    rows = admissions(user)
+    if year:
+        rows = rows.filter(request__year=year)
+    by_verdict = dict(rows.values_list("verdict").annotate(n=Count("id")).values_list("verdict", "n"))
+    reasons: dict[tuple[str, str], int] = {}
+    for checks in rows.exclude(verdict=Admission.Verdict.ADMITTED).values_list("checks", flat=True).iterator():
+        for check in checks:
+            if check.get("outcome") == "block":
+                key = (check.get("rule", ""), check.get("code", ""))
+                reasons[key] = reasons.get(key, 0) + 1
+    departments = (
+        rows.values("request__requester_unit__id", "request__requester_unit__name")
+        .annotate(total=Count("id"), returned=Count("id", filter=Q(verdict=Admission.Verdict.RETURNED)),
+                  pending=Count("id", filter=Q(verdict=Admission.Verdict.PENDING)))
+        .order_by("-returned", "request__requester_unit__name")
+    )
+    department_rows = [
+        {"id": row["request__requester_unit__id"], "name": row["request__requester_unit__name"],
+         "total": row["total"], "returned": row["returned"], "pending": row["pending"],
+         "returned_share": round(row["returned"] / row["total"], 3) if row["total"] else 0.0}
+        for row in departments
+    ]
+    return {"by_verdict": by_verdict, "reasons": sorted(reasons.items(), key=lambda item: -item[1]),
+            "departments": department_rows}
