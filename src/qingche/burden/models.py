@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core.audit import AuditedModel
-from qingche.core.scope import SELF, SUBTREE, UNIT, ScopedManager, user_person_id
+from qingche.core.scope import SELF, SUBTREE, UNIT, ScopedManager
 
 
 def _unit_q(grant, lookup: str) -> models.Q:
@@ -162,6 +162,9 @@ class MeetingAttendance(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["meeting", "unit"], name="attendance_unique_unit"),
                        models.CheckConstraint(condition=models.Q(attendees__gte=1), name="attendance_at_least_one")]
+
+    def __str__(self):
+        return f"{self.unit_id} × {self.attendees}"
 
 
 class Document(AuditedModel):
@@ -363,6 +366,9 @@ class FormFillValue(models.Model):
     class Meta:
         indexes = [models.Index(fields=["catalog_field", "fill"])]
 
+    def __str__(self):
+        return self.value
+
 
 # -- the rollups behind the index and the dashboard ------------------------------------------------------
 class LoadRollup(models.Model):
@@ -382,6 +388,9 @@ class LoadRollup(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "month", "source"], name="loadrollup_unique")]
         indexes = [models.Index(fields=["month", "source"])]
 
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.source} {self.hours}"
+
 
 class IssuerRollup(models.Model):
     """Counts per issuing unit, month and metric (inspections planned/unplanned, meetings, documents,
@@ -399,6 +408,9 @@ class IssuerRollup(models.Model):
         default_permissions = ("view",)
         constraints = [models.UniqueConstraint(fields=["issuer", "month", "metric"], name="issuerrollup_unique")]
         indexes = [models.Index(fields=["month", "metric"])]
+
+    def __str__(self):
+        return f"{self.issuer_id} {self.month:%Y-%m} {self.metric} {self.value}"
 
 
 class BurdenAlert(AuditedModel):

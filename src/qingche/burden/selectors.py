@@ -62,7 +62,7 @@ def catalog(user):
 
 
 def report_forms(user):
-    return ReportForm.objects.visible_to(user).select_related("issuer").annotate(
+    return ReportForm.objects.visible_to(user).select_related("issuer").order_by("-sent_on", "-id").annotate(
         field_count=Count("fields", distinct=True),
         reused_count=Count("fields", filter=Q(fields__catalog_field__isnull=False), distinct=True),
     )
@@ -377,7 +377,8 @@ def document_counts_by_issuer(user, year: int) -> list[dict]:
 
 
 def meeting_counts_by_organiser(user, year: int) -> list[dict]:
-    visible = IssuerRollup.objects.visible_to(user).filter(metric__startswith="meetings", month__year__in=[year - 1, year])
+    visible = IssuerRollup.objects.visible_to(user).filter(metric__startswith="meetings",
+                                                          month__year__in=[year - 1, year])
     table = defaultdict(lambda: defaultdict(int))
     names = {}
     for row in visible.values("issuer_id", "issuer__name", "metric", "month__year").annotate(v=Sum("value")):

@@ -209,8 +209,8 @@ def inspection_create(*, user, issuer: Unit, target: Unit, topic: str, title: st
         approval = Approval.PENDING
     window = int(parameters.get("burden.merge_window_days"))
     earlier = (
-        Inspection.objects.filter(target=target, topic__iexact=topic,
-                                  date__gte=date - dt.timedelta(days=window), date__lte=date + dt.timedelta(days=window))
+        Inspection.objects.filter(target=target, topic__iexact=topic, date__gte=date - dt.timedelta(days=window),
+                                  date__lte=date + dt.timedelta(days=window))
         .order_by("date", "id").first()
     )
     inspection = Inspection(issuer=issuer, target=target, plan_item=plan_item, topic=topic,
@@ -405,9 +405,12 @@ def overtime_report(*, user, date: dt.date, hours, note: str) -> OvertimeEntry:
     hours = _hours(hours, "hours", maximum=Decimal(24))
     if hours <= 0:
         raise ValidationError({"hours": _("Hours must be more than zero.")})
-    person = Person.objects.get(pk=person_id)
-    entry = OvertimeEntry(person=person, unit=_current_unit_of(person), date=date, hours=hours,
-                          note=_text(note, "note"))
+    return _overtime_create(Person.objects.get(pk=person_id), date, hours, _text(note, "note"))
+
+
+def _overtime_create(person, date: dt.date, hours: Decimal, note: str) -> OvertimeEntry:
+    """The entry itself (the demo builder logs for many people through this, after the same checks)."""
+    entry = OvertimeEntry(person=person, unit=_current_unit_of(person), date=date, hours=hours, note=note)
     entry.save()
     return entry
 
