@@ -79,6 +79,7 @@ def _build(ctx, admin) -> None:
     units = ctx.units
     county = units[0]
     departments = [unit for unit in units if unit.kind == Unit.Kind.DEPARTMENT]
+    departments.sort(key=lambda unit: unit.name != "县农业农村局")  # the demo department account's own comes first
     by_name = {unit.name: unit for unit in units}
     towns = [unit for unit in units if unit.kind in Unit.TOWN_LEVEL]
     grassroots = [unit for unit in units if unit.kind in Unit.GRASSROOTS]
