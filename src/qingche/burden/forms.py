@@ -8,7 +8,7 @@ from qingche.burden.models import BurdenReport, Meeting, RequiredApp
 from qingche.core.forms import StyledFormMixin
 from qingche.org.models import Unit
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -20,6 +20,9 @@ class _IssuerForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         acting = selectors.units_for_user(user, self.perm).exclude(kind__in=Unit.GRASSROOTS).order_by("path")
         self.fields["issuer"] = forms.ModelChoiceField(acting, label=self.issuer_label)
+        own = acting.filter(depth__gt=1)[:2]
+        if len(own) >= 1 and acting.count() <= 20:
+            self.fields["issuer"].initial = own[0].pk  # a department's or town's own unit is the usual issuer
         self.fields["issuer"].widget.attrs["class"] = "form-select"
         self.order_fields(["issuer"])
         county_units = Unit.objects.filter(kind__in=(*Unit.TOWN_LEVEL, *Unit.GRASSROOTS)).order_by("path")
