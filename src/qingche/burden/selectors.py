@@ -128,17 +128,27 @@ def town_level_of(unit: Unit) -> Unit | None:
 
 # -- capacity ------------------------------------------------------------------------------------------------
 def _subtrees(unit_ids) -> dict[int, list[int]]:
-    """{unit id: ids of the unit and every unit below it}."""
+    """{unit id: ids of the unit and every unit below it}, in two queries whatever the number of units:
+    every unit under the deepest common ancestor is read once and bucketed by path prefix."""
     units = list(Unit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
     if not units:
         return {}
-    condition = Q()
-    for _pk, path in units:
-        condition |= Q(path__startswith=path)
-    below = list(Unit.objects.filter(condition).values_list("pk", "path"))
-    result = {}
-    for pk, path in units:
-        result[pk] = [other for other, other_path in below if other_path.startswith(path)]
+    paths = [path for _pk, path in units]
+    common = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(common):
+            common = common[: len(common) - Unit.steplen]
+    below = list(Unit.objects.filter(path__startswith=common).values_list("pk", "path"))
+    wanted = {path: pk for pk, path in units}
+    result: dict[int, list[int]] = {pk: [] for pk, _path in units}
+    lengths = sorted({len(path) for path in wanted})
+    for pk, path in below:
+        for length in lengths:
+            if length > len(path):
+                break
+            owner = wanted.get(path[:length])
+            if owner is not None:
+                result[owner].append(pk)
     return result
 
 
@@ -256,11 +266,7 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
     calendar = work_calendar()
     result = index_results([unit.pk], period, calendar=calendar)[unit.pk]
     registered = sources.registered()
-    months = rules.last_months(period.first, 12)
-    trend = []
-    for month in months:
-        month_result = index_results([unit.pk], rules.Period.month(month.year, month.month), calendar=calendar)[unit.pk]
-        trend.append({"month": f"{month:%Y-%m}", "value": month_result.value, "load": month_result.load})
+    trend = _trend(unit, rules.last_months(period.first, 12), calendar)
     quota = staffing_quota([unit.pk], subtree=True)[unit.pk]
     senders_by_issuer = _load_by_issuer(unit, period)
     return {
@@ -278,6 +284,33 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
         "unknown_years": sorted(calendar.unknown_years),
         "red_line": red_line(),
     }
+
+
+def _trend(unit: Unit, months: list[dt.date], calendar) -> list[dict]:
+    """The index month by month: one rollup query for all months, people in post at each month's end."""
+    subtree = _subtrees([unit.pk])[unit.pk]
+    registered = sources.registered()
+    current_weights, line = weights(), red_line()
+    senders = {name: source.sender for name, source in registered.items()}
+    per_month: dict[dt.date, dict[str, float]] = {month: {name: 0.0 for name in registered} for month in months}
+    rows = (LoadRollup.objects.filter(unit_id__in=subtree, month__gte=months[0], month__lte=months[-1],
+                                      source__in=[name for name, source in registered.items() if source.rollup])
+            .values("month", "source").annotate(total=Sum("hours")))
+    for row in rows:
+        if row["month"] in per_month:
+            per_month[row["month"]][row["source"]] += float(row["total"])
+    trend = []
+    for month in months:
+        period = rules.Period.month(month.year, month.month)
+        for name, source in registered.items():
+            if not source.rollup:
+                per_month[month][name] += sum(float(v) for v in (source.function(subtree, period) or {}).values())
+        in_post = people_in_post([unit.pk], _capacity_day(period), subtree=True)[unit.pk]
+        result = rules.burden_index(per_month[month], current_weights, in_post=in_post,
+                                    working_days=calendar.working_days_in(period.first, period.last),
+                                    hours_per_day=calendar.hours_per_day, red_line=line, senders=senders)
+        trend.append({"month": f"{month:%Y-%m}", "value": result.value, "load": result.load})
+    return trend
 
 
 def _load_by_issuer(unit: Unit, period: rules.Period) -> list[dict]:

@@ -24,8 +24,8 @@ CATALOG_READERS = REGISTRY_READERS | {"frontline"}
 
 
 def _grants(user, roles):
-    return [(g.unit.pk, g.unit.path, g.scope) for g in RoleGrant.objects.filter(user=user).select_related("unit", "role")
-            if g.role.code in roles]
+    grants = RoleGrant.objects.filter(user=user).select_related("unit", "role")
+    return [(g.unit.pk, g.unit.path, g.scope) for g in grants if g.role.code in roles]
 
 
 def _reaches(grants, units) -> bool:
