@@ -300,10 +300,22 @@ def raw_town_page(town_id: int, year: int, month: int) -> dict:
 
 def build_rollups() -> None:
     """Once, from the raw rows: what the services keep in the same transaction as each event."""
-    sql("TRUNCATE burden_loadrollup, burden_issuerrollup")
+    sql("TRUNCATE burden_loadrollup, burden_issuerrollup, burden_senderrollup")
     sql(f"""INSERT INTO burden_loadrollup (unit_id, month, source, hours, count)
             SELECT unit_id, month, source, sum(hours), sum(n) FROM ({RAW_LOAD.format(unit_t='', unit='', unit_a='')}) x
             GROUP BY 1, 2, 3""", {"first": dt.date(YEAR - 1, 1, 1), "last": dt.date(YEAR, 12, 31)})
+    sql("""INSERT INTO burden_senderrollup (unit_id, month, issuer_id, hours)
+           SELECT unit_id, month, issuer_id, sum(hours) FROM (
+             SELECT target_id AS unit_id, date_trunc('month', date)::date AS month, issuer_id,
+                    preparation_hours + reception_hours AS hours FROM burden_inspection
+             UNION ALL
+             SELECT a.unit_id, date_trunc('month', m.start AT TIME ZONE 'Asia/Shanghai')::date, m.organiser_id,
+                    round((extract(epoch FROM m."end" - m.start) / 3600 * a.attendees)::numeric, 2)
+               FROM burden_meetingattendance a JOIN burden_meeting m ON m.id = a.meeting_id
+             UNION ALL
+             SELECT ff.unit_id, date_trunc('month', ff.submitted_on)::date, f.issuer_id, ff.person_hours
+               FROM burden_formfill ff JOIN burden_reportform f ON f.id = ff.form_id) x
+           GROUP BY 1, 2, 3""")
     sql(f"""INSERT INTO burden_issuerrollup (issuer_id, month, metric, value)
             SELECT * FROM ({RAW_ISSUER}) x""", {"first": dt.date(YEAR - 1, 1, 1), "last": dt.date(YEAR, 12, 31)})
     sql("ANALYZE")

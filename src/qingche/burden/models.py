@@ -392,6 +392,26 @@ class LoadRollup(models.Model):
         return f"{self.unit_id} {self.month:%Y-%m} {self.source} {self.hours}"
 
 
+class SenderRollup(models.Model):
+    """Person-hours a unit received per month from each sending unit (inspections, meetings, forms):
+    the "who sent it" breakdown of a unit's page; kept with each event."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    issuer = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    objects = ScopedManager()
+    scope_unit_field = "unit"
+
+    class Meta:
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "issuer"], name="senderrollup_unique")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.issuer_id} {self.hours}"
+
+
 class IssuerRollup(models.Model):
     """Counts per issuing unit, month and metric (inspections planned/unplanned, meetings, documents,
     forms, fields and fields reused) for the dashboard; kept with each event."""

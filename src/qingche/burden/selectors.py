@@ -27,6 +27,7 @@ from qingche.burden.models import (
     OvertimeEntry,
     ReportForm,
     RequiredApp,
+    SenderRollup,
 )
 from qingche.core import parameters
 from qingche.org.models import Assignment, Post, Unit
@@ -314,26 +315,12 @@ def _trend(unit: Unit, months: list[dt.date], calendar) -> list[dict]:
 
 
 def _load_by_issuer(unit: Unit, period: rules.Period) -> list[dict]:
-    """Who sent the load from burden's own registries (inspections, meetings, forms)."""
-    below = Q(path__startswith=unit.path)
-    subtree_ids = Unit.objects.filter(below).values("pk")
-    totals: dict[str, float] = defaultdict(float)
-    for row in (Inspection.objects.filter(target__in=subtree_ids, date__gte=period.first, date__lte=period.last)
-                .values("issuer__name").annotate(h=Sum("preparation_hours") + Sum("reception_hours"))):
-        totals[row["issuer__name"]] += float(row["h"] or 0)
-    for row in (FormFill.objects.filter(unit__in=subtree_ids, submitted_on__gte=period.first,
-                                        submitted_on__lte=period.last)
-                .values("form__issuer__name").annotate(h=Sum("person_hours"))):
-        totals[row["form__issuer__name"]] += float(row["h"] or 0)
-    meetings_in = Meeting.objects.filter(attendances__unit__in=subtree_ids, start__date__gte=period.first,
-                                         start__date__lte=period.last).values_list(
-        "organiser__name", "start", "end", "attendances__attendees", "attendances__unit")
-    subtree_set = set(Unit.objects.filter(below).values_list("pk", flat=True))
-    for name, start, end, attendees, attendee_unit in meetings_in:
-        if attendee_unit in subtree_set:
-            totals[name] += rules.meeting_person_hours(start, end, attendees)
-    return sorted(({"issuer": name, "hours": round(hours, 1)} for name, hours in totals.items()),
-                  key=lambda row: -row["hours"])
+    """Who sent the load (inspections, meetings, forms), from the sender rollup."""
+    subtree = _subtrees([unit.pk])[unit.pk]
+    rows = (SenderRollup.objects.filter(unit_id__in=subtree, month__gte=period.first.replace(day=1),
+                                        month__lte=period.last)
+            .values("issuer__name").annotate(h=Sum("hours")).order_by("-h"))
+    return [{"issuer": row["issuer__name"], "hours": round(float(row["h"]), 1)} for row in rows]
 
 
 def town_level_units(user):

@@ -35,6 +35,7 @@ from qingche.burden.models import (
     ReportForm,
     ReportFormField,
     RequiredApp,
+    SenderRollup,
 )
 from qingche.core import parameters
 from qingche.core.audit import record
@@ -107,7 +108,8 @@ def _month(day) -> dt.date:
     return day.replace(day=1)
 
 
-def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red_line: bool = True) -> None:
+def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red_line: bool = True,
+             issuer_id: int | None = None) -> None:
     """Add person-hours of one source to a unit's month. Call inside the event's own transaction
     (other modules: their events' services call this after registering `rollup_function`)."""
     month = _month(day)
@@ -122,8 +124,22 @@ def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red
             except IntegrityError:
                 LoadRollup.objects.filter(unit_id=unit_id, month=month, source=source).update(
                     hours=F("hours") + hours, count=F("count") + count)
+        if issuer_id is not None:
+            _sender_add(unit_id, month, issuer_id, hours)
         if check_red_line and hours > 0:
             _check_red_line(unit_id, month)
+
+
+def _sender_add(unit_id: int, month: dt.date, issuer_id: int, hours: Decimal) -> None:
+    updated = SenderRollup.objects.filter(unit_id=unit_id, month=month, issuer_id=issuer_id).update(
+        hours=F("hours") + hours)
+    if not updated:
+        try:
+            with transaction.atomic():
+                SenderRollup.objects.create(unit_id=unit_id, month=month, issuer_id=issuer_id, hours=hours)
+        except IntegrityError:
+            SenderRollup.objects.filter(unit_id=unit_id, month=month, issuer_id=issuer_id).update(
+                hours=F("hours") + hours)
 
 
 def _issuer_add(issuer_id: int, day, metric: str, value: int = 1) -> None:
@@ -220,7 +236,7 @@ def inspection_create(*, user, issuer: Unit, target: Unit, topic: str, title: st
     _issuer_add(issuer.pk, date, "inspections_planned" if plan_item else "inspections_unplanned")
     if earlier is not None:
         _issuer_add(issuer.pk, date, "inspections_to_merge")
-    load_add(source="inspections", unit_id=target.pk, day=date, hours=prep + reception)
+    load_add(source="inspections", unit_id=target.pk, day=date, hours=prep + reception, issuer_id=issuer.pk)
     return inspection
 
 
@@ -234,7 +250,7 @@ def inspection_set_hours(*, user, inspection: Inspection, preparation_hours, rec
     inspection.reception_hours = _hours(reception_hours, "reception_hours")
     inspection.save()
     load_add(source="inspections", unit_id=inspection.target_id, day=inspection.date,
-             hours=inspection.person_hours - before, count=0)
+             hours=inspection.person_hours - before, count=0, issuer_id=inspection.issuer_id)
     return inspection
 
 
@@ -309,7 +325,7 @@ def meeting_create(*, user, organiser: Unit, title: str, level: str, start: dt.d
         _issuer_add(organiser.pk, start, f"meetings_{problem}")
     for unit, attendees in rows:
         load_add(source="meetings", unit_id=unit.pk, day=start,
-                 hours=rules.meeting_person_hours(start, end, attendees))
+                 hours=rules.meeting_person_hours(start, end, attendees), issuer_id=organiser.pk)
     return meeting
 
 
@@ -545,7 +561,7 @@ def form_fill_submit(*, user, form: ReportForm, unit: Unit, values: dict, submit
     _issuer_add(form.issuer_id, day, "fills")
     _issuer_add(form.issuer_id, day, "fill_values_prefilled", prefilled)
     _issuer_add(form.issuer_id, day, "fill_values_typed", typed)
-    load_add(source="forms", unit_id=unit.pk, day=day, hours=hours)
+    load_add(source="forms", unit_id=unit.pk, day=day, hours=hours, issuer_id=form.issuer_id)
     return fill
 
 
