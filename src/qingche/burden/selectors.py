@@ -128,12 +128,27 @@ def town_level_of(unit: Unit) -> Unit | None:
 
 
 # -- capacity ------------------------------------------------------------------------------------------------
-def _subtrees(unit_ids) -> dict[int, list[int]]:
+class Trees(dict):
+    """{unit id: ids of the unit and every unit below it}, with the path prefix they all share."""
+
+    common = ""
+
+    def unit_q(self, lookup: str = "unit") -> Q:
+        """A filter on `lookup` reaching every unit of the trees: a short id list, or (for many units)
+        the shared path prefix, which avoids sending thousands of ids; rows of other units under the
+        prefix are ignored by the callers, which map rows back through the trees."""
+        every = {pk for ids in self.values() for pk in ids}
+        if len(every) <= 200:
+            return Q(**{f"{lookup}_id__in": sorted(every)})
+        return Q(**{f"{lookup}__path__startswith": self.common})
+
+
+def _subtrees(unit_ids) -> Trees:
     """{unit id: ids of the unit and every unit below it}, in two queries whatever the number of units:
     every unit under the deepest common ancestor is read once and bucketed by path prefix."""
     units = list(Unit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
     if not units:
-        return {}
+        return Trees()
     paths = [path for _pk, path in units]
     common = paths[0]
     for path in paths[1:]:
@@ -141,7 +156,8 @@ def _subtrees(unit_ids) -> dict[int, list[int]]:
             common = common[: len(common) - Unit.steplen]
     below = list(Unit.objects.filter(path__startswith=common).values_list("pk", "path"))
     wanted = {path: pk for pk, path in units}
-    result: dict[int, list[int]] = {pk: [] for pk, _path in units}
+    result = Trees({pk: [] for pk, _path in units})
+    result.common = common
     lengths = sorted({len(path) for path in wanted})
     for pk, path in below:
         for length in lengths:
@@ -153,7 +169,7 @@ def _subtrees(unit_ids) -> dict[int, list[int]]:
     return result
 
 
-def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False) -> dict[int, int]:
+def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False, trees=None) -> dict[int, int]:
     """People actually in post on a day (default today), per unit (or per unit's subtree).
     Reads org's assignments (a read: org owns and writes them)."""
     on = on or timezone.localdate()
@@ -163,9 +179,8 @@ def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False
         rows = current.filter(unit_id__in=unit_ids).values("unit_id").annotate(n=Count("person", distinct=True))
         found = {row["unit_id"]: row["n"] for row in rows}
         return {unit_id: found.get(unit_id, 0) for unit_id in unit_ids}
-    trees = _subtrees(unit_ids)
-    every = {pk for ids in trees.values() for pk in ids}
-    per_unit = dict(current.filter(unit_id__in=every).values("unit_id").annotate(n=Count("person", distinct=True))
+    trees = trees if trees is not None else _subtrees(unit_ids)
+    per_unit = dict(current.filter(trees.unit_q()).values("unit_id").annotate(n=Count("person", distinct=True))
                     .values_list("unit_id", "n"))
     return {unit_id: sum(per_unit.get(pk, 0) for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
 
@@ -205,11 +220,12 @@ def _capacity_day(period: rules.Period) -> dt.date:
     return min(period.last, today) if period.first <= today else period.last
 
 
-def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True) -> dict[int, dict[str, float]]:
+def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True, trees=None) -> dict[int, dict[str, float]]:
     """{unit id: {source: person-hours}} over each unit's subtree for the period, from every
     registered source (rollup-backed sources in one query)."""
     unit_ids = list(unit_ids)
-    trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
+    if trees is None:
+        trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
     every = sorted({pk for ids in trees.values() for pk in ids})
     owner = defaultdict(list)
     for unit_id, ids in trees.items():
@@ -219,11 +235,12 @@ def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True) -> 
     result = {unit_id: {name: 0.0 for name in registered} for unit_id in unit_ids}
     rollup_names = [name for name, source in registered.items() if source.rollup]
     if rollup_names:
-        rows = (LoadRollup.objects.filter(unit_id__in=every, source__in=rollup_names,
+        unit_filter = trees.unit_q() if isinstance(trees, Trees) else Q(unit_id__in=every)
+        rows = (LoadRollup.objects.filter(unit_filter, source__in=rollup_names,
                                           month__gte=period.first.replace(day=1), month__lte=period.last)
                 .values("unit_id", "source").annotate(total=Sum("hours")))
         for row in rows:
-            for unit_id in owner[row["unit_id"]]:
+            for unit_id in owner.get(row["unit_id"], ()):
                 result[unit_id][row["source"]] += float(row["total"])
     for name, source in registered.items():
         if source.rollup:
@@ -243,13 +260,15 @@ def index_results(unit_ids, period, *, calendar=None) -> dict[int, rules.IndexRe
     unit_ids = list(unit_ids)
     calendar = calendar or work_calendar()
     working_days = calendar.working_days_in(period.first, period.last)
-    loads = loads_by_source(unit_ids, period)
-    in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True)
+    hours_per_day = calendar.hours_per_day
+    trees = _subtrees(unit_ids)
+    loads = loads_by_source(unit_ids, period, trees=trees)
+    in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True, trees=trees)
     current_weights, line = weights(), red_line()
     senders = {name: source.sender for name, source in sources.registered().items()}
     return {
         unit_id: rules.burden_index(loads[unit_id], current_weights, in_post=in_post[unit_id],
-                                    working_days=working_days, hours_per_day=calendar.hours_per_day,
+                                    working_days=working_days, hours_per_day=hours_per_day,
                                     red_line=line, senders=senders)
         for unit_id in unit_ids
     }
@@ -300,13 +319,18 @@ def _trend(unit: Unit, months: list[dt.date], calendar) -> list[dict]:
     for row in rows:
         if row["month"] in per_month:
             per_month[row["month"]][row["source"]] += float(row["total"])
+    window_end = rules.Period.month(months[-1].year, months[-1].month).last
+    spans = list(Assignment.objects.filter(unit_id__in=subtree, start_date__lte=window_end)
+                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=months[0]))
+                 .values_list("person_id", "start_date", "end_date"))
     trend = []
     for month in months:
         period = rules.Period.month(month.year, month.month)
         for name, source in registered.items():
             if not source.rollup:
                 per_month[month][name] += sum(float(v) for v in (source.function(subtree, period) or {}).values())
-        in_post = people_in_post([unit.pk], _capacity_day(period), subtree=True)[unit.pk]
+        day = _capacity_day(period)
+        in_post = len({person for person, start, end in spans if start <= day and (end is None or end >= day)})
         result = rules.burden_index(per_month[month], current_weights, in_post=in_post,
                                     working_days=calendar.working_days_in(period.first, period.last),
                                     hours_per_day=calendar.hours_per_day, red_line=line, senders=senders)
@@ -336,22 +360,33 @@ def ranking(user, period: rules.Period) -> list[dict]:
 
 
 # -- the county dashboard ------------------------------------------------------------------------------------
-def dashboard(user, year: int) -> dict:
-    """The county figures, all read from the rollups: index by town (this year), load by source
-    and month, inspections against plan, meetings and documents against caps and last year,
-    forms and reuse."""
-    period = rules.Period.year(year)
+def dashboard_month(year: int) -> dt.date:
+    """The month whose index the dashboard ranks: the last full month of the year (or December)."""
+    today = timezone.localdate()
+    if year < today.year:
+        return dt.date(year, 12, 1)
+    return rules.add_months(today.replace(day=1), -1) if today.month > 1 else dt.date(year, 1, 1)
+
+
+def dashboard(user, year: int, month: dt.date | None = None) -> dict:
+    """The county figures, all read from the rollups: index by town for a month, load by source and
+    month, inspections against plan, meetings and documents against caps and last year, forms and
+    reuse."""
+    month = month or dashboard_month(year)
     towns = list(town_level_units(user))
-    results = index_results([town.pk for town in towns], period)
+    results = index_results([town.pk for town in towns], rules.Period.month(month.year, month.month))
     visible = LoadRollup.objects.visible_to(user)
     by_source = defaultdict(lambda: [0.0] * 12)
-    for row in (visible.filter(month__year=year).values("source", "month").annotate(h=Sum("hours"))):
+    rows = (visible.filter(month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1))
+            .values("source", "month").annotate(h=Sum("hours")))
+    for row in rows:
         by_source[row["source"]][row["month"].month - 1] += float(row["h"])
     counts = issuer_counts(user, [year - 1, year])
     planned_items = InspectionPlanItem.objects.visible_to(user).filter(year=year)
     planned_visits = planned_items.aggregate(n=Count("targets"))["n"] or 0
     return {
         "year": year,
+        "month": month,
         "towns": [{"name": town.name, "id": town.pk, "value": results[town.pk].value,
                    "state": results[town.pk].state} for town in towns],
         "by_source": {name: [round(v, 1) for v in values] for name, values in by_source.items()},
@@ -360,23 +395,27 @@ def dashboard(user, year: int) -> dict:
         "planned_visits": planned_visits,
         "missing_sources": sources.missing(),
         "red_line": red_line(),
-        "app_violations": sum(1 for app in apps(user) if app.violations),
+        "app_violations": sum(1 for app in RequiredApp.objects.visible_to(user).only(
+            "compulsory_checkin", "points_ranking", "online_time") if app.violations),
         "open_alerts": alerts(user).filter(month__year=year, acknowledged_by__isnull=True).count(),
     }
 
 
 def issuer_counts(user, years) -> dict:
-    """{year: {metric: total}} and per-month series for the dashboard, from IssuerRollup."""
-    visible = IssuerRollup.objects.visible_to(user)
-    result = {}
-    for year in years:
-        totals = dict(visible.filter(month__year=year).values("metric").annotate(v=Sum("value"))
-                      .values_list("metric", "v"))
-        monthly = defaultdict(lambda: [0] * 12)
-        for row in visible.filter(month__year=year).values("metric", "month").annotate(v=Sum("value")):
-            monthly[row["metric"]][row["month"].month - 1] += row["v"]
-        result[year] = {"totals": totals, "monthly": dict(monthly)}
-    return result
+    """{year: {"totals": {metric: n}, "monthly": {metric: [12 numbers]}}} from IssuerRollup, one query."""
+    years = sorted(years)
+    result = {year: {"totals": defaultdict(int), "monthly": defaultdict(lambda: [0] * 12)} for year in years}
+    rows = (IssuerRollup.objects.visible_to(user)
+            .filter(month__gte=dt.date(years[0], 1, 1), month__lte=dt.date(years[-1], 12, 1))
+            .values("metric", "month").annotate(v=Sum("value")))
+    for row in rows:
+        entry = result.get(row["month"].year)
+        if entry is None:
+            continue
+        entry["totals"][row["metric"]] += row["v"]
+        entry["monthly"][row["metric"]][row["month"].month - 1] += row["v"]
+    return {year: {"totals": dict(entry["totals"]), "monthly": dict(entry["monthly"])}
+            for year, entry in result.items()}
 
 
 def document_counts_by_issuer(user, year: int) -> list[dict]:
