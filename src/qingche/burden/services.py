@@ -558,6 +558,7 @@ def form_fill_submit(*, user, form: ReportForm, unit: Unit, values: dict, submit
     for row in rows:
         row.fill = fill
     FormFillValue.objects.bulk_create(rows)
+    record("update", obj=fill, after={"values": {row.form_field_id: row.value for row in rows}})
     _issuer_add(form.issuer_id, day, "fills")
     _issuer_add(form.issuer_id, day, "fill_values_prefilled", prefilled)
     _issuer_add(form.issuer_id, day, "fill_values_typed", typed)
