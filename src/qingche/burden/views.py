@@ -86,6 +86,10 @@ def dashboard(request):
                                 "form_fields", "form_fields_reused")},
         "last": {metric: counts[year - 1]["monthly"].get(metric, [0] * 12)
                  for metric in ("meetings", "documents")},
+        "labels": {"planned": _("planned"), "unplanned": _("unplanned"), "meetings": _("meetings"),
+                   "meetings_last": _("meetings (last year)"), "documents": _("documents"),
+                   "documents_last": _("documents (last year)"), "fields": _("fields"),
+                   "reused": _("reused from the catalog"), "forms": _("forms")},
     }
     return render(request, "burden/dashboard.html", {"data": data, "chart": chart, "year": year,
                                                      "totals": counts[year]["totals"],
