@@ -7,6 +7,7 @@ prefixes; the default covers the anonymous burden reports). A reverse proxy in f
 configured the same way (see docs/burden.md)."""
 
 import os
+from urllib.parse import urlsplit
 
 from gunicorn.glogging import Logger
 
@@ -18,5 +19,8 @@ UNLOGGED_PREFIXES = tuple(
 class AnonymousPathsLogger(Logger):
     def access(self, resp, req, environ, request_time):
         if environ.get("PATH_INFO", "").startswith(UNLOGGED_PREFIXES):
+            return
+        # The page's own assets (styles, scripts) name it as referrer: their lines would tell the same.
+        if urlsplit(environ.get("HTTP_REFERER", "")).path.startswith(UNLOGGED_PREFIXES):
             return
         super().access(resp, req, environ, request_time)
