@@ -43,3 +43,19 @@ def holiday_delete(*, user, entry) -> None:
     if not user.has_perm("core.delete_holidayoverride"):
         raise PermissionDenied(_("You may not edit the calendar."))
     entry.delete()
+
+
+def parameter_set(*, user, key: str, value, reason: str = ""):
+    """Set a configurable parameter (core.change_parameter); the change is audited like any save."""
+    from qingche.core import parameters
+    from qingche.core.models import Parameter
+
+    if not user.has_perm("core.change_parameter"):
+        raise PermissionDenied(_("You may not change parameters."))
+    if key not in {entry["key"] for entry in parameters.all_parameters()}:
+        raise ValidationError({"key": _("Unknown parameter.")})
+    with transaction.atomic():
+        entry = Parameter.objects.filter(key=key).first() or Parameter(key=key)
+        entry.value = value
+        entry.save()
+    return entry

@@ -31,6 +31,8 @@ class Command(BaseCommand):
                 str(workers),
                 "--access-logfile",
                 "-",
+                "--logger-class",
+                "qingche.core.accesslog.AnonymousPathsLogger",
                 "--forwarded-allow-ips",
                 os.environ.get("QINGCHE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 "--chdir",

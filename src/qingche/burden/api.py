@@ -1,0 +1,294 @@
+"""JSON API of the burden module. Reads through selectors (scoped), writes through services."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from qingche.burden import rules, selectors, services
+from qingche.burden.models import (
+    BurdenAlert,
+    BurdenReport,
+    CatalogField,
+    Document,
+    FormFill,
+    Inspection,
+    InspectionPlanItem,
+    Meeting,
+    OvertimeEntry,
+    ReportForm,
+    RequiredApp,
+)
+from qingche.core.api import ScopedViewSetMixin
+from qingche.org.models import Unit
+
+ANY_UNIT = Unit.objects.all()  # services check scope and reach; a missing unit is a 400 naming the field
+
+
+class PlanItemSerializer(serializers.ModelSerializer):
+    issuer = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    targets = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT, many=True)
+
+    class Meta:
+        model = InspectionPlanItem
+        fields = ["id", "year", "issuer", "title", "topic", "targets", "months"]
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    issuer = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    target = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    plan_item = serializers.PrimaryKeyRelatedField(queryset=InspectionPlanItem.objects.all(), required=False,
+                                                   allow_null=True)
+    preparation_hours = serializers.DecimalField(max_digits=8, decimal_places=1, required=False, default=0)
+    reception_hours = serializers.DecimalField(max_digits=8, decimal_places=1, required=False, default=0)
+
+    class Meta:
+        model = Inspection
+        fields = ["id", "issuer", "target", "plan_item", "topic", "title", "date", "unplanned_reason", "approval",
+                  "approval_note", "preparation_hours", "reception_hours", "merge_with"]
+        read_only_fields = ["approval", "approval_note", "merge_with"]
+
+
+class AttendanceSerializer(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    attendees = serializers.IntegerField()
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    organiser = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    attendances = AttendanceSerializer(many=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "organiser", "title", "level", "start", "end", "with_group_discussion", "reaches_grassroots",
+                  "approval", "speech_minutes", "attendances"]
+        read_only_fields = ["approval"]
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": _("The meeting must end after it starts.")})
+        return attrs
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    issuer = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    targets = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT, many=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "issuer", "title", "number", "issued_on", "length_chars", "special_task", "targets", "over_cap"]
+        read_only_fields = ["over_cap"]
+
+
+class AppSerializer(serializers.ModelSerializer):
+    violations = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = RequiredApp
+        fields = ["id", "issuer", "name", "kind", "purpose", "targets", "compulsory_checkin", "points_ranking",
+                  "online_time", "minutes_per_day", "violations"]
+
+
+class OvertimeSerializer(serializers.ModelSerializer):
+    hours = serializers.DecimalField(max_digits=6, decimal_places=1)
+
+    class Meta:
+        model = OvertimeEntry
+        fields = ["id", "person", "unit", "date", "hours", "note", "status", "confirmed_by"]
+        read_only_fields = ["person", "unit", "status", "confirmed_by"]
+
+
+class CatalogFieldSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+
+    class Meta:
+        model = CatalogField
+        fields = ["id", "code", "name", "definition", "unit_of_measure", "owner", "source", "filler", "is_active"]
+        read_only_fields = ["is_active"]
+
+
+class FormFieldSerializer(serializers.Serializer):
+    catalog_field = serializers.IntegerField(required=False, allow_null=True)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    definition = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=30)
+
+
+class ReportFormSerializer(serializers.ModelSerializer):
+    issuer = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    targets = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT, many=True)
+    fields = FormFieldSerializer(many=True, write_only=True)
+    field_list = serializers.SerializerMethodField()
+    reuse_share = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportForm
+        fields = ["id", "issuer", "title", "sent_on", "due_on", "targets", "fields", "field_list", "reuse_share"]
+
+    def get_field_list(self, form) -> list[dict]:
+        return [{"id": f.pk, "position": f.position, "label": f.label, "catalog_field": f.catalog_field_id}
+                for f in form.fields.all()]
+
+    def get_reuse_share(self, form) -> float | None:
+        return selectors.form_reuse_share(form.pk)
+
+
+class FormFillSerializer(serializers.ModelSerializer):
+    values = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FormFill
+        fields = ["id", "form", "unit", "submitted_on", "prefilled_count", "typed_count", "person_hours", "values"]
+
+    def get_values(self, fill) -> dict:
+        return {str(value.form_field_id): value.value for value in fill.values.all()}
+
+
+class FormFillCreateSerializer(serializers.Serializer):
+    form = serializers.IntegerField()
+    unit = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    values = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=500))
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BurdenAlert
+        fields = ["id", "unit", "month", "value", "red_line", "acknowledged_by", "note"]
+
+
+class BurdenReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BurdenReport
+        fields = ["id", "category", "text", "sender_unit", "received_on", "status", "answer", "answered_on",
+                  "published"]
+
+
+class _CreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    http_method_names = ["get", "post", "head", "options"]
+
+
+class PlanItemViewSet(_CreateViewSet):
+    serializer_class = PlanItemSerializer
+    selector = staticmethod(selectors.plan_items)
+    filterset_fields = ["year", "issuer"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.plan_item_create(user=self.request.user, **serializer.validated_data)
+
+
+class InspectionViewSet(_CreateViewSet):
+    serializer_class = InspectionSerializer
+    selector = staticmethod(selectors.inspections)
+    filterset_fields = ["issuer", "target", "approval", "plan_item"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.inspection_create(user=self.request.user, **serializer.validated_data)
+
+
+class MeetingViewSet(_CreateViewSet):
+    serializer_class = MeetingSerializer
+    selector = staticmethod(selectors.meetings)
+    filterset_fields = ["organiser", "level", "approval"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        attendances = [(row["unit"], row["attendees"]) for row in data.pop("attendances")]
+        serializer.instance = services.meeting_create(user=self.request.user, attendances=attendances, **data)
+
+    def get_queryset(self):
+        return super().get_queryset().distinct()
+
+
+class DocumentViewSet(_CreateViewSet):
+    serializer_class = DocumentSerializer
+    selector = staticmethod(selectors.documents)
+    filterset_fields = ["issuer", "special_task", "over_cap"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.document_create(user=self.request.user, **serializer.validated_data)
+
+
+class AppViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = AppSerializer
+    selector = staticmethod(selectors.apps)
+
+
+class OvertimeViewSet(_CreateViewSet):
+    serializer_class = OvertimeSerializer
+    selector = staticmethod(selectors.overtime)
+    filterset_fields = ["status", "unit"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.overtime_report(user=self.request.user, **serializer.validated_data)
+
+
+class CatalogFieldViewSet(_CreateViewSet):
+    serializer_class = CatalogFieldSerializer
+    selector = staticmethod(selectors.catalog)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.catalog_field_create(user=self.request.user, **serializer.validated_data)
+
+
+class ReportFormViewSet(_CreateViewSet):
+    serializer_class = ReportFormSerializer
+    selector = staticmethod(selectors.report_forms)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.report_form_create(user=self.request.user, **serializer.validated_data)
+
+
+class FormFillViewSet(_CreateViewSet):
+    serializer_class = FormFillSerializer
+    selector = staticmethod(selectors.form_fills)
+    filterset_fields = ["form", "unit"]
+
+    def get_serializer_class(self):
+        return FormFillCreateSerializer if self.action == "create" else FormFillSerializer
+
+    def create(self, request, *args, **kwargs):
+        from django.shortcuts import get_object_or_404
+
+        serializer = FormFillCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        form = get_object_or_404(selectors.report_forms(request.user), pk=data["form"])
+        fill = services.form_fill_submit(user=request.user, form=form, unit=data["unit"], values=data["values"])
+        return Response(FormFillSerializer(fill).data, status=201)
+
+
+class AlertViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertSerializer
+    selector = staticmethod(selectors.alerts)
+
+
+class BurdenReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """减负办's inbox of anonymous reports (the public sends them through the page, without login)."""
+
+    serializer_class = BurdenReportSerializer
+    selector = staticmethod(selectors.burden_reports)
+
+
+class IndexSerializer(serializers.Serializer):
+    units = serializers.ListField(child=serializers.IntegerField(), max_length=2000)
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class IndexViewSet(viewsets.ViewSet):
+    """The burden index of units you can see, for a month."""
+
+    @extend_schema(request=IndexSerializer)
+    @action(detail=False, methods=["post"])
+    def compute(self, request):
+        serializer = IndexSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visible = set(Unit.objects.visible_to(request.user).filter(pk__in=serializer.validated_data["units"])
+                      .values_list("pk", flat=True))
+        if not request.user.has_perm("burden.view_loadrollup"):
+            visible = set()
+        year, month = serializer.validated_data["month"].split("-")
+        results = selectors.index_results(sorted(visible), rules.Period.month(int(year), int(month)))
+        return Response({str(pk): {"value": r.value, "state": r.state, "load": r.load, "capacity": r.capacity,
+                                   "in_post": r.in_post, "working_days": r.working_days, "loads": r.loads,
+                                   "weights": r.weights} for pk, r in results.items()})

@@ -1,0 +1,195 @@
+"""Pure burden rules: the 小马拉大车 index, caps on documents and meetings, the merge window of
+inspections, app violations and the 一表通 reuse share. Plain Python: no ORM, no request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+NO_CAPACITY = "no_capacity"
+OVER = "over"
+RED = "red"
+OK = "ok"
+
+UPPER, CITIZEN = "upper", "citizen"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of whole days, first..last inclusive."""
+
+    first: dt.date
+    last: dt.date
+
+    def __post_init__(self):
+        if self.last < self.first:
+            raise ValueError("a period ends before it starts")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        first = dt.date(year, month, 1)
+        return cls(first, add_months(first, 1) - dt.timedelta(days=1))
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    def months(self) -> list[dt.date]:
+        """First days of the months the period touches."""
+        result, current = [], self.first.replace(day=1)
+        while current <= self.last:
+            result.append(current)
+            current = add_months(current, 1)
+        return result
+
+    @property
+    def label(self) -> str:
+        if self.first.day == 1 and self.last == add_months(self.first, 1) - dt.timedelta(days=1):
+            return f"{self.first:%Y-%m}"
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_months(end_month: dt.date, count: int) -> list[dt.date]:
+    """The `count` months ending with end_month (first days), oldest first."""
+    return [add_months(end_month.replace(day=1), -offset) for offset in range(count - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    loads: dict[str, float]  # source -> person-hours (unweighted)
+    weights: dict[str, float]
+    weighted: dict[str, float]  # source -> weight × hours
+    load: float
+    in_post: int
+    working_days: int
+    hours_per_day: float
+    capacity: float
+    value: float | None  # None when there is no capacity
+    state: str  # ok / over / red / no_capacity
+    by_sender: dict[str, float] = field(default_factory=dict)
+
+
+def burden_index(
+    loads: dict[str, float],
+    weights: dict[str, float],
+    *,
+    in_post: int,
+    working_days: int,
+    hours_per_day: float,
+    red_line: float,
+    senders: dict[str, str] | None = None,
+) -> IndexResult:
+    """load = Σ weight(source) × person-hours(source); capacity = in_post × working_days ×
+    hours_per_day; index = load ÷ capacity. No capacity gives an explicit state, not a division."""
+    if in_post < 0 or working_days < 0 or hours_per_day < 0:
+        raise ValueError("capacity inputs must not be negative")
+    weighted = {source: float(weights.get(source, 1.0)) * float(hours) for source, hours in loads.items()}
+    load = round(sum(weighted.values()), 4)
+    capacity = in_post * working_days * hours_per_day
+    by_sender: dict[str, float] = {}
+    for source, hours in weighted.items():
+        sender = (senders or {}).get(source, UPPER)
+        by_sender[sender] = round(by_sender.get(sender, 0.0) + hours, 4)
+    if capacity <= 0:
+        value, state = None, NO_CAPACITY
+    else:
+        value = round(load / capacity, 4)
+        state = RED if value > red_line else OVER if value > 1.0 else OK
+    return IndexResult(
+        loads={source: float(hours) for source, hours in loads.items()},
+        weights={source: float(weights.get(source, 1.0)) for source in loads},
+        weighted=weighted,
+        load=load,
+        in_post=in_post,
+        working_days=working_days,
+        hours_per_day=hours_per_day,
+        capacity=capacity,
+        value=value,
+        state=state,
+        by_sender=by_sender,
+    )
+
+
+# -- meetings ---------------------------------------------------------------------------------------------
+def meeting_problems(start: dt.datetime, end: dt.datetime, *, speech_minutes: int, speech_cap_minutes: int,
+                     with_group_discussion: bool, max_hours: float, max_hours_discussion: float) -> list[str]:
+    """Codes of the caps a meeting breaks (it may still be recorded: the registry shows reality).
+    Raises ValueError when the meeting ends before it starts."""
+    if end <= start:
+        raise ValueError("a meeting must end after it starts")
+    problems = []
+    if speech_minutes > speech_cap_minutes:
+        problems.append("speech_too_long")
+    hours = (end - start).total_seconds() / 3600
+    if hours > (max_hours_discussion if with_group_discussion else max_hours):
+        problems.append("too_long")
+    return problems
+
+
+def meeting_person_hours(start: dt.datetime, end: dt.datetime, attendees: int) -> float:
+    return round((end - start).total_seconds() / 3600 * attendees, 2)
+
+
+# -- documents --------------------------------------------------------------------------------------------
+def document_over_cap(length_chars: int, *, special_task: bool, cap: int, special_cap: int) -> bool:
+    return length_chars > (special_cap if special_task else cap)
+
+
+def yearly_change(this_year: int, last_year: int) -> dict:
+    """A body's document count should not grow: the change and whether it needs explaining."""
+    return {"this_year": this_year, "last_year": last_year, "change": this_year - last_year,
+            "grew": this_year > last_year}
+
+
+# -- inspections ------------------------------------------------------------------------------------------
+def normalize_topic(topic: str) -> str:
+    return "".join(topic.split()).lower()
+
+
+def within_merge_window(day: dt.date, other: dt.date, window_days: int) -> bool:
+    return abs((day - other).days) <= window_days
+
+
+def inspection_approval(planned: bool) -> str:
+    return "not_needed" if planned else "pending"
+
+
+# -- apps and work groups ------------------------------------------------------------------------------------
+def app_violations(compulsory_checkin: bool, points_ranking: bool, online_time: bool) -> list[str]:
+    return [name for name, flag in (("compulsory_checkin", compulsory_checkin), ("points_ranking", points_ranking),
+                                    ("online_time", online_time)) if flag]
+
+
+# -- 一表通 ------------------------------------------------------------------------------------------------
+def reuse_share(total_fields: int, reused_fields: int) -> float | None:
+    """Share of a form's fields the catalog already holds; None for a form without fields."""
+    if total_fields <= 0:
+        return None
+    if not 0 <= reused_fields <= total_fields:
+        raise ValueError("reused fields must be between 0 and the number of fields")
+    return round(reused_fields / total_fields, 4)
+
+
+def fill_person_hours(typed: int, prefilled: int, *, minutes_per_typed: float, minutes_per_prefilled: float) -> Decimal:
+    minutes = typed * minutes_per_typed + prefilled * minutes_per_prefilled
+    return Decimal(str(round(minutes / 60, 2)))
+
+
+def hours_saved(prefilled: int, *, minutes_per_typed: float, minutes_per_prefilled: float) -> float:
+    return round(prefilled * (minutes_per_typed - minutes_per_prefilled) / 60, 2)
+
+
+# -- 直通车 ------------------------------------------------------------------------------------------------
+def report_text_problem(text: str, max_chars: int) -> str | None:
+    stripped = (text or "").strip()
+    if len(stripped) < 5:
+        return "too_short"
+    if len(stripped) > max_chars:
+        return "too_long"
+    return None

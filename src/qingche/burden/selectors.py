@@ -1,0 +1,574 @@
+"""Every read of the burden module, scoped to the user; and the lookups other modules call
+(`index_for_units`, `red_line`, `form_reuse_share`), which are not scoped: they serve checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qingche.burden import rules, sources
+from qingche.burden.models import (
+    Approval,
+    BurdenAlert,
+    BurdenReport,
+    CatalogField,
+    Document,
+    FormFill,
+    FormFillValue,
+    Inspection,
+    InspectionPlanItem,
+    IssuerRollup,
+    LoadRollup,
+    Meeting,
+    OvertimeEntry,
+    ReportForm,
+    RequiredApp,
+    SenderRollup,
+)
+from qingche.core import parameters
+from qingche.org.models import Assignment, Post, Unit
+
+
+# -- registries (scoped) ------------------------------------------------------------------------------------
+def plan_items(user):
+    return InspectionPlanItem.objects.visible_to(user).select_related("issuer").prefetch_related("targets")
+
+
+def inspections(user):
+    return Inspection.objects.visible_to(user).select_related("issuer", "target", "plan_item")
+
+
+def meetings(user):
+    return Meeting.objects.visible_to(user).select_related("organiser").prefetch_related("attendances__unit")
+
+
+def documents(user):
+    return Document.objects.visible_to(user).select_related("issuer").prefetch_related("targets")
+
+
+def apps(user):
+    return RequiredApp.objects.visible_to(user).select_related("issuer").prefetch_related("targets")
+
+
+def overtime(user):
+    return OvertimeEntry.objects.visible_to(user).select_related("person", "unit", "confirmed_by")
+
+
+def catalog(user):
+    return CatalogField.objects.visible_to(user).select_related("owner")
+
+
+def report_forms(user):
+    return ReportForm.objects.visible_to(user).select_related("issuer").order_by("-sent_on", "-id").annotate(
+        field_count=Count("fields", distinct=True),
+        reused_count=Count("fields", filter=Q(fields__catalog_field__isnull=False), distinct=True),
+    )
+
+
+def form_fills(user):
+    return FormFill.objects.visible_to(user).select_related("form", "unit")
+
+
+def alerts(user):
+    return BurdenAlert.objects.visible_to(user).select_related("unit")
+
+
+def burden_reports(user):
+    return BurdenReport.objects.visible_to(user).select_related("sender_unit")
+
+
+def published_answers():
+    """The public list of answered reports (no login)."""
+    return BurdenReport.objects.filter(published=True, status=BurdenReport.Status.ANSWERED).order_by(
+        "-answered_on", "-id")
+
+
+def report_by_code(code: str) -> BurdenReport | None:
+    from qingche.burden.services import code_hash
+
+    if not code or len(code) > 40:
+        return None
+    return BurdenReport.objects.filter(code_hash=code_hash(code)).first()
+
+
+def units_for_user(user, perm: str):
+    """Units the user may act for with `perm` (for form choices)."""
+    from qingche.core.scope import SUBTREE, UNIT, user_grants
+
+    if user.is_superuser:
+        return Unit.objects.all()
+    condition = Q(pk__in=[])
+    for grant in user_grants(user):
+        if perm not in grant.perms:
+            continue
+        if grant.scope == SUBTREE:
+            condition |= Q(path__startswith=grant.unit_path)
+        elif grant.scope == UNIT:
+            condition |= Q(pk=grant.unit_id)
+    return Unit.objects.filter(condition)
+
+
+def target_units(issuer: Unit):
+    """Units the issuer may send work to (see services._reachable)."""
+    if issuer.kind in Unit.TOWN_LEVEL:
+        return Unit.objects.filter(path__startswith=issuer.path)
+    return Unit.objects.filter(path__startswith=issuer.path[: Unit.steplen],
+                               kind__in=(*Unit.TOWN_LEVEL, *Unit.GRASSROOTS))
+
+
+def town_level_of(unit: Unit) -> Unit | None:
+    if unit.kind in Unit.TOWN_LEVEL:
+        return unit
+    ancestors = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
+    return Unit.objects.filter(path__in=ancestors, kind__in=Unit.TOWN_LEVEL).first()
+
+
+# -- capacity ------------------------------------------------------------------------------------------------
+class Trees(dict):
+    """{unit id: ids of the unit and every unit below it}, with the path prefix they all share."""
+
+    common = ""
+
+    def unit_q(self, lookup: str = "unit") -> Q:
+        """A filter on `lookup` reaching every unit of the trees: a short id list, or (for many units)
+        the shared path prefix, which avoids sending thousands of ids; rows of other units under the
+        prefix are ignored by the callers, which map rows back through the trees."""
+        every = {pk for ids in self.values() for pk in ids}
+        if len(every) <= 200:
+            return Q(**{f"{lookup}_id__in": sorted(every)})
+        return Q(**{f"{lookup}__path__startswith": self.common})
+
+
+def _subtrees(unit_ids) -> Trees:
+    """{unit id: ids of the unit and every unit below it}, in two queries whatever the number of units:
+    every unit under the deepest common ancestor is read once and bucketed by path prefix."""
+    units = list(Unit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
+    if not units:
+        return Trees()
+    paths = [path for _pk, path in units]
+    common = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(common):
+            common = common[: len(common) - Unit.steplen]
+    below = list(Unit.objects.filter(path__startswith=common).values_list("pk", "path"))
+    wanted = {path: pk for pk, path in units}
+    result = Trees({pk: [] for pk, _path in units})
+    result.common = common
+    lengths = sorted({len(path) for path in wanted})
+    for pk, path in below:
+        for length in lengths:
+            if length > len(path):
+                break
+            owner = wanted.get(path[:length])
+            if owner is not None:
+                result[owner].append(pk)
+    return result
+
+
+def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False, trees=None) -> dict[int, int]:
+    """People actually in post on a day (default today), per unit (or per unit's subtree).
+    Reads org's assignments (a read: org owns and writes them)."""
+    on = on or timezone.localdate()
+    unit_ids = list(unit_ids)
+    current = Assignment.objects.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+    if not subtree:
+        rows = current.filter(unit_id__in=unit_ids).values("unit_id").annotate(n=Count("person", distinct=True))
+        found = {row["unit_id"]: row["n"] for row in rows}
+        return {unit_id: found.get(unit_id, 0) for unit_id in unit_ids}
+    trees = trees if trees is not None else _subtrees(unit_ids)
+    per_unit = dict(current.filter(trees.unit_q()).values("unit_id").annotate(n=Count("person", distinct=True))
+                    .values_list("unit_id", "n"))
+    return {unit_id: sum(per_unit.get(pk, 0) for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
+
+
+def staffing_quota(unit_ids, *, subtree: bool = False) -> dict[int, int]:
+    unit_ids = list(unit_ids)
+    trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
+    every = {pk for ids in trees.values() for pk in ids}
+    per_unit = dict(Post.objects.filter(unit_id__in=every).values("unit_id").annotate(q=Sum("quota"))
+                    .values_list("unit_id", "q"))
+    return {unit_id: sum(per_unit.get(pk) or 0 for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
+
+
+# -- the index -------------------------------------------------------------------------------------------------
+def red_line() -> float:
+    """The configured red line of the burden index (for the admission check)."""
+    return float(parameters.get("burden.red_line"))
+
+
+def weights() -> dict[str, float]:
+    stored = parameters.get("burden.weights") or {}
+    return {name: float(stored.get(name, 1.0)) for name in sources.registered()}
+
+
+def _as_period(period) -> rules.Period:
+    if isinstance(period, rules.Period):
+        return period
+    if isinstance(period, str):
+        year, month = period.split("-")
+        return rules.Period.month(int(year), int(month))
+    first, last = period
+    return rules.Period(first, last)
+
+
+def _capacity_day(period: rules.Period) -> dt.date:
+    today = timezone.localdate()
+    return min(period.last, today) if period.first <= today else period.last
+
+
+def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True, trees=None) -> dict[int, dict[str, float]]:
+    """{unit id: {source: person-hours}} over each unit's subtree for the period, from every
+    registered source (rollup-backed sources in one query)."""
+    unit_ids = list(unit_ids)
+    if trees is None:
+        trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
+    every = sorted({pk for ids in trees.values() for pk in ids})
+    owner = defaultdict(list)
+    for unit_id, ids in trees.items():
+        for pk in ids:
+            owner[pk].append(unit_id)
+    registered = sources.registered()
+    result = {unit_id: {name: 0.0 for name in registered} for unit_id in unit_ids}
+    rollup_names = [name for name, source in registered.items() if source.rollup]
+    if rollup_names:
+        unit_filter = trees.unit_q() if isinstance(trees, Trees) else Q(unit_id__in=every)
+        rows = (LoadRollup.objects.filter(unit_filter, source__in=rollup_names,
+                                          month__gte=period.first.replace(day=1), month__lte=period.last)
+                .values("unit_id", "source").annotate(total=Sum("hours")))
+        for row in rows:
+            for unit_id in owner.get(row["unit_id"], ()):
+                result[unit_id][row["source"]] += float(row["total"])
+    for name, source in registered.items():
+        if source.rollup:
+            continue
+        per_unit = source.function(every, period) or {}
+        for pk, hours in per_unit.items():
+            for unit_id in owner.get(pk, []):
+                result[unit_id][name] += float(hours)
+    return result
+
+
+def index_results(unit_ids, period, *, calendar=None) -> dict[int, rules.IndexResult]:
+    """The 小马拉大车 index of each unit (with the units below it) for the period."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    unit_ids = list(unit_ids)
+    calendar = calendar or work_calendar()
+    working_days = calendar.working_days_in(period.first, period.last)
+    hours_per_day = calendar.hours_per_day
+    trees = _subtrees(unit_ids)
+    loads = loads_by_source(unit_ids, period, trees=trees)
+    in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True, trees=trees)
+    current_weights, line = weights(), red_line()
+    senders = {name: source.sender for name, source in sources.registered().items()}
+    return {
+        unit_id: rules.burden_index(loads[unit_id], current_weights, in_post=in_post[unit_id],
+                                    working_days=working_days, hours_per_day=hours_per_day,
+                                    red_line=line, senders=senders)
+        for unit_id in unit_ids
+    }
+
+
+def index_for_units(unit_ids, period) -> dict[int, float | None]:
+    """For the admission check: {unit id: index value, or None when the unit has no capacity}."""
+    return {unit_id: result.value for unit_id, result in index_results(unit_ids, period).items()}
+
+
+def unit_page(user, unit: Unit, period: rules.Period) -> dict:
+    """Everything the unit's index page shows: formula inputs, breakdowns, trend, vacancies."""
+    from qingche.core.calendar import work_calendar
+
+    calendar = work_calendar()
+    result = index_results([unit.pk], period, calendar=calendar)[unit.pk]
+    registered = sources.registered()
+    trend = _trend(unit, rules.last_months(period.first, 12), calendar)
+    quota = staffing_quota([unit.pk], subtree=True)[unit.pk]
+    senders_by_issuer = _load_by_issuer(unit, period)
+    return {
+        "result": result,
+        "sources": [
+            {"name": name, "label": source.label, "sender": source.sender, "hours": result.loads.get(name, 0.0),
+             "weight": result.weights.get(name, 1.0), "weighted": result.weighted.get(name, 0.0)}
+            for name, source in registered.items()
+        ],
+        "missing_sources": sources.missing(),
+        "trend": trend,
+        "quota": quota,
+        "vacancy": max(0, quota - result.in_post),
+        "by_issuer": senders_by_issuer,
+        "unknown_years": sorted(calendar.unknown_years),
+        "red_line": red_line(),
+    }
+
+
+def _trend(unit: Unit, months: list[dt.date], calendar) -> list[dict]:
+    """The index month by month: one rollup query for all months, people in post at each month's end."""
+    subtree = _subtrees([unit.pk])[unit.pk]
+    registered = sources.registered()
+    current_weights, line = weights(), red_line()
+    senders = {name: source.sender for name, source in registered.items()}
+    per_month: dict[dt.date, dict[str, float]] = {month: {name: 0.0 for name in registered} for month in months}
+    rows = (LoadRollup.objects.filter(unit_id__in=subtree, month__gte=months[0], month__lte=months[-1],
+                                      source__in=[name for name, source in registered.items() if source.rollup])
+            .values("month", "source").annotate(total=Sum("hours")))
+    for row in rows:
+        if row["month"] in per_month:
+            per_month[row["month"]][row["source"]] += float(row["total"])
+    window_end = rules.Period.month(months[-1].year, months[-1].month).last
+    spans = list(Assignment.objects.filter(unit_id__in=subtree, start_date__lte=window_end)
+                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=months[0]))
+                 .values_list("person_id", "start_date", "end_date"))
+    trend = []
+    for month in months:
+        period = rules.Period.month(month.year, month.month)
+        for name, source in registered.items():
+            if not source.rollup:
+                per_month[month][name] += sum(float(v) for v in (source.function(subtree, period) or {}).values())
+        day = _capacity_day(period)
+        in_post = len({person for person, start, end in spans if start <= day and (end is None or end >= day)})
+        result = rules.burden_index(per_month[month], current_weights, in_post=in_post,
+                                    working_days=calendar.working_days_in(period.first, period.last),
+                                    hours_per_day=calendar.hours_per_day, red_line=line, senders=senders)
+        trend.append({"month": f"{month:%Y-%m}", "value": result.value, "load": result.load})
+    return trend
+
+
+def _load_by_issuer(unit: Unit, period: rules.Period) -> list[dict]:
+    """Who sent the load (inspections, meetings, forms), from the sender rollup."""
+    subtree = _subtrees([unit.pk])[unit.pk]
+    rows = (SenderRollup.objects.filter(unit_id__in=subtree, month__gte=period.first.replace(day=1),
+                                        month__lte=period.last)
+            .values("issuer__name").annotate(h=Sum("hours")).order_by("-h"))
+    return [{"issuer": row["issuer__name"], "hours": round(float(row["h"]), 1)} for row in rows]
+
+
+def town_level_units(user):
+    return Unit.objects.visible_to(user).filter(kind__in=Unit.TOWN_LEVEL).order_by("path")
+
+
+def ranking(user, period: rules.Period) -> list[dict]:
+    towns = list(town_level_units(user))
+    results = index_results([town.pk for town in towns], period)
+    rows = [{"unit": town, "result": results[town.pk]} for town in towns]
+    rows.sort(key=lambda row: (row["result"].value is None, -(row["result"].value or 0)))
+    return rows
+
+
+# -- the county dashboard ------------------------------------------------------------------------------------
+def dashboard_month(year: int) -> dt.date:
+    """The month whose index the dashboard ranks: the last full month of the year (or December)."""
+    today = timezone.localdate()
+    if year < today.year:
+        return dt.date(year, 12, 1)
+    return rules.add_months(today.replace(day=1), -1) if today.month > 1 else dt.date(year, 1, 1)
+
+
+def dashboard(user, year: int, month: dt.date | None = None) -> dict:
+    """The county figures, all read from the rollups: index by town for a month, load by source and
+    month, inspections against plan, meetings and documents against caps and last year, forms and
+    reuse."""
+    month = month or dashboard_month(year)
+    towns = list(town_level_units(user))
+    results = index_results([town.pk for town in towns], rules.Period.month(month.year, month.month))
+    visible = LoadRollup.objects.visible_to(user)
+    by_source = defaultdict(lambda: [0.0] * 12)
+    rows = (visible.filter(month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1))
+            .values("source", "month").annotate(h=Sum("hours")))
+    for row in rows:
+        by_source[row["source"]][row["month"].month - 1] += float(row["h"])
+    counts = issuer_counts(user, [year - 1, year])
+    planned_items = InspectionPlanItem.objects.visible_to(user).filter(year=year)
+    planned_visits = planned_items.aggregate(n=Count("targets"))["n"] or 0
+    return {
+        "year": year,
+        "month": month,
+        "towns": [{"name": town.name, "id": town.pk, "value": results[town.pk].value,
+                   "state": results[town.pk].state} for town in towns],
+        "by_source": {name: [round(v, 1) for v in values] for name, values in by_source.items()},
+        "source_labels": {name: str(source.label) for name, source in sources.registered().items()},
+        "counts": counts,
+        "planned_visits": planned_visits,
+        "missing_sources": sources.missing(),
+        "red_line": red_line(),
+        "app_violations": sum(1 for app in RequiredApp.objects.visible_to(user).only(
+            "compulsory_checkin", "points_ranking", "online_time") if app.violations),
+        "open_alerts": alerts(user).filter(month__year=year, acknowledged_by__isnull=True).count(),
+    }
+
+
+def issuer_counts(user, years) -> dict:
+    """{year: {"totals": {metric: n}, "monthly": {metric: [12 numbers]}}} from IssuerRollup, one query."""
+    years = sorted(years)
+    result = {year: {"totals": defaultdict(int), "monthly": defaultdict(lambda: [0] * 12)} for year in years}
+    rows = (IssuerRollup.objects.visible_to(user)
+            .filter(month__gte=dt.date(years[0], 1, 1), month__lte=dt.date(years[-1], 12, 1))
+            .values("metric", "month").annotate(v=Sum("value")))
+    for row in rows:
+        entry = result.get(row["month"].year)
+        if entry is None:
+            continue
+        entry["totals"][row["metric"]] += row["v"]
+        entry["monthly"][row["metric"]][row["month"].month - 1] += row["v"]
+    return {year: {"totals": dict(entry["totals"]), "monthly": dict(entry["monthly"])}
+            for year, entry in result.items()}
+
+
+def document_counts_by_issuer(user, year: int) -> list[dict]:
+    """Yearly documents per issuer, compared with last year (the count should not grow)."""
+    visible = IssuerRollup.objects.visible_to(user).filter(metric__in=["documents", "documents_over_cap"],
+                                                          month__year__in=[year - 1, year])
+    table = defaultdict(lambda: {"this": 0, "last": 0, "over": 0})
+    names = {}
+    for row in visible.values("issuer_id", "issuer__name", "metric", "month__year").annotate(v=Sum("value")):
+        entry = table[row["issuer_id"]]
+        names[row["issuer_id"]] = row["issuer__name"]
+        if row["metric"] == "documents":
+            entry["this" if row["month__year"] == year else "last"] += row["v"]
+        elif row["month__year"] == year:
+            entry["over"] += row["v"]
+    return sorted(({"issuer": names[pk], **rules.yearly_change(entry["this"], entry["last"]),
+                    "over_cap": entry["over"]} for pk, entry in table.items()), key=lambda row: -row["this_year"])
+
+
+def meeting_counts_by_organiser(user, year: int) -> list[dict]:
+    visible = IssuerRollup.objects.visible_to(user).filter(metric__startswith="meetings",
+                                                          month__year__in=[year - 1, year])
+    table = defaultdict(lambda: defaultdict(int))
+    names = {}
+    for row in visible.values("issuer_id", "issuer__name", "metric", "month__year").annotate(v=Sum("value")):
+        names[row["issuer_id"]] = row["issuer__name"]
+        key = row["metric"] if row["month__year"] == year else row["metric"] + "_last"
+        table[row["issuer_id"]][key] += row["v"]
+    return sorted(({"organiser": names[pk], **rules.yearly_change(entry["meetings"], entry["meetings_last"]),
+                    "grassroots": entry["meetings_grassroots"], "speech_too_long": entry["meetings_speech_too_long"],
+                    "too_long": entry["meetings_too_long"]} for pk, entry in table.items()),
+                  key=lambda row: -row["this_year"])
+
+
+def merge_candidates(user):
+    return inspections(user).filter(merge_with__isnull=False)
+
+
+def plan_progress(user, year: int) -> list[dict]:
+    """Each plan item with the inspections done against it."""
+    items = plan_items(user).filter(year=year).annotate(done=Count("inspections", distinct=True),
+                                                        planned_targets=Count("targets", distinct=True))
+    return list(items)
+
+
+# -- 一表通 ------------------------------------------------------------------------------------------------------
+def known_values(unit: Unit, catalog_fields) -> dict[int, dict]:
+    """Values the platform already holds for a unit: from a registered lookup, or the unit's own
+    latest answer to the same catalog item in an earlier form. {catalog field id: {value, origin}}."""
+    result = {}
+    fillers = sources.fillers()
+    pending = []
+    for field in catalog_fields:
+        if field is None:
+            continue
+        filler = fillers.get(field.filler) if field.filler else None
+        if filler is not None:
+            value = filler.function(unit)
+            if value not in (None, ""):
+                result[field.pk] = {"value": str(value), "origin": str(filler.label)}
+                continue
+        pending.append(field.pk)
+    if pending:
+        latest = (FormFillValue.objects.filter(fill__unit=unit, catalog_field_id__in=pending)
+                  .order_by("catalog_field_id", "-fill__submitted_on", "-id")
+                  .values_list("catalog_field_id", "value", "fill__form__title"))
+        for catalog_id, value, title in latest:
+            if catalog_id not in result:
+                result[catalog_id] = {"value": value, "origin": _("given earlier in “%(form)s”") % {"form": title}}
+    return result
+
+
+def fillable_units_count(catalog_ids) -> dict[int, int]:
+    """How many units already gave a value for each catalog item (a lookup fills every unit)."""
+    rows = (FormFillValue.objects.filter(catalog_field_id__in=list(catalog_ids))
+            .values("catalog_field_id").annotate(n=Count("fill__unit", distinct=True)))
+    return {row["catalog_field_id"]: row["n"] for row in rows}
+
+
+def form_preview(catalog_ids, new_labels) -> dict:
+    """What the form editor shows at once: fields the catalog holds, those with values that can be
+    filled from existing data, proposed new ones that match a catalog name, and the reuse share."""
+    catalog_items = list(CatalogField.objects.filter(pk__in=list(catalog_ids), is_active=True).select_related("owner"))
+    by_name = {item.name: item for item in CatalogField.objects.filter(name__in=list(new_labels), is_active=True)}
+    filled = fillable_units_count([item.pk for item in catalog_items])
+    held = [{"item": item, "filler": bool(item.filler), "units_with_value": filled.get(item.pk, 0)}
+            for item in catalog_items]
+    new = [{"label": label, "match": by_name.get(label)} for label in new_labels]
+    total = len(held) + len(new)
+    reused = len(held)
+    return {
+        "held": held,
+        "new": new,
+        "total": total,
+        "reused": reused,
+        "fillable": sum(1 for row in held if row["filler"] or row["units_with_value"]),
+        "share": rules.reuse_share(total, reused),
+        "matches": sum(1 for row in new if row["match"]),
+        "return_share": float(parameters.get("burden.form_return_share")),
+    }
+
+
+def form_reuse_share(form_id: int) -> float | None:
+    """For the admission check: the share of a form's fields the catalog already holds (None for an
+    unknown form or one without fields)."""
+    form = ReportForm.objects.filter(pk=form_id).annotate(
+        total=Count("fields"), reused=Count("fields", filter=Q(fields__catalog_field__isnull=False))).first()
+    if form is None:
+        return None
+    return rules.reuse_share(form.total, form.reused)
+
+
+def form_report(user, year: int) -> list[dict]:
+    """Per department and month: forms and fields sent, fields reused, values pre-filled and the
+    estimated person-hours saved."""
+    per_typed = float(parameters.get("burden.form_minutes_per_typed_value"))
+    per_prefilled = float(parameters.get("burden.form_minutes_per_prefilled_value"))
+    visible = IssuerRollup.objects.visible_to(user).filter(
+        month__year=year, metric__in=["forms", "form_fields", "form_fields_reused", "fills", "fill_values_prefilled"])
+    table = defaultdict(lambda: defaultdict(int))
+    for row in visible.values("issuer__name", "month", "metric").annotate(v=Sum("value")):
+        table[(row["issuer__name"], row["month"])][row["metric"]] += row["v"]
+    rows = []
+    for (issuer, month), metrics in sorted(table.items(), key=lambda item: (item[0][0], item[0][1])):
+        rows.append({
+            "issuer": issuer, "month": f"{month:%Y-%m}", "forms": metrics["forms"], "fields": metrics["form_fields"],
+            "reused": metrics["form_fields_reused"],
+            "share": rules.reuse_share(metrics["form_fields"], metrics["form_fields_reused"]),
+            "fills": metrics["fills"], "prefilled": metrics["fill_values_prefilled"],
+            "hours_saved": rules.hours_saved(metrics["fill_values_prefilled"], minutes_per_typed=per_typed,
+                                             minutes_per_prefilled=per_prefilled),
+        })
+    return rows
+
+
+def forms_to_fill(user):
+    """Forms sent to units the user may fill for, with whether each unit has filled them."""
+    units = units_for_user(user, "burden.add_formfill")
+    return report_forms(user).filter(targets__in=units).distinct()
+
+
+def home_card(user) -> dict | None:
+    from django.urls import reverse
+
+    if not user.has_perm("burden.view_loadrollup"):
+        return None
+    today = timezone.localdate()
+    pending = inspections(user).filter(approval=Approval.PENDING).count()
+    open_alerts = alerts(user).filter(acknowledged_by__isnull=True).count()
+    return {
+        "key": "burden",
+        "title": _("Burden on the grassroots"),
+        "stats": [(_("Unplanned inspections waiting"), pending), (_("Open red-line alerts"), open_alerts),
+                  (_("Inspections this year"), inspections(user).filter(date__year=today.year).count())],
+        "links": [(_("Burden dashboard"), reverse("burden:dashboard"))],
+    }

@@ -1,0 +1,649 @@
+"""Every write of the burden module: permission and scope checked, validated, one transaction,
+audited; the rollups behind the index and the dashboard are updated in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qingche.burden import rules, sources
+from qingche.burden.models import (
+    Approval,
+    BurdenAlert,
+    BurdenReport,
+    CatalogField,
+    Document,
+    FormFill,
+    FormFillValue,
+    Inspection,
+    InspectionPlanItem,
+    IssuerRollup,
+    LoadRollup,
+    Meeting,
+    MeetingAttendance,
+    OvertimeEntry,
+    ReportForm,
+    ReportFormField,
+    RequiredApp,
+    SenderRollup,
+)
+from qingche.core import parameters
+from qingche.core.audit import record
+from qingche.core.scope import unit_in_scope, user_person_id
+from qingche.org.models import Unit
+
+STEPLEN = Unit.steplen
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+def _require(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def _acts_for(user, perm: str, unit: Unit) -> None:
+    _require(user, perm)
+    if not unit_in_scope(user, perm, unit):
+        raise PermissionDenied(_("%(unit)s is outside your scope.") % {"unit": unit.name})
+
+
+def _reachable(issuer: Unit, target: Unit) -> bool:
+    """Where a unit may send work: a town or street only to itself and below; any other unit to the
+    town-level and grassroots units of its own county."""
+    if issuer.kind in Unit.TOWN_LEVEL:
+        return target.path.startswith(issuer.path)
+    county_path = issuer.path[:STEPLEN]
+    return target.path.startswith(county_path) and target.kind in (*Unit.TOWN_LEVEL, *Unit.GRASSROOTS)
+
+
+def _check_targets(issuer: Unit, targets, field: str = "targets") -> list[Unit]:
+    targets = list(targets)
+    if not targets:
+        raise ValidationError({field: _("Name at least one target unit.")})
+    for target in targets:
+        if not _reachable(issuer, target):
+            raise ValidationError({field: _("%(target)s is outside the units %(issuer)s may send work to.")
+                                   % {"target": target.name, "issuer": issuer.name}})
+    return targets
+
+
+def _hours(value, field: str, *, maximum: Decimal = Decimal("100000")) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("Give a number of hours.")}) from None
+    if not number.is_finite() or number < 0:
+        raise ValidationError({field: _("Hours must not be negative.")})
+    if number > maximum:
+        raise ValidationError({field: _("That is more hours than is possible.")})
+    return number.quantize(Decimal("0.1"))
+
+
+def _text(value, field: str, *, minimum: int = 1, maximum: int = 200) -> str:
+    text = (value or "").strip()
+    if len(text) < minimum:
+        raise ValidationError({field: _("This field is required.")})
+    if len(text) > maximum:
+        raise ValidationError({field: _("At most %(n)d characters.") % {"n": maximum}})
+    return text
+
+
+def _param_float(key: str) -> float:
+    return float(parameters.get(key))
+
+
+def _month(day) -> dt.date:
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    return day.replace(day=1)
+
+
+def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red_line: bool = True,
+             issuer_id: int | None = None) -> None:
+    """Add person-hours of one source to a unit's month. Call inside the event's own transaction
+    (other modules: their events' services call this after registering `rollup_function`)."""
+    month = _month(day)
+    hours = Decimal(str(hours))
+    with transaction.atomic():
+        updated = LoadRollup.objects.filter(unit_id=unit_id, month=month, source=source).update(
+            hours=F("hours") + hours, count=F("count") + count)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    LoadRollup.objects.create(unit_id=unit_id, month=month, source=source, hours=hours, count=count)
+            except IntegrityError:
+                LoadRollup.objects.filter(unit_id=unit_id, month=month, source=source).update(
+                    hours=F("hours") + hours, count=F("count") + count)
+        if issuer_id is not None:
+            _sender_add(unit_id, month, issuer_id, hours)
+        if check_red_line and hours > 0:
+            _check_red_line(unit_id, month)
+
+
+def _sender_add(unit_id: int, month: dt.date, issuer_id: int, hours: Decimal) -> None:
+    updated = SenderRollup.objects.filter(unit_id=unit_id, month=month, issuer_id=issuer_id).update(
+        hours=F("hours") + hours)
+    if not updated:
+        try:
+            with transaction.atomic():
+                SenderRollup.objects.create(unit_id=unit_id, month=month, issuer_id=issuer_id, hours=hours)
+        except IntegrityError:
+            SenderRollup.objects.filter(unit_id=unit_id, month=month, issuer_id=issuer_id).update(
+                hours=F("hours") + hours)
+
+
+def _issuer_add(issuer_id: int, day, metric: str, value: int = 1) -> None:
+    month = _month(day)
+    updated = IssuerRollup.objects.filter(issuer_id=issuer_id, month=month, metric=metric).update(
+        value=F("value") + value)
+    if not updated:
+        try:
+            with transaction.atomic():
+                IssuerRollup.objects.create(issuer_id=issuer_id, month=month, metric=metric, value=value)
+        except IntegrityError:
+            IssuerRollup.objects.filter(issuer_id=issuer_id, month=month, metric=metric).update(
+                value=F("value") + value)
+
+
+def _check_red_line(unit_id: int, month: dt.date) -> None:
+    """Raise (or raise higher) the alert to 减负办 when the unit's town-level index for the month
+    goes above the red line."""
+    from qingche.burden import selectors
+
+    unit = Unit.objects.filter(pk=unit_id).only("path", "kind").first()
+    if unit is None:
+        return
+    town = selectors.town_level_of(unit) or unit
+    period = rules.Period.month(month.year, month.month)
+    result = selectors.index_results([town.pk], period)[town.pk]
+    red_line = selectors.red_line()
+    if result.value is None or result.value <= red_line:
+        return
+    value = Decimal(str(round(result.value, 3)))
+    alert = BurdenAlert.objects.filter(unit_id=town.pk, month=month).first()
+    if alert is None:
+        BurdenAlert.objects.create(unit_id=town.pk, month=month, value=value, red_line=Decimal(str(red_line)))
+    elif alert.value < value:
+        alert.value = value
+        alert.save(update_fields=["value"])
+
+
+# -- inspections ----------------------------------------------------------------------------------------
+@transaction.atomic
+def plan_item_create(*, user, year: int, issuer: Unit, title: str, topic: str, targets, months) -> InspectionPlanItem:
+    _acts_for(user, "burden.add_inspectionplanitem", issuer)
+    months = sorted({int(month) for month in months or []})
+    if not months or any(month < 1 or month > 12 for month in months):
+        raise ValidationError({"months": _("Give the months (1–12) the item is planned for.")})
+    targets = _check_targets(issuer, targets)
+    item = InspectionPlanItem(year=int(year), issuer=issuer, title=_text(title, "title"),
+                              topic=_text(topic, "topic", maximum=100), months=months)
+    item.save()
+    item.targets.set(targets)
+    return item
+
+
+@transaction.atomic
+def inspection_create(*, user, issuer: Unit, target: Unit, topic: str, title: str, date: dt.date,
+                      plan_item: InspectionPlanItem | None = None, unplanned_reason: str = "",
+                      preparation_hours=0, reception_hours=0) -> Inspection:
+    """Record an inspection a unit received. The issuer records it, or the inspected unit does."""
+    perm = "burden.add_inspection"
+    _require(user, perm)
+    for_issuer, for_target = unit_in_scope(user, perm, issuer), unit_in_scope(user, perm, target)
+    if not (for_issuer or for_target):
+        raise PermissionDenied(_("Neither %(issuer)s nor %(target)s is within your scope.")
+                               % {"issuer": issuer.name, "target": target.name})
+    if not _reachable(issuer, target):
+        raise ValidationError({"target": _("%(target)s is outside the units %(issuer)s may inspect.")
+                               % {"target": target.name, "issuer": issuer.name}})
+    if date is None:
+        raise ValidationError({"date": _("Give the date.")})
+    prep = _hours(preparation_hours, "preparation_hours")
+    reception = _hours(reception_hours, "reception_hours")
+    topic = _text(topic, "topic", maximum=100)
+    reason = (unplanned_reason or "").strip()
+    if plan_item is not None:
+        if plan_item.issuer_id != issuer.pk or plan_item.year != date.year:
+            raise ValidationError({"plan_item": _("The plan item belongs to another issuer or year.")})
+        if not plan_item.targets.filter(pk=target.pk).exists():
+            raise ValidationError({"plan_item": _("The plan item does not name %(target)s.") % {"target": target.name}})
+        approval = Approval.NOT_NEEDED
+    else:
+        if len(reason) < 4:
+            raise ValidationError({"unplanned_reason": _("An unplanned inspection needs a reason for 减负办.")})
+        approval = Approval.PENDING
+    window = int(parameters.get("burden.merge_window_days"))
+    earlier = (
+        Inspection.objects.filter(target=target, topic__iexact=topic, date__gte=date - dt.timedelta(days=window),
+                                  date__lte=date + dt.timedelta(days=window))
+        .order_by("date", "id").first()
+    )
+    inspection = Inspection(issuer=issuer, target=target, plan_item=plan_item, topic=topic,
+                            title=_text(title, "title"), date=date, unplanned_reason=reason[:2000], approval=approval,
+                            preparation_hours=prep, reception_hours=reception, merge_with=earlier)
+    inspection.save()
+    _issuer_add(issuer.pk, date, "inspections_planned" if plan_item else "inspections_unplanned")
+    if earlier is not None:
+        _issuer_add(issuer.pk, date, "inspections_to_merge")
+    load_add(source="inspections", unit_id=target.pk, day=date, hours=prep + reception, issuer_id=issuer.pk)
+    return inspection
+
+
+@transaction.atomic
+def inspection_set_hours(*, user, inspection: Inspection, preparation_hours, reception_hours) -> Inspection:
+    """The inspected unit records what the visit cost it."""
+    _acts_for(user, "burden.change_inspection", inspection.target)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    before = inspection.person_hours
+    inspection.preparation_hours = _hours(preparation_hours, "preparation_hours")
+    inspection.reception_hours = _hours(reception_hours, "reception_hours")
+    inspection.save()
+    load_add(source="inspections", unit_id=inspection.target_id, day=inspection.date,
+             hours=inspection.person_hours - before, count=0, issuer_id=inspection.issuer_id)
+    return inspection
+
+
+@transaction.atomic
+def inspection_decide(*, user, inspection: Inspection, approve: bool, note: str = "") -> Inspection:
+    _require(user, "burden.approve_inspection")
+    if not Inspection.objects.visible_to(user).filter(pk=inspection.pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
+    if inspection.approval != Approval.PENDING:
+        raise ValidationError({"approval": _("This inspection is not waiting for approval.")})
+    note = (note or "").strip()
+    if not approve and len(note) < 2:
+        raise ValidationError({"note": _("Give the reason for refusing.")})
+    inspection.approval = Approval.APPROVED if approve else Approval.REFUSED
+    inspection.approval_note = note[:2000]
+    inspection.save()
+    return inspection
+
+
+# -- meetings -------------------------------------------------------------------------------------------
+@transaction.atomic
+def meeting_create(*, user, organiser: Unit, title: str, level: str, start: dt.datetime, end: dt.datetime,
+                   attendances, speech_minutes: int = 0, with_group_discussion: bool = False,
+                   reaches_grassroots: bool = False) -> Meeting:
+    """attendances: [(unit, attendees)]."""
+    _acts_for(user, "burden.add_meeting", organiser)
+    if level not in Meeting.Level.values:
+        raise ValidationError({"level": _("Choose a level.")})
+    if start is None or end is None:
+        raise ValidationError({"end": _("Give the start and the end.")})
+    if end <= start:
+        raise ValidationError({"end": _("The meeting must end after it starts.")})
+    if (end - start) > dt.timedelta(days=7):
+        raise ValidationError({"end": _("A meeting of more than a week is not a meeting.")})
+    try:
+        speech_minutes = int(speech_minutes or 0)
+    except (TypeError, ValueError):
+        raise ValidationError({"speech_minutes": _("Give the length of the main speech in minutes.")}) from None
+    if speech_minutes < 0 or speech_minutes > 24 * 60:
+        raise ValidationError({"speech_minutes": _("Give the length of the main speech in minutes.")})
+    rows = []
+    seen = set()
+    for unit, attendees in attendances or []:
+        try:
+            attendees = int(attendees)
+        except (TypeError, ValueError):
+            raise ValidationError({"attendances": _("Give the number of attendees as a whole number.")}) from None
+        if attendees < 1 or attendees > 10000:
+            raise ValidationError({"attendances": _("Each unit listed sends at least one attendee.")})
+        if unit.pk in seen:
+            raise ValidationError({"attendances": _("%(unit)s is listed twice.") % {"unit": unit.name}})
+        seen.add(unit.pk)
+        rows.append((unit, attendees))
+    _check_targets(organiser, [unit for unit, _n in rows], "attendances")
+    meeting = Meeting(organiser=organiser, title=_text(title, "title"), level=level, start=start, end=end,
+                      speech_minutes=speech_minutes, with_group_discussion=bool(with_group_discussion),
+                      reaches_grassroots=bool(reaches_grassroots),
+                      approval=Approval.PENDING if reaches_grassroots else Approval.NOT_NEEDED)
+    meeting.save()
+    MeetingAttendance.objects.bulk_create(
+        [MeetingAttendance(meeting=meeting, unit=unit, attendees=attendees) for unit, attendees in rows])
+    record("update", obj=meeting, after={"attendances": {unit.pk: n for unit, n in rows}})
+    problems = rules.meeting_problems(
+        start, end, speech_minutes=speech_minutes, speech_cap_minutes=int(parameters.get("burden.speech_cap_minutes")),
+        with_group_discussion=meeting.with_group_discussion,
+        max_hours=_param_float("burden.meeting_max_hours"),
+        max_hours_discussion=_param_float("burden.meeting_max_hours_discussion"))
+    _issuer_add(organiser.pk, start, "meetings")
+    if reaches_grassroots:
+        _issuer_add(organiser.pk, start, "meetings_grassroots")
+    for problem in problems:
+        _issuer_add(organiser.pk, start, f"meetings_{problem}")
+    for unit, attendees in rows:
+        load_add(source="meetings", unit_id=unit.pk, day=start,
+                 hours=rules.meeting_person_hours(start, end, attendees), issuer_id=organiser.pk)
+    return meeting
+
+
+@transaction.atomic
+def meeting_decide(*, user, meeting: Meeting, approve: bool, note: str = "") -> Meeting:
+    _require(user, "burden.approve_meeting")
+    if not Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
+    if meeting.approval != Approval.PENDING:
+        raise ValidationError({"approval": _("This meeting is not waiting for approval.")})
+    note = (note or "").strip()
+    if not approve and len(note) < 2:
+        raise ValidationError({"note": _("Give the reason for refusing.")})
+    meeting.approval = Approval.APPROVED if approve else Approval.REFUSED
+    meeting.approval_note = note[:2000]
+    meeting.save()
+    return meeting
+
+
+# -- documents and apps ------------------------------------------------------------------------------------
+@transaction.atomic
+def document_create(*, user, issuer: Unit, title: str, issued_on: dt.date, length_chars: int, targets,
+                    number: str = "", special_task: bool = False) -> Document:
+    _acts_for(user, "burden.add_document", issuer)
+    try:
+        length_chars = int(length_chars)
+    except (TypeError, ValueError):
+        raise ValidationError({"length_chars": _("Give the length in characters.")}) from None
+    if length_chars < 1 or length_chars > 10_000_000:
+        raise ValidationError({"length_chars": _("Give the length in characters.")})
+    if issued_on is None:
+        raise ValidationError({"issued_on": _("Give the date.")})
+    targets = _check_targets(issuer, targets)
+    over = rules.document_over_cap(length_chars, special_task=bool(special_task),
+                                   cap=int(parameters.get("burden.document_cap_chars")),
+                                   special_cap=int(parameters.get("burden.document_cap_special_chars")))
+    document = Document(issuer=issuer, title=_text(title, "title"), number=(number or "").strip()[:60],
+                        issued_on=issued_on, length_chars=length_chars, special_task=bool(special_task),
+                        over_cap=over)
+    document.save()
+    document.targets.set(targets)
+    _issuer_add(issuer.pk, issued_on, "documents")
+    if over:
+        _issuer_add(issuer.pk, issued_on, "documents_over_cap")
+    return document
+
+
+@transaction.atomic
+def app_create(*, user, issuer: Unit, name: str, kind: str, targets, purpose: str = "",
+               compulsory_checkin: bool = False, points_ranking: bool = False, online_time: bool = False,
+               minutes_per_day: int = 0) -> RequiredApp:
+    _acts_for(user, "burden.add_requiredapp", issuer)
+    if kind not in RequiredApp.Kind.values:
+        raise ValidationError({"kind": _("Choose app or work group.")})
+    try:
+        minutes_per_day = int(minutes_per_day or 0)
+    except (TypeError, ValueError):
+        raise ValidationError({"minutes_per_day": _("Give whole minutes.")}) from None
+    if not 0 <= minutes_per_day <= 24 * 60:
+        raise ValidationError({"minutes_per_day": _("Give whole minutes.")})
+    targets = _check_targets(issuer, targets)
+    app = RequiredApp(issuer=issuer, name=_text(name, "name", maximum=100), kind=kind,
+                      purpose=(purpose or "").strip()[:200], compulsory_checkin=bool(compulsory_checkin),
+                      points_ranking=bool(points_ranking), online_time=bool(online_time),
+                      minutes_per_day=minutes_per_day)
+    app.save()
+    app.targets.set(targets)
+    return app
+
+
+# -- overtime -------------------------------------------------------------------------------------------
+def _current_unit_of(person) -> Unit:
+    from qingche.org.models import Assignment
+
+    assignment = (Assignment.objects.filter(person=person, end_date__isnull=True).select_related("unit")
+                  .order_by("-start_date").first())
+    return assignment.unit if assignment else person.unit
+
+
+@transaction.atomic
+def overtime_report(*, user, date: dt.date, hours, note: str) -> OvertimeEntry:
+    """A person logs their own overtime; their unit confirms it."""
+    from qingche.org.models import Person
+
+    _require(user, "burden.add_overtimeentry")
+    person_id = user_person_id(user)
+    if person_id is None:
+        raise PermissionDenied(_("Your account is not linked to a person record."))
+    if date is None:
+        raise ValidationError({"date": _("Give the date.")})
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("Overtime is logged after it was worked.")})
+    hours = _hours(hours, "hours", maximum=Decimal(24))
+    if hours <= 0:
+        raise ValidationError({"hours": _("Hours must be more than zero.")})
+    return _overtime_create(Person.objects.get(pk=person_id), date, hours, _text(note, "note"))
+
+
+def _overtime_create(person, date: dt.date, hours: Decimal, note: str) -> OvertimeEntry:
+    """The entry itself (the demo builder logs for many people through this, after the same checks)."""
+    entry = OvertimeEntry(person=person, unit=_current_unit_of(person), date=date, hours=hours, note=note)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def overtime_decide(*, user, entry: OvertimeEntry, confirm: bool) -> OvertimeEntry:
+    _acts_for(user, "burden.confirm_overtimeentry", entry.unit)
+    entry = OvertimeEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != OvertimeEntry.Status.REPORTED:
+        raise ValidationError({"status": _("This entry was already decided.")})
+    if user_person_id(user) == entry.person_id:
+        raise PermissionDenied(_("Nobody confirms their own overtime."))
+    entry.status = OvertimeEntry.Status.CONFIRMED if confirm else OvertimeEntry.Status.REJECTED
+    entry.confirmed_by = user
+    entry.save()
+    if confirm:
+        load_add(source="overtime", unit_id=entry.unit_id, day=entry.date, hours=entry.hours)
+    return entry
+
+
+# -- 一表通 -----------------------------------------------------------------------------------------------
+@transaction.atomic
+def catalog_field_create(*, user, code: str, name: str, definition: str, owner: Unit, source: str,
+                         unit_of_measure: str = "", filler: str = "") -> CatalogField:
+    _acts_for(user, "burden.add_catalogfield", owner)
+    if filler and filler not in sources.fillers():
+        raise ValidationError({"filler": _("Unknown lookup.")})
+    field = CatalogField(code=(code or "").strip(), name=_text(name, "name", maximum=100),
+                         definition=_text(definition, "definition", maximum=2000), owner=owner,
+                         source=_text(source, "source"), unit_of_measure=(unit_of_measure or "").strip()[:30],
+                         filler=filler or "")
+    field.full_clean()
+    field.save()
+    return field
+
+
+@transaction.atomic
+def report_form_create(*, user, issuer: Unit, title: str, sent_on: dt.date, targets, fields,
+                       due_on: dt.date | None = None) -> ReportForm:
+    """fields: [{"catalog_field": id or None, "label": str, "definition": str, "unit": str}]: each
+    maps to a catalog item or proposes a new one (label and definition)."""
+    _acts_for(user, "burden.add_reportform", issuer)
+    if sent_on is None:
+        raise ValidationError({"sent_on": _("Give the date.")})
+    if due_on is not None and due_on < sent_on:
+        raise ValidationError({"due_on": _("The due date is before the form is sent.")})
+    targets = _check_targets(issuer, targets)
+    fields = list(fields or [])
+    if not fields:
+        raise ValidationError({"fields": _("A form needs at least one field.")})
+    if len(fields) > 200:
+        raise ValidationError({"fields": _("At most 200 fields.")})
+    catalog_ids = {spec.get("catalog_field") for spec in fields if spec.get("catalog_field")}
+    try:
+        catalog = CatalogField.objects.in_bulk([int(pk) for pk in catalog_ids])
+    except (TypeError, ValueError):
+        raise ValidationError({"fields": _("A catalog item must be given by its number.")}) from None
+    rows = []
+    for position, spec in enumerate(fields, start=1):
+        catalog_id = spec.get("catalog_field")
+        if catalog_id:
+            item = catalog.get(int(catalog_id))
+            if item is None or not item.is_active:
+                raise ValidationError({"fields": _("Field %(n)d is mapped to catalog item %(id)s, which does not "
+                                                   "exist.") % {"n": position, "id": catalog_id}})
+            rows.append(ReportFormField(position=position, catalog_field=item,
+                                        label=(spec.get("label") or item.name).strip()[:100]))
+        else:
+            label = (spec.get("label") or "").strip()
+            if not label:
+                raise ValidationError({"fields": _("Field %(n)d has neither a catalog item nor a name.")
+                                       % {"n": position}})
+            rows.append(ReportFormField(position=position, label=label[:100],
+                                        proposed_definition=(spec.get("definition") or "").strip()[:2000],
+                                        proposed_unit=(spec.get("unit") or "").strip()[:30]))
+    form = ReportForm(issuer=issuer, title=_text(title, "title"), sent_on=sent_on, due_on=due_on,
+                      created_by=user if user.pk else None)
+    form.save()
+    form.targets.set(targets)
+    for row in rows:
+        row.form = form
+    ReportFormField.objects.bulk_create(rows)
+    reused = sum(1 for row in rows if row.catalog_field_id)
+    record("update", obj=form, after={"fields": [(row.label, row.catalog_field_id) for row in rows]})
+    _issuer_add(issuer.pk, sent_on, "forms")
+    _issuer_add(issuer.pk, sent_on, "form_fields", len(rows))
+    _issuer_add(issuer.pk, sent_on, "form_fields_reused", reused)
+    return form
+
+
+@transaction.atomic
+def form_fill_submit(*, user, form: ReportForm, unit: Unit, values: dict, submitted_on: dt.date | None = None
+                     ) -> FormFill:
+    """A target unit fills a form. values: {form field id: text}. Values the platform already held
+    (pre-filled) and submitted unchanged count as pre-filled; the rest as typed."""
+    from qingche.burden import selectors
+
+    _acts_for(user, "burden.add_formfill", unit)
+    if not form.targets.filter(pk=unit.pk).exists():
+        raise ValidationError({"unit": _("This form was not sent to %(unit)s.") % {"unit": unit.name}})
+    if FormFill.objects.filter(form=form, unit=unit).exists():
+        raise ValidationError({"unit": _("%(unit)s has already filled this form.") % {"unit": unit.name}})
+    fields = list(form.fields.select_related("catalog_field"))
+    known = selectors.known_values(unit, [f.catalog_field for f in fields if f.catalog_field_id])
+    errors, rows, prefilled = {}, [], 0
+    for field in fields:
+        value = str(values.get(field.pk, values.get(str(field.pk), "")) or "").strip()
+        if not value:
+            errors[f"field_{field.pk}"] = _("%(label)s: give a value.") % {"label": field.label}
+            continue
+        if len(value) > 500:
+            errors[f"field_{field.pk}"] = _("%(label)s: at most 500 characters.") % {"label": field.label}
+            continue
+        held = known.get(field.catalog_field_id)
+        was_prefilled = held is not None and held["value"] == value
+        prefilled += was_prefilled
+        rows.append(FormFillValue(form_field=field, catalog_field=field.catalog_field, value=value,
+                                  prefilled=was_prefilled))
+    if errors:
+        raise ValidationError(errors)
+    typed = len(rows) - prefilled
+    hours = rules.fill_person_hours(typed, prefilled,
+                                    minutes_per_typed=_param_float("burden.form_minutes_per_typed_value"),
+                                    minutes_per_prefilled=_param_float("burden.form_minutes_per_prefilled_value"))
+    day = submitted_on or timezone.localdate()
+    fill = FormFill(form=form, unit=unit, submitted_on=day, submitted_by=user if user.pk else None,
+                    prefilled_count=prefilled, typed_count=typed, person_hours=hours)
+    fill.save()
+    for row in rows:
+        row.fill = fill
+    FormFillValue.objects.bulk_create(rows)
+    record("update", obj=fill, after={"values": {row.form_field_id: row.value for row in rows}})
+    _issuer_add(form.issuer_id, day, "fills")
+    _issuer_add(form.issuer_id, day, "fill_values_prefilled", prefilled)
+    _issuer_add(form.issuer_id, day, "fill_values_typed", typed)
+    load_add(source="forms", unit_id=unit.pk, day=day, hours=hours, issuer_id=form.issuer_id)
+    return fill
+
+
+# -- settings and alerts -----------------------------------------------------------------------------------
+@transaction.atomic
+def index_settings_save(*, user, red_line, weights: dict) -> None:
+    from qingche.core.services import parameter_set
+
+    _require(user, "burden.change_burdenalert")
+    try:
+        red_line = float(red_line)
+    except (TypeError, ValueError):
+        raise ValidationError({"red_line": _("Give a number.")}) from None
+    if not 0.1 <= red_line <= 10:
+        raise ValidationError({"red_line": _("The red line lies between 0.1 and 10.")})
+    clean = {}
+    for source, weight in weights.items():
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise ValidationError({f"weight_{source}": _("Give a number.")}) from None
+        if not 0 <= weight <= 10:
+            raise ValidationError({f"weight_{source}": _("A weight lies between 0 and 10.")})
+        clean[source] = weight
+    parameter_set(user=user, key="burden.red_line", value=red_line)
+    parameter_set(user=user, key="burden.weights", value=clean)
+
+
+@transaction.atomic
+def alert_acknowledge(*, user, alert: BurdenAlert, note: str = "") -> BurdenAlert:
+    _require(user, "burden.change_burdenalert")
+    if not BurdenAlert.objects.visible_to(user, "change").filter(pk=alert.pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
+    alert.acknowledged_by = user
+    alert.note = (note or "").strip()[:2000]
+    alert.save()
+    return alert
+
+
+# -- 直通车 ------------------------------------------------------------------------------------------------
+def code_hash(code: str) -> str:
+    normalized = "".join((code or "").split()).upper()
+    return hmac.new(settings.SECRET_KEY.encode(), ("burden-report:" + normalized).encode(), hashlib.sha256).hexdigest()
+
+
+def new_follow_up_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _i in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@transaction.atomic
+def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None = None) -> tuple[BurdenReport, str]:
+    """Store an anonymous report: only what the sender wrote, the day, and the code's hash. Returns
+    the report and the follow-up code, which is shown once and never stored. Deliberately not
+    audited: an audit event would keep the sender's IP address and the exact time."""
+    if category not in BurdenReport.Category.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    problem = rules.report_text_problem(text, int(parameters.get("burden.report_max_chars")))
+    if problem == "too_short":
+        raise ValidationError({"text": _("Describe the problem in a few words at least.")})
+    if problem == "too_long":
+        raise ValidationError({"text": _("The report is too long: at most %(n)d characters.")
+                               % {"n": int(parameters.get("burden.report_max_chars"))}})
+    if sender_unit is not None and sender_unit.kind not in (*Unit.TOWN_LEVEL, *Unit.GRASSROOTS):
+        raise ValidationError({"sender_unit": _("Choose a town, street, village or community, or none.")})
+    code = new_follow_up_code()
+    report = BurdenReport(category=category, text=text.strip(), sender_unit=sender_unit,
+                          received_on=timezone.localdate(), code_hash=code_hash(code))
+    report.save()
+    return report, code
+
+
+@transaction.atomic
+def burden_report_answer(*, user, report: BurdenReport, answer: str, publish: bool) -> BurdenReport:
+    _require(user, "burden.answer_burdenreport")
+    answer = _text(answer, "answer", minimum=2, maximum=5000)
+    report.answer = answer
+    report.status = BurdenReport.Status.ANSWERED
+    report.answered_on = timezone.localdate()
+    report.published = bool(publish)
+    report.save()
+    record("update", obj=report, after={"status": report.status, "answer": answer, "published": report.published})
+    return report

@@ -1,0 +1,105 @@
+"""Pluggable sources of load for the 小马拉大车 index, and lookups that fill catalog values.
+
+A source is a function(unit_ids, period) -> {unit_id: person-hours} for the given units (each
+unit on its own, not its subtree). Burden registers its own sources (inspections, meetings,
+forms, overtime); the task-admission module registers "tasks" and the citizen-request module
+"service" when they are installed:
+
+    from qingche.burden import sources
+    sources.register("service", my_function, label=_("citizen requests handled"), sender=sources.CITIZEN)
+
+A module that would rather keep burden's rollup table current (cheaper for dashboards) calls
+`qingche.burden.services.load_add(...)` in the transaction of each of its events and registers
+`sources.rollup_function("service")`. Sources the design expects but that no installed module has
+registered are listed by `missing()`, and the pages say plainly that they are not yet connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from qingche.burden.rules import CITIZEN, UPPER, Period
+
+__all__ = ["CITIZEN", "UPPER", "register", "registered", "missing", "rollup_function", "register_filler"]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    label: str
+    sender: str
+    function: Callable[[list[int], Period], dict[int, float]]
+    rollup: bool = False
+
+
+_sources: dict[str, Source] = {}
+
+# Sources the design names, with the module expected to connect them.
+EXPECTED = {
+    "tasks": (_("admitted tasks (by effort)"), "qingche.tasks", UPPER),
+    "service": (_("citizen requests handled"), "qingche.service", CITIZEN),
+}
+
+
+def register(name: str, function, *, label, sender: str = UPPER, rollup: bool = False) -> None:
+    if sender not in (UPPER, CITIZEN):
+        raise ValueError("sender must be 'upper' or 'citizen'")
+    _sources[name] = Source(name=name, label=label, sender=sender, function=function, rollup=rollup)
+
+
+def unregister(name: str) -> None:
+    _sources.pop(name, None)
+
+
+def registered() -> dict[str, Source]:
+    return dict(_sources)
+
+
+def missing() -> list[dict]:
+    return [
+        {"name": name, "label": label, "module": module}
+        for name, (label, module, _sender) in EXPECTED.items()
+        if name not in _sources
+    ]
+
+
+def rollup_function(source: str):
+    """A source function that reads burden's rollup table (rows kept by services.load_add)."""
+
+    def read(unit_ids, period: Period) -> dict[int, float]:
+        from django.db.models import Sum
+
+        from qingche.burden.models import LoadRollup
+
+        rows = (
+            LoadRollup.objects.filter(unit_id__in=list(unit_ids), source=source,
+                                      month__gte=period.first.replace(day=1), month__lte=period.last)
+            .values("unit_id")
+            .annotate(total=Sum("hours"))
+        )
+        return {row["unit_id"]: float(row["total"]) for row in rows}
+
+    read.source = source
+    return read
+
+
+# -- fillers: where a catalog field's value already lives on the platform ---------------------------------
+@dataclass(frozen=True)
+class Filler:
+    name: str
+    label: str
+    function: Callable  # (unit) -> str | None
+
+
+_fillers: dict[str, Filler] = {}
+
+
+def register_filler(name: str, function, *, label) -> None:
+    _fillers[name] = Filler(name=name, label=label, function=function)
+
+
+def fillers() -> dict[str, Filler]:
+    return dict(_fillers)

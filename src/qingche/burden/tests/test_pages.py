@@ -1,0 +1,51 @@
+"""Dashboard, ranking and index API as different roles."""
+
+import json
+
+import pytest
+
+from qingche.org.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def _chart(response):
+    html = response.content.decode()
+    start = html.index('id="burden-chart-data"')
+    return json.loads(html[html.index(">", start) + 1: html.index("</script>", start)])
+
+
+def test_county_dashboard_shows_every_town_and_the_sources(client_as):
+    response = client_as("jianfuban").get("/burden/?year=2026")
+    assert response.status_code == 200
+    chart = _chart(response)
+    towns = set(Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).values_list("name", flat=True))
+    assert set(chart["towns"]) == towns
+    assert chart["sources"] and sum(sum(values) for values in chart["sources"].values()) > 0
+    assert sum(chart["this"]["inspections_planned"]) > 0
+    assert 'id="missing-sources"' in response.content.decode()
+
+
+def test_a_town_sees_only_itself_on_the_dashboard_and_ranking(client_as):
+    chart = _chart(client_as("xiangzhen").get("/burden/?year=2026"))
+    assert chart["towns"] == ["东河镇"]
+    html = client_as("xiangzhen").get("/burden/ranking/?month=2026-10").content.decode()
+    assert "东河镇" in html and "西山镇" not in html
+
+
+def test_index_api_answers_only_for_visible_units(api_as):
+    first = Unit.objects.get(name="东河镇")
+    other = Unit.objects.filter(kind="town").exclude(pk=first.pk).first()
+    body = api_as("xiangzhen").post("/api/v1/burden/index/compute/", {"units": [first.pk, other.pk],
+                                                                         "month": "2026-10"}, format="json").json()
+    assert set(body) == {str(first.pk)}
+    assert body[str(first.pk)]["working_days"] > 0
+    bad = api_as("xiangzhen").post("/api/v1/burden/index/compute/", {"units": [first.pk], "month": "2026-13"},
+                                   format="json")
+    assert bad.status_code == 400 and "month" in bad.json()
+
+
+def test_pages_are_refused_without_the_permission(client_as):
+    assert client_as("rexian").get("/burden/").status_code == 403
+    assert client_as("yixian").get("/burden/inspections/").status_code == 403
+    assert client_as("yixian").get("/burden/overtime/").status_code == 200

@@ -1,0 +1,534 @@
+"""Pages of the burden module. Thin: reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from qingche.burden import forms, rules, selectors, services, sources
+from qingche.burden.models import Approval, CatalogField, OvertimeEntry
+from qingche.core import parameters
+from qingche.core.middleware import client_ip
+from qingche.org.models import Unit
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _page(request, queryset, size=50):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _period(request) -> rules.Period:
+    text = request.GET.get("month", "")
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return rules.Period.month(year, month)
+    except ValueError:
+        return rules.Period.month(today.year, today.month)
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+        return year if 2000 <= year <= 2100 else timezone.localdate().year
+    except ValueError:
+        return timezone.localdate().year
+
+
+def _create_page(request, form, title, save, success_url):
+    """Shared create flow: parse the form, call the service, show its errors in place."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or _("You may not do this."))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(success_url)
+    return render(request, "burden/form.html", {"form": form, "title": title},
+                  status=400 if form.errors else 200)
+
+
+# -- dashboard, index, ranking ---------------------------------------------------------------------------
+@login_required
+@permission_required("burden.view_loadrollup", raise_exception=True)
+def dashboard(request):
+    year = _year(request)
+    data = selectors.dashboard(request.user, year)
+    counts = data["counts"]
+    chart = {
+        "towns": [row["name"] for row in data["towns"]],
+        "index": [row["value"] for row in data["towns"]],
+        "red_line": data["red_line"],
+        "sources": {data["source_labels"].get(name, name): values for name, values in data["by_source"].items()},
+        "months": [f"{month}" for month in range(1, 13)],
+        "this": {metric: counts[year]["monthly"].get(metric, [0] * 12)
+                 for metric in ("inspections_planned", "inspections_unplanned", "meetings", "documents", "forms",
+                                "form_fields", "form_fields_reused")},
+        "last": {metric: counts[year - 1]["monthly"].get(metric, [0] * 12)
+                 for metric in ("meetings", "documents")},
+        "labels": {"planned": _("planned"), "unplanned": _("unplanned"), "meetings": _("meetings"),
+                   "meetings_last": _("meetings (last year)"), "documents": _("documents"),
+                   "documents_last": _("documents (last year)"), "fields": _("fields"),
+                   "reused": _("reused from the catalog"), "forms": _("forms")},
+    }
+    return render(request, "burden/dashboard.html", {"data": data, "chart": chart, "year": year,
+                                                     "totals": counts[year]["totals"],
+                                                     "last_totals": counts[year - 1]["totals"]})
+
+
+@login_required
+@permission_required("burden.view_loadrollup", raise_exception=True)
+def unit_index(request, pk):
+    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
+    period = _period(request)
+    data = selectors.unit_page(request.user, unit, period)
+    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data})
+
+
+@login_required
+@permission_required("burden.view_loadrollup", raise_exception=True)
+def ranking(request):
+    period = _period(request)
+    return render(request, "burden/ranking.html", {"rows": selectors.ranking(request.user, period),
+                                                   "period": period, "red_line": selectors.red_line(),
+                                                   "missing_sources": sources.missing()})
+
+
+@login_required
+@permission_required("burden.change_burdenalert", raise_exception=True)
+def index_settings(request):
+    registered = sources.registered()
+    current = selectors.weights()
+    form = forms.SettingsForm(request.POST or None, source_names=[(n, s.label) for n, s in registered.items()],
+                              initial={"red_line": selectors.red_line(),
+                                       **{f"weight_{name}": weight for name, weight in current.items()}})
+
+    def save(data):
+        services.index_settings_save(user=request.user, red_line=data["red_line"],
+                                     weights={name: data[f"weight_{name}"] for name in registered})
+
+    response = _create_page(request, form, _("Burden index settings"), save, "burden:settings")
+    return response
+
+
+@login_required
+@permission_required("burden.view_burdenalert", raise_exception=True)
+def alert_list(request):
+    if request.method == "POST":
+        alert = get_object_or_404(selectors.alerts(request.user), pk=request.POST.get("alert"))
+        try:
+            services.alert_acknowledge(user=request.user, alert=alert, note=request.POST.get("note", ""))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        return redirect("burden:alert_list")
+    return render(request, "burden/alert_list.html", {"page": _page(request, selectors.alerts(request.user))})
+
+
+# -- inspections -------------------------------------------------------------------------------------------
+@login_required
+@permission_required("burden.view_inspection", raise_exception=True)
+def inspection_list(request):
+    year = _year(request)
+    rows = selectors.inspections(request.user).filter(date__year=year)
+    if request.GET.get("filter") == "pending":
+        rows = rows.filter(approval=Approval.PENDING)
+    elif request.GET.get("filter") == "merge":
+        rows = rows.filter(merge_with__isnull=False)
+    return render(request, "burden/inspection_list.html", {
+        "page": _page(request, rows), "year": year, "plan": selectors.plan_progress(request.user, year),
+        "filter": request.GET.get("filter", "")})
+
+
+@login_required
+def inspection_new(request):
+    form = forms.InspectionForm(request.POST or None, user=request.user)
+
+    def save(data):
+        services.inspection_create(user=request.user, **data)
+
+    return _create_page(request, form, _("Record an inspection"), save, "burden:inspection_list")
+
+
+@login_required
+def plan_item_new(request):
+    form = forms.PlanItemForm(request.POST or None, user=request.user,
+                              initial={"year": timezone.localdate().year})
+
+    def save(data):
+        services.plan_item_create(user=request.user, **data)
+
+    return _create_page(request, form, _("Add an item to the inspection plan"), save, "burden:inspection_list")
+
+
+@login_required
+@permission_required("burden.view_inspection", raise_exception=True)
+def inspection_detail(request, pk):
+    inspection = get_object_or_404(selectors.inspections(request.user), pk=pk)
+    hours_form = forms.InspectionHoursForm(request.POST if request.POST.get("action") == "hours" else None,
+                                           initial={"preparation_hours": inspection.preparation_hours,
+                                                    "reception_hours": inspection.reception_hours})
+    decision_form = forms.DecisionForm(request.POST if request.POST.get("action") in ("approve", "refuse") else None)
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action")
+            if action == "hours" and hours_form.is_valid():
+                services.inspection_set_hours(user=request.user, inspection=inspection, **hours_form.cleaned_data)
+            elif action in ("approve", "refuse") and decision_form.is_valid():
+                services.inspection_decide(user=request.user, inspection=inspection, approve=action == "approve",
+                                           note=decision_form.cleaned_data["note"])
+            else:
+                raise ValidationError(_("Check the form."))
+        except ValidationError as error:
+            _form_errors(hours_form if request.POST.get("action") == "hours" else decision_form, error)
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("You may not do this."))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("burden:inspection_detail", pk=pk)
+    return render(request, "burden/inspection_detail.html", {
+        "inspection": inspection, "hours_form": hours_form, "decision_form": decision_form,
+        "can_approve": request.user.has_perm("burden.approve_inspection")},
+        status=400 if hours_form.errors or decision_form.errors else 200)
+
+
+# -- meetings, documents, apps --------------------------------------------------------------------------------
+@login_required
+@permission_required("burden.view_meeting", raise_exception=True)
+def meeting_list(request):
+    year = _year(request)
+    if request.method == "POST":
+        meeting = get_object_or_404(selectors.meetings(request.user), pk=request.POST.get("meeting"))
+        try:
+            services.meeting_decide(user=request.user, meeting=meeting, approve=request.POST.get("action") == "approve",
+                                    note=request.POST.get("note", ""))
+            messages.success(request, _("Saved."))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        return redirect("burden:meeting_list")
+    rows = selectors.meetings(request.user).filter(start__year=year)
+    return render(request, "burden/meeting_list.html", {
+        "page": _page(request, rows), "year": year, "by_organiser": selectors.meeting_counts_by_organiser(
+            request.user, year), "speech_cap": parameters.get("burden.speech_cap_minutes"),
+        "can_approve": request.user.has_perm("burden.approve_meeting")})
+
+
+@login_required
+def meeting_new(request):
+    form = forms.MeetingForm(request.POST or None, user=request.user)
+
+    def save(data):
+        services.meeting_create(
+            user=request.user, organiser=data["issuer"], title=data["title"], level=data["level"],
+            start=data["start"], end=data["end"], speech_minutes=data["speech_minutes"],
+            with_group_discussion=data["with_group_discussion"], reaches_grassroots=data["reaches_grassroots"],
+            attendances=[(unit, data["attendees"]) for unit in data["targets"]])
+
+    return _create_page(request, form, _("Record a meeting"), save, "burden:meeting_list")
+
+
+@login_required
+@permission_required("burden.view_document", raise_exception=True)
+def document_list(request):
+    year = _year(request)
+    rows = selectors.documents(request.user).filter(issued_on__year=year)
+    return render(request, "burden/document_list.html", {
+        "page": _page(request, rows), "year": year,
+        "by_issuer": selectors.document_counts_by_issuer(request.user, year),
+        "cap": parameters.get("burden.document_cap_chars"),
+        "special_cap": parameters.get("burden.document_cap_special_chars")})
+
+
+@login_required
+def document_new(request):
+    form = forms.DocumentForm(request.POST or None, user=request.user)
+
+    def save(data):
+        services.document_create(user=request.user, **data)
+
+    return _create_page(request, form, _("Record a document"), save, "burden:document_list")
+
+
+@login_required
+@permission_required("burden.view_requiredapp", raise_exception=True)
+def app_list(request):
+    return render(request, "burden/app_list.html", {"page": _page(request, selectors.apps(request.user))})
+
+
+@login_required
+def app_new(request):
+    form = forms.AppForm(request.POST or None, user=request.user)
+
+    def save(data):
+        services.app_create(user=request.user, **data)
+
+    return _create_page(request, form, _("Record a required app or work group"), save, "burden:app_list")
+
+
+# -- overtime ---------------------------------------------------------------------------------------------
+@login_required
+@permission_required("burden.view_overtimeentry", raise_exception=True)
+def overtime_list(request):
+    if request.method == "POST":
+        entry = get_object_or_404(selectors.overtime(request.user), pk=request.POST.get("entry"))
+        try:
+            services.overtime_decide(user=request.user, entry=entry, confirm=request.POST.get("action") == "confirm")
+            messages.success(request, _("Saved."))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        return redirect("burden:overtime_list")
+    return render(request, "burden/overtime_list.html", {
+        "page": _page(request, selectors.overtime(request.user)),
+        "can_confirm": request.user.has_perm("burden.confirm_overtimeentry"),
+        "reported": OvertimeEntry.Status.REPORTED})
+
+
+@login_required
+def overtime_new(request):
+    form = forms.OvertimeForm(request.POST or None)
+
+    def save(data):
+        services.overtime_report(user=request.user, **data)
+
+    return _create_page(request, form, _("Log overtime"), save, "burden:overtime_list")
+
+
+# -- 一表通 --------------------------------------------------------------------------------------------------
+@login_required
+@permission_required("burden.view_catalogfield", raise_exception=True)
+def catalog_list(request):
+    query = request.GET.get("q", "").strip()
+    rows = selectors.catalog(request.user)
+    if query:
+        rows = rows.filter(name__icontains=query)
+    return render(request, "burden/catalog_list.html", {"page": _page(request, rows, 100), "query": query,
+                                                        "fillers": sources.fillers()})
+
+
+@login_required
+def catalog_new(request):
+    form = forms.CatalogFieldForm(request.POST or None, user=request.user)
+
+    def save(data):
+        services.catalog_field_create(user=request.user, **data)
+
+    return _create_page(request, form, _("Add a catalog field"), save, "burden:catalog_list")
+
+
+@login_required
+@permission_required("burden.view_reportform", raise_exception=True)
+def form_list(request):
+    return render(request, "burden/form_list.html", {
+        "page": _page(request, selectors.report_forms(request.user)),
+        "to_fill": selectors.forms_to_fill(request.user)[:50] if request.user.has_perm("burden.add_formfill") else [],
+        "can_create": request.user.has_perm("burden.add_reportform")})
+
+
+def _editor_fields(data) -> tuple[list[int], list[str]]:
+    catalog_ids = []
+    for value in data.getlist("catalog"):
+        try:
+            catalog_ids.append(int(value))
+        except ValueError:
+            catalog_ids.append(value)
+    new_labels = [line.strip() for line in data.get("new_fields", "").splitlines() if line.strip()]
+    return catalog_ids, new_labels
+
+
+@login_required
+@permission_required("burden.add_reportform", raise_exception=True)
+def form_new(request):
+    form = forms.ReportFormForm(request.POST or None, user=request.user,
+                                initial={"sent_on": timezone.localdate()})
+    catalog_ids, new_labels = _editor_fields(request.POST) if request.method == "POST" else ([], [])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = [{"catalog_field": pk} for pk in catalog_ids] + [{"label": label} for label in new_labels]
+        try:
+            created = services.report_form_create(user=request.user, issuer=data["issuer"], title=data["title"],
+                                                  sent_on=data["sent_on"], due_on=data["due_on"],
+                                                  targets=data["targets"], fields=fields)
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The form was sent."))
+            return redirect("burden:form_detail", pk=created.pk)
+    valid_ids = [pk for pk in catalog_ids if isinstance(pk, int)]
+    return render(request, "burden/form_editor.html", {
+        "form": form, "catalog": CatalogField.objects.filter(is_active=True).select_related("owner"),
+        "chosen": set(valid_ids), "new_fields": "\n".join(new_labels),
+        "preview": selectors.form_preview(valid_ids, new_labels)}, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("burden.add_reportform", raise_exception=True)
+def form_preview(request):
+    catalog_ids, new_labels = _editor_fields(request.POST if request.method == "POST" else request.GET)
+    preview = selectors.form_preview([pk for pk in catalog_ids if isinstance(pk, int)], new_labels)
+    return render(request, "burden/_form_preview.html", {"preview": preview})
+
+
+@login_required
+@permission_required("burden.view_reportform", raise_exception=True)
+def form_detail(request, pk):
+    report_form = get_object_or_404(selectors.report_forms(request.user), pk=pk)
+    fills = selectors.form_fills(request.user).filter(form=report_form)
+    fillable = selectors.units_for_user(request.user, "burden.add_formfill").filter(
+        pk__in=report_form.targets.values("pk")).exclude(pk__in=fills.values("unit"))
+    return render(request, "burden/form_detail.html", {
+        "report_form": report_form, "fields": report_form.fields.select_related("catalog_field"),
+        "fills": fills, "targets": report_form.targets.all(), "fillable": fillable,
+        "share": rules.reuse_share(report_form.field_count, report_form.reused_count)})
+
+
+@login_required
+@permission_required("burden.add_formfill", raise_exception=True)
+def form_fill(request, pk, unit_pk):
+    report_form = get_object_or_404(selectors.report_forms(request.user), pk=pk)
+    unit = get_object_or_404(selectors.units_for_user(request.user, "burden.add_formfill"), pk=unit_pk)
+    fields = list(report_form.fields.select_related("catalog_field"))
+    known = selectors.known_values(unit, [field.catalog_field for field in fields if field.catalog_field_id])
+    errors = {}
+    if request.method == "POST":
+        values = {field.pk: request.POST.get(f"field_{field.pk}", "") for field in fields}
+        try:
+            services.form_fill_submit(user=request.user, form=report_form, unit=unit, values=values)
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        except PermissionDenied as error:
+            errors = {"__all__": [str(error)]}
+        else:
+            messages.success(request, _("The form was submitted."))
+            return redirect("burden:form_detail", pk=pk)
+    rows = []
+    for field in fields:
+        held = known.get(field.catalog_field_id)
+        value = request.POST.get(f"field_{field.pk}") if request.method == "POST" else (held or {}).get("value", "")
+        rows.append({"field": field, "held": held, "value": value or "",
+                     "errors": errors.get(f"field_{field.pk}", [])})
+    return render(request, "burden/form_fill.html", {
+        "report_form": report_form, "unit": unit, "rows": rows, "errors": errors.get("__all__", []) + errors.get(
+            "unit", []), "prefilled": sum(1 for row in rows if row["held"])}, status=400 if errors else 200)
+
+
+@login_required
+@permission_required("burden.view_reportform", raise_exception=True)
+def form_report(request):
+    year = _year(request)
+    return render(request, "burden/form_report.html", {"rows": selectors.form_report(request.user, year),
+                                                        "year": year})
+
+
+# -- 直通车 (no login) ------------------------------------------------------------------------------------------
+def _rate_limited(request) -> bool:
+    """A rolling counter in the cache (never the database): per sender, a salted hash of the client
+    address that changes with every window, and a total for everyone. Nothing links a count to
+    a report, and the entries expire with the window."""
+    window = int(parameters.get("burden.report_rate_window_seconds"))
+    salt = cache.get("burden:report:salt")
+    if salt is None:
+        cache.add("burden:report:salt", secrets.token_hex(16), window)
+        salt = cache.get("burden:report:salt") or ""
+    bucket = int(timezone.now().timestamp()) // window
+    sender = hashlib.sha256(f"{salt}:{bucket}:{client_ip(request) or ''}".encode()).hexdigest()[:32]
+    keys = (f"burden:report:n:{sender}", f"burden:report:total:{bucket}")
+    limits = (int(parameters.get("burden.report_rate_limit")), int(parameters.get("burden.report_rate_limit_total")))
+    counts = []
+    for key in keys:
+        cache.add(key, 0, window)
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:
+            cache.set(key, 1, window)
+            counts.append(1)
+    return any(count > limit for count, limit in zip(counts, limits, strict=True))
+
+
+@never_cache
+def voice(request):
+    form = forms.BurdenReportForm(request.POST or None)
+    code = None
+    status = 200
+    if request.method == "POST":
+        if _rate_limited(request):
+            form.add_error(None, _("Too many reports have just been sent. Please try again in a few minutes."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                _report, code = services.burden_report_submit(category=data["category"], text=data["text"],
+                                                              sender_unit=data["sender_unit"])
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                form = None
+        if form is not None and form.errors and status == 200:
+            status = 400
+    return render(request, "burden/voice.html", {
+        "form": form, "code": code, "max_chars": parameters.get("burden.report_max_chars")}, status=status)
+
+
+@never_cache
+def voice_follow(request):
+    form = forms.FollowUpForm(request.POST or None)
+    report = None
+    searched = False
+    if request.method == "POST" and form.is_valid():
+        searched = True
+        if _rate_limited(request):
+            form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
+        else:
+            report = selectors.report_by_code(form.cleaned_data["code"])
+    return render(request, "burden/voice_follow.html", {"form": form, "report": report, "searched": searched})
+
+
+def voice_answers(request):
+    return render(request, "burden/voice_answers.html", {"page": _page(request, selectors.published_answers(), 20)})
+
+
+@login_required
+@permission_required("burden.view_burdenreport", raise_exception=True)
+def report_inbox(request):
+    rows = selectors.burden_reports(request.user)
+    if request.GET.get("status") in ("new", "answered"):
+        rows = rows.filter(status=request.GET["status"])
+    return render(request, "burden/report_inbox.html", {"page": _page(request, rows)})
+
+
+@login_required
+@permission_required("burden.answer_burdenreport", raise_exception=True)
+def report_answer(request, pk):
+    report = get_object_or_404(selectors.burden_reports(request.user), pk=pk)
+    form = forms.AnswerForm(request.POST or None, initial={"answer": report.answer, "publish": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.burden_report_answer(user=request.user, report=report, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Answered."))
+            return redirect("burden:report_inbox")
+    return render(request, "burden/report_answer.html", {"report": report, "form": form},
+                  status=400 if form.errors else 200)
+
