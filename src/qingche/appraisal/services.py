@@ -90,7 +90,8 @@ SCHEME_FIELDS = (
     "name", "person_category", "period_type", "grade_scale", "dimension_weights", "group_weights",
     "indicator_weights", "subjective_weight", "min_raters", "excellent_quota", "quota_group", "is_active",
 )  # fmt: skip
-MAX_EXCELLENT_QUOTA = 25  # DOMAIN_FACTS: 优秀 at most 20% of a unit, up to 25% where approved
+# DOMAIN_FACTS: 优秀 at most 20% of a unit, up to 25% where approved; 平时 好 at most 40% (approx.)
+MAX_EXCELLENT_QUOTA = {"annual": 25, "regular": 40}
 
 
 def _validate_scheme(scheme: AppraisalScheme) -> None:
@@ -126,8 +127,9 @@ def _validate_scheme(scheme: AppraisalScheme) -> None:
         errors["subjective_weight"] = _("Enter a percentage from 0 to 100.")
     if not scheme.min_raters or scheme.min_raters < 1:
         errors["min_raters"] = _("At least one rater per group.")
-    if not 0 <= (scheme.excellent_quota or 0) <= MAX_EXCELLENT_QUOTA:
-        errors["excellent_quota"] = _("The top-grade quota is at most %(max)d%%.") % {"max": MAX_EXCELLENT_QUOTA}
+    top = MAX_EXCELLENT_QUOTA["regular" if scheme.period_type == "regular" else "annual"]
+    if not 0 <= (scheme.excellent_quota or 0) <= top:
+        errors["excellent_quota"] = _("The top-grade quota is at most %(max)d%%.") % {"max": top}
     if errors:
         raise ValidationError(errors)
 
@@ -305,6 +307,11 @@ def cycle_create(
     return cycle
 
 
+def _locked(cycle: AppraisalCycle) -> AppraisalCycle:
+    """The cycle as stored now, locked for the rest of the transaction (status changes race otherwise)."""
+    return AppraisalCycle.objects.select_for_update().select_related("scheme", "unit").get(pk=cycle.pk)
+
+
 def _manage(user, cycle: AppraisalCycle) -> None:
     _require(user, MANAGE_PERM, cycle.unit)
 
@@ -446,6 +453,29 @@ def rating_save_by_link(*, link: RatingLink, rating_id: int, scores, comment: st
     return _save_rating(rating, scores, comment, submit)
 
 
+@transaction.atomic
+def ratings_bulk_load(*, cycle: AppraisalCycle, rows: list[tuple[int, dict, str, bool]]) -> int:
+    """(rating id, scores, comment, submitted) for many ratings at once: for the demo and first loads
+    of paper ballots (民主测评表) typed in by the organization department. Checked like a form."""
+    _require_status(cycle, Status.RATING)
+    dimensions = scheme_dimensions(cycle.scheme)
+    by_id = {rating.pk: rating for rating in cycle.ratings.filter(pk__in=[row[0] for row in rows])}
+    changed = []
+    for rating_id, scores, comment, submit in rows:
+        rating = by_id.get(rating_id)
+        if rating is None:
+            raise ValidationError(_("Rating %(id)s is not part of this cycle.") % {"id": rating_id})
+        if rating.status == Rating.Status.SUBMITTED:
+            raise ValidationError(_("This rating was already submitted; a rating is submitted once."))
+        rating.scores = _clean_scores(scores, dimensions, complete=submit)
+        rating.comment = (comment or "")[:1000]
+        rating.status = Rating.Status.SUBMITTED if submit else Rating.Status.DRAFT
+        changed.append(rating)
+    Rating.objects.bulk_update(changed, ["scores", "comment", "status"], batch_size=5000)
+    record("import", obj=cycle, after={"ratings": len(changed)})
+    return len(changed)
+
+
 # -- objective figures ------------------------------------------------------------------------------
 FIGURE_FIELDS = ("workload", "done", "on_time", "errors", "satisfaction")
 
@@ -571,7 +601,7 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
     """Score the whole cycle with the rules engine; results are written in batches. Re-scoring is
     allowed until calibration opens (e.g. after late ratings)."""
     _manage(user, cycle)
-    cycle = AppraisalCycle.objects.select_for_update().select_related("scheme").get(pk=cycle.pk)
+    cycle = _locked(cycle)
     _require_status(cycle, Status.RATING, Status.SCORED)
     engine_cycle, ids = build_engine_cycle(cycle)
     result = rules.score_cycle(engine_cycle, engine_scheme(cycle.scheme))
@@ -606,6 +636,7 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
 
 @transaction.atomic
 def cycle_open_calibration(*, user, cycle: AppraisalCycle) -> AppraisalCycle:
+    cycle = _locked(cycle)
     _require(user, "appraisal.calibrate_appraisalcycle", cycle.unit)
     _require_status(cycle, Status.SCORED)
     cycle.status = Status.CALIBRATION
@@ -663,6 +694,7 @@ def result_calibrate(*, user, appraisee: Appraisee, grade: str, reason: str) -> 
 @transaction.atomic
 def cycle_publish(*, user, cycle: AppraisalCycle, today: dt.date | None = None) -> AppraisalCycle:
     """Start the publicity period (公示) for the configured number of working days."""
+    cycle = _locked(cycle)
     _require(user, "appraisal.calibrate_appraisalcycle", cycle.unit)
     _require_status(cycle, Status.CALIBRATION)
     today = today or timezone.localdate()
@@ -713,6 +745,7 @@ def appeal_decide(*, user, appeal: Appeal, decision: str, new_grade: str = "") -
 
 @transaction.atomic
 def cycle_finalise(*, user, cycle: AppraisalCycle, today: dt.date | None = None) -> AppraisalCycle:
+    cycle = _locked(cycle)
     _require(user, "appraisal.calibrate_appraisalcycle", cycle.unit)
     _require_status(cycle, Status.PUBLICITY)
     today = today or timezone.localdate()
