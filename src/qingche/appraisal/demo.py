@@ -31,7 +31,6 @@ COMMENTS = ["工作扎实，群众认可", "责任心强", "业务熟练，能�
 
 
 def build(ctx) -> None:
-    rng = ctx.random
     user = ctx.accounts["zuzhibu"]
     county = ctx.units[0]
     schemes = {}
@@ -82,7 +81,9 @@ def _fill_figures(ctx, user, cycle: AppraisalCycle) -> dict[int, float]:
         done = max(1, round(workload / 20 * rng.uniform(0.8, 1.2)))
         on_time = min(done, round(done * min(1.0, max(0.0, 0.86 + 0.05 * t + rng.gauss(0, 0.03)))))
         errors = max(0, round(done * max(0.0, 0.03 - 0.01 * t) + rng.gauss(0, 0.5)))
-        satisfaction = None if rng.random() < 0.1 else round(min(1.0, max(0.0, 0.86 + 0.04 * t + rng.gauss(0, 0.03))), 3)
+        satisfaction = (
+            None if rng.random() < 0.1 else round(min(1.0, max(0.0, 0.86 + 0.04 * t + rng.gauss(0, 0.03))), 3)
+        )
         rows[appraisee.pk] = {"workload": workload, "done": done, "on_time": on_time, "errors": errors,
                               "satisfaction": satisfaction}  # fmt: skip
     services.figures_set(user=user, cycle=cycle, rows=rows, source="演示数据")
@@ -124,5 +125,8 @@ def _calibrate_one(user, cycle: AppraisalCycle) -> None:
     top = cycle.appraisees.filter(grade="excellent").order_by("-rank").first()
     if top is not None:
         services.result_calibrate(
-            user=user, appraisee=top, grade="competent", reason="考核委员会复议：年内有一项重点工作被督查通报，调整为称职"
+            user=user,
+            appraisee=top,
+            grade="competent",
+            reason="考核委员会复议：年内有一项重点工作被督查通报，调整为称职",
         )

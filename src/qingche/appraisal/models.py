@@ -103,7 +103,9 @@ class AppraisalCycle(AuditedModel):
 
     PUBLISHED = (Status.PUBLICITY, Status.FINAL)
 
-    scheme = models.ForeignKey(AppraisalScheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="cycles")
+    scheme = models.ForeignKey(
+        AppraisalScheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="cycles"
+    )
     name = models.CharField(_("name"), max_length=100)
     year = models.PositiveSmallIntegerField(_("year"))
     period_start = models.DateField(_("period start"))
@@ -145,7 +147,9 @@ class AppraisalCycle(AuditedModel):
 class Appraisee(AuditedModel):
     """A person appraised in a cycle: their objective figures and, once scored, their result."""
 
-    cycle = models.ForeignKey(AppraisalCycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="appraisees")
+    cycle = models.ForeignKey(
+        AppraisalCycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="appraisees"
+    )
     person = models.ForeignKey("org.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     quota_group = models.CharField(_("quota group"), max_length=100)
@@ -236,7 +240,12 @@ class Rating(AuditedModel):
         "org.Person", verbose_name=_("rater"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     rater_link = models.ForeignKey(
-        RatingLink, verbose_name=_("rating link"), null=True, blank=True, on_delete=models.CASCADE, related_name="ratings"
+        RatingLink,
+        verbose_name=_("rating link"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ratings",
     )
     scores = models.JSONField(_("scores"), default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True, max_length=1000)

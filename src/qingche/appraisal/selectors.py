@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from qingche.appraisal import rules
 from qingche.appraisal.models import (
     MANAGE_PERM,
+    Appeal,
     AppraisalCycle,
     AppraisalScheme,
     Appraisee,
-    Appeal,
     GradeScale,
     RaterFlag,
     Rating,
@@ -130,7 +130,11 @@ def progress(user, cycle: AppraisalCycle) -> list[dict] | None:
     )
     order = {group: i for i, group in enumerate(rules.RATER_GROUPS)}
     table = [
-        {**row, "label": rules.LABELS[row["group"]], "share": round(100 * row["submitted"] / row["total"]) if row["total"] else 0}
+        {
+            **row,
+            "label": rules.LABELS[row["group"]],
+            "share": round(100 * row["submitted"] / row["total"]) if row["total"] else 0,
+        }
         for row in rows
     ]
     return sorted(table, key=lambda row: order.get(row["group"], 99))
@@ -213,7 +217,9 @@ def award_nominations(user, year: int) -> list[dict]:
     lines = []
     for row in _annual(_counted_results(user, year=year)).filter(grade="excellent").order_by("-score", "id"):
         years = set(
-            _annual(results(user).filter(person_id=row.person_id, grade="excellent")).values_list("cycle__year", flat=True)
+            _annual(results(user).filter(person_id=row.person_id, grade="excellent")).values_list(
+                "cycle__year", flat=True
+            )
         )
         streak = 0
         while (year - streak) in years:

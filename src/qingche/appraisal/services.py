@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from qingche.appraisal import indicators, rules
 from qingche.appraisal.models import (
     MANAGE_PERM,
+    Appeal,
     AppraisalCycle,
     AppraisalScheme,
     Appraisee,
-    Appeal,
     GradeScale,
     PersonCategory,
     QuotaGroupKind,
@@ -121,7 +121,8 @@ def _validate_scheme(scheme: AppraisalScheme) -> None:
         scheme.indicator_weights.get(name, 0) > 0 for name in ("volume", "on_time", "accuracy")
     ):
         errors["indicator_weights"] = _(
-            "Give weight to at least one of workload, on-time rate and accuracy: not everyone has a satisfaction figure."
+            "Give weight to at least one of workload, on-time rate and accuracy: "
+            "not everyone has a satisfaction figure."
         )
     if not 0 <= (scheme.subjective_weight or 0) <= 100:
         errors["subjective_weight"] = _("Enter a percentage from 0 to 100.")
@@ -533,7 +534,9 @@ def figures_collect(*, user, cycle: AppraisalCycle) -> list[str]:
         )  # fmt: skip
     for person_id, trigger in triggers.items():
         if person_id in appraisees:
-            bottom_grade_set(user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"])
+            bottom_grade_set(
+                user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"]
+            )
     cycle.indicator_sources = {"used": used, "at": timezone.now().isoformat()}
     cycle.save()
     return used
@@ -683,7 +686,9 @@ def _change_grade(appraisee: Appraisee, grade: str, reason: str) -> Appraisee:
 def result_calibrate(*, user, appraisee: Appraisee, grade: str, reason: str) -> Appraisee:
     """The committee changes a grade: a reason is required, the change is audited and the top-grade
     quota of the quota group must still hold."""
-    appraisee = Appraisee.objects.select_for_update().select_related("cycle__scheme", "cycle__unit").get(pk=appraisee.pk)
+    appraisee = (
+        Appraisee.objects.select_for_update().select_related("cycle__scheme", "cycle__unit").get(pk=appraisee.pk)
+    )
     _require(user, "appraisal.calibrate_appraisalcycle", appraisee.cycle.unit)
     _require_status(appraisee.cycle, Status.CALIBRATION)
     if appraisee.person_id == user_person_id(user):

@@ -5,8 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
 
-RATE = {"appraisal.view_rating", "appraisal.change_rating", "appraisal.view_appraisalcycle",
-        "appraisal.view_appraisee", "appraisal.view_appeal", "appraisal.add_appeal"}
+RATE = {
+    "appraisal.view_rating",
+    "appraisal.change_rating",
+    "appraisal.view_appraisalcycle",
+    "appraisal.view_appraisee",
+    "appraisal.view_appeal",
+    "appraisal.add_appeal",
+}
 MANAGE = RATE | {
     "appraisal.view_appraisalscheme", "appraisal.add_appraisalscheme", "appraisal.change_appraisalscheme",
     "appraisal.add_appraisalcycle", "appraisal.change_appraisalcycle", "appraisal.manage_appraisalcycle",
@@ -15,8 +21,7 @@ MANAGE = RATE | {
 }  # fmt: skip
 
 roles.add_role_permissions(roles.ORG_DEPARTMENT, MANAGE)
-roles.add_role_permissions(roles.TOWN, RATE | {"appraisal.view_appraisalscheme"})
-for role in (roles.COUNTY_DEPARTMENT, roles.VILLAGE, roles.FRONTLINE, roles.BURDEN_OFFICE, roles.HOTLINE):
+for role in (roles.TOWN, roles.COUNTY_DEPARTMENT, roles.VILLAGE, roles.FRONTLINE, roles.BURDEN_OFFICE, roles.HOTLINE):
     roles.add_role_permissions(role, RATE)
 
 parameters.register_defaults(

@@ -60,4 +60,6 @@ def _load(source: str):
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
-        raise CommandError(f"{source}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") from error
+        raise CommandError(
+            f"{source}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from error
