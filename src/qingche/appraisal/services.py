@@ -242,24 +242,23 @@ def default_raters(appraisees: list[Appraisee], on: dt.date) -> list[tuple[Appra
         .order_by("person_id")
         .distinct()
     ):
-        holders.setdefault(unit_id, {}).setdefault("leader" if kind == Post.Kind.LEADER else "staff", []).append(
-            person_id
-        )
+        holders.setdefault(unit_id, {}).setdefault(kind, []).append(person_id)
     kinds = dict(
         Assignment.objects.filter(_current(on), person_id__in=[a.person_id for a in appraisees]).values_list(
             "person_id", "post__kind"
         )
     )
+    leader = Post.Kind.LEADER
     pairs = []
     for appraisee in appraisees:
         in_unit = holders.get(appraisee.unit_id, {})
-        is_leader = kinds.get(appraisee.person_id) == Post.Kind.LEADER
-        if is_leader:
+        kind = kinds.get(appraisee.person_id, Post.Kind.STAFF)
+        if kind == leader:
             above = holders.get(parent_ids.get(parents.get(appraisee.unit_id)), {})
-            groups = {"superior": above.get("leader", []), "peer": in_unit.get("leader", []),
-                      "subordinate": in_unit.get("staff", [])}  # fmt: skip
+            staff = [p for k, people in sorted(in_unit.items()) if k != leader for p in people]
+            groups = {"superior": above.get(leader, []), "peer": in_unit.get(leader, []), "subordinate": staff}
         else:
-            groups = {"superior": in_unit.get("leader", []), "peer": in_unit.get("staff", [])}
+            groups = {"superior": in_unit.get(leader, []), "peer": in_unit.get(kind, [])}
         seen = {appraisee.person_id}
         for group, people in groups.items():
             for person_id in people:
@@ -527,16 +526,14 @@ def figures_collect(*, user, cycle: AppraisalCycle) -> list[str]:
     _require_status(cycle, Status.RATING)
     appraisees = {a.person_id: a for a in cycle.appraisees.all()}
     figures, triggers, used = indicators.collect(list(appraisees), cycle.period_start, cycle.period_end)
+    for person_id, trigger in triggers.items():
+        if person_id in appraisees:
+            bottom_grade_set(user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"])
     if used:
         figures_set(
             user=user, cycle=cycle, source="+".join(used),
             rows={appraisees[p].pk: values for p, values in figures.items() if p in appraisees},
         )  # fmt: skip
-    for person_id, trigger in triggers.items():
-        if person_id in appraisees:
-            bottom_grade_set(
-                user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"]
-            )
     cycle.indicator_sources = {"used": used, "at": timezone.now().isoformat()}
     cycle.save()
     return used
