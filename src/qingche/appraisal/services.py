@@ -528,7 +528,9 @@ def figures_collect(*, user, cycle: AppraisalCycle) -> list[str]:
     figures, triggers, used = indicators.collect(list(appraisees), cycle.period_start, cycle.period_end)
     for person_id, trigger in triggers.items():
         if person_id in appraisees:
-            bottom_grade_set(user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"])
+            bottom_grade_set(
+                user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"]
+            )
     if used:
         figures_set(
             user=user, cycle=cycle, source="+".join(used),
