@@ -244,9 +244,13 @@ def my_ratings(request):
     return render(request, "appraisal/my_ratings.html", {"ratings": ratings, "labels": rules.LABELS})
 
 
+def _plain_number(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _rating_page(request, rating: Rating, save, back_url: str, public: bool = False):
     dimensions = services.scheme_dimensions(rating.cycle.scheme)
-    initial = {f"score_{d}": rating.scores.get(d) for d in dimensions} | {"comment": rating.comment}
+    initial = {f"score_{d}": _plain_number(rating.scores.get(d)) for d in dimensions} | {"comment": rating.comment}
     form = forms.RatingForm(request.POST or None, initial=initial, dimensions=dimensions)
     if request.method == "POST":
         submit = request.POST.get("action") == "submit"
