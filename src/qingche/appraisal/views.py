@@ -114,6 +114,7 @@ def cycle_detail(request, pk):
         context.update(
             progress=selectors.progress(request.user, cycle), sources=indicators.status(), links=link_rows,
             flags=selectors.rater_flags(request.user).filter(cycle=cycle), flag_labels=rules.LABELS,
+            pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
             towns=org_selectors.units(request.user).filter(
                 kind__in=["town", "street"], path__startswith=cycle.unit.path
             ),
