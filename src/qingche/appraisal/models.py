@@ -19,6 +19,10 @@ from qingche.core.scope import SELF, UNIT, ScopedManager, user_person_id
 MANAGE_PERM = "appraisal.manage_appraisalcycle"
 
 
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
 def _ancestor_paths(path: str, steplen: int = 4) -> list[str]:
     return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
@@ -204,7 +208,7 @@ class RatingLink(AuditedModel):
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit served"), on_delete=models.PROTECT, related_name="+")
     group = models.CharField(_("rater group"), max_length=30, default="public")
     label = models.CharField(_("label"), max_length=100, blank=True)
-    nonce = models.CharField(max_length=32, default=secrets.token_hex, editable=False, unique=True)
+    nonce = models.CharField(max_length=32, default=new_nonce, editable=False, unique=True)
     revoked = models.BooleanField(_("revoked"), default=False)
 
     objects = ScopedManager()

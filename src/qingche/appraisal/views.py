@@ -194,6 +194,10 @@ def result_detail(request, pk):
         except (ValidationError, PermissionDenied) as error:
             _message(request, error)
     breakdown = row.breakdown or {}
+    # Cycle-wide (never per person): rater groups with nobody assigned at all, e.g. 职能部门 before the
+    # tasks module is connected, are explained as such rather than as "too few raters".
+    used = set(cycle.ratings.values_list("group", flat=True).distinct())
+    empty_groups = [g for g, w in scheme.group_weights.items() if w > 0 and g not in used]
     return render(
         request, "appraisal/result_detail.html",
         {"row": row, "cycle": cycle, "scheme": scheme, "b": breakdown, "labels": rules.LABELS,
@@ -201,7 +205,7 @@ def result_detail(request, pk):
          "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
          "manage": manage, "own": own, "calibrate_form": calibrate_form, "appeal_form": appeal_form,
          "appeals": selectors.appeals(request.user).filter(appraisee=row),
-         "decide_form": forms.DecideForm(grades=grades)},
+         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups},
     )  # fmt: skip
 
 
