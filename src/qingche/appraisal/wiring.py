@@ -58,7 +58,7 @@ menu.register(
 def _pending_ratings_card(request):
     from qingche.appraisal import selectors
 
-    pending = selectors.my_ratings(request.user).exclude(status="submitted").count()
+    pending = selectors.open_ratings(request.user).exclude(status="submitted").count()
     if not pending:
         return None
     from django.urls import reverse
