@@ -134,3 +134,14 @@ def test_the_audit_trail_records_a_rating_without_whom_it_is_about(api_as, yixia
     for event in events:
         text = json.dumps([event.before, event.after, event.object_repr], ensure_ascii=False)
         assert "ratee" not in text and "秘密" not in text and "80" not in text
+
+
+def test_asking_who_rates_me_is_refused(client_as, accounts, yixian_person):
+    own = Appraisee.objects.get(cycle=_quarterly(), person=yixian_person)
+    assert client_as("yixian").get(f"/appraisal/results/{own.pk}/raters/").status_code == 403
+    assert client_as("xiangzhen").get(f"/appraisal/results/{own.pk}/raters/").status_code == 403
+    page = client_as("zuzhibu").get(f"/appraisal/results/{own.pk}/raters/")
+    assert page.status_code == 200 and 'id="rater-table"' in page.content.decode()  # the department assigning
+    from qingche.appraisal import selectors
+
+    assert not selectors.rater_assignments(accounts["yixian"], own).exists()
