@@ -1,0 +1,87 @@
+"""Where the objective indicators of a cycle come from: a small registry of indicator sources.
+
+Other modules register a source in their AppConfig.ready():
+
+    from qingche.appraisal import indicators
+    indicators.register("tasks", tasks_figures, label=_("Tasks"))
+
+A source is fn(person_ids, start, end) -> {person_id: {"workload": person-hours, "done": n,
+"on_time": n, "errors": n, "satisfaction": 0–1 or None}} (any subset of the keys) and may also return
+bottom-grade triggers as {"bottom_grade": code, "reason": text} under "triggers" (accountability).
+Counts from several sources add up; satisfaction is averaged over the sources that give one.
+
+The sources the scheme expects but no installed module has registered are listed as "not yet
+connected" on the cycle page; the cycle's figures then come from what was entered or imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+FIGURES = ("workload", "done", "on_time", "errors")
+
+# The sources this module knows how to use, and which module is expected to provide each.
+EXPECTED = {
+    "tasks": (_("Tasks done, on time, late and sent back (tasks module)"), "qingche.tasks"),
+    "service": (_("Citizen requests handled and their satisfaction (service module)"), "qingche.service"),
+    "training": (_("Training completed (people module)"), "qingche.people"),
+    "accountability": (_("Accountability cases in force (accountability module)"), "qingche.accountability"),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    fn: Callable
+    label: str
+
+
+_sources: dict[str, Source] = {}
+
+
+def register(name: str, fn: Callable, label: str = "") -> None:
+    _sources[name] = Source(name, fn, str(label or EXPECTED.get(name, (name,))[0]))
+
+
+def unregister(name: str) -> None:
+    _sources.pop(name, None)
+
+
+def registered() -> dict[str, Source]:
+    return dict(_sources)
+
+
+def status() -> list[dict]:
+    """Every expected and registered source with whether it is connected."""
+    rows = []
+    for name, (label, module) in EXPECTED.items():
+        rows.append({"name": name, "label": str(label), "module": module, "connected": name in _sources})
+    for name, source in _sources.items():
+        if name not in EXPECTED:
+            rows.append({"name": name, "label": source.label, "module": "", "connected": True})
+    return rows
+
+
+def collect(person_ids: list[int], start, end) -> tuple[dict[int, dict], dict[int, dict], list[str]]:
+    """Figures per person summed over every registered source, the triggers, and the sources used."""
+    figures: dict[int, dict] = {}
+    satisfaction: dict[int, list[float]] = {}
+    triggers: dict[int, dict] = {}
+    used = []
+    for name, source in sorted(_sources.items()):
+        result = source.fn(person_ids, start, end) or {}
+        used.append(name)
+        for person_id, values in result.items():
+            row = figures.setdefault(person_id, dict.fromkeys(FIGURES, 0.0))
+            for key in FIGURES:
+                row[key] += float(values.get(key) or 0)
+            if values.get("satisfaction") is not None:
+                satisfaction.setdefault(person_id, []).append(float(values["satisfaction"]))
+            if values.get("bottom_grade"):
+                triggers[person_id] = {"grade": values["bottom_grade"], "reason": values.get("reason", name)}
+    for person_id, values in satisfaction.items():
+        figures[person_id]["satisfaction"] = sum(values) / len(values)
+    return figures, triggers, used

@@ -1,0 +1,261 @@
+"""Every read of the appraisal module, already scoped to the user; and the results that count
+(performance pay, rank years, award nominations, 组织处理), which other modules call.
+
+Nothing here returns who rated whom to anyone but the organization department running the cycle,
+and never to the person rated; progress is counted per rater group, never per person rated."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from qingche.appraisal import rules
+from qingche.appraisal.models import (
+    MANAGE_PERM,
+    Appeal,
+    AppraisalCycle,
+    AppraisalScheme,
+    Appraisee,
+    GradeScale,
+    RaterFlag,
+    Rating,
+    RatingLink,
+)
+from qingche.core import parameters
+from qingche.core.scope import user_person_id
+
+GRADE_LABELS = {
+    "excellent": _("Excellent"), "competent": _("Competent"), "basically_competent": _("Basically competent"),
+    "incompetent": _("Incompetent"), "good": _("Good"), "fairly_good": _("Fairly good"), "average": _("Average"),
+    "poor": _("Poor"),
+}  # fmt: skip
+PUBLIC_INSTITUTION_LABELS = {
+    "excellent": _("Excellent"), "competent": _("Qualified"), "basically_competent": _("Basically qualified"),
+    "incompetent": _("Unqualified"),
+}  # fmt: skip
+
+
+def grade_label(scheme: AppraisalScheme, code: str) -> str:
+    if not code:
+        return ""
+    labels = PUBLIC_INSTITUTION_LABELS if scheme.grade_scale == GradeScale.PUBLIC_INSTITUTION else GRADE_LABELS
+    return str(labels.get(code, code))
+
+
+def grade_choices(scheme: AppraisalScheme) -> list[tuple[str, str]]:
+    return [(code, grade_label(scheme, code)) for code in rules.GRADE_SCALES[scheme.engine_period]]
+
+
+# -- plain reads ------------------------------------------------------------------------------------
+def schemes(user):
+    return AppraisalScheme.objects.visible_to(user).select_related("unit")
+
+
+def cycles(user):
+    return AppraisalCycle.objects.visible_to(user).select_related("scheme", "unit")
+
+
+def managed_cycles(user):
+    return AppraisalCycle.objects.visible_to(user, action="manage").select_related("scheme", "unit")
+
+
+def can_manage(user, cycle: AppraisalCycle) -> bool:
+    return managed_cycles(user).filter(pk=cycle.pk).exists()
+
+
+def results(user):
+    """Appraisees with their results: the organization department in its scope; a town its own
+    people once publicity starts; a person their own result once publicity starts."""
+    return Appraisee.objects.visible_to(user).select_related("cycle__scheme", "person", "unit")
+
+
+def my_results(user):
+    person_id = user_person_id(user)
+    if person_id is None:
+        return Appraisee.objects.none()
+    return results(user).filter(person_id=person_id, cycle__status__in=AppraisalCycle.PUBLISHED)
+
+
+def my_ratings(user):
+    """The user's own ratings (as rater) — the only way any rating is read."""
+    return (
+        Rating.objects.visible_to(user)
+        .select_related("cycle__scheme", "ratee__person", "ratee__unit")
+        .order_by("cycle_id", "ratee__unit_id", "ratee__person__name", "id")
+    )
+
+
+def open_ratings(user):
+    return my_ratings(user).filter(cycle__status=AppraisalCycle.Status.RATING)
+
+
+def link_ratings(link: RatingLink):
+    return (
+        Rating.objects.filter(rater_link=link)
+        .select_related("ratee__person", "ratee__unit", "cycle__scheme")
+        .order_by("ratee__unit_id", "ratee__person__name", "id")
+    )
+
+
+def rater_flags(user):
+    return RaterFlag.objects.visible_to(user).select_related("rater_person", "rater_link", "cycle")
+
+
+def appeals(user):
+    return Appeal.objects.visible_to(user).select_related("appraisee__person", "appraisee__cycle__scheme")
+
+
+def links(user, cycle: AppraisalCycle):
+    return RatingLink.objects.visible_to(user).filter(cycle=cycle).select_related("unit")
+
+
+def progress(user, cycle: AppraisalCycle) -> list[dict] | None:
+    """Per rater group: assigned, drafts, submitted — for the organization department only (None for
+    anyone else), and never per person rated."""
+    if not can_manage(user, cycle):
+        return None
+    person_id = user_person_id(user)
+    rows = (
+        Rating.objects.filter(cycle=cycle)
+        .exclude(ratee__person_id=person_id)
+        .values("group")
+        .annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=Q(status=Rating.Status.SUBMITTED)),
+            draft=Count("id", filter=Q(status=Rating.Status.DRAFT)),
+        )
+        .order_by("group")
+    )
+    order = {group: i for i, group in enumerate(rules.RATER_GROUPS)}
+    table = [
+        {
+            **row,
+            "label": rules.LABELS[row["group"]],
+            "share": round(100 * row["submitted"] / row["total"]) if row["total"] else 0,
+        }
+        for row in rows
+    ]
+    return sorted(table, key=lambda row: order.get(row["group"], 99))
+
+
+def rater_assignments(user, appraisee: Appraisee):
+    """Who is assigned to rate `appraisee` (not what they gave): for the organization department
+    editing the raters, and never for the person themselves."""
+    if not can_manage(user, appraisee.cycle) or appraisee.person_id == user_person_id(user):
+        return Rating.objects.none()
+    return (
+        Rating.objects.filter(ratee=appraisee, rater_person__isnull=False)
+        .select_related("rater_person")
+        .only("id", "group", "status", "rater_person__name", "ratee_id", "cycle_id")
+        .order_by("group", "rater_person__name")
+    )
+
+
+def grade_distribution(rows) -> list[dict]:
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row.grade] += 1
+    return counts
+
+
+# -- the results that count (other modules call these) -------------------------------------------
+def _counted_results(user, year: int | None = None, cycle: AppraisalCycle | None = None):
+    rows = results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
+    if cycle is not None:
+        rows = rows.filter(cycle=cycle)
+    if year is not None:
+        rows = rows.filter(cycle__year=year)
+    return rows.order_by("cycle_id", "rank", "id")
+
+
+def performance_pay(user, cycle: AppraisalCycle) -> list[dict]:
+    """Performance-pay coefficient per person by grade (configurable table appraisal.pay_coefficients)."""
+    table = parameters.get("appraisal.pay_coefficients")
+    return [
+        {
+            "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "grade": row.grade,
+            "grade_label": grade_label(row.cycle.scheme, row.grade), "coefficient": table.get(row.grade),
+            "final": row.cycle.status == AppraisalCycle.Status.FINAL,
+        }
+        for row in _counted_results(user, cycle=cycle)
+    ]  # fmt: skip
+
+
+def _annual(rows):
+    return rows.filter(cycle__scheme__period_type__in=["annual", "mid_term", "end_term"])
+
+
+def rank_eligibility(user, year: int) -> list[dict]:
+    """Whether the year counts toward rank (职级) years, by annual grade (appraisal.rank_years):
+    基本称职 and 不称职 years do not count; 优秀 shortens the wait for the next step."""
+    table = parameters.get("appraisal.rank_years")
+    history = defaultdict(list)
+    for row in _annual(results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")).order_by(
+        "cycle__year"
+    ):
+        history[row.person_id].append(row)
+    lines = []
+    for row in _annual(_counted_results(user, year=year)):
+        rule = table.get(row.grade, {"counts": False, "months_less": 0})
+        counted = sum(1 for past in history[row.person_id] if table.get(past.grade, {}).get("counts"))
+        lines.append(
+            {
+                "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "year": year,
+                "grade": row.grade, "grade_label": grade_label(row.cycle.scheme, row.grade),
+                "year_counts": bool(rule.get("counts")), "months_less": int(rule.get("months_less", 0)),
+                "years_counted": counted, "final": row.cycle.status == AppraisalCycle.Status.FINAL,
+            }
+        )  # fmt: skip
+    return lines
+
+
+def award_nominations(user, year: int) -> list[dict]:
+    """Top results (the top grade) of the year, best first; three top grades in a row → 三等功 candidate."""
+    in_a_row = int(parameters.get("appraisal.award_excellent_in_a_row"))
+    lines = []
+    for row in _annual(_counted_results(user, year=year)).filter(grade="excellent").order_by("-score", "id"):
+        years = set(
+            _annual(results(user).filter(person_id=row.person_id, grade="excellent")).values_list(
+                "cycle__year", flat=True
+            )
+        )
+        streak = 0
+        while (year - streak) in years:
+            streak += 1
+        lines.append(
+            {
+                "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "score": row.score,
+                "excellent_years_in_a_row": streak, "merit_candidate": streak >= in_a_row,
+                "final": row.cycle.status == AppraisalCycle.Status.FINAL,
+            }
+        )  # fmt: skip
+    return lines
+
+
+def organizational_actions(user, year: int) -> list[dict]:
+    """组织处理: 不称职 this year, or 基本称职 in two years (this one and an earlier one)."""
+    lines = []
+    for row in _annual(_counted_results(user, year=year)).filter(grade__in=["incompetent", "basically_competent"]):
+        if row.grade == "incompetent":
+            reason = _("Incompetent this year")
+        else:
+            earlier = _annual(results(user).filter(person_id=row.person_id, grade="basically_competent")).filter(
+                cycle__year__lt=year, cycle__status__in=AppraisalCycle.PUBLISHED
+            )
+            if not earlier.exists():
+                continue
+            reason = _("Basically competent twice")
+        lines.append(
+            {
+                "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "grade": row.grade,
+                "grade_label": grade_label(row.cycle.scheme, row.grade), "reason": str(reason),
+                "final": row.cycle.status == AppraisalCycle.Status.FINAL,
+            }
+        )  # fmt: skip
+    return lines
+
+
+def manage_perm() -> str:
+    return MANAGE_PERM

@@ -1,0 +1,374 @@
+"""Pages of appraisal. Thin: reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from qingche.appraisal import forms, indicators, rules, selectors, services
+from qingche.appraisal.models import AppraisalCycle, Rating
+from qingche.core.audit import record
+from qingche.core.excel import xlsx_response
+from qingche.core.scope import user_person_id
+from qingche.org import selectors as org_selectors
+
+Status = AppraisalCycle.Status
+
+
+def _errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, texts in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, texts)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _message(request, error: ValidationError | PermissionDenied) -> None:
+    texts = error.messages if isinstance(error, ValidationError) else [str(error)]
+    messages.error(request, " ".join(texts))
+
+
+# -- cycles -----------------------------------------------------------------------------------------
+@login_required
+@permission_required("appraisal.view_appraisalcycle", raise_exception=True)
+def index(request):
+    return render(
+        request, "appraisal/index.html",
+        {"cycles": selectors.cycles(request.user), "my_results": selectors.my_results(request.user)[:20],
+         "open_ratings": selectors.open_ratings(request.user).exclude(status=Rating.Status.SUBMITTED).count(),
+         "can_add": request.user.has_perm("appraisal.add_appraisalcycle")},
+    )  # fmt: skip
+
+
+@login_required
+@permission_required("appraisal.add_appraisalcycle", raise_exception=True)
+def cycle_new(request):
+    form = forms.CycleForm(
+        request.POST or None, schemes=selectors.schemes(request.user).filter(is_active=True),
+        units=org_selectors.units(request.user).filter(kind__in=["county", "town", "street", "department"]),
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("The cycle was created with raters assigned from the unit structure."))
+            return redirect("appraisal:cycle_detail", pk=cycle.pk)
+    return render(request, "appraisal/form.html", {"form": form, "title": _("New appraisal cycle")})
+
+
+def _cycle_for(request, pk) -> tuple[AppraisalCycle, bool]:
+    cycle = get_object_or_404(selectors.cycles(request.user), pk=pk)
+    return cycle, selectors.can_manage(request.user, cycle)
+
+
+ACTIONS = {
+    "score": services.cycle_score,
+    "calibrate": services.cycle_open_calibration,
+    "publish": services.cycle_publish,
+    "finalise": services.cycle_finalise,
+}
+
+
+@login_required
+@permission_required("appraisal.view_appraisalcycle", raise_exception=True)
+def cycle_detail(request, pk):
+    cycle, manage = _cycle_for(request, pk)
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied
+        try:
+            step = request.POST.get("action")
+            if step in ACTIONS:
+                ACTIONS[step](user=request.user, cycle=cycle)
+                messages.success(request, _("Done."))
+            elif step == "links":
+                unit = get_object_or_404(org_selectors.units(request.user), pk=request.POST.get("unit") or 0)
+                services.links_create(
+                    user=request.user, cycle=cycle, unit=unit, count=int(request.POST.get("count") or 0)
+                )
+                messages.success(request, _("Rating links created."))
+            elif step == "collect":
+                used = services.figures_collect(user=request.user, cycle=cycle)
+                messages.info(request, _("Sources used: %(names)s") % {"names": ", ".join(used) or "—"})
+        except (ValidationError, PermissionDenied, ValueError) as error:
+            _message(request, error if not isinstance(error, ValueError) else ValidationError(str(error)))
+        return redirect("appraisal:cycle_detail", pk=cycle.pk)
+    context = {"cycle": cycle, "manage": manage, "scheme": cycle.scheme, "dimension_names": forms.DIMENSION_NAMES}
+    if manage:
+        link_rows = [
+            {
+                "link": link,
+                "url": request.build_absolute_uri(reverse("appraisal:link_rate", args=[services.link_token(link)])),
+            }
+            for link in selectors.links(request.user, cycle)
+        ]
+        context.update(
+            progress=selectors.progress(request.user, cycle), sources=indicators.status(), links=link_rows,
+            flags=selectors.rater_flags(request.user).filter(cycle=cycle), flag_labels=rules.LABELS,
+            pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
+            towns=org_selectors.units(request.user).filter(
+                kind__in=["town", "street"], path__startswith=cycle.unit.path
+            ),
+            appraisees=cycle.appraisees.select_related("person", "unit").order_by("unit_id", "person__name")[:500]
+            if cycle.status == Status.RATING else None,
+        )  # fmt: skip
+    return render(request, "appraisal/cycle_detail.html", context)
+
+
+@login_required
+@permission_required("appraisal.view_appraisee", raise_exception=True)
+def cycle_results(request, pk):
+    cycle, manage = _cycle_for(request, pk)
+    rows = selectors.results(request.user).filter(cycle=cycle, score__isnull=False).order_by("rank", "id")
+    if not manage and not cycle.is_published:
+        rows = rows.none()
+    if request.GET.get("export") == "xlsx":
+        record("export", obj=cycle, object_repr=f"{cycle} results")
+        return xlsx_response(
+            f"appraisal-{cycle.pk}.xlsx",
+            [_("rank"), _("name"), _("unit"), _("quota group"), _("score"), _("grade"), _("calibration reason")],
+            ((r.rank, r.person.name, r.unit.name, r.quota_group, r.score, selectors.grade_label(cycle.scheme, r.grade),
+              r.grade_reason) for r in rows.iterator(chunk_size=2000)),
+        )  # fmt: skip
+    counts = Counter(rows.values_list("grade", flat=True))
+    scale = rules.GRADE_SCALES[cycle.scheme.engine_period]
+    chart = {
+        "labels": [selectors.grade_label(cycle.scheme, g) for g in scale],
+        "values": [counts.get(g, 0) for g in scale],
+    }
+    shown = list(rows[:2000])
+    for row in shown:
+        row.grade_label = selectors.grade_label(cycle.scheme, row.grade)
+    return render(
+        request, "appraisal/results.html",
+        {"cycle": cycle, "rows": shown, "manage": manage, "chart": chart, "total": sum(counts.values())},
+    )  # fmt: skip
+
+
+def _grade_names(scheme):
+    return dict(selectors.grade_choices(scheme))
+
+
+@login_required
+@permission_required("appraisal.view_appraisee", raise_exception=True)
+def result_detail(request, pk):
+    row = get_object_or_404(selectors.results(request.user), pk=pk)
+    cycle, scheme = row.cycle, row.cycle.scheme
+    manage = selectors.can_manage(request.user, cycle) and row.person_id != user_person_id(request.user)
+    own = row.person_id == user_person_id(request.user)
+    grades = selectors.grade_choices(scheme)
+    calibrate_form = forms.CalibrateForm(initial={"grade": row.grade}, grades=grades)
+    appeal_form = forms.AppealForm()
+    if request.method == "POST":
+        step = request.POST.get("action")
+        try:
+            if step == "calibrate":
+                calibrate_form = forms.CalibrateForm(request.POST, grades=grades)
+                if calibrate_form.is_valid():
+                    services.result_calibrate(user=request.user, appraisee=row, **calibrate_form.cleaned_data)
+                    messages.success(request, _("The grade was changed and recorded."))
+                    return redirect("appraisal:result_detail", pk=row.pk)
+            elif step == "appeal":
+                appeal_form = forms.AppealForm(request.POST)
+                if appeal_form.is_valid():
+                    services.appeal_file(user=request.user, appraisee=row, reason=appeal_form.cleaned_data["reason"])
+                    messages.success(request, _("Your appeal was filed."))
+                    return redirect("appraisal:result_detail", pk=row.pk)
+            elif step == "decide":
+                appeal = get_object_or_404(selectors.appeals(request.user), pk=request.POST.get("appeal") or 0)
+                decide = forms.DecideForm(request.POST, grades=grades)
+                if decide.is_valid():
+                    services.appeal_decide(user=request.user, appeal=appeal, **decide.cleaned_data)
+                    messages.success(request, _("The appeal was decided."))
+                    return redirect("appraisal:result_detail", pk=row.pk)
+                messages.error(request, _("Write the decision."))
+        except (ValidationError, PermissionDenied) as error:
+            _message(request, error)
+    breakdown = row.breakdown or {}
+    # Cycle-wide (never per person): rater groups with nobody assigned at all, e.g. 职能部门 before the
+    # tasks module is connected, are explained as such rather than as "too few raters".
+    used = set(cycle.ratings.values_list("group", flat=True).distinct())
+    empty_groups = [g for g, w in scheme.group_weights.items() if w > 0 and g not in used]
+    return render(
+        request, "appraisal/result_detail.html",
+        {"row": row, "cycle": cycle, "scheme": scheme, "b": breakdown, "labels": rules.LABELS,
+         "grade_label": selectors.grade_label(scheme, row.grade),
+         "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
+         "manage": manage, "own": own, "calibrate_form": calibrate_form, "appeal_form": appeal_form,
+         "appeals": selectors.appeals(request.user).filter(appraisee=row),
+         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups},
+    )  # fmt: skip
+
+
+@login_required
+@permission_required("appraisal.manage_appraisalcycle", raise_exception=True)
+def raters_edit(request, pk):
+    row = get_object_or_404(selectors.results(request.user), pk=pk)
+    if not selectors.can_manage(request.user, row.cycle) or row.person_id == user_person_id(request.user):
+        raise Http404
+    groups = [g for g, w in row.cycle.scheme.group_weights.items() if w > 0 and g != "public"]
+    town_path = row.unit.path[: 2 * 4] if len(row.unit.path) >= 8 else row.unit.path
+    people = org_selectors.people(request.user).filter(unit__path__startswith=town_path).exclude(pk=row.person_id)
+    form = forms.RaterAddForm(request.POST or None, people=people, groups=groups)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                rating = get_object_or_404(
+                    selectors.rater_assignments(request.user, row), pk=request.POST.get("rating") or 0
+                )
+                services.rater_remove(user=request.user, rating=rating, reason=request.POST.get("reason", ""))
+                messages.success(request, _("The rater was removed."))
+                return redirect("appraisal:raters_edit", pk=row.pk)
+            if form.is_valid():
+                services.rater_add(user=request.user, appraisee=row, **form.cleaned_data)
+                messages.success(request, _("The rater was added."))
+                return redirect("appraisal:raters_edit", pk=row.pk)
+        except (ValidationError, PermissionDenied) as error:
+            _message(request, error)
+    return render(
+        request, "appraisal/raters.html",
+        {"row": row, "assignments": selectors.rater_assignments(request.user, row), "form": form,
+         "labels": rules.LABELS},
+    )  # fmt: skip
+
+
+# -- rating -----------------------------------------------------------------------------------------
+@login_required
+@permission_required("appraisal.view_rating", raise_exception=True)
+def my_ratings(request):
+    ratings = selectors.open_ratings(request.user)
+    return render(request, "appraisal/my_ratings.html", {"ratings": ratings, "labels": rules.LABELS})
+
+
+def _plain_number(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _rating_page(request, rating: Rating, save, back_url: str, public: bool = False):
+    dimensions = services.scheme_dimensions(rating.cycle.scheme)
+    initial = {f"score_{d}": _plain_number(rating.scores.get(d)) for d in dimensions} | {"comment": rating.comment}
+    form = forms.RatingForm(request.POST or None, initial=initial, dimensions=dimensions)
+    if request.method == "POST":
+        submit = request.POST.get("action") == "submit"
+        try:
+            save(scores=form.scores(), comment=request.POST.get("comment", ""), submit=submit)
+        except (ValidationError, PermissionDenied) as error:
+            _message(request, error)
+        else:
+            messages.success(
+                request, _("Submitted. Thank you.") if submit else _("Draft saved: you can come back to it.")
+            )
+            return redirect(back_url)
+    return render(
+        request, "appraisal/rate.html",
+        {"rating": rating, "form": form, "back_url": back_url, "public": public,
+         "locked": rating.status == Rating.Status.SUBMITTED or rating.cycle.status != Status.RATING},
+    )  # fmt: skip
+
+
+@login_required
+@permission_required("appraisal.change_rating", raise_exception=True)
+def rate(request, pk):
+    rating = get_object_or_404(selectors.my_ratings(request.user), pk=pk)
+
+    def save(**kwargs):
+        services.rating_save(user=request.user, rating=rating, **kwargs)
+
+    return _rating_page(request, rating, save, reverse("appraisal:my_ratings"))
+
+
+def link_rate(request, token):
+    """The 群众 rating page behind a signed link: no account, nothing stored about the visitor."""
+    link = services.link_from_token(token)
+    if link is None:
+        raise Http404
+    ratings = list(selectors.link_ratings(link))
+    chosen = request.GET.get("rating") or request.POST.get("rating")
+    if chosen:
+        rating = next((r for r in ratings if str(r.pk) == chosen), None)
+        if rating is None:
+            raise Http404
+
+        def save(**kwargs):
+            services.rating_save_by_link(link=link, rating_id=rating.pk, **kwargs)
+
+        return _rating_page(request, rating, save, request.path, public=True)
+    return render(request, "appraisal/link_ratings.html", {"link": link, "ratings": ratings, "cycle": link.cycle})
+
+
+# -- schemes ----------------------------------------------------------------------------------------
+@login_required
+@permission_required("appraisal.view_appraisalscheme", raise_exception=True)
+def scheme_list(request):
+    return render(request, "appraisal/scheme_list.html", {"schemes": selectors.schemes(request.user)})
+
+
+@login_required
+@permission_required("appraisal.add_appraisalscheme", raise_exception=True)
+def scheme_edit(request, pk=None):
+    scheme = get_object_or_404(selectors.schemes(request.user), pk=pk) if pk else None
+    form = forms.SchemeForm(request.POST or None, instance=scheme)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields} | form.weights()
+        try:
+            if scheme is None:
+                unit = org_selectors.unit_roots(request.user).first()
+                scheme = services.scheme_create(user=request.user, unit=unit, **data)
+            else:
+                services.scheme_update(user=request.user, scheme=scheme, **data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("The scheme was saved."))
+            return redirect("appraisal:scheme_list")
+    return render(request, "appraisal/scheme_edit.html", {"form": form, "scheme": scheme})
+
+
+# -- results that count -----------------------------------------------------------------------------
+OUTCOME_COLUMNS = {
+    "pay": ("performance pay", ["person", "unit", "grade_label", "coefficient", "final"]),
+    "rank": ("rank years", ["person", "unit", "grade_label", "year_counts", "months_less", "years_counted", "final"]),
+    "awards": (
+        "award nominations",
+        ["person", "unit", "score", "excellent_years_in_a_row", "merit_candidate", "final"],
+    ),
+    "actions": ("organizational action", ["person", "unit", "grade_label", "reason", "final"]),
+}
+
+
+@login_required
+@permission_required("appraisal.manage_appraisalcycle", raise_exception=True)
+def outcomes(request):
+    cycles = selectors.cycles(request.user).filter(status__in=AppraisalCycle.PUBLISHED)
+    try:
+        year = int(request.GET.get("year") or (cycles.first().year if cycles.exists() else 2026))
+    except ValueError:
+        year = 2026
+    cycle = cycles.filter(pk=request.GET.get("cycle") or 0).first() or cycles.filter(year=year).first()
+    tables = {
+        "pay": selectors.performance_pay(request.user, cycle) if cycle else [],
+        "rank": selectors.rank_eligibility(request.user, year),
+        "awards": selectors.award_nominations(request.user, year),
+        "actions": selectors.organizational_actions(request.user, year),
+    }
+    export = request.GET.get("export")
+    if export in tables:
+        title, columns = OUTCOME_COLUMNS[export]
+        record("export", object_type="appraisal.outcome", object_repr=f"{title} {year}")
+        return xlsx_response(
+            f"appraisal-{export}-{year}.xlsx", columns, ([line[c] for c in columns] for line in tables[export])
+        )
+    return render(
+        request, "appraisal/outcomes.html",
+        {"tables": tables, "year": year, "cycle": cycle, "cycles": cycles,
+         "columns": {key: columns for key, (_title, columns) in OUTCOME_COLUMNS.items()}},
+    )  # fmt: skip
