@@ -160,7 +160,7 @@ def _build(ctx, admin) -> None:
         services.document_create(
             user=admin, issuer=issuer, title=rnd.choice(DOC_KINDS).format(topic), issued_on=_day(ctx, year_start,
                                                                                                    last_day),
-            length_chars=int(rnd.gauss(3500, 1200)) if rnd.random() < 0.9 else rnd.randint(5000, 9000),
+            length_chars=max(400, int(rnd.gauss(3500, 1200))) if rnd.random() < 0.9 else rnd.randint(5000, 9000),
             special_task=special, number=f"示政办发〔{year}〕{rnd.randint(1, 120)}号",
             targets=rnd.sample(towns, k=rnd.randint(1, len(towns))))
     ctx.progress("burden meetings and documents")
