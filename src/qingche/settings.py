@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 # Qingche's modules, in dependency order. Each may have urls.py (pages, mounted at /<label>/),
 # api_urls.py (`routes` for /api/v1/) and demo.py (`build(ctx)`, called by `qingche demo` in this
 # order). Adding a module is one line here.
-QINGCHE_MODULES = ["qingche.org", "qingche.duties"]
+QINGCHE_MODULES = ["qingche.org", "qingche.duties", "qingche.service"]
 INSTALLED_APPS += [module for module in QINGCHE_MODULES if module not in INSTALLED_APPS]
 
 MIDDLEWARE = [
