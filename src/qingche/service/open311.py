@@ -272,7 +272,7 @@ def _post_request(request, fmt):
         raise Open311Error(400, f"unknown attribute {sorted(unknown)[0]}")
     if attributes.get("anonymous", "0") not in ("0", "1"):
         raise Open311Error(400, "attribute[anonymous] must be 0 or 1")
-    name = " ".join(part for part in (data.get("last_name", ""), data.get("first_name", "")) if part).strip()
+    name = "".join(part.strip() for part in (data.get("last_name", ""), data.get("first_name", "")))
     try:
         created = services.request_submit(
             channel="open311", category_id=category.pk, title=attributes.get("subject", ""),

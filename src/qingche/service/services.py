@@ -162,7 +162,7 @@ def resolve_place(address: str, point: tuple[float, float] | None, town_id=None,
             elif unit is not None:
                 town = unit
     if village is not None and (town is None or not village.path.startswith(town.path)):
-        town = village.get_parent()
+        town = Unit.objects.filter(path=village.path[: -Unit.steplen]).first()
     return town, village
 
 
