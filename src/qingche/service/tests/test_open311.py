@@ -91,7 +91,8 @@ def test_post_request_needs_a_valid_key(anon, api_key, db):
     ({"service_code": None, "lat": "28.1", "long": "112.2", "description": ""}, 400),
     ({"service_code": None, "lat": "28.1", "long": "112.2", "description": "x" * 100_000}, 400),
     ({"service_code": None, "address_id": "000", "description": "路灯坏了很久"}, 400),
-    ({"service_code": None, "address_string": "东河镇", "description": "路灯坏了很久", "attribute[colour]": "red"}, 400),
+    ({"service_code": None, "address_string": "东河镇", "description": "路灯坏了很久",
+      "attribute[colour]": "red"}, 400),
 ])
 def test_post_request_bad_input(anon, api_key, fields, status):
     before = ServiceRequest.objects.count()

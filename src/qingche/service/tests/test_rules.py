@@ -233,7 +233,8 @@ def test_ranking_with_ties_and_month_on_month():
 # -- routing ----------------------------------------------------------------------------------------
 ITEMS = [
     rules.DutyMatch("JB-010", "农村人居环境整治，村庄保洁和垃圾收集", "basic", ("垃圾", "保洁", "人居环境")),
-    rules.DutyMatch("PH-020", "配合做好农民工工资支付监管", "cooperation", ("拖欠工资", "农民工"), 7, "县人力资源和社会保障局"),
+    rules.DutyMatch("PH-020", "配合做好农民工工资支付监管", "cooperation", ("拖欠工资", "农民工"), 7,
+                    "县人力资源和社会保障局"),
     rules.DutyMatch("SH-030", "燃气安全监管", "taken_back", ("燃气", "液化气"), 8, "县住房和城乡建设局"),
 ]
 
