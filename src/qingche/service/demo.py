@@ -17,9 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from qingche.core.calendar import work_calendar
 from qingche.core.pii import encrypt, pii_hash
-from qingche.core.workcal import SHANGHAI, WorkCalendar
+from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
 from qingche.service import bulk, rules, services
 from qingche.service.models import Category, Place, RequestEvent, ServiceRequest
@@ -114,17 +113,6 @@ def _vary(rnd, text: str, town: str, village: str) -> str:
     return text.replace("{t}", town).replace("{v}", village)
 
 
-def _fast_calendar(first: dt.date, last: dt.date) -> WorkCalendar:
-    """The real calendar (library + administrators' entries), with every day of the range looked up once."""
-    real = work_calendar()
-    known = {}
-    day = first
-    while day <= last:
-        known[day] = real.is_workday(day)
-        day += dt.timedelta(days=1)
-    return WorkCalendar(office_hours=real.office_hours, overrides=known, library=real.library)
-
-
 def _demo_key() -> str:
     given = os.environ.get("QINGCHE_DEMO_OPEN311_KEY")
     if given:
@@ -174,7 +162,7 @@ def build(ctx) -> None:
     count = max(50, round(PER_YEAR * ctx.scale))
     end = dt.datetime.combine(ctx.today, dt.time(), tzinfo=SHANGHAI)
     start = end - dt.timedelta(days=365)
-    calendar = _fast_calendar(start.date() - dt.timedelta(days=5), ctx.today + dt.timedelta(days=60))
+    calendar = services.fast_calendar(start.date() - dt.timedelta(days=5), ctx.today + dt.timedelta(days=60))
     quality = {u.pk: rnd.uniform(-0.10, 0.05) for u in units}
     citizens = []
     for _ in range(400):  # encrypted once: a ciphertext decrypts the same wherever it is stored

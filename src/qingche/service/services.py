@@ -78,6 +78,18 @@ def accept_limit() -> rules.Limit:
     return rules.Limit(float(amount), unit)
 
 
+def fast_calendar(first: dt.date, last: dt.date):
+    """The working-day calendar with every day of [first, last] looked up once (for bulk work)."""
+    from qingche.core.workcal import WorkCalendar
+
+    real = work_calendar()
+    known, day = {}, first
+    while day <= last:
+        known[day] = real.is_workday(day)
+        day += dt.timedelta(days=1)
+    return WorkCalendar(office_hours=real.office_hours, overrides=known, library=real.library)
+
+
 def county_office() -> Unit | None:
     return Unit.objects.filter(name=parameters.get("service.county_office")).first()
 

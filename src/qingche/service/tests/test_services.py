@@ -228,3 +228,37 @@ def test_open311_keys_issue_and_revoke(accounts):
         services.open311_key_issue(user=accounts["rexian"], partner="x")
     services.open311_key_revoke(user=accounts["xitong"], entry=entry)
     assert services.open311_key_valid(key) is None
+
+
+def test_import_validates_the_whole_file_then_loads(tmp_path, accounts, category, town):
+    from qingche.service.importers import COLUMNS, import_requests
+
+    good = {key: "" for key in COLUMNS}
+    good.update(number="H000000000001", submitted_at="2026-05-06 09:00", category_code=category.code,
+                text="历史诉求：村道破损", town_code=town.code, unit_name=town.name, dispatched_at="2026-05-06 09:30",
+                accepted_at="2026-05-06 10:00", answered_at="2026-05-08 10:00", reply="已修复",
+                callback_at="2026-05-09 10:00", solved="1", satisfaction="satisfied", citizen_phone="13800000000")
+    bad = dict(good, number="H000000000002", category_code="NOPE")
+    path = tmp_path / "history.csv"
+
+    def write(rows):
+        import csv
+
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    write([good, bad])
+    before = ServiceRequest.objects.count()
+    with pytest.raises(ValidationError) as error:
+        import_requests(user=accounts["rexian"], source=str(path))
+    assert "row 3" in str(error.value)
+    assert ServiceRequest.objects.count() == before
+    write([good])
+    assert import_requests(user=accounts["rexian"], source=str(path)) == 1
+    loaded = ServiceRequest.objects.get(number="H000000000001")
+    assert loaded.status == rules.CLOSED and loaded.accepted_in_time and loaded.citizen_phone == "13800000000"
+    rollups_match_raw()
+    with pytest.raises(PermissionDenied):
+        import_requests(user=accounts["xiangzhen"], source=str(path))
