@@ -7,7 +7,6 @@ can point at their requests without a round trip) and the sequences are reset af
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import json
 from collections.abc import Iterable
 
@@ -34,26 +33,33 @@ def next_id(model) -> int:
     return (model._base_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
 
 
-def _adapter():
-    if connection.vendor == "postgresql":
-        def adapt(value):
-            if isinstance(value, dict | list):
-                return json.dumps(value, ensure_ascii=False)
-            return value
-        return adapt
-    ops = connection.ops
+def _adapters(fields) -> list[tuple[int, object]]:
+    """(column index, converter) for the columns whose Python values the driver cannot take as they are."""
+    from django.db import models
 
-    def adapt(value):
-        if isinstance(value, dt.datetime):
-            return ops.adapt_datetimefield_value(value)
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, decimal.Decimal):
-            return str(value)
-        if isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False)
-        return value
-    return adapt
+    sqlite = connection.vendor != "postgresql"
+    utc = dt.UTC
+
+    def moment(value):
+        if value is None:
+            return None
+        return value.astimezone(utc).replace(tzinfo=None).isoformat(" ") if value.tzinfo else value.isoformat(" ")
+
+    def as_json(value):
+        return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    def as_text(value):
+        return None if value is None else str(value)
+
+    result = []
+    for index, field in enumerate(fields):
+        if isinstance(field, models.JSONField):
+            result.append((index, as_json))
+        elif sqlite and isinstance(field, models.DateTimeField):
+            result.append((index, moment))
+        elif sqlite and isinstance(field, models.DateField | models.DecimalField):
+            result.append((index, as_text))
+    return result
 
 
 def insert(model, rows: Iterable[dict], *, chunk: int = 5000, progress=None) -> int:
@@ -61,14 +67,17 @@ def insert(model, rows: Iterable[dict], *, chunk: int = 5000, progress=None) -> 
     fields = columns_of(model)
     names = [field.attname for field in fields]
     defaults = _defaults(model)
-    adapt = _adapter()
+    adapters = _adapters(fields)
     table = connection.ops.quote_name(model._meta.db_table)
     column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     count = 0
 
     def tuples():
         for row in rows:
-            yield tuple(adapt(row[name] if name in row else defaults[name]) for name in names)
+            values = [row[name] if name in row else defaults[name] for name in names]
+            for index, convert in adapters:
+                values[index] = convert(values[index])
+            yield values
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -82,12 +82,26 @@ def fast_calendar(first: dt.date, last: dt.date):
     """The working-day calendar with every day of [first, last] looked up once (for bulk work)."""
     from qingche.core.workcal import WorkCalendar
 
+    class CachedCalendar(WorkCalendar):
+        """add_working_days depends only on the local date and the count: remembered."""
+
+        def add_working_days(self, start, days):
+            if days <= 0:
+                return super().add_working_days(start, days)
+            key = (self._local(start).date(), days)
+            found = self._days_cache.get(key)
+            if found is None:
+                found = self._days_cache[key] = super().add_working_days(start, days)
+            return found
+
     real = work_calendar()
     known, day = {}, first
     while day <= last:
         known[day] = real.is_workday(day)
         day += dt.timedelta(days=1)
-    return WorkCalendar(office_hours=real.office_hours, overrides=known, library=real.library)
+    calendar = CachedCalendar(office_hours=real.office_hours, overrides=known, library=real.library)
+    calendar._days_cache = {}
+    return calendar
 
 
 def county_office() -> Unit | None:
