@@ -295,9 +295,16 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
         actor_units["return"] = wrong
         request.return_count = 1
         dispatched = returned + dt.timedelta(minutes=rnd.randint(10, 120))
-        if age < 10 and rnd.random() < 0.3:
+        if age < 10 and rnd.random() < 0.6:
             request.status = rules.RETURNED
             request.route_reason = ""
+            if rnd.random() < 0.5:  # returned a second time: waiting for 减负办's binding decision
+                second = department if wrong == town and department else town
+                again = dispatched + dt.timedelta(hours=rnd.uniform(0.5, 5))
+                events.append(("dispatch", dispatched, second, "", f"已转{second.name}办理。"))
+                events.append(("return", again, None, "本单位职责清单中无此事项，再次申请退回。", "正在转交责任单位。"))
+                events.append(("arbitration", again, None, "两次退单，提交仲裁。", ""))
+                request.status, request.return_count = rules.ARBITRATION, 2
             return {"request": request, "events": events, "actor_units": actor_units}
     accept_due, due = rules.deadlines(dispatched, limits[leaf.pk], accept, calendar)
     request.unit, request.dispatched_at, request.accept_due, request.due_at = unit, dispatched, accept_due, due

@@ -35,6 +35,7 @@ COLUMNS = ["number", "submitted_at", "category_code", "title", "text", "address"
            "reply", "callback_at", "solved", "satisfaction"]
 REQUIRED = ("number", "submitted_at", "category_code", "text")
 MAX_ERRORS = 50
+CHANNELS = frozenset(ServiceRequest.Channel.values)
 
 
 def read_rows(path_or_file, name: str = "") -> Iterator[dict]:
@@ -62,7 +63,11 @@ def _moment(value, field: str) -> dt.datetime | None:
         return None
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-    parsed = parse_datetime(str(value).strip())
+    text = str(value).strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        parsed = parse_datetime(text)
     if parsed is None:
         raise ValueError(field)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
@@ -133,7 +138,7 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
             status = rules.ANSWERED
         if times["callback_at"] and solved is not None and satisfaction:
             status = rules.CLOSED
-    channel = get["channel"] if get["channel"] in ServiceRequest.Channel.values else "hotline"
+    channel = get["channel"] if get["channel"] in CHANNELS else "hotline"
     return {
         "number": number, "tracking_code": f"{secrets.randbelow(10**6):06d}", "channel": channel,
         "category_id": category, "title": (get["title"] or text[:30])[:200], "text": text,

@@ -139,14 +139,14 @@ class ServiceRequest(AuditedModel):
     intake_unit = models.ForeignKey("org.Unit", verbose_name=_("registered by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
 
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=rules.NEW, db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=rules.NEW)
     unit = models.ForeignKey("org.Unit", verbose_name=_("handling unit"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="service_requests")
     suggested_unit = models.ForeignKey("org.Unit", verbose_name=_("suggested unit"), null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+")
+                                       on_delete=models.PROTECT, related_name="+", db_index=False)
     route_reason = models.TextField(_("routing reason"), blank=True)
     binding = models.BooleanField(_("assigned by a binding arbitration"), default=False)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
@@ -155,7 +155,7 @@ class ServiceRequest(AuditedModel):
     accept_due = models.DateTimeField(_("accept by"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_in_time = models.BooleanField(_("accepted in time"), default=False)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
     extension_pending = models.BooleanField(_("extension waiting for approval"), default=False)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     reply = models.TextField(_("reply to the citizen"), blank=True)
@@ -165,7 +165,7 @@ class ServiceRequest(AuditedModel):
     callback_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged")
+                                    on_delete=models.PROTECT, related_name="merged", db_index=False)
 
     objects = ScopedManager()
     audit_exclude = ("text", "reply")
