@@ -158,7 +158,8 @@ def rollup_rebuild() -> int:
 def _new_number(now: dt.datetime) -> str:
     day = timezone.localtime(now).date()
     prefix = f"{day:%Y%m%d}"
-    last = (ServiceRequest.objects.filter(number__startswith=prefix).order_by("-number")
+    # a range (not LIKE) so that PostgreSQL uses the unique index whatever the collation
+    last = (ServiceRequest.objects.filter(number__gte=prefix, number__lt=prefix + "999999").order_by("-number")
             .values_list("number", flat=True).first())
     serial = int(last[8:]) + 1 if last else 1
     return rules.request_number(day, serial)
