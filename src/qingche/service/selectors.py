@@ -148,8 +148,9 @@ def _weights():
     return tuple(float(w) for w in weights), float(parameters.get("service.basic_satisfied_weight"))
 
 
-def rates_of(counts: rules.RateCounts) -> rules.Rates:
-    weights, basic = _weights()
+def rates_of(counts: rules.RateCounts, weights=None) -> rules.Rates:
+    """The three rates and the score with the configured weights (pass `weights` from _weights() in loops)."""
+    weights, basic = weights or _weights()
     return rules.rates(counts, basic_weight=basic, weights=weights)
 
 
@@ -166,10 +167,12 @@ def ranking(month: dt.date, group: str) -> list[rules.RankRow]:
     units = list(Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", "name", "kind"))
     ids = [pk for pk, _n, _k in units]
     current = rollup_counts(month, ids)
-    before = {uid: rates_of(counts) for uid, counts in rollup_counts(rules.previous_month(month), ids).items()}
+    weights = _weights()
+    before = {uid: rates_of(counts, weights) for uid, counts in
+              rollup_counts(rules.previous_month(month), ids).items()}
     empty = rules.RateCounts()
     rows = [
-        rules.RankRow(pk, name, kind, rates_of(current.get(pk, empty)), current.get(pk, empty))
+        rules.RankRow(pk, name, kind, rates_of(current.get(pk, empty), weights), current.get(pk, empty))
         for pk, name, kind in units if pk in current or group == "towns"
     ]
     return rules.rank(rows, before)
@@ -186,9 +189,10 @@ def trend(unit_ids=None, months=12, until: dt.date | None = None) -> list[dict]:
         d=Sum("dispatched"), a=Sum("accepted_in_time"), c=Sum("called_back"), s=Sum("solved"),
         sat=Sum("satisfied"), b=Sum("basic_satisfied")).order_by("-month")[:months]
     result = []
+    weights = _weights()
     for row in reversed(list(totals)):
         counts = rules.RateCounts(row["d"], row["a"], row["c"], row["s"], row["sat"], row["b"])
-        result.append({"month": row["month"], "rates": rates_of(counts), "counts": counts})
+        result.append({"month": row["month"], "rates": rates_of(counts, weights), "counts": counts})
     return result
 
 
