@@ -154,22 +154,27 @@ def rates_of(counts: rules.RateCounts, weights=None) -> rules.Rates:
     return rules.rates(counts, basic_weight=basic, weights=weights)
 
 
-def rollup_counts(month: dt.date, unit_ids=None) -> dict[int, rules.RateCounts]:
+def rollup_counts(month: dt.date, unit_ids=None, *, kinds=None) -> dict[int, rules.RateCounts]:
     rows = RateRollup.objects.filter(month=month)
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=unit_ids)
-    return {row.unit_id: row.counts() for row in rows}
+    if kinds is not None:
+        rows = rows.filter(unit__kind__in=kinds)
+    return {
+        row[0]: rules.RateCounts(*row[1:])
+        for row in rows.values_list("unit_id", "dispatched", "accepted_in_time", "called_back", "solved", "satisfied",
+                                    "basic_satisfied")
+    }
 
 
 def ranking(month: dt.date, group: str) -> list[rules.RankRow]:
     """Towns and streets (group "towns") or county departments ("departments") for a month, from rollups."""
     kinds = Unit.TOWN_LEVEL if group == "towns" else (Unit.Kind.DEPARTMENT, Unit.Kind.OFFICE)
-    units = list(Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", "name", "kind"))
-    ids = [pk for pk, _n, _k in units]
-    current = rollup_counts(month, ids)
+    units = Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", "name", "kind")
+    current = rollup_counts(month, kinds=kinds)
     weights = _weights()
     before = {uid: rates_of(counts, weights) for uid, counts in
-              rollup_counts(rules.previous_month(month), ids).items()}
+              rollup_counts(rules.previous_month(month), kinds=kinds).items()}
     empty = rules.RateCounts()
     rows = [
         rules.RankRow(pk, name, kind, rates_of(current.get(pk, empty), weights), current.get(pk, empty))
