@@ -51,7 +51,14 @@ INSTALLED_APPS = [
 # Qingche's modules, in dependency order. Each may have urls.py (pages, mounted at /<label>/),
 # api_urls.py (`routes` for /api/v1/) and demo.py (`build(ctx)`, called by `qingche demo` in this
 # order). Adding a module is one line here.
-QINGCHE_MODULES = ["qingche.org", "qingche.duties", "qingche.burden", "qingche.tasks", "qingche.appraisal"]
+QINGCHE_MODULES = [
+    "qingche.org",
+    "qingche.duties",
+    "qingche.burden",
+    "qingche.tasks",
+    "qingche.service",
+    "qingche.appraisal",
+]
 INSTALLED_APPS += [module for module in QINGCHE_MODULES if module not in INSTALLED_APPS]
 
 MIDDLEWARE = [

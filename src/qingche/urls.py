@@ -36,6 +36,8 @@ for module in settings.QINGCHE_MODULES:
     if find_spec(f"{module}.urls") is not None:
         label = module.rsplit(".", 1)[-1]
         urlpatterns.insert(-1, path(f"{label}/", include(import_module(f"{module}.urls"))))
+    if find_spec(f"{module}.root_urls") is not None:  # a module's public addresses outside /<label>/
+        urlpatterns.insert(-1, path("", include(import_module(f"{module}.root_urls"))))
 
 if settings.DEBUG:  # pragma: no cover
     from django.conf.urls.static import static

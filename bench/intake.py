@@ -1,0 +1,153 @@
+"""Benchmark of citizen-request intake over HTTP on PostgreSQL.
+
+Builds its own database `qingche_bench_intake` (dropped first, dropped again at the end unless
+--keep): a small demo county (`qingche demo --scale 0.05 --no-serve`), then serves it the way the
+operator guide says (`qingche serve`, several gunicorn workers) and submits N requests concurrently
+through Open311 `POST /open311/v2/requests.json` (form-encoded, with the demo partner key). In the
+same run it measures plain single-row INSERT + COMMIT of the same rows into a plain PostgreSQL table
+over one connection. Afterwards it counts the requests in the database: every acknowledged request
+must be there exactly once.
+
+Progress goes to stderr; the last line of stdout is one JSON object:
+    {"intake_ratio": http rate ÷ plain insert rate, "lost_count": …, "duplicated_count": …, …}
+
+    .venv/bin/python bench/intake.py [--keep] [--requests N] [--workers W] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "qingche_bench_intake"
+PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+KEY = "bench-intake-key-0123456789abcdef"
+TARGET = 0.25
+STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[bench/intake {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def admin_sql(*statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def qingche_bin() -> str:
+    return str(Path(sys.executable).with_name("qingche"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', f'CREATE DATABASE "{DB_NAME}"')
+    var_dir = tempfile.mkdtemp(prefix="qingche-bench-intake-")
+    env = dict(os.environ, DATABASE_URL=f"{PG_SERVER}/{DB_NAME}", QINGCHE_VAR_DIR=var_dir,
+               QINGCHE_DEMO_OPEN311_KEY=KEY, QINGCHE_DEMO_PASSWORD="Bench-Pass-2026!",
+               PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log("building a small demo county")
+    subprocess.run([qingche_bin(), "demo", "--scale", "0.05", "--no-serve"], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    server = subprocess.Popen([qingche_bin(), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.3)
+        with urllib.request.urlopen(base + "/open311/v2/services.json") as response:
+            codes = [s["service_code"] for s in json.loads(response.read())]
+        rows = [{"api_key": KEY, "service_code": codes[i % len(codes)], "lat": "28.1", "long": "112.2",
+                 "description": f"压测诉求 bench-{i:07d}：路灯坏了，请尽快修理。", "device_id": f"bench-{i}"}
+                for i in range(args.requests)]
+
+        def submit(row) -> str | None:
+            body = urllib.parse.urlencode(row).encode()
+            for _attempt in range(3):
+                try:
+                    with urllib.request.urlopen(base + "/open311/v2/requests.json", data=body, timeout=60) as resp:
+                        return json.loads(resp.read())[0]["service_request_id"]
+                except (urllib.error.URLError, OSError):
+                    time.sleep(0.2)
+            return None
+
+        for row in rows[:20]:  # warm up every worker
+            submit(dict(row, description=row["description"] + "（预热）", device_id=row["device_id"] + "-warm"))
+        log(f"submitting {len(rows)} requests over HTTP ({args.workers} workers, {args.concurrency} clients)")
+        start = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            acknowledged = list(pool.map(submit, rows))
+        http_seconds = time.perf_counter() - start
+        http_rate = len(rows) / http_seconds
+        log(f"HTTP: {http_rate:.0f} requests/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/{DB_NAME}", autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_plain (id bigserial PRIMARY KEY, service_code text, lat numeric, "
+                     "long numeric, description text, device_id text, submitted_at timestamptz)")
+        log("plain single-row INSERT + COMMIT of the same rows")
+        start = time.perf_counter()
+        for row in rows:
+            with conn.transaction():
+                conn.execute("INSERT INTO bench_plain (service_code, lat, long, description, device_id, submitted_at) "
+                             "VALUES (%s, %s, %s, %s, %s, now())",
+                             (row["service_code"], row["lat"], row["long"], row["description"], row["device_id"]))
+        plain_rate = len(rows) / (time.perf_counter() - start)
+        log(f"plain: {plain_rate:.0f} rows/s")
+        found = dict(conn.execute(
+            "SELECT substring(text from 'bench-[0-9]{7}'), count(*) FROM service_servicerequest "
+            "WHERE text LIKE '压测诉求 bench-%%' AND text NOT LIKE '%%预热%%' GROUP BY 1").fetchall())
+        numbers = {n for (n,) in conn.execute("SELECT number FROM service_servicerequest").fetchall()}
+    expected = {f"bench-{i:07d}" for i in range(len(rows))}
+    lost = len(expected - set(found)) + sum(1 for number in acknowledged if number is None or number not in numbers)
+    duplicated = sum(count - 1 for count in found.values() if count > 1)
+    if not args.keep:
+        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    ratio = http_rate / plain_rate
+    print(json.dumps({"intake_ratio": round(ratio, 3), "lost_count": lost, "duplicated_count": duplicated,
+                      "http_per_second": round(http_rate, 1), "plain_insert_per_second": round(plain_rate, 1),
+                      "requests": len(rows), "workers": args.workers, "concurrency": args.concurrency,
+                      "target_ratio": TARGET, "ok": ratio >= TARGET and lost == 0 and duplicated == 0}))
+
+
+if __name__ == "__main__":
+    main()

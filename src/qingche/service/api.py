@@ -1,0 +1,94 @@
+"""JSON API of citizen requests: reads through selectors (scoped), workflow actions through services."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from qingche.core.api import ScopedViewSetMixin
+from qingche.service import rules, selectors, services
+from qingche.service.models import RequestEvent, ServiceRequest
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestEvent
+        fields = ["kind", "at", "to_unit", "actor_unit", "note", "public_note", "duty_item_code"]
+
+
+class ServiceRequestSerializer(serializers.ModelSerializer):
+    citizen_name = serializers.SerializerMethodField()
+    citizen_phone = serializers.SerializerMethodField()
+    clock = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["id", "number", "channel", "category", "title", "text", "address", "latitude", "longitude", "town",
+                  "village", "citizen_name", "citizen_phone", "anonymous", "submitted_at", "status", "unit",
+                  "suggested_unit", "route_reason", "binding", "return_count", "reopen_count", "dispatched_at",
+                  "accept_due", "accepted_at", "accepted_in_time", "due_at", "extension_pending", "answered_at",
+                  "reply", "callback_at", "solved", "satisfaction", "merged_into", "clock"]
+        read_only_fields = fields
+
+    def get_citizen_name(self, obj) -> str:
+        return "" if obj.anonymous else obj.citizen_name_masked
+
+    def get_citizen_phone(self, obj) -> str:
+        return obj.citizen_phone_masked
+
+    def get_clock(self, obj) -> str:
+        from django.utils import timezone
+
+        return obj.clock(timezone.now()).state
+
+
+ACTION_BODY = inline_serializer("RequestAction", fields={
+    "unit": serializers.IntegerField(required=False), "reason": serializers.CharField(required=False),
+    "reply": serializers.CharField(required=False), "solved": serializers.BooleanField(required=False),
+    "satisfaction": serializers.ChoiceField(choices=rules.SATISFACTIONS, required=False),
+    "duty_item_code": serializers.CharField(required=False), "days": serializers.IntegerField(required=False),
+})
+
+
+class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ServiceRequestSerializer
+    selector = staticmethod(selectors.requests)
+    filterset_fields = ["status", "channel", "unit", "town", "category"]
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        found = self.get_object()
+        return Response(EventSerializer(selectors.timeline(request.user, found), many=True).data)
+
+    def _act(self, request, fn, **kwargs):
+        found = self.get_object()
+        return Response(self.get_serializer(fn(user=request.user, request=found, **kwargs)).data)
+
+    @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def dispatch_to(self, request, pk=None):
+        return self._act(request, services.request_dispatch, unit_id=request.data.get("unit"),
+                         note=request.data.get("note", ""))
+
+    @extend_schema(request=None, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(request, services.request_accept)
+
+    @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        return self._act(request, services.request_return, reason=request.data.get("reason", ""),
+                         duty_item_code=request.data.get("duty_item_code", ""))
+
+    @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        return self._act(request, services.request_answer, reply=request.data.get("reply", ""))
+
+    @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def callback(self, request, pk=None):
+        return self._act(request, services.request_callback, solved=request.data.get("solved"),
+                         satisfaction=request.data.get("satisfaction", ""))

@@ -1,0 +1,3 @@
+from qingche.service.api import ServiceRequestViewSet
+
+routes = [("service/requests", ServiceRequestViewSet, "service-request")]

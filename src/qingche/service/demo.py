@@ -1,0 +1,353 @@
+"""Demo data of citizen requests: a year (about 100,000 requests at scale 1) in the demo county, with
+Chinese text sampled and varied from the real messages in ../shared/data/taidi2020/ when present
+(built-in templates otherwise), a realistic mix of outcomes and a county that improves over the year.
+
+Bulk inserts; the rollups are computed from the inserted rows at the end."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import math
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+from qingche.core.pii import encrypt, pii_hash
+from qingche.core.workcal import SHANGHAI
+from qingche.org.models import Unit
+from qingche.service import bulk, rules, services
+from qingche.service.models import Category, Place, RateRollup, RequestEvent, ServiceRequest
+
+DATA_DIR = Path(os.environ.get("QINGCHE_TAIDI_DIR", "/work/shared/data/taidi2020"))
+PER_YEAR = 100_000
+BBOX = (27.90, 111.90, 28.50, 112.60)
+
+# first-level category → the county department that usually handles it when a town does not
+DEPARTMENT_OF = {
+    "城乡建设": "县住房和城乡建设局", "环境保护": "县生态环境局", "交通运输": "县交通运输局",
+    "劳动和社会保障": "县人力资源和社会保障局", "教育文体": "县教育局", "卫生计生": "县卫生健康委员会",
+    "商贸旅游": "县市场监督管理局", "农村农业": "县农业农村局", "国土资源": "县自然资源局", "民政": "县民政局",
+    "政法": "县公安局", "经济管理": "县发展和改革局", "科技与信息产业": "县科技和工业信息化局",
+    "党务政务": "县政府办公室", "纪检监察": "县纪委监委", "安全生产": "县应急管理局",
+}
+
+BUILTIN_TEXTS = {
+    "城乡建设": [("{v}路灯坏了很久没人修", "{v}村口到小学的一段路灯已经坏了两个多月，晚上学生放学路上一片漆黑，老人走路也摔过跤，希望尽快维修。"),  # noqa: E501
+             ("{v}道路破损严重", "{v}通往{t}的村道有多处大坑，下雨天积水，电动车经常摔倒，请相关部门尽快修补。"),
+             ("小区楼道漏水无人管", "{t}{v}安置小区3栋楼顶漏水，物业一直推脱，住户多次反映无果，请协调处理。")],
+    "环境保护": [("{v}垃圾长期未清运", "{v}垃圾收集点的垃圾已经堆了一个星期没人清运，气味很大，蚊蝇很多，请尽快处理。"),
+             ("养殖场污水直排", "{t}{v}附近一家养猪场把污水直接排进小河，河水发黑发臭，村民意见很大。"),
+             ("夜间施工噪音扰民", "{t}集镇一处工地每天晚上十一点以后还在施工，噪音很大影响休息，请依法查处。")],
+    "劳动和社会保障": [("工地拖欠农民工工资", "本人在{t}一处工地务工，工程结束已三个月，老板拖欠工资两万余元，多次讨要无果，请帮忙协调。"),  # noqa: E501
+                ("社保缴费年限查询有误", "我在{t}参加城乡居民养老保险多年，查询时发现有两年缴费记录缺失，请核实更正。")],  # noqa: E501
+    "教育文体": [("孩子入学问题咨询", "我家住{t}{v}，孩子今年满六岁，想咨询在集镇小学就读需要哪些材料，学位是否紧张。"),
+             ("校车接送不安全", "{v}到{t}中心小学的校车经常超载，孩子挤在过道里，存在安全隐患，请教育部门检查。")],
+    "卫生计生": [("村卫生室经常没人", "{v}卫生室白天经常关门，老人拿药要跑到{t}卫生院，希望保证村卫生室正常开诊。")],
+    "商贸旅游": [("超市销售过期食品", "在{t}集镇一家超市买到的牛奶已经过期一周，要求商家退换被拒，请市场监管部门处理。")],  # noqa: E501
+    "交通运输": [("农村客运班次太少", "{v}到县城的客运班车每天只有一班，群众出行很不方便，建议增加班次。")],
+    "农村农业": [("农田灌溉渠道堵塞", "{v}的灌溉渠道被泥沙堵塞，眼看就要插秧，田里放不进水，请尽快组织清淤。")],
+}
+BUILTIN_REPLIES = [
+    "您好！您反映的问题已收悉。经现场核实，情况属实，我单位已安排人员处理完毕，感谢您对我们工作的监督和支持。",
+    "您好！接到您的诉求后，我单位高度重视，立即组织人员现场查看，目前已协调相关方面解决，后续将加强日常巡查。",
+    "您好！经调查核实，您反映的问题涉及历史遗留原因，已列入整改计划，预计近期完成，届时将及时告知您处理结果。",
+    "您好！针对您咨询的问题，现答复如下：相关政策规定详见县政务服务网，如仍有疑问可拨打12345热线或到便民服务中心咨询。",
+]
+HOURS = range(24)
+HOUR_WEIGHTS = list(itertools.accumulate(
+    [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 10, 12, 13, 13, 12, 11, 9, 8, 7, 5, 3, 2]))
+PLACE_RE = re.compile(r"[A-Z]\d*(?:市|区|县)")
+NOISE_RE = re.compile(r"[\t\r\n ]+|\d{3,4}-\d{7,8}|0000-00000000|1[3-9]\d{9}")
+ROBOTIC = ("您好！", "你好，", "领导您好，", "", "", "尊敬的领导：")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = NOISE_RE.sub("", text or "").strip()
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(mark, 0, limit) for mark in "。！？；")
+    return text[: cut + 1] if cut > limit // 3 else text[:limit] + "。"
+
+
+def _load_texts(limit_rows: int) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(first-level name, subject, text) samples and replies from the shared data, or built-in ones."""
+    samples: list[tuple[str, str, str]] = []
+    replies: list[str] = []
+    train = DATA_DIR / "train.csv"
+    if train.exists():
+        with train.open(encoding="utf-8") as handle:
+            for index, row in enumerate(csv.DictReader(handle)):
+                if index >= limit_rows:
+                    break
+                text = _clip(row.get("text", ""), 320)
+                title = re.split(r"[。！？，,尊您]", text, maxsplit=1)[0][:26] or text[:20]
+                if len(text) >= 10:
+                    samples.append((row.get("label", ""), title, text))
+    answers = DATA_DIR / "附件4.xlsx"
+    if answers.exists():
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(answers, read_only=True)
+        for index, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+            if index == 0:
+                continue
+            if index > min(limit_rows, 600):
+                break
+            reply = _clip(str(row[5] or ""), 300)
+            if len(reply) > 20:
+                replies.append(reply)
+        workbook.close()
+    if not samples:
+        for top, items in BUILTIN_TEXTS.items():
+            samples.extend((top, title, text) for title, text in items)
+    if not replies:
+        replies = list(BUILTIN_REPLIES)
+    return samples, replies
+
+
+def _vary(rnd, text: str, town: str, village: str) -> str:
+    names = iter([town, village, town])
+    text = PLACE_RE.sub(lambda _m: next(names, town), text)
+    return text.replace("{t}", town).replace("{v}", village)
+
+
+def _demo_key() -> str:
+    given = os.environ.get("QINGCHE_DEMO_OPEN311_KEY")
+    if given:
+        return given
+    return secrets.token_urlsafe(24)
+
+
+def build(ctx) -> None:
+    rnd = ctx.random
+    services.category_seed()
+    units = ctx.units
+    office = next((u for u in units if u.name == "县政府办公室"), None)
+    towns = [u for u in units if u.kind in Unit.TOWN_LEVEL]
+    if not towns:
+        return
+    villages = {t.pk: [u for u in units if u.kind in Unit.GRASSROOTS and u.path.startswith(t.path)] for t in towns}
+    by_name = {u.name: u for u in units}
+
+    # centres of towns and villages, to resolve coordinates
+    places = []
+    for town in towns:
+        lat, long = rnd.uniform(BBOX[0] + 0.05, BBOX[2] - 0.05), rnd.uniform(BBOX[1] + 0.05, BBOX[3] - 0.05)
+        places.append(Place(unit=town, latitude=lat, longitude=long))
+        for village in villages[town.pk]:
+            places.append(Place(unit=village, latitude=lat + rnd.uniform(-0.04, 0.04),
+                                longitude=long + rnd.uniform(-0.04, 0.04)))
+    Place.objects.bulk_create(places, batch_size=2000)
+    centre = {p.unit_id: (p.latitude, p.longitude) for p in places}
+
+    entry, key = services.open311_key_issue(user=None, partner="示范县政务服务App",
+                                            key=_demo_key())
+    del entry
+    if not os.environ.get("QINGCHE_DEMO_OPEN311_KEY"):
+        path = settings.VAR_DIR / "open311_demo_key"
+        path.write_text(key)
+        path.chmod(0o600)
+        sys.stdout.write(f"Open311 demo partner key (also in {path}): {key}\n")
+
+    leaves = list(Category.objects.filter(children__isnull=True).select_related("parent__parent"))
+    by_top: dict[str, list[Category]] = {}
+    for leaf in leaves:
+        by_top.setdefault(leaf.path_names[0], []).append(leaf)
+    limits = {leaf.pk: services.limit_of(leaf) for leaf in leaves}
+    accept = services.accept_limit()
+    samples, replies = _load_texts(limit_rows=2500 if ctx.scale >= 0.5 else 600)
+
+    count = max(50, round(PER_YEAR * ctx.scale))
+    end = dt.datetime.combine(ctx.today, dt.time(), tzinfo=SHANGHAI)
+    start = end - dt.timedelta(days=365)
+    calendar = services.fast_calendar(start.date() - dt.timedelta(days=5), ctx.today + dt.timedelta(days=60))
+    quality = {u.pk: rnd.uniform(-0.10, 0.05) for u in units}
+    citizens = []
+    for _ in range(400):  # encrypted once: a ciphertext decrypts the same wherever it is stored
+        phone = f"1{rnd.choice('3589')}{rnd.randrange(10**9):09d}"
+        citizens.append((encrypt(ctx.faker.name()), encrypt(phone), pii_hash(phone)))
+
+    # volume grows a little over the year, with a summer peak
+    days = 365
+    weights = [1 + 0.25 * day / days + 0.2 * math.sin(2 * math.pi * (day - 120) / 365) for day in range(days)]
+    total = sum(weights)
+    per_day = [round(count * weight / total) for weight in weights]
+    request_id, event_id = bulk.next_id(ServiceRequest), bulk.next_id(RequestEvent)
+    requests: list[_Row] = []
+    events: list[dict] = []
+    for day, amount in enumerate(per_day):
+        date = (start + dt.timedelta(days=day)).date()
+        for serial in range(1, amount + 1):
+            plan = _plan(rnd, date, serial, day / days, towns, villages, by_top, samples, replies, by_name, office,
+                         limits, accept, calendar, quality, citizens, centre, end)
+            row = plan["request"]
+            row["id"] = request_id
+            requests.append(row)
+            for kind, at, unit, note, public in plan["events"]:
+                actor = plan["actor_units"].get(kind)
+                events.append({"id": event_id, "request_id": request_id, "kind": kind, "at": at,
+                               "to_unit_id": unit.pk if unit else None, "note": note, "public_note": public,
+                               "actor_unit_id": actor.pk if actor else None, "data": "{}", "duty_item_code": ""})
+                event_id += 1
+            request_id += 1
+    bulk.insert(ServiceRequest, requests)
+    bulk.insert(RequestEvent, events)
+    _suggest_open()
+    _rollups(requests)
+
+
+def _rollups(requests) -> None:
+    """The 三率 rollups of the generated rows, counted here as selectors.raw_counts would (tests check)."""
+    counts: dict[tuple[int, dt.date], list[int]] = {}
+    for row in requests:
+        if row.get("unit_id") and row.get("dispatched_at"):
+            entry = counts.setdefault((row["unit_id"], row["dispatched_at"].date().replace(day=1)), [0] * 6)
+            entry[0] += 1
+            entry[1] += bool(row.get("accepted_in_time"))
+        if row.get("callback_unit_id") and row.get("callback_at"):
+            entry = counts.setdefault((row["callback_unit_id"], row["callback_at"].date().replace(day=1)), [0] * 6)
+            entry[2] += 1
+            entry[3] += bool(row["solved"])
+            entry[4] += row["satisfaction"] == rules.SATISFIED
+            entry[5] += row["satisfaction"] == rules.BASIC
+    RateRollup.objects.bulk_create([
+        RateRollup(unit_id=unit_id, month=month, dispatched=c[0], accepted_in_time=c[1], called_back=c[2],
+                   solved=c[3], satisfied=c[4], basic_satisfied=c[5])
+        for (unit_id, month), c in counts.items()
+    ], batch_size=2000)
+
+
+class _Row(dict):
+    """A request as column values; `row.unit = unit` stores unit_id."""
+
+    FOREIGN = {"category", "town", "village", "intake_unit", "unit", "suggested_unit", "callback_unit"}
+
+    def __setattr__(self, name, value):
+        if name in self.FOREIGN:
+            self[name + "_id"] = value.pk if value is not None else None
+        else:
+            self[name] = value
+
+    def __getattr__(self, name):
+        return self[name]
+
+
+def _suggest_open() -> None:
+    """Real routing suggestions for the requests still waiting for a dispatcher."""
+    waiting = ServiceRequest.objects.filter(status__in=(rules.NEW, rules.RETURNED, rules.ARBITRATION)).select_related(
+        "category__parent__parent", "town")
+    for request in waiting:
+        route = services.suggest(request)
+        ServiceRequest.objects.filter(pk=request.pk).update(suggested_unit_id=route.unit_id,
+                                                            route_reason=route.reason)
+
+
+def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies, by_name, office, limits,
+          accept, calendar, quality, citizens, centre, end) -> dict:
+    hour = rnd.choices(HOURS, cum_weights=HOUR_WEIGHTS)[0]
+    submitted = dt.datetime.combine(date, dt.time(hour, rnd.randrange(60), rnd.randrange(60)), tzinfo=SHANGHAI)
+    top, title, text = rnd.choice(samples)
+    leaf = rnd.choice(by_top.get(top) or by_top[rnd.choice(list(by_top))])
+    town = rnd.choice(towns)
+    village = rnd.choice(villages[town.pk]) if villages[town.pk] and rnd.random() < 0.85 else None
+    place_name = (village.short_name or village.name) if village else town.name
+    prefix = rnd.choice(ROBOTIC)
+    text = prefix + _vary(rnd, text, town.name, place_name)
+    title = _vary(rnd, title, town.name, place_name)[:200]
+    channel = rnd.choices(["hotline", "web", "walk_in", "open311"], weights=[65, 20, 10, 5])[0]
+    name, phone, phone_hash = rnd.choice(citizens)
+    anonymous = rnd.random() < 0.1
+    point = centre.get((village or town).pk)
+    lat = long = None
+    if point and channel in ("web", "open311") and rnd.random() < 0.7:
+        lat, long = round(point[0] + rnd.uniform(-0.01, 0.01), 6), round(point[1] + rnd.uniform(-0.01, 0.01), 6)
+    department = by_name.get(DEPARTMENT_OF.get(leaf.path_names[0], ""))
+    roll = rnd.random()
+    unit = office if roll < 0.04 else (department if roll < 0.32 and department else town)
+    request = _Row(
+        number=rules.request_number(date, serial), tracking_code=f"{rnd.randrange(10**6):06d}", channel=channel,
+        category_id=leaf.pk, title=title or text[:20], text=text[:5000], address=f"{town.name}{place_name}",
+        latitude=lat, longitude=long, town_id=town.pk, village_id=village.pk if village else None,
+        citizen_name="" if channel == "open311" and rnd.random() < 0.5 else name, citizen_phone=phone,
+        citizen_phone_hash=phone_hash, anonymous=anonymous,
+        intake_unit_id=town.pk if channel == "walk_in" else None, submitted_at=submitted,
+        token=f"{rnd.getrandbits(96):024x}" if channel == "open311" else None, status=rules.NEW,
+    )
+    events = [("submit", submitted, None, "", "您的诉求已登记。")]
+    actor_units: dict[str, Unit] = {}
+    age = (end - submitted).total_seconds() / 86400
+    if age < 0.4 and rnd.random() < 0.5:
+        request.status = rules.NEW
+        return {"request": request, "events": events, "actor_units": actor_units}
+    dispatched = submitted + dt.timedelta(minutes=rnd.randint(3, 90))
+    if rnd.random() < 0.006 and age > 3:  # a return, then re-routing by the dispatcher
+        wrong = department if unit == town and department else town
+        events.append(("dispatch", dispatched, wrong, "", f"已转{wrong.name}办理。"))
+        returned = dispatched + dt.timedelta(hours=rnd.uniform(0.5, 5))
+        events.append(("return", returned, None, "经核对职责清单，该事项不属于本单位职责，申请退回重新派单。",
+                       "正在转交责任单位。"))
+        actor_units["return"] = wrong
+        request.return_count = 1
+        dispatched = returned + dt.timedelta(minutes=rnd.randint(10, 120))
+        if age < 10 and rnd.random() < 0.6:
+            request.status = rules.RETURNED
+            request.route_reason = ""
+            if rnd.random() < 0.5:  # returned a second time: waiting for 减负办's binding decision
+                second = department if wrong == town and department else town
+                again = dispatched + dt.timedelta(hours=rnd.uniform(0.5, 5))
+                events.append(("dispatch", dispatched, second, "", f"已转{second.name}办理。"))
+                events.append(("return", again, None, "本单位职责清单中无此事项，再次申请退回。", "正在转交责任单位。"))
+                events.append(("arbitration", again, None, "两次退单，提交仲裁。", ""))
+                request.status, request.return_count = rules.ARBITRATION, 2
+            return {"request": request, "events": events, "actor_units": actor_units}
+    accept_due, due = rules.deadlines(dispatched, limits[leaf.pk], accept, calendar)
+    request.unit, request.dispatched_at, request.accept_due, request.due_at = unit, dispatched, accept_due, due
+    request.suggested_unit = unit
+    request.status = rules.DISPATCHED
+    events.append(("dispatch", dispatched, unit, "", f"已转{unit.name}办理。"))
+    q = quality[unit.pk]
+    if dispatched > end - dt.timedelta(hours=3) and rnd.random() < 0.6:
+        return {"request": request, "events": events, "actor_units": actor_units}
+    in_time = rnd.random() < min(0.995, 0.80 + 0.17 * progress + q)
+    window = max(60.0, (accept_due - dispatched).total_seconds())
+    accepted = dispatched + dt.timedelta(seconds=rnd.uniform(0.05, 0.95) * window) if in_time else \
+        accept_due + dt.timedelta(hours=rnd.uniform(0.3, 20))
+    if accepted > end:
+        return {"request": request, "events": events, "actor_units": actor_units}
+    request.status, request.accepted_at, request.accepted_in_time = rules.ACCEPTED, accepted, in_time
+    events.append(("accept", accepted, None, "", "承办单位已签收。"))
+    actor_units["accept"] = unit
+    on_time = rnd.random() < min(0.99, 0.80 + 0.15 * progress + q)
+    span = max(3600.0, (due - accepted).total_seconds())
+    answered = accepted + dt.timedelta(seconds=rnd.uniform(0.1, 0.9) * span) if on_time else \
+        due + dt.timedelta(days=rnd.uniform(0.2, 4))
+    if answered > end:
+        if rnd.random() < 0.6:
+            request.status = rules.IN_PROGRESS
+            events.append(("start", accepted + dt.timedelta(minutes=20), None, "", "已开始办理。"))
+        return {"request": request, "events": events, "actor_units": actor_units}
+    reply = rnd.choice(replies)
+    reply = PLACE_RE.sub(town.name, reply)
+    request.status, request.answered_at, request.reply = rules.ANSWERED, answered, reply
+    events.append(("answer", answered, None, "", reply))
+    actor_units["answer"] = unit
+    called = answered + dt.timedelta(hours=rnd.uniform(4, 60))
+    if called > end:
+        return {"request": request, "events": events, "actor_units": actor_units}
+    solved = rnd.random() < min(0.98, 0.55 + 0.38 * progress + q)
+    if solved:
+        satisfaction = rnd.choices([rules.SATISFIED, rules.BASIC, rules.UNSATISFIED],
+                                   weights=[0.55 + 0.35 * progress + q, 0.3, 0.15 - 0.1 * progress])[0]
+    else:
+        satisfaction = rnd.choices([rules.SATISFIED, rules.BASIC, rules.UNSATISFIED], weights=[0.05, 0.25, 0.7])[0]
+    request.status, request.callback_at, request.closed_at = rules.CLOSED, called, called
+    request.solved, request.satisfaction, request.callback_unit = solved, satisfaction, unit
+    label = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}[satisfaction]
+    events.append(("callback", called, None, "", f"回访：{'已解决' if solved else '未解决'}，{label}。"))
+    return {"request": request, "events": events, "actor_units": actor_units}

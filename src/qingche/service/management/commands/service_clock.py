@@ -1,0 +1,16 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from qingche.core.audit import audit_context
+from qingche.service import services
+
+
+class Command(BaseCommand):
+    help = ("Send the reminders and escalations (督办) that citizen requests' stored deadlines call for. "
+            "Idempotent: run it from a timer every few minutes; each notice is sent once.")
+
+    def handle(self, *args, **options):
+        with audit_context(actor_name="system:service_clock"):
+            sent = services.clock_run()
+        self.stdout.write(json.dumps(sent))

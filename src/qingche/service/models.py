@@ -1,0 +1,384 @@
+"""Citizen requests (群众诉求 / 接诉即办): the request, its timeline of hops, the category tree with
+time limits, the monthly 三率 rollups, the clock's notices and Open311 partner keys."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qingche.core.audit import AuditedModel
+from qingche.core.models import STEPLEN
+from qingche.core.pii import EncryptedField, decrypt, encrypt
+from qingche.core.scope import SELF, UNIT, ScopedManager
+from qingche.service import rules
+
+
+class EncryptedNameField(EncryptedField):
+    """A person's name, encrypted like a phone number; masked as 张** ."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kind"] = "phone"  # the parent's kind table has no names; we override what uses it
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("kind", None)
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        return decrypt(value) if value else ""
+
+    def get_prep_value(self, value):
+        value = models.TextField.get_prep_value(self, value)
+        return encrypt(self.normalized(value)) if value else ""
+
+    def masked(self, value: str) -> str:
+        return rules.mask_name(value or "")
+
+    def normalized(self, value: str) -> str:
+        return " ".join((value or "").split())
+
+
+class Category(AuditedModel):
+    """One node of the three-level category tree (一级/二级/三级分类). The time limit is the node's
+    own or, when empty, its parent's; the top level always has one."""
+
+    class LimitKind(models.TextChoices):
+        EMERGENCY = "emergency", _("emergency or risk to life or property")
+        UTILITY = "utility", _("water, power, gas or heating")
+        GENERAL = "general", _("general")
+        COMPLEX = "complex", _("complex")
+
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    level = models.PositiveSmallIntegerField(_("level"))
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    limit_kind = models.CharField(_("time limit kind"), max_length=12, choices=LimitKind.choices, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="service_category_unique_name"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=3), name="service_category_level"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def path_names(self) -> list[str]:
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return list(reversed(names))
+
+    @property
+    def full_name(self) -> str:
+        return " / ".join(self.path_names)
+
+    def effective_limit_kind(self) -> str:
+        node = self
+        while node is not None:
+            if node.limit_kind:
+                return node.limit_kind
+            node = node.parent
+        return self.LimitKind.GENERAL
+
+
+class ServiceRequest(AuditedModel):
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline", _("hotline")
+        WEB = "web", _("web form")
+        WALK_IN = "walk_in", _("walk-in")
+        OPEN311 = "open311", _("Open311")
+
+    class Status(models.TextChoices):
+        NEW = rules.NEW, _("waiting for dispatch")
+        DISPATCHED = rules.DISPATCHED, _("dispatched")
+        ACCEPTED = rules.ACCEPTED, _("accepted")
+        IN_PROGRESS = rules.IN_PROGRESS, _("in progress")
+        ANSWERED = rules.ANSWERED, _("answered")
+        CLOSED = rules.CLOSED, _("closed")
+        RETURNED = rules.RETURNED, _("returned, waiting for re-routing")
+        ARBITRATION = rules.ARBITRATION, _("in arbitration")
+        MERGED = rules.MERGED, _("merged into another request")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = rules.SATISFIED, _("satisfied")
+        BASIC = rules.BASIC, _("basically satisfied")
+        UNSATISFIED = rules.UNSATISFIED, _("unsatisfied")
+
+    number = models.CharField(_("request number"), max_length=20, unique=True)
+    tracking_code = models.CharField(_("verification code"), max_length=8)
+    token = models.CharField(_("Open311 token"), max_length=40, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, db_index=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="requests")
+    title = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("text"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    town = models.ForeignKey("org.Unit", verbose_name=_("town"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    village = models.ForeignKey("org.Unit", verbose_name=_("village or community"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    citizen_name = EncryptedNameField(_("citizen's name"))
+    citizen_phone = EncryptedField(_("citizen's phone"), kind="phone")
+    citizen_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    anonymous = models.BooleanField(_("wishes to stay anonymous"), default=False)
+    intake_unit = models.ForeignKey("org.Unit", verbose_name=_("registered by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+    submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
+
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=rules.NEW)
+    unit = models.ForeignKey("org.Unit", verbose_name=_("handling unit"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="service_requests")
+    suggested_unit = models.ForeignKey("org.Unit", verbose_name=_("suggested unit"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+", db_index=False)
+    route_reason = models.TextField(_("routing reason"), blank=True)
+    binding = models.BooleanField(_("assigned by a binding arbitration"), default=False)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True, db_index=True)
+    accept_due = models.DateTimeField(_("accept by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_in_time = models.BooleanField(_("accepted in time"), default=False)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    extension_pending = models.BooleanField(_("extension waiting for approval"), default=False)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    reply = models.TextField(_("reply to the citizen"), blank=True)
+    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True, db_index=True)
+    solved = models.BooleanField(_("solved"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True)
+    callback_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged", db_index=False)
+
+    objects = ScopedManager()
+    audit_exclude = ("text", "reply")
+
+    class Meta:
+        verbose_name = _("citizen request")
+        verbose_name_plural = _("citizen requests")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["category", "town", "submitted_at"]),
+        ]
+        permissions = [
+            ("dispatch_servicerequest", _("Can dispatch citizen requests")),
+            ("handle_servicerequest", _("Can accept, answer and return citizen requests")),
+            ("callback_servicerequest", _("Can call citizens back and reopen requests")),
+            ("arbitrate_servicerequest", _("Can arbitrate returned requests")),
+            ("approve_extension", _("Can approve extensions of citizen requests")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @classmethod
+    def scope_q(cls, grant, user):
+        """A unit sees the requests it handles or registered, its subtree's for a subtree grant; a grant
+        at the county (the hotline, 减负办) sees every request, also those not routed yet."""
+        if grant.scope == SELF:
+            return models.Q(pk__in=[])
+        if grant.scope == UNIT:
+            return models.Q(unit_id=grant.unit_id) | models.Q(intake_unit_id=grant.unit_id)
+        if len(grant.unit_path) == STEPLEN:
+            return models.Q()
+        return models.Q(unit__path__startswith=grant.unit_path) | models.Q(
+            intake_unit__path__startswith=grant.unit_path
+        )
+
+    @property
+    def citizen_name_masked(self) -> str:
+        return rules.mask_name(self.citizen_name)
+
+    @property
+    def citizen_phone_masked(self) -> str:
+        return self._meta.get_field("citizen_phone").masked(self.citizen_phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (rules.CLOSED, rules.MERGED)
+
+    def clock(self, now):
+        return rules.clock_state(
+            status=self.status, now=now, accept_due=self.accept_due, due_at=self.due_at,
+            accepted_at=self.accepted_at, answered_at=self.answered_at,
+        )
+
+
+class RequestEvent(models.Model):
+    """One hop on a request's timeline. Append-only: services create events and never change them."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", _("submitted")
+        DISPATCH = "dispatch", _("dispatched")
+        ACCEPT = "accept", _("accepted")
+        START = "start", _("work started")
+        RETURN = "return", _("returned as not our duty")
+        ARBITRATION = "arbitration", _("sent to arbitration")
+        ARBITRATE = "arbitrate", _("arbitration decided")
+        EXTENSION_REQUEST = "extension_request", _("extension requested")
+        EXTENSION_DECISION = "extension_decision", _("extension decided")
+        ANSWER = "answer", _("answered")
+        CALLBACK = "callback", _("called back")
+        CLOSE = "close", _("closed")
+        REOPEN = "reopen", _("reopened")
+        MERGE = "merge", _("merged")
+        REMINDER = "reminder", _("reminder")
+        ESCALATION = "escalation", _("escalated (督办)")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    actor_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    public_note = models.TextField(_("public note"), blank=True)
+    duty_item_code = models.CharField(_("duty item"), max_length=30, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["request_id", "at", "id"]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def scope_q(cls, grant, user):
+        inner = ServiceRequest.scope_q(grant, user)
+        return models.Q(request__in=ServiceRequest.objects.filter(inner).values("pk"))
+
+
+class RequestAttachment(AuditedModel):
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="service/%Y/%m/")
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_q = classmethod(lambda cls, grant, user: models.Q(
+        request__in=ServiceRequest.objects.filter(ServiceRequest.scope_q(grant, user)).values("pk")))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+
+class RateRollup(models.Model):
+    """Counts behind the 三率 of one unit and month, updated in the same transaction as the events.
+    Response counts sit in the month of dispatch; callback counts in the month of the callback."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))
+    dispatched = models.IntegerField(default=0)
+    accepted_in_time = models.IntegerField(default=0)
+    called_back = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    basic_satisfied = models.IntegerField(default=0)
+
+    objects = ScopedManager()
+    scope_global = True  # rankings are read county-wide by everyone who may read them
+
+    class Meta:
+        verbose_name = _("monthly rates")
+        verbose_name_plural = _("monthly rates")
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="service_rollup_unit_month")]
+        indexes = [models.Index(fields=["month", "unit"])]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}"
+
+    def counts(self) -> rules.RateCounts:
+        return rules.RateCounts(self.dispatched, self.accepted_in_time, self.called_back, self.solved,
+                                self.satisfied, self.basic_satisfied)
+
+
+class ClockNotice(models.Model):
+    """A reminder or escalation the clock sent; unique per request, kind and deadline so nothing repeats."""
+
+    class Kind(models.TextChoices):
+        ACCEPT_REMINDER = "accept_reminder", _("reminder to accept")
+        ACCEPT_OVERDUE = "accept_overdue", _("not accepted in time (督办)")
+        DUE_SOON = "due_soon", _("reminder: due soon")
+        OVERDUE = "overdue", _("overdue (督办)")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    deadline = models.DateTimeField()
+    unit = models.ForeignKey("org.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "kind", "deadline"], name="service_notice_once")]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind}"
+
+    @classmethod
+    def scope_q(cls, grant, user):
+        return models.Q(request__in=ServiceRequest.objects.filter(ServiceRequest.scope_q(grant, user)).values("pk"))
+
+
+class Place(models.Model):
+    """The centre of a village, community or town, to resolve a request's coordinates to a unit."""
+
+    unit = models.OneToOneField("org.Unit", on_delete=models.CASCADE, related_name="+")
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self):
+        return f"{self.unit_id} ({self.latitude:.4f}, {self.longitude:.4f})"
+
+
+class Open311Key(AuditedModel):
+    """An Open311 partner's API key. Only its keyed hash is stored; the key is shown once when issued."""
+
+    partner = models.CharField(_("partner"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("key begins with"), max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+
+    def __str__(self):
+        return f"{self.partner} ({self.key_prefix}…)"

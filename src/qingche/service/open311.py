@@ -1,0 +1,312 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/.
+
+Every endpoint answers in .json and .xml; errors are the spec's list of code + description with
+400, 403 or 404. Service codes are the leaf categories' codes. See docs/open311.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import HttpResponse
+from django.urls import re_path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from qingche.org.models import Unit
+from qingche.service import rules, selectors, services
+from qingche.service.models import Category, RequestEvent, ServiceRequest
+
+CHANGESET = "2026-11-01T00:00:00+08:00"
+DEFAULT_DAYS = 90
+MAX_RECORDS = 1000
+ATTRIBUTES = [
+    {"variable": True, "code": "anonymous", "datatype": "singlevaluelist", "required": False,
+     "datatype_description": "", "order": 1, "description": "是否希望匿名（不向承办单位提供姓名）",
+     "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}]},
+    {"variable": True, "code": "subject", "datatype": "string", "required": False,
+     "datatype_description": "不超过200字", "order": 2, "description": "诉求标题", "values": []},
+]
+ATTRIBUTE_CODES = {attribute["code"] for attribute in ATTRIBUTES}
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+# -- rendering --------------------------------------------------------------------------------------
+def _iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _xml_value(parent, key, value):
+    element = ET.SubElement(parent, key)
+    if isinstance(value, list):
+        child_name = {"formats": "format", "endpoints": "endpoint", "attributes": "attribute",
+                      "values": "value", "keywords": "keyword"}.get(key, "item")
+        if key == "keywords":
+            element.text = ",".join(str(item) for item in value)
+            return
+        for item in value:
+            _xml_value(element, child_name, item)
+    elif isinstance(value, dict):
+        for sub_key, sub_value in value.items():
+            _xml_value(element, sub_key, sub_value)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+
+
+def render(data, fmt: str, *, root: str = "", item: str = "", status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        return HttpResponse(json.dumps(data, ensure_ascii=False), status=status,
+                            content_type="application/json; charset=utf-8")
+    top = ET.Element(root)
+    if isinstance(data, list):
+        for entry in data:
+            _xml_value(top, item, entry)
+    else:
+        for key, value in data.items():
+            _xml_value(top, key, value)
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    return render([{"code": status, "description": description}], fmt, root="errors", item="error", status=status)
+
+
+def endpoint(view):
+    def wrapped(request, fmt, **kwargs):
+        if fmt not in ("json", "xml"):
+            return error("json", 404, "format must be json or xml")
+        try:
+            return view(request, fmt, **kwargs)
+        except Open311Error as problem:
+            return error(fmt, problem.status, problem.description)
+
+    wrapped.__name__ = view.__name__
+    return csrf_exempt(wrapped)
+
+
+def _service(category: Category) -> dict:
+    parent = category.parent
+    return {
+        "service_code": category.code, "service_name": category.name,
+        "description": category.full_name, "metadata": True, "type": "realtime",
+        "keywords": [w for w in category.keywords.replace(";", "；").split("；") if w],
+        "group": parent.parent.name if parent and parent.parent else (parent.name if parent else category.name),
+    }
+
+
+def _public_status(request: ServiceRequest) -> str:
+    return "closed" if request.status in (rules.CLOSED, rules.MERGED) else "open"
+
+
+def _status_notes(request: ServiceRequest, last_note: str) -> str:
+    label = str(ServiceRequest.Status(request.status).label)
+    return f"{label}。{last_note}" if last_note else label
+
+
+def _request_row(request: ServiceRequest, updated, last_note: str) -> dict:
+    return {
+        "service_request_id": request.number,
+        "status": _public_status(request),
+        "status_notes": _status_notes(request, last_note),
+        "service_name": request.category.name,
+        "service_code": request.category.code,
+        "description": request.title,
+        "agency_responsible": request.unit.name if request.unit else "",
+        "service_notice": "",
+        "requested_datetime": _iso(request.submitted_at),
+        "updated_datetime": _iso(updated or request.submitted_at),
+        "expected_datetime": _iso(request.due_at),
+        "address": (request.village or request.town).name if (request.village or request.town) else "",
+        "address_id": (request.village or request.town).code if (request.village or request.town) else "",
+        "zipcode": "",
+        "lat": float(round(request.latitude, 3)) if request.latitude is not None else None,
+        "long": float(round(request.longitude, 3)) if request.longitude is not None else None,
+        "media_url": "",
+    }
+
+
+def _rows(queryset) -> list[dict]:
+    requests = list(queryset.select_related("category", "unit", "town", "village").annotate(
+        updated=Max("events__at")))
+    notes: dict[int, str] = {}
+    if requests:
+        for request_id, note in (RequestEvent.objects.filter(request__in=[r.pk for r in requests])
+                                 .exclude(public_note="").order_by("request_id", "at", "id")
+                                 .values_list("request_id", "public_note")):
+            notes[request_id] = note
+    return [_request_row(r, r.updated, notes.get(r.pk, "")[:500]) for r in requests]
+
+
+# -- endpoints --------------------------------------------------------------------------------------
+@endpoint
+def discovery(request, fmt):
+    base = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt})).rsplit("discovery.", 1)[0]
+    data = {
+        "changeset": CHANGESET,
+        "contact": "示范县12345政务服务便民热线",
+        "key_service": "API keys are issued by the county's system administrator (Open311 keys page).",
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base.rstrip("/"),
+                       "changeset": CHANGESET, "type": "production", "formats": ["text/xml", "application/json"]}],
+    }
+    return render(data, fmt, root="discovery")
+
+
+@endpoint
+def services_list(request, fmt):
+    return render([_service(c) for c in selectors.leaf_categories()], fmt, root="services", item="service")
+
+
+@endpoint
+def service_definition(request, fmt, code):
+    category = Category.objects.filter(code=code, is_active=True, children__isnull=True).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    data = {"service_code": category.code, "attributes": ATTRIBUTES}
+    return render(data, fmt, root="service_definition")
+
+
+def _parse_date(text: str, name: str) -> dt.datetime:
+    value = parse_datetime(text.strip().replace(" ", "+")) if text else None
+    if value is None:
+        raise Open311Error(400, f"{name} must be an ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00")
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+@endpoint
+def requests_view(request, fmt):
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    if request.method != "GET":
+        raise Open311Error(400, "use GET or POST")
+    params = request.GET
+    queryset = ServiceRequest.objects.all()
+    if params.get("service_request_id"):
+        ids = [part.strip() for part in params["service_request_id"].split(",") if part.strip()][:MAX_RECORDS]
+        return render(_rows(queryset.filter(number__in=ids).order_by("-submitted_at")), fmt, root="service_requests",
+                      item="request")
+    end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
+    start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else \
+        end - dt.timedelta(days=DEFAULT_DAYS)
+    if start > end:
+        raise Open311Error(400, "start_date is after end_date")
+    if end - start > dt.timedelta(days=DEFAULT_DAYS):
+        raise Open311Error(400, f"the date range may not exceed {DEFAULT_DAYS} days")
+    queryset = queryset.filter(submitted_at__gte=start, submitted_at__lte=end)
+    if params.get("service_code"):
+        codes = [code.strip() for code in params["service_code"].split(",") if code.strip()]
+        queryset = queryset.filter(category__code__in=codes)
+    if params.get("status"):
+        wanted = {part.strip() for part in params["status"].split(",")}
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status must be open, closed or both separated by a comma")
+        if wanted == {"open"}:
+            queryset = queryset.exclude(status__in=(rules.CLOSED, rules.MERGED))
+        elif wanted == {"closed"}:
+            queryset = queryset.filter(status__in=(rules.CLOSED, rules.MERGED))
+    rows = _rows(queryset.order_by("-submitted_at", "-id")[:MAX_RECORDS])
+    return render(rows, fmt, root="service_requests", item="request")
+
+
+@endpoint
+def request_detail(request, fmt, request_id):
+    rows = _rows(ServiceRequest.objects.filter(number=request_id))
+    if not rows:
+        raise Open311Error(404, f"service_request_id {request_id} not found")
+    return render(rows, fmt, root="service_requests", item="request")
+
+
+@endpoint
+def token_view(request, fmt, token):
+    found = ServiceRequest.objects.filter(token=token).values_list("number", "token").first()
+    if found is None:
+        raise Open311Error(404, f"token {token} not found")
+    return render([{"service_request_id": found[0], "token": found[1]}], fmt, root="service_requests",
+                  item="request")
+
+
+def _post_request(request, fmt):
+    content_type = request.content_type or ""
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise Open311Error(400, "POST requests must be form-encoded (application/x-www-form-urlencoded)")
+    data = request.POST
+    if not data.get("api_key"):
+        raise Open311Error(403, "api_key is required")
+    if services.open311_key_valid(data["api_key"]) is None:
+        raise Open311Error(403, "api_key is not valid or has been revoked")
+    code = data.get("service_code", "").strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    category = Category.objects.filter(code=code, is_active=True, children__isnull=True).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    lat, long = data.get("lat", "").strip(), data.get("long", "").strip()
+    address, address_id = data.get("address_string", "").strip(), data.get("address_id", "").strip()
+    if not ((lat and long) or address or address_id):
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    village_id = town_id = None
+    if address_id:
+        unit = Unit.objects.filter(code=address_id, kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).first()
+        if unit is None:
+            raise Open311Error(400, f"address_id {address_id} is not a known village, community or town code")
+        if unit.kind in Unit.GRASSROOTS:
+            village_id = unit.pk
+        else:
+            town_id = unit.pk
+    attributes = {key[len("attribute["):-1]: value for key, value in data.items()
+                  if key.startswith("attribute[") and key.endswith("]")}
+    unknown = set(attributes) - ATTRIBUTE_CODES
+    if unknown:
+        raise Open311Error(400, f"unknown attribute {sorted(unknown)[0]}")
+    if attributes.get("anonymous", "0") not in ("0", "1"):
+        raise Open311Error(400, "attribute[anonymous] must be 0 or 1")
+    name = "".join(part.strip() for part in (data.get("last_name", ""), data.get("first_name", "")))
+    try:
+        created = services.request_submit(
+            channel="open311", category_id=category.pk, title=attributes.get("subject", ""),
+            text=data.get("description", ""), address=address, lat=lat or None, long=long or None,
+            town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=data.get("phone", ""),
+            anonymous=attributes.get("anonymous") == "1",
+            idempotency_key=_idempotency(data, code),
+        )
+    except ValidationError as problem:
+        messages = problem.message_dict if hasattr(problem, "error_dict") else {"request": problem.messages}
+        field, texts = next(iter(messages.items()))
+        field = {"lat": "lat/long", "text": "description", "citizen_phone": "phone"}.get(field, field)
+        raise Open311Error(400, f"{field}: {' '.join(str(t) for t in texts)}") from None
+    return render([{"service_request_id": created.number, "token": created.token,
+                    "service_notice": f"verification code for /track/: {created.tracking_code}",
+                    "account_id": data.get("account_id", "")}], fmt, root="service_requests", item="request",
+                  status=200)
+
+
+def _idempotency(data, code: str) -> str:
+    """A device that sends the same description twice for the same service gets one request."""
+    if not data.get("device_id"):
+        return ""
+    digest = hashlib.sha256("\x1f".join((data["device_id"], data.get("account_id", ""), code,
+                                          data.get("description", ""))).encode()).hexdigest()
+    return "o311:" + digest[:56]
+
+
+FMT = r"\.(?P<fmt>[a-z]+)$"
+urlpatterns = [
+    re_path(r"^discovery" + FMT, discovery, name="discovery"),
+    re_path(r"^services" + FMT, services_list, name="services"),
+    re_path(r"^services/(?P<code>[^/]+?)" + FMT, service_definition, name="service"),
+    re_path(r"^requests" + FMT, requests_view, name="requests"),
+    re_path(r"^requests/(?P<request_id>[^/]+?)" + FMT, request_detail, name="request"),
+    re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, token_view, name="token"),
+]

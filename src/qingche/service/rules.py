@@ -1,0 +1,405 @@
+"""Pure rules of citizen requests: the workflow, time limits and clocks, the 三率, routing and
+near-duplicates. No ORM, no request: property-based tests live beside these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+# -- workflow ---------------------------------------------------------------------------------------
+NEW, DISPATCHED, ACCEPTED, IN_PROGRESS = "new", "dispatched", "accepted", "in_progress"
+ANSWERED, CLOSED = "answered", "closed"
+RETURNED, ARBITRATION, MERGED = "returned", "arbitration", "merged"
+STATUSES = (NEW, DISPATCHED, ACCEPTED, IN_PROGRESS, ANSWERED, CLOSED, RETURNED, ARBITRATION, MERGED)
+OPEN_STATUSES = (NEW, DISPATCHED, ACCEPTED, IN_PROGRESS, ANSWERED, RETURNED, ARBITRATION)
+WITH_UNIT = (DISPATCHED, ACCEPTED, IN_PROGRESS)
+
+SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
+SATISFACTIONS = (SATISFIED, BASIC, UNSATISFIED)
+
+# action -> statuses it may start from
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "dispatch": (NEW, RETURNED),
+    "accept": (DISPATCHED,),
+    "start": (ACCEPTED,),
+    "return": (DISPATCHED, ACCEPTED),
+    "arbitrate": (ARBITRATION,),
+    "request_extension": (ACCEPTED, IN_PROGRESS),
+    "decide_extension": (ACCEPTED, IN_PROGRESS, ANSWERED, CLOSED),
+    "answer": (ACCEPTED, IN_PROGRESS),
+    "callback": (ANSWERED,),
+    "reopen": (CLOSED,),
+    "merge": (NEW, RETURNED, DISPATCHED),
+}
+
+
+class RuleError(ValueError):
+    """A refused transition or invalid input; `field` names what was wrong."""
+
+    def __init__(self, message: str, field: str = "status"):
+        super().__init__(message)
+        self.field = field
+
+
+def next_status(status: str, action: str, *, return_count: int = 0, binding: bool = False,
+                returns_before_arbitration: int = 2, solved: bool | None = None,
+                satisfaction: str = "", reason: str = "") -> str:
+    """The status after `action`, or RuleError. The whole state machine is here."""
+    if action not in ALLOWED_FROM:
+        raise RuleError(f"unknown action {action}", "action")
+    if status not in ALLOWED_FROM[action]:
+        raise RuleError(f"cannot {action} a request that is {status}")
+    if action == "dispatch":
+        return DISPATCHED
+    if action == "accept":
+        return ACCEPTED
+    if action == "start":
+        return IN_PROGRESS
+    if action == "return":
+        if binding:
+            raise RuleError("an arbitration assigned this request: its decision binds and it cannot be returned")
+        if not (reason or "").strip():
+            raise RuleError("a return needs a reason", "reason")
+        return ARBITRATION if return_count + 1 >= returns_before_arbitration else RETURNED
+    if action == "arbitrate":
+        return DISPATCHED
+    if action in ("request_extension", "decide_extension"):
+        return status
+    if action == "answer":
+        if not (reason or "").strip():
+            raise RuleError("an answer needs the reply to the citizen", "reply")
+        return ANSWERED
+    if action == "callback":
+        if solved is None:
+            raise RuleError("say whether the matter was solved", "solved")
+        if satisfaction not in SATISFACTIONS:
+            raise RuleError("choose the citizen's satisfaction", "satisfaction")
+        return CLOSED
+    if action == "reopen":
+        if solved is not False and satisfaction != UNSATISFIED:
+            raise RuleError("only an unsolved or unsatisfied request can be reopened")
+        return IN_PROGRESS
+    if action == "merge":
+        return MERGED
+    raise AssertionError(action)  # pragma: no cover
+
+
+def can(status: str, action: str) -> bool:
+    return status in ALLOWED_FROM.get(action, ())
+
+
+# -- time limits ------------------------------------------------------------------------------------
+HOURS, WORKING_HOURS, WORKING_DAYS = "hours", "working_hours", "working_days"
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: float
+    unit: str  # HOURS (clock time), WORKING_HOURS or WORKING_DAYS (the working-day calendar)
+
+
+def add_limit(start: dt.datetime, limit: Limit, calendar) -> dt.datetime:
+    if start.tzinfo is None:
+        raise ValueError("naive datetime")
+    if limit.unit == HOURS:
+        return start + dt.timedelta(hours=limit.amount)
+    if limit.unit == WORKING_HOURS:
+        return calendar.add_working_hours(start, limit.amount)
+    if limit.unit == WORKING_DAYS:
+        return calendar.add_working_days(start, int(limit.amount))
+    raise ValueError(f"unknown limit unit {limit.unit}")
+
+
+def deadlines(dispatched_at: dt.datetime, handle: Limit, accept: Limit, calendar) -> tuple[dt.datetime, dt.datetime]:
+    """(accept by, answer by) for a dispatch: accepting never gets longer than handling."""
+    due = add_limit(dispatched_at, handle, calendar)
+    accept_due = min(add_limit(dispatched_at, accept, calendar), due)
+    return accept_due, due
+
+
+def extend(due: dt.datetime, working_days: int, calendar) -> dt.datetime:
+    if working_days < 1 or working_days > 30:
+        raise RuleError("an extension is 1 to 30 working days", "days")
+    return calendar.add_working_days(due, working_days)
+
+
+OK, DUE_SOON, OVERDUE, LATE_ACCEPT, DONE = "ok", "due_soon", "overdue", "accept_overdue", "done"
+
+
+@dataclass(frozen=True)
+class Clock:
+    state: str
+    seconds_left: float | None  # to the next deadline that matters; negative when past
+
+
+def clock_state(*, status: str, now: dt.datetime, accept_due, due_at, accepted_at, answered_at,
+                soon_fraction: float = 0.2, dispatched_at=None) -> Clock:
+    """Due-soon and overdue, derived at read time from stored timestamps (nothing is kept in memory).
+    Due soon: less than `soon_fraction` of the handling time left, or less than 24 hours."""
+    if status not in WITH_UNIT or due_at is None:
+        return Clock(DONE, None)
+    if status == DISPATCHED and accept_due is not None and now > accept_due:
+        return Clock(LATE_ACCEPT, (accept_due - now).total_seconds())
+    left = (due_at - now).total_seconds()
+    if left < 0:
+        return Clock(OVERDUE, left)
+    span = (due_at - dispatched_at).total_seconds() if dispatched_at else None
+    threshold = min(24 * 3600, span * soon_fraction) if span else 24 * 3600
+    return Clock(DUE_SOON if left <= threshold else OK, left)
+
+
+# -- the three rates --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RateCounts:
+    dispatched: int = 0
+    accepted_in_time: int = 0
+    called_back: int = 0
+    solved: int = 0
+    satisfied: int = 0
+    basic_satisfied: int = 0
+
+    def __add__(self, other: RateCounts) -> RateCounts:
+        return RateCounts(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
+
+    def astuple(self) -> tuple[int, ...]:
+        return (self.dispatched, self.accepted_in_time, self.called_back, self.solved, self.satisfied,
+                self.basic_satisfied)
+
+
+@dataclass(frozen=True)
+class Rates:
+    response: float | None
+    resolution: float | None
+    satisfaction: float | None
+    score: float | None
+
+
+def rates(counts: RateCounts, *, basic_weight: float = 0.5,
+          weights: tuple[float, float, float] = (0.10, 0.45, 0.45)) -> Rates:
+    """响应率 = accepted within the limit ÷ dispatched; 解决率 = solved ÷ called back;
+    满意率 = (满意 + basic_weight × 基本满意) ÷ called back; score = weighted mean of the rates known,
+    in percent (weights of unknown rates are left out and the rest rescaled)."""
+    response = counts.accepted_in_time / counts.dispatched if counts.dispatched else None
+    resolution = counts.solved / counts.called_back if counts.called_back else None
+    satisfaction = (
+        (counts.satisfied + basic_weight * counts.basic_satisfied) / counts.called_back if counts.called_back else None
+    )
+    known = [(value, weight) for value, weight in zip((response, resolution, satisfaction), weights, strict=True)
+             if value is not None]
+    total = sum(weight for _value, weight in known)
+    score = 100 * sum(value * weight for value, weight in known) / total if known and total else None
+    return Rates(response, resolution, satisfaction, score)
+
+
+@dataclass
+class RankRow:
+    unit_id: int
+    name: str
+    kind: str
+    rates: Rates
+    counts: RateCounts
+    rank: int | None = None
+    previous_score: float | None = None
+    previous_rank: int | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.rates.score is None or self.previous_score is None:
+            return None
+        return self.rates.score - self.previous_score
+
+
+def rank(rows: Sequence[RankRow], previous: dict[int, Rates]) -> list[RankRow]:
+    """Rank by score (higher first; ties share a rank; rows without a score last, unranked), with the
+    previous month's score and rank for the month-on-month change."""
+    previous_scored = sorted(((r.score, uid) for uid, r in previous.items() if r.score is not None), reverse=True)
+    previous_rank = {}
+    for position, (score, uid) in enumerate(previous_scored, start=1):
+        previous_rank[uid] = position if position == 1 or score != previous_scored[position - 2][0] else \
+            previous_rank[previous_scored[position - 2][1]]
+    ordered = sorted(rows, key=lambda row: (row.rates.score is None, -(row.rates.score or 0), row.name))
+    last_score, last_rank = None, 0
+    for position, row in enumerate(ordered, start=1):
+        if row.rates.score is not None:
+            if row.rates.score != last_score:
+                last_rank = position
+            row.rank, last_score = last_rank, row.rates.score
+        earlier = previous.get(row.unit_id)
+        row.previous_score = earlier.score if earlier else None
+        row.previous_rank = previous_rank.get(row.unit_id)
+    return ordered
+
+
+def month_start(moment: dt.datetime | dt.date, tz=None) -> dt.date:
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(tz).date() if tz else moment.date()
+    return moment.replace(day=1)
+
+
+def previous_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+# -- routing ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DutyMatch:
+    code: str
+    name: str
+    kind: str  # basic / cooperation / taken_back
+    keywords: tuple[str, ...]
+    lead_unit_id: int | None = None
+    lead_unit_name: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    unit_id: int | None
+    reason: str
+    duty_code: str = ""
+    matched: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _split_words(text: str) -> list[str]:
+    return [word.strip() for word in re.split(r"[；;,，、\s]+", text or "") if len(word.strip()) >= 2]
+
+
+def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyMatch]) -> list[tuple[int, DutyMatch,
+                                                                                                     tuple[str, ...]]]:
+    """Items whose keywords occur in the request's text (2 points each) or in its category's names and
+    keywords (1 point each), best first."""
+    category_text = " ".join(category_words)
+    scored = []
+    for item in items:
+        found, score = [], 0
+        for word in item.keywords:
+            if word and word in text:
+                found.append(word)
+                score += 2
+            elif word and word in category_text:
+                found.append(word)
+                score += 1
+        if score:
+            scored.append((score, item, tuple(found)))
+    scored.sort(key=lambda entry: (-entry[0], entry[1].code))
+    return scored
+
+
+def suggest_route(*, text: str, category_words: Sequence[str], town_id: int | None, town_name: str,
+                  items: Iterable[DutyMatch], county_office_id: int | None, county_office_name: str) -> Route:
+    """Which unit should handle the request, and why, in words a dispatcher can check.
+    basic duty → the town; cooperation or taken back → the lead department; no match → the county
+    government's queue."""
+    if town_id is None:
+        return Route(county_office_id, f"地点未能确定到乡镇（街道），按无明确责任主体转{county_office_name}统筹。")
+    matches = match_duties(text, category_words, items)
+    if not matches:
+        return Route(
+            county_office_id,
+            f"{town_name}已发布的职责清单中没有与诉求相符的事项，按无明确责任主体转{county_office_name}统筹。",
+        )
+    _score, item, found = matches[0]
+    words = "、".join(found)
+    if item.kind == "basic":
+        reason = f"{town_name}职责清单 {item.code}「{item.name}」为基本履职事项（匹配：{words}），由{town_name}办理。"
+        return Route(town_id, reason, item.code, found)
+    if item.lead_unit_id is None:
+        reason = (f"{town_name}职责清单 {item.code}「{item.name}」未写明牵头部门（匹配：{words}），"
+                  f"转{county_office_name}统筹。")
+        return Route(county_office_id, reason, item.code, found)
+    if item.kind == "cooperation":
+        reason = (f"{town_name}职责清单 {item.code}「{item.name}」为配合履职事项（匹配：{words}），"
+                  f"由牵头部门{item.lead_unit_name}办理，{town_name}配合。")
+    else:
+        reason = (f"{town_name}职责清单 {item.code}「{item.name}」已由{item.lead_unit_name}收回（匹配：{words}），"
+                  f"由{item.lead_unit_name}办理。")
+    return Route(item.lead_unit_id, reason, item.code, found)
+
+
+def duty_owner(item: DutyMatch, town_id: int) -> int | None:
+    """Who owns a duty item under the lists: the town for basic duties, otherwise the lead department."""
+    return town_id if item.kind == "basic" else item.lead_unit_id
+
+
+# -- places -----------------------------------------------------------------------------------------
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """'min_lat,min_long,max_lat,max_long' → floats, checked."""
+    parts = [float(part) for part in str(text).split(",")]
+    if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
+        raise ValueError("bounding box is min_lat,min_long,max_lat,max_long")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def check_coordinates(lat, long, bbox: tuple[float, float, float, float]) -> tuple[float, float] | None:
+    """None when neither is given; RuleError when only one is, when not numbers or outside the county."""
+    if lat in (None, "") and long in (None, ""):
+        return None
+    if lat in (None, "") or long in (None, ""):
+        raise RuleError("give both latitude and longitude, or neither", "lat")
+    try:
+        lat_f, long_f = float(lat), float(long)
+    except (TypeError, ValueError):
+        raise RuleError("latitude and longitude must be numbers", "lat") from None
+    if lat_f != lat_f or long_f != long_f:  # NaN
+        raise RuleError("latitude and longitude must be numbers", "lat")
+    if not (bbox[0] <= lat_f <= bbox[2] and bbox[1] <= long_f <= bbox[3]):
+        raise RuleError("the place is outside the county", "lat")
+    return lat_f, long_f
+
+
+def nearest(point: tuple[float, float], places: Iterable[tuple[int, float, float]]) -> int | None:
+    best, best_id = None, None
+    for place_id, lat, long in places:
+        distance = (lat - point[0]) ** 2 + (long - point[1]) ** 2
+        if best is None or distance < best:
+            best, best_id = distance, place_id
+    return best_id
+
+
+def find_place_names(address: str, names: Iterable[tuple[int, str, str]]) -> int | None:
+    """The unit whose name (or short name) the address mentions; the longest name wins."""
+    best, best_len = None, 0
+    for unit_id, name, short in names:
+        for candidate in (name, short):
+            if candidate and len(candidate) >= 2 and candidate in address and len(candidate) > best_len:
+                best, best_len = unit_id, len(candidate)
+    return best
+
+
+# -- near-duplicates --------------------------------------------------------------------------------
+def bigrams(text: str) -> set[str]:
+    text = re.sub(r"\s+", "", text or "")
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character bigrams (works for Chinese without a tokenizer)."""
+    first, second = bigrams(a), bigrams(b)
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+# -- intake -----------------------------------------------------------------------------------------
+MAX_TEXT = 5000
+
+
+def clean_text(text: str, *, field: str = "text", maximum: int = MAX_TEXT, minimum: int = 5) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if len(text) < minimum:
+        raise RuleError(f"too short: at least {minimum} characters", field)
+    if len(text) > maximum:
+        raise RuleError(f"too long: at most {maximum} characters", field)
+    return text
+
+
+def mask_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def request_number(day: dt.date, serial: int) -> str:
+    return f"{day:%Y%m%d}{serial:06d}"

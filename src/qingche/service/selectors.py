@@ -1,0 +1,259 @@
+"""Every read of citizen requests, scoped to the user; rankings read the rollups, never the raw table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from qingche.core import parameters
+from qingche.org.models import Unit
+from qingche.service import rules
+from qingche.service.models import Category, ClockNotice, RateRollup, RequestEvent, ServiceRequest
+
+PUBLIC_EVENT_KINDS = ("submit", "dispatch", "accept", "start", "return", "arbitrate", "extension_decision", "answer",
+                      "callback", "reopen", "merge")
+
+
+def requests(user):
+    return ServiceRequest.objects.visible_to(user).select_related("category", "unit", "town", "village")
+
+
+def request_detail(user, pk) -> ServiceRequest | None:
+    return requests(user).filter(pk=pk).first()
+
+
+def timeline(user, request: ServiceRequest):
+    return RequestEvent.objects.filter(request=request).select_related("actor", "actor_unit", "to_unit")
+
+
+def categories():
+    return Category.objects.filter(is_active=True).select_related("parent__parent").order_by("code")
+
+
+def leaf_categories():
+    """Categories a request can be filed under: the active nodes without children."""
+    return list(Category.objects.filter(is_active=True, children__isnull=True).select_related("parent__parent")
+                .order_by("code"))
+
+
+def _clock_annotated(queryset, now):
+    fraction = float(parameters.get("service.due_soon_fraction"))
+    rows = list(queryset)
+    for row in rows:
+        row.clock_now = rules.clock_state(status=row.status, now=now, accept_due=row.accept_due, due_at=row.due_at,
+                                          accepted_at=row.accepted_at, answered_at=row.answered_at,
+                                          soon_fraction=fraction, dispatched_at=row.dispatched_at)
+    return rows
+
+
+def inbox(user, *, now=None, limit=200):
+    """Open requests of the units the user handles, sorted by time left (the next deadline first)."""
+    now = now or timezone.now()
+    queryset = requests(user).filter(status__in=rules.WITH_UNIT).order_by("due_at", "id")[:limit]
+    rows = _clock_annotated(queryset, now)
+    rows.sort(key=lambda row: (row.clock_now.seconds_left if row.clock_now.seconds_left is not None else 1e12))
+    return rows
+
+
+def inbox_counts(user, now=None) -> dict:
+    now = now or timezone.now()
+    base = requests(user).filter(status__in=rules.WITH_UNIT)
+    return {
+        "open": base.count(),
+        "waiting": base.filter(status=rules.DISPATCHED).count(),
+        "overdue": base.filter(due_at__lt=now).count(),
+    }
+
+
+def dispatch_queue(user, limit=200):
+    return requests(user).filter(status__in=(rules.NEW, rules.RETURNED)).select_related("suggested_unit").order_by(
+        "submitted_at", "id")[:limit]
+
+
+def arbitration_queue(user):
+    return requests(user).filter(status=rules.ARBITRATION).order_by("submitted_at")
+
+
+def callback_queue(user, limit=200):
+    return requests(user).filter(status=rules.ANSWERED).order_by("answered_at")[:limit]
+
+
+def reopenable(user, limit=100):
+    return requests(user).filter(status=rules.CLOSED).filter(
+        Q(solved=False) | Q(satisfaction=rules.UNSATISFIED)).order_by("-callback_at")[:limit]
+
+
+def pending_extensions(user):
+    return requests(user).filter(extension_pending=True).order_by("due_at")
+
+
+def near_duplicates(user, request: ServiceRequest, *, limit=5):
+    """Requests at the same place and category with similar text within the window, for merging."""
+    days = int(parameters.get("service.duplicate_days"))
+    threshold = float(parameters.get("service.duplicate_similarity"))
+    window = dt.timedelta(days=days)
+    candidates = requests(user).filter(
+        category=request.category, submitted_at__gte=request.submitted_at - window,
+        submitted_at__lte=request.submitted_at + window,
+    ).exclude(pk=request.pk).exclude(status=rules.MERGED)
+    if request.village_id:
+        candidates = candidates.filter(village_id=request.village_id)
+    elif request.town_id:
+        candidates = candidates.filter(town_id=request.town_id)
+    else:
+        candidates = candidates.filter(address=request.address)
+    found = []
+    for other in candidates[:200]:
+        score = rules.similarity(request.title + request.text, other.title + other.text)
+        if score >= threshold:
+            found.append((score, other))
+    found.sort(key=lambda entry: -entry[0])
+    return found[:limit]
+
+
+def notices(user, request):
+    return ClockNotice.objects.visible_to(user).filter(request=request).order_by("sent_at")
+
+
+# -- public tracking --------------------------------------------------------------------------------
+def track(number: str, code: str) -> ServiceRequest | None:
+    """By number and verification code only: not scoped to any account (the citizen has none)."""
+    number, code = (number or "").strip(), (code or "").strip()
+    if not number or not code or len(number) > 20 or len(code) > 8:
+        return None
+    request = ServiceRequest.objects.select_related("unit", "category", "merged_into").filter(number=number).first()
+    if request is None:
+        return None
+    import hmac
+
+    return request if hmac.compare_digest(request.tracking_code, code) else None
+
+
+def public_timeline(request: ServiceRequest) -> list[dict]:
+    """Kinds, times, the public notes and unit names: never personal data or staff names."""
+    rows = []
+    for event in request.events.filter(kind__in=PUBLIC_EVENT_KINDS).select_related("to_unit").order_by("at", "id"):
+        rows.append({"kind": event.kind, "label": RequestEvent.Kind(event.kind).label, "at": event.at,
+                     "unit": event.to_unit.name if event.to_unit else "", "note": event.public_note})
+    return rows
+
+
+# -- the three rates --------------------------------------------------------------------------------
+def _weights():
+    weights = parameters.get("service.rate_weights")
+    return tuple(float(w) for w in weights), float(parameters.get("service.basic_satisfied_weight"))
+
+
+def rates_of(counts: rules.RateCounts, weights=None) -> rules.Rates:
+    """The three rates and the score with the configured weights (pass `weights` from _weights() in loops)."""
+    weights, basic = weights or _weights()
+    return rules.rates(counts, basic_weight=basic, weights=weights)
+
+
+def rollup_counts(month: dt.date, unit_ids=None, *, kinds=None) -> dict[int, rules.RateCounts]:
+    rows = RateRollup.objects.filter(month=month)
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    if kinds is not None:
+        rows = rows.filter(unit__kind__in=kinds)
+    return {
+        row[0]: rules.RateCounts(*row[1:])
+        for row in rows.values_list("unit_id", "dispatched", "accepted_in_time", "called_back", "solved", "satisfied",
+                                    "basic_satisfied")
+    }
+
+
+def ranking(month: dt.date, group: str) -> list[rules.RankRow]:
+    """Towns and streets (group "towns") or county departments ("departments") for a month, from rollups."""
+    kinds = Unit.TOWN_LEVEL if group == "towns" else (Unit.Kind.DEPARTMENT, Unit.Kind.OFFICE)
+    units = Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", "name", "kind")
+    current = rollup_counts(month, kinds=kinds)
+    weights = _weights()
+    before = {uid: rates_of(counts, weights) for uid, counts in
+              rollup_counts(rules.previous_month(month), kinds=kinds).items()}
+    empty = rules.RateCounts()
+    rows = [
+        rules.RankRow(pk, name, kind, rates_of(current.get(pk, empty), weights), current.get(pk, empty))
+        for pk, name, kind in units if pk in current or group == "towns"
+    ]
+    return rules.rank(rows, before)
+
+
+def trend(unit_ids=None, months=12, until: dt.date | None = None) -> list[dict]:
+    """Monthly county (or units') rates for the charts, from rollups."""
+    rows = RateRollup.objects.all()
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    if until:
+        rows = rows.filter(month__lte=until)
+    totals = rows.values("month").annotate(
+        d=Sum("dispatched"), a=Sum("accepted_in_time"), c=Sum("called_back"), s=Sum("solved"),
+        sat=Sum("satisfied"), b=Sum("basic_satisfied")).order_by("-month")[:months]
+    result = []
+    weights = _weights()
+    for row in reversed(list(totals)):
+        counts = rules.RateCounts(row["d"], row["a"], row["c"], row["s"], row["sat"], row["b"])
+        result.append({"month": row["month"], "rates": rates_of(counts, weights), "counts": counts})
+    return result
+
+
+def months_available() -> list[dt.date]:
+    return list(RateRollup.objects.order_by("-month").values_list("month", flat=True).distinct()[:24])
+
+
+def unit_failures(user, unit: Unit, month: dt.date) -> dict[str, list]:
+    """The requests behind each failure of a unit's month: late acceptance, unsolved, unsatisfied."""
+    start = timezone.make_aware(dt.datetime.combine(month, dt.time()))
+    end_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = timezone.make_aware(dt.datetime.combine(end_month, dt.time()))
+    base = requests(user)
+    return {
+        "late": list(base.filter(unit=unit, dispatched_at__gte=start, dispatched_at__lt=end,
+                                 accepted_in_time=False)[:100]),
+        "unsolved": list(base.filter(callback_unit=unit, callback_at__gte=start, callback_at__lt=end,
+                                     solved=False)[:100]),
+        "unsatisfied": list(base.filter(callback_unit=unit, callback_at__gte=start, callback_at__lt=end)
+                            .exclude(satisfaction=rules.SATISFIED)[:100]),
+    }
+
+
+def raw_counts(month: dt.date | None = None, unit_ids=None) -> dict[tuple[int, dt.date], dict]:
+    """The rollups computed from the raw table (to rebuild them, and to check they agree)."""
+    result: dict[tuple[int, dt.date], dict] = defaultdict(lambda: {
+        "dispatched": 0, "accepted_in_time": 0, "called_back": 0, "solved": 0, "satisfied": 0, "basic_satisfied": 0})
+    dispatched = ServiceRequest.objects.filter(unit__isnull=False, dispatched_at__isnull=False)
+    called = ServiceRequest.objects.filter(callback_unit__isnull=False, callback_at__isnull=False)
+    if unit_ids is not None:
+        dispatched = dispatched.filter(unit_id__in=unit_ids)
+        called = called.filter(callback_unit_id__in=unit_ids)
+    if month is not None:
+        start = timezone.make_aware(dt.datetime.combine(month, dt.time()))
+        end = timezone.make_aware(dt.datetime.combine((month.replace(day=28) + dt.timedelta(days=4)).replace(day=1),
+                                                      dt.time()))
+        dispatched = dispatched.filter(dispatched_at__gte=start, dispatched_at__lt=end)
+        called = called.filter(callback_at__gte=start, callback_at__lt=end)
+    for row in (dispatched.annotate(m=TruncMonth("dispatched_at")).values("unit_id", "m")
+                .annotate(d=Count("id"), a=Count("id", filter=Q(accepted_in_time=True)))):
+        key = (row["unit_id"], _as_date(row["m"]))
+        result[key]["dispatched"] += row["d"]
+        result[key]["accepted_in_time"] += row["a"]
+    for row in (called.annotate(m=TruncMonth("callback_at")).values(u=F("callback_unit_id"), mm=F("m"))
+                .annotate(c=Count("id"), s=Count("id", filter=Q(solved=True)),
+                          sat=Count("id", filter=Q(satisfaction=rules.SATISFIED)),
+                          b=Count("id", filter=Q(satisfaction=rules.BASIC)))):
+        key = (row["u"], _as_date(row["mm"]))
+        result[key]["called_back"] += row["c"]
+        result[key]["solved"] += row["s"]
+        result[key]["satisfied"] += row["sat"]
+        result[key]["basic_satisfied"] += row["b"]
+    return dict(result)
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value

@@ -1,0 +1,727 @@
+"""Every write of citizen requests. Each function checks permission and scope, validates through
+rules.py, writes the request, its timeline event and the 三率 rollup in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qingche.core import parameters
+from qingche.core.audit import record
+from qingche.core.calendar import work_calendar
+from qingche.core.pii import pii_hash
+from qingche.core.scope import unit_in_scope
+from qingche.org.models import Unit
+from qingche.service import rules
+from qingche.service.models import (
+    Category,
+    ClockNotice,
+    Open311Key,
+    RateRollup,
+    RequestAttachment,
+    RequestEvent,
+    ServiceRequest,
+)
+
+MAX_ATTACHMENTS = 5
+ALLOWED_UPLOADS = (".jpg", ".jpeg", ".png", ".pdf", ".webp")
+
+
+def _fail(error: rules.RuleError):
+    raise ValidationError({error.field: _(str(error))})
+
+
+def _require(user, perm: str, unit: Unit | None = None) -> None:
+    if user is None or not user.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if unit is not None and not unit_in_scope(user, perm, unit):
+        raise PermissionDenied(_("This request is outside your scope."))
+
+
+def _locked(request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _event(request, kind, *, user=None, at=None, to_unit=None, note="", public_note="", duty_item_code="",
+           data=None) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request, kind=kind, at=at or timezone.now(), actor=user if user and user.pk else None,
+        actor_unit=_actor_unit(user), to_unit=to_unit, note=note, public_note=public_note,
+        duty_item_code=duty_item_code, data=data or {},
+    )
+
+
+def _actor_unit(user):
+    if user is None or not getattr(user, "pk", None):
+        return None
+    from qingche.core.scope import user_grants
+
+    grants = user_grants(user)
+    return Unit.objects.filter(pk=grants[0].unit_id).first() if grants else None
+
+
+# -- limits -----------------------------------------------------------------------------------------
+def limit_of(category: Category) -> rules.Limit:
+    amount, unit = parameters.get("service.limits")[category.effective_limit_kind()]
+    return rules.Limit(float(amount), unit)
+
+
+def accept_limit() -> rules.Limit:
+    amount, unit = parameters.get("service.accept_limit")
+    return rules.Limit(float(amount), unit)
+
+
+def fast_calendar(first: dt.date, last: dt.date):
+    """The working-day calendar with every day of [first, last] looked up once (for bulk work)."""
+    from qingche.core.workcal import WorkCalendar
+
+    class CachedCalendar(WorkCalendar):
+        """add_working_days depends only on the local date and the count: remembered."""
+
+        def add_working_days(self, start, days):
+            if days <= 0:
+                return super().add_working_days(start, days)
+            key = (self._local(start).date(), days)
+            found = self._days_cache.get(key)
+            if found is None:
+                found = self._days_cache[key] = super().add_working_days(start, days)
+            return found
+
+    real = work_calendar()
+    known, day = {}, first
+    while day <= last:
+        known[day] = real.is_workday(day)
+        day += dt.timedelta(days=1)
+    calendar = CachedCalendar(office_hours=real.office_hours, overrides=known, library=real.library)
+    calendar._days_cache = {}
+    return calendar
+
+
+def county_office() -> Unit | None:
+    return Unit.objects.filter(name=parameters.get("service.county_office")).first()
+
+
+# -- rollups ----------------------------------------------------------------------------------------
+def _month(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def _bump(unit_id: int | None, moment: dt.datetime | None, **deltas) -> None:
+    """Add to the (unit, month) rollup row in the caller's transaction."""
+    if unit_id is None or moment is None:
+        return
+    month = _month(moment)
+    changes = {name: F(name) + value for name, value in deltas.items() if value}
+    if not changes:
+        return
+    if RateRollup.objects.filter(unit_id=unit_id, month=month).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            RateRollup.objects.create(unit_id=unit_id, month=month, **deltas)
+    except IntegrityError:  # created meanwhile by a concurrent transaction
+        RateRollup.objects.filter(unit_id=unit_id, month=month).update(**changes)
+
+
+def _undo_dispatch(request: ServiceRequest) -> None:
+    _bump(request.unit_id, request.dispatched_at, dispatched=-1, accepted_in_time=-int(request.accepted_in_time))
+
+
+def _callback_deltas(request: ServiceRequest, sign: int) -> dict:
+    return {
+        "called_back": sign,
+        "solved": sign * int(bool(request.solved)),
+        "satisfied": sign * int(request.satisfaction == rules.SATISFIED),
+        "basic_satisfied": sign * int(request.satisfaction == rules.BASIC),
+    }
+
+
+def rollup_rebuild() -> int:
+    """Recompute every rollup row from the requests (after a bulk import, or to check the rollups)."""
+    from qingche.service.selectors import raw_counts
+
+    with transaction.atomic():
+        RateRollup.objects.all().delete()
+        rows = [RateRollup(unit_id=unit_id, month=month, **counts) for (unit_id, month), counts in raw_counts().items()]
+        RateRollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# -- intake -----------------------------------------------------------------------------------------
+def _new_number(now: dt.datetime) -> str:
+    day = timezone.localtime(now).date()
+    prefix = f"{day:%Y%m%d}"
+    # a range (not LIKE) so that PostgreSQL uses the unique index whatever the collation
+    last = (ServiceRequest.objects.filter(number__gte=prefix, number__lt=prefix + "999999").order_by("-number")
+            .values_list("number", flat=True).first())
+    serial = int(last[8:]) + 1 if last else 1
+    return rules.request_number(day, serial)
+
+
+def resolve_place(address: str, point: tuple[float, float] | None, town_id=None, village_id=None):
+    """(town, village) from an explicit choice, the address's unit names, or the nearest known place."""
+    village = Unit.objects.filter(pk=village_id, kind__in=Unit.GRASSROOTS).first() if village_id else None
+    town = Unit.objects.filter(pk=town_id, kind__in=Unit.TOWN_LEVEL).first() if town_id else None
+    if village is None and address:
+        candidates = Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL], is_active=True)
+        found = rules.find_place_names(address, candidates.values_list("pk", "name", "short_name"))
+        if found:
+            unit = Unit.objects.get(pk=found)
+            if unit.kind in Unit.GRASSROOTS:
+                village = unit
+            elif town is None:
+                town = unit
+    if village is None and town is None and point is not None:
+        from qingche.service.models import Place
+
+        places = list(Place.objects.values_list("unit_id", "latitude", "longitude"))
+        if places:
+            unit = Unit.objects.filter(pk=rules.nearest(point, places)).first()
+            if unit is not None and unit.kind in Unit.GRASSROOTS:
+                village = unit
+            elif unit is not None:
+                town = unit
+    if village is not None and (town is None or not village.path.startswith(town.path)):
+        town = Unit.objects.filter(path=village.path[: -Unit.steplen]).first()
+    return town, village
+
+
+def suggest(request: ServiceRequest) -> rules.Route:
+    from qingche.duties.selectors import published_items_of
+
+    office = county_office()
+    items = []
+    if request.town_id:
+        published = published_items_of([request.town_id])[request.town_id]
+        items = [
+            rules.DutyMatch(item.code, item.name, item.kind, tuple(item.keyword_list), item.lead_unit_id,
+                            item.lead_unit.name if item.lead_unit else "")
+            for item in published.values()
+        ]
+    category = request.category
+    words = [*category.path_names, *[w for w in category.keywords.replace(";", "；").split("；") if w]]
+    return rules.suggest_route(
+        text=request.title + request.text, category_words=words, town_id=request.town_id,
+        town_name=request.town.name if request.town else "", items=items,
+        county_office_id=office.pk if office else None,
+        county_office_name=office.name if office else parameters.get("service.county_office"),
+    )
+
+
+def request_submit(*, user=None, channel: str, category_id, title: str = "", text: str, address: str = "",
+                   lat=None, long=None, town_id=None, village_id=None, citizen_name: str = "",
+                   citizen_phone: str = "", anonymous: bool = False, idempotency_key: str = "",
+                   files=(), intake_unit: Unit | None = None, now: dt.datetime | None = None) -> ServiceRequest:
+    """Register a request from any channel. The same idempotency key returns the request already made."""
+    if channel not in ServiceRequest.Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    if channel in (ServiceRequest.Channel.HOTLINE, ServiceRequest.Channel.WALK_IN):
+        _require(user, "service.add_servicerequest")
+    if channel == ServiceRequest.Channel.WALK_IN:
+        if intake_unit is None or intake_unit.kind not in Unit.TOWN_LEVEL:
+            raise ValidationError({"intake_unit": _("A walk-in request is registered by a town or street.")})
+        _require(user, "service.add_servicerequest", intake_unit)
+    key = (idempotency_key or "").strip()[:64] or None
+    if key:
+        existing = ServiceRequest.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    errors = {}
+    category = Category.objects.filter(pk=category_id, is_active=True).first() if category_id else None
+    if category is None:
+        errors["category"] = _("Choose a category.")
+    try:
+        text = rules.clean_text(text)
+    except rules.RuleError as error:
+        errors["text"] = _("Describe the matter in 5 to 5,000 characters.") if error.field == "text" else str(error)
+    title = (title or "").strip()[:200] or (text[:30] if isinstance(text, str) else "")
+    try:
+        point = rules.check_coordinates(lat, long, rules.parse_bbox(parameters.get("service.county_bbox")))
+    except rules.RuleError:
+        errors["lat"] = _("The coordinates must be two numbers inside the county.")
+        point = None
+    phone = (citizen_phone or "").strip()
+    if phone:
+        from qingche.core.rules import LANDLINE_RE, PHONE_RE, normalize_phone
+
+        phone = normalize_phone(phone)
+        if not (PHONE_RE.match(phone) or LANDLINE_RE.match(phone)):
+            errors["citizen_phone"] = _("Enter a mobile number or a landline such as 0731-12345678.")
+    name = " ".join((citizen_name or "").split())[:50]
+    files = list(files or [])
+    if len(files) > MAX_ATTACHMENTS:
+        errors["files"] = _("At most 5 attachments.")
+    from django.conf import settings
+
+    for upload in files:
+        if not upload.name.lower().endswith(ALLOWED_UPLOADS) or upload.size > settings.QINGCHE_MAX_UPLOAD_BYTES:
+            errors["files"] = _("Attachments must be images or PDF files within the size limit.")
+    if errors:
+        raise ValidationError(errors)
+    town, village = resolve_place(address, point, town_id, village_id)
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = ServiceRequest(
+            number=_new_number(now), tracking_code=f"{secrets.randbelow(10**6):06d}", channel=channel,
+            category=category, title=title, text=text, address=(address or "").strip()[:300],
+            latitude=round(point[0], 6) if point else None, longitude=round(point[1], 6) if point else None,
+            town=town, village=village, citizen_name=name, citizen_phone=phone,
+            citizen_phone_hash=pii_hash(phone) if phone else "", anonymous=bool(anonymous), intake_unit=intake_unit,
+            created_by=user if user is not None and user.pk else None, submitted_at=now, idempotency_key=key,
+            token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
+        )
+        route = suggest(request)
+        request.suggested_unit_id, request.route_reason = route.unit_id, route.reason
+        for attempt in range(5):
+            try:
+                with transaction.atomic():
+                    request.save()
+                break
+            except IntegrityError:
+                if key and ServiceRequest.objects.filter(idempotency_key=key).exists():
+                    return ServiceRequest.objects.get(idempotency_key=key)
+                if attempt == 4:
+                    raise
+                request.number = _new_number(now)[:8] + f"{secrets.randbelow(10**6):06d}"
+                request.pk = None
+                request._state.adding = True
+        for upload in files:
+            RequestAttachment.objects.create(request=request, file=upload, name=upload.name[:200], size=upload.size)
+        _event(request, RequestEvent.Kind.SUBMIT, user=user, at=now, public_note=_("Your request was registered."),
+               data={"channel": channel})
+    return request
+
+
+# -- routing and handling ---------------------------------------------------------------------------
+def _dispatch(request: ServiceRequest, unit: Unit, *, user, now, note="", binding=False, kind="dispatch",
+              duty_item_code="") -> None:
+    calendar = work_calendar()
+    accept_due, due = rules.deadlines(now, limit_of(request.category), accept_limit(), calendar)
+    request.status = rules.DISPATCHED
+    request.unit = unit
+    request.dispatched_at, request.accept_due, request.due_at = now, accept_due, due
+    request.accepted_at, request.accepted_in_time, request.binding = None, False, binding
+    request.extension_pending = False
+    request.save()
+    _bump(unit.pk, now, dispatched=1)
+    _event(request, kind, user=user, at=now, to_unit=unit, note=note, duty_item_code=duty_item_code,
+           public_note=_("Sent to %(unit)s to handle.") % {"unit": unit.name})
+
+
+def _handling_unit_of(user, request: ServiceRequest, perm="service.handle_servicerequest") -> None:
+    if request.unit is None:
+        raise ValidationError({"status": _("This request has no handling unit.")})
+    _require(user, perm, request.unit)
+
+
+@transaction.atomic
+def request_dispatch(*, user, request: ServiceRequest, unit_id, note: str = "", now=None) -> ServiceRequest:
+    _require(user, "service.dispatch_servicerequest")
+    request = _locked(request)
+    try:
+        rules.next_status(request.status, "dispatch")
+    except rules.RuleError as error:
+        _fail(error)
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind=Unit.Kind.COUNTY).first() if unit_id else None
+    if unit is None:
+        raise ValidationError({"unit": _("Choose the unit that will handle the request.")})
+    _dispatch(request, unit, user=user, now=now or timezone.now(), note=(note or "")[:1000])
+    return request
+
+
+@transaction.atomic
+def request_accept(*, user, request: ServiceRequest, now=None) -> ServiceRequest:
+    request = _locked(request)
+    _handling_unit_of(user, request)
+    try:
+        request.status = rules.next_status(request.status, "accept")
+    except rules.RuleError as error:
+        _fail(error)
+    now = now or timezone.now()
+    request.accepted_at = now
+    request.accepted_in_time = now <= request.accept_due
+    request.save()
+    if request.accepted_in_time:
+        _bump(request.unit_id, request.dispatched_at, accepted_in_time=1)
+    _event(request, RequestEvent.Kind.ACCEPT, user=user, at=now, public_note=_("Accepted by the handling unit."))
+    return request
+
+
+@transaction.atomic
+def request_start(*, user, request: ServiceRequest, note: str = "", now=None) -> ServiceRequest:
+    request = _locked(request)
+    _handling_unit_of(user, request)
+    try:
+        request.status = rules.next_status(request.status, "start")
+    except rules.RuleError as error:
+        _fail(error)
+    request.save()
+    _event(request, RequestEvent.Kind.START, user=user, at=now, note=(note or "")[:1000],
+           public_note=_("Work on it has started."))
+    return request
+
+
+@transaction.atomic
+def request_return(*, user, request: ServiceRequest, reason: str, duty_item_code: str = "", now=None):
+    """A unit returns a request as not its duty (退单), citing the duty item; twice → arbitration."""
+    request = _locked(request)
+    _handling_unit_of(user, request)
+    reason = (reason or "").strip()
+    try:
+        status = rules.next_status(
+            request.status, "return", return_count=request.return_count, binding=request.binding, reason=reason,
+            returns_before_arbitration=int(parameters.get("service.returns_before_arbitration")),
+        )
+    except rules.RuleError as error:
+        if error.field == "reason":
+            raise ValidationError({"reason": _("Give the reason why this is not your unit's duty.")}) from None
+        _fail(error)
+    now = now or timezone.now()
+    _undo_dispatch(request)
+    returning = request.unit
+    request.status, request.unit, request.return_count = status, None, request.return_count + 1
+    request.accept_due = request.due_at = None
+    request.accepted_in_time = False
+    request.save()
+    _event(request, RequestEvent.Kind.RETURN, user=user, at=now, note=reason[:2000],
+           duty_item_code=(duty_item_code or "").strip()[:30], data={"unit": returning.pk, "unit_name": returning.name},
+           public_note=_("Being routed to the unit responsible."))
+    if status == rules.ARBITRATION:
+        _event(request, RequestEvent.Kind.ARBITRATION, at=now,
+               note=_("Returned %(count)d times: the duty lists decide.") % {"count": request.return_count})
+    record("update", obj=request, after={"returned_by": returning.name}, reason=reason[:500])
+    return request
+
+
+@transaction.atomic
+def request_arbitrate(*, user, request: ServiceRequest, unit_id, reason: str, duty_item_code: str = "", now=None):
+    """减负办 or the county office decides against the duty lists; the decision binds."""
+    _require(user, "service.arbitrate_servicerequest")
+    request = _locked(request)
+    try:
+        rules.next_status(request.status, "arbitrate")
+    except rules.RuleError as error:
+        _fail(error)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Give the grounds of the decision (the duty item and why).")})
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind=Unit.Kind.COUNTY).first() if unit_id else None
+    if unit is None:
+        raise ValidationError({"unit": _("Choose the unit that must handle the request.")})
+    now = now or timezone.now()
+    _event(request, RequestEvent.Kind.ARBITRATE, user=user, at=now, to_unit=unit, note=reason[:2000],
+           duty_item_code=(duty_item_code or "").strip()[:30])
+    _dispatch(request, unit, user=user, now=now, note=reason[:1000], binding=True,
+              duty_item_code=(duty_item_code or "").strip()[:30])
+    record("update", obj=request, after={"arbitrated_to": unit.name}, reason=reason[:500])
+    return request
+
+
+@transaction.atomic
+def request_extension_ask(*, user, request: ServiceRequest, days: int, reason: str, now=None):
+    request = _locked(request)
+    _handling_unit_of(user, request)
+    try:
+        rules.next_status(request.status, "request_extension")
+    except rules.RuleError as error:
+        _fail(error)
+    if request.extension_pending:
+        raise ValidationError({"days": _("An extension is already waiting for approval.")})
+    try:
+        days = int(days)
+        if not 1 <= days <= 30:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError({"days": _("An extension is 1 to 30 working days.")}) from None
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Give the reason for the extension.")})
+    request.extension_pending = True
+    request.save()
+    _event(request, RequestEvent.Kind.EXTENSION_REQUEST, user=user, at=now, note=reason[:2000], data={"days": days})
+    return request
+
+
+@transaction.atomic
+def request_extension_decide(*, user, request: ServiceRequest, approve: bool, note: str = "", now=None):
+    _require(user, "service.approve_extension")
+    request = _locked(request)
+    if not request.extension_pending:
+        raise ValidationError({"status": _("No extension is waiting for approval.")})
+    asked = request.events.filter(kind=RequestEvent.Kind.EXTENSION_REQUEST).order_by("-at", "-id").first()
+    days = int(asked.data.get("days", 1)) if asked else 1
+    request.extension_pending = False
+    data = {"approved": bool(approve), "days": days}
+    if approve and request.due_at is not None:
+        old = request.due_at
+        request.due_at = rules.extend(request.due_at, days, work_calendar())
+        data.update(old_due=old.isoformat(), new_due=request.due_at.isoformat())
+    request.save()
+    _event(request, RequestEvent.Kind.EXTENSION_DECISION, user=user, at=now, note=(note or "")[:1000], data=data,
+           public_note=_("The time limit was extended.") if approve else "")
+    return request
+
+
+@transaction.atomic
+def request_answer(*, user, request: ServiceRequest, reply: str, now=None) -> ServiceRequest:
+    request = _locked(request)
+    _handling_unit_of(user, request)
+    try:
+        reply = rules.clean_text(reply, field="reply", minimum=5)
+        request.status = rules.next_status(request.status, "answer", reason=reply)
+    except rules.RuleError as error:
+        if error.field == "reply":
+            raise ValidationError({"reply": _("Write the reply to the citizen (5 to 5,000 characters).")}) from None
+        _fail(error)
+    now = now or timezone.now()
+    request.answered_at, request.reply = now, reply
+    request.save()
+    _event(request, RequestEvent.Kind.ANSWER, user=user, at=now, public_note=reply)
+    return request
+
+
+@transaction.atomic
+def request_callback(*, user, request: ServiceRequest, solved, satisfaction: str, note: str = "",
+                     public: bool = False, now=None) -> ServiceRequest:
+    """The hotline's callback (or the citizen's own answer on /track/): closes the request."""
+    if not public:
+        _require(user, "service.callback_servicerequest")
+    request = _locked(request)
+    if isinstance(solved, str):
+        solved = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(solved.lower())
+    try:
+        request.status = rules.next_status(request.status, "callback", solved=solved, satisfaction=satisfaction)
+    except rules.RuleError as error:
+        if request.status == rules.CLOSED:
+            raise ValidationError({"status": _("This request has already been rated.")}) from None
+        if error.field in ("solved", "satisfaction"):
+            raise ValidationError({error.field: _("Say whether it was solved and how satisfied the citizen is.")}) \
+                from None
+        _fail(error)
+    now = now or timezone.now()
+    request.callback_at, request.solved, request.satisfaction = now, solved, satisfaction
+    request.callback_unit_id, request.closed_at = request.unit_id, now
+    request.save()
+    _bump(request.callback_unit_id, now, **_callback_deltas(request, 1))
+    _event(request, RequestEvent.Kind.CALLBACK, user=None if public else user, at=now, note=(note or "")[:1000],
+           data={"solved": solved, "satisfaction": satisfaction, "by_citizen": public},
+           public_note=_("Rated: %(solved)s, %(satisfaction)s.") % {
+               "solved": _("solved") if solved else _("not solved"),
+               "satisfaction": ServiceRequest.Satisfaction(satisfaction).label})
+    return request
+
+
+@transaction.atomic
+def request_reopen(*, user, request: ServiceRequest, reason: str, now=None) -> ServiceRequest:
+    """重办: an unsolved or unsatisfied request goes back to its unit with a new time limit."""
+    _require(user, "service.callback_servicerequest")
+    request = _locked(request)
+    try:
+        status = rules.next_status(request.status, "reopen", solved=request.solved, satisfaction=request.satisfaction)
+    except rules.RuleError as error:
+        _fail(error)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Give the reason for reopening.")})
+    now = now or timezone.now()
+    _bump(request.callback_unit_id, request.callback_at, **_callback_deltas(request, -1))
+    request.status, request.reopen_count = status, request.reopen_count + 1
+    request.callback_at = request.closed_at = request.answered_at = None
+    request.solved, request.satisfaction, request.callback_unit = None, "", None
+    request.due_at = rules.add_limit(now, limit_of(request.category), work_calendar())
+    request.save()
+    _event(request, RequestEvent.Kind.REOPEN, user=user, at=now, note=reason[:2000], to_unit=request.unit,
+           public_note=_("Reopened: the unit handles it again."))
+    return request
+
+
+@transaction.atomic
+def request_merge(*, user, request: ServiceRequest, into: ServiceRequest, reason: str = "", now=None):
+    _require(user, "service.dispatch_servicerequest")
+    request = _locked(request)
+    if into.pk == request.pk or into.status == rules.MERGED:
+        raise ValidationError({"into": _("Choose another request that is not itself merged.")})
+    try:
+        request.status = rules.next_status(request.status, "merge")
+    except rules.RuleError as error:
+        _fail(error)
+    now = now or timezone.now()
+    if request.unit_id:
+        _undo_dispatch(request)
+    request.unit, request.merged_into = None, into
+    request.accept_due = request.due_at = None
+    request.accepted_in_time = False
+    request.closed_at = now
+    request.save()
+    _event(request, RequestEvent.Kind.MERGE, user=user, at=now, note=(reason or "")[:1000],
+           data={"into": into.number}, public_note=_("Merged with request %(number)s about the same matter; "
+                                                     "follow that one.") % {"number": into.number})
+    _event(into, RequestEvent.Kind.MERGE, user=user, at=now, data={"merged": request.number},
+           note=_("Request %(number)s was merged into this one.") % {"number": request.number})
+    return request
+
+
+# -- the clock --------------------------------------------------------------------------------------
+def clock_run(*, now=None) -> dict[str, int]:
+    """Reminders and escalations (督办) derived from stored deadlines. Each (request, kind, deadline) is
+    sent once: the ClockNotice row's unique constraint makes the run idempotent and restart-safe."""
+    now = now or timezone.now()
+    sent = {kind: 0 for kind in ClockNotice.Kind.values}
+    fraction = float(parameters.get("service.due_soon_fraction"))
+    candidates = ServiceRequest.objects.filter(status__in=rules.WITH_UNIT, due_at__isnull=False).only(
+        "pk", "status", "unit_id", "accept_due", "due_at", "dispatched_at", "accepted_at", "answered_at")
+    existing = set(ClockNotice.objects.filter(request__status__in=rules.WITH_UNIT).values_list(
+        "request_id", "kind", "deadline"))
+    for request in candidates.iterator(chunk_size=2000):
+        wanted = []
+        if request.status == rules.DISPATCHED and request.accept_due:
+            if now > request.accept_due:
+                wanted.append((ClockNotice.Kind.ACCEPT_OVERDUE, request.accept_due))
+            elif now >= request.accept_due - dt.timedelta(minutes=30):
+                wanted.append((ClockNotice.Kind.ACCEPT_REMINDER, request.accept_due))
+        clock = rules.clock_state(status=request.status, now=now, accept_due=request.accept_due,
+                                  due_at=request.due_at, accepted_at=request.accepted_at,
+                                  answered_at=request.answered_at, soon_fraction=fraction,
+                                  dispatched_at=request.dispatched_at)
+        if request.due_at and now > request.due_at:
+            wanted.append((ClockNotice.Kind.OVERDUE, request.due_at))
+        elif clock.state == rules.DUE_SOON:
+            wanted.append((ClockNotice.Kind.DUE_SOON, request.due_at))
+        for kind, deadline in wanted:
+            if (request.pk, kind, deadline) in existing:
+                continue
+            try:
+                with transaction.atomic():
+                    ClockNotice.objects.create(request=request, kind=kind, deadline=deadline, unit_id=request.unit_id,
+                                               sent_at=now)
+                    escalate = kind in (ClockNotice.Kind.OVERDUE, ClockNotice.Kind.ACCEPT_OVERDUE)
+                    RequestEvent.objects.create(
+                        request=request, kind=RequestEvent.Kind.ESCALATION if escalate else RequestEvent.Kind.REMINDER,
+                        at=now, to_unit_id=request.unit_id, note=str(ClockNotice.Kind(kind).label),
+                        data={"deadline": deadline.isoformat()},
+                    )
+            except IntegrityError:
+                continue  # another run sent it
+            sent[kind] += 1
+    return sent
+
+
+# -- Open311 keys -----------------------------------------------------------------------------------
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def open311_key_issue(*, user, partner: str, key: str = "") -> tuple[Open311Key, str]:
+    """A new partner key; the clear key is returned once and never stored."""
+    if user is not None:
+        _require(user, "service.add_open311key")
+    partner = (partner or "").strip()[:100]
+    if not partner:
+        raise ValidationError({"partner": _("Name the partner.")})
+    key = key or secrets.token_urlsafe(24)
+    if Open311Key.objects.filter(key_hash=_key_hash(key)).exists():
+        raise ValidationError({"key": _("This key is already issued.")})
+    entry = Open311Key.objects.create(partner=partner, key_hash=_key_hash(key), key_prefix=key[:6])
+    return entry, key
+
+
+@transaction.atomic
+def open311_key_revoke(*, user, entry: Open311Key) -> Open311Key:
+    _require(user, "service.change_open311key")
+    if entry.revoked_at is None:
+        entry.revoked_at = timezone.now()
+        entry.save()
+    return entry
+
+
+def open311_key_valid(key: str) -> Open311Key | None:
+    if not key:
+        return None
+    return Open311Key.objects.filter(key_hash=_key_hash(key), revoked_at__isnull=True).first()
+
+
+# -- categories -------------------------------------------------------------------------------------
+BUILTIN_TREE = {
+    "城乡建设": ("general", {"市政设施": ["道路破损", "路灯损坏", "排水不畅"], "物业管理": ["物业服务", "维修基金"],
+                          "供水供电": ["停水", "停电", "燃气"]}),
+    "环境保护": ("general", {"环境污染": ["噪音扰民", "垃圾清运", "油烟污染"]}),
+    "交通运输": ("general", {"公共交通": ["公交线路", "出租车"], "道路交通": ["违章停车"]}),
+    "劳动和社会保障": ("complex", {"劳动保障": ["拖欠工资", "社保缴纳"], "社会救助": ["低保", "养老服务"]}),
+    "教育文体": ("general", {"教育管理": ["入学", "校外培训"]}),
+    "卫生计生": ("general", {"医疗服务": ["看病就医", "医保报销"]}),
+    "商贸旅游": ("general", {"市场监管": ["价格投诉", "食品安全"]}),
+    "农村农业": ("general", {"农业生产": ["农田水利", "农资质量"], "乡村治理": ["村务公开", "人居环境"]}),
+    "安全生产": ("emergency", {"安全隐患": ["火灾隐患", "危房", "地质灾害"]}),
+}
+UTILITY_WORDS = ("水", "电", "气", "暖")
+EMERGENCY_WORDS = ("安全", "事故", "火", "灾", "隐患")
+
+
+def category_tree_load(rows: list[tuple[str, str, str]]) -> int:
+    """Create the three-level tree from (一级, 二级, 三级) rows; existing nodes are kept. Returns nodes made.
+    Top-level time limits: emergencies and utilities by their names, 劳动和社会保障 complex, else general."""
+    created = 0
+    nodes: dict[tuple[str, ...], Category] = {
+        tuple(category.path_names): category for category in Category.objects.select_related("parent__parent")
+    }
+    counters = [Category.objects.filter(level=level).count() for level in (1, 2, 3)]
+    for row in rows:
+        path: tuple[str, ...] = ()
+        parent = None
+        for level, name in enumerate(row, start=1):
+            name = (name or "").strip()[:100]
+            if not name:
+                break
+            path = (*path, name)
+            node = nodes.get(path)
+            if node is None:
+                counters[level - 1] += 1
+                kind = ""
+                if level == 1:
+                    kind = "complex" if "劳动" in name else "general"
+                if any(word in name for word in EMERGENCY_WORDS):
+                    kind = "emergency"
+                elif level > 1 and any(word in name for word in UTILITY_WORDS) and ("供" in name or "停" in name):
+                    kind = "utility"
+                code = (parent.code + "-" if parent else "C") + f"{counters[level - 1]:03d}"
+                node = Category.objects.create(parent=parent, level=level, code=code, name=name, limit_kind=kind)
+                nodes[path] = node
+                created += 1
+            parent = node
+    return created
+
+
+def category_seed(data_dir=None) -> int:
+    """Seed the tree from 附件1.xlsx when the shared data folder is present; else the built-in tree."""
+    from pathlib import Path
+
+    if Category.objects.exists():
+        return 0
+    path = Path(data_dir or "/work/shared/data/taidi2020") / "附件1.xlsx"
+    rows: list[tuple[str, str, str]] = []
+    if path.exists():
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        for index, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+            if index == 0 or not row or not row[0]:
+                continue
+            rows.append(tuple(str(cell or "").strip() for cell in row[:3]))
+        workbook.close()
+    if not rows:
+        for top, (_kind, seconds) in BUILTIN_TREE.items():
+            for second, thirds in seconds.items():
+                rows.extend((top, second, third) for third in thirds)
+    created = category_tree_load(rows)
+    for top, (kind, _seconds) in BUILTIN_TREE.items():
+        Category.objects.filter(level=1, name=top, limit_kind="general").exclude(limit_kind=kind).update(
+            limit_kind=kind)
+    return created

@@ -1,0 +1,165 @@
+"""Open311 GeoReport v2: every endpoint in .json and .xml (XML parsed with a real parser), the error
+format, api keys and the default window."""
+
+import datetime as dt
+
+import pytest
+from defusedxml import ElementTree
+from django.test import Client
+from django.utils import timezone
+
+from qingche.service import services
+from qingche.service.models import ServiceRequest
+
+BASE = "/open311/v2/"
+
+
+@pytest.fixture
+def api_key(db):
+    _entry, key = services.open311_key_issue(user=None, partner="测试伙伴")
+    return key
+
+
+@pytest.fixture
+def anon():
+    return Client()
+
+
+def xml(response):
+    assert response["Content-Type"].startswith("text/xml")
+    return ElementTree.fromstring(response.content)
+
+
+def leaf_code():
+    from qingche.service.selectors import leaf_categories
+
+    return leaf_categories()[0].code
+
+
+def test_discovery(anon, db):
+    data = anon.get(BASE + "discovery.json").json()
+    assert data["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert "application/json" in data["endpoints"][0]["formats"]
+    root = xml(anon.get(BASE + "discovery.xml"))
+    assert root.tag == "discovery"
+    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]
+
+
+def test_services_and_definition(anon, db):
+    services_json = anon.get(BASE + "services.json").json()
+    assert services_json and {"service_code", "service_name", "metadata", "type", "group"} <= set(services_json[0])
+    root = xml(anon.get(BASE + "services.xml"))
+    assert root.tag == "services" and len(root.findall("service")) == len(services_json)
+    code = services_json[0]["service_code"]
+    definition = anon.get(f"{BASE}services/{code}.json").json()
+    assert definition["service_code"] == code
+    assert {a["code"] for a in definition["attributes"]} == {"anonymous", "subject"}
+    root = xml(anon.get(f"{BASE}services/{code}.xml"))
+    assert root.tag == "service_definition"
+    assert root.find("attributes/attribute/values/value/key").text == "0"
+
+
+def test_errors_are_the_spec_list(anon, db):
+    for fmt in ("json", "xml"):
+        response = anon.get(f"{BASE}services/NOPE.{fmt}")
+        assert response.status_code == 404
+        if fmt == "json":
+            body = response.json()
+            assert body[0]["code"] == 404 and "NOPE" in body[0]["description"]
+        else:
+            root = xml(response)
+            assert root.tag == "errors" and root.find("error/code").text == "404"
+
+
+def post(anon, fmt="json", **fields):
+    return anon.post(f"{BASE}requests.{fmt}", fields)
+
+
+def test_post_request_needs_a_valid_key(anon, api_key, db):
+    code = leaf_code()
+    missing = post(anon, service_code=code, lat="28.1", long="112.2", description="路灯坏了很久")
+    assert missing.status_code == 403 and missing.json()[0]["code"] == 403
+    wrong = post(anon, api_key="nope", service_code=code, lat="28.1", long="112.2", description="路灯坏了很久")
+    assert wrong.status_code == 403
+
+
+@pytest.mark.parametrize("fields,status", [
+    ({"service_code": "NOPE", "lat": "28.1", "long": "112.2", "description": "路灯坏了很久"}, 404),
+    ({"lat": "28.1", "long": "112.2", "description": "路灯坏了很久"}, 400),
+    ({"service_code": None, "description": "路灯坏了很久"}, 400),
+    ({"service_code": None, "lat": "39.9", "long": "116.4", "description": "路灯坏了很久"}, 400),
+    ({"service_code": None, "lat": "28.1", "long": "112.2", "description": ""}, 400),
+    ({"service_code": None, "lat": "28.1", "long": "112.2", "description": "x" * 100_000}, 400),
+    ({"service_code": None, "address_id": "000", "description": "路灯坏了很久"}, 400),
+    ({"service_code": None, "address_string": "东河镇", "description": "路灯坏了很久",
+      "attribute[colour]": "red"}, 400),
+])
+def test_post_request_bad_input(anon, api_key, fields, status):
+    before = ServiceRequest.objects.count()
+    fields = {key: (leaf_code() if value is None else value) for key, value in fields.items()}
+    for fmt in ("json", "xml"):
+        response = post(anon, fmt, api_key=api_key, **fields)
+        assert response.status_code == status
+        if fmt == "xml":
+            assert xml(response).find("error/description").text
+    assert ServiceRequest.objects.count() == before
+
+
+def test_post_then_token_then_request(anon, api_key, town):
+    code = leaf_code()
+    response = post(anon, api_key=api_key, service_code=code, address_string=f"{town.name}中心街",
+                    description="<b>路灯</b>坏了很久", first_name="明", last_name="王", phone="13900001111",
+                    **{"attribute[anonymous]": "1", "attribute[subject]": "路灯不亮"})
+    assert response.status_code == 200, response.content
+    created = response.json()[0]
+    request = ServiceRequest.objects.get(number=created["service_request_id"])
+    assert request.channel == "open311" and request.anonymous and request.title == "路灯不亮"
+    assert request.town_id == town.pk and request.citizen_name == "王明"
+    root = xml(anon.get(f"{BASE}tokens/{created['token']}.xml"))
+    assert root.find("request/service_request_id").text == request.number
+    assert anon.get(f"{BASE}tokens/nope.json").status_code == 404
+    detail = anon.get(f"{BASE}requests/{request.number}.json").json()[0]
+    assert detail["status"] == "open" and detail["service_code"] == code
+    assert detail["requested_datetime"].endswith("+08:00")
+    assert "13900001111" not in str(detail) and "王" not in str(detail)
+    root = xml(anon.get(f"{BASE}requests/{request.number}.xml"))
+    assert root.find("request/status").text == "open"
+    assert anon.get(f"{BASE}requests/NOPE.xml").status_code == 404
+    # posting the same report from the same device twice gives one request
+    again = post(anon, api_key=api_key, service_code=code, lat="28.1", long="112.2", description="同一设备重复提交",
+                 device_id="dev-1")
+    twice = post(anon, api_key=api_key, service_code=code, lat="28.1", long="112.2", description="同一设备重复提交",
+                 device_id="dev-1")
+    assert again.json()[0]["service_request_id"] == twice.json()[0]["service_request_id"]
+
+
+def test_get_requests_default_window_and_filters(anon, db):
+    rows = anon.get(BASE + "requests.json").json()
+    now = timezone.now()
+    assert 0 < len(rows) <= 1000
+    oldest = min(dt.datetime.fromisoformat(row["requested_datetime"]) for row in rows)
+    assert oldest >= now - dt.timedelta(days=90, minutes=1)
+    assert all({"service_request_id", "status", "agency_responsible", "expected_datetime"} <= set(r) for r in rows)
+    closed = anon.get(BASE + "requests.json", {"status": "closed", "start_date": "2026-06-01T00:00:00+08:00",
+                                               "end_date": "2026-07-01T00:00:00+08:00"}).json()
+    assert closed and all(row["status"] == "closed" for row in closed)
+    assert all("2026-06" in row["requested_datetime"] for row in closed)
+    code = closed[0]["service_code"]
+    by_code = anon.get(BASE + "requests.xml", {"service_code": code, "start_date": "2026-06-01T00:00:00+08:00",
+                                               "end_date": "2026-07-01T00:00:00+08:00"})
+    assert {e.text for e in xml(by_code).iter("service_code")} == {code}
+    ids = ",".join(row["service_request_id"] for row in closed[:3])
+    assert len(anon.get(BASE + "requests.json", {"service_request_id": ids}).json()) == min(3, len(closed))
+    assert anon.get(BASE + "requests.json", {"start_date": "yesterday"}).status_code == 400
+    assert anon.get(BASE + "requests.json", {"status": "pending"}).status_code == 400
+    too_long = anon.get(BASE + "requests.json", {"start_date": "2026-01-01T00:00:00+08:00",
+                                                 "end_date": "2026-10-01T00:00:00+08:00"})
+    assert too_long.status_code == 400
+    assert anon.get(BASE + "requests.yaml").status_code == 404
+
+
+def test_revoked_key_is_refused(anon, accounts):
+    entry, key = services.open311_key_issue(user=accounts["xitong"], partner="即将吊销")
+    services.open311_key_revoke(user=accounts["xitong"], entry=entry)
+    response = post(anon, api_key=key, service_code=leaf_code(), lat="28.1", long="112.2", description="路灯坏了很久")
+    assert response.status_code == 403

@@ -1,0 +1,146 @@
+"""Pages: the public form (challenge, honeypot, rate limit, idempotent double submit), /track/ (nothing
+personal, rating once), hotline intake, queue, inbox, detail actions, rankings."""
+
+import re
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.test import Client
+
+from qingche.service import services
+from qingche.service.forms import CHALLENGE_SALT
+from qingche.service.models import ServiceRequest
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def public_form(client, category, town, **changes):
+    page = client.get("/service/submit/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    challenge = re.search(r'name="challenge" value="([^"]+)"', html).group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    numbers = signing.loads(challenge, salt=CHALLENGE_SALT)
+    data = {"category": category.pk, "text": "村口路灯坏了两个月，晚上很黑。", "town": town.pk, "citizen_name": "李四",
+            "citizen_phone": "13912345678", "challenge": challenge, "answer": numbers["a"] + numbers["b"],
+            "idempotency_key": key, "website": ""}
+    data.update(changes)
+    return data
+
+
+def test_public_submit_and_track(category, town):
+    citizen = Client()
+    data = public_form(citizen, category, town, text="<script>alert('x')</script>村口路灯坏了")
+    response = citizen.post("/service/submit/", data)
+    assert response.status_code == 200
+    created = ServiceRequest.objects.get(idempotency_key=data["idempotency_key"])
+    assert created.channel == "web" and created.number.encode() in response.content
+    again = citizen.post("/service/submit/", data)  # a double submit
+    assert again.status_code == 200 and created.number.encode() in again.content
+    assert ServiceRequest.objects.filter(idempotency_key=data["idempotency_key"]).count() == 1
+    page = citizen.get("/track/", {"number": created.number, "code": created.tracking_code})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="track-status"' in html
+    assert "李四" not in html and "13912345678" not in html and "李*" not in html and "139****5678" not in html
+    assert "<script>alert" not in html
+    wrong = citizen.get("/track/", {"number": created.number, "code": "000000" if created.tracking_code != "000000"
+                                    else "111111"})
+    assert wrong.status_code == 404 and 'id="track-result"' not in wrong.content.decode()
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"answer": 999}, "answer"), ({"text": ""}, "text"), ({"text": "字" * 100_000}, "text"),
+    ({"lat": "39.9", "long": "116.4"}, "lat"), ({"website": "http://spam"}, None), ({"challenge": "forged"}, None),
+])
+def test_public_submit_refuses_bad_input(category, town, changes, field):
+    citizen = Client()
+    before = ServiceRequest.objects.count()
+    response = citizen.post("/service/submit/", public_form(citizen, category, town, **changes))
+    assert response.status_code == 400
+    assert ServiceRequest.objects.count() == before
+    if field:
+        assert f'data-error-for="{field}"'.encode() in response.content
+
+
+def test_public_submit_rate_limit(category, town, settings):
+    from qingche.core.models import Parameter
+
+    Parameter.objects.create(key="service.public_rate_per_hour", value=2)
+    citizen = Client()
+    codes = [citizen.post("/service/submit/", public_form(citizen, category, town)).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_track_callback_once(accounts, category, town):
+    request = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
+                                      town_id=town.pk)
+    services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
+    services.request_accept(user=accounts["xiangzhen"], request=request)
+    services.request_answer(user=accounts["xiangzhen"], request=request, reply="已更换灯泡，恢复照明。")
+    citizen = Client()
+    page = citizen.get("/track/", {"number": request.number, "code": request.tracking_code}).content.decode()
+    assert "已更换灯泡" in page and 'id="rate-form"' in page
+    assert "xiangzhen" not in page
+    rating = {"number": request.number, "code": request.tracking_code, "solved": "1", "satisfaction": "satisfied"}
+    assert citizen.post("/track/", rating).status_code == 200
+    request.refresh_from_db()
+    assert request.status == "closed" and request.satisfaction == "satisfied"
+    twice = citizen.post("/track/", {**rating, "satisfaction": "unsatisfied"})
+    assert twice.status_code == 400
+    request.refresh_from_db()
+    assert request.satisfaction == "satisfied"
+
+
+def test_hotline_intake_and_dispatch_pages(client_as, category, town):
+    client = client_as("rexian")
+    assert client.get("/service/intake/").status_code == 200
+    response = client.post("/service/intake/", {"category": category.pk, "text": "居民反映东河镇自来水停水两天",
+                                                "town": town.pk, "citizen_phone": "13800001111",
+                                                "idempotency_key": "intake-1"})
+    assert response.status_code == 302
+    created = ServiceRequest.objects.get(idempotency_key="intake-1")
+    queue = client.get("/service/queue/").content.decode()
+    assert created.number in queue and "route-reason" in queue
+    detail = client.get(f"/service/requests/{created.pk}/").content.decode()
+    assert "138****1111" in detail and "13800001111" not in detail
+    assert client.post(f"/service/requests/{created.pk}/dispatch/", {"unit": town.pk}).status_code == 302
+    created.refresh_from_db()
+    assert created.status == "dispatched" and created.unit_id == town.pk
+    inbox = client_as("xiangzhen").get("/service/inbox/").content.decode()
+    assert created.number in inbox
+
+
+def test_action_errors_are_messages_not_500(accounts, client_as, category, town):
+    request = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
+                                      town_id=town.pk)
+    client = client_as("xiangzhen")
+    assert client.post(f"/service/requests/{request.pk}/accept/").status_code == 404  # not routed to it yet
+    services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
+    response = client.post(f"/service/requests/{request.pk}/answer/", {"reply": ""}, follow=True)
+    assert response.status_code == 200 and b"alert-danger" in response.content
+    response = client.post(f"/service/requests/{request.pk}/return/", {"reason": ""}, follow=True)
+    assert b"alert-danger" in response.content
+    request.refresh_from_db()
+    assert request.status == "dispatched"
+    assert client.post(f"/service/requests/{request.pk}/nope/").status_code == 404
+
+
+def test_pages_for_each_role(client_as):
+    for username, url in [("rexian", "/service/callbacks/"), ("jianfuban", "/service/arbitration/"),
+                          ("rexian", "/service/rates/"), ("rexian", "/service/rates/?group=departments"),
+                          ("xiangzhen", "/service/rates/mine/"), ("xitong", "/service/open311-keys/"),
+                          ("xiangzhen", "/service/inbox/"), ("bumen", "/service/inbox/")]:
+        assert client_as(username).get(url).status_code == 200, url
+    assert client_as("xiangzhen").get("/service/queue/").status_code == 403
+    assert client_as("yixian").get("/service/inbox/").status_code == 403
+
+
+def test_ranking_reads_rollups(client_as):
+    html = client_as("rexian").get("/service/rates/?month=2026-10").content.decode()
+    assert 'id="ranking-table"' in html and 'id="trend-data"' in html and "东河镇" in html

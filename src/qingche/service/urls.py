@@ -1,0 +1,19 @@
+from django.urls import path
+
+from qingche.service import views
+
+app_name = "service"
+
+urlpatterns = [
+    path("intake/", views.intake, name="intake"),
+    path("submit/", views.public_submit, name="submit"),
+    path("queue/", views.queue, name="queue"),
+    path("arbitration/", views.arbitration, name="arbitration"),
+    path("callbacks/", views.callbacks, name="callbacks"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("requests/<int:pk>/", views.detail, name="detail"),
+    path("requests/<int:pk>/<str:action>/", views.act, name="act"),
+    path("rates/", views.ranking, name="ranking"),
+    path("rates/mine/", views.my_rates, name="my_rates"),
+    path("open311-keys/", views.keys, name="keys"),
+]

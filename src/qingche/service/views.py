@@ -1,0 +1,347 @@
+"""Pages of citizen requests. Thin: reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qingche.core import parameters
+from qingche.core.middleware import client_ip
+from qingche.core.scope import user_grants
+from qingche.org.models import Unit
+from qingche.service import rules, selectors, services
+from qingche.service.forms import CallbackForm, PublicRequestForm, RequestForm, TrackForm
+from qingche.service.models import ServiceRequest
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, texts in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, texts)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _error_message(request, error) -> None:
+    if isinstance(error, ValidationError):
+        texts = [text for texts in error.message_dict.values() for text in texts] if hasattr(
+            error, "error_dict") else error.messages
+        messages.error(request, " ".join(texts))
+    else:
+        messages.error(request, str(error) or _("You do not have permission to do this."))
+
+
+def _dispatch_units():
+    return Unit.objects.filter(kind__in=[*Unit.TOWN_LEVEL, Unit.Kind.DEPARTMENT, Unit.Kind.OFFICE],
+                               is_active=True).order_by("kind", "path")
+
+
+def _intake_towns(user) -> list[Unit]:
+    ids = [g.unit_id for g in user_grants(user) if "service.add_servicerequest" in g.perms]
+    return list(Unit.objects.filter(pk__in=ids, kind__in=Unit.TOWN_LEVEL))
+
+
+def _submit_from_form(form, *, user, channel, intake_unit=None, files=()):
+    data = form.cleaned_data
+    return services.request_submit(
+        user=user, channel=channel, category_id=data["category"], title=data.get("title", ""), text=data["text"],
+        address=data.get("address", ""), lat=data.get("lat") or None, long=data.get("long") or None,
+        town_id=data.get("town"), citizen_name=data.get("citizen_name", ""),
+        citizen_phone=data.get("citizen_phone", ""), anonymous=data.get("anonymous", False),
+        idempotency_key=data.get("idempotency_key", ""), intake_unit=intake_unit, files=files,
+    )
+
+
+# -- intake -----------------------------------------------------------------------------------------
+@login_required
+@permission_required("service.add_servicerequest", raise_exception=True)
+def intake(request):
+    """Hotline intake (keyboard-first: the category box has focus, Ctrl+Enter submits); a town's
+    account registers a walk-in request for its own town."""
+    hotline = request.user.has_perm("service.dispatch_servicerequest")
+    towns = [] if hotline else _intake_towns(request.user)
+    if not hotline and not towns:
+        raise PermissionDenied(_("Only the hotline or a town registers requests here."))
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = _submit_from_form(
+                form, user=request.user, channel="hotline" if hotline else "walk_in",
+                intake_unit=None if hotline else towns[0])
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        except PermissionDenied as error:
+            _error_message(request, error)
+        else:
+            messages.success(request, _("Registered %(number)s — verification code %(code)s.")
+                             % {"number": created.number, "code": created.tracking_code})
+            return redirect("service:detail", created.pk)
+    return render(request, "service/intake.html", {"form": form, "hotline": hotline, "towns": towns})
+
+
+def _rate_limited(request) -> bool:
+    key = f"qingche:service:submit:{client_ip(request)}"
+    limit = int(parameters.get("service.public_rate_per_hour"))
+    added = cache.add(key, 0, 3600)
+    del added
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 3600)
+        count = 1
+    return count > limit
+
+
+def public_submit(request):
+    """The citizens' web form (no account)."""
+    form = PublicRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if _rate_limited(request):
+            return render(request, "service/public_submit.html",
+                          {"form": form, "limited": True}, status=429)
+        if form.is_valid():
+            files = request.FILES.getlist("attachments")
+            try:
+                created = _submit_from_form(form, user=None, channel="web", files=files)
+            except ValidationError as error:
+                _errors_to_form(form, error)
+            else:
+                return render(request, "service/public_done.html", {"created": created})
+        return render(request, "service/public_submit.html", {"form": form}, status=400)
+    return render(request, "service/public_submit.html", {"form": form})
+
+
+def track(request):
+    """/track/: number + verification code → status, public timeline and reply; the citizen may rate."""
+    form = TrackForm(request.POST or request.GET or None)
+    found = None
+    callback_form = None
+    if form.is_bound and form.is_valid():
+        found = selectors.track(form.cleaned_data["number"], form.cleaned_data["code"])
+        if found is None:
+            form.add_error(None, _("No request matches this number and code."))
+    if found is not None and found.status == rules.ANSWERED:
+        callback_form = CallbackForm(request.POST if "satisfaction" in request.POST else None)
+        if callback_form.is_bound and callback_form.is_valid():
+            try:
+                services.request_callback(user=None, request=found, public=True,
+                                          solved=callback_form.cleaned_data["solved"],
+                                          satisfaction=callback_form.cleaned_data["satisfaction"])
+            except ValidationError as error:
+                _errors_to_form(callback_form, error)
+            else:
+                found.refresh_from_db()
+                callback_form = None
+    elif found is not None and "satisfaction" in request.POST:
+        form.add_error(None, _("This request has already been rated, or it is not answered yet."))
+    status = 400 if (form.is_bound and not form.is_valid()) or (callback_form and callback_form.errors) else 200
+    if form.is_bound and found is None:
+        status = 404
+    context = {"form": form, "found": found, "callback_form": callback_form,
+               "timeline": selectors.public_timeline(found) if found else []}
+    return render(request, "service/track.html", context, status=status)
+
+
+# -- dispatcher -------------------------------------------------------------------------------------
+@login_required
+@permission_required("service.dispatch_servicerequest", raise_exception=True)
+def queue(request):
+    rows = list(selectors.dispatch_queue(request.user))
+    return render(request, "service/queue.html", {"rows": rows, "units": _dispatch_units()})
+
+
+@login_required
+@permission_required("service.arbitrate_servicerequest", raise_exception=True)
+def arbitration(request):
+    return render(request, "service/arbitration.html", {"rows": selectors.arbitration_queue(request.user)})
+
+
+@login_required
+@permission_required("service.callback_servicerequest", raise_exception=True)
+def callbacks(request):
+    return render(request, "service/callbacks.html", {
+        "rows": selectors.callback_queue(request.user), "reopenable": selectors.reopenable(request.user),
+        "extensions": selectors.pending_extensions(request.user)})
+
+
+@login_required
+@permission_required("service.handle_servicerequest", raise_exception=True)
+def inbox(request):
+    now = timezone.now()
+    return render(request, "service/inbox.html", {"rows": selectors.inbox(request.user, now=now), "now": now})
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def detail(request, pk):
+    found = selectors.request_detail(request.user, pk)
+    if found is None:
+        raise Http404(_("Not found, or outside your scope."))
+    user = request.user
+    handles = found.unit is not None and user.has_perm("service.handle_servicerequest") and \
+        ServiceRequest.objects.visible_to(user, "handle").filter(pk=pk).exists()
+    context = {
+        "req": found,
+        "timeline": selectors.timeline(user, found),
+        "clock": found.clock(timezone.now()),
+        "handles": handles,
+        "units": _dispatch_units(),
+        "duplicates": selectors.near_duplicates(user, found) if found.status in (rules.NEW, rules.RETURNED,
+                                                                                 rules.DISPATCHED) else [],
+        "notices": selectors.notices(user, found),
+        "callback_form": CallbackForm(),
+        "can": {action: rules.can(found.status, action) for action in rules.ALLOWED_FROM},
+    }
+    return render(request, "service/detail.html", context)
+
+
+ACTIONS = {
+    "dispatch": lambda user, req, post: services.request_dispatch(user=user, request=req, unit_id=post.get("unit"),
+                                                                  note=post.get("note", "")),
+    "accept": lambda user, req, post: services.request_accept(user=user, request=req),
+    "start": lambda user, req, post: services.request_start(user=user, request=req, note=post.get("note", "")),
+    "return": lambda user, req, post: services.request_return(user=user, request=req, reason=post.get("reason", ""),
+                                                              duty_item_code=post.get("duty_item_code", "")),
+    "arbitrate": lambda user, req, post: services.request_arbitrate(
+        user=user, request=req, unit_id=post.get("unit"), reason=post.get("reason", ""),
+        duty_item_code=post.get("duty_item_code", "")),
+    "extend": lambda user, req, post: services.request_extension_ask(user=user, request=req, days=post.get("days"),
+                                                                     reason=post.get("reason", "")),
+    "decide_extension": lambda user, req, post: services.request_extension_decide(
+        user=user, request=req, approve=post.get("approve") == "1", note=post.get("note", "")),
+    "answer": lambda user, req, post: services.request_answer(user=user, request=req, reply=post.get("reply", "")),
+    "callback": lambda user, req, post: services.request_callback(
+        user=user, request=req, solved=post.get("solved", ""), satisfaction=post.get("satisfaction", ""),
+        note=post.get("note", "")),
+    "reopen": lambda user, req, post: services.request_reopen(user=user, request=req, reason=post.get("reason", "")),
+}
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    found = selectors.request_detail(request.user, pk)
+    if found is None:
+        raise Http404(_("Not found, or outside your scope."))
+    if action == "merge":
+        into = selectors.request_detail(request.user, request.POST.get("into"))
+        handler = None
+        if into is None:
+            messages.error(request, _("Choose a request to merge into."))
+            return redirect("service:detail", pk)
+        try:
+            services.request_merge(user=request.user, request=found, into=into, reason=request.POST.get("reason", ""))
+        except (ValidationError, PermissionDenied) as error:
+            _error_message(request, error)
+        return redirect("service:detail", pk)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    try:
+        handler(request.user, found, request.POST)
+    except (ValidationError, PermissionDenied) as error:
+        _error_message(request, error)
+        status = 403 if isinstance(error, PermissionDenied) else 400
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=status)
+    else:
+        messages.success(request, _("Done."))
+    target = request.POST.get("next", "")
+    if target.startswith("/service/"):
+        return redirect(target)
+    return redirect("service:detail", pk)
+
+
+# -- the three rates --------------------------------------------------------------------------------
+def _month_param(request) -> dt.date:
+    months = selectors.months_available()
+    text = request.GET.get("month", "")
+    try:
+        month = dt.date.fromisoformat(text + "-01") if len(text) == 7 else None
+    except ValueError:
+        month = None
+    if month is None:
+        month = months[0] if months else timezone.localdate().replace(day=1)
+    return month
+
+
+@login_required
+@permission_required("service.view_raterollup", raise_exception=True)
+def ranking(request):
+    month = _month_param(request)
+    group = "departments" if request.GET.get("group") == "departments" else "towns"
+    rows = selectors.ranking(month, group)
+    series = selectors.trend(until=month)
+    chart = {
+        "months": [f"{row['month']:%Y-%m}" for row in series],
+        "response": [_pct(row["rates"].response) for row in series],
+        "resolution": [_pct(row["rates"].resolution) for row in series],
+        "satisfaction": [_pct(row["rates"].satisfaction) for row in series],
+        "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
+    }
+    return render(request, "service/ranking.html", {
+        "rows": rows, "month": month, "group": group, "months": selectors.months_available(),
+        "chart_json": chart,
+    })
+
+
+def _pct(value):
+    return round(100 * value, 1) if value is not None else None
+
+
+@login_required
+@permission_required("service.view_raterollup", raise_exception=True)
+def my_rates(request):
+    """A unit's own three rates (its grant's unit, or ?unit= within scope) with the requests behind each failure."""
+    month = _month_param(request)
+    visible = Unit.objects.visible_to(request.user)
+    unit = visible.filter(pk=request.GET.get("unit")).first() if request.GET.get("unit", "").isdigit() else None
+    if unit is None:
+        grants = user_grants(request.user)
+        unit = visible.filter(pk=grants[0].unit_id).first() if grants else None
+    if unit is None:
+        raise Http404(_("No unit to show."))
+    counts = selectors.rollup_counts(month, [unit.pk]).get(unit.pk, rules.RateCounts())
+    series = selectors.trend([unit.pk], until=month)
+    chart = {"months": [f"{row['month']:%Y-%m}" for row in series],
+             "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series]}
+    return render(request, "service/my_rates.html", {
+        "unit": unit, "month": month, "counts": counts, "rates": selectors.rates_of(counts),
+        "failures": selectors.unit_failures(request.user, unit, month), "months": selectors.months_available(),
+        "chart_json": chart,
+    })
+
+
+# -- Open311 keys -----------------------------------------------------------------------------------
+@login_required
+@permission_required("service.view_open311key", raise_exception=True)
+def keys(request):
+    from qingche.service.models import Open311Key
+
+    issued = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                entry = Open311Key.objects.visible_to(request.user).filter(pk=request.POST["revoke"]).first()
+                if entry is None:
+                    raise Http404
+                services.open311_key_revoke(user=request.user, entry=entry)
+                messages.success(request, _("The key was revoked."))
+            else:
+                _entry, issued = services.open311_key_issue(user=request.user, partner=request.POST.get("partner", ""))
+        except (ValidationError, PermissionDenied) as error:
+            _error_message(request, error)
+    return render(request, "service/keys.html", {
+        "keys": Open311Key.objects.visible_to(request.user).order_by("-created_at"), "issued": issued,
+        "endpoint": request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})),
+    })
