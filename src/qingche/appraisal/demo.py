@@ -1,7 +1,8 @@
 """Demo appraisal data: schemes for each category, the 2026 annual cycle of 乡镇一般干部 (rated by
 fair, lenient, harsh and flat raters and by 群众 through links, scored, calibrated, in publicity), and
-a 2026 Q4 regular cycle of 东河镇 still being rated. Objective figures are demo figures: the tasks and
-service modules are not connected yet, and the cycle page says so."""
+a 2026 Q4 regular cycle of 东河镇 still being rated. Objective figures start as demo figures; in the Q4
+cycle the people with task assignments then get theirs from the connected sources (the tasks module's demo
+runs before this one). The service module is not connected yet, and the cycle page says so."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def build(ctx) -> None:
     )  # fmt: skip
     services.links_create(user=user, cycle=quarterly, unit=first_town, count=4)
     truth = _fill_figures(ctx, user, quarterly)
+    services.figures_collect(user=user, cycle=quarterly)  # real task assignments where the people have them
     # yixian's and xiangzhen's own ratings stay open, so the demo shows the form with work to do.
     keep_open = {account.person.pk for name in ("yixian", "xiangzhen") if (account := ctx.accounts.get(name))
                  and getattr(account, "person", None)}  # fmt: skip

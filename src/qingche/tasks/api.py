@@ -77,7 +77,8 @@ class TaskRequestInputSerializer(serializers.Serializer):
     has_veto = serializers.BooleanField(required=False, default=False)
     trace_materials = serializers.ListField(child=serializers.CharField(), required=False, default=list,
                                             help_text=", ".join(rules.TRACE_MATERIALS))
-    report_form = serializers.CharField(allow_blank=True, required=False, default="")
+    report_form = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                           help_text="id of a burden report form (一表通), or null")
     urgent = serializers.BooleanField(required=False, default=False)
     urgent_reason = serializers.CharField(allow_blank=True, required=False, default="")
     client_token = serializers.CharField(allow_blank=True, required=False, default="", max_length=64,
@@ -120,7 +121,8 @@ class TaskRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
             requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
             content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
             has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-            trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"))
+            trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"),
+            report_form=clean.get("report_form"))
         rows = []
         for unit in units:
             checks, verdict = evaluation.results[unit.pk]

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qingche.burden import selectors as burden
 from qingche.core.forms import StyledFormMixin
 from qingche.duties import selectors as duties
 from qingche.org.models import Unit
@@ -42,14 +43,17 @@ class TaskRequestForm(StyledFormMixin, forms.Form):
     has_veto = forms.BooleanField(label=_("Carries a one-vote veto (一票否决)"), required=False)
     trace_materials = forms.MultipleChoiceField(label=_("Trace materials demanded"), required=False,
                                                 widget=forms.CheckboxSelectMultiple)
-    report_form = forms.CharField(label=_("Data-report form (name)"), max_length=200, required=False)
+    report_form = forms.ChoiceField(label=_("Data-report form (一表通)"), required=False)
     urgent = forms.BooleanField(label=_("Urgent"), required=False)
     urgent_reason = forms.CharField(label=_("Reason for urgency"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     client_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        forms_held = burden.report_forms(user).order_by("-sent_on", "-id")[:200] if user is not None else []
+        self.fields["report_form"].choices = [("", _("— none —"))] + [
+            (str(form.pk), f"{form.title} ({form.sent_on:%Y-%m-%d})") for form in forms_held]
         self.fields["duty_code"].choices = [("", _("— none: not on any list —"))] + [
             (code, f"{code} [{KIND_SHORT.get(kind, kind)}] {name[:40]}") for code, name, kind in
             duties.catalogue_codes(limit=2000)]

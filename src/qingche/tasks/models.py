@@ -45,7 +45,8 @@ class TaskRequest(AuditedModel):
     needs_letter = models.BooleanField(_("demands a responsibility letter"), default=False)
     has_veto = models.BooleanField(_("carries a one-vote veto"), default=False)
     trace_materials = models.JSONField(_("trace materials demanded"), default=list, blank=True)
-    report_form = models.CharField(_("data-report form"), max_length=200, blank=True)
+    report_form = models.ForeignKey("burden.ReportForm", verbose_name=_("data-report form"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="task_requests")
     urgent = models.BooleanField(_("urgent"), default=False)
     urgent_reason = models.TextField(_("reason for urgency"), blank=True)
     all_towns = models.BooleanField(_("all towns and streets"), default=False)

@@ -23,7 +23,8 @@ PASS, WARN, BLOCK = "pass", "warn", "block"
 ADMITTED, RETURNED, PENDING = "admitted", "returned", "pending"
 
 DUTY, REGISTRY, LEAD_TIME, DUPLICATE, TRACE, BURDEN = "duty", "registry", "lead_time", "duplicate", "trace", "burden"
-RULES = (DUTY, REGISTRY, LEAD_TIME, DUPLICATE, TRACE, BURDEN)
+FORM = "form"
+RULES = (DUTY, REGISTRY, LEAD_TIME, DUPLICATE, TRACE, BURDEN, FORM)
 RULE_LABELS = {
     DUTY: _("Duty-list match"),
     REGISTRY: _("Responsibility letter / veto registry"),
@@ -31,6 +32,7 @@ RULE_LABELS = {
     DUPLICATE: _("Near-duplicate"),
     TRACE: _("Trace materials"),
     BURDEN: _("Burden index"),
+    FORM: _("Data-report form (一表通)"),
 }
 NOT_ON_LIST = "not_on_list"  # the code of the one block that waits for 减负办 instead of returning
 
@@ -93,6 +95,8 @@ class RequestFacts:
     urgent_reason: str = ""
     urgent_quota_left: int = 0
     trace_materials: frozenset = frozenset()
+    form_title: str = ""  # the burden ReportForm the request names, if any
+    form_reuse_share: float | None = None  # share of its fields the field catalog already holds
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,7 @@ class TargetFacts:
     unit_id: int
     duty: DutyFact | None
     candidates: tuple[Candidate, ...] = ()
-    burden_index: float | None = None
-    burden_placeholder: bool = True
+    burden_index: float | None = None  # the measured 小马拉大车 index (burden module); None: no capacity
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Policy:
     standard_materials: frozenset = frozenset({"ledgers", "summary"})
     duplicate_threshold: float = 0.6
     burden_red_line: float = 1.0
+    form_return_share: float = 0.5
 
 
 # -- calendar ------------------------------------------------------------------------------------------
@@ -235,13 +239,29 @@ def check_trace(request: RequestFacts, policy: Policy) -> Check:
 
 def check_burden(target: TargetFacts, policy: Policy) -> Check:
     if target.burden_index is None:
-        return Check(BURDEN, PASS, _("No burden index for this unit yet."), code="unknown")
+        return Check(BURDEN, PASS, _("No burden index for this unit: nobody is recorded in post."), code="unknown")
     params = {"index": f"{target.burden_index:.2f}", "red_line": f"{policy.burden_red_line:.2f}"}
-    code = "placeholder" if target.burden_placeholder else "measured"
     if target.burden_index > policy.burden_red_line:
-        return Check(BURDEN, WARN, _("Burden index %(index)s is above the red line %(red_line)s."), params,
-                     code=code + "_above")
-    return Check(BURDEN, PASS, _("Burden index %(index)s is within the red line %(red_line)s."), params, code=code)
+        return Check(BURDEN, WARN, _("Burden index %(index)s is above the red line %(red_line)s: this unit is "
+                                     "already overloaded."), params, code="above_red_line")
+    return Check(BURDEN, PASS, _("Burden index %(index)s is within the red line %(red_line)s."), params,
+                 code="within_red_line")
+
+
+def check_form(request: RequestFacts, policy: Policy) -> Check:
+    """一表通: a data-report form whose fields the field catalog mostly holds already is returned."""
+    if not request.form_title:
+        return Check(FORM, PASS, _("No data-report form."), code="no_form")
+    if request.form_reuse_share is None:
+        return Check(FORM, PASS, _("The data-report form has no fields."), code="no_fields")
+    params = {"form": request.form_title, "share": f"{request.form_reuse_share:.0%}",
+              "limit": f"{policy.form_return_share:.0%}"}
+    if request.form_reuse_share >= policy.form_return_share:
+        return Check(FORM, BLOCK, _("%(share)s of the fields of the form “%(form)s” are already held in the field "
+                                    "catalog (limit %(limit)s): use the data already held instead of asking "
+                                    "again."), params, code="form_already_held")
+    return Check(FORM, PASS, _("%(share)s of the fields of the form “%(form)s” are already held (limit "
+                               "%(limit)s)."), params, code="form_new_data")
 
 
 def verdict(checks: Iterable[Check]) -> str:
@@ -263,6 +283,7 @@ def checks_for(request: RequestFacts, target: TargetFacts, policy: Policy) -> li
         check_duplicate(request, target, policy),
         check_trace(request, policy),
         check_burden(target, policy),
+        check_form(request, policy),
     ]
 
 

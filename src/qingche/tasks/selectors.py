@@ -99,3 +99,47 @@ def admission_overview(user, year: int | None = None):
     ]
     return {"by_verdict": by_verdict, "reasons": sorted(reasons.items(), key=lambda item: -item[1]),
             "departments": department_rows}
+
+
+# -- figures other modules read (registered in wiring.py) -------------------------------------------------
+def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
+    """Objective indicators for the appraisal module: each person's task assignments whose deadline falls in
+    start..end (dates). workload = the task's estimated effort (person-hours per unit) shared equally among the
+    task's assignments; done = assignments done; on_time = done by their deadline; errors = assignments late
+    (done after the deadline, or still open after it by `end`) plus those of tasks sent back for more work.
+    Not scoped to a user: the appraisal service that calls it checks its own permissions."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    person_ids = list(person_ids)
+    if not person_ids:
+        return {}
+    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    last = timezone.make_aware(dt.datetime.combine(end, dt.time.max))
+    rows = list(TaskAssignment.objects.filter(person_id__in=person_ids, deadline__gte=first, deadline__lte=last)
+                .order_by().values_list("person_id", "task_id", "deadline", "status", "done_at", "task__status",
+                                        "task__request__effort_hours"))
+    if not rows:
+        return {}
+    shares = dict(TaskAssignment.objects.filter(task_id__in={row[1] for row in rows}).order_by()
+                  .values_list("task_id").annotate(n=Count("id")).values_list("task_id", "n"))
+    now = min(timezone.now(), last)
+    figures: dict[int, dict] = {}
+    for person_id, task_id, deadline, status, done_at, task_status, effort in rows:
+        row = figures.setdefault(person_id, {"workload": 0.0, "done": 0, "on_time": 0, "errors": 0})
+        row["workload"] += float(effort or 0) / max(1, shares.get(task_id, 1))
+        done = status == TaskAssignment.Status.DONE and done_at is not None
+        if done:
+            row["done"] += 1
+            if done_at <= deadline:
+                row["on_time"] += 1
+            else:
+                row["errors"] += 1
+        elif deadline < now:
+            row["errors"] += 1
+        if task_status == Task.Status.SENT_BACK:
+            row["errors"] += 1
+    for row in figures.values():
+        row["workload"] = round(row["workload"], 1)
+    return figures

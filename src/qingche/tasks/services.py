@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qingche.burden import selectors as burden
+from qingche.burden import services as burden_services
 from qingche.core import parameters
 from qingche.core.audit import audit_context, record
 from qingche.core.calendar import work_calendar
@@ -36,6 +38,7 @@ from qingche.tasks.models import (
 )
 
 TARGET_KINDS = ("town", "street")
+TASKS_LOAD_SOURCE = "tasks"  # the name of admitted tasks among burden's load sources
 VILLAGE_KINDS = ("village", "community")
 
 
@@ -73,7 +76,8 @@ def policy(values: dict | None = None) -> rules.Policy:
         min_lead_days=int(values["tasks.min_lead_working_days"]),
         standard_materials=frozenset(values["tasks.standard_trace_materials"]),
         duplicate_threshold=float(values["tasks.duplicate_threshold"]),
-        burden_red_line=float(values["tasks.burden_red_line"]),
+        burden_red_line=burden.red_line(),
+        form_return_share=float(values.get("burden.form_return_share", 0.5)),
     )
 
 
@@ -100,7 +104,7 @@ class Evaluation:
     results: dict[int, tuple[list[rules.Check], str]]
     units: dict[int, Unit]
     duplicate_rows_read: int
-    burden_placeholder: bool
+    burden_period: str  # the month whose 小马拉大车 index the burden check used ("YYYY-MM")
 
 
 def duplicate_candidates(unit_ids, since: dt.date) -> tuple[dict[int, list[rules.Candidate]], int]:
@@ -119,7 +123,7 @@ def duplicate_candidates(unit_ids, since: dt.date) -> tuple[dict[int, list[rules
 def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: str, content: str,
              deadline: dt.datetime, needs_letter=False, has_veto=False, urgent=False, urgent_reason="",
              trace_materials=(), now: dt.datetime | None = None, calendar=None, values=None,
-             duty_items: dict | None = None) -> Evaluation:
+             duty_items: dict | None = None, report_form=None) -> Evaluation:
     """Gather the facts of every target (a few indexed reads, none scanning earlier tasks) and run the rules."""
     now = now or timezone.now()
     values = values or settings_now()
@@ -138,24 +142,28 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
         urgent=urgent, urgent_reason=urgent_reason or "",
         urgent_quota_left=urgent_quota_left(requester_unit, today.year, values) if urgent else 0,
         trace_materials=frozenset(trace_materials),
+        form_title=report_form.title if report_form is not None else "",
+        form_reuse_share=burden.form_reuse_share(report_form.pk) if report_form is not None else None,
     )
     unit_ids = [unit.pk for unit in units]
     items = duty_items if duty_items is not None else duties.published_item_by_code(unit_ids, duty_code)
     window = int(values["tasks.duplicate_window_days"])
     candidates, rows_read = duplicate_candidates(unit_ids, today - dt.timedelta(days=window))
-    placeholder = float(values["tasks.burden_placeholder_index"])
+    # The burden index of the last whole month (burden's rollups are monthly; a month under way would look light).
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    burden_period = f"{last_month.year:04d}-{last_month.month:02d}"
+    indexes = burden.index_for_units(unit_ids, burden_period) if unit_ids else {}
     targets = [
         rules.TargetFacts(
             unit_id=unit_id,
             duty=rules.DutyFact(**items[unit_id]) if unit_id in items else None,
             candidates=tuple(candidates.get(unit_id, ())),
-            burden_index=placeholder,  # PLACEHOLDER until the burden module measures the index
-            burden_placeholder=True,
+            burden_index=indexes.get(unit_id),
         )
         for unit_id in unit_ids
     ]
     results = rules.admit(facts, targets, policy(values))
-    return Evaluation(facts, results, {unit.pk: unit for unit in units}, rows_read, True)
+    return Evaluation(facts, results, {unit.pk: unit for unit in units}, rows_read, burden_period)
 
 
 # -- sending a request ----------------------------------------------------------------------------------
@@ -175,7 +183,6 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
         "title": (data.get("title") or "").strip()[:200], "content": (data.get("content") or "").strip(),
         "basis_document": (data.get("basis_document") or "").strip()[:300],
         "duty_code": (data.get("duty_code") or "").strip()[:30],
-        "report_form": (data.get("report_form") or "").strip()[:200],
         "needs_letter": bool(data.get("needs_letter")), "has_veto": bool(data.get("has_veto")),
         "urgent": bool(data.get("urgent")), "urgent_reason": (data.get("urgent_reason") or "").strip()[:2000],
         "all_towns": bool(data.get("all_towns")),
@@ -216,6 +223,17 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
         errors["trace_materials"] = _("Unknown trace material: %(items)s.") % {"items": ", ".join(map(str, unknown))}
     clean["trace_materials"] = sorted(set(materials) - set(unknown))
 
+    clean["report_form"] = None
+    form_ref = data.get("report_form")
+    form_ref = getattr(form_ref, "pk", form_ref)
+    if form_ref not in (None, ""):
+        # a burden ReportForm the requester can see (一表通: the admission checks how much of it is already held)
+        try:
+            clean["report_form"] = burden.report_forms(user).filter(pk=int(form_ref)).first()
+        except (TypeError, ValueError):
+            pass
+        if clean["report_form"] is None:
+            errors["report_form"] = _("Unknown data-report form: %(id)s.") % {"id": form_ref}
     if clean["urgent"] and not clean["urgent_reason"]:
         errors["urgent_reason"] = _("Give the reason for urgency.")
     units: list[Unit] = []
@@ -266,7 +284,7 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
         requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
         content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
         has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-        trace_materials=clean["trace_materials"], now=now,
+        trace_materials=clean["trace_materials"], now=now, report_form=clean["report_form"],
     )
     fields = {key: clean[key] for key in REQUEST_FIELDS if key in clean}
     try:
@@ -292,11 +310,16 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
 
 
 def _create_task(admission: Admission, today: dt.date) -> Task:
+    """The task of an admitted target. Its estimated effort becomes load on the unit in burden's rollup (source
+    "tasks", month of admission, sent by the requesting department), in this same transaction."""
     request = admission.request
-    return Task.objects.create(
+    task = Task.objects.create(
         request=request, admission=admission, unit=admission.unit, title=request.title,
         text=request.content[:4000], deadline=request.deadline, admitted_on=today,
     )
+    burden_services.load_add(source=TASKS_LOAD_SOURCE, unit_id=admission.unit_id, day=today,
+                             hours=request.effort_hours, issuer_id=request.requester_unit_id)
+    return task
 
 
 # -- 减负办 decisions and appeals --------------------------------------------------------------------------

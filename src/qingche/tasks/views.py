@@ -66,7 +66,7 @@ def _parse_datetime(text: str):
 @login_required
 @permission_required("tasks.add_taskrequest", raise_exception=True)
 def request_new(request):
-    form = forms.TaskRequestForm(request.POST or None)
+    form = forms.TaskRequestForm(request.POST or None, user=request.user)
     if request.method == "POST":
         try:
             sent = services.task_request_submit(user=request.user, data=_request_data(request.POST),
@@ -95,13 +95,14 @@ def request_preview(request):
         requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
         content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
         has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-        trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"))
+        trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"),
+        report_form=clean.get("report_form"))
     rows = []
     for unit in units:
         checks, verdict = evaluation.results[unit.pk]
         rows.append({"unit": unit, "verdict": verdict, "verdict_label": Admission.Verdict(verdict).label,
                      "checks": _checks_display([check.as_dict() for check in checks])})
-    return render(request, "tasks/_preview.html", {"rows": rows, "placeholder": evaluation.burden_placeholder})
+    return render(request, "tasks/_preview.html", {"rows": rows, "burden_period": evaluation.burden_period})
 
 
 @login_required

@@ -11,8 +11,6 @@ parameters.register_defaults({
     "tasks.duplicate_window_days": (90, "Days back the near-duplicate check looks for tasks sent to the same unit"),
     "tasks.duplicate_threshold": (0.6, "Character-bigram similarity from which a task counts as a near-duplicate"),
     "tasks.standard_trace_materials": (["ledgers", "summary"], "Trace materials a task may demand without a warning"),
-    "tasks.burden_red_line": (1.0, "Burden index above which admission warns"),
-    "tasks.burden_placeholder_index": (0.8, "PLACEHOLDER burden index used until burden monitoring exists"),
     "tasks.remind_before_working_hours": (8, "Working hours before a deadline when the reminder is sent"),
     "tasks.max_evidence_bytes": (10 * 1024 * 1024, "Largest evidence file accepted, in bytes"),
     "tasks.max_effort_hours": (2000, "Largest estimated effort per unit, in person-hours"),
@@ -66,3 +64,28 @@ def _card(request):
             "links": [(_("Open"), url)]}
 
 widgets.register_card(_card, order=30)
+
+
+# -- connections to other modules ------------------------------------------------------------------------
+# Burden monitoring: the effort of admitted tasks is load on the target unit (sent by the requesting department,
+# an upper-level demand). services._create_task keeps burden's rollup current in the admitting transaction.
+from qingche.burden import sources as burden_sources  # noqa: E402
+from qingche.tasks.services import TASKS_LOAD_SOURCE  # noqa: E402
+
+burden_sources.register(TASKS_LOAD_SOURCE, burden_sources.rollup_function(TASKS_LOAD_SOURCE),
+                        label=_("admitted tasks (by effort)"), sender=burden_sources.UPPER, rollup=True)
+
+
+# Appraisal: workload, done, on time, late and sent back from people's task assignments.
+def _appraisal_figures(person_ids, start, end):
+    from qingche.tasks import selectors
+
+    return selectors.appraisal_figures(person_ids, start, end)
+
+
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("qingche.appraisal"):
+    from qingche.appraisal import indicators  # noqa: E402
+
+    indicators.register("tasks", _appraisal_figures)

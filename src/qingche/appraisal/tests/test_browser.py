@@ -77,7 +77,7 @@ def test_the_organization_department_scores_calibrates_and_publishes(page, login
     page.goto("/appraisal/")
     page.locator("#cycle-table a", has_text="第四季度").click()
     expect(page.locator("#progress-table tr[data-group='peer']")).to_be_visible()
-    expect(page.locator("#indicator-sources li[data-source='tasks']")).to_have_attribute("data-connected", "0")
+    expect(page.locator("#indicator-sources li[data-source='tasks']")).to_have_attribute("data-connected", "1")
     page.click("#action-score")
     expect(page.locator("#cycle-status")).to_have_attribute("data-status", "scored")
     page.click("#action-calibrate")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from qingche.appraisal import indicators, selectors, services
 from qingche.appraisal.models import Appeal, Appraisee, Rating
@@ -62,7 +63,7 @@ def test_calibration_needs_a_reason_keeps_the_quota_and_is_audited(org_user, sco
     with pytest.raises(ValidationError) as error:
         services.result_calibrate(user=org_user, appraisee=competent, grade="excellent", reason="  ")
     assert "reason" in error.value.message_dict
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(ValidationError) as error, translation.override("en"):  # the message, not its translation
         services.result_calibrate(user=org_user, appraisee=competent, grade="excellent", reason="表现突出")
     assert "quota" in error.value.message_dict["grade"][0]
     services.result_calibrate(user=org_user, appraisee=excellent, grade="competent", reason="督查通报一次")
@@ -141,7 +142,8 @@ def test_results_that_count(org_user, scored, accounts):
 
 def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user, cycle):
     status = {row["name"]: row["connected"] for row in indicators.status()}
-    assert status["tasks"] is False and status["service"] is False
+    assert status["tasks"] is True and status["service"] is False  # the tasks module registers its source
+    installed = indicators.registered()["tasks"]
     person_ids = list(cycle.appraisees.values_list("person_id", flat=True))
 
     def tasks(ids, start, end):
@@ -156,7 +158,7 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
         assert {row["name"] for row in indicators.status() if row["connected"]} >= {"tasks", "accountability"}
         used = services.figures_collect(user=org_user, cycle=cycle)
     finally:
-        indicators.unregister("tasks")
+        indicators.register("tasks", installed.fn, installed.label)
         indicators.unregister("accountability")
     assert used == ["accountability", "tasks"]
     row = cycle.appraisees.get(person_id=person_ids[0])

@@ -89,7 +89,8 @@ def test_unit_page_shows_formula_inputs_and_missing_sources(admin, new_town, dep
     assert 'id="input-days">18<' in html
     assert 'id="input-in-post">3<' in html
     assert 'id="input-capacity">378.0<' in html
-    assert 'id="missing-sources"' in html  # tasks and service are not yet connected
+    assert 'id="missing-sources"' in html  # citizen requests (service) are not yet connected
+    assert "qingche.tasks" not in html  # admitted tasks are (the tasks module registers them)
     assert 'data-source="inspections"' in html
 
 
@@ -102,16 +103,20 @@ def test_a_registered_source_is_counted_and_no_longer_missing(admin, new_town):
         calls.append(period)
         return {town.pk: 37.8} if town.pk in unit_ids else {}
 
-    sources.register("tasks", tasks_source, label="admitted tasks")
+    installed = sources.registered().get("service")
+    sources.register("service", tasks_source, label="citizen requests", sender=sources.CITIZEN)
     try:
-        assert "tasks" not in {row["name"] for row in sources.missing()}
+        assert "service" not in {row["name"] for row in sources.missing()}
         result = selectors.index_results([town.pk], OCT)[town.pk]
-        assert result.loads["tasks"] == 37.8
+        assert result.loads["service"] == 37.8
         assert result.value == 0.1  # 37.8 / 378
         assert calls[0] == OCT
     finally:
-        sources.unregister("tasks")
-    assert "tasks" in {row["name"] for row in sources.missing()}
+        sources.unregister("service")
+        if installed is not None:
+            sources.register("service", installed.function, label=installed.label, sender=installed.sender,
+                             rollup=installed.rollup)
+    assert ("service" in {row["name"] for row in sources.missing()}) is (installed is None)
 
 
 @pytest.mark.django_db

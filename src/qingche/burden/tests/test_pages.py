@@ -23,7 +23,8 @@ def test_county_dashboard_shows_every_town_and_the_sources(client_as):
     assert set(chart["towns"]) == towns
     assert chart["sources"] and sum(sum(values) for values in chart["sources"].values()) > 0
     assert sum(chart["this"]["inspections_planned"]) > 0
-    assert 'id="missing-sources"' in response.content.decode()
+    assert 'id="missing-sources"' in response.content.decode()  # citizen requests are not yet connected
+    assert "qingche.tasks" not in response.content.decode()  # admitted tasks are
 
 
 def test_a_town_sees_only_itself_on_the_dashboard_and_ranking(client_as):

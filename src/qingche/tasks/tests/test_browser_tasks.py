@@ -37,7 +37,7 @@ def test_blocked_task_is_approved_split_done_and_accepted(page, login):
     preview = page.locator("#admission-preview .preview-target")
     expect(preview).to_have_attribute("data-verdict", "pending")
     expect(preview.locator('li[data-code="not_on_list"]')).to_have_attribute("data-outcome", "block")
-    expect(page.locator("#burden-placeholder-note")).to_be_visible()
+    expect(page.locator("#burden-period-note")).to_be_visible()  # the measured index of the last whole month
     page.click("#send-task")
     expect(page).to_have_url(re.compile(r"/tasks/request/\d+/"))
     request_id = re.search(r"/tasks/request/(\d+)/", page.url).group(1)

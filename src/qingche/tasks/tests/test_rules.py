@@ -130,10 +130,26 @@ def test_trace_materials_beyond_standard_warn():
     assert check.outcome == rules.WARN and check.params["extra"] == ["photos", "sign_in"]
 
 
-def test_burden_above_red_line_warns_and_says_placeholder():
+def test_burden_above_red_line_warns():
     check = rules.check_burden(target(burden=1.3), POLICY)
-    assert (check.outcome, check.code) == (rules.WARN, "placeholder_above")
+    assert (check.outcome, check.code) == (rules.WARN, "above_red_line")
     assert rules.check_burden(target(burden=0.9), POLICY).outcome == rules.PASS
+    assert rules.check_burden(target(burden=1.0), POLICY).outcome == rules.PASS  # at the line is not above it
+    assert rules.check_burden(target(burden=None), POLICY).code == "unknown"  # no capacity: no warning
+
+
+def test_form_mostly_held_is_returned_and_a_new_one_passes():
+    held = request(form_title="企业用工统计表", form_reuse_share=0.75)
+    checks, verdict = rules.admit(held, [target()], POLICY)[1]
+    form = next(check for check in checks if check.rule == rules.FORM)
+    assert (form.outcome, form.code, verdict) == (rules.BLOCK, "form_already_held", rules.RETURNED)
+    assert form.params["share"] == "75%"
+    at_limit = rules.check_form(request(form_title="表", form_reuse_share=0.5), POLICY)
+    assert at_limit.outcome == rules.BLOCK  # "mostly held" starts at the configured share
+    new = rules.check_form(request(form_title="表", form_reuse_share=0.2), POLICY)
+    assert (new.outcome, new.code) == (rules.PASS, "form_new_data")
+    assert rules.check_form(request(), POLICY).code == "no_form"
+    assert rules.check_form(request(form_title="空表", form_reuse_share=None), POLICY).code == "no_fields"
 
 
 # -- combinations --------------------------------------------------------------------------------------
