@@ -1,5 +1,7 @@
 """API plumbing shared by every module: error bodies that name the field, scoped view sets."""
 
+from collections.abc import Mapping
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
@@ -33,12 +35,18 @@ def exception_handler(exc, context):
 
 
 class ScopedViewSetMixin:
-    """get_queryset() returns only what the user may see; writes go through services."""
+    """get_queryset() returns only what the user may see; writes go through services. A write whose
+    body is not a JSON object (e.g. `null` or a list) is refused with 400 before any handler runs."""
 
     selector = None  # callable(user) -> queryset
 
     def get_queryset(self):
         return type(self).selector(self.request.user)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH") and not isinstance(request.data, Mapping):
+            raise exceptions.ParseError(_("The request body must be a JSON object."))
 
 
 @extend_schema_field(OpenApiTypes.STR)

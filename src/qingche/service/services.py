@@ -31,6 +31,7 @@ from qingche.service.models import (
 )
 
 MAX_ATTACHMENTS = 5
+SERVICE_LOAD_SOURCE = "service"  # the name of citizen requests handled among burden's load sources
 ALLOWED_UPLOADS = (".jpg", ".jpeg", ".png", ".pdf", ".webp")
 
 
@@ -71,6 +72,55 @@ def _actor_unit(user):
 def limit_of(category: Category) -> rules.Limit:
     amount, unit = parameters.get("service.limits")[category.effective_limit_kind()]
     return rules.Limit(float(amount), unit)
+
+
+def handling_hours(category: Category, weights: dict | None = None) -> float:
+    """Person-hours one handled request of the category counts as in the burden index: the weight of the
+    category's own code or its nearest parent's in `service.handling_hours`, else of its time-limit kind."""
+    weights = weights if weights is not None else parameters.get("service.handling_hours")
+    node = category
+    while node is not None:
+        if node.code in weights:
+            return float(weights[node.code])
+        node = node.parent
+    return float(weights.get(category.effective_limit_kind(), 0))
+
+
+def _burden_load(request: ServiceRequest, now: dt.datetime) -> None:
+    """The handling of an answered request is load on its unit (citizen service) for the month of the answer,
+    kept in burden's rollup in the caller's transaction."""
+    from django.apps import apps
+
+    if request.unit_id is None or not apps.is_installed("qingche.burden"):
+        return
+    from qingche.burden import services as burden_services
+
+    burden_services.load_add(source=SERVICE_LOAD_SOURCE, unit_id=request.unit_id, day=now,
+                             hours=handling_hours(request.category))
+
+
+def burden_load_bulk(rows) -> int:
+    """The load of bulk-loaded requests (demo, import; dicts with unit_id, answered_at and category_id) in
+    burden's index, as request_answer adds it one by one: one call of burden's service per unit and month of the
+    answer. Call in the loading transaction. Returns the number of calls."""
+    from django.apps import apps
+
+    if not apps.is_installed("qingche.burden"):
+        return 0
+    from qingche.burden import services as burden_services
+
+    weights = parameters.get("service.handling_hours")
+    hours_of = {c.pk: handling_hours(c, weights) for c in Category.objects.select_related("parent__parent")}
+    totals: dict[tuple[int, dt.date], list] = {}
+    for row in rows:
+        if row.get("unit_id") and row.get("answered_at"):
+            entry = totals.setdefault((row["unit_id"], _month(row["answered_at"])), [0.0, 0])
+            entry[0] += hours_of[row["category_id"]]
+            entry[1] += 1
+    for (unit_id, month), (hours, count) in sorted(totals.items(), key=lambda item: (item[0][1], item[0][0])):
+        burden_services.load_add(source=SERVICE_LOAD_SOURCE, unit_id=unit_id, day=month, hours=round(hours, 2),
+                                 count=count)
+    return len(totals)
 
 
 def accept_limit() -> rules.Limit:
@@ -329,7 +379,10 @@ def request_dispatch(*, user, request: ServiceRequest, unit_id, note: str = "", 
         rules.next_status(request.status, "dispatch")
     except rules.RuleError as error:
         _fail(error)
-    unit = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind=Unit.Kind.COUNTY).first() if unit_id else None
+    unit_id = str(unit_id or "")
+    unit = None
+    if unit_id.isdigit():
+        unit = Unit.objects.filter(pk=int(unit_id), is_active=True).exclude(kind=Unit.Kind.COUNTY).first()
     if unit is None:
         raise ValidationError({"unit": _("Choose the unit that will handle the request.")})
     _dispatch(request, unit, user=user, now=now or timezone.now(), note=(note or "")[:1000])
@@ -484,6 +537,7 @@ def request_answer(*, user, request: ServiceRequest, reply: str, now=None) -> Se
     request.answered_at, request.reply = now, reply
     request.save()
     _event(request, RequestEvent.Kind.ANSWER, user=user, at=now, public_note=reply)
+    _burden_load(request, now)
     return request
 
 

@@ -308,7 +308,7 @@ def my_rates(request):
     unit = visible.filter(pk=request.GET.get("unit")).first() if request.GET.get("unit", "").isdigit() else None
     if unit is None:
         grants = user_grants(request.user)
-        unit = visible.filter(pk=grants[0].unit_id).first() if grants else None
+        unit = visible.filter(pk=grants[0].unit_id).first() if grants else visible.filter(depth=1).first()
     if unit is None:
         raise Http404(_("No unit to show."))
     counts = selectors.rollup_counts(month, [unit.pk]).get(unit.pk, rules.RateCounts())
