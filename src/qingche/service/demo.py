@@ -2,7 +2,8 @@
 Chinese text sampled and varied from the real messages in ../shared/data/taidi2020/ when present
 (built-in templates otherwise), a realistic mix of outcomes and a county that improves over the year.
 
-Bulk inserts; the rollups are computed from the inserted rows at the end."""
+Bulk inserts; the rollups are computed from the inserted rows at the end, and the answered requests' load
+is added to burden's index through burden's service (one call per unit and month)."""
 
 from __future__ import annotations
 
@@ -200,6 +201,7 @@ def build(ctx) -> None:
     bulk.insert(RequestEvent, events)
     _suggest_open()
     _rollups(requests)
+    services.burden_load_bulk(requests)  # the answered requests' load in burden's index: one call per unit and month
 
 
 def _rollups(requests) -> None:

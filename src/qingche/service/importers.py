@@ -196,6 +196,7 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[int], N
                            "duty_item_code": ""})
         count = bulk.insert(ServiceRequest, rows, progress=progress)
         bulk.insert(RequestEvent, events)
+        services.burden_load_bulk(rows)  # answered requests as citizen-service load in burden's index
         if rebuild_rollups:
             services.rollup_rebuild()
         record("import", object_type="service.servicerequest", object_repr=f"{count} requests", after={"count": count})

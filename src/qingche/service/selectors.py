@@ -257,3 +257,93 @@ def _as_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
+
+
+# -- appraisal indicators ---------------------------------------------------------------------------
+def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
+    """Objective indicators for the appraisal module from the answers given in start..end (dates).
+
+    A person whose account answered requests (the answer event records the handler) gets those requests:
+    done = answers, on_time = answered by the due time, errors = answered late, workload = their handling
+    person-hours (service.handling_hours), satisfaction = the three-rate score (0–1) of the answered requests
+    called back. Anyone else gets an equal share of their unit's answers (the unit's people in post at `end`)
+    and the unit's three-rate score from the monthly rollups of start..end. Not scoped to a user: the appraisal
+    service that calls it checks its own permissions."""
+    from qingche.org.models import Assignment, Person
+    from qingche.service import services
+
+    person_ids = list(person_ids)
+    if not person_ids:
+        return {}
+    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    last = timezone.make_aware(dt.datetime.combine(end, dt.time.max))
+    weights = _weights()
+    handling = parameters.get("service.handling_hours")
+    categories = {c.pk: c for c in Category.objects.select_related("parent__parent")}
+    hours = {pk: services.handling_hours(category, handling) for pk, category in categories.items()}
+    answers = RequestEvent.objects.filter(kind=RequestEvent.Kind.ANSWER, at__gte=first, at__lte=last).order_by()
+    columns = ("request__category_id", "at", "request__due_at", "request__accepted_in_time",
+               "request__callback_at", "request__solved", "request__satisfaction")
+
+    def add(row: dict, counts: list, values, share: float) -> None:
+        category_id, at, due, in_time, called, solved, satisfaction = values
+        row["done"] += share
+        row["workload"] += hours.get(category_id, 0.0) * share
+        if due is None or at <= due:
+            row["on_time"] += share
+        else:
+            row["errors"] += share
+        counts[0] += 1
+        counts[1] += bool(in_time)
+        if called is not None:
+            counts[2] += 1
+            counts[3] += bool(solved)
+            counts[4] += satisfaction == rules.SATISFIED
+            counts[5] += satisfaction == rules.BASIC
+
+    def empty() -> dict:
+        return {"workload": 0.0, "done": 0.0, "on_time": 0.0, "errors": 0.0}
+
+    figures: dict[int, dict] = {}
+    accounts = dict(Person.objects.filter(pk__in=person_ids, account_id__isnull=False)
+                    .values_list("account_id", "pk"))
+    personal: dict[int, list] = {}
+    for actor_id, *values in answers.filter(actor_id__in=list(accounts)).values_list("actor_id", *columns):
+        person_id = accounts[actor_id]
+        add(figures.setdefault(person_id, empty()), personal.setdefault(person_id, [0] * 6), values, 1.0)
+    for person_id, counts in personal.items():
+        score = rates_of(rules.RateCounts(*counts), weights).score
+        figures[person_id]["satisfaction"] = None if score is None else round(score / 100, 4)
+
+    # the others: a share of their unit's answers and the unit's three rates
+    in_post = Assignment.objects.filter(start_date__lte=end).filter(Q(end_date__isnull=True) | Q(end_date__gte=end))
+    unit_of = dict(in_post.filter(person_id__in=[pid for pid in person_ids if pid not in figures])
+                   .order_by("person_id", "start_date").values_list("person_id", "unit_id"))  # the latest wins
+    if not unit_of:
+        return _rounded(figures)
+    unit_ids = set(unit_of.values())
+    people = dict(in_post.filter(unit_id__in=unit_ids).order_by().values_list("unit_id")
+                  .annotate(n=Count("person_id", distinct=True)).values_list("unit_id", "n"))
+    per_unit: dict[int, dict] = {}
+    for unit_id, *values in answers.filter(actor_unit_id__in=unit_ids).values_list("actor_unit_id", *columns):
+        add(per_unit.setdefault(unit_id, empty()), [0] * 6, values, 1.0 / max(1, people.get(unit_id, 1)))
+    rollups: dict[int, rules.RateCounts] = {}
+    months = RateRollup.objects.filter(unit_id__in=unit_ids, month__gte=start.replace(day=1), month__lte=end)
+    for unit_id, *counts in months.values_list("unit_id", "dispatched", "accepted_in_time", "called_back", "solved",
+                                               "satisfied", "basic_satisfied"):
+        rollups[unit_id] = rollups.get(unit_id, rules.RateCounts()) + rules.RateCounts(*counts)
+    for person_id, unit_id in unit_of.items():
+        if unit_id not in per_unit and unit_id not in rollups:
+            continue
+        row = dict(per_unit.get(unit_id) or empty())
+        score = rates_of(rollups[unit_id], weights).score if unit_id in rollups else None
+        row["satisfaction"] = None if score is None else round(score / 100, 4)
+        figures[person_id] = row
+    return _rounded(figures)
+
+
+def _rounded(figures: dict[int, dict]) -> dict[int, dict]:
+    for row in figures.values():
+        for key in ("workload", "done", "on_time", "errors"):
+            row[key] = round(row[key], 2)
+    return figures

@@ -22,6 +22,11 @@ parameters.register_defaults({
     "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
     "service.due_soon_fraction": (0.2, "due soon when less than this share of the time is left (or 24 h)"),
     "service.public_rate_per_hour": (10, "web form submissions per IP address and hour"),
+    "service.handling_hours": (
+        {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0},
+        "person-hours one handled (answered) request counts as in the burden index, per time limit kind; "
+        "a category code as key overrides for that category and the ones under it",
+    ),
 })
 
 VIEW = {"service.view_servicerequest", "service.view_requestevent", "service.view_requestattachment",
@@ -76,3 +81,30 @@ def _inbox_card(request):
 
 
 widgets.register_card(_inbox_card, order=40)
+
+
+# -- connections to other modules ------------------------------------------------------------------------
+# Burden monitoring: each answered request is load on its handling unit (citizen service, not an upper-level
+# demand). services.request_answer keeps burden's rollup current in the answering transaction.
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("qingche.burden"):
+    from qingche.burden import sources as burden_sources  # noqa: E402
+    from qingche.service.services import SERVICE_LOAD_SOURCE  # noqa: E402
+
+    burden_sources.register(SERVICE_LOAD_SOURCE, burden_sources.rollup_function(SERVICE_LOAD_SOURCE),
+                            label=_("citizen requests handled"), sender=burden_sources.CITIZEN, rollup=True)
+
+
+# Appraisal: requests answered by the person (or, when no answer records the person, the person's share of the
+# unit's), on time or late, and the unit's three rates as satisfaction.
+def _appraisal_figures(person_ids, start, end):
+    from qingche.service import selectors
+
+    return selectors.appraisal_figures(person_ids, start, end)
+
+
+if _apps.is_installed("qingche.appraisal"):
+    from qingche.appraisal import indicators  # noqa: E402
+
+    indicators.register("service", _appraisal_figures)

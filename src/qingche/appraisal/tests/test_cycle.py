@@ -142,7 +142,7 @@ def test_results_that_count(org_user, scored, accounts):
 
 def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user, cycle):
     status = {row["name"]: row["connected"] for row in indicators.status()}
-    assert status["tasks"] is True and status["service"] is False  # the tasks module registers its source
+    assert status["tasks"] is True and status["service"] is True  # the tasks and service modules register theirs
     installed = indicators.registered()["tasks"]
     person_ids = list(cycle.appraisees.values_list("person_id", flat=True))
 
@@ -152,6 +152,8 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
     def accountability(ids, start, end):
         return {person_ids[0]: {"bottom_grade": "basically_competent", "reason": "问责案件 2025-01"}}
 
+    service = indicators.registered()["service"]
+    indicators.unregister("service")  # its real figures would add to the ones checked here (tests in service)
     indicators.register("tasks", tasks)
     indicators.register("accountability", accountability)
     try:
@@ -159,6 +161,7 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
         used = services.figures_collect(user=org_user, cycle=cycle)
     finally:
         indicators.register("tasks", installed.fn, installed.label)
+        indicators.register("service", service.fn, service.label)
         indicators.unregister("accountability")
     assert used == ["accountability", "tasks"]
     row = cycle.appraisees.get(person_id=person_ids[0])

@@ -29,7 +29,7 @@ def test_scheme_editor_is_for_the_organization_department(client_as):
 def test_cycle_page_shows_which_sources_are_connected(client_as):
     page = client_as("zuzhibu").get(f"/appraisal/cycles/{_annual().pk}/").content.decode()
     assert 'data-source="tasks" data-connected="1"' in page
-    assert 'data-source="service" data-connected="0"' in page
+    assert 'data-source="service" data-connected="1"' in page
     assert 'id="figures-source">演示数据' in page
 
 
