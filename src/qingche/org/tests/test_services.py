@@ -17,10 +17,22 @@ def make_id(born: dt.date, serial: int, region: str = "110105") -> str:
     return first17 + core_rules.id_number_check_char(first17)
 
 
+def parent_of(unit: Unit) -> Unit:
+    unit.refresh_from_db()
+    return Unit.objects.get(path=unit.path[: -Unit.steplen])
+
+
 def person_data(serial: int = 1, **changes) -> dict:
     born = dt.date(1988, 6, 9)
-    data = {"name": f"测试人{serial}", "gender": "male", "birth_date": born, "id_number": make_id(born, serial),
-            "phone": f"1390000{serial:04d}", "category": "civil_servant", "education": "bachelor"}
+    data = {
+        "name": f"测试人{serial}",
+        "gender": "male",
+        "birth_date": born,
+        "id_number": make_id(born, serial),
+        "phone": f"1390000{serial:04d}",
+        "category": "civil_servant",
+        "education": "bachelor",
+    }
     data.update(changes)
     return data
 
@@ -45,20 +57,30 @@ def snapshot_paths():
 
 # -- units ----------------------------------------------------------------------------------------------
 def test_unit_create_hangs_a_unit_under_its_parent_and_audits_it(accounts, tree):
-    unit = services.unit_create(user=accounts["xitong"], parent=tree["town"], name="新建测试村", kind="village",
-                                code=tree["town"].code + "999")
+    unit = services.unit_create(
+        user=accounts["xitong"], parent=tree["town"], name="新建测试村", kind="village", code=tree["town"].code + "999"
+    )
     unit.refresh_from_db()
-    assert unit.get_parent() == tree["town"]
+    assert parent_of(unit) == tree["town"]
     assert unit.path.startswith(tree["town"].path) and unit.depth == tree["town"].depth + 1
     assert Unit.objects.get(pk=tree["town"].pk).numchild == tree["town"].numchild + 1
     assert AuditEvent.objects.filter(action="create", object_type="org.unit", object_id=str(unit.pk)).exists()
 
 
-@pytest.mark.parametrize("parent_key, kind", [
-    ("county", "village"), ("county", "community"), ("county", "county"), ("village", "town"),
-    ("village", "village"), ("department", "town"), ("department", "village"), ("town", "department"),
-    ("town", "town"),
-])
+@pytest.mark.parametrize(
+    "parent_key, kind",
+    [
+        ("county", "village"),
+        ("county", "community"),
+        ("county", "county"),
+        ("village", "town"),
+        ("village", "village"),
+        ("department", "town"),
+        ("department", "village"),
+        ("town", "department"),
+        ("town", "town"),
+    ],
+)
 def test_kinds_that_cannot_hang_under_a_parent_are_refused(accounts, tree, parent_key, kind):
     assert not rules.may_hang_under(kind, tree[parent_key].kind)
     count = Unit.objects.count()
@@ -70,10 +92,12 @@ def test_kinds_that_cannot_hang_under_a_parent_are_refused(accounts, tree, paren
 
 def test_unit_create_names_the_bad_field(accounts, tree):
     count = Unit.objects.count()
-    for fields, bad in (({"name": "  ", "kind": "village"}, "name"),
-                        ({"name": "代码错误村", "kind": "village", "code": "12ab"}, "code"),
-                        ({"name": "代码错误村", "kind": "village", "code": "123456"}, "code"),
-                        ({"name": "类型错误", "kind": "planet"}, "kind")):
+    for fields, bad in (
+        ({"name": "  ", "kind": "village"}, "name"),
+        ({"name": "代码错误村", "kind": "village", "code": "12ab"}, "code"),
+        ({"name": "代码错误村", "kind": "village", "code": "123456"}, "code"),
+        ({"name": "类型错误", "kind": "planet"}, "kind"),
+    ):
         with pytest.raises(ValidationError) as error:
             services.unit_create(user=accounts["xitong"], parent=tree["town"], **fields)
         assert bad in error_fields(error.value), fields
@@ -96,8 +120,9 @@ def test_unit_create_needs_the_permission_and_the_scope(accounts, tree):
 def test_moving_a_unit_under_itself_or_a_descendant_is_refused_and_changes_nothing(accounts, tree, levels_below):
     chain = [services.unit_create(user=accounts["xitong"], parent=tree["town"], name="镇内科室", kind="office")]
     for level in (1, 2):
-        chain.append(services.unit_create(user=accounts["xitong"], parent=chain[-1], name=f"下属科室{level}",
-                                          kind="office"))
+        chain.append(
+            services.unit_create(user=accounts["xitong"], parent=chain[-1], name=f"下属科室{level}", kind="office")
+        )
     before = snapshot_paths()
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as error:
@@ -131,7 +156,7 @@ def test_a_valid_move_carries_the_subtree_and_the_scope_follows(accounts, tree):
     assert people <= set(Person.objects.visible_to(xiangzhen).values_list("pk", flat=True))
     services.unit_move(user=accounts["xitong"], unit=village, new_parent=other_town, reason="区划调整")
     village.refresh_from_db()
-    assert village.get_parent() == other_town and village.path.startswith(other_town.path)
+    assert parent_of(village) == other_town and village.path.startswith(other_town.path)
     assert Unit.objects.get(pk=other_town.pk).numchild == other_town.numchild + 1
     assert Unit.objects.get(pk=tree["town"].pk).numchild == tree["town"].numchild - 1
     from qingche.core.scope import forget_grants
@@ -150,18 +175,21 @@ def test_moving_needs_the_permission(accounts, tree):
 
 
 # -- people ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("changes, field", [
-    ({"id_number": "110105198806090011"}, "id_number"),  # wrong check digit
-    ({"id_number": "11010519880609001"}, "id_number"),  # 17 characters
-    ({"id_number": "110105198802300019"}, "id_number"),  # 30 February
-    ({"phone": "12345"}, "phone"),
-    ({"phone": "1234567890123"}, "phone"),
-    ({"phone": "23800001234"}, "phone"),
-    ({"birth_date": dt.date(1988, 6, 10)}, "birth_date"),  # does not match the ID number
-    ({"gender": "other"}, "gender"),
-    ({"category": ""}, "category"),
-    ({"name": ""}, "name"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"id_number": "110105198806090011"}, "id_number"),  # wrong check digit
+        ({"id_number": "11010519880609001"}, "id_number"),  # 17 characters
+        ({"id_number": "110105198802300019"}, "id_number"),  # 30 February
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "1234567890123"}, "phone"),
+        ({"phone": "23800001234"}, "phone"),
+        ({"birth_date": dt.date(1988, 6, 10)}, "birth_date"),  # does not match the ID number
+        ({"gender": "other"}, "gender"),
+        ({"category": ""}, "category"),
+        ({"name": ""}, "name"),
+    ],
+)
 def test_person_create_refuses_bad_input_naming_the_field_and_saves_nothing(accounts, tree, changes, field):
     people, events = Person.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as error:
@@ -177,8 +205,9 @@ def test_person_create_refuses_a_duplicate_id_number(accounts, tree):
     people = Person.objects.count()
     for id_number in (existing.id_number, existing.id_number.lower(), f" {existing.id_number} "):
         with pytest.raises(ValidationError) as error:
-            services.person_create(user=accounts["zuzhibu"], unit=tree["town"],
-                                   **person_data(id_number=id_number, birth_date=born))
+            services.person_create(
+                user=accounts["zuzhibu"], unit=tree["town"], **person_data(id_number=id_number, birth_date=born)
+            )
         assert error_fields(error.value) == {"id_number"}
     assert Person.objects.count() == people
 
@@ -187,21 +216,29 @@ def test_a_duplicate_id_number_with_an_x_in_lower_case_is_caught(accounts, tree)
     serial = next(n for n in range(1, 999) if make_id(dt.date(1988, 6, 9), n).endswith("X"))
     first = services.person_create(user=accounts["zuzhibu"], unit=tree["town"], **person_data(serial))
     with pytest.raises(ValidationError) as error:
-        services.person_create(user=accounts["zuzhibu"], unit=tree["town"],
-                               **person_data(serial, id_number=first.id_number.lower(), name="另一人"))
+        services.person_create(
+            user=accounts["zuzhibu"],
+            unit=tree["town"],
+            **person_data(serial, id_number=first.id_number.lower(), name="另一人"),
+        )
     assert error_fields(error.value) == {"id_number"}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: core/rules.py accepts full-width (全角) digits in an ID number and does "
-                                       "not fold them to ASCII, so a duplicate typed with a Chinese IME passes "
-                                       "org/services._check_duplicate_id (different keyed hash) and is saved")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: core/rules.py accepts full-width (全角) digits in an ID number and does "
+    "not fold them to ASCII, so a duplicate typed with a Chinese IME passes "
+    "org/services._check_duplicate_id (different keyed hash) and is saved",
+)
 def test_a_duplicate_id_number_typed_in_full_width_digits_is_caught(accounts, tree):
     first = services.person_create(user=accounts["zuzhibu"], unit=tree["town"], **person_data(7))
-    full_width = first.id_number[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + first.id_number[17]
+    full_width_digits = str.maketrans("0123456789", "０１２３４５６７８９")
+    full_width = first.id_number[:17].translate(full_width_digits) + first.id_number[17]
     people = Person.objects.count()
     with pytest.raises(ValidationError):
-        services.person_create(user=accounts["zuzhibu"], unit=tree["town"],
-                               **person_data(7, id_number=full_width, name="另一人"))
+        services.person_create(
+            user=accounts["zuzhibu"], unit=tree["town"], **person_data(7, id_number=full_width, name="另一人")
+        )
     assert Person.objects.count() == people
 
 
@@ -227,15 +264,16 @@ def test_person_create_and_update_need_the_permission_and_the_scope(accounts, tr
 def test_person_update_validates_like_create(accounts, tree):
     person = services.person_create(user=accounts["zuzhibu"], unit=tree["town"], **person_data(5))
     other = Person.objects.filter(unit=tree["village"]).first()
-    for changes, field in (({"phone": "abc"}, "phone"), ({"id_number": other.id_number,
-                                                          "birth_date": other.birth_date}, "id_number"),
-                           ({"birth_date": dt.date(2000, 1, 1)}, "birth_date")):
+    for changes, field in (
+        ({"phone": "abc"}, "phone"),
+        ({"id_number": other.id_number, "birth_date": other.birth_date}, "id_number"),
+        ({"birth_date": dt.date(2000, 1, 1)}, "birth_date"),
+    ):
         with pytest.raises(ValidationError) as error:
             services.person_update(user=accounts["zuzhibu"], person=Person.objects.get(pk=person.pk), **changes)
         assert field in error_fields(error.value)
     stored = Person.objects.get(pk=person.pk)
-    assert (stored.phone, stored.id_number, stored.birth_date) == (person.phone, person.id_number,
-                                                                   person.birth_date)
+    assert (stored.phone, stored.id_number, stored.birth_date) == (person.phone, person.id_number, person.birth_date)
 
 
 # -- assignments ----------------------------------------------------------------------------------------
@@ -251,24 +289,31 @@ def moving_person(accounts, tree):
 def test_assignment_create_moves_the_record_and_ends_the_open_assignment(accounts, tree, moving_person):
     person, old = moving_person
     new_post = Post.objects.filter(unit=tree["department"]).order_by("id").first()
-    new = services.assignment_create(user=accounts["zuzhibu"], person=person, post=new_post,
-                                     start_date=dt.date(2026, 3, 1))
+    new = services.assignment_create(
+        user=accounts["zuzhibu"], person=person, post=new_post, start_date=dt.date(2026, 3, 1)
+    )
     old.refresh_from_db()
     person.refresh_from_db()
     assert old.end_date == dt.date(2026, 2, 28)
     assert new.end_date is None and new.unit_id == tree["department"].pk
     assert person.unit_id == tree["department"].pk
     assert list(Assignment.objects.filter(person=person, end_date__isnull=True)) == [new]
-    assert AuditEvent.objects.filter(action="update", object_type="org.assignment", object_id=str(old.pk),
-                                     after={"end_date": "2026-02-28"}).exists()
+    assert AuditEvent.objects.filter(
+        action="update", object_type="org.assignment", object_id=str(old.pk), after={"end_date": "2026-02-28"}
+    ).exists()
     assert AuditEvent.objects.filter(action="update", object_type="org.person", object_id=str(person.pk)).exists()
 
 
 def test_a_closed_historical_assignment_moves_nothing(accounts, tree, moving_person):
     person, old = moving_person
     history_post = Post.objects.filter(unit=tree["department"]).order_by("id").first()
-    services.assignment_create(user=accounts["zuzhibu"], person=person, post=history_post,
-                               start_date=dt.date(2012, 1, 1), end_date=dt.date(2018, 12, 31))
+    services.assignment_create(
+        user=accounts["zuzhibu"],
+        person=person,
+        post=history_post,
+        start_date=dt.date(2012, 1, 1),
+        end_date=dt.date(2018, 12, 31),
+    )
     old.refresh_from_db()
     person.refresh_from_db()
     assert old.end_date is None and person.unit_id == tree["town"].pk
@@ -279,8 +324,9 @@ def test_assignment_create_refuses_bad_input_and_changes_nothing(accounts, tree,
     new_post = Post.objects.filter(unit=tree["department"]).order_by("id").first()
     count = Assignment.objects.count()
     with pytest.raises(PermissionDenied):
-        services.assignment_create(user=accounts["xiangzhen"], person=person, post=new_post,
-                                   start_date=dt.date(2026, 3, 1))
+        services.assignment_create(
+            user=accounts["xiangzhen"], person=person, post=new_post, start_date=dt.date(2026, 3, 1)
+        )
     local = services.account_bootstrap(username="zzb_dept", password="Unused-Pass-2026!")
     services.role_grant_bootstrap(account=local, role_code="org_department", unit=tree["department"])
     with pytest.raises(ValidationError) as error:  # the person is outside this account's scope
@@ -292,16 +338,24 @@ def test_assignment_create_refuses_bad_input_and_changes_nothing(accounts, tree,
     assert old.end_date is None and person.unit_id == tree["town"].pk
 
 
-@pytest.mark.xfail(strict=True, reason="bug: org/services.py assignment_create calls full_clean() before its own "
-                                       "end_date check, so Django's CheckConstraint error comes first as a "
-                                       "non-field error ('Constraint “assignment_ends_after_start” is violated.'), "
-                                       "not naming end_date; check the dates before _full_clean")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: org/services.py assignment_create calls full_clean() before its own "
+    "end_date check, so Django's CheckConstraint error comes first as a "
+    "non-field error ('Constraint “assignment_ends_after_start” is violated.'), "
+    "not naming end_date; check the dates before _full_clean",
+)
 def test_an_assignment_ending_before_it_starts_names_end_date(accounts, tree, moving_person):
     person, _old = moving_person
     post = Post.objects.filter(unit=tree["department"]).order_by("id").first()
     with pytest.raises(ValidationError) as error:
-        services.assignment_create(user=accounts["zuzhibu"], person=person, post=post,
-                                   start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 2, 1))
+        services.assignment_create(
+            user=accounts["zuzhibu"],
+            person=person,
+            post=post,
+            start_date=dt.date(2026, 3, 1),
+            end_date=dt.date(2026, 2, 1),
+        )
     assert error_fields(error.value) == {"end_date"}
 
 
@@ -310,8 +364,13 @@ def test_an_assignment_ending_before_it_starts_is_refused(accounts, tree, moving
     post = Post.objects.filter(unit=tree["department"]).order_by("id").first()
     count = Assignment.objects.count()
     with pytest.raises(ValidationError):
-        services.assignment_create(user=accounts["zuzhibu"], person=person, post=post,
-                                   start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 2, 1))
+        services.assignment_create(
+            user=accounts["zuzhibu"],
+            person=person,
+            post=post,
+            start_date=dt.date(2026, 3, 1),
+            end_date=dt.date(2026, 2, 1),
+        )
     with pytest.raises(ValidationError) as error:
         services.assignment_end(user=accounts["zuzhibu"], assignment=old, end_date=dt.date(2019, 2, 1))
     assert error_fields(error.value) == {"end_date"}
@@ -329,10 +388,12 @@ def test_tenure_is_derived_from_assignments(accounts, tree):
     person = services.person_create(user=zuzhibu, unit=tree["town"], **person_data(21))
     post_a, post_b = Post.objects.filter(unit=tree["town"]).order_by("id")[:2]
     elsewhere = Post.objects.filter(unit=tree["department"]).order_by("id").first()
-    services.assignment_create(user=zuzhibu, person=person, post=elsewhere, start_date=dt.date(2005, 7, 1),
-                               end_date=dt.date(2009, 12, 31))
-    services.assignment_create(user=zuzhibu, person=person, post=post_a, start_date=dt.date(2010, 1, 1),
-                               end_date=dt.date(2015, 12, 31))
+    services.assignment_create(
+        user=zuzhibu, person=person, post=elsewhere, start_date=dt.date(2005, 7, 1), end_date=dt.date(2009, 12, 31)
+    )
+    services.assignment_create(
+        user=zuzhibu, person=person, post=post_a, start_date=dt.date(2010, 1, 1), end_date=dt.date(2015, 12, 31)
+    )
     services.assignment_create(user=zuzhibu, person=person, post=post_b, start_date=dt.date(2016, 1, 1))
     today = dt.date(2026, 7, 1)
     tenure = selectors.person_tenure(selectors.person_assignments(accounts["admin"], person), today=today)
@@ -342,17 +403,26 @@ def test_tenure_is_derived_from_assignments(accounts, tree):
     assert tenure["years_in_post"] == round(in_post, 1) == 10.5
     assert tenure["years_in_unit"] == round(in_unit, 1) == 16.5
     assert tenure["long_tenure"] is True
-    earlier = selectors.person_tenure(selectors.person_assignments(accounts["admin"], person),
-                                      today=dt.date(2020, 1, 1))
+    earlier = selectors.person_tenure(
+        selectors.person_assignments(accounts["admin"], person), today=dt.date(2020, 1, 1)
+    )
     assert earlier["years_in_post"] == round(years(dt.date(2016, 1, 1), dt.date(2020, 1, 1)), 1) == 4.0
     assert earlier["long_tenure"] is False
-    assert selectors.person_tenure([], today=today) == {"current": None, "years_in_post": 0, "years_in_unit": 0,
-                                                        "long_tenure": False}
+    assert selectors.person_tenure([], today=today) == {
+        "current": None,
+        "years_in_post": 0,
+        "years_in_unit": 0,
+        "long_tenure": False,
+    }
 
 
 def test_overlapping_spans_are_counted_once():
-    spans = [(dt.date(2010, 1, 1), dt.date(2014, 12, 31)), (dt.date(2012, 1, 1), dt.date(2016, 12, 31)),
-             (dt.date(2020, 1, 1), None), (dt.date(2030, 1, 1), None)]
+    spans = [
+        (dt.date(2010, 1, 1), dt.date(2014, 12, 31)),
+        (dt.date(2012, 1, 1), dt.date(2016, 12, 31)),
+        (dt.date(2020, 1, 1), None),
+        (dt.date(2030, 1, 1), None),
+    ]
     today = dt.date(2021, 1, 1)
     expected = years(dt.date(2010, 1, 1), dt.date(2016, 12, 31)) + years(dt.date(2020, 1, 1), today)
     assert rules.tenure_years(spans, today) == pytest.approx(expected)
@@ -368,11 +438,16 @@ def test_staffing_numbers_of_a_unit_computed_by_hand(accounts, tree, client_as):
     p2 = services.post_create(user=zuzhibu, unit=village, name="网格员", kind="contract", quota=2)
     p3 = services.post_create(user=zuzhibu, unit=crowded, name="网格员", kind="contract", quota=1)
     people = [services.person_create(user=zuzhibu, unit=village, **person_data(30 + n)) for n in range(6)]
-    plan = [(people[0], p1, None), (people[1], p1, None), (people[2], p2, dt.date(2020, 1, 1)),
-            (people[3], p2, None), (people[4], p3, None), (people[5], p3, None)]
+    plan = [
+        (people[0], p1, None),
+        (people[1], p1, None),
+        (people[2], p2, dt.date(2020, 1, 1)),
+        (people[3], p2, None),
+        (people[4], p3, None),
+        (people[5], p3, None),
+    ]
     for person, post, end in plan:
-        services.assignment_create(user=zuzhibu, person=person, post=post, start_date=dt.date(2019, 1, 1),
-                                   end_date=end)
+        services.assignment_create(user=zuzhibu, person=person, post=post, start_date=dt.date(2019, 1, 1), end_date=end)
     # village: quota 3 + 2 = 5; in post now: people 0, 1, 3 (person 2 left in 2020) -> 3, vacancy 2.
     assert selectors.staffing(admin, village) == {"quota": 5, "in_post": 3, "vacancy": 2, "over": 0}
     # crowded: quota 1, two people in post -> no vacancy, one over quota.
@@ -383,11 +458,21 @@ def test_staffing_numbers_of_a_unit_computed_by_hand(accounts, tree, client_as):
     today = dt.date.today()
     town = tree["town"]
     paths = dict(Unit.objects.values_list("id", "path"))
-    quota = sum(q for unit_id, q in Post.objects.values_list("unit_id", "quota") if paths[unit_id].startswith(town.path))
-    in_post = len({person_id for person_id, unit_id, end in Assignment.objects.values_list("person_id", "unit_id",
-                                                                                          "end_date")
-                   if paths[unit_id].startswith(town.path) and (end is None or end >= today)})
+    quota = sum(
+        quota for unit_id, quota in Post.objects.values_list("unit_id", "quota") if paths[unit_id].startswith(town.path)
+    )
+    in_post = len(
+        {
+            person_id
+            for person_id, unit_id, end in Assignment.objects.values_list("person_id", "unit_id", "end_date")
+            if paths[unit_id].startswith(town.path) and (end is None or end >= today)
+        }
+    )
     assert selectors.staffing(admin, town, subtree=True) == {
-        "quota": quota, "in_post": in_post, "vacancy": max(0, quota - in_post), "over": max(0, in_post - quota)}
+        "quota": quota,
+        "in_post": in_post,
+        "vacancy": max(0, quota - in_post),
+        "over": max(0, in_post - quota),
+    }
     page = client_as("admin").get(f"/org/units/{village.pk}/").content.decode()
     assert 'id="quota">5<' in page and 'id="vacancy">2<' in page
