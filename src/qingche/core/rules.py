@@ -2,15 +2,19 @@
 
 import re
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-ID_RE = re.compile(r"^\d{17}[\dX]$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE_RE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
 
+FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+
+
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    """Trimmed, upper-case, with full-width (全角) digits typed through a Chinese IME folded to ASCII."""
+    return (value or "").strip().translate(FULL_WIDTH).upper()
 
 
 def normalize_phone(value: str) -> str:

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from qingche.core.audit import record
+from qingche.core.audit import audit_context, record
 from qingche.core.pii import EncryptedField
 
 
@@ -22,7 +22,8 @@ def pii_unmask(*, user, obj, field_name: str, reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": _("Give the reason for seeing this personal data.")})
-    record("unmask", obj=obj, after={"field": field_name}, reason=reason[:500])
+    with audit_context(actor=user):
+        record("unmask", obj=obj, after={"field": field_name}, reason=reason[:500])
     return getattr(obj, field_name)
 
 

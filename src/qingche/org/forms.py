@@ -53,6 +53,24 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["id_number"].required = True
+        if self.instance.pk:
+            # Editing never shows personal data in clear: the inputs start empty, show the masked value,
+            # and an empty input keeps what is stored.
+            for name in ("id_number", "phone"):
+                field = self.fields[name]
+                field.required = False
+                field.widget.attrs["placeholder"] = getattr(self.instance, f"{name}_masked")
+                field.help_text = _("Leave empty to keep the stored value.")
+                self.initial[name] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            stored = Person.objects.get(pk=self.instance.pk)
+            for name in ("id_number", "phone"):
+                if not cleaned.get(name):
+                    cleaned[name] = getattr(stored, name)
+        return cleaned
 
 
 class PersonFilterForm(StyledFormMixin, forms.Form):

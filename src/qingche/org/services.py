@@ -18,6 +18,7 @@ from qingche.core.scope import forget_grants, unit_in_scope
 from qingche.org import rules
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 
+ADMINISTRATOR_ROLES = {"system_admin", "security_admin", "audit_admin"}
 PERSON_FIELDS = (
     "name",
     "gender",
@@ -203,9 +204,9 @@ def assignment_create(
     if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         raise ValidationError({"person": _("Unknown person, or outside your scope.")})
     assignment = Assignment(person=person, post=post, unit=post.unit, start_date=start_date, end_date=end_date)
-    _full_clean(assignment)
-    if end_date and end_date < start_date:
+    if end_date and start_date and end_date < start_date:
         raise ValidationError({"end_date": _("The end date is before the start date.")})
+    _full_clean(assignment)
     if move_record and end_date is None:
         for open_assignment in person.assignments.filter(end_date__isnull=True).exclude(post=post):
             open_assignment.end_date = max(open_assignment.start_date, start_date - dt.timedelta(days=1))
@@ -268,6 +269,16 @@ def role_grant_create(*, user, account: User, role: Role, unit: Unit, scope: str
     _require(user, "org.add_rolegrant", unit)
     if account.pk == user.pk:
         raise PermissionDenied(_("No one can grant roles to their own account."))
+    if role.code in ADMINISTRATOR_ROLES:
+        held = set(RoleGrant.objects.filter(user=account).values_list("role__code", flat=True))
+        if held & (ADMINISTRATOR_ROLES - {role.code}):
+            raise ValidationError(
+                {
+                    "role": _(
+                        "三员分立: the system, security and audit administrator roles cannot be held by one account."
+                    )
+                }
+            )
     scope = scope or role.default_scope
     if scope not in RoleGrant.Scope.values:
         raise ValidationError({"scope": _("Unknown scope.")})

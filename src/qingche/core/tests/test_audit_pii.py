@@ -318,12 +318,6 @@ def test_pii_unmask_needs_the_permission_a_reason_and_the_scope(accounts, new_pe
     assert new_person.id_number not in events_text([event])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: core/services.py pii_unmask records the unmasking with the actor of the "
-    "request context only; called outside a request (a command, another "
-    "module's background work) the event has no actor although `user` is known",
-)
 def test_pii_unmask_outside_a_request_names_the_user(accounts, new_person):
     from qingche.core.services import pii_unmask
 
@@ -402,13 +396,6 @@ def test_the_unmask_endpoints_are_refused_without_the_permission_and_audited_wit
         assert AuditEvent.objects.filter(action="unmask").count() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: org/views.py person_edit renders PersonForm(instance=person), whose "
-    "id_number and phone inputs carry the clear values: anyone who may edit a "
-    "person sees (and the page sends) the ID number and phone unmasked, with no "
-    "unmask event in the audit trail",
-)
 @pytest.mark.parametrize("name", ["zuzhibu", "admin"])
 def test_the_person_edit_form_shows_no_clear_personal_data(name, client_as, new_person):
     before = AuditEvent.objects.filter(action="unmask").count()

@@ -228,14 +228,6 @@ def test_api_schema_and_docs(client):
             assert finders.find(reference.removeprefix("/static/")), reference
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: settings.SPECTACULAR_SETTINGS sets no SWAGGER_UI_SETTINGS validatorUrl, "
-    "so Swagger UI falls back to https://validator.swagger.io and, on any host "
-    "other than localhost, loads its badge image from there (sending the schema "
-    "URL out of the intranet); set SWAGGER_UI_SETTINGS={'deepLinking': True, "
-    "'validatorUrl': None}",
-)
 def test_api_docs_do_not_call_the_online_validator(client):
     text = client.get("/api/docs/").content.decode()
     match = re.search(r"const swaggerSettings = (\{.*?\});", text, re.S)
@@ -555,13 +547,6 @@ def test_the_security_administrator_grants_roles_but_not_to_itself(client_as, ap
         services.unit_create(user=anquan, parent=county, name="安全测试局", kind="department")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: org/services.py role_grant_create lets the security administrator give "
-    "one account two of the 三员 roles (e.g. audit_admin to the system "
-    "administrator), which undoes 三员分立; it should refuse to combine "
-    "system_admin, security_admin and audit_admin on one account",
-)
 def test_the_three_administrator_roles_cannot_be_combined_on_one_account(accounts):
     from qingche.org import services
 

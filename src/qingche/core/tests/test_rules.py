@@ -118,12 +118,6 @@ def test_anything_not_shaped_like_an_id_number_is_invalid(text):
 FULL_WIDTH = str.maketrans(string.digits + "X", "０１２３４５６７８９Ｘ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: core/rules.py ID_RE uses \\d, which accepts full-width (全角) and other "
-    "Unicode digits, and normalize_id_number does not fold them to ASCII, so the "
-    "same ID number gets a different keyed hash (duplicate check and lookup miss)",
-)
 @given(valid_ids())
 def test_full_width_id_numbers_are_folded_to_ascii_or_refused(id_number):
     full_width = id_number[:17].translate(FULL_WIDTH) + id_number[17]

@@ -458,9 +458,9 @@ def other_modules_prefixes() -> list[str]:
 
 
 MALFORMED_BUGS = {
-    "duty-lists": "bug: duties/api.py DutyListViewSet.draft and .import_xlsx read request.data.get('unit') "
-    "without a serializer: a JSON body of null raises AttributeError and {'unit': {...}} raises TypeError "
-    "in the query (500); validate the input with a serializer (IntegerField) first",
+    "duty-lists": "bug: duties/api.py DutyListViewSet.draft (line 66) and .import_xlsx (line 96) pass "
+    'request.data.get(\'unit\') straight into .filter(pk=...): a body such as {"unit": {"a": 1}} raises '
+    "TypeError (500); validate the input with a serializer (IntegerField) first",
 }
 
 

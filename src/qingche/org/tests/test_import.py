@@ -403,13 +403,6 @@ def test_template_download_opens_with_the_expected_headers(client_as, kind, head
     assert client_as("zuzhibu").get("/org/import/template/planets.xlsx").status_code in (403, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: org/importers.py PERSON_EXAMPLE uses the ID number 110101198503120014, "
-    "whose GB 11643 check character is wrong (110101198503120017 would be "
-    "valid): the "
-    "template's own example row fails the import's check",
-)
 def test_the_people_template_example_has_a_valid_id_number(client_as):
     response = client_as("zuzhibu").get("/org/import/template/people.xlsx")
     rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))

@@ -224,12 +224,6 @@ def test_a_duplicate_id_number_with_an_x_in_lower_case_is_caught(accounts, tree)
     assert error_fields(error.value) == {"id_number"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: core/rules.py accepts full-width (全角) digits in an ID number and does "
-    "not fold them to ASCII, so a duplicate typed with a Chinese IME passes "
-    "org/services._check_duplicate_id (different keyed hash) and is saved",
-)
 def test_a_duplicate_id_number_typed_in_full_width_digits_is_caught(accounts, tree):
     first = services.person_create(user=accounts["zuzhibu"], unit=tree["town"], **person_data(7))
     full_width_digits = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -338,13 +332,6 @@ def test_assignment_create_refuses_bad_input_and_changes_nothing(accounts, tree,
     assert old.end_date is None and person.unit_id == tree["town"].pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: org/services.py assignment_create calls full_clean() before its own "
-    "end_date check, so Django's CheckConstraint error comes first as a "
-    "non-field error ('Constraint “assignment_ends_after_start” is violated.'), "
-    "not naming end_date; check the dates before _full_clean",
-)
 def test_an_assignment_ending_before_it_starts_names_end_date(accounts, tree, moving_person):
     person, _old = moving_person
     post = Post.objects.filter(unit=tree["department"]).order_by("id").first()
