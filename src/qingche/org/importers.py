@@ -71,6 +71,16 @@ def template(kind: str) -> bytes:
     return write_xlsx([title for _key, title in columns], example, sheet_title="导入模板")
 
 
+AMBIGUOUS = object()  # several units in scope share the name: the row must give the code
+
+
+def _index_by_name(units) -> dict:
+    index: dict = {}
+    for unit in units:
+        index[unit.name] = AMBIGUOUS if unit.name in index else unit
+    return index
+
+
 def _find_unit(value: str, by_code: dict, by_name: dict):
     value = str(value or "").strip()
     return by_code.get(value) or by_name.get(value)
@@ -84,7 +94,7 @@ def check_units(user, upload) -> ImportResult:
     kinds = _chinese_choices(Unit.Kind.choices)
     existing = list(Unit.objects.visible_to(user).only("id", "name", "code", "kind", "path"))
     by_code = {unit.code: unit for unit in existing if unit.code}
-    by_name = {unit.name: unit for unit in existing}
+    by_name = _index_by_name(existing)
     pending_names: dict[str, str] = {}
     for number, row in read_xlsx(upload, UNIT_COLUMNS):
         name, kind = str(row.get("name", "")).strip(), kinds.get(str(row.get("kind", "")).strip())
@@ -100,6 +110,14 @@ def check_units(user, upload) -> ImportResult:
         if code and (code in by_code or code in {r["code"] for _n, r in result.rows if r["code"]}):
             result.add_error(number, "行政区划代码", _("This code is already in use."))
         parent = _find_unit(parent_ref, by_code, by_name)
+        if parent is AMBIGUOUS:
+            result.add_error(
+                number,
+                "上级单位",
+                _("Several units are named “%(ref)s”: give the administrative code.") % {"ref": parent_ref},
+            )
+            result.rows.append((number, {}))
+            continue
         parent_kind = parent.kind if parent is not None else pending_names.get(parent_ref)
         if parent is None and parent_kind is None:
             result.add_error(
@@ -139,7 +157,7 @@ def import_units(user, upload) -> ImportResult:
     if result.errors:
         return result
     by_code = {unit.code: unit for unit in Unit.objects.exclude(code="")}
-    by_name = {unit.name: unit for unit in Unit.objects.visible_to(user)}
+    by_name = _index_by_name(Unit.objects.visible_to(user))
     for _number, row in result.rows:
         parent = Unit.objects.get(pk=_find_unit(row["parent"], by_code, by_name).pk)
         unit = Unit.objects.add_child(
@@ -183,7 +201,7 @@ def check_people(user, upload) -> ImportResult:
     }
     visible_units = list(Unit.objects.visible_to(user).only("id", "name", "code", "path", "kind"))
     by_code = {unit.code: unit for unit in visible_units if unit.code}
-    by_name = {unit.name: unit for unit in visible_units}
+    by_name = _index_by_name(visible_units)
     posts = {(post.unit_id, post.name): post for post in Post.objects.filter(unit__in=visible_units)}
     seen_ids: set[str] = set()
     for number, row in read_xlsx(upload, PERSON_COLUMNS):
@@ -196,6 +214,8 @@ def _check_person_row(user, number, row, result, choices, by_code, by_name, post
     cleaned = {"name": str(row.get("name", "")).strip()}
     if not cleaned["name"]:
         result.add_error(number, "姓名", _("Enter a name."))
+    elif len(cleaned["name"]) > Person._meta.get_field("name").max_length:
+        result.add_error(number, "姓名", _("The name is too long (at most 50 characters)."))
     for field, title in (
         ("gender", "性别"),
         ("education", "学历"),
@@ -243,7 +263,14 @@ def _check_person_row(user, number, row, result, choices, by_code, by_name, post
     cleaned["hometown"] = str(row.get("hometown", "")).strip()[:100]
     cleaned["rank"] = str(row.get("rank", "")).strip()[:30]
     unit = _find_unit(row.get("unit"), by_code, by_name)
-    if unit is None:
+    if unit is AMBIGUOUS:
+        result.add_error(
+            number,
+            "所在单位",
+            _("Several units are named “%(ref)s”: give the administrative code.") % {"ref": row.get("unit")},
+        )
+        unit = None
+    elif unit is None:
         result.add_error(number, "所在单位", _("Unknown unit, or outside your scope."))
     elif not unit_in_scope(user, "org.import_person", unit):
         result.add_error(number, "所在单位", _("This unit is outside your scope."))

@@ -278,12 +278,6 @@ def test_a_parent_outside_the_importers_scope_is_refused(client_as, accounts, tm
     assert counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: org/importers.py _check_person_row does not check the length of 姓名 "
-    "(Person.name max_length=50): on PostgreSQL the import fails with DataError "
-    "(a 500) and on SQLite the over-long name is saved; report it as a row error",
-)
 def test_an_over_long_name_is_a_row_error_not_a_crash(client_as, town, tmp_path):
     content = xlsx(tmp_path / "long.xlsx", PERSON_HEADERS, [person_row("长" * 60, dt.date(1990, 1, 2), 301, town.name)])
     before = counts()
@@ -293,13 +287,6 @@ def test_an_over_long_name_is_a_row_error_not_a_crash(client_as, town, tmp_path)
     assert counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: org/importers.py finds 所在单位/上级单位 by name through a dict "
-    "(by_name), so when two units in scope share a name (common for villages such "
-    "as 新华村 in different towns) the row silently goes to whichever came last "
-    "instead of being reported as ambiguous (ask for the code)",
-)
 def test_an_ambiguous_unit_name_is_a_row_error(client_as, accounts, tmp_path):
     from qingche.org import services
 
