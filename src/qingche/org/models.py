@@ -61,6 +61,11 @@ class Unit(AuditedModel, MP_Node):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("org:unit_detail", kwargs={"pk": self.pk})
+
     @classmethod
     def scope_q(cls, grant, user):
         # A self grant still shows the account's own unit: people need to see where they work.

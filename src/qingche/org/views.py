@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -24,6 +25,20 @@ def _form_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages_)
     else:
         form.add_error(None, error.messages)
+
+
+def _form_page(request, form, title: str, save, success: str = ""):
+    """The one shape of every create/edit page: on a valid POST call `save(cleaned_data)`, which writes
+    through a service and returns where to go; a service's ValidationError lands on the form (400)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = save(form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, success or _("Saved."))
+            return redirect(target)
+    return render(request, "org/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
 
 
 # -- units ------------------------------------------------------------------------------------------
@@ -82,21 +97,12 @@ def unit_create(request):
     if request.GET.get("parent") or not request.user.is_superuser:  # only the superuser adds a top unit
         parent = get_object_or_404(selectors.units(request.user), pk=request.GET.get("parent") or 0)
     form = forms.UnitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(user=request.user, parent=parent, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:unit_detail", pk=unit.pk)
     title = _("New unit under %(parent)s") % {"parent": parent.name} if parent else _("New top-level unit")
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": title},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        return services.unit_create(user=request.user, parent=parent, **data).get_absolute_url()
+
+    return _form_page(request, form, title, save)
 
 
 @login_required
@@ -105,85 +111,50 @@ def unit_edit(request, pk):
     initial = {"name": unit.name, "kind": unit.kind, "code": unit.code, "short_name": unit.short_name}
     form = forms.UnitForm(request.POST or None, initial=initial)
     form.fields["kind"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.unit_update(
-                user=request.user, unit=unit, name=data["name"], code=data["code"], short_name=data["short_name"]
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:unit_detail", pk=unit.pk)
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": _("Edit %(name)s") % {"name": unit.name}},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        services.unit_update(
+            user=request.user, unit=unit, name=data["name"], code=data["code"], short_name=data["short_name"]
+        )
+        return unit.get_absolute_url()
+
+    return _form_page(request, form, _("Edit %(name)s") % {"name": unit.name}, save)
 
 
 @login_required
 def unit_move(request, pk):
     unit = get_object_or_404(selectors.units(request.user), pk=pk)
     form = forms.UnitMoveForm(request.POST or None, units=selectors.units(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_move(
-                user=request.user, unit=unit, new_parent=form.cleaned_data["parent"], reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Moved."))
-            return redirect("org:unit_detail", pk=unit.pk)
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": _("Move %(name)s") % {"name": unit.name}},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        services.unit_move(user=request.user, unit=unit, new_parent=data["parent"], reason=data["reason"])
+        return unit.get_absolute_url()
+
+    return _form_page(request, form, _("Move %(name)s") % {"name": unit.name}, save, success=_("Moved."))
 
 
 @login_required
 def post_create(request, unit_pk):
     unit = get_object_or_404(selectors.units(request.user), pk=unit_pk)
     form = forms.PostForm(request.POST or None, initial={"quota": 1})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.post_create(user=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:unit_detail", pk=unit.pk)
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": _("New post in %(unit)s") % {"unit": unit}},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        services.post_create(user=request.user, unit=unit, **data)
+        return unit.get_absolute_url()
+
+    return _form_page(request, form, _("New post in %(unit)s") % {"unit": unit}, save)
 
 
 @login_required
 def post_edit(request, pk):
     post = get_object_or_404(selectors.posts(request.user), pk=pk)
     form = forms.PostForm(request.POST or None, initial={"name": post.name, "kind": post.kind, "quota": post.quota})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.post_update(user=request.user, post=post, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:unit_detail", pk=post.unit_id)
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": _("Edit post %(post)s") % {"post": post}},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        services.post_update(user=request.user, post=post, **data)
+        return post.unit.get_absolute_url()
+
+    return _form_page(request, form, _("Edit post %(post)s") % {"post": post}, save)
 
 
 # -- people -----------------------------------------------------------------------------------------
@@ -286,17 +257,11 @@ def person_unmask(request, pk):
 def person_create(request):
     units = selectors.units(request.user)
     form = forms.PersonForm(request.POST or None, units=units, initial={"unit": request.GET.get("unit")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:person_detail", pk=person.pk)
-    return render(
-        request, "org/form.html", {"form": form, "title": _("New person")}, status=400 if form.errors else 200
-    )
+
+    def save(data):
+        return reverse("org:person_detail", kwargs={"pk": services.person_create(user=request.user, **data).pk})
+
+    return _form_page(request, form, _("New person"), save)
 
 
 @login_required
@@ -307,40 +272,24 @@ def person_edit(request, pk):
     form = forms.PersonForm(
         request.POST or None, instance=Person.objects.get(pk=person.pk), units=selectors.units(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(user=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:person_detail", pk=person.pk)
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": _("Edit %(name)s") % {"name": person.name}},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        services.person_update(user=request.user, person=person, **data)
+        return reverse("org:person_detail", kwargs={"pk": person.pk})
+
+    return _form_page(request, form, _("Edit %(name)s") % {"name": person.name}, save)
 
 
 @login_required
 def assignment_create(request, person_pk):
     person = get_object_or_404(selectors.people(request.user), pk=person_pk)
     form = forms.AssignmentForm(request.POST or None, posts=selectors.posts(request.user).select_related("unit"))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assignment_create(user=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("org:person_detail", pk=person.pk)
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": _("Assign %(name)s to a post") % {"name": person.name}},
-        status=400 if form.errors else 200,
-    )
+
+    def save(data):
+        services.assignment_create(user=request.user, person=person, **data)
+        return reverse("org:person_detail", kwargs={"pk": person.pk})
+
+    return _form_page(request, form, _("Assign %(name)s to a post") % {"name": person.name}, save)
 
 
 # -- import -----------------------------------------------------------------------------------------
