@@ -160,3 +160,13 @@ def login(page):
         return page
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Per-process caches are cleared by writes' signals, but a rolled-back test sends none."""
+    from qingche.core.cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()

@@ -1,7 +1,11 @@
 """Configurable policy parameters. Modules register their defaults (from DOMAIN_FACTS.md) with
 `register_defaults`; an administrator's `Parameter` row overrides a default."""
 
+import copy
+
 from django.core.exceptions import ImproperlyConfigured
+
+from qingche.core.cache import ttl_cache
 
 _defaults: dict[str, tuple[object, str]] = {}
 
@@ -12,12 +16,19 @@ def register_defaults(values: dict[str, tuple[object, str]]) -> None:
 
 
 def get(key: str):
-    from qingche.core.models import Parameter
-
     if key not in _defaults:
         raise ImproperlyConfigured(f"unknown parameter {key!r}")
-    stored = Parameter.objects.filter(key=key).values_list("value", flat=True).first()
-    return _defaults[key][0] if stored is None else stored
+    stored = _stored().get(key)
+    # a copy, as values such as {"weights": …} are shared by the cache (and defaults by every caller)
+    return copy.deepcopy(_defaults[key][0] if stored is None else stored)
+
+
+@ttl_cache(30, cleared_by=("core.Parameter",))
+def _stored() -> dict:
+    """Every administrator-set value, in one read (they are few), cached for 30 seconds in each process."""
+    from qingche.core.models import Parameter
+
+    return dict(Parameter.objects.values_list("key", "value"))
 
 
 def all_parameters() -> list[dict]:

@@ -113,7 +113,11 @@ class DutyItem(AuditedModel):
 
     @property
     def keyword_list(self) -> list[str]:
-        return [word.strip() for word in self.keywords.replace(";", "；").split("；") if word.strip()]
+        return self.split_keywords(self.keywords)
+
+    @staticmethod
+    def split_keywords(keywords: str) -> list[str]:
+        return [word.strip() for word in keywords.replace(";", "；").split("；") if word.strip()]
 
 
 class Power(AuditedModel):

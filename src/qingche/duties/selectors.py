@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 
+from qingche.core.cache import ttl_cache
 from qingche.duties.models import DutyItem, DutyList
 
 
@@ -15,14 +16,16 @@ def current_lists(user):
     return duty_lists(user).filter(status=DutyList.Status.PUBLISHED).annotate(**counts).order_by("unit__path")
 
 
-def published_items_of(unit_ids) -> dict[int, dict[str, DutyItem]]:
-    """For admission and routing: {unit_id: {item code: item}} of each unit's published list.
-    Not scoped: published lists are public documents."""
-    result: dict[int, dict[str, DutyItem]] = {unit_id: {} for unit_id in unit_ids}
-    items = DutyItem.objects.filter(duty_list__unit_id__in=list(unit_ids), duty_list__status=DutyList.Status.PUBLISHED)
-    for item in items.select_related("lead_unit", "duty_list"):
-        result[item.duty_list.unit_id][item.code] = item
-    return result
+@ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Unit"))
+def routing_items(unit_id: int) -> tuple[tuple, ...]:
+    """For routing citizen requests: (code, name, kind, keywords, lead unit id, lead unit name) of every item on
+    the unit's published list; cached, as intake reads it for every request and lists change seldom."""
+    rows = DutyItem.objects.filter(duty_list__unit_id=unit_id, duty_list__status=DutyList.Status.PUBLISHED).order_by(
+        "code").values_list("code", "name", "kind", "keywords", "lead_unit_id", "lead_unit__name")
+    return tuple(
+        (code, name, kind, tuple(DutyItem.split_keywords(keywords)), lead_id, lead_name or "")
+        for code, name, kind, keywords, lead_id, lead_name in rows
+    )
 
 
 def published_item_by_code(unit_ids, code: str) -> dict[int, dict]:

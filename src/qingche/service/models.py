@@ -346,6 +346,16 @@ class ClockNotice(models.Model):
         return models.Q(request__in=ServiceRequest.objects.filter(ServiceRequest.scope_q(grant, user)).values("pk"))
 
 
+class RequestCounter(models.Model):
+    """The last serial of request numbers given out on a day (numbers are the day and a six-digit serial)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day} {self.last}"
+
+
 class Place(models.Model):
     """The centre of a village, community or town, to resolve a request's coordinates to a unit."""
 

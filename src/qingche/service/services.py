@@ -8,13 +8,14 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qingche.core import parameters
 from qingche.core.audit import record
+from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
 from qingche.core.pii import pii_hash
 from qingche.core.scope import unit_in_scope
@@ -26,6 +27,7 @@ from qingche.service.models import (
     Open311Key,
     RateRollup,
     RequestAttachment,
+    RequestCounter,
     RequestEvent,
     ServiceRequest,
 )
@@ -154,8 +156,10 @@ def fast_calendar(first: dt.date, last: dt.date):
     return calendar
 
 
-def county_office() -> Unit | None:
-    return Unit.objects.filter(name=parameters.get("service.county_office")).first()
+@ttl_cache(60, cleared_by=("org.Unit", "core.Parameter"))
+def county_office() -> tuple[int, str] | None:
+    """(id, name) of the county office that takes what no town or department should (12345 / 县减负办)."""
+    return Unit.objects.filter(name=parameters.get("service.county_office")).values_list("pk", "name").first()
 
 
 # -- rollups ----------------------------------------------------------------------------------------
@@ -206,62 +210,87 @@ def rollup_rebuild() -> int:
 
 # -- intake -----------------------------------------------------------------------------------------
 def _new_number(now: dt.datetime) -> str:
+    """The next number of the day from the day's counter row, bumped in a statement of its own before the
+    request's transaction: concurrent intakes neither wait for each other's commit nor collide. A request
+    that then fails leaves a gap in the numbers, which is harmless."""
     day = timezone.localtime(now).date()
+    table = RequestCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{table}" SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last"', [day])
+        row = cursor.fetchone()
+    if row is not None:
+        return rules.request_number(day, row[0])
+    # The day's first number: start after any number of that day already held (demo data, imports).
     prefix = f"{day:%Y%m%d}"
-    # a range (not LIKE) so that PostgreSQL uses the unique index whatever the collation
-    last = (ServiceRequest.objects.filter(number__gte=prefix, number__lt=prefix + "999999").order_by("-number")
+    held = (ServiceRequest.objects.filter(number__gte=prefix, number__lt=prefix + "9999999").order_by("-number")
             .values_list("number", flat=True).first())
-    serial = int(last[8:]) + 1 if last else 1
-    return rules.request_number(day, serial)
+    try:
+        with transaction.atomic():
+            counter = RequestCounter.objects.create(day=day, last=int(held[8:]) + 1 if held else 1)
+    except IntegrityError:  # another intake made the row first
+        return _new_number(now)
+    return rules.request_number(day, counter.last)
+
+
+@ttl_cache(60, cleared_by=("org.Unit", "service.Place"))
+def _place_directory() -> dict[int, tuple]:
+    """{unit id: (name, short name, kind, path, is active, latitude, longitude)} of every town, street, village
+    and community — what intake reads to place a request, cached as it changes seldom."""
+    from qingche.service.models import Place
+
+    points = dict((unit_id, (lat, long)) for unit_id, lat, long in
+                  Place.objects.values_list("unit_id", "latitude", "longitude"))
+    rows = Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list(
+        "pk", "name", "short_name", "kind", "path", "is_active")
+    return {pk: (name, short, kind, path, active, *points.get(pk, (None, None)))
+            for pk, name, short, kind, path, active in rows}
 
 
 def resolve_place(address: str, point: tuple[float, float] | None, town_id=None, village_id=None):
     """(town, village) from an explicit choice, the address's unit names, or the nearest known place."""
-    village = Unit.objects.filter(pk=village_id, kind__in=Unit.GRASSROOTS).first() if village_id else None
-    town = Unit.objects.filter(pk=town_id, kind__in=Unit.TOWN_LEVEL).first() if town_id else None
-    if village is None and address:
-        candidates = Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL], is_active=True)
-        found = rules.find_place_names(address, candidates.values_list("pk", "name", "short_name"))
-        if found:
-            unit = Unit.objects.get(pk=found)
-            if unit.kind in Unit.GRASSROOTS:
-                village = unit
-            elif town is None:
-                town = unit
-    if village is None and town is None and point is not None:
-        from qingche.service.models import Place
+    directory = _place_directory()
 
-        places = list(Place.objects.values_list("unit_id", "latitude", "longitude"))
-        if places:
-            unit = Unit.objects.filter(pk=rules.nearest(point, places)).first()
-            if unit is not None and unit.kind in Unit.GRASSROOTS:
-                village = unit
-            elif unit is not None:
-                town = unit
-    if village is not None and (town is None or not village.path.startswith(town.path)):
-        town = Unit.objects.filter(path=village.path[: -Unit.steplen]).first()
-    return town, village
+    def of_kind(pk, kinds):
+        entry = directory.get(pk) if isinstance(pk, int) or str(pk).isdigit() else None
+        return int(pk) if entry is not None and entry[2] in kinds else None
+
+    village = of_kind(village_id, Unit.GRASSROOTS) if village_id else None
+    town = of_kind(town_id, Unit.TOWN_LEVEL) if town_id else None
+    if village is None and address:
+        found = rules.find_place_names(address, ((pk, entry[0], entry[1]) for pk, entry in directory.items()
+                                                 if entry[4]))
+        if found is not None and directory[found][2] in Unit.GRASSROOTS:
+            village = found
+        elif found is not None and town is None:
+            town = found
+    if village is None and town is None and point is not None:
+        found = rules.nearest(point, ((pk, entry[5], entry[6]) for pk, entry in directory.items()
+                                      if entry[5] is not None))
+        if found is not None and directory[found][2] in Unit.GRASSROOTS:
+            village = found
+        elif found is not None:
+            town = found
+    if village is not None:
+        village_path = directory[village][3]
+        if town is None or not village_path.startswith(directory[town][3]):
+            parent_path = village_path[: -Unit.steplen]
+            town = next((pk for pk, entry in directory.items() if entry[3] == parent_path), None)
+    units = Unit.objects.in_bulk([pk for pk in (town, village) if pk is not None])
+    return units.get(town), units.get(village)
 
 
 def suggest(request: ServiceRequest) -> rules.Route:
-    from qingche.duties.selectors import published_items_of
+    from qingche.duties.selectors import routing_items
 
     office = county_office()
-    items = []
-    if request.town_id:
-        published = published_items_of([request.town_id])[request.town_id]
-        items = [
-            rules.DutyMatch(item.code, item.name, item.kind, tuple(item.keyword_list), item.lead_unit_id,
-                            item.lead_unit.name if item.lead_unit else "")
-            for item in published.values()
-        ]
+    items = [rules.DutyMatch(*row) for row in routing_items(request.town_id)] if request.town_id else []
     category = request.category
     words = [*category.path_names, *[w for w in category.keywords.replace(";", "；").split("；") if w]]
     return rules.suggest_route(
         text=request.title + request.text, category_words=words, town_id=request.town_id,
         town_name=request.town.name if request.town else "", items=items,
-        county_office_id=office.pk if office else None,
-        county_office_name=office.name if office else parameters.get("service.county_office"),
+        county_office_id=office[0] if office else None,
+        county_office_name=office[1] if office else parameters.get("service.county_office"),
     )
 
 
@@ -284,7 +313,8 @@ def request_submit(*, user=None, channel: str, category_id, title: str = "", tex
         if existing is not None:
             return existing
     errors = {}
-    category = Category.objects.filter(pk=category_id, is_active=True).first() if category_id else None
+    category = (Category.objects.filter(pk=category_id, is_active=True).select_related("parent__parent").first()
+                if category_id else None)
     if category is None:
         errors["category"] = _("Choose a category.")
     try:
@@ -317,9 +347,10 @@ def request_submit(*, user=None, channel: str, category_id, title: str = "", tex
         raise ValidationError(errors)
     town, village = resolve_place(address, point, town_id, village_id)
     now = now or timezone.now()
+    number = _new_number(now)
     with transaction.atomic():
         request = ServiceRequest(
-            number=_new_number(now), tracking_code=f"{secrets.randbelow(10**6):06d}", channel=channel,
+            number=number, tracking_code=f"{secrets.randbelow(10**6):06d}", channel=channel,
             category=category, title=title, text=text, address=(address or "").strip()[:300],
             latitude=round(point[0], 6) if point else None, longitude=round(point[1], 6) if point else None,
             town=town, village=village, citizen_name=name, citizen_phone=phone,
@@ -339,7 +370,7 @@ def request_submit(*, user=None, channel: str, category_id, title: str = "", tex
                     return ServiceRequest.objects.get(idempotency_key=key)
                 if attempt == 4:
                     raise
-                request.number = _new_number(now)[:8] + f"{secrets.randbelow(10**6):06d}"
+                request.number = _new_number(now)  # the number was taken by an import of that day
                 request.pk = None
                 request._state.adding = True
         for upload in files:

@@ -613,3 +613,14 @@ def test_the_audit_administrator_only_reads_the_audit_trail(client_as, api_as, a
             call()
     assert not Unit.objects.filter(name="审计测试局").exists()
     assert not User.objects.filter(username="new-user").exists()
+
+
+def test_a_parameter_change_is_read_at_once_and_cached_values_cannot_be_changed_by_callers(accounts):
+    from qingche.core import parameters
+    from qingche.core.services import parameter_set
+
+    limits = parameters.get("service.limits")
+    limits["general"] = "changed by a caller"
+    assert parameters.get("service.limits")["general"] != "changed by a caller"
+    parameter_set(user=accounts["admin"], key="burden.red_line", value=0.42)
+    assert parameters.get("burden.red_line") == 0.42

@@ -198,3 +198,23 @@ def test_phone_mask_never_shows_the_middle(value):
         assert set(masked[3:-4]) == {"*"}
     else:
         assert set(masked) <= {"*"}
+
+
+def test_ttl_cache_keeps_a_value_until_it_expires_or_is_cleared(monkeypatch):
+    from qingche.core import cache
+
+    calls = []
+
+    @cache.ttl_cache(10)
+    def square(n):
+        calls.append(n)
+        return n * n
+
+    clock = [100.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    assert (square(3), square(3), square(4)) == (9, 9, 16)
+    assert calls == [3, 4]
+    clock[0] += 10.5
+    assert square(3) == 9 and calls == [3, 4, 3]
+    cache.clear_all()
+    assert square(4) == 16 and calls == [3, 4, 3, 4]

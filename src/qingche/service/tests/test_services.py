@@ -264,3 +264,30 @@ def test_import_validates_the_whole_file_then_loads(tmp_path, accounts, category
     rollups_match_raw()
     with pytest.raises(PermissionDenied):
         import_requests(user=accounts["xiangzhen"], source=str(path))
+
+
+def test_numbers_of_a_day_follow_each_other_after_those_already_held(submit):
+    from qingche.service.models import RequestCounter
+
+    now = timezone.now()
+    day = timezone.localtime(now).date()
+    RequestCounter.objects.filter(day=day).delete()
+    imported = submit(now=now)  # an imported request of the day holds a high number already
+    ServiceRequest.objects.filter(pk=imported.pk).update(number=rules.request_number(day, 4711))
+    RequestCounter.objects.filter(day=day).delete()
+    numbers = [submit(now=now).number for _ in range(3)]
+    assert numbers == [rules.request_number(day, serial) for serial in (4712, 4713, 4714)]
+    assert RequestCounter.objects.get(day=day).last == 4714
+
+
+def test_routing_follows_a_new_published_version(submit, duty_list, town):
+    """Routing reads a cache of published items; publishing a new version (a write through the models) clears it."""
+    from qingche.duties.models import DutyItem, DutyList
+
+    assert "JB-901" in submit().route_reason
+    duty_list.status = "superseded"
+    duty_list.save()
+    newer = DutyList.objects.create(unit=town, version=duty_list.version + 1, status="published")
+    DutyItem.objects.create(duty_list=newer, kind="basic", code="JB-902", name="村庄环境卫生整治",
+                            keywords="垃圾；清运")
+    assert "JB-902" in submit().route_reason
