@@ -171,7 +171,8 @@ def services_list(request, fmt):
 
 @endpoint
 def service_definition(request, fmt, code):
-    category = Category.objects.filter(code=code, is_active=True, children__isnull=True).first()
+    category = (Category.objects.filter(code=code, is_active=True, children__isnull=True)
+                .select_related("parent__parent").first())
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     data = {"service_code": category.code, "attributes": ATTRIBUTES}
@@ -249,7 +250,8 @@ def _post_request(request, fmt):
     code = data.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    category = Category.objects.filter(code=code, is_active=True, children__isnull=True).first()
+    category = (Category.objects.filter(code=code, is_active=True, children__isnull=True)
+                .select_related("parent__parent").first())
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     lat, long = data.get("lat", "").strip(), data.get("long", "").strip()
@@ -275,7 +277,7 @@ def _post_request(request, fmt):
     name = "".join(part.strip() for part in (data.get("last_name", ""), data.get("first_name", "")))
     try:
         created = services.request_submit(
-            channel="open311", category_id=category.pk, title=attributes.get("subject", ""),
+            channel="open311", category=category, title=attributes.get("subject", ""),
             text=data.get("description", ""), address=address, lat=lat or None, long=long or None,
             town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=data.get("phone", ""),
             anonymous=attributes.get("anonymous") == "1",

@@ -294,11 +294,12 @@ def suggest(request: ServiceRequest) -> rules.Route:
     )
 
 
-def request_submit(*, user=None, channel: str, category_id, title: str = "", text: str, address: str = "",
-                   lat=None, long=None, town_id=None, village_id=None, citizen_name: str = "",
-                   citizen_phone: str = "", anonymous: bool = False, idempotency_key: str = "",
+def request_submit(*, user=None, channel: str, category_id=None, category: Category | None = None, title: str = "",
+                   text: str, address: str = "", lat=None, long=None, town_id=None, village_id=None,
+                   citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False, idempotency_key: str = "",
                    files=(), intake_unit: Unit | None = None, now: dt.datetime | None = None) -> ServiceRequest:
-    """Register a request from any channel. The same idempotency key returns the request already made."""
+    """Register a request from any channel. The same idempotency key returns the request already made.
+    `category` (an active category, its parents selected) spares a read when the caller has it already."""
     if channel not in ServiceRequest.Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     if channel in (ServiceRequest.Channel.HOTLINE, ServiceRequest.Channel.WALK_IN):
@@ -313,8 +314,8 @@ def request_submit(*, user=None, channel: str, category_id, title: str = "", tex
         if existing is not None:
             return existing
     errors = {}
-    category = (Category.objects.filter(pk=category_id, is_active=True).select_related("parent__parent").first()
-                if category_id else None)
+    if category is None and category_id:
+        category = Category.objects.filter(pk=category_id, is_active=True).select_related("parent__parent").first()
     if category is None:
         errors["category"] = _("Choose a category.")
     try:

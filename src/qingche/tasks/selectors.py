@@ -70,7 +70,7 @@ def registry(user):
 
 
 def urgent_quotas(user):
-    return UrgentQuota.objects.visible_to(user).select_related("unit")
+    return UrgentQuota.objects.visible_to(user).select_related("unit").order_by("-year", "unit__path")
 
 
 def admission_overview(user, year: int | None = None):
