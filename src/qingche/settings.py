@@ -110,6 +110,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The cache holds short-lived counters (flood limits of the public pages) and nothing else. Several server
+# processes must share it: QINGCHE_REDIS_URL (e.g. redis://127.0.0.1:6379/0) selects Redis; without it each
+# process has its own, which is right for one process (tests, a laptop) only.
+REDIS_URL = os.environ.get("QINGCHE_REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                "KEY_PREFIX": "qingche"}
+    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry
-from qingche.core import parameters
+from qingche.core import parameters, ratelimit
 from qingche.core.middleware import client_ip
 from qingche.org.models import Unit
 
@@ -442,27 +438,12 @@ def form_report(request):
 
 # -- 直通车 (no login) ------------------------------------------------------------------------------------------
 def _rate_limited(request) -> bool:
-    """A rolling counter in the cache (never the database): per sender, a salted hash of the client
-    address that changes with every window, and a total for everyone. Nothing links a count to
-    a report, and the entries expire with the window."""
-    window = int(parameters.get("burden.report_rate_window_seconds"))
-    salt = cache.get("burden:report:salt")
-    if salt is None:
-        cache.add("burden:report:salt", secrets.token_hex(16), window)
-        salt = cache.get("burden:report:salt") or ""
-    bucket = int(timezone.now().timestamp()) // window
-    sender = hashlib.sha256(f"{salt}:{bucket}:{client_ip(request) or ''}".encode()).hexdigest()[:32]
-    keys = (f"burden:report:n:{sender}", f"burden:report:total:{bucket}")
-    limits = (int(parameters.get("burden.report_rate_limit")), int(parameters.get("burden.report_rate_limit_total")))
-    counts = []
-    for key in keys:
-        cache.add(key, 0, window)
-        try:
-            counts.append(cache.incr(key))
-        except ValueError:
-            cache.set(key, 1, window)
-            counts.append(1)
-    return any(count > limit for count, limit in zip(counts, limits, strict=True))
+    """Per sender and for everyone together, in the cache only (core.ratelimit): nothing links a count to a
+    report, and the counts expire with the window."""
+    return ratelimit.over_limit(
+        "burden.report", client_ip(request) or "", window=int(parameters.get("burden.report_rate_window_seconds")),
+        limit=int(parameters.get("burden.report_rate_limit")),
+        total_limit=int(parameters.get("burden.report_rate_limit_total")))
 
 
 @never_cache

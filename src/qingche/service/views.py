@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qingche.core import parameters
+from qingche.core import parameters, ratelimit
 from qingche.core.middleware import client_ip
 from qingche.core.scope import user_grants
 from qingche.org.models import Unit
@@ -90,16 +89,8 @@ def intake(request):
 
 
 def _rate_limited(request) -> bool:
-    key = f"qingche:service:submit:{client_ip(request)}"
-    limit = int(parameters.get("service.public_rate_per_hour"))
-    added = cache.add(key, 0, 3600)
-    del added
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    return count > limit
+    return ratelimit.over_limit("service.submit", client_ip(request) or "", window=3600,
+                                limit=int(parameters.get("service.public_rate_per_hour")))
 
 
 def public_submit(request):

@@ -18,6 +18,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
+        if workers > 1 and not settings.REDIS_URL:
+            self.stdout.write("Note: QINGCHE_REDIS_URL is not set, so each worker counts the public pages' flood "
+                              "limits on its own (docs/operator-guide.md).")
         sys.stdout.flush()
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(
