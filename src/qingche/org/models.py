@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from qingche.core.audit import AuditedModel
+from qingche.core.cache import ttl_cache
 from qingche.core.pii import EncryptedField
 from qingche.core.scope import SELF, SUBTREE, UNIT, Grant, ScopedManager, ScopedQuerySet, user_person_id
 from qingche.core.validators import validate_id_number, validate_phone
@@ -322,31 +323,22 @@ class RoleGrant(AuditedModel):
         ]
 
 
-_role_perms_cache: dict = {}
-ROLE_PERMS_TTL_SECONDS = 60
-
-
+@ttl_cache(60)
 def role_permissions() -> dict[str, frozenset[str]]:
     """Role code -> permissions, kept for a minute in each process: roles change rarely (a migrate, an
-    administrator's edit, which clears this process's copy at once), while every request needs them."""
-    import time
-
-    cached = _role_perms_cache.get("value")
-    if cached is not None and time.monotonic() - _role_perms_cache["at"] < ROLE_PERMS_TTL_SECONDS:
-        return cached
+    administrator's edit, which clears this process's copy at once), while every request needs them.
+    Shared by every caller: read it, never change it."""
     mapping: dict[str, set[str]] = {}
     rows = Role.permissions.through.objects.values_list(
         "role__code", "permission__content_type__app_label", "permission__codename"
     )
     for role_code, app_label, codename in rows:
         mapping.setdefault(role_code, set()).add(f"{app_label}.{codename}")
-    value = {code: frozenset(perms) for code, perms in mapping.items()}
-    _role_perms_cache.update(value=value, at=time.monotonic())
-    return value
+    return {code: frozenset(perms) for code, perms in mapping.items()}
 
 
 def forget_role_permissions(**kwargs) -> None:
-    _role_perms_cache.clear()
+    role_permissions.cache_clear()
 
 
 models.signals.m2m_changed.connect(forget_role_permissions, sender=Role.permissions.through)
