@@ -491,22 +491,7 @@ def other_modules_prefixes() -> list[str]:
     return sorted({prefix for prefix, _viewset, _basename in router.registry if prefix not in ORG_PREFIXES})
 
 
-MALFORMED_BUGS = {
-    "duty-lists": "bug: duties/api.py DutyListViewSet.draft (line 66) and .import_xlsx (line 96) pass "
-    'request.data.get(\'unit\') straight into .filter(pk=...): a body such as {"unit": {"a": 1}} raises '
-    "TypeError (500); validate the input with a serializer (IntegerField) first",
-}
-
-
-@pytest.mark.parametrize(
-    "prefix",
-    [
-        pytest.param(prefix, marks=pytest.mark.xfail(strict=True, reason=MALFORMED_BUGS[prefix]))
-        if prefix in MALFORMED_BUGS
-        else prefix
-        for prefix in other_modules_prefixes()
-    ],
-)
+@pytest.mark.parametrize("prefix", other_modules_prefixes())
 def test_other_modules_endpoints_never_answer_malformed_json_with_a_500(prefix, api_as, db):
     """Every endpoint of every other module (list, a detail, every action) gets malformed JSON."""
     urls = [url for url, _ours in api_urls() if url.startswith(f"/api/v1/{prefix}/")]
