@@ -264,3 +264,15 @@ def test_import_validates_the_whole_file_then_loads(tmp_path, accounts, category
     rollups_match_raw()
     with pytest.raises(PermissionDenied):
         import_requests(user=accounts["xiangzhen"], source=str(path))
+
+
+def test_an_oversized_attachment_is_refused_naming_the_limit(submit, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.QINGCHE_MAX_UPLOAD_BYTES = 200 * 1024
+    before = ServiceRequest.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        submit(files=[SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff" + b"0" * (300 * 1024))])
+    message = " ".join(refused.value.message_dict["files"])
+    assert "200 KB" in message and "0 MB" not in message
+    assert ServiceRequest.objects.count() == before
