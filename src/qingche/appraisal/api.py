@@ -198,6 +198,8 @@ class RatingViewSet(
     selector = staticmethod(lambda user: selectors.my_ratings(user).order_by("id"))
     filterset_fields = ["cycle", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Who may rate is who was assigned as the rater, not a role permission: the service decides.
+    action_permissions = {"create": None, "update": None, "partial_update": None}
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -236,6 +238,7 @@ class AppealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
     serializer_class = AppealSerializer
     selector = staticmethod(lambda user: selectors.appeals(user).order_by("id"))
     filterset_fields = ["status"]
+    action_permissions = {"create": None}  # only the person appraised appeals: the service decides
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -84,8 +84,26 @@ def snapshot(instance) -> dict:
     return values
 
 
-def changed_only(before: dict, after: dict) -> tuple[dict, dict]:
-    keys = [key for key in after if before.get(key) != after.get(key)]
+def pii_fingerprints(instance) -> dict:
+    """A keyed hash of each encrypted field's value, to tell whether it changed: two values with the
+    same mask (13812341234 and 13899991234 both show 138****1234) differ here. The model's own
+    `<name>_hash` column holds the same hash where it has one; it is computed from the value here so
+    that a model without that column, or a hash not yet refreshed, is compared all the same. Used for
+    comparing only, never written to the trail."""
+    from qingche.core.pii import EncryptedField, pii_hash
+
+    excluded = set(getattr(instance, "audit_exclude", ()))
+    return {
+        field.attname: pii_hash(field.normalized(getattr(instance, field.attname)))
+        for field in instance._meta.concrete_fields
+        if isinstance(field, EncryptedField) and field.name not in excluded
+    }
+
+
+def changed_only(before: dict, after: dict, changed_pii: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """The keys whose recorded value changed, and the personal-data keys whose clear value changed even
+    if their masked value did not (`changed_pii`)."""
+    keys = [key for key in after if before.get(key) != after.get(key) or key in changed_pii]
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
@@ -134,13 +152,17 @@ class AuditedModel(models.Model):
 
     def save(self, *args, **kwargs):
         creating = self._state.adding or self.pk is None
-        before = {} if creating else self._stored_snapshot()
+        stored = None if creating else type(self)._base_manager.filter(pk=self.pk).first()
+        before = snapshot(stored) if stored is not None else {}
         super().save(*args, **kwargs)
         after = snapshot(self)
         if creating:
             record("create", obj=self, after=after)
             return
-        before, after = changed_only(before, after)
+        # Masked values hide a change that keeps the first and last digits: compare keyed hashes too.
+        old_pii = pii_fingerprints(stored) if stored is not None else {}
+        changed_pii = tuple(key for key, digest in pii_fingerprints(self).items() if old_pii.get(key) != digest)
+        before, after = changed_only(before, after, changed_pii)
         if after:
             record("update", obj=self, before=before, after=after)
 
@@ -150,7 +172,3 @@ class AuditedModel(models.Model):
         result = super().delete(*args, **kwargs)
         record("delete", object_type=obj_type, object_id=obj_id, object_repr=obj_repr, before=before)
         return result
-
-    def _stored_snapshot(self) -> dict:
-        stored = type(self)._base_manager.filter(pk=self.pk).first()
-        return snapshot(stored) if stored is not None else {}

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from qingche.core.rules import format_size
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 100_000
 
@@ -73,7 +75,7 @@ def read_xlsx(upload, columns: list[tuple[str, str]]) -> list[tuple[int, dict]]:
     size = getattr(upload, "size", None)
     if size is not None and size > settings.QINGCHE_MAX_UPLOAD_BYTES:
         raise ValidationError(
-            _("The file is too large (at most %(mb)d MB).") % {"mb": settings.QINGCHE_MAX_UPLOAD_BYTES // (1024 * 1024)}
+            _("The file is too large (at most %(size)s).") % {"size": format_size(settings.QINGCHE_MAX_UPLOAD_BYTES)}
         )
     data = upload.read()
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):

@@ -1,4 +1,5 @@
-"""Pure helpers of the shared kernel: masking and validation of personal data. No ORM here."""
+"""Pure helpers of the shared kernel: masking and validation of personal data, sizes as people read
+them. No ORM here."""
 
 import re
 
@@ -81,3 +82,19 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+KB, MB = 1024, 1024 * 1024
+
+
+def format_size(size: int) -> str:
+    """A size limit as people read it: "10 MB", "1.5 MB", "500 KB", "800 B" — megabytes from 1 MB up,
+    kilobytes below, bytes under 1 KB. One decimal at most, none when whole; rounded down, so that "at
+    most 1.9 MB" never promises more than the limit allows."""
+    size = max(int(size), 0)
+    for unit, name in ((MB, "MB"), (KB, "KB")):
+        if size >= unit:
+            tenths = size * 10 // unit
+            whole, tenth = divmod(tenths, 10)
+            return f"{whole} {name}" if tenth == 0 else f"{whole}.{tenth} {name}"
+    return f"{size} B"

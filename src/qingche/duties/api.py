@@ -3,6 +3,7 @@ writes (draft, edit items while draft, publish, import) for the burden-reduction
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -52,21 +53,39 @@ class DutyItemSerializer(serializers.ModelSerializer):
         return data
 
 
+class TownInputSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+def _town(request) -> Unit:
+    """The town or street named by the body's `unit`, among those the user can see; a malformed id
+    (text, an object, a list, out of range) is a 400 naming the field, not a crash."""
+    payload = TownInputSerializer(data={"unit": request.data.get("unit")} if "unit" in request.data else {})
+    payload.is_valid(raise_exception=True)
+    unit = Unit.objects.visible_to(request.user).filter(pk=payload.validated_data["unit"],
+                                                        kind__in=services.TOWN_KINDS).first()
+    if unit is None:
+        raise ValidationError({"unit": _("Unknown town or street, or outside your scope.")})
+    return unit
+
+
 class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = DutyListSerializer
     selector = staticmethod(selectors.duty_lists)
     filterset_fields = ["unit", "status", "version"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    action_permissions = {
+        "draft": "duties.add_dutylist",
+        "import_xlsx": "duties.change_dutylist",
+        "publish": "duties.publish_dutylist",
+    }
 
     @extend_schema(request=inline_serializer("DutyListDraftInput", {"unit": serializers.IntegerField()}),
                    responses={201: DutyListSerializer})
     @action(detail=False, methods=["post"])
     def draft(self, request):
         """Open a draft of a town's next version, copied from its current published list."""
-        unit = Unit.objects.visible_to(request.user).filter(pk=request.data.get("unit"),
-                                                            kind__in=services.TOWN_KINDS).first()
-        if unit is None:
-            raise ValidationError({"unit": "Unknown town or street, or outside your scope."})
+        unit = _town(request)
         duty_list = services.duty_list_draft(user=request.user, unit=unit)
         return Response(DutyListSerializer(duty_list).data, status=status.HTTP_201_CREATED)
 
@@ -93,17 +112,14 @@ class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="import")
     def import_xlsx(self, request):
         """Replace a town's draft items with an Excel file in the published layout; all or nothing."""
-        unit = Unit.objects.visible_to(request.user).filter(pk=request.data.get("unit"),
-                                                            kind__in=services.TOWN_KINDS).first()
-        if unit is None:
-            raise ValidationError({"unit": "Unknown town or street, or outside your scope."})
+        unit = _town(request)
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError({"file": "Attach the Excel file."})
+            raise ValidationError({"file": _("Attach the Excel file.")})
         try:
             duty_list = services.duty_list_import(user=request.user, unit=unit, upload=upload)
         except services.ImportRejected as error:
-            return Response({"file": ["Nothing was saved."], "rows": [
+            return Response({"file": [_("Nothing was saved.")], "rows": [
                 {"row": row, "column": column, "message": message} for row, column, message in error.row_errors]},
                 status=status.HTTP_400_BAD_REQUEST)
         return Response(DutyListSerializer(duty_list).data, status=status.HTTP_201_CREATED)
@@ -114,6 +130,9 @@ class DutyItemViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Update
     serializer_class = DutyItemSerializer
     filterset_fields = ["duty_list", "kind", "domain", "code"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Items are edited as part of their list (duties.services.duty_item_save checks change_dutylist).
+    action_permissions = {"create": "duties.change_dutylist", "update": "duties.change_dutylist",
+                          "partial_update": "duties.change_dutylist"}
 
     @staticmethod
     def selector(user):

@@ -46,6 +46,7 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
     selector = staticmethod(selectors.units_with_parent)
     filterset_fields = ["kind", "code", "depth"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    action_permissions = {"move": "org.change_unit"}
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -157,6 +158,7 @@ class PersonViewSet(
     selector = staticmethod(lambda user: selectors.people(user).order_by("id"))
     filterset_fields = ["unit", "category", "gender", "education", "political_status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    action_permissions = {"unmask": "core.unmask_pii"}
 
     def perform_create(self, serializer):
         serializer.instance = services.person_create(user=self.request.user, **serializer.validated_data)
@@ -200,6 +202,7 @@ class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     serializer_class = AssignmentSerializer
     selector = staticmethod(lambda user: selectors.assignments(user).order_by("id"))
     filterset_fields = ["person", "post", "unit"]
+    action_permissions = {"end": "org.change_assignment"}
 
     def perform_create(self, serializer):
         serializer.instance = services.assignment_create(user=self.request.user, **serializer.validated_data)

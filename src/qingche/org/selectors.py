@@ -17,9 +17,10 @@ def units(user):
 
 
 def units_with_parent(user):
-    """Units annotated with `parent_pk` (one query for a whole page, not one per unit)."""
+    """Units annotated with `parent_pk` (one query for a whole page, not one per unit): the parent's id
+    if the user can see the parent, else None, so that no id from outside the scope is given away."""
     parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Unit.steplen)
-    parent = Unit.objects.filter(path=parent_path).values("pk")[:1]
+    parent = units(user).filter(path=parent_path).values("pk")[:1]
     return units(user).annotate(parent_pk=Subquery(parent))
 
 

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 
 from qingche.core.audit import audit_context, record
 from qingche.core.models import User
-from qingche.core.scope import forget_grants, unit_in_scope
-from qingche.org import rules
+from qingche.core.scope import forget_grants, unit_in_scope, user_grants
+from qingche.org import roles, rules
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 
-ADMINISTRATOR_ROLES = {"system_admin", "security_admin", "audit_admin"}
+ADMINISTRATOR_ROLES = {roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN, roles.AUDIT_ADMIN}
 PERSON_FIELDS = (
     "name",
     "gender",
@@ -253,11 +253,44 @@ def account_create(*, user, username: str, password: str, person: Person | None 
     return account
 
 
-@transaction.atomic
-def account_set_active(*, user, account: User, active: bool) -> User:
-    _require(user, "core.change_user")
+def _is_administrator_account(account: User) -> bool:
+    """Whether the account holds a system, security or audit administrator role (reads the grants
+    prefetched with their roles when the caller has them)."""
+    return any(grant.role.code in ADMINISTRATOR_ROLES for grant in account.role_grants.all())
+
+
+def _account_set_active_check(*, user, account: User) -> None:
+    """三员分立: the system administrator manages ordinary accounts (core.change_user), but the accounts
+    of the three administrators (system, security, audit) are managed by the security administrator
+    only, so that the system administrator cannot shut out the one who audits or checks them."""
+    if _is_administrator_account(account):
+        if not (user.is_superuser or any(grant.role == roles.SECURITY_ADMIN for grant in user_grants(user))):
+            raise PermissionDenied(
+                _(
+                    "三员分立: only the security administrator may enable or disable the account of a system, "
+                    "security or audit administrator."
+                )
+            )
+    else:
+        _require(user, "core.change_user")
     if account.pk == user.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
+
+
+def account_may_set_active(*, user, account: User) -> bool:
+    """Whether the user may enable or disable the account (for offering the button)."""
+    try:
+        _account_set_active_check(user=user, account=account)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+@transaction.atomic
+def account_set_active(*, user, account: User, active: bool) -> User:
+    _account_set_active_check(user=user, account=account)
+    if not User.objects.visible_to(user).filter(pk=account.pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
     account.is_active = active
     account.save()
     return account

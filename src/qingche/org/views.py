@@ -355,6 +355,8 @@ def account_list(request):
                 return redirect("org:account_list")
         status = 400
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    for account in page:
+        account.may_toggle = services.account_may_set_active(user=request.user, account=account)
     return render(request, "org/account_list.html", {"page": page, "form": form, "query": query}, status=status)
 
 

@@ -18,6 +18,7 @@ from qingche.core.audit import record
 from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
 from qingche.core.pii import pii_hash
+from qingche.core.rules import format_size
 from qingche.core.scope import unit_in_scope
 from qingche.org.models import Unit
 from qingche.service import rules
@@ -343,7 +344,8 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
 
     for upload in files:
         if not upload.name.lower().endswith(ALLOWED_UPLOADS) or upload.size > settings.QINGCHE_MAX_UPLOAD_BYTES:
-            errors["files"] = _("Attachments must be images or PDF files within the size limit.")
+            errors["files"] = _("Attachments must be images or PDF files of at most %(size)s each.") % {
+                "size": format_size(settings.QINGCHE_MAX_UPLOAD_BYTES)}
     if errors:
         raise ValidationError(errors)
     town, village = resolve_place(address, point, town_id, village_id)

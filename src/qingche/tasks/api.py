@@ -336,6 +336,7 @@ class UrgentQuotaViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
 
     serializer_class = UrgentQuotaSerializer
     selector = staticmethod(selectors.urgent_quotas)
+    action_permissions = {"create": "tasks.change_urgentquota"}  # POST sets a quota (urgent_quota_set)
     filterset_fields = ["year", "unit"]
 
     def create(self, request, *args, **kwargs):

@@ -9,6 +9,8 @@ import zipfile
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from qingche.core.rules import format_size
+
 # sniffed type -> (content type, stored extension)
 TYPES = {
     "jpeg": ("image/jpeg", "jpg"),
@@ -56,12 +58,12 @@ def check_upload(upload, max_bytes: int) -> tuple[str, str, bytes]:
     name = getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise ValidationError({"files": _("%(name)s is too large (at most %(mb)s MB).")
-                               % {"name": name, "mb": round(max_bytes / 1024 / 1024, 1)}})
+        raise ValidationError({"files": _("%(name)s is too large (at most %(size)s).")
+                               % {"name": name, "size": format_size(max_bytes)}})
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ValidationError({"files": _("%(name)s is too large (at most %(mb)s MB).")
-                               % {"name": name, "mb": round(max_bytes / 1024 / 1024, 1)}})
+        raise ValidationError({"files": _("%(name)s is too large (at most %(size)s).")
+                               % {"name": name, "size": format_size(max_bytes)}})
     if not data:
         raise ValidationError({"files": _("%(name)s is empty.") % {"name": name}})
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""

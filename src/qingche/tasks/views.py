@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingche.core import parameters
+from qingche.core.rules import format_size
 from qingche.org.models import Person, Unit
 from qingche.tasks import forms, rules, selectors, services
 from qingche.tasks.models import Admission, Task
@@ -233,7 +234,7 @@ def task_detail(request, pk):
         "may_review": user.has_perm("tasks.review_task") and task.status == Task.Status.DONE and task.parent_id is None
         and _in_scope(user, "tasks.review_task", task.request.requester_unit),
         "may_done": may_split and task.is_open, "reason_form": forms.ReasonForm(),
-        "max_mb": round(int(parameters.get("tasks.max_evidence_bytes")) / 1024 / 1024, 1),
+        "max_size": format_size(int(parameters.get("tasks.max_evidence_bytes"))),
     })
 
 

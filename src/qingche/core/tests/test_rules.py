@@ -218,3 +218,40 @@ def test_ttl_cache_keeps_a_value_until_it_expires_or_is_cleared(monkeypatch):
     assert square(3) == 9 and calls == [3, 4, 3]
     cache.clear_all()
     assert square(4) == 16 and calls == [3, 4, 3, 4]
+
+
+# -- sizes as people read them ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "size, text",
+    [
+        (0, "0 B"),
+        (64, "64 B"),
+        (1023, "1023 B"),
+        (1024, "1 KB"),
+        (2048, "2 KB"),
+        (1500, "1.4 KB"),
+        (50 * 1024, "50 KB"),
+        (1024 * 1024 - 1, "1023.9 KB"),
+        (1024 * 1024, "1 MB"),
+        (1536 * 1024, "1.5 MB"),
+        (10 * 1024 * 1024, "10 MB"),
+        (2 * 1024**4, "2097152 MB"),
+    ],
+)
+def test_format_size_examples(size, text):
+    assert rules.format_size(size) == text
+
+
+UNIT_BYTES = {"B": 1, "KB": 1024, "MB": 1024 * 1024}
+
+
+@given(st.integers(min_value=1, max_value=2**50))
+def test_format_size_never_says_zero_never_overstates_and_uses_kb_under_a_megabyte(size):
+    text = rules.format_size(size)
+    number, unit = text.split(" ")
+    assert float(number) > 0  # never "at most 0 MB"
+    assert float(number) * UNIT_BYTES[unit] <= size  # rounded down: never promises more than the limit
+    assert size - float(number) * UNIT_BYTES[unit] < UNIT_BYTES[unit] / 10 + 1  # and loses under a tenth
+    expected_unit = "MB" if size >= 1024 * 1024 else "KB" if size >= 1024 else "B"
+    assert unit == expected_unit
+    assert not number.endswith(".0") and len(number.partition(".")[2]) <= 1

@@ -1,6 +1,7 @@
 """Duty lists: demo shape, drafting, editing while draft, publishing, diffs, Excel in and out, pages and API."""
 
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from qingche.duties.models import DutyItem, DutyList
 from qingche.org.models import RoleGrant, Unit
 
 pytestmark = pytest.mark.django_db
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def first_town(accounts):
@@ -160,6 +162,32 @@ def test_import_rejects_wrong_files(accounts, api_as):
     assert response.status_code == 400 and response.json()["rows"]
     assert not DutyList.objects.filter(unit=town, status="draft").exists()
     assert api_as("xiangzhen").post(url, {"unit": town.pk, "file": xlsx(GOOD)}, format="multipart").status_code == 403
+
+
+@pytest.mark.parametrize("unit", [{"a": 1}, [1], "abc", "", None, True, 1.5, "1; DROP", 10**30, -3])
+def test_draft_and_import_refuse_a_malformed_unit_with_a_400(unit, accounts, api_as):
+    api = api_as("jianfuban")
+    before = DutyList.objects.count(), DutyItem.objects.count()
+    response = api.post(reverse("dutylist-draft"), {"unit": unit}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["unit"] and CJK.search(" ".join(response.json()["unit"]))
+    response = api.post(reverse("dutylist-import-xlsx"), {"unit": unit}, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["unit"], response.content
+    if not isinstance(unit, dict | list) and unit is not None:  # multipart carries text only
+        response = api.post(reverse("dutylist-import-xlsx"), {"unit": unit, "file": xlsx(GOOD)}, format="multipart")
+        assert response.status_code == 400 and "unit" in response.json(), response.content
+    assert (DutyList.objects.count(), DutyItem.objects.count()) == before
+
+
+def test_draft_without_a_unit_or_with_a_unit_that_is_no_town_says_which(accounts, api_as):
+    api = api_as("jianfuban")
+    missing = api.post(reverse("dutylist-draft"), {}, format="json")
+    assert missing.status_code == 400 and CJK.search(" ".join(missing.json()["unit"]))
+    county = Unit.objects.get(depth=1)
+    not_a_town = api.post(reverse("dutylist-draft"), {"unit": county.pk}, format="json")
+    assert not_a_town.status_code == 400 and "乡镇" in " ".join(not_a_town.json()["unit"])
+    no_file = api.post(reverse("dutylist-import-xlsx"), {"unit": first_town(accounts).pk}, format="multipart")
+    assert no_file.status_code == 400 and CJK.search(" ".join(no_file.json()["file"]))
 
 
 def test_export_round_trips_through_import(accounts, client_as):

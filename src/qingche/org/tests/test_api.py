@@ -312,30 +312,10 @@ def test_role_grant_by_the_security_administrator(api_as, accounts, places):
     assert not RoleGrant.objects.filter(pk=grant.pk).exists()
 
 
-# Roles that cannot even see accounts get 400 ("invalid pk") from the serializer before the
-# permission check: the API validates before it authorizes.
-VALIDATES_BEFORE_AUTHORIZING = {"shenji", "jianfuban", "zuzhibu", "bumen", "xiangzhen", "cungan", "yixian", "rexian"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: org/api.py write endpoints have only IsAuthenticated; without a permission check "
-                "before validation (e.g. a DjangoModelPermissions-style class fed by role grants), a "
-                "role lacking org.add_rolegrant gets 400 'invalid pk' instead of 403",
-            ),
-        )
-        if name in VALIDATES_BEFORE_AUTHORIZING
-        else name
-        for name in ROLES
-        if name not in ("admin", "anquan")
-    ],
-)
+@pytest.mark.parametrize("name", [name for name in ROLES if name not in ("admin", "anquan")])
 def test_role_grant_is_refused_for_everyone_else_with_403(name, api_as, accounts, places):
+    """Refused for the lack of the right, not for the body: roles that cannot even see the account
+    named get 403 too, not 400 "invalid pk" (the permission is checked before validation)."""
     count = RoleGrant.objects.count()
     response = api_as(name).post(
         "/api/v1/role-grants/",
@@ -344,6 +324,60 @@ def test_role_grant_is_refused_for_everyone_else_with_403(name, api_as, accounts
     )
     assert RoleGrant.objects.count() == count
     assert response.status_code == 403, response.content
+    assert set(response.json()) == {"detail"} and CJK.search(response.json()["detail"])
+
+
+# (role, method, url, body): writes the role's grants do not allow, with bodies that would not validate
+# either; each must be 403 (not 400) and save nothing.
+def forbidden_writes(places, person, assignment):
+    return [
+        ("xiangzhen", "post", "/api/v1/units/", {"name": "", "kind": "planet", "parent": 99999999}),
+        ("zuzhibu", "post", "/api/v1/units/", {"name": "新单位", "kind": "village", "parent": places["town"].pk}),
+        ("xiangzhen", "post", "/api/v1/posts/", {"unit": 99999999, "kind": "boss", "quota": -1}),
+        ("xitong", "post", "/api/v1/people/", {"unit": "x", "id_number": "bad"}),
+        ("bumen", "post", "/api/v1/assignments/", {"person": 99999999, "start_date": "x"}),
+        ("zuzhibu", "post", "/api/v1/role-grants/", {"user": "nobody", "role": "emperor"}),
+        ("xitong", "patch", f"/api/v1/people/{person.pk}/", {"birth_date": "not a date"}),
+        ("xitong", "post", f"/api/v1/people/{person.pk}/unmask/", {"field": "name", "reason": ""}),
+        ("xiangzhen", "patch", f"/api/v1/units/{places['town'].pk}/", {"kind": "planet"}),
+        ("xiangzhen", "post", f"/api/v1/units/{places['village'].pk}/move/", {"parent": "x"}),
+        ("xiangzhen", "post", f"/api/v1/assignments/{assignment.pk}/end/", {"end_date": "x"}),
+    ]
+
+
+def test_writes_the_roles_do_not_allow_are_403_before_the_body_is_validated(api_as, places):
+    person = Person.objects.filter(unit=places["village"]).order_by("id").first()
+    assignment = Assignment.objects.filter(unit__path__startswith=places["town"].path).order_by("id").first()
+    counts = [model.objects.count() for model in (Unit, Post, Person, Assignment, RoleGrant)]
+    failures = []
+    for name, method, url, body in forbidden_writes(places, person, assignment):
+        response = getattr(api_as(name), method)(url, body, format="json")
+        if response.status_code != 403 or not CJK.search(response.json().get("detail", "")):
+            failures.append((name, method, url, response.status_code, response.content[:200]))
+    assert not failures, failures
+    assert [model.objects.count() for model in (Unit, Post, Person, Assignment, RoleGrant)] == counts
+    # English when asked for: the message is translatable, not hard-coded Chinese.
+    english = api_as("xiangzhen").post("/api/v1/units/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 403 and not CJK.search(english.json()["detail"])
+
+
+def test_a_write_on_an_object_outside_the_scope_stays_404(api_as, places):
+    """The permission is checked after the object is found, so a role lacking it cannot tell which
+    objects exist outside its scope."""
+    outside = Person.objects.filter(unit=places["other_town"]).order_by("id").first()
+    response = api_as("xiangzhen").patch(f"/api/v1/people/{outside.pk}/", {"rank": "x"}, format="json")
+    assert response.status_code == 404
+    inside = Person.objects.filter(unit=places["town"]).order_by("id").first()
+    response = api_as("xiangzhen").patch(f"/api/v1/people/{inside.pk}/", {"rank": "x"}, format="json")
+    assert response.status_code == 403
+    assert Person.objects.get(pk=inside.pk).rank == inside.rank
+
+
+def test_roles_holding_the_permission_still_get_400_for_a_bad_body(api_as, places):
+    response = api_as("zuzhibu").post("/api/v1/posts/", {"unit": places["town"].pk, "kind": "boss"}, format="json")
+    assert response.status_code == 400 and "kind" in response.json()
+    response = api_as("xitong").post("/api/v1/units/", {"name": "新单位", "kind": "planet"}, format="json")
+    assert response.status_code == 400 and "kind" in response.json()
 
 
 @pytest.mark.parametrize("name", [name for name in ROLES if name not in ("admin", "anquan")])
@@ -457,22 +491,7 @@ def other_modules_prefixes() -> list[str]:
     return sorted({prefix for prefix, _viewset, _basename in router.registry if prefix not in ORG_PREFIXES})
 
 
-MALFORMED_BUGS = {
-    "duty-lists": "bug: duties/api.py DutyListViewSet.draft (line 66) and .import_xlsx (line 96) pass "
-    'request.data.get(\'unit\') straight into .filter(pk=...): a body such as {"unit": {"a": 1}} raises '
-    "TypeError (500); validate the input with a serializer (IntegerField) first",
-}
-
-
-@pytest.mark.parametrize(
-    "prefix",
-    [
-        pytest.param(prefix, marks=pytest.mark.xfail(strict=True, reason=MALFORMED_BUGS[prefix]))
-        if prefix in MALFORMED_BUGS
-        else prefix
-        for prefix in other_modules_prefixes()
-    ],
-)
+@pytest.mark.parametrize("prefix", other_modules_prefixes())
 def test_other_modules_endpoints_never_answer_malformed_json_with_a_500(prefix, api_as, db):
     """Every endpoint of every other module (list, a detail, every action) gets malformed JSON."""
     urls = [url for url, _ours in api_urls() if url.startswith(f"/api/v1/{prefix}/")]

@@ -353,7 +353,9 @@ def test_an_oversized_upload_is_refused(client_as, town, tmp_path):
     with override_settings(QINGCHE_MAX_UPLOAD_BYTES=2048):
         response = client_as("zuzhibu").post("/org/import/", {"kind": "people", "file": upload("big.xlsx", content)})
     assert response.status_code == 400
-    assert 'id="import-error"' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="import-error"' in page
+    assert "2 KB" in page and "0 MB" not in page  # the limit is told in a unit that fits it
     assert counts() == before
     # The same file under the normal limit imports.
     response = client_as("zuzhibu").post("/org/import/", {"kind": "people", "file": upload("big.xlsx", content)})

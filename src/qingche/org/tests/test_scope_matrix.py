@@ -344,6 +344,26 @@ def test_api_lists_return_exactly_the_scope(name, accounts, api_as):
 
 
 @pytest.mark.parametrize("name", ROLE_ACCOUNTS)
+def test_unit_api_names_a_parent_only_when_the_caller_sees_it(name, accounts, api_as):
+    """`parent_id` is the parent's id when the parent is in the caller's scope and null otherwise: the
+    id of a unit outside the scope is not given away (a town sees its own town with no parent)."""
+    world = load_world()
+    user = accounts[name]
+    want = expected(world, EXPECTATIONS["units"], user.pk)
+    path_to_id = {path: pk for pk, path in world.unit_path.items()}
+    api = api_as(name)
+    rows, _count, _whole = every_page(api, "/api/v1/units/")
+    for row in rows:
+        true_parent = path_to_id.get(world.unit_path[row["id"]][:-STEP])
+        assert row["parent_id"] == (true_parent if true_parent in want else None), (name, row)
+    hidden = [pk for pk in want if path_to_id.get(world.unit_path[pk][:-STEP]) not in (None, *want)]
+    if name in ("bumen", "xiangzhen", "cungan"):  # scopes below the county: their top unit's parent is hidden
+        assert hidden, f"{name}: no unit whose parent is outside the scope (the test would prove nothing)"
+    for pk in hidden[:3]:
+        assert api.get(f"/api/v1/units/{pk}/").json()["parent_id"] is None
+
+
+@pytest.mark.parametrize("name", ROLE_ACCOUNTS)
 def test_api_details_just_outside_the_scope_are_404(name, accounts, api_as):
     world = load_world()
     others = module_expectations()

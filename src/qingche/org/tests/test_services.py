@@ -2,6 +2,7 @@
 refused write changes nothing. Reads derived from them: tenure and staffing."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -463,3 +464,90 @@ def test_staffing_numbers_of_a_unit_computed_by_hand(accounts, tree, client_as):
     }
     page = client_as("admin").get(f"/org/units/{village.pk}/").content.decode()
     assert 'id="quota">5<' in page and 'id="vacancy">2<' in page
+
+
+# -- accounts: 三员分立 ------------------------------------------------------------------------------------
+ADMINISTRATOR_ACCOUNTS = ("xitong", "anquan", "shenji")  # system, security and audit administrators
+
+
+@pytest.fixture
+def second_system_admin(accounts):
+    county = Unit.objects.get(depth=1)
+    account = services.account_bootstrap(username="xitong2", password="Unused-Pass-2026!")
+    services.role_grant_bootstrap(account=account, role_code="system_admin", unit=county)
+    return account
+
+
+@pytest.mark.parametrize("target", ["anquan", "shenji", "second"])
+def test_the_system_administrator_cannot_disable_an_administrator_account(accounts, target, second_system_admin):
+    account = second_system_admin if target == "second" else accounts[target]
+    before = AuditEvent.objects.filter(object_type="core.user", object_id=str(account.pk)).count()
+    with pytest.raises(PermissionDenied) as refused:
+        services.account_set_active(user=accounts["xitong"], account=account, active=False)
+    assert "三员分立" in str(refused.value)
+    account.refresh_from_db()
+    assert account.is_active
+    assert AuditEvent.objects.filter(object_type="core.user", object_id=str(account.pk)).count() == before
+    assert not services.account_may_set_active(user=accounts["xitong"], account=account)
+
+
+@pytest.mark.parametrize("target", ["xitong", "shenji", "second"])
+def test_the_security_administrator_enables_and_disables_administrator_accounts(accounts, target,
+                                                                                second_system_admin):
+    account = second_system_admin if target == "second" else accounts[target]
+    assert services.account_may_set_active(user=accounts["anquan"], account=account)
+    services.account_set_active(user=accounts["anquan"], account=account, active=False)
+    account.refresh_from_db()
+    assert not account.is_active
+    event = AuditEvent.objects.filter(object_type="core.user", object_id=str(account.pk), action="update").last()
+    assert event.after == {"is_active": False}
+    services.account_set_active(user=accounts["anquan"], account=account, active=True)
+    account.refresh_from_db()
+    assert account.is_active
+
+
+def test_ordinary_accounts_stay_with_the_system_administrator(accounts):
+    bumen = accounts["bumen"]
+    with pytest.raises(PermissionDenied):
+        services.account_set_active(user=accounts["anquan"], account=bumen, active=False)
+    services.account_set_active(user=accounts["xitong"], account=bumen, active=False)
+    bumen.refresh_from_db()
+    assert not bumen.is_active
+    for name in ("shenji", "zuzhibu", "xiangzhen"):
+        with pytest.raises(PermissionDenied):
+            services.account_set_active(user=accounts[name], account=bumen, active=True)
+
+
+@pytest.mark.parametrize("name", ADMINISTRATOR_ACCOUNTS)
+def test_no_administrator_disables_their_own_account(accounts, name):
+    with pytest.raises((PermissionDenied, ValidationError)):
+        services.account_set_active(user=accounts[name], account=accounts[name], active=False)
+    accounts[name].refresh_from_db()
+    assert accounts[name].is_active
+
+
+def test_the_accounts_page_refuses_with_a_clear_403_and_offers_only_allowed_buttons(accounts, client_as):
+    shenji = accounts["shenji"]
+    response = client_as("xitong").post(f"/org/accounts/{shenji.pk}/toggle/")
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert 'id="refusal-reason"' in text and "三员分立" in text and "安全管理员" in text
+    shenji.refresh_from_db()
+    assert shenji.is_active
+
+    def toggles(name):
+        page = client_as(name).get("/org/accounts/", {"q": ""}).content.decode()
+        return {int(pk) for pk in re.findall(r"/org/accounts/(\d+)/toggle/", page)}
+
+    xitong_buttons = toggles("xitong")
+    assert shenji.pk not in xitong_buttons and accounts["anquan"].pk not in xitong_buttons
+    assert accounts["bumen"].pk in xitong_buttons
+    anquan_buttons = toggles("anquan")
+    assert {accounts["xitong"].pk, shenji.pk} <= anquan_buttons
+    assert accounts["bumen"].pk not in anquan_buttons and accounts["anquan"].pk not in anquan_buttons
+    response = client_as("anquan").post(f"/org/accounts/{shenji.pk}/toggle/")
+    assert response.status_code == 302
+    shenji.refresh_from_db()
+    assert not shenji.is_active
+    event = AuditEvent.objects.filter(object_type="core.user", object_id=str(shenji.pk), action="update").last()
+    assert event.actor_id == accounts["anquan"].pk and event.after == {"is_active": False}

@@ -291,3 +291,15 @@ def test_routing_follows_a_new_published_version(submit, duty_list, town):
     DutyItem.objects.create(duty_list=newer, kind="basic", code="JB-902", name="村庄环境卫生整治",
                             keywords="垃圾；清运")
     assert "JB-902" in submit().route_reason
+
+
+def test_an_oversized_attachment_is_refused_naming_the_limit(submit, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.QINGCHE_MAX_UPLOAD_BYTES = 200 * 1024
+    before = ServiceRequest.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        submit(files=[SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff" + b"0" * (300 * 1024))])
+    message = " ".join(refused.value.message_dict["files"])
+    assert "200 KB" in message and "0 MB" not in message
+    assert ServiceRequest.objects.count() == before
