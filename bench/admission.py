@@ -24,61 +24,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import STARTED, drop_database, make_log, recreate_database, setup_django, summary
+
 DB_NAME = "qingche_bench_admission"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 TARGETS = 20
 P95_TARGET_MS = 50.0
-STARTED = time.perf_counter()
 
 TITLES = ["关于做好{}工作的通知", "关于开展{}专项行动的通知", "关于进一步加强{}的通知", "关于切实做好{}有关工作的函"]
 
-
-def log(message: str) -> None:
-    print(f"[bench/admission {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qingche.settings"
-    os.environ.setdefault("QINGCHE_VAR_DIR", tempfile.mkdtemp(prefix="qingche-bench-"))
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
-def summary(samples: list[float]) -> dict:
-    return {"p50_ms": round(statistics.median(samples), 3), "p95_ms": round(p95(samples), 3),
-            "max_ms": round(max(samples), 3), "n": len(samples)}
+log = make_log("admission")
 
 
 def build(towns: int, task_count: int, seed: int):
@@ -170,9 +129,9 @@ def main() -> int:
     args = parser.parse_args()
 
     log(f"creating database {DB_NAME}")
-    recreate_database()
+    recreate_database(DB_NAME)
     try:
-        setup_django()
+        setup_django(DB_NAME)
         from django.core.management import call_command
         from django.db import connection
         from django.utils import timezone
@@ -296,7 +255,7 @@ def main() -> int:
         if args.keep:
             log(f"kept database {DB_NAME}")
         else:
-            drop_database()
+            drop_database(DB_NAME)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -20,11 +20,11 @@ import resource
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
+from _common import ROOT, make_log
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(ROOT / "src"))
 
 from qingche.appraisal import rules  # noqa: E402
 
@@ -36,11 +36,7 @@ PUBLIC_POOL_PER_SLOT = 10_000
 BEHAVIOURS = ("fair", "lenient", "harsh", "flat")
 BEHAVIOUR_SHARES = (0.55, 0.2, 0.15, 0.1)
 
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/appraisal {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+log = make_log("appraisal")
 
 
 def scheme() -> rules.Scheme:

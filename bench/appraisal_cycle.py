@@ -21,44 +21,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import resource
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import drop_database, make_log, recreate_database, setup_django
+
 DB_NAME = "qingche_bench_appraisal"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/appraisal_cycle {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def database(create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qingche.settings"
-    os.environ.setdefault("QINGCHE_VAR_DIR", tempfile.mkdtemp(prefix="qingche-bench-"))
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+log = make_log("appraisal_cycle")
 
 
 def build_county(towns: int, staff: int, rng: random.Random):
@@ -114,8 +84,11 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    database(create=True)
-    setup_django()
+    recreate_database(DB_NAME)
+    setup_django(DB_NAME)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
     from qingche.appraisal import services
     from qingche.core.audit import audit_context
     from qingche.core.models import User
@@ -173,7 +146,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        database(create=False)
+        drop_database(DB_NAME)
     print(json.dumps({
         "bench": "appraisal_cycle", "database": "postgresql", "people": people, "ratings": len(ids),
         **{key: round(value, 2) for key, value in timings.items()},

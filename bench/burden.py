@@ -25,49 +25,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import drop_database, make_log, p95_by_index, recreate_database, setup_django
+
 DB_NAME = "qingche_bench_burden"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 TARGET_MS = 200.0
 YEAR = 2026
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/burden {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qingche.settings"
-    os.environ.setdefault("QINGCHE_VAR_DIR", tempfile.mkdtemp(prefix="qingche-bench-"))
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+log = make_log("burden")
 
 
 def sql(statement: str, params=()):
@@ -81,12 +48,10 @@ def sql(statement: str, params=()):
 # -- building ------------------------------------------------------------------------------------------
 def build_org(towns: int, departments: int, people_per_town: int, rng: random.Random):
     from django.db import transaction
+    from scope import make_people  # the same person generator as the scope benchmark (bench/ is on sys.path)
 
     from qingche.org import services as org
     from qingche.org.models import Assignment, Post, Unit
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from scope import make_people  # the same person generator as the scope benchmark
 
     nodes = [{"name": "基准县", "kind": "county", "code": "439900", "parent": None}]
     nodes += [{"name": f"县第{n + 1}局", "kind": "department", "parent": 0} for n in range(departments)]
@@ -353,12 +318,6 @@ def events_through_services(admin, departments, towns, rng: random.Random) -> in
     return count
 
 
-# -- timing ------------------------------------------------------------------------------------------------------
-def p95(samples):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keep", action="store_true")
@@ -368,8 +327,8 @@ def main() -> None:
     parser.add_argument("--raw-reps", type=int, default=5)
     args = parser.parse_args()
 
-    recreate_database()
-    setup_django()
+    recreate_database(DB_NAME)
+    setup_django(DB_NAME)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -440,8 +399,8 @@ def main() -> None:
                     raw_samples[name].append((time.perf_counter() - begin) * 1000)
         log(f"rep {rep}: county {samples['county'][-1] if samples['county'] else 0:.1f} ms, "
             f"town {samples['town'][-1] if samples['town'] else 0:.1f} ms")
-    county_p95, town_p95 = p95(samples["county"]), p95(samples["town"])
-    raw_county, raw_town = p95(raw_samples["county"]), p95(raw_samples["town"])
+    county_p95, town_p95 = p95_by_index(samples["county"]), p95_by_index(samples["town"])
+    raw_county, raw_town = p95_by_index(raw_samples["county"]), p95_by_index(raw_samples["town"])
     result = {
         "bench": "burden",
         "database": "postgresql",
@@ -473,7 +432,7 @@ def main() -> None:
 
     connections.close_all()
     if not args.keep:
-        drop_database()
+        drop_database(DB_NAME)
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -21,40 +21,16 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import drop_database, make_log, recreate_database, setup_django
+
 DB_NAME = "qingche_bench_import"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 TARGET = 0.5
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/import {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def admin_sql(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qingche.settings"
-    os.environ.setdefault("QINGCHE_VAR_DIR", tempfile.mkdtemp(prefix="qingche-bench-"))
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+log = make_log("import")
 
 
 def main() -> None:
@@ -63,8 +39,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args()
 
-    admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', f'CREATE DATABASE "{DB_NAME}"')
-    setup_django()
+    recreate_database(DB_NAME)
+    setup_django(DB_NAME)
     from django.core.management import call_command
     from django.db import connection
 
@@ -133,7 +109,7 @@ def main() -> None:
     rollup_seconds = time.perf_counter() - start
     if not args.keep:
         connection.close()
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        drop_database(DB_NAME)
     ratio = copy_seconds / import_seconds
     print(json.dumps({"import_over_copy_ratio": round(ratio, 3), "rows": count,
                       "copy_rows_per_second": round(args.rows / copy_seconds), "import_rows_per_second":

@@ -30,24 +30,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import PG_SERVER, ROOT, drop_database, make_log, recreate_database
+
 DB_NAME = "qingche_bench_intake"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 KEY = "bench-intake-key-0123456789abcdef"
 TARGET = 0.25
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/intake {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def admin_sql(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
+log = make_log("intake")
 
 
 def free_port() -> int:
@@ -68,7 +56,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', f'CREATE DATABASE "{DB_NAME}"')
+    recreate_database(DB_NAME)
     var_dir = tempfile.mkdtemp(prefix="qingche-bench-intake-")
     env = dict(os.environ, DATABASE_URL=f"{PG_SERVER}/{DB_NAME}", QINGCHE_VAR_DIR=var_dir,
                QINGCHE_DEMO_OPEN311_KEY=KEY, QINGCHE_DEMO_PASSWORD="Bench-Pass-2026!",
@@ -141,7 +129,7 @@ def main() -> None:
     lost = len(expected - set(found)) + sum(1 for number in acknowledged if number is None or number not in numbers)
     duplicated = sum(count - 1 for count in found.values() if count > 1)
     if not args.keep:
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        drop_database(DB_NAME)
     ratio = http_rate / plain_rate
     print(json.dumps({"intake_ratio": round(ratio, 3), "lost_count": lost, "duplicated_count": duplicated,
                       "http_per_second": round(http_rate, 1), "plain_insert_per_second": round(plain_rate, 1),

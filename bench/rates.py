@@ -20,41 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import drop_database, make_log, p95_by_rank, recreate_database, setup_django
+
 DB_NAME = "qingche_bench_rates"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 TARGET_MS = 100.0
 CHUNK = 500_000
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/rates {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def admin_sql(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qingche.settings"
-    os.environ.setdefault("QINGCHE_VAR_DIR", tempfile.mkdtemp(prefix="qingche-bench-"))
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+log = make_log("rates")
 
 
 INSERT = """
@@ -87,8 +61,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=40)
     args = parser.parse_args()
 
-    admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', f'CREATE DATABASE "{DB_NAME}"')
-    setup_django()
+    recreate_database(DB_NAME)
+    setup_django(DB_NAME)
     from django.core.management import call_command
     from django.db import connection
 
@@ -158,22 +132,20 @@ def main() -> None:
             raw_ms.append(timed(raw))
     log(f"ranking median {statistics.median(ranking_ms):.1f} ms, raw median {statistics.median(raw_ms):.0f} ms")
 
-    def p95(values):
-        return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
-
     rollup_equal = all(
         tuple(counts.values()) == selectors.rollup_counts(month, [uid]).get(uid, rules.RateCounts()).astuple()
         for (uid, m), counts in list(selectors.raw_counts(month).items())[:50] if m == month
     )
     if not args.keep:
         connection.close()
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        drop_database(DB_NAME)
     ratio = statistics.median(raw_ms) / statistics.median(ranking_ms)
-    print(json.dumps({"ranking_p95_ms": round(p95(ranking_ms), 2), "unit_p95_ms": round(p95(unit_ms), 2),
+    ranking_p95, unit_p95 = p95_by_rank(ranking_ms), p95_by_rank(unit_ms)
+    print(json.dumps({"ranking_p95_ms": round(ranking_p95, 2), "unit_p95_ms": round(unit_p95, 2),
                       "raw_over_rollup_ratio": round(ratio, 1), "raw_median_ms": round(statistics.median(raw_ms), 1),
                       "requests": args.requests, "towns": len(towns), "departments": len(departments),
                       "rollups_agree": rollup_equal, "target_ms": TARGET_MS,
-                      "ok": p95(ranking_ms) < TARGET_MS and p95(unit_ms) < TARGET_MS}))
+                      "ok": ranking_p95 < TARGET_MS and unit_p95 < TARGET_MS}))
 
 
 if __name__ == "__main__":

@@ -30,16 +30,14 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import drop_database, make_log, recreate_database, setup_django, summary
+
 DB_NAME = "qingche_bench_scope"
-PG_SERVER = os.environ.get("QINGCHE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PAGE_TARGET_MS = 20.0
 OVERHEAD_TARGET = 1.5
 
@@ -50,44 +48,7 @@ GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚�
          "晓东宇浩然子涵欣怡佳琪思远博雨桐俊嘉梓萱一鸣晨曦振德胜永秋菊冬长青卫立新兴旺福贵")
 PHONE_PREFIXES = ("138", "139", "150", "151", "158", "177", "180", "186", "189", "199")
 
-
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[bench/scope {time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-# -- the database ------------------------------------------------------------------------------------
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qingche.settings"
-    # Keys and other files of this run go to a throw-away directory, never the project's var/;
-    # keys from the environment would win over it, so they are left out.
-    os.environ["QINGCHE_VAR_DIR"] = var_dir
-    for name in ("QINGCHE_SECRET_KEY", "QINGCHE_FIELD_KEY", "QINGCHE_HASH_KEY"):
-        os.environ.pop(name, None)
-    sys.path.insert(0, str(ROOT / "src"))
-    # unit_tree_load still calls treebeard's deprecated Unit.get_root_nodes() (reported, not ours to fix).
-    warnings.filterwarnings("ignore", message="Using Unit.get_root_nodes")
-    import django
-
-    django.setup()
+log = make_log("scope")
 
 
 # -- the data --------------------------------------------------------------------------------------------
@@ -228,16 +189,6 @@ def build(total_units: int, towns: int, total_people: int, seed: int, jobs: int)
 
 
 # -- timing ------------------------------------------------------------------------------------------------
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
-def summary(samples: list[float]) -> dict:
-    return {"p50_ms": round(statistics.median(samples), 3), "p95_ms": round(p95(samples), 3),
-            "max_ms": round(max(samples), 3), "n": len(samples)}
-
-
 def measure(cases: dict, reps: int, warmup: int) -> dict[str, list[float]]:
     """cases: name -> callable(fresh_user) -> anything (materialised). Interleaved round-robin."""
     samples: dict[str, list[float]] = {name: [] for name in cases}
@@ -336,10 +287,13 @@ def main() -> int:
     run_started = time.perf_counter()
     var_dir = tempfile.mkdtemp(prefix="qingche-bench-scope-")
     log(f"creating database {DB_NAME} (keys and files of this run in {var_dir})")
-    recreate_database()
+    recreate_database(DB_NAME)
     result = None
     try:
-        setup_django(var_dir)
+        # unit_tree_load still calls treebeard's deprecated Unit.get_root_nodes() (reported, not ours to fix).
+        warnings.filterwarnings("ignore", message="Using Unit.get_root_nodes")
+        # The keys of this run live in var_dir; keys from the environment would win over it, so they are left out.
+        setup_django(DB_NAME, var_dir=var_dir)
         from django.core.management import call_command
         from django.db import connection
 
@@ -472,7 +426,7 @@ def main() -> int:
         if args.keep:
             log(f"kept database {DB_NAME}; its keys are in {var_dir} (QINGCHE_VAR_DIR={var_dir})")
         else:
-            drop_database()
+            drop_database(DB_NAME)
             shutil.rmtree(var_dir, ignore_errors=True)
             log(f"dropped database {DB_NAME}")
     print(json.dumps(result, ensure_ascii=False))
