@@ -155,27 +155,75 @@ def _issuer_add(issuer_id: int, day, metric: str, value: int = 1) -> None:
                 value=F("value") + value)
 
 
+def load_add_many(*, source: str, entries) -> int:
+    """Many (unit id, day, hours, count) at once, for bulk loads (imports, demo): the rollup rows written in a
+    few queries and the red line checked once per town and month, instead of a load_add per row. Call in
+    the loading transaction. Returns the number of (unit, month) rows touched."""
+    totals: dict[tuple[int, dt.date], list] = {}
+    for unit_id, day, hours, count in entries:
+        entry = totals.setdefault((unit_id, _month(day)), [Decimal(0), 0])
+        entry[0] += Decimal(str(hours))
+        entry[1] += count
+    if not totals:
+        return 0
+    with transaction.atomic():
+        held = {(row.unit_id, row.month): row for row in LoadRollup.objects.select_for_update().filter(
+            source=source, unit_id__in={unit_id for unit_id, _month_ in totals},
+            month__in={month for _unit, month in totals})}
+        changed, new = [], []
+        for (unit_id, month), (hours, count) in totals.items():
+            row = held.get((unit_id, month))
+            if row is None:
+                new.append(LoadRollup(unit_id=unit_id, month=month, source=source, hours=hours, count=count))
+            else:
+                row.hours += hours
+                row.count += count
+                changed.append(row)
+        LoadRollup.objects.bulk_update(changed, ["hours", "count"], batch_size=1000)
+        LoadRollup.objects.bulk_create(new, batch_size=1000)
+        _check_red_lines([key for key, (hours, _count) in totals.items() if hours > 0])
+    return len(totals)
+
+
 def _check_red_line(unit_id: int, month: dt.date) -> None:
-    """Raise (or raise higher) the alert to 减负办 when the unit's town-level index for the month
-    goes above the red line."""
+    _check_red_lines([(unit_id, month)])
+
+
+def _check_red_lines(keys) -> None:
+    """Raise (or raise higher) the alert to 减负办 for each (unit, month) whose town-level index goes above
+    the red line: one index computation per month for all the towns concerned."""
     from qingche.burden import selectors
 
-    unit = Unit.objects.filter(pk=unit_id).only("path", "kind").first()
-    if unit is None:
+    units = {pk: path for pk, path in Unit.objects.filter(pk__in={unit_id for unit_id, _m in keys})
+             .values_list("pk", "path")}
+    ancestors = {path[:i] for path in units.values() for i in range(Unit.steplen, len(path) + 1, Unit.steplen)}
+    towns = dict(Unit.objects.filter(path__in=ancestors, kind__in=Unit.TOWN_LEVEL).values_list("path", "pk"))
+
+    def town_of(unit_id):
+        path = units[unit_id]
+        return next((towns[path[:i]] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)
+                     if path[:i] in towns), unit_id)
+
+    by_month: dict[dt.date, set[int]] = {}
+    for unit_id, month in keys:
+        if unit_id in units:
+            by_month.setdefault(month, set()).add(town_of(unit_id))
+    if not by_month:
         return
-    town = selectors.town_level_of(unit) or unit
-    period = rules.Period.month(month.year, month.month)
-    result = selectors.index_results([town.pk], period)[town.pk]
     red_line = selectors.red_line()
-    if result.value is None or result.value <= red_line:
-        return
-    value = Decimal(str(round(result.value, 3)))
-    alert = BurdenAlert.objects.filter(unit_id=town.pk, month=month).first()
-    if alert is None:
-        BurdenAlert.objects.create(unit_id=town.pk, month=month, value=value, red_line=Decimal(str(red_line)))
-    elif alert.value < value:
-        alert.value = value
-        alert.save(update_fields=["value"])
+    for month, town_ids in sorted(by_month.items()):
+        results = selectors.index_results(sorted(town_ids), rules.Period.month(month.year, month.month))
+        over = {pk: result.value for pk, result in results.items()
+                if result.value is not None and result.value > red_line}
+        alerts = {alert.unit_id: alert for alert in BurdenAlert.objects.filter(unit_id__in=over, month=month)}
+        for town_id, index in sorted(over.items()):
+            value = Decimal(str(round(index, 3)))
+            alert = alerts.get(town_id)
+            if alert is None:
+                BurdenAlert.objects.create(unit_id=town_id, month=month, value=value, red_line=Decimal(str(red_line)))
+            elif alert.value < value:
+                alert.value = value
+                alert.save(update_fields=["value"])
 
 
 # -- inspections ----------------------------------------------------------------------------------------

@@ -201,7 +201,7 @@ def build(ctx) -> None:
     bulk.insert(RequestEvent, events)
     _suggest_open()
     _rollups(requests)
-    services.burden_load_bulk(requests)  # the answered requests' load in burden's index: one call per unit and month
+    services.burden_load_bulk(requests)  # the answered requests' load in burden's index
 
 
 def _rollups(requests) -> None:

@@ -181,7 +181,7 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[int], N
     dates = [row["dispatched_at"] for row in rows if row["dispatched_at"]]
     calendar = services.fast_calendar(min(dates).date() - dt.timedelta(days=1),
                                       max(dates).date() + dt.timedelta(days=60)) if dates else None
-    limits = {pk: services.limit_of(c) for pk, c in Category.objects.in_bulk().items()}
+    limits = {pk: services.limit_of(c) for pk, c in Category.objects.select_related("parent__parent").in_bulk().items()}
     with transaction.atomic():
         first_id, first_event = bulk.next_id(ServiceRequest), bulk.next_id(RequestEvent)
         events = []

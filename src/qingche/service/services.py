@@ -104,8 +104,8 @@ def _burden_load(request: ServiceRequest, now: dt.datetime) -> None:
 
 def burden_load_bulk(rows) -> int:
     """The load of bulk-loaded requests (demo, import; dicts with unit_id, answered_at and category_id) in
-    burden's index, as request_answer adds it one by one: one call of burden's service per unit and month of the
-    answer. Call in the loading transaction. Returns the number of calls."""
+    burden's index, as request_answer adds it one by one, through burden's bulk service. Call in the loading
+    transaction. Returns the number of (unit, month) rollup rows touched."""
     from django.apps import apps
 
     if not apps.is_installed("qingche.burden"):
@@ -114,16 +114,9 @@ def burden_load_bulk(rows) -> int:
 
     weights = parameters.get("service.handling_hours")
     hours_of = {c.pk: handling_hours(c, weights) for c in Category.objects.select_related("parent__parent")}
-    totals: dict[tuple[int, dt.date], list] = {}
-    for row in rows:
-        if row.get("unit_id") and row.get("answered_at"):
-            entry = totals.setdefault((row["unit_id"], _month(row["answered_at"])), [0.0, 0])
-            entry[0] += hours_of[row["category_id"]]
-            entry[1] += 1
-    for (unit_id, month), (hours, count) in sorted(totals.items(), key=lambda item: (item[0][1], item[0][0])):
-        burden_services.load_add(source=SERVICE_LOAD_SOURCE, unit_id=unit_id, day=month, hours=round(hours, 2),
-                                 count=count)
-    return len(totals)
+    return burden_services.load_add_many(source=SERVICE_LOAD_SOURCE, entries=(
+        (row["unit_id"], row["answered_at"], hours_of[row["category_id"]], 1)
+        for row in rows if row.get("unit_id") and row.get("answered_at")))
 
 
 def accept_limit() -> rules.Limit:

@@ -146,3 +146,26 @@ def test_correcting_inspection_hours_keeps_the_rollup_right(admin, new_town, dep
                                             preparation_hours=8, reception_hours=4)
     services.inspection_set_hours(user=admin, inspection=inspection, preparation_hours=2, reception_hours=1)
     assert LoadRollup.objects.get(unit=town, source="inspections").hours == Decimal("3.00")
+
+
+@pytest.mark.django_db
+def test_bulk_load_adds_to_the_rollups_and_raises_one_alert_per_town_and_month(admin, new_town, county):
+    """load_add_many (imports, demo) sums into the same rows as load_add and checks the red line per town:
+    a village's load counts for its town."""
+    from qingche.org import services as org
+
+    parameter_set(user=admin, key="burden.red_line", value=0.05)
+    town = new_town()
+    village = org.unit_create(user=admin, parent=town, name="测试村", kind="village")
+    services.load_add(source="overtime", unit_id=town.pk, day=dt.date(2025, 10, 2), hours=1, check_red_line=False)
+    touched = services.load_add_many(source="overtime", entries=[
+        (town.pk, dt.date(2025, 10, 3), 4, 1), (town.pk, dt.date(2025, 10, 20), 5, 2),
+        (village.pk, dt.date(2025, 10, 9), 20, 1), (village.pk, dt.date(2025, 11, 9), 1, 1)])
+    assert touched == 3
+    held = LoadRollup.objects.filter(source="overtime", unit__in=[town, village])
+    rows = {(row.unit_id, row.month): (row.hours, row.count) for row in held}
+    assert rows == {(town.pk, dt.date(2025, 10, 1)): (Decimal("10"), 4), (village.pk, dt.date(2025, 10, 1)): (20, 1),
+                    (village.pk, dt.date(2025, 11, 1)): (1, 1)}
+    alerts = BurdenAlert.objects.filter(unit__in=[town, village])
+    assert [(alert.unit_id, alert.month) for alert in alerts] == [(town.pk, dt.date(2025, 10, 1))]
+    assert alerts[0].value == Decimal(str(round(30 / 378, 3)))  # 30 person-hours over 3 people × 18 days × 7 h
