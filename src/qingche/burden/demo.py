@@ -66,7 +66,7 @@ ANSWER = "已收到。减负办已与相关部门沟通，{}，后续执行情�
 
 def build(ctx) -> None:
     admin = ctx.accounts["admin"]
-    with audit_context(actor_name="system:demo", actor=admin):
+    with audit_context(actor_name="system:demo", actor=admin), services.red_line_checks_deferred():
         _build(ctx, admin)
 
 

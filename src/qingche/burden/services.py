@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -185,11 +187,35 @@ def load_add_many(*, source: str, entries) -> int:
     return len(totals)
 
 
+_deferred_checks: ContextVar[set | None] = ContextVar("burden_deferred_red_line_checks", default=None)
+
+
+@contextmanager
+def red_line_checks_deferred():
+    """Within the block, note the (unit, month) pairs whose load grew and check each town and month's red
+    line once at the end, instead of after every event: for bulk work such as building the demo county."""
+    pending: set = set()
+    token = _deferred_checks.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_checks.reset(token)
+    _check_red_lines(pending)
+
+
 def _check_red_line(unit_id: int, month: dt.date) -> None:
     _check_red_lines([(unit_id, month)])
 
 
 def _check_red_lines(keys) -> None:
+    pending = _deferred_checks.get()
+    if pending is not None:
+        pending.update(keys)
+        return
+    _raise_alerts(keys)
+
+
+def _raise_alerts(keys) -> None:
     """Raise (or raise higher) the alert to 减负办 for each (unit, month) whose town-level index goes above
     the red line: one index computation per month for all the towns concerned."""
     from qingche.burden import selectors

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from qingche.burden import services as burden_services
 from qingche.core.audit import audit_context
 from qingche.duties.demo import catalogue_rows
 from qingche.org.models import Person, Unit
@@ -43,7 +44,8 @@ def build(ctx) -> None:
     taken_back = [row for row in rows if row["kind"] == "taken_back" and row["lead_department"] in departments]
     start = ctx.today - dt.timedelta(days=365)
     count = max(24, round(240 * ctx.scale))
-    with audit_context(actor_name="system:demo"):
+    # red lines checked once per town and month at the end, not after each of hundreds of tasks
+    with audit_context(actor_name="system:demo"), burden_services.red_line_checks_deferred():
         services.registry_entry_add(user=admin, year=2026, kind="letter", duty_code="JB-100",
                                     title="安全生产和应急管理目标责任书", approval_document="县减负办〔2026〕1号")
         services.registry_entry_add(user=admin, year=2026, kind="veto", duty_code="JB-100",
