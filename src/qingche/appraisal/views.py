@@ -194,10 +194,12 @@ def result_detail(request, pk):
         except (ValidationError, PermissionDenied) as error:
             _message(request, error)
     breakdown = row.breakdown or {}
-    # Cycle-wide (never per person): rater groups with nobody assigned at all, e.g. 职能部门 before the
-    # tasks module is connected, are explained as such rather than as "too few raters".
+    # Cycle-wide (never per person): rater groups with nobody assigned at all, e.g. 职能部门 when no
+    # department's task reached the people's units (or the tasks module is not installed), are explained
+    # as such rather than as "too few raters".
     used = set(cycle.ratings.values_list("group", flat=True).distinct())
     empty_groups = [g for g, w in scheme.group_weights.items() if w > 0 and g not in used]
+    departments_connected = indicators.rater_source("department") is not None
     return render(
         request, "appraisal/result_detail.html",
         {"row": row, "cycle": cycle, "scheme": scheme, "b": breakdown, "labels": rules.LABELS,
@@ -205,7 +207,8 @@ def result_detail(request, pk):
          "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
          "manage": manage, "own": own, "calibrate_form": calibrate_form, "appeal_form": appeal_form,
          "appeals": selectors.appeals(request.user).filter(appraisee=row),
-         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups},
+         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups,
+         "departments_connected": departments_connected},
     )  # fmt: skip
 
 
