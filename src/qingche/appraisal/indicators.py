@@ -40,6 +40,24 @@ EXPECTED = {
 }
 
 
+# Short names, for saying where a cycle's figures came from ("tasks+service" in figures_source).
+SHORT_NAMES = {
+    "tasks": _("Tasks"),
+    "service": _("Citizen requests"),
+    "training": _("Training"),
+    "accountability": _("Accountability"),
+}
+
+
+def source_names(figures_source: str) -> str:
+    """`figures_source` in words: the connected sources it names ("tasks+service") by their short names;
+    anything else (e.g. “演示数据”, or what an import called itself) as it was stored."""
+    names = (figures_source or "").split("+")
+    if not figures_source or not all(name in SHORT_NAMES or name in _sources for name in names):
+        return figures_source or ""
+    return " + ".join(str(SHORT_NAMES.get(name) or _sources[name].label) for name in names)
+
+
 @dataclass(frozen=True)
 class Source:
     name: str

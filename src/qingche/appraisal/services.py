@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingche.appraisal import indicators, rules
+from qingche.appraisal import indicators, rules, selectors
 from qingche.appraisal.models import (
     MANAGE_PERM,
     Appeal,
@@ -99,12 +99,13 @@ def check_weights(weights, known: tuple[str, ...], field: str, labels: dict | No
     for key, value in weights.items():
         if key not in known:
             raise ValidationError({field: _("Unknown key “%(key)s”.") % {"key": key}})
+        name = selectors.label(key)
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationError({field: _("The weight of %(key)s is not a number.") % {"key": key}}) from None
+            raise ValidationError({field: _("The weight of %(key)s is not a number.") % {"key": name}}) from None
         if not math.isfinite(number) or number < 0:
-            raise ValidationError({field: _("The weight of %(key)s must be 0 or more.") % {"key": key}})
+            raise ValidationError({field: _("The weight of %(key)s must be 0 or more.") % {"key": name}})
         clean[key] = number
     total = math.fsum(clean.values())
     if abs(total - 100.0) > 1e-6:
@@ -467,8 +468,9 @@ def _clean_scores(scores, dimensions: tuple[str, ...], complete: bool) -> dict[s
         value = scores.get(dimension)
         if value in (None, ""):
             if complete:
-                label = rules.LABELS[dimension]
-                raise ValidationError({"scores": _("Give a score for %(dim)s before submitting.") % {"dim": label}})
+                raise ValidationError(
+                    {"scores": _("Give a score for %(dim)s before submitting.") % {"dim": selectors.label(dimension)}}
+                )
             continue
         try:
             number = float(value)
@@ -476,7 +478,8 @@ def _clean_scores(scores, dimensions: tuple[str, ...], complete: bool) -> dict[s
             raise ValidationError({"scores": _("A score must be a number from 0 to 100.")}) from None
         if not math.isfinite(number) or not 0 <= number <= 100:
             raise ValidationError(
-                {"scores": _("Scores are from 0 to 100 (%(dim)s: %(value)s).") % {"dim": dimension, "value": value}}
+                {"scores": _("Scores are from 0 to 100 (%(dim)s: %(value)s).")
+                 % {"dim": selectors.label(dimension), "value": value}}
             )
         clean[dimension] = number
     return clean
@@ -747,7 +750,8 @@ def _change_grade(appraisee: Appraisee, grade: str, reason: str) -> Appraisee:
                         "The quota of the top grade in %(group)s is %(slots)d of %(size)d people and is full: "
                         "lower someone else's grade first."
                     )
-                    % {"group": appraisee.quota_group, "slots": slots, "size": size}
+                    % {"group": selectors.quota_group_label(appraisee.quota_group), "slots": slots,
+                       "size": size}
                 }
             )
     before = appraisee.grade
