@@ -262,7 +262,16 @@ def department_raters(unit_ids, start: dt.date, end: dt.date) -> dict[int, list[
     source = indicators.rater_source("department")
     if source is None or not unit_ids:
         return {}
-    limit = max(0, int(parameters.get("appraisal.department_raters_max_departments")))
+    key = "appraisal.department_raters_max_departments"
+    try:
+        limit = int(parameters.get(key))
+        if limit < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("The parameter %(key)s must be a whole number of 0 or more; ask an administrator to correct it.")
+            % {"key": key}
+        ) from None
     chosen = {
         unit_id: sorted(counts, key=lambda department: (-counts[department], department))[:limit]
         for unit_id, counts in (source(list(unit_ids), start, end) or {}).items()

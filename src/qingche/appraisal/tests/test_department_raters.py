@@ -169,3 +169,18 @@ def test_the_demo_annual_cycle_has_department_raters_shown_on_results(client_as,
     # the explanation never names the raters
     for rater in Person.objects.filter(pk__in=_department_raters(annual, own)):
         assert rater.name not in page
+
+
+@pytest.mark.parametrize("value", ["five", -1, "", [3], {"n": 3}])
+def test_a_broken_department_limit_is_refused_with_a_clear_message(org_user, busy_town, api_as, value):
+    Parameter.objects.update_or_create(key="appraisal.department_raters_max_departments", defaults={"value": value})
+    scheme = _scheme(org_user)
+    response = api_as("zuzhibu").post(
+        "/api/v1/appraisal/cycles/",
+        {"scheme": scheme.pk, "name": "参数有误", "year": 2026, "period_start": "2026-01-01",
+         "period_end": "2026-12-31", "unit": busy_town.pk},
+        format="json", HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "appraisal.department_raters_max_departments must be a whole number" in str(response.json())
+    assert not AppraisalCycle.objects.filter(name="参数有误").exists()
