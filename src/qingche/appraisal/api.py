@@ -257,10 +257,12 @@ class AppealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
 
 class RaterFlagSerializer(serializers.ModelSerializer):
     rater = serializers.SerializerMethodField()
+    kind_label = serializers.CharField(read_only=True)
+    message = serializers.CharField(read_only=True, help_text="the flag in words, in the user's language")
 
     class Meta:
         model = RaterFlag
-        fields = ["id", "cycle", "rater", "kind", "detail"]
+        fields = ["id", "cycle", "rater", "kind", "kind_label", "message", "detail"]
 
     def get_rater(self, flag) -> str:
         return flag.rater_person.name if flag.rater_person_id else str(flag.rater_link)

@@ -1,5 +1,6 @@
 """Demo appraisal data: schemes for each category, the 2026 annual cycle of 乡镇一般干部 (rated by
-fair, lenient, harsh and flat raters and by 群众 through links, scored, calibrated, in publicity), and
+fair, lenient, harsh and flat raters, by the leaders of the departments whose tasks reached each town and
+by 群众 through links, scored, calibrated, in publicity), and
 a 2026 Q4 regular cycle of 东河镇 still being rated. Objective figures start as demo figures; in the Q4
 cycle the people with task assignments then get theirs from the connected sources (the tasks module's demo
 runs before this one). The service module is not connected yet, and the cycle page says so."""

@@ -12,6 +12,14 @@ Counts from several sources add up; satisfaction is averaged over the sources th
 
 The sources the scheme expects but no installed module has registered are listed as "not yet
 connected" on the cycle page; the cycle's figures then come from what was entered or imported.
+
+Rater sources work the same way for rater groups that the unit tree alone cannot give. The tasks module
+registers the 职能部门 group:
+
+    indicators.register_rater_source("department", requesting_departments)
+
+as fn(unit_ids, start, end) -> {unit_id: {department unit id: how many tasks it sent}}; the appraisal
+services pick the raters of those departments (docs/appraisal.md, "Who rates whom").
 """
 
 from __future__ import annotations
@@ -30,6 +38,24 @@ EXPECTED = {
     "training": (_("Training completed (people module)"), "qingche.people"),
     "accountability": (_("Accountability cases in force (accountability module)"), "qingche.accountability"),
 }
+
+
+# Short names, for saying where a cycle's figures came from ("tasks+service" in figures_source).
+SHORT_NAMES = {
+    "tasks": _("Tasks"),
+    "service": _("Citizen requests"),
+    "training": _("Training"),
+    "accountability": _("Accountability"),
+}
+
+
+def source_names(figures_source: str) -> str:
+    """`figures_source` in words: the connected sources it names ("tasks+service") by their short names;
+    anything else (e.g. “演示数据”, or what an import called itself) as it was stored."""
+    names = (figures_source or "").split("+")
+    if not figures_source or not all(name in SHORT_NAMES or name in _sources for name in names):
+        return figures_source or ""
+    return " + ".join(str(SHORT_NAMES.get(name) or _sources[name].label) for name in names)
 
 
 @dataclass(frozen=True)
@@ -85,3 +111,20 @@ def collect(person_ids: list[int], start, end) -> tuple[dict[int, dict], dict[in
     for person_id, values in satisfaction.items():
         figures[person_id]["satisfaction"] = sum(values) / len(values)
     return figures, triggers, used
+
+
+# -- rater sources ----------------------------------------------------------------------------------
+_rater_sources: dict[str, Callable] = {}
+
+
+def register_rater_source(group: str, fn: Callable) -> None:
+    _rater_sources[group] = fn
+
+
+def unregister_rater_source(group: str) -> None:
+    _rater_sources.pop(group, None)
+
+
+def rater_source(group: str) -> Callable | None:
+    """The function that names the units a rater group comes from, or None while no module gives it."""
+    return _rater_sources.get(group)

@@ -12,7 +12,9 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from qingche.appraisal import rules
 from qingche.core.audit import AuditedModel
 from qingche.core.scope import SELF, UNIT, ScopedManager, user_person_id
 
@@ -89,6 +91,12 @@ class AppraisalScheme(AuditedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def dimension_weights_shown(self) -> list[tuple[str, float]]:
+        """(label, percent) of each weighted dimension, in the order 德能勤绩廉."""
+        weights = self.dimension_weights or {}
+        return [(str(rules.LABELS[d]), weights[d]) for d in rules.DIMENSIONS if weights.get(d)]
 
     @property
     def engine_period(self) -> str:
@@ -168,7 +176,7 @@ class Appraisee(AuditedModel):
     bottom_grade_reason = models.TextField(_("reason for the bottom grade"), blank=True)
     # result
     score = models.FloatField(_("score"), null=True, blank=True)
-    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    rank = models.PositiveIntegerField(pgettext_lazy("ranking", "rank"), null=True, blank=True)
     engine_grade = models.CharField(_("grade as scored"), max_length=30, blank=True)
     grade = models.CharField(_("grade"), max_length=30, blank=True)
     grade_reason = models.TextField(_("reason for a calibrated grade"), blank=True)
@@ -287,6 +295,10 @@ class Rating(AuditedModel):
         return Q(rater_person_id=person_id) if person_id else Q(pk__in=[])
 
     @property
+    def group_label(self) -> str:
+        return str(rules.LABELS.get(self.group, self.group))
+
+    @property
     def rater_key(self) -> str:
         return f"p{self.rater_person_id}" if self.rater_person_id else f"l{self.rater_link_id}"
 
@@ -309,6 +321,15 @@ class RaterFlag(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(rules.LABELS.get(self.kind, self.kind))
+
+    @property
+    def message(self) -> str:
+        """The flag in words, in the reader's language (made when shown, from the stored figures)."""
+        return rules.flag_message(self.kind, self.detail or {})
 
     @classmethod
     def scope_q(cls, grant, user):

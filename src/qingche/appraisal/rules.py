@@ -1,8 +1,11 @@
-"""Scoring rules of the appraisal module (考核计分规则): pure domain logic, no Django, no ORM.
+"""Scoring rules of the appraisal module (考核计分规则): pure domain logic, no ORM, no request.
 
 Arrays in, arrays out, so a county-wide cycle of 100,000 people scores in seconds. The rules are
 stated in words, with their reasons, in docs/appraisal-scoring.md; this module is their one
 implementation. Callers (simulate.py, the Django services) validate input before calling here.
+
+The only Django it uses is gettext: labels and messages are lazy translations, turned into words in
+the reader's language when they are shown (never when scoring), so results stay plain data.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DIMENSIONS = ("de", "neng", "qin", "ji", "lian")
 RATER_GROUPS = ("superior", "peer", "subordinate", "department", "party_committee", "public", "society")
@@ -23,14 +28,30 @@ GRADE_SCALES = {
     "annual": ("excellent", "competent", "basically_competent", "incompetent"),
     "regular": ("good", "fairly_good", "average", "poor"),
 }
+FLAG_KINDS = ("flat", "lenient", "harsh", "unstandardisable")
+# What people read for each code (lazy: in the reader's language when shown).
 LABELS = {
-    "de": "德", "neng": "能", "qin": "勤", "ji": "绩", "lian": "廉",
-    "superior": "上级", "peer": "同级", "subordinate": "下级/服务对象", "department": "职能部门",
-    "party_committee": "党委", "public": "群众", "society": "社会",
-    "volume": "工作量", "on_time": "按时完成率", "accuracy": "准确性（差错率）", "satisfaction": "满意度",
-    "excellent": "优秀", "competent": "称职", "basically_competent": "基本称职", "incompetent": "不称职",
-    "good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差",
-    "flat": "平均主义/好人主义", "lenient": "偏宽", "harsh": "偏严", "unstandardisable": "无法标准化",
+    "de": pgettext_lazy("appraisal dimension", "integrity"), "neng": pgettext_lazy("appraisal dimension", "ability"),
+    "qin": pgettext_lazy("appraisal dimension", "diligence"), "ji": pgettext_lazy("appraisal dimension", "performance"),
+    "lian": pgettext_lazy("appraisal dimension", "probity"),
+    "superior": pgettext_lazy("rater group", "superiors"), "peer": pgettext_lazy("rater group", "peers"),
+    "subordinate": pgettext_lazy("rater group", "subordinates and people served"),
+    "department": pgettext_lazy("rater group", "departments"),
+    "party_committee": pgettext_lazy("rater group", "party committee"),
+    "public": pgettext_lazy("rater group", "the public"), "society": pgettext_lazy("rater group", "society"),
+    "volume": _("workload"), "on_time": _("on-time rate"), "accuracy": _("accuracy (errors per item)"),
+    "satisfaction": _("satisfaction"),
+    "excellent": _("Excellent"), "competent": _("Competent"), "basically_competent": _("Basically competent"),
+    "incompetent": _("Incompetent"), "good": _("Good"), "fairly_good": _("Fairly good"), "average": _("Average"),
+    "poor": _("Poor"),
+    "flat": pgettext_lazy("rater flag", "flat rating (same score for everyone)"),
+    "lenient": pgettext_lazy("rater flag", "lenient"), "harsh": pgettext_lazy("rater flag", "harsh"),
+    "unstandardisable": pgettext_lazy("rater flag", "cannot be standardised"),
+}  # fmt: skip
+# The inputs of the objective indicators, as named in a breakdown's "inputs".
+INPUT_LABELS = {
+    "workload": _("workload (person-hours)"), "done": _("items done"), "on_time": _("done on time"),
+    "errors": _("errors and items sent back"), "satisfaction": _("satisfaction (0–1)"),
 }  # fmt: skip
 
 # Scores are computed to this many decimals before anything is compared, so that floating-point
@@ -150,6 +171,10 @@ class RaterFlag:
     rater: object
     kind: str
     detail: dict
+
+    @property
+    def message(self) -> str:
+        return flag_message(self.kind, self.detail)
 
 
 @dataclass(frozen=True)
@@ -286,22 +311,41 @@ def flag_raters(
     flags = []
     for rater, count, mean, spread, weight, has_kind in columns:
         for kind in itertools.compress(kinds, has_kind):
-            detail = {"ratees": count, "mean": mean, "spread": spread, "weight": weight, "raters_mean": raters_mean}
-            detail["message"] = _flag_message(kind, detail, params)
+            detail = {"ratees": count, "mean": mean, "spread": spread, "weight": weight, "raters_mean": raters_mean,
+                      "threshold": params.flat_spread}  # fmt: skip
             flags.append(RaterFlag(rater, kind, detail))
     return flags
 
 
-def _flag_message(kind: str, d: dict, params: ScoringParams) -> str:
-    if kind == "flat":
-        return (
-            f"评分几乎无区分（平均主义/好人主义）：评价 {d['ratees']} 人，离散度 {d['spread']} "
-            f"< 阈值 {params.flat_spread}，权重降为 {d['weight']}"
-        )
-    if kind in ("lenient", "harsh"):
-        word = "偏宽" if kind == "lenient" else "偏严"
-        return f"评分{word}：平均 {d['mean']}，全体评价人平均 {d['raters_mean']}；已通过标准化消除，不影响排名"
-    return f"评价人数过少或评分无差异（评价 {d['ratees']} 人），无法标准化，其评分不计入"
+FLAG_MESSAGES = {
+    "flat": _(
+        "Scores barely differ (flat rating): %(ratees)s people rated, spread %(spread)s below the "
+        "threshold %(threshold)s, weight reduced to %(weight)s"
+    ),
+    "lenient": _(
+        "Lenient scores: mean %(mean)s against %(raters_mean)s for all raters; standardisation removes this, "
+        "ranks are not affected"
+    ),
+    "harsh": _(
+        "Harsh scores: mean %(mean)s against %(raters_mean)s for all raters; standardisation removes this, "
+        "ranks are not affected"
+    ),
+    "unstandardisable": _(
+        "Too few people rated or no difference in the scores (%(ratees)s people rated): cannot be standardised, "
+        "the scores are not counted"
+    ),
+}
+
+
+def flag_message(kind: str, detail: Mapping) -> str:
+    """A rater flag in words, in the active language: made when shown, from the figures in `detail` (flags
+    stored before the threshold was kept in `detail` use the default threshold)."""
+    template = FLAG_MESSAGES.get(kind)
+    if template is None:
+        return str(kind)
+    values = {key: detail.get(key) for key in ("ratees", "mean", "spread", "weight", "raters_mean")}
+    values["threshold"] = detail.get("threshold", ScoringParams.flat_spread)
+    return str(template) % values
 
 
 def aggregate_groups(

@@ -44,6 +44,43 @@ def grade_label(scheme: AppraisalScheme, code: str) -> str:
     return str(labels.get(code, code))
 
 
+def quota_group_label(value: str) -> str:
+    """A stored quota group in words: a town's or unit's name, or the whole cycle."""
+    return str(_("the whole cycle")) if value == "cycle" else value
+
+
+def label(code: str) -> str:
+    """The words for a code of the scoring rules (dimension, rater group, indicator, grade, rater flag)."""
+    return str(rules.LABELS.get(code, code))
+
+
+def explained(breakdown: dict | None) -> dict:
+    """A stored breakdown (CycleResult.explain) with the words for each code, for the results page: every
+    rater group, dimension, indicator and input gets a `label` in the reader's language."""
+    if not breakdown:
+        return {}
+    shown = {**breakdown}
+    rating = dict(breakdown.get("rating") or {})
+    groups = []
+    for line in rating.get("groups", []):
+        line = {**line, "label": label(line.get("group", ""))}
+        if "dimensions" in line:
+            line["dimensions"] = [{**d, "label": label(d.get("dimension", ""))} for d in line["dimensions"]]
+        groups.append(line)
+    rating["groups"] = groups
+    shown["rating"] = rating
+    objective = dict(breakdown.get("objective") or {})
+    objective["indicators"] = [
+        {**i, "label": label(i.get("indicator", "")),
+         "input_lines": [(str(rules.INPUT_LABELS.get(k, k)), v) for k, v in (i.get("inputs") or {}).items()]}
+        for i in objective.get("indicators", [])
+    ]  # fmt: skip
+    shown["objective"] = objective
+    if shown.get("grade"):
+        shown["grade"] = {**shown["grade"], "quota_group": quota_group_label(shown["grade"].get("quota_group", ""))}
+    return shown
+
+
 def grade_choices(scheme: AppraisalScheme) -> list[tuple[str, str]]:
     return [(code, grade_label(scheme, code)) for code in rules.GRADE_SCALES[scheme.engine_period]]
 
@@ -132,7 +169,7 @@ def progress(user, cycle: AppraisalCycle) -> list[dict] | None:
     table = [
         {
             **row,
-            "label": rules.LABELS[row["group"]],
+            "label": label(row["group"]),
             "share": round(100 * row["submitted"] / row["total"]) if row["total"] else 0,
         }
         for row in rows

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingche.appraisal import indicators, rules
+from qingche.appraisal import indicators, rules, selectors
 from qingche.appraisal.models import (
     MANAGE_PERM,
     Appeal,
@@ -33,7 +33,8 @@ from qingche.core import parameters
 from qingche.core.audit import record
 from qingche.core.calendar import work_calendar
 from qingche.core.scope import unit_in_scope, user_person_id
-from qingche.org.models import Assignment, Person, Post, Unit
+from qingche.org import roles
+from qingche.org.models import Assignment, Person, Post, RoleGrant, Unit
 
 LINK_SALT = "qingche.appraisal.rating-link"
 Status = AppraisalCycle.Status
@@ -98,12 +99,13 @@ def check_weights(weights, known: tuple[str, ...], field: str, labels: dict | No
     for key, value in weights.items():
         if key not in known:
             raise ValidationError({field: _("Unknown key “%(key)s”.") % {"key": key}})
+        name = selectors.label(key)
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationError({field: _("The weight of %(key)s is not a number.") % {"key": key}}) from None
+            raise ValidationError({field: _("The weight of %(key)s is not a number.") % {"key": name}}) from None
         if not math.isfinite(number) or number < 0:
-            raise ValidationError({field: _("The weight of %(key)s must be 0 or more.") % {"key": key}})
+            raise ValidationError({field: _("The weight of %(key)s must be 0 or more.") % {"key": name}})
         clean[key] = number
     total = math.fsum(clean.values())
     if abs(total - 100.0) > 1e-6:
@@ -251,11 +253,63 @@ def _quota_group(kind: str, unit: Unit, towns: dict[str, Unit]) -> str:
     return town.name if town is not None else unit.name
 
 
-def default_raters(appraisees: list[Appraisee], on: dt.date) -> list[tuple[Appraisee, int, str]]:
+def department_raters(unit_ids, start: dt.date, end: dt.date) -> dict[int, list[int]]:
+    """Unit id -> the person ids of its 职能部门 raters: the county departments whose tasks were admitted to
+    the unit during start..end (the tasks module's rater source; nothing while it is not connected), at most
+    `appraisal.department_raters_max_departments` of them per unit (those that sent the most tasks, then by
+    id). A department rates through the people in its leadership posts on `end`; a department with nobody in
+    such a post, through the people whose active accounts hold the county-department role there."""
+    source = indicators.rater_source("department")
+    if source is None or not unit_ids:
+        return {}
+    key = "appraisal.department_raters_max_departments"
+    try:
+        limit = int(parameters.get(key))
+        if limit < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("The parameter %(key)s must be a whole number of 0 or more; ask an administrator to correct it.")
+            % {"key": key}
+        ) from None
+    chosen = {
+        unit_id: sorted(counts, key=lambda department: (-counts[department], department))[:limit]
+        for unit_id, counts in (source(list(unit_ids), start, end) or {}).items()
+    }
+    departments = {department for ids in chosen.values() for department in ids}
+    people: dict[int, list[int]] = {}
+    for unit_id, person_id in (
+        Assignment.objects.filter(_current(end), unit_id__in=departments, unit__kind=Unit.Kind.DEPARTMENT,
+                                  post__kind=Post.Kind.LEADER)
+        .values_list("unit_id", "person_id").order_by("unit_id", "person_id").distinct()
+    ):  # fmt: skip
+        people.setdefault(unit_id, []).append(person_id)
+    without_leaders = departments - set(people)
+    if without_leaders:
+        for unit_id, person_id in (
+            RoleGrant.objects.filter(unit_id__in=without_leaders, unit__kind=Unit.Kind.DEPARTMENT,
+                                     role__code=roles.COUNTY_DEPARTMENT, user__is_active=True,
+                                     user__person__isnull=False)
+            .values_list("unit_id", "user__person__id").order_by("unit_id", "user__person__id").distinct()
+        ):  # fmt: skip
+            people.setdefault(unit_id, []).append(person_id)
+    result = {}
+    for unit_id, ids in chosen.items():
+        raters = list(dict.fromkeys(person for department in ids for person in people.get(department, [])))
+        if raters:
+            result[unit_id] = raters
+    return result
+
+
+def default_raters(
+    appraisees: list[Appraisee], on: dt.date, start: dt.date | None = None, groups: set[str] | None = None
+) -> list[tuple[Appraisee, int, str]]:
     """(appraisee, rater person id, group) from the org structure: superiors are the holders of leaders'
     posts in the same unit (or, for a leader, in the unit above); peers hold posts of the same kind in
-    the same unit; subordinates are a leader's staff. Departments that worked with the person come from
-    the tasks module once it is connected. Nobody rates themselves."""
+    the same unit; subordinates are a leader's staff; departments (职能部门) are those that worked with the
+    person's unit through admitted tasks from `start` to `on` (department_raters). Nobody rates themselves,
+    and nobody rates one person in two groups (the first group above wins). `groups` limits the groups
+    assigned (default: all)."""
     unit_ids = {a.unit_id for a in appraisees}
     parents = {}
     for unit in Unit.objects.filter(pk__in=unit_ids):
@@ -276,6 +330,9 @@ def default_raters(appraisees: list[Appraisee], on: dt.date) -> list[tuple[Appra
             "person_id", "post__kind"
         )
     )
+    departments = {}
+    if groups is None or "department" in groups:
+        departments = department_raters(unit_ids, start or on, on)
     leader = Post.Kind.LEADER
     pairs = []
     for appraisee in appraisees:
@@ -284,15 +341,17 @@ def default_raters(appraisees: list[Appraisee], on: dt.date) -> list[tuple[Appra
         if kind == leader:
             above = holders.get(parent_ids.get(parents.get(appraisee.unit_id)), {})
             staff = [p for k, people in sorted(in_unit.items()) if k != leader for p in people]
-            groups = {"superior": above.get(leader, []), "peer": in_unit.get(leader, []), "subordinate": staff}
+            found = {"superior": above.get(leader, []), "peer": in_unit.get(leader, []), "subordinate": staff}
         else:
-            groups = {"superior": in_unit.get(leader, []), "peer": in_unit.get(kind, [])}
+            found = {"superior": in_unit.get(leader, []), "peer": in_unit.get(kind, [])}
+        found["department"] = departments.get(appraisee.unit_id, [])
         seen = {appraisee.person_id}
-        for group, people in groups.items():
+        for group, people in found.items():
             for person_id in people:
                 if person_id not in seen:
                     seen.add(person_id)
-                    pairs.append((appraisee, person_id, group))
+                    if groups is None or group in groups:
+                        pairs.append((appraisee, person_id, group))
     return pairs
 
 
@@ -327,8 +386,7 @@ def cycle_create(
     used_groups = {g for g, w in scheme.group_weights.items() if w > 0}
     ratings = [
         Rating(cycle=cycle, ratee=appraisee, group=group, rater_person_id=person_id)
-        for appraisee, person_id, group in default_raters(appraisees, period_end)
-        if group in used_groups
+        for appraisee, person_id, group in default_raters(appraisees, period_end, period_start, used_groups)
     ]
     Rating.objects.bulk_create(ratings, batch_size=5000)
     record("import", obj=cycle, after={"appraisees": len(appraisees), "rater_assignments": len(ratings)})
@@ -419,8 +477,9 @@ def _clean_scores(scores, dimensions: tuple[str, ...], complete: bool) -> dict[s
         value = scores.get(dimension)
         if value in (None, ""):
             if complete:
-                label = rules.LABELS[dimension]
-                raise ValidationError({"scores": _("Give a score for %(dim)s before submitting.") % {"dim": label}})
+                raise ValidationError(
+                    {"scores": _("Give a score for %(dim)s before submitting.") % {"dim": selectors.label(dimension)}}
+                )
             continue
         try:
             number = float(value)
@@ -428,7 +487,8 @@ def _clean_scores(scores, dimensions: tuple[str, ...], complete: bool) -> dict[s
             raise ValidationError({"scores": _("A score must be a number from 0 to 100.")}) from None
         if not math.isfinite(number) or not 0 <= number <= 100:
             raise ValidationError(
-                {"scores": _("Scores are from 0 to 100 (%(dim)s: %(value)s).") % {"dim": dimension, "value": value}}
+                {"scores": _("Scores are from 0 to 100 (%(dim)s: %(value)s).")
+                 % {"dim": selectors.label(dimension), "value": value}}
             )
         clean[dimension] = number
     return clean
@@ -699,7 +759,8 @@ def _change_grade(appraisee: Appraisee, grade: str, reason: str) -> Appraisee:
                         "The quota of the top grade in %(group)s is %(slots)d of %(size)d people and is full: "
                         "lower someone else's grade first."
                     )
-                    % {"group": appraisee.quota_group, "slots": slots, "size": size}
+                    % {"group": selectors.quota_group_label(appraisee.quota_group), "slots": slots,
+                       "size": size}
                 }
             )
     before = appraisee.grade

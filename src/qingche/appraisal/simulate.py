@@ -1,8 +1,9 @@
 """Score an appraisal cycle given as plain JSON data, with every input checked first.
 
 `simulate(data)` is what the scheme editor's "try it" page and the API call: it validates the
-input, names the first problem it finds in Chinese (with the English field path), and otherwise
-returns the ranked results with their line-by-line breakdowns. The rules live in rules.py.
+input, names the first problem it finds (in the active language, Chinese by default, with the field
+path as in the JSON), and otherwise returns the ranked results with their line-by-line breakdowns.
+The rules live in rules.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from dataclasses import fields
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from qingche.appraisal import rules
 
@@ -26,11 +28,19 @@ RATING_FIELDS = {"rater", "group", "ratee", "scores"}
 
 
 class SimulationInputError(ValueError):
-    """Bad simulation input; the message (Chinese, with the English field path) can be shown as is."""
+    """Bad simulation input. `message` is put into words when read, in the active language (Chinese by
+    default), with the field path as in the JSON; it can be shown as is."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template, **params):
+        super().__init__(template, params)
+        self.template, self.params = template, params
+
+    @property
+    def message(self) -> str:
+        return str(self.template) % self.params
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def simulate(data: dict) -> dict:
@@ -54,7 +64,10 @@ def render(result: rules.CycleResult) -> dict:
             }
             for p in people
         ],
-        "rater_flags": [{"rater": f.rater, "kind": f.kind, "detail": f.detail} for f in result.rater_flags],
+        "rater_flags": [
+            {"rater": f.rater, "kind": f.kind, "detail": {**f.detail, "message": f.message}}
+            for f in result.rater_flags
+        ],
     }
 
 
@@ -68,7 +81,8 @@ def read_scheme(data) -> rules.Scheme:
     _check_fields(data, TOP_LEVEL_FIELDS, OPTIONAL_TOP_LEVEL_FIELDS, "")
     period = data["period"]
     if period not in rules.GRADE_SCALES:
-        raise SimulationInputError(f"考核类型无效：period = {period!r}（应为 annual 或 regular）")
+        raise SimulationInputError(_("Invalid appraisal type: period = %(value)s (use annual or regular)"),
+                                   value=repr(period))
     _require_list(data["people"], "people", non_empty=True)
     _require_list(data["ratings"], "ratings", non_empty=False)
     return rules.Scheme(
@@ -85,17 +99,20 @@ def read_scheme(data) -> rules.Scheme:
 def read_weights(weights, path: str, known: tuple[str, ...]) -> dict[str, float]:
     _require_object(weights, path)
     if not weights:
-        raise SimulationInputError(f"权重不能为空：{path}")
+        raise SimulationInputError(_("Weights cannot be empty: %(path)s"), path=path)
     result = {}
     for key, value in weights.items():
         if key not in known:
-            raise SimulationInputError(f"未知键：{path}.{key}（可用：{', '.join(known)}）")
+            raise SimulationInputError(_("Unknown key: %(path)s (known: %(known)s)"), path=f"{path}.{key}",
+                                       known=", ".join(known))
         result[key] = _number(value, f"{path}.{key}")
         if result[key] < 0:
-            raise SimulationInputError(f"权重不能为负：{path}.{key} = {value}")
+            raise SimulationInputError(_("A weight cannot be negative: %(path)s = %(value)s"), path=f"{path}.{key}",
+                                       value=value)
     total = math.fsum(result.values())
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
-        raise SimulationInputError(f"权重之和必须为 1：{path} 之和 = {total:.6g}")
+        raise SimulationInputError(_("Weights must add up to 1: %(path)s adds up to %(total)s"), path=path,
+                                   total=f"{total:.6g}")
     return result
 
 
@@ -107,7 +124,8 @@ def read_parameters(parameters) -> rules.ScoringParams:
     for key, value in parameters.items():
         path = f"parameters.{key}"
         if key not in known:
-            raise SimulationInputError(f"未知参数：{path}（可用：{', '.join(sorted(known))}）")
+            raise SimulationInputError(_("Unknown parameter: %(path)s (known: %(known)s)"), path=path,
+                                       known=", ".join(sorted(known)))
         if key == "indicator_weights":
             values[key] = read_weights(value, path, rules.INDICATORS)
         elif isinstance(getattr(defaults, key), int):
@@ -122,20 +140,23 @@ def read_parameters(parameters) -> rules.ScoringParams:
 def _check_parameters(params: rules.ScoringParams) -> None:
     for name in ("standard_spread", "flat_spread", "bias_points", "volume_points_per_doubling"):
         if getattr(params, name) <= 0:
-            raise SimulationInputError(f"参数必须为正：parameters.{name} = {getattr(params, name)}")
+            raise SimulationInputError(_("A parameter must be positive: %(path)s = %(value)s"),
+                                       path=f"parameters.{name}", value=getattr(params, name))
     if not 0.0 <= params.standard_mean <= 100.0:
-        raise SimulationInputError(f"取值超出范围 0–100：parameters.standard_mean = {params.standard_mean}")
+        raise SimulationInputError(_("Out of the range 0–100: %(path)s = %(value)s"), path="parameters.standard_mean",
+                                   value=params.standard_mean)
     if params.error_points_per_percent < 0:
-        raise SimulationInputError(
-            f"参数不能为负：parameters.error_points_per_percent = {params.error_points_per_percent}"
-        )
+        raise SimulationInputError(_("A parameter cannot be negative: %(path)s = %(value)s"),
+                                   path="parameters.error_points_per_percent", value=params.error_points_per_percent)
     if params.trim_min_raters < 3:
         raise SimulationInputError(
-            f"去掉最高最低分至少需要 3 人：parameters.trim_min_raters = {params.trim_min_raters}"
+            _("Dropping the highest and the lowest score needs at least 3 raters: %(path)s = %(value)s"),
+            path="parameters.trim_min_raters", value=params.trim_min_raters,
         )
     if params.indicator_weights.get("satisfaction", 0.0) >= 1.0:
         # satisfaction is optional per person: someone without it must still have a weighted indicator
-        raise SimulationInputError("满意度不能占客观指标全部权重：parameters.indicator_weights.satisfaction")
+        raise SimulationInputError(_("Satisfaction cannot hold all the weight of the objective indicators: %(path)s"),
+                                   path="parameters.indicator_weights.satisfaction")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +174,8 @@ def read_people(people: list, scheme: rules.Scheme):
         _check_fields(person, PERSON_FIELDS, OPTIONAL_PERSON_FIELDS, path)
         person_id = _identifier(person["id"], f"{path}.id")
         if person_id in seen:
-            raise SimulationInputError(f"人员编号重复：{path}.id = {person_id!r}（与 people[{seen[person_id]}] 相同）")
+            raise SimulationInputError(_("Duplicate person id: %(path)s = %(value)s (the same as people[%(first)s])"),
+                                       path=f"{path}.id", value=repr(person_id), first=seen[person_id])
         seen[person_id] = index
         ids.append(person_id)
         quota_groups.append(_identifier(person["quota_group"], f"{path}.quota_group"))
@@ -170,10 +192,12 @@ def _read_indicators(person: dict, path: str) -> dict[str, float]:
     for name in rules.INDICATOR_INPUTS:
         values[name] = _number(person[name], f"{path}.{name}")
         if values[name] < 0:
-            raise SimulationInputError(f"工作量数据不能为负：{path}.{name} = {person[name]}")
+            raise SimulationInputError(_("Workload figures cannot be negative: %(path)s = %(value)s"),
+                                       path=f"{path}.{name}", value=person[name])
     if values["on_time"] > values["done"]:
         raise SimulationInputError(
-            f"按时完成数不能大于完成数：{path}.on_time = {person['on_time']} > {path}.done = {person['done']}"
+            _("Items done on time cannot exceed items done: %(path)s.on_time = %(on_time)s > %(path)s.done = %(done)s"),
+            path=path, on_time=person["on_time"], done=person["done"],
         )
     satisfaction = person.get("satisfaction")
     if satisfaction is None:
@@ -181,7 +205,8 @@ def _read_indicators(person: dict, path: str) -> dict[str, float]:
     else:
         values["satisfaction"] = _number(satisfaction, f"{path}.satisfaction")
         if not 0.0 <= values["satisfaction"] <= 1.0:
-            raise SimulationInputError(f"满意度超出范围 0–1：{path}.satisfaction = {satisfaction}")
+            raise SimulationInputError(_("Satisfaction out of the range 0–1: %(path)s = %(value)s"),
+                                       path=f"{path}.satisfaction", value=satisfaction)
     return values
 
 
@@ -190,10 +215,12 @@ def _read_bottom_grade(trigger, path: str, scheme: rules.Scheme) -> rules.Bottom
     _check_fields(trigger, {"grade", "reason"}, set(), path)
     bottom = scheme.grades[2:]
     if trigger["grade"] not in bottom:
-        raise SimulationInputError(f"低等次只能是 {' 或 '.join(bottom)}：{path}.grade = {trigger['grade']!r}")
+        raise SimulationInputError(_("A bottom grade is %(first)s or %(second)s: %(path)s = %(value)s"),
+                                   first=bottom[0], second=bottom[1], path=f"{path}.grade",
+                                   value=repr(trigger["grade"]))
     reason = trigger["reason"]
     if not isinstance(reason, str) or not reason.strip():
-        raise SimulationInputError(f"确定低等次必须写明理由：{path}.reason")
+        raise SimulationInputError(_("A bottom grade needs a reason: %(path)s"), path=f"{path}.reason")
     return rules.BottomGrade(trigger["grade"], reason.strip())
 
 
@@ -215,15 +242,19 @@ def read_ratings(ratings: list, scheme: rules.Scheme, person_ids: list):
         rater = _identifier(rating["rater"], f"{path}.rater")
         ratee = _identifier(rating["ratee"], f"{path}.ratee")
         if ratee not in person_index:
-            raise SimulationInputError(f"未知被评价人：{path}.ratee = {ratee!r}（不在 people 中）")
+            raise SimulationInputError(_("Unknown person rated: %(path)s = %(value)s (not in people)"),
+                                       path=f"{path}.ratee", value=repr(ratee))
         if _identifier(rating["group"], f"{path}.group") not in group_index:
-            raise SimulationInputError(f"未知评价主体：{path}.group = {rating['group']!r}（不在 rater_groups 中）")
+            raise SimulationInputError(_("Unknown rater group: %(path)s = %(value)s (not in rater_groups)"),
+                                       path=f"{path}.group", value=repr(rating["group"]))
         if rater == ratee:
-            raise SimulationInputError(f"不能给自己评分：{path}.rater = {path}.ratee = {rater!r}")
+            raise SimulationInputError(_("Nobody rates themselves: %(path)s.rater = %(path)s.ratee = %(value)s"),
+                                       path=path, value=repr(rater))
         if (rater, ratee) in seen_pairs:
             raise SimulationInputError(
-                f"重复评分：{path} 与 ratings[{seen_pairs[rater, ratee]}] 是同一评价人对同一被评价人"
-                f"（rater = {rater!r}, ratee = {ratee!r}）"
+                _("Duplicate rating: %(path)s and ratings[%(first)s] are the same rater rating the same person "
+                  "(rater = %(rater)s, ratee = %(ratee)s)"),
+                path=path, first=seen_pairs[rater, ratee], rater=repr(rater), ratee=repr(ratee),
             )
         seen_pairs[rater, ratee] = index
         columns["rater"].append(rater_index.setdefault(rater, len(rater_index)))
@@ -246,7 +277,8 @@ def _read_scores(scores, path: str, dimensions: tuple[str, ...]) -> list[float]:
     for dimension in dimensions:
         value = _number(scores[dimension], f"{path}.{dimension}")
         if not 0.0 <= value <= 100.0:
-            raise SimulationInputError(f"评分超出范围 0–100：{path}.{dimension} = {scores[dimension]}")
+            raise SimulationInputError(_("Score out of the range 0–100: %(path)s = %(value)s"),
+                                       path=f"{path}.{dimension}", value=scores[dimension])
         values.append(value)
     return values
 
@@ -259,45 +291,47 @@ def _read_scores(scores, path: str, dimensions: tuple[str, ...]) -> list[float]:
 def _check_fields(obj: dict, required: set[str], optional: set[str], path: str) -> None:
     prefix = f"{path}." if path else ""
     for name in sorted(required - obj.keys()):
-        raise SimulationInputError(f"缺少字段：{prefix}{name}")
+        raise SimulationInputError(_("Missing field: %(path)s"), path=f"{prefix}{name}")
     for name in sorted(obj.keys() - required - optional, key=str):
-        raise SimulationInputError(f"未知字段：{prefix}{name}")
+        raise SimulationInputError(_("Unknown field: %(path)s"), path=f"{prefix}{name}")
 
 
 def _require_object(value, path: str) -> None:
     if not isinstance(value, dict):
-        raise SimulationInputError(f"应为 JSON 对象：{path}")
+        raise SimulationInputError(_("Expected a JSON object: %(path)s"), path=path)
 
 
 def _require_list(value, path: str, non_empty: bool) -> None:
     if not isinstance(value, list):
-        raise SimulationInputError(f"应为 JSON 数组：{path}")
+        raise SimulationInputError(_("Expected a JSON array: %(path)s"), path=path)
     if non_empty and not value:
-        raise SimulationInputError(f"不能为空：{path}")
+        raise SimulationInputError(_("Cannot be empty: %(path)s"), path=path)
 
 
 def _number(value, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SimulationInputError(f"应为数值：{path} = {value!r}")
+        raise SimulationInputError(_("Expected a number: %(path)s = %(value)s"), path=path, value=repr(value))
     if not math.isfinite(value):
-        raise SimulationInputError(f"数值必须有限：{path} = {value!r}")
+        raise SimulationInputError(_("The number must be finite: %(path)s = %(value)s"), path=path, value=repr(value))
     return float(value)
 
 
 def _fraction(value, path: str) -> float:
     number = _number(value, path)
     if not 0.0 <= number <= 1.0:
-        raise SimulationInputError(f"取值超出范围 0–1：{path} = {value}")
+        raise SimulationInputError(_("Out of the range 0–1: %(path)s = %(value)s"), path=path, value=value)
     return number
 
 
 def _positive_int(value, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SimulationInputError(f"应为正整数：{path} = {value!r}")
+        raise SimulationInputError(_("Expected a positive whole number: %(path)s = %(value)s"), path=path,
+                                   value=repr(value))
     return value
 
 
 def _identifier(value, path: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SimulationInputError(f"应为非空字符串：{path} = {value!r}")
+        raise SimulationInputError(_("Expected a non-empty string: %(path)s = %(value)s"), path=path,
+                                   value=repr(value))
     return value

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from qingche.appraisal import forms, indicators, rules, selectors, services
 from qingche.appraisal.models import AppraisalCycle, Rating
@@ -98,11 +99,15 @@ def cycle_detail(request, pk):
                 messages.success(request, _("Rating links created."))
             elif step == "collect":
                 used = services.figures_collect(user=request.user, cycle=cycle)
-                messages.info(request, _("Sources used: %(names)s") % {"names": ", ".join(used) or "—"})
+                messages.info(
+                    request, _("Sources used: %(names)s") % {"names": indicators.source_names("+".join(used)) or "—"}
+                )
         except (ValidationError, PermissionDenied, ValueError) as error:
             _message(request, error if not isinstance(error, ValueError) else ValidationError(str(error)))
         return redirect("appraisal:cycle_detail", pk=cycle.pk)
-    context = {"cycle": cycle, "manage": manage, "scheme": cycle.scheme, "dimension_names": forms.DIMENSION_NAMES}
+    first = cycle.appraisees.only("figures_source").first()
+    context = {"cycle": cycle, "manage": manage, "scheme": cycle.scheme, "dimension_names": forms.DIMENSION_NAMES,
+               "figures_source": indicators.source_names(first.figures_source) if first else ""}  # fmt: skip
     if manage:
         link_rows = [
             {
@@ -113,7 +118,7 @@ def cycle_detail(request, pk):
         ]
         context.update(
             progress=selectors.progress(request.user, cycle), sources=indicators.status(), links=link_rows,
-            flags=selectors.rater_flags(request.user).filter(cycle=cycle), flag_labels=rules.LABELS,
+            flags=selectors.rater_flags(request.user).filter(cycle=cycle),
             pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
             towns=org_selectors.units(request.user).filter(
                 kind__in=["town", "street"], path__startswith=cycle.unit.path
@@ -135,9 +140,10 @@ def cycle_results(request, pk):
         record("export", obj=cycle, object_repr=f"{cycle} results")
         return xlsx_response(
             f"appraisal-{cycle.pk}.xlsx",
-            [_("rank"), _("name"), _("unit"), _("quota group"), _("score"), _("grade"), _("calibration reason")],
-            ((r.rank, r.person.name, r.unit.name, r.quota_group, r.score, selectors.grade_label(cycle.scheme, r.grade),
-              r.grade_reason) for r in rows.iterator(chunk_size=2000)),
+            [pgettext("ranking", "rank"), pgettext("person", "name"), _("unit"), _("quota group"), _("score"),
+             _("grade"), _("calibration reason")],
+            ((r.rank, r.person.name, r.unit.name, selectors.quota_group_label(r.quota_group), r.score,
+              selectors.grade_label(cycle.scheme, r.grade), r.grade_reason) for r in rows.iterator(chunk_size=2000)),
         )  # fmt: skip
     counts = Counter(rows.values_list("grade", flat=True))
     scale = rules.GRADE_SCALES[cycle.scheme.engine_period]
@@ -194,18 +200,22 @@ def result_detail(request, pk):
         except (ValidationError, PermissionDenied) as error:
             _message(request, error)
     breakdown = row.breakdown or {}
-    # Cycle-wide (never per person): rater groups with nobody assigned at all, e.g. 职能部门 before the
-    # tasks module is connected, are explained as such rather than as "too few raters".
+    # Cycle-wide (never per person): rater groups with nobody assigned at all, e.g. 职能部门 when no
+    # department's task reached the people's units (or the tasks module is not installed), are explained
+    # as such rather than as "too few raters".
     used = set(cycle.ratings.values_list("group", flat=True).distinct())
     empty_groups = [g for g, w in scheme.group_weights.items() if w > 0 and g not in used]
+    departments_connected = indicators.rater_source("department") is not None
     return render(
         request, "appraisal/result_detail.html",
-        {"row": row, "cycle": cycle, "scheme": scheme, "b": breakdown, "labels": rules.LABELS,
+        {"row": row, "cycle": cycle, "scheme": scheme, "b": selectors.explained(breakdown),
+         "figures_source": indicators.source_names(row.figures_source),
          "grade_label": selectors.grade_label(scheme, row.grade),
          "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
          "manage": manage, "own": own, "calibrate_form": calibrate_form, "appeal_form": appeal_form,
          "appeals": selectors.appeals(request.user).filter(appraisee=row),
-         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups},
+         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups,
+         "departments_connected": departments_connected},
     )  # fmt: skip
 
 
@@ -236,8 +246,7 @@ def raters_edit(request, pk):
             _message(request, error)
     return render(
         request, "appraisal/raters.html",
-        {"row": row, "assignments": selectors.rater_assignments(request.user, row), "form": form,
-         "labels": rules.LABELS},
+        {"row": row, "assignments": selectors.rater_assignments(request.user, row), "form": form},
     )  # fmt: skip
 
 
@@ -246,7 +255,7 @@ def raters_edit(request, pk):
 @permission_required("appraisal.view_rating", raise_exception=True)
 def my_ratings(request):
     ratings = selectors.open_ratings(request.user)
-    return render(request, "appraisal/my_ratings.html", {"ratings": ratings, "labels": rules.LABELS})
+    return render(request, "appraisal/my_ratings.html", {"ratings": ratings})
 
 
 def _plain_number(value):
@@ -334,15 +343,39 @@ def scheme_edit(request, pk=None):
 
 
 # -- results that count -----------------------------------------------------------------------------
+# key: (name in the audit trail, title, [(field of a line, column heading)])
+_PERSON = [("person", pgettext_lazy("person", "name")), ("unit", gettext_lazy("unit"))]
+_FINAL = [("final", pgettext_lazy("outcome", "final"))]
 OUTCOME_COLUMNS = {
-    "pay": ("performance pay", ["person", "unit", "grade_label", "coefficient", "final"]),
-    "rank": ("rank years", ["person", "unit", "grade_label", "year_counts", "months_less", "years_counted", "final"]),
-    "awards": (
-        "award nominations",
-        ["person", "unit", "score", "excellent_years_in_a_row", "merit_candidate", "final"],
-    ),
-    "actions": ("organizational action", ["person", "unit", "grade_label", "reason", "final"]),
-}
+    "pay": ("performance pay", gettext_lazy("Performance-pay coefficients"), [
+        *_PERSON, ("grade_label", gettext_lazy("grade")), ("coefficient", gettext_lazy("performance-pay coefficient")),
+        *_FINAL,
+    ]),
+    "rank": ("rank years", gettext_lazy("Rank (职级) years"), [
+        *_PERSON, ("grade_label", gettext_lazy("grade")), ("year_counts", gettext_lazy("year counts toward rank")),
+        ("months_less", gettext_lazy("months less before the next step")),
+        ("years_counted", gettext_lazy("years counted so far")), *_FINAL,
+    ]),
+    "awards": ("award nominations", gettext_lazy("Award nominations"), [
+        *_PERSON, ("score", gettext_lazy("score")),
+        ("excellent_years_in_a_row", gettext_lazy("top-grade years in a row")),
+        ("merit_candidate", gettext_lazy("third-class merit (三等功) candidate")), *_FINAL,
+    ]),
+    "actions": ("organizational action", gettext_lazy("Organizational action (组织处理)"), [
+        *_PERSON, ("grade_label", gettext_lazy("grade")), ("reason", gettext_lazy("reason")), *_FINAL,
+    ]),
+}  # fmt: skip
+
+
+def _cell(value):
+    """A value of a results-that-count line as people read it: yes/no for flags, a dash for nothing."""
+    if isinstance(value, bool):
+        return pgettext("boolean", "yes") if value else pgettext("boolean", "no")
+    return "—" if value is None else value
+
+
+def _outcome_rows(key: str, lines: list[dict]) -> list[list]:
+    return [[_cell(line[field]) for field, _heading in OUTCOME_COLUMNS[key][2]] for line in lines]
 
 
 @login_required
@@ -362,13 +395,15 @@ def outcomes(request):
     }
     export = request.GET.get("export")
     if export in tables:
-        title, columns = OUTCOME_COLUMNS[export]
-        record("export", object_type="appraisal.outcome", object_repr=f"{title} {year}")
+        name, _title, columns = OUTCOME_COLUMNS[export]
+        record("export", object_type="appraisal.outcome", object_repr=f"{name} {year}")
         return xlsx_response(
-            f"appraisal-{export}-{year}.xlsx", columns, ([line[c] for c in columns] for line in tables[export])
-        )
-    return render(
-        request, "appraisal/outcomes.html",
-        {"tables": tables, "year": year, "cycle": cycle, "cycles": cycles,
-         "columns": {key: columns for key, (_title, columns) in OUTCOME_COLUMNS.items()}},
-    )  # fmt: skip
+            f"appraisal-{export}-{year}.xlsx", [str(heading) for _field, heading in columns],
+            _outcome_rows(export, tables[export]),
+        )  # fmt: skip
+    shown = {
+        key: {"title": OUTCOME_COLUMNS[key][1], "headings": [heading for _field, heading in OUTCOME_COLUMNS[key][2]],
+              "rows": _outcome_rows(key, lines)}
+        for key, lines in tables.items()
+    }  # fmt: skip
+    return render(request, "appraisal/outcomes.html", {"tables": shown, "year": year, "cycle": cycle, "cycles": cycles})

@@ -40,6 +40,11 @@ parameters.register_defaults(
         ),
         "appraisal.award_excellent_in_a_row": (3, "优秀 years in a row that make a 三等功 candidate"),
         "appraisal.batch_size": (5000, "people written per batch when scoring a cycle"),
+        "appraisal.department_raters_max_departments": (
+            5,
+            "most county departments per unit in the 职能部门 rater group (those that sent the unit the most "
+            "admitted tasks in the cycle's period)",
+        ),
     }
 )  # fmt: skip
 

@@ -20,6 +20,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     citizen_name = serializers.SerializerMethodField()
     citizen_phone = serializers.SerializerMethodField()
     clock = serializers.SerializerMethodField()
+    route_reason = serializers.CharField(source="route_reason_shown", read_only=True,
+                                         help_text="why the suggested unit, in the user's language")
 
     class Meta:
         model = ServiceRequest

@@ -247,7 +247,8 @@ def _suggest_open() -> None:
     for request in waiting:
         route = services.suggest(request)
         ServiceRequest.objects.filter(pk=request.pk).update(suggested_unit_id=route.unit_id,
-                                                            route_reason=route.reason)
+                                                            route_reason=services.route_reason_text(route),
+                                                            route_basis=route.stored())
 
 
 def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies, by_name, office, limits,

@@ -4,6 +4,7 @@ time limits, the monthly 三率 rollups, the clock's notices and Open311 partner
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
 from qingche.core.models import STEPLEN
@@ -100,16 +101,16 @@ class ServiceRequest(AuditedModel):
         WALK_IN = "walk_in", _("walk-in")
         OPEN311 = "open311", _("Open311")
 
-    class Status(models.TextChoices):
-        NEW = rules.NEW, _("waiting for dispatch")
-        DISPATCHED = rules.DISPATCHED, _("dispatched")
-        ACCEPTED = rules.ACCEPTED, _("accepted")
-        IN_PROGRESS = rules.IN_PROGRESS, _("in progress")
-        ANSWERED = rules.ANSWERED, _("answered")
-        CLOSED = rules.CLOSED, _("closed")
-        RETURNED = rules.RETURNED, _("returned, waiting for re-routing")
-        ARBITRATION = rules.ARBITRATION, _("in arbitration")
-        MERGED = rules.MERGED, _("merged into another request")
+    class Status(models.TextChoices):  # labels in rules.STATUS_LABELS (ACCEPTED is 签收, not 验收)
+        NEW = rules.NEW, rules.STATUS_LABELS[rules.NEW]
+        DISPATCHED = rules.DISPATCHED, rules.STATUS_LABELS[rules.DISPATCHED]
+        ACCEPTED = rules.ACCEPTED, rules.STATUS_LABELS[rules.ACCEPTED]
+        IN_PROGRESS = rules.IN_PROGRESS, rules.STATUS_LABELS[rules.IN_PROGRESS]
+        ANSWERED = rules.ANSWERED, rules.STATUS_LABELS[rules.ANSWERED]
+        CLOSED = rules.CLOSED, rules.STATUS_LABELS[rules.CLOSED]
+        RETURNED = rules.RETURNED, rules.STATUS_LABELS[rules.RETURNED]
+        ARBITRATION = rules.ARBITRATION, rules.STATUS_LABELS[rules.ARBITRATION]
+        MERGED = rules.MERGED, rules.STATUS_LABELS[rules.MERGED]
 
     class Satisfaction(models.TextChoices):
         SATISFIED = rules.SATISFIED, _("satisfied")
@@ -147,7 +148,8 @@ class ServiceRequest(AuditedModel):
                              on_delete=models.PROTECT, related_name="service_requests")
     suggested_unit = models.ForeignKey("org.Unit", verbose_name=_("suggested unit"), null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+", db_index=False)
-    route_reason = models.TextField(_("routing reason"), blank=True)
+    route_reason = models.TextField(_("routing reason"), blank=True)  # in the site's language, as data
+    route_basis = models.JSONField(_("routing basis"), default=dict, blank=True, editable=False)  # rules.Route.stored
     binding = models.BooleanField(_("assigned by a binding arbitration"), default=False)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
@@ -216,6 +218,15 @@ class ServiceRequest(AuditedModel):
     def is_open(self) -> bool:
         return self.status not in (rules.CLOSED, rules.MERGED)
 
+    @property
+    def route_reason_shown(self) -> str:
+        """Why the suggested unit, in the reader's language (the stored text for requests routed before
+        the basis was kept)."""
+        basis = self.route_basis or {}
+        if basis.get("basis"):
+            return rules.route_reason(basis["basis"], basis.get("params") or {})
+        return self.route_reason
+
     def clock(self, now):
         return rules.clock_state(
             status=self.status, now=now, accept_due=self.accept_due, due_at=self.due_at,
@@ -229,7 +240,7 @@ class RequestEvent(models.Model):
     class Kind(models.TextChoices):
         SUBMIT = "submit", _("submitted")
         DISPATCH = "dispatch", _("dispatched")
-        ACCEPT = "accept", _("accepted")
+        ACCEPT = "accept", pgettext_lazy("citizen request: signed for by the unit", "accepted")
         START = "start", _("work started")
         RETURN = "return", _("returned as not our duty")
         ARBITRATION = "arbitration", _("sent to arbitration")

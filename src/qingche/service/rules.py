@@ -1,5 +1,8 @@
 """Pure rules of citizen requests: the workflow, time limits and clocks, the 三率, routing and
-near-duplicates. No ORM, no request: property-based tests live beside these functions."""
+near-duplicates. No ORM, no request: property-based tests live beside these functions.
+
+The only Django used is gettext: refusals (RuleError) and routing reasons are message ids with their
+values, put into words when they are shown, in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 # -- workflow ---------------------------------------------------------------------------------------
 NEW, DISPATCHED, ACCEPTED, IN_PROGRESS = "new", "dispatched", "accepted", "in_progress"
 ANSWERED, CLOSED = "answered", "closed"
@@ -15,6 +21,14 @@ RETURNED, ARBITRATION, MERGED = "returned", "arbitration", "merged"
 STATUSES = (NEW, DISPATCHED, ACCEPTED, IN_PROGRESS, ANSWERED, CLOSED, RETURNED, ARBITRATION, MERGED)
 OPEN_STATUSES = (NEW, DISPATCHED, ACCEPTED, IN_PROGRESS, ANSWERED, RETURNED, ARBITRATION)
 WITH_UNIT = (DISPATCHED, ACCEPTED, IN_PROGRESS)
+# 签收 (a unit accepting a dispatched request) is not 验收 (a requester accepting finished work): the
+# context keeps the two apart in translations.
+STATUS_LABELS = {
+    NEW: _("waiting for dispatch"), DISPATCHED: _("dispatched"),
+    ACCEPTED: pgettext_lazy("citizen request: signed for by the unit", "accepted"), IN_PROGRESS: _("in progress"),
+    ANSWERED: _("answered"), CLOSED: _("closed"), RETURNED: _("returned, waiting for re-routing"),
+    ARBITRATION: _("in arbitration"), MERGED: _("merged into another request"),
+}  # fmt: skip
 
 SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
 SATISFACTIONS = (SATISFIED, BASIC, UNSATISFIED)
@@ -33,14 +47,33 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "reopen": (CLOSED,),
     "merge": (NEW, RETURNED, DISPATCHED),
 }
+ACTION_LABELS = {
+    "dispatch": pgettext_lazy("citizen request action", "dispatch"),
+    "accept": pgettext_lazy("citizen request action", "accept"),
+    "start": pgettext_lazy("citizen request action", "start work"),
+    "return": pgettext_lazy("citizen request action", "return"),
+    "arbitrate": pgettext_lazy("citizen request action", "arbitration"),
+    "request_extension": pgettext_lazy("citizen request action", "extension request"),
+    "decide_extension": pgettext_lazy("citizen request action", "extension decision"),
+    "answer": pgettext_lazy("citizen request action", "answer"),
+    "callback": pgettext_lazy("citizen request action", "callback"),
+    "reopen": pgettext_lazy("citizen request action", "reopening"),
+    "merge": pgettext_lazy("citizen request action", "merge"),
+}
 
 
 class RuleError(ValueError):
-    """A refused transition or invalid input; `field` names what was wrong."""
+    """A refused transition or invalid input; `field` names what was wrong. `message` is a message id
+    (a lazy translation) and `params` its values: str(error) puts it into words in the active language,
+    so a caller that keeps the error until it is shown (ValidationError(message, params=params)) shows
+    it in the reader's language."""
 
-    def __init__(self, message: str, field: str = "status"):
+    def __init__(self, message, field: str = "status", **params):
         super().__init__(message)
-        self.field = field
+        self.message, self.field, self.params = message, field, params
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
 
 
 def next_status(status: str, action: str, *, return_count: int = 0, binding: bool = False,
@@ -48,9 +81,10 @@ def next_status(status: str, action: str, *, return_count: int = 0, binding: boo
                 satisfaction: str = "", reason: str = "") -> str:
     """The status after `action`, or RuleError. The whole state machine is here."""
     if action not in ALLOWED_FROM:
-        raise RuleError(f"unknown action {action}", "action")
+        raise RuleError(_("Unknown action: %(action)s."), "action", action=action)
     if status not in ALLOWED_FROM[action]:
-        raise RuleError(f"cannot {action} a request that is {status}")
+        raise RuleError(_("Not possible while the request is “%(status)s”: %(action)s."),
+                        status=STATUS_LABELS.get(status, status), action=ACTION_LABELS[action])
     if action == "dispatch":
         return DISPATCHED
     if action == "accept":
@@ -59,9 +93,9 @@ def next_status(status: str, action: str, *, return_count: int = 0, binding: boo
         return IN_PROGRESS
     if action == "return":
         if binding:
-            raise RuleError("an arbitration assigned this request: its decision binds and it cannot be returned")
+            raise RuleError(_("An arbitration assigned this request: its decision binds and it cannot be returned."))
         if not (reason or "").strip():
-            raise RuleError("a return needs a reason", "reason")
+            raise RuleError(_("A return needs a reason."), "reason")
         return ARBITRATION if return_count + 1 >= returns_before_arbitration else RETURNED
     if action == "arbitrate":
         return DISPATCHED
@@ -69,17 +103,17 @@ def next_status(status: str, action: str, *, return_count: int = 0, binding: boo
         return status
     if action == "answer":
         if not (reason or "").strip():
-            raise RuleError("an answer needs the reply to the citizen", "reply")
+            raise RuleError(_("An answer needs the reply to the citizen."), "reply")
         return ANSWERED
     if action == "callback":
         if solved is None:
-            raise RuleError("say whether the matter was solved", "solved")
+            raise RuleError(_("Say whether the matter was solved."), "solved")
         if satisfaction not in SATISFACTIONS:
-            raise RuleError("choose the citizen's satisfaction", "satisfaction")
+            raise RuleError(_("Choose the citizen's satisfaction."), "satisfaction")
         return CLOSED
     if action == "reopen":
         if solved is not False and satisfaction != UNSATISFIED:
-            raise RuleError("only an unsolved or unsatisfied request can be reopened")
+            raise RuleError(_("Only an unsolved or unsatisfied request can be reopened."))
         return IN_PROGRESS
     if action == "merge":
         return MERGED
@@ -121,7 +155,7 @@ def deadlines(dispatched_at: dt.datetime, handle: Limit, accept: Limit, calendar
 
 def extend(due: dt.datetime, working_days: int, calendar) -> dt.datetime:
     if working_days < 1 or working_days > 30:
-        raise RuleError("an extension is 1 to 30 working days", "days")
+        raise RuleError(_("An extension is 1 to 30 working days."), "days")
     return calendar.add_working_days(due, working_days)
 
 
@@ -253,12 +287,62 @@ class DutyMatch:
     lead_unit_name: str = ""
 
 
+# Why a unit was suggested, by the rule that chose it; the values (names, codes, matched words) are kept
+# with the request and the sentence is made when it is shown.
+ROUTE_REASONS = {
+    "no_town": _(
+        "The place could not be narrowed to a town or street: sent to %(office)s to coordinate, as no unit is "
+        "clearly responsible."
+    ),
+    "no_match": _(
+        "No item of the published duty list of %(town)s matches the request: sent to %(office)s to coordinate, as "
+        "no unit is clearly responsible."
+    ),
+    "basic": _(
+        "Item %(code)s “%(name)s” of the duty list of %(town)s is a basic duty (matched: %(words)s): %(town)s "
+        "handles it."
+    ),
+    "no_lead": _(
+        "Item %(code)s “%(name)s” of the duty list of %(town)s names no lead department (matched: %(words)s): "
+        "sent to %(office)s to coordinate."
+    ),
+    "cooperation": _(
+        "Item %(code)s “%(name)s” of the duty list of %(town)s is a cooperation duty (matched: %(words)s): the "
+        "lead department %(lead)s handles it and %(town)s cooperates."
+    ),
+    "taken_back": _(
+        "Item %(code)s “%(name)s” of the duty list of %(town)s was taken back by %(lead)s (matched: %(words)s): "
+        "%(lead)s handles it."
+    ),
+}
+ROUTE_VALUES = ("town", "office", "code", "name", "lead")
+
+
+def route_reason(basis: str, params: dict) -> str:
+    """The reason for a suggested unit in words, in the active language (empty for an unknown basis)."""
+    template = ROUTE_REASONS.get(basis)
+    if template is None:
+        return ""
+    values = {key: params.get(key, "") for key in ROUTE_VALUES}
+    values["words"] = str(pgettext_lazy("list separator", ", ")).join(params.get("matched") or ())
+    return str(template) % values
+
+
 @dataclass(frozen=True)
 class Route:
     unit_id: int | None
-    reason: str
+    basis: str  # the rule that chose the unit: a key of ROUTE_REASONS
+    params: dict = field(default_factory=dict)  # the values its reason quotes
     duty_code: str = ""
     matched: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def reason(self) -> str:
+        return route_reason(self.basis, self.params)
+
+    def stored(self) -> dict:
+        """What a request keeps to show the reason later, in its reader's language."""
+        return {"basis": self.basis, "params": dict(self.params)}
 
 
 def _split_words(text: str) -> list[str]:
@@ -291,30 +375,20 @@ def suggest_route(*, text: str, category_words: Sequence[str], town_id: int | No
     """Which unit should handle the request, and why, in words a dispatcher can check.
     basic duty → the town; cooperation or taken back → the lead department; no match → the county
     government's queue."""
+    office = {"office": county_office_name}
     if town_id is None:
-        return Route(county_office_id, f"地点未能确定到乡镇（街道），按无明确责任主体转{county_office_name}统筹。")
+        return Route(county_office_id, "no_town", office)
     matches = match_duties(text, category_words, items)
     if not matches:
-        return Route(
-            county_office_id,
-            f"{town_name}已发布的职责清单中没有与诉求相符的事项，按无明确责任主体转{county_office_name}统筹。",
-        )
+        return Route(county_office_id, "no_match", {**office, "town": town_name})
     _score, item, found = matches[0]
-    words = "、".join(found)
+    params = {"town": town_name, "code": item.code, "name": item.name, "matched": list(found)}
     if item.kind == "basic":
-        reason = f"{town_name}职责清单 {item.code}「{item.name}」为基本履职事项（匹配：{words}），由{town_name}办理。"
-        return Route(town_id, reason, item.code, found)
+        return Route(town_id, "basic", params, item.code, found)
     if item.lead_unit_id is None:
-        reason = (f"{town_name}职责清单 {item.code}「{item.name}」未写明牵头部门（匹配：{words}），"
-                  f"转{county_office_name}统筹。")
-        return Route(county_office_id, reason, item.code, found)
-    if item.kind == "cooperation":
-        reason = (f"{town_name}职责清单 {item.code}「{item.name}」为配合履职事项（匹配：{words}），"
-                  f"由牵头部门{item.lead_unit_name}办理，{town_name}配合。")
-    else:
-        reason = (f"{town_name}职责清单 {item.code}「{item.name}」已由{item.lead_unit_name}收回（匹配：{words}），"
-                  f"由{item.lead_unit_name}办理。")
-    return Route(item.lead_unit_id, reason, item.code, found)
+        return Route(county_office_id, "no_lead", {**params, **office}, item.code, found)
+    basis = "cooperation" if item.kind == "cooperation" else "taken_back"
+    return Route(item.lead_unit_id, basis, {**params, "lead": item.lead_unit_name}, item.code, found)
 
 
 def duty_owner(item: DutyMatch, town_id: int) -> int | None:
@@ -336,15 +410,15 @@ def check_coordinates(lat, long, bbox: tuple[float, float, float, float]) -> tup
     if lat in (None, "") and long in (None, ""):
         return None
     if lat in (None, "") or long in (None, ""):
-        raise RuleError("give both latitude and longitude, or neither", "lat")
+        raise RuleError(_("Give both latitude and longitude, or neither."), "lat")
     try:
         lat_f, long_f = float(lat), float(long)
     except (TypeError, ValueError):
-        raise RuleError("latitude and longitude must be numbers", "lat") from None
+        raise RuleError(_("Latitude and longitude must be numbers."), "lat") from None
     if lat_f != lat_f or long_f != long_f:  # NaN
-        raise RuleError("latitude and longitude must be numbers", "lat")
+        raise RuleError(_("Latitude and longitude must be numbers."), "lat")
     if not (bbox[0] <= lat_f <= bbox[2] and bbox[1] <= long_f <= bbox[3]):
-        raise RuleError("the place is outside the county", "lat")
+        raise RuleError(_("The place is outside the county."), "lat")
     return lat_f, long_f
 
 
@@ -388,9 +462,9 @@ MAX_TEXT = 5000
 def clean_text(text: str, *, field: str = "text", maximum: int = MAX_TEXT, minimum: int = 5) -> str:
     text = (text or "").replace("\x00", "").strip()
     if len(text) < minimum:
-        raise RuleError(f"too short: at least {minimum} characters", field)
+        raise RuleError(_("Too short: at least %(minimum)s characters."), field, minimum=minimum)
     if len(text) > maximum:
-        raise RuleError(f"too long: at most {maximum} characters", field)
+        raise RuleError(_("Too long: at most %(maximum)s characters."), field, maximum=maximum)
     return text
 
 

@@ -7,10 +7,11 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qingche.core import parameters
@@ -39,7 +40,8 @@ ALLOWED_UPLOADS = (".jpg", ".jpeg", ".png", ".pdf", ".webp")
 
 
 def _fail(error: rules.RuleError):
-    raise ValidationError({error.field: _(str(error))})
+    """A refusal of the rules as a form error, put into words when it is shown (in the reader's language)."""
+    raise ValidationError({error.field: ValidationError(error.message, params=error.params or None)})
 
 
 def _require(user, perm: str, unit: Unit | None = None) -> None:
@@ -288,6 +290,13 @@ def suggest(request: ServiceRequest) -> rules.Route:
     )
 
 
+def route_reason_text(route: rules.Route) -> str:
+    """The routing reason as stored text, in the site's language whoever submitted (pages show
+    ServiceRequest.route_reason_shown, in each reader's language)."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return route.reason
+
+
 def request_submit(*, user=None, channel: str, category_id=None, category: Category | None = None, title: str = "",
                    text: str, address: str = "", lat=None, long=None, town_id=None, village_id=None,
                    citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False, idempotency_key: str = "",
@@ -355,7 +364,8 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
             token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
         )
         route = suggest(request)
-        request.suggested_unit_id, request.route_reason = route.unit_id, route.reason
+        request.suggested_unit_id, request.route_basis = route.unit_id, route.stored()
+        request.route_reason = route_reason_text(route)
         for attempt in range(5):
             try:
                 with transaction.atomic():

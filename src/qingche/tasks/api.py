@@ -1,6 +1,7 @@
 """JSON API of task admission and the work that follows. Reads through selectors (so through the scope
 mechanism), writes through services; every operation of the pages is here too."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -344,7 +345,7 @@ class UrgentQuotaViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
         data.is_valid(raise_exception=True)
         unit = services.Unit.objects.filter(pk=data.validated_data["unit_id"]).first()
         if unit is None:
-            raise services.ValidationError({"unit": "Unknown unit."})
+            raise services.ValidationError({"unit": _("Unknown unit.")})
         entry = services.urgent_quota_set(user=request.user, unit=unit, year=data.validated_data["year"],
                                           quota=data.validated_data["quota"])
         return Response(UrgentQuotaSerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
 from qingche.core.scope import SELF, ScopedManager, grant_q, user_person_id
@@ -123,7 +124,7 @@ class Task(AuditedModel):
         OPEN = "open", _("received")
         IN_PROGRESS = "in_progress", _("in progress")
         DONE = "done", _("done, awaiting acceptance")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("task: accepted by the requester", "accepted")  # 验收, not 签收
         SENT_BACK = "sent_back", _("sent back for more work")
 
     request = models.ForeignKey(TaskRequest, verbose_name=_("task request"), on_delete=models.PROTECT,

@@ -143,3 +143,23 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
     for row in figures.values():
         row["workload"] = round(row["workload"], 1)
     return figures
+
+
+def requesting_departments(unit_ids, start, end) -> dict[int, dict[int, int]]:
+    """The county departments that worked with each unit, for the appraisal module's 职能部门 rater group:
+    {unit id: {department id: tasks}} over the tasks admitted to the unit (forwarded parts included: a village's
+    part of a town's task is a task admitted to the village) with admitted_on in start..end (dates), counted by
+    the department that requested them. Only requesters that are county departments count. Not scoped to a
+    user: the appraisal service that calls it checks its own permissions."""
+    from qingche.org.models import Unit
+
+    unit_ids = sorted(set(unit_ids))
+    result: dict[int, dict[int, int]] = {}
+    for first in range(0, len(unit_ids), 500):
+        rows = (Task.objects.filter(unit_id__in=unit_ids[first:first + 500], admitted_on__gte=start,
+                                    admitted_on__lte=end, request__requester_unit__kind=Unit.Kind.DEPARTMENT)
+                .order_by().values_list("unit_id", "request__requester_unit_id").annotate(n=Count("id"))
+                .values_list("unit_id", "request__requester_unit_id", "n"))
+        for unit_id, department_id, count in rows:
+            result.setdefault(unit_id, {})[department_id] = count
+    return result

@@ -89,3 +89,14 @@ if _apps.is_installed("qingche.appraisal"):
     from qingche.appraisal import indicators  # noqa: E402
 
     indicators.register("tasks", _appraisal_figures)
+
+
+# Appraisal: the 职能部门 rater group are the departments whose tasks were admitted to the ratee's unit.
+def _requesting_departments(unit_ids, start, end):
+    from qingche.tasks import selectors
+
+    return selectors.requesting_departments(unit_ids, start, end)
+
+
+if _apps.is_installed("qingche.appraisal"):
+    indicators.register_rater_source("department", _requesting_departments)

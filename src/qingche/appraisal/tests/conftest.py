@@ -71,3 +71,12 @@ def scored(org_user, cycle):
     services.cycle_score(user=org_user, cycle=cycle)
     cycle.refresh_from_db()
     return cycle
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A page served in English leaves English active in this thread: back to the default after each test."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

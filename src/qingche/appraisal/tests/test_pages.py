@@ -33,10 +33,10 @@ def test_cycle_page_shows_which_sources_are_connected(client_as):
     assert 'id="figures-source">演示数据' in page
 
 
-def test_explained_result_names_the_unconnected_department_group(client_as, accounts):
+def test_explained_result_shows_the_department_group_and_the_appeal_form(client_as, accounts):
     own = Appraisee.objects.get(cycle=_annual(), person=accounts["yixian"].person)
     page = client_as("yixian").get(f"/appraisal/results/{own.pk}/").content.decode()
-    assert 'data-group="department" data-shown="0"' in page and 'data-reason="no-raters"' in page
+    assert 'data-group="department" data-shown="1"' in page
     assert 'id="appeal-form"' in page
 
 

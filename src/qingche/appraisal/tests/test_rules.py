@@ -163,7 +163,7 @@ def test_flat_rater_is_flagged_and_weighted_down():
     flags = rules.flag_raters(result, ["r-flat", "r-same"], np.full(5, 0.2), params)
     assert [(f.rater, f.kind) for f in flags] == [("r-flat", "flat"), ("r-same", "flat")]
     assert flags[0].detail["weight"] == pytest.approx(flat.std() / params.flat_spread, abs=1e-4)
-    assert "平均主义" in flags[0].detail["message"]
+    assert "平均主义" in flags[0].message
 
 
 def test_lenient_and_harsh_raters_are_flagged_but_do_not_move_ranks():
