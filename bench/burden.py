@@ -4,9 +4,10 @@ Builds its own database `qingche_bench_burden` (dropped first, dropped again at 
 a county with 40 departments and 1,400 towns and streets (people in post through org's bulk loaders),
 and a year of events written straight into burden's own tables with generate_series: 100,000 admitted
 tasks, 50,000 meetings (3 attending units each), 20,000 inspections, 2,000 report forms (10 fields,
-20 target units and fills each) and 20,000,000 citizen requests handled. Tasks and citizen requests
-belong to modules not in this tree: they are bench tables (`bench_task`, `bench_service_request`)
-registered as rollup-backed sources, exactly as those modules will register.
+20 target units and fills each) and 20,000,000 citizen requests handled. Only the load of tasks and
+citizen requests matters here, so they are narrow bench tables (`bench_task`, `bench_service_request`)
+rather than the tasks and service modules' full tables, registered as rollup-backed sources exactly as
+those modules register theirs.
 
 The rollups are then built from the raw rows once (what services keep in the same transaction as
 each event), more events are sent through burden's real services (and load_add for the two outside
