@@ -1,0 +1,125 @@
+"""The index of a person through the database: a hand-computed October 2025 (National Day and 调休) with a
+person who left mid-month and a pluggable person source; the demo's front-line account."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from qingche.burden import rules, selectors, services, sources
+from qingche.core.audit import audit_context
+from qingche.org.models import Assignment, Person, Unit
+
+pytestmark = pytest.mark.django_db
+
+OCT = rules.Period.month(2025, 10)
+DEMO_MONTH = "2026-10"  # the demo county's last whole month (its "today" is 2026-11-01)
+
+
+@pytest.fixture
+def person_source():
+    """Swap a person source for a test and put the installed one back."""
+    saved = {}
+
+    def swap(name, function, unit_source=None):
+        saved.setdefault(name, sources.person_sources().get(name))
+        sources.register_person(name, function, label=name, unit_source=unit_source)
+
+    yield swap
+    for name, installed in saved.items():
+        sources.unregister_person(name)
+        if installed is not None:
+            sources.register_person(name, installed.function, label=installed.label, unit_source=installed.unit_source)
+
+
+def _october_town(admin, new_town, department):
+    """A town with three people in post all October 2025 and a fourth who left on 17 October; inspections 12 h,
+    a meeting 5 h, 6 h of the first person's overtime confirmed, 9 h of admitted tasks."""
+    from qingche.org import services as org
+
+    town = new_town()
+    people = [a.person for a in Assignment.objects.filter(unit=town).select_related("person").order_by("person_id")]
+    leaver = Person.objects.exclude(account__isnull=False).exclude(pk__in=[p.pk for p in people]).order_by("id")[0]
+    with audit_context(actor=admin):
+        org.assignment_create(user=admin, person=leaver, post=town.posts.get(), start_date=dt.date(2025, 1, 1),
+                              end_date=dt.date(2025, 10, 17))
+    services.inspection_create(user=admin, issuer=department, target=town, topic="安全生产", title="安全生产检查",
+                               date=dt.date(2025, 10, 14), unplanned_reason="事故后专项检查",
+                               preparation_hours=8, reception_hours=4)
+    tz = dt.timezone(dt.timedelta(hours=8))
+    services.meeting_create(user=admin, organiser=department, title="推进会", level="department",
+                            start=dt.datetime(2025, 10, 15, 9, tzinfo=tz),
+                            end=dt.datetime(2025, 10, 15, 11, 30, tzinfo=tz), attendances=[(town, 2)])
+    entry = services._overtime_create(people[0], dt.date(2025, 10, 20), Decimal("6"), "防汛值守")
+    services.overtime_decide(user=admin, entry=entry, confirm=True)
+    services.load_add(source="tasks", unit_id=town.pk, day=dt.date(2025, 10, 9), hours=Decimal("9"))
+    return town, people, leaver
+
+
+def test_person_index_of_october_2025_by_hand(admin, new_town, department, person_source):
+    town, (first, second, third), leaver = _october_town(admin, new_town, department)
+    calls = []
+
+    def task_parts(person_ids, unit_id, period):
+        calls.append((person_ids, unit_id, period))
+        return {second.pk: 4.0, leaver.pk: 2.0} if unit_id == town.pk else {}
+
+    person_source("tasks", task_parts)
+    results = selectors.person_indexes([(p.pk, town.pk) for p in (first, second, third, leaver)], OCT)
+    # unit: inspections 12 + meetings 5 + overtime 6 + tasks 9 = 32 person-hours
+    # named: overtime 6 (first's), tasks 4 + 2 (second's and the leaver's parts) → pool 12 + 5 + 0 + 3 = 20
+    # working days in post: 18 each for three people, 8 for the leaver (9–11 and 13–17 October) → 62
+    a, b, c, d = (results[(p.pk, town.pk)] for p in (first, second, third, leaver))
+    assert a.unit_loads["inspections"] == 12 and a.unit_loads["meetings"] == 5 and a.unit_loads["tasks"] == 9
+    assert a.named == {**a.named, "overtime": 6.0, "tasks": 6.0} and a.pool_load == 20
+    assert (a.in_post, a.days_in_post, d.days_in_post, a.working_days) == (4, 18, 8, 18)
+    # first: overtime 6 + 20 × 18/62 = 6 + 5.8065 = 11.8065 over 18 × 7 = 126 → 0.0937
+    assert a.own == {**a.own, "overtime": 6.0, "tasks": 0.0} and a.shared_load == 5.8065
+    assert a.load == 11.8065 and a.capacity == 126 and a.value == 0.0937
+    # second: tasks 4 + 5.8065 = 9.8065 → 0.0778; third: 5.8065 → 0.0461
+    assert b.load == 9.8065 and b.value == 0.0778
+    assert c.own_load == 0 and c.value == 0.0461
+    # the leaver: tasks 2 + 20 × 8/62 = 2 + 2.5806 = 4.5806 over 8 × 7 = 56 → 0.0818
+    assert d.load == 4.5806 and d.capacity == 56 and d.value == 0.0818
+    # every hour of the unit is somebody's, once
+    assert a.load + b.load + c.load + d.load == pytest.approx(32, abs=1e-3)
+    assert calls and calls[0][0] is None and calls[0][2] == OCT  # one call for the whole unit
+    # November: nobody left, nothing recorded; the leaver is out of post (no capacity, no index)
+    november = selectors.person_indexes([(first.pk, town.pk), (leaver.pk, town.pk)], "2025-11")
+    assert november[(leaver.pk, town.pk)].state == rules.NO_CAPACITY
+    assert november[(first.pk, town.pk)].in_post == 3 and november[(first.pk, town.pk)].value == 0
+
+
+def test_the_installed_person_sources_are_overtime_and_tasks():
+    installed = sources.person_sources()
+    assert {"overtime", "tasks"} <= set(installed)
+    assert installed["tasks"].unit_source == "tasks" and installed["overtime"].unit_source == "overtime"
+    assert sources.missing_person() == []
+
+
+def test_demo_frontline_account_has_a_meaningful_index(accounts):
+    """yixian (front-line staff of 东河镇) in the demo's last whole month: task parts and confirmed overtime of
+    their own, a share of the town's own load, capacity from the October 2026 calendar (National Day)."""
+    from qingche.burden.models import LoadRollup, OvertimeEntry
+
+    me = Person.objects.get(account=accounts["yixian"])
+    town = Unit.objects.get(name="东河镇")
+    assert selectors.main_units([me], DEMO_MONTH) == {me.pk: town.pk}
+    result = selectors.person_indexes([(me.pk, town.pk)], DEMO_MONTH)[(me.pk, town.pk)]
+    october = rules.Period.month(2026, 10)
+    overtime = OvertimeEntry.objects.filter(person=me, unit=town, status="confirmed", date__gte=october.first,
+                                            date__lte=october.last)
+    assert result.own["overtime"] == float(sum(entry.hours for entry in overtime)) > 0
+    assert result.own["tasks"] > 0
+    rollup = {row.source: float(row.hours) for row in LoadRollup.objects.filter(unit=town, month=october.first)}
+    assert {name: hours for name, hours in result.unit_loads.items() if hours} == rollup
+    assert result.pool == {name: max(0.0, result.unit_loads[name] - result.named[name]) for name in result.pool}
+    assert result.pool["overtime"] == 0  # confirmed overtime is always someone's own
+    assert result.working_days == 18 and result.days_in_post == 18 and result.capacity == 18 * 7
+    assert result.value == round(result.load / result.capacity, 4) and result.value > 0
+    # everyone in post shares the pool; nobody's own work is shared out again
+    people = selectors.in_post_people(town.pk, DEMO_MONTH)
+    assert me.pk in people and result.in_post == len(people)
+    everyone = selectors.person_indexes([(pk, town.pk) for pk in people], DEMO_MONTH)
+    assert sum(r.shared_load for r in everyone.values()) == pytest.approx(result.pool_load, abs=0.01)
+    assert sum(r.own_load for r in everyone.values()) <= sum(result.named.values()) + 1e-6
