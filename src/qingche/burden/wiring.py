@@ -59,6 +59,8 @@ for _role in (roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLIN
 
 SECTION = _("Burden reduction")
 menu.register(
+    menu.MenuItem(_("My burden index"), "burden:my_index", "burden.view_person_index", icon="gauge",
+                  section=SECTION, order=39),
     menu.MenuItem(_("Burden dashboard"), "burden:dashboard", "burden.view_loadrollup", icon="chart-bar",
                   section=SECTION, order=40),
     menu.MenuItem(_("Burden index ranking"), "burden:ranking", "burden.view_loadrollup", section=SECTION, order=41),

@@ -1,7 +1,9 @@
 """The index of a person through the database: a hand-computed October 2025 (National Day and 调休) with a
-person who left mid-month and a pluggable person source; the demo's front-line account."""
+person who left mid-month and a pluggable person source; the demo's front-line account; the page, the "my"
+entry point and the unit page's list of people."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -123,3 +125,62 @@ def test_demo_frontline_account_has_a_meaningful_index(accounts):
     everyone = selectors.person_indexes([(pk, town.pk) for pk in people], DEMO_MONTH)
     assert sum(r.shared_load for r in everyone.values()) == pytest.approx(result.pool_load, abs=0.01)
     assert sum(r.own_load for r in everyone.values()) <= sum(result.named.values()) + 1e-6
+
+
+# -- pages ------------------------------------------------------------------------------------------------
+def test_my_entry_point_opens_my_own_index_of_the_last_whole_month(client_as, accounts):
+    me = Person.objects.get(account=accounts["yixian"])
+    client = client_as("yixian")
+    home = client.get("/").content.decode()
+    assert 'href="/burden/me/"' in home
+    response = client.get("/burden/me/?month=2026-10")
+    assert response.status_code == 302 and response["Location"] == f"/burden/people/{me.pk}/?month=2026-10"
+    html = client.get(response["Location"]).content.decode()
+    assert me.name in html and 'id="person-definition"' in html
+    assert 'data-state="ok"' in html and 'id="input-days">18 / 18<' in html
+    assert 'data-source="tasks"' in html and 'data-source="overtime"' in html
+    assert html.count("data-month=") == 12
+    assert 'href="/burden/units/' not in html  # front-line staff do not read the unit's page
+    default = client.get(f"/burden/people/{me.pk}/")
+    assert default.status_code == 200
+
+
+def test_an_account_without_a_person_record_is_told_so(client_as):
+    response = client_as("admin").get("/burden/me/")
+    assert response.status_code == 200 and 'id="no-person"' in response.content.decode()
+
+
+def test_the_unit_page_lists_its_people_with_their_index(client_as, accounts):
+    me = Person.objects.get(account=accounts["yixian"])
+    town = Unit.objects.get(name="东河镇")
+    html = client_as("xiangzhen").get(f"/burden/units/{town.pk}/?month=2026-10").content.decode()
+    assert 'id="people-table"' in html
+    listed = {int(pk) for pk in re.findall(r'data-person="(\d+)"', html)}
+    in_post = set(selectors.in_post_people(town.pk, DEMO_MONTH))
+    seen = set(Person.objects.visible_to(accounts["xiangzhen"]).values_list("pk", flat=True))
+    assert listed == in_post & seen and me.pk in listed
+    # people who were in post in October and moved on share the load but are not listed to the town
+    footer = re.search(r'id="people-hidden">([^<]*)<', html).group(1)
+    assert in_post - seen and re.findall(r"\d+", footer) == [str(len(in_post - seen))]
+    assert f'href="/burden/people/{me.pk}/?month=2026-10&amp;unit={town.pk}"' in html
+    page = client_as("xiangzhen").get(f"/burden/people/{me.pk}/?month=2026-10&unit={town.pk}")
+    assert page.status_code == 200 and f'href="/burden/units/{town.pk}/?month=2026-10"' in page.content.decode()
+    # 减负办 reads the unit, not personnel records: no list of people
+    office = client_as("jianfuban").get(f"/burden/units/{town.pk}/?month=2026-10").content.decode()
+    assert 'id="people-table"' not in office
+
+
+def test_out_of_scope_is_404_and_without_the_permission_403(client_as, accounts):
+    me = Person.objects.get(account=accounts["yixian"])
+    town = Unit.objects.get(name="东河镇")
+    colleague = Person.objects.filter(unit=town).exclude(pk=me.pk).order_by("id").first()
+    stranger = Person.objects.exclude(unit__path__startswith=town.path).order_by("id").first()
+    assert client_as("yixian").get(f"/burden/people/{colleague.pk}/").status_code == 404
+    assert client_as("xiangzhen").get(f"/burden/people/{colleague.pk}/").status_code == 200
+    assert client_as("xiangzhen").get(f"/burden/people/{stranger.pk}/").status_code == 404
+    assert client_as("cungan").get(f"/burden/people/{me.pk}/").status_code == 404
+    assert client_as("jianfuban").get(f"/burden/people/{me.pk}/").status_code == 403
+    assert client_as("rexian").get("/burden/me/").status_code == 403
+    # a unit the person was not in post in is not offered
+    other = Unit.objects.filter(kind="town").exclude(pk=town.pk).first()
+    assert client_as("yixian").get(f"/burden/people/{me.pk}/?unit={other.pk}").status_code == 404
