@@ -1,6 +1,6 @@
 """The index of a person through the database: a hand-computed October 2025 (National Day and 调休) with a
 person who left mid-month and a pluggable person source; the demo's front-line account; the page, the "my"
-entry point and the unit page's list of people."""
+entry point, the unit page's list of people, the API and its scope."""
 
 import datetime as dt
 import re
@@ -184,3 +184,48 @@ def test_out_of_scope_is_404_and_without_the_permission_403(client_as, accounts)
     # a unit the person was not in post in is not offered
     other = Unit.objects.filter(kind="town").exclude(pk=town.pk).first()
     assert client_as("yixian").get(f"/burden/people/{me.pk}/?unit={other.pk}").status_code == 404
+
+
+# -- API --------------------------------------------------------------------------------------------------
+def test_api_lists_only_the_people_in_scope(api_as, accounts):
+    me = Person.objects.get(account=accounts["yixian"])
+    body = api_as("yixian").get("/api/v1/burden/person-index/", {"month": "2026-10"}).json()
+    assert body["count"] == 1
+    (row,) = body["results"]
+    page = selectors.person_indexes([(me.pk, row["unit"])], DEMO_MONTH)[(me.pk, row["unit"])]
+    assert (row["id"], row["month"], row["value"], row["state"]) == (me.pk, "2026-10", page.value, page.state)
+    assert row["load"] == page.load and row["own"]["tasks"] == page.own["tasks"] and row["capacity"] == 126
+    assert api_as("jianfuban").get("/api/v1/burden/person-index/").json()["count"] == 0
+
+
+def test_api_unit_filter_and_detail(api_as, accounts):
+    me = Person.objects.get(account=accounts["yixian"])
+    town = Unit.objects.get(name="东河镇")
+    api = api_as("xiangzhen")
+    rows, url = [], f"/api/v1/burden/person-index/?month=2026-10&unit={town.pk}"
+    while url:
+        body = api.get(url).json()
+        rows += body["results"]
+        url = body["next"]
+    seen = set(Person.objects.visible_to(accounts["xiangzhen"]).values_list("pk", flat=True))
+    assert {row["id"] for row in rows} == set(selectors.in_post_people(town.pk, DEMO_MONTH)) & seen
+    assert {row["unit"] for row in rows} == {town.pk}
+    detail = api.get(f"/api/v1/burden/person-index/{me.pk}/", {"month": "2026-10"})
+    assert detail.status_code == 200 and detail.json()["id"] == me.pk
+    other = Unit.objects.filter(kind="town").exclude(pk=town.pk).first()
+    assert api.get("/api/v1/burden/person-index/", {"unit": other.pk}).json()["count"] == 0
+    assert api_as("bumen").get(f"/api/v1/burden/person-index/{me.pk}/").status_code == 404
+    assert api_as("yixian").get(f"/api/v1/burden/person-index/{me.pk}/", {"unit": other.pk}).status_code == 404
+    bad = api.get("/api/v1/burden/person-index/", {"month": "2026-13"})
+    assert bad.status_code == 400 and "month" in bad.json()
+    assert api.get("/api/v1/burden/person-index/", {"unit": "东河镇"}).status_code == 400
+
+
+def test_the_endpoint_is_in_the_openapi_schema(client):
+    import json
+
+    document = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
+    assert "/api/v1/burden/person-index/" in document["paths"]
+    assert "/api/v1/burden/person-index/{id}/" in document["paths"]
+    names = {parameter["name"] for parameter in document["paths"]["/api/v1/burden/person-index/"]["get"]["parameters"]}
+    assert {"month", "unit", "page"} <= names
