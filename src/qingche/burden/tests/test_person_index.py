@@ -145,6 +145,13 @@ def test_my_entry_point_opens_my_own_index_of_the_last_whole_month(client_as, ac
     assert default.status_code == 200
 
 
+def test_the_page_shows_the_definition_in_chinese(client_as, accounts):
+    me = Person.objects.get(account=accounts["yixian"])
+    html = client_as("yixian").get(f"/burden/people/{me.pk}/?month=2026-10", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = html.content.decode()
+    assert "小马拉大车指数" in text and "本人承担的工作" in text and "平均分摊" in text
+
+
 def test_an_account_without_a_person_record_is_told_so(client_as):
     response = client_as("admin").get("/burden/me/")
     assert response.status_code == 200 and 'id="no-person"' in response.content.decode()
