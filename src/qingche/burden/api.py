@@ -1,8 +1,12 @@
 """JSON API of the burden module. Reads through selectors (scoped), writes through services."""
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,7 +25,7 @@ from qingche.burden.models import (
     RequiredApp,
 )
 from qingche.core.api import ScopedViewSetMixin
-from qingche.org.models import Unit
+from qingche.org.models import Person, Unit
 
 ANY_UNIT = Unit.objects.all()  # services check scope and reach; a missing unit is a 400 naming the field
 
@@ -248,8 +252,6 @@ class FormFillViewSet(_CreateViewSet):
         return FormFillCreateSerializer if self.action == "create" else FormFillSerializer
 
     def create(self, request, *args, **kwargs):
-        from django.shortcuts import get_object_or_404
-
         serializer = FormFillCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -292,3 +294,104 @@ class IndexViewSet(viewsets.ViewSet):
         return Response({str(pk): {"value": r.value, "state": r.state, "load": r.load, "capacity": r.capacity,
                                    "in_post": r.in_post, "working_days": r.working_days, "loads": r.loads,
                                    "weights": r.weights} for pk, r in results.items()})
+
+
+class PersonIndexSerializer(serializers.Serializer):
+    """A person's index in one unit for a month, with every input (see docs/burden.md)."""
+
+    id = serializers.IntegerField(help_text=_("the person"))
+    name = serializers.CharField()
+    unit = serializers.IntegerField(help_text=_("the unit the index is read in"))
+    month = serializers.CharField()
+    value = serializers.FloatField(allow_null=True, help_text=_("load ÷ capacity; null when not in post"))
+    state = serializers.ChoiceField(choices=[rules.OK, rules.OVER, rules.RED, rules.NO_CAPACITY])
+    load = serializers.FloatField(help_text=_("own_load + shared_load (weighted person-hours)"))
+    own_load = serializers.FloatField()
+    shared_load = serializers.FloatField(help_text=_("pool_load × share"))
+    pool_load = serializers.FloatField(help_text=_("the unit's shared load (weighted)"))
+    share = serializers.FloatField()
+    capacity = serializers.FloatField(help_text=_("days_in_post × hours_per_day"))
+    in_post = serializers.IntegerField()
+    days_in_post = serializers.IntegerField()
+    working_days = serializers.IntegerField()
+    hours_per_day = serializers.FloatField()
+    own = serializers.DictField(child=serializers.FloatField())
+    unit_loads = serializers.DictField(child=serializers.FloatField())
+    named = serializers.DictField(child=serializers.FloatField())
+    pool = serializers.DictField(child=serializers.FloatField())
+    weights = serializers.DictField(child=serializers.FloatField())
+
+
+def _person_row(person, unit_id: int, period: rules.Period, result: rules.PersonIndexResult) -> dict:
+    return {"id": person.pk, "name": person.name, "unit": unit_id, "month": f"{period.first:%Y-%m}",
+            "value": result.value, "state": result.state, "load": result.load, "own_load": result.own_load,
+            "shared_load": result.shared_load, "pool_load": result.pool_load, "share": result.share,
+            "capacity": result.capacity, "in_post": result.in_post, "days_in_post": result.days_in_post,
+            "working_days": result.working_days, "hours_per_day": result.hours_per_day, "own": result.own,
+            "unit_loads": result.unit_loads, "named": result.named, "pool": result.pool, "weights": result.weights}
+
+
+PERSON_INDEX_PARAMETERS = [
+    OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; the last whole month when left out"),
+    OpenApiParameter("unit", OpenApiTypes.INT, description="read the index in this unit (by default each "
+                                                           "person's unit with the most working days in post)"),
+]
+
+
+class PersonIndexViewSet(viewsets.ReadOnlyModelViewSet):
+    """The burden index of the people you can see (a town its people, front-line staff themselves): own work
+    plus an equal share of the unit's shared load, over working hours in post, for a month."""
+
+    serializer_class = PersonIndexSerializer
+    queryset = Person.objects.none()  # the model the rows are about; get_queryset() scopes
+
+    def get_queryset(self):
+        return selectors.people_for_index(self.request.user).order_by("id")
+
+    def _period(self) -> rules.Period:
+        text = self.request.query_params.get("month")
+        if text is None:
+            today = timezone.localdate()
+            first = rules.add_months(today.replace(day=1), -1)
+            return rules.Period.month(first.year, first.month)
+        field = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$")
+        try:
+            year, month = field.run_validation(text).split("-")
+        except serializers.ValidationError as error:
+            raise exceptions.ValidationError({"month": error.detail}) from error
+        return rules.Period.month(int(year), int(month))
+
+    def _unit(self) -> int | None:
+        text = self.request.query_params.get("unit")
+        if text is None:
+            return None
+        try:
+            return serializers.IntegerField(min_value=1).run_validation(text)
+        except serializers.ValidationError as error:
+            raise exceptions.ValidationError({"unit": error.detail}) from error
+
+    @extend_schema(parameters=PERSON_INDEX_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        period, unit_id = self._period(), self._unit()
+        people = self.get_queryset()
+        if unit_id is not None:
+            if Unit.objects.visible_to(request.user).filter(pk=unit_id).exists():
+                people = people.filter(pk__in=selectors.in_post_people(unit_id, period))
+            else:
+                people = people.none()
+        page = self.paginate_queryset(people)
+        rows = selectors.person_index_rows(request.user, page, period, unit_id=unit_id)
+        data = [_person_row(person, rows[person.pk][0], period, rows[person.pk][1])
+                for person in page if person.pk in rows]
+        return self.get_paginated_response(PersonIndexSerializer(data, many=True).data)
+
+    @extend_schema(parameters=PERSON_INDEX_PARAMETERS)
+    def retrieve(self, request, *args, **kwargs):
+        period, unit_id = self._period(), self._unit()
+        person = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        offered = [row["unit"].pk for row in selectors.person_units(request.user, person, period)]
+        unit = unit_id if unit_id is not None else (offered[0] if offered else None)
+        if unit not in offered:
+            raise Http404
+        result = selectors.person_indexes([(person.pk, unit)], period)[(person.pk, unit)]
+        return Response(PersonIndexSerializer(_person_row(person, unit, period, result)).data)

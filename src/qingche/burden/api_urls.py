@@ -13,4 +13,5 @@ routes = [
     ("burden/alerts", api.AlertViewSet, "burden-alert"),
     ("burden/reports", api.BurdenReportViewSet, "burden-report"),
     ("burden/index", api.IndexViewSet, "burden-index"),
+    ("burden/person-index", api.PersonIndexViewSet, "burden-person-index"),
 ]

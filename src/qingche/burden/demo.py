@@ -70,6 +70,25 @@ def build(ctx) -> None:
         _build(ctx, admin)
 
 
+def _frontline_overtime(ctx, admin, first: dt.date, last: dt.date) -> None:
+    """The demo front-line account (yixian) logs overtime twice a month and the town confirms it, so that
+    their own index has own work besides their task parts; the latest entry still waits. No random draws:
+    the rest of the demo stays the same."""
+    from qingche.org.models import Person
+
+    account = ctx.accounts.get("yixian")
+    person = Person.objects.filter(account=account).first() if account is not None else None
+    if person is None:
+        return
+    notes = ["防汛值守", "迎检材料准备", "夜间巡查", "信访接待"]
+    days = [dt.date(first.year, month, day) for month in range(1, 13) for day in (9, 23)]
+    days = [day for day in days if first <= day <= last]
+    for index, day in enumerate(days):
+        entry = services._overtime_create(person, day, Decimal(["2", "3", "1.5", "4"][index % 4]), notes[index % 4])
+        if index < len(days) - 1:
+            services.overtime_decide(user=admin, entry=entry, confirm=True)
+
+
 def _day(ctx, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=ctx.random.randrange((end - start).days + 1))
 
@@ -208,6 +227,7 @@ def _build(ctx, admin) -> None:
                                                       "森林防火值班"]))
         if rnd.random() < 0.8:
             services.overtime_decide(user=admin, entry=entry, confirm=rnd.random() < 0.95)
+    _frontline_overtime(ctx, admin, this_year_start, last_day)
     ctx.progress("burden overtime")
 
     # -- 直通车 ---------------------------------------------------------------------------------------------------

@@ -385,6 +385,9 @@ class LoadRollup(models.Model):
 
     class Meta:
         default_permissions = ("view",)
+        # The index of a person (own work + a share of the unit's load) is read from these rollups too;
+        # it needs its own permission because front-line staff read their own and nothing of the unit's.
+        permissions = [("view_person_index", _("Can see the burden index of people"))]
         constraints = [models.UniqueConstraint(fields=["unit", "month", "source"], name="loadrollup_unique")]
         indexes = [models.Index(fields=["month", "source"])]
 

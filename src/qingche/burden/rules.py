@@ -116,6 +116,99 @@ def burden_index(
     )
 
 
+# -- the index of a person -----------------------------------------------------------------------------------
+def working_days_in_post(spans, workdays) -> int:
+    """How many of `workdays` (the working days of a period) fall inside at least one span (start, end or
+    None for open-ended) of a person's posts in one unit: two posts held at once count once."""
+    return sum(1 for day in workdays if any(start <= day and (end is None or day <= end) for start, end in spans))
+
+
+@dataclass(frozen=True)
+class PersonIndexResult:
+    own: dict[str, float]  # source -> the person's own person-hours (unweighted)
+    unit_loads: dict[str, float]  # source -> the unit's person-hours (the unit itself, not its subtree)
+    named: dict[str, float]  # source -> the part of the unit's hours already counted as named people's own
+    pool: dict[str, float]  # source -> shared person-hours: unit − named, never below zero
+    weights: dict[str, float]
+    own_load: float  # Σ weight × own
+    pool_load: float  # Σ weight × pool: the unit's shared load
+    share: float  # the person's part of the pool (1 ÷ people in post when all were in post all period)
+    shared_load: float  # pool_load × share
+    load: float  # own_load + shared_load
+    in_post: int  # people in post in the unit during the period (who share the pool)
+    days_in_post: int  # the person's working days in post in the unit during the period
+    working_days: int
+    hours_per_day: float
+    capacity: float
+    value: float | None  # None when the person has no capacity (not in post)
+    state: str  # ok / over / red / no_capacity
+
+
+def person_index(
+    own: dict[str, float],
+    unit_loads: dict[str, float],
+    named: dict[str, float],
+    weights: dict[str, float],
+    *,
+    days_in_post: int,
+    team_days: int,
+    in_post: int,
+    working_days: int,
+    hours_per_day: float,
+    red_line: float,
+) -> PersonIndexResult:
+    """A person's 小马拉大车 index in one unit for a period.
+
+    load     = Σ weight × own hours  +  share × Σ weight × max(0, unit hours − named hours)
+    share    = days_in_post ÷ team_days   (team_days: every person in post's working days in post, this
+               person's included; when all were in post the whole period this is 1 ÷ people in post)
+    capacity = days_in_post × hours_per_day
+    index    = load ÷ capacity  (no capacity → the state "no capacity", never a division)
+
+    `named` is what the unit's load of each source already holds as someone's own work (their task parts,
+    their confirmed overtime): it is taken out of the pool so that nobody's own work is shared out again."""
+    if min(days_in_post, team_days, in_post, working_days) < 0 or hours_per_day < 0:
+        raise ValueError("days, people and hours must not be negative")
+    if days_in_post > working_days:
+        raise ValueError("a person cannot be in post on more working days than the period has")
+    if team_days < days_in_post or team_days > in_post * working_days:
+        raise ValueError("team days must hold the person's own days and at most every person's whole period")
+    names = sorted(set(own) | set(unit_loads) | set(named))
+    weight = {name: float(weights.get(name, 1.0)) for name in names}
+    own_hours = {name: float(own.get(name, 0.0)) for name in names}
+    pool = {name: max(0.0, float(unit_loads.get(name, 0.0)) - float(named.get(name, 0.0))) for name in names}
+    own_load = round(sum(weight[name] * own_hours[name] for name in names), 4)
+    pool_load = round(sum(weight[name] * pool[name] for name in names), 4)
+    share = days_in_post / team_days if team_days else 0.0
+    shared_load = round(pool_load * share, 4)
+    load = round(own_load + shared_load, 4)
+    capacity = days_in_post * hours_per_day
+    if capacity <= 0:
+        value, state = None, NO_CAPACITY
+    else:
+        value = round(load / capacity, 4)
+        state = RED if value > red_line else OVER if value > 1.0 else OK
+    return PersonIndexResult(
+        own=own_hours,
+        unit_loads={name: float(unit_loads.get(name, 0.0)) for name in names},
+        named={name: float(named.get(name, 0.0)) for name in names},
+        pool=pool,
+        weights=weight,
+        own_load=own_load,
+        pool_load=pool_load,
+        share=round(share, 6),
+        shared_load=shared_load,
+        load=load,
+        in_post=in_post,
+        days_in_post=days_in_post,
+        working_days=working_days,
+        hours_per_day=hours_per_day,
+        capacity=capacity,
+        value=value,
+        state=state,
+    )
+
+
 # -- meetings ---------------------------------------------------------------------------------------------
 def meeting_problems(start: dt.datetime, end: dt.datetime, *, speech_minutes: int, speech_cap_minutes: int,
                      with_group_discussion: bool, max_hours: float, max_hours_discussion: float) -> list[str]:

@@ -30,6 +30,7 @@ from qingche.burden.models import (
     SenderRollup,
 )
 from qingche.core import parameters
+from qingche.core.scope import user_person_id
 from qingche.org.models import Assignment, Post, Unit
 
 
@@ -345,6 +346,223 @@ def _load_by_issuer(unit: Unit, period: rules.Period) -> list[dict]:
                                         month__lte=period.last)
             .values("issuer__name").annotate(h=Sum("hours")).order_by("-h"))
     return [{"issuer": row["issuer__name"], "hours": round(float(row["h"]), 1)} for row in rows]
+
+
+# -- the index of a person -----------------------------------------------------------------------------------
+PERSON_INDEX_PERM = "burden.view_person_index"
+
+
+def people_for_index(user):
+    """People whose index the user may see: the people the user may see (org's scope: a town its people, a
+    village its own, front-line staff themselves), for a role that reads people's indexes."""
+    from qingche.org.models import Person
+
+    if not user.has_perm(PERSON_INDEX_PERM):
+        return Person.objects.none()
+    return Person.objects.visible_to(user)
+
+
+def person_overtime(person_ids, unit_id: int, period: rules.Period) -> dict[int, float]:
+    """Burden's own person source: confirmed overtime per person logged in the unit during the period (the
+    unit's "overtime" load holds exactly these hours)."""
+    rows = OvertimeEntry.objects.filter(unit_id=unit_id, status=OvertimeEntry.Status.CONFIRMED,
+                                        date__gte=period.first, date__lte=period.last)
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=list(person_ids))
+    totals = rows.order_by().values("person_id").annotate(total=Sum("hours")).values_list("person_id", "total")
+    return {person_id: float(total) for person_id, total in totals}
+
+
+def _workdays(period: rules.Period, calendar) -> list[dt.date]:
+    days, day = [], period.first
+    while day <= period.last:
+        if calendar.is_workday(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _post_spans(period: rules.Period, *, unit_ids=None, person_ids=None) -> dict[int, dict[int, list[tuple]]]:
+    """{unit id: {person id: [(start, end or None), ...]}}: the posts held during the period (org's
+    assignments, read), for the given units or the given people."""
+    rows = Assignment.objects.filter(start_date__lte=period.last).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=period.first))
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=list(unit_ids))
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=list(person_ids))
+    spans: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for unit_id, person_id, start, end in rows.order_by().values_list("unit_id", "person_id", "start_date",
+                                                                      "end_date"):
+        spans[unit_id][person_id].append((start, end))
+    return spans
+
+
+def person_indexes(pairs, period, *, calendar=None) -> dict[tuple[int, int], rules.PersonIndexResult]:
+    """The 小马拉大车 index of each (person id, unit id) pair for the period (see rules.person_index): the
+    person's own work in the unit (from every registered person source) plus their share of the unit's
+    shared load (the unit itself, from every registered source, less what is already someone's own work),
+    over their working hours in post there. A few queries per unit, whatever the number of people."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    calendar = calendar or work_calendar()
+    pairs = list(pairs)
+    unit_ids = sorted({unit_id for _person_id, unit_id in pairs})
+    if not unit_ids:
+        return {}
+    workdays = _workdays(period, calendar)
+    loads = loads_by_source(unit_ids, period, subtree=False)
+    spans = _post_spans(period, unit_ids=unit_ids)
+    person_sources = list(sources.person_sources().values())
+    current_weights, line = weights(), red_line()
+    results = {}
+    for unit_id in unit_ids:
+        days = {person_id: rules.working_days_in_post(held, workdays) for person_id, held in spans[unit_id].items()}
+        days = {person_id: count for person_id, count in days.items() if count > 0}
+        named: dict[str, float] = defaultdict(float)
+        own: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for source in person_sources:
+            for person_id, hours in (source.function(None, unit_id, period) or {}).items():
+                named[source.unit_source] += float(hours)
+                own[person_id][source.unit_source] += float(hours)
+        for person_id, pair_unit in pairs:
+            if pair_unit != unit_id:
+                continue
+            results[(person_id, unit_id)] = rules.person_index(
+                dict(own.get(person_id, {})), loads[unit_id], dict(named), current_weights,
+                days_in_post=days.get(person_id, 0), team_days=sum(days.values()), in_post=len(days),
+                working_days=len(workdays), hours_per_day=calendar.hours_per_day, red_line=line)
+    return results
+
+
+def main_units(people, period, *, calendar=None) -> dict[int, int]:
+    """Each person's unit for the period: where they were in post on the most working days (the latest
+    post on a tie), or else the unit that keeps their record. `people`: Person objects."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    people = list(people)
+    workdays = _workdays(period, calendar or work_calendar())
+    best: dict[int, tuple] = {}
+    for unit_id, held in _post_spans(period, person_ids=[person.pk for person in people]).items():
+        for person_id, spans in held.items():
+            key = (rules.working_days_in_post(spans, workdays), max(start for start, _end in spans), -unit_id)
+            if person_id not in best or key > best[person_id][0]:
+                best[person_id] = (key, unit_id)
+    return {person.pk: best[person.pk][1] if person.pk in best else person.unit_id for person in people}
+
+
+def person_units(user, person, period, *, calendar=None) -> list[dict]:
+    """The units a person's index can be read in for the period, as the user may see them: where the person
+    held a post during the period (most working days first), or else the unit that keeps their record.
+    Someone else's units are limited to the units the user may see; one's own are all one's own."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    workdays = _workdays(period, calendar or work_calendar())
+    rows = []
+    for unit_id, held in _post_spans(period, person_ids=[person.pk]).items():
+        spans = held[person.pk]
+        rows.append((rules.working_days_in_post(spans, workdays), max(start for start, _end in spans), unit_id))
+    rows.sort(key=lambda row: (-row[0], -row[1].toordinal(), row[2]))
+    unit_ids = [unit_id for _days, _start, unit_id in rows]
+    units = Unit.objects.filter(pk__in=[*unit_ids, person.unit_id])
+    if user_person_id(user) != person.pk:
+        units = units.filter(pk__in=Unit.objects.visible_to(user).values("pk"))
+    by_id = {unit.pk: unit for unit in units}
+    days = {unit_id: count for count, _start, unit_id in rows}
+    offered = [{"unit": by_id[unit_id], "days": days[unit_id]} for unit_id in unit_ids if unit_id in by_id]
+    if not offered and person.unit_id in by_id:
+        offered = [{"unit": by_id[person.unit_id], "days": 0}]  # not in post in the period: no capacity
+    return offered
+
+
+def person_page(user, person, unit: Unit, period: rules.Period) -> dict:
+    """Everything a person's index page shows: the formula, every input, the sources (own and shared), and
+    the 12-month trend in this unit."""
+    from qingche.core.calendar import work_calendar
+
+    calendar = work_calendar()
+    result = person_indexes([(person.pk, unit.pk)], period, calendar=calendar)[(person.pk, unit.pk)]
+    registered = sources.registered()
+    person_sources = sources.person_sources()
+    own_labels = {source.unit_source: source.label for source in person_sources.values()}
+    rows = []
+    for name, source in registered.items():
+        rows.append({
+            "name": name, "label": source.label, "sender": source.sender, "own_label": own_labels.get(name),
+            "own": result.own.get(name, 0.0), "unit": result.unit_loads.get(name, 0.0),
+            "named": result.named.get(name, 0.0), "pool": result.pool.get(name, 0.0),
+            "weight": result.weights.get(name, 1.0),
+            "own_weighted": round(result.weights.get(name, 1.0) * result.own.get(name, 0.0), 4),
+            "shared_weighted": round(result.weights.get(name, 1.0) * result.pool.get(name, 0.0) * result.share, 4),
+        })
+    trend = []
+    for month in rules.last_months(period.first, 12):
+        month_period = rules.Period.month(month.year, month.month)
+        value = person_indexes([(person.pk, unit.pk)], month_period, calendar=calendar)[(person.pk, unit.pk)]
+        trend.append({"month": f"{month:%Y-%m}", "value": value.value, "load": value.load,
+                      "own_load": value.own_load, "shared_load": value.shared_load, "state": value.state})
+    return {
+        "result": result,
+        "sources": rows,
+        "missing_sources": sources.missing() + sources.missing_person(),
+        "trend": trend,
+        "unknown_years": sorted(calendar.unknown_years),
+        "red_line": red_line(),
+    }
+
+
+def in_post_people(unit_id: int, period, *, calendar=None) -> list[int]:
+    """Ids of the people in post in the unit itself during the period (on at least one working day)."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    workdays = _workdays(period, calendar or work_calendar())
+    held = _post_spans(period, unit_ids=[unit_id]).get(unit_id, {})
+    return sorted(person_id for person_id, spans in held.items() if rules.working_days_in_post(spans, workdays))
+
+
+def unit_people(user, unit: Unit, period: rules.Period, *, calendar=None) -> dict | None:
+    """The people in post in the unit itself during the period whom the user may see, with their index,
+    highest first, and how many others share the unit's load unseen (their records are kept outside the
+    user's scope, e.g. after moving on); None when the user may not read people's indexes."""
+    if not user.has_perm(PERSON_INDEX_PERM):
+        return None
+    from qingche.core.calendar import work_calendar
+
+    calendar = calendar or work_calendar()
+    in_post = in_post_people(unit.pk, period, calendar=calendar)
+    people = list(people_for_index(user).filter(pk__in=in_post))
+    results = person_indexes([(person.pk, unit.pk) for person in people], period, calendar=calendar)
+    rows = [{"person": person, "result": results[(person.pk, unit.pk)]} for person in people]
+    rows.sort(key=lambda row: (row["result"].value is None, -(row["result"].value or 0), row["person"].name))
+    return {"rows": rows, "hidden": len(in_post) - len(rows)}
+
+
+def person_index_rows(user, people, period, *,
+                      unit_id: int | None = None) -> dict[int, tuple[int, rules.PersonIndexResult]]:
+    """For the API: {person id: (unit id, result)} for people the user may see: each in the given unit, or
+    else in their main unit for the period (see main_units) when the user may see that unit (or is that
+    person), else in the first unit person_units offers."""
+    from qingche.core.calendar import work_calendar
+
+    calendar = work_calendar()
+    people = list(people)
+    if unit_id is not None:
+        units = {person.pk: unit_id for person in people}
+    else:
+        units = main_units(people, period, calendar=calendar)
+        me = user_person_id(user)
+        visible = set(Unit.objects.visible_to(user).filter(pk__in=set(units.values())).values_list("pk", flat=True))
+        for person in people:
+            if units[person.pk] not in visible and person.pk != me:
+                offered = person_units(user, person, period, calendar=calendar)
+                units[person.pk] = offered[0]["unit"].pk if offered else None
+        units = {person_id: unit for person_id, unit in units.items() if unit is not None}
+    results = person_indexes(list(units.items()), period, calendar=calendar)
+    return {person_id: (unit, results[(person_id, unit)]) for person_id, unit in units.items()}
 
 
 def town_level_units(user):

@@ -12,6 +12,13 @@ A module that would rather keep burden's rollup table current (cheaper for dashb
 `qingche.burden.services.load_add(...)` in the transaction of each of its events and registers
 `sources.rollup_function("service")`. Sources the design expects but that no installed module has
 registered are listed by `missing()`, and the pages say plainly that they are not yet connected.
+
+A person source says which part of a unit's load is a named person's own work (the index of a person):
+a function(person_ids, unit_id, period) -> {person_id: person-hours} giving, for the given people (every
+person when person_ids is None), their own hours that the unit's load of `unit_source` counts for the
+period. Burden registers "overtime" (confirmed overtime); the task module registers "tasks" (task parts):
+
+    sources.register_person("tasks", my_function, label=_("task parts assigned"), unit_source="tasks")
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qingche.burden.rules import CITIZEN, UPPER, Period
 
-__all__ = ["CITIZEN", "UPPER", "register", "registered", "missing", "rollup_function", "register_filler"]
+__all__ = ["CITIZEN", "UPPER", "register", "registered", "missing", "rollup_function", "register_filler",
+           "register_person", "person_sources", "missing_person"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,43 @@ def rollup_function(source: str):
 
     read.source = source
     return read
+
+
+# -- person sources: the part of a unit's load that is a named person's own work ---------------------------
+@dataclass(frozen=True)
+class PersonSource:
+    name: str
+    label: str
+    function: Callable[[list[int] | None, int, Period], dict[int, float]]
+    unit_source: str  # the unit source whose load holds these hours (their weight is that source's)
+
+
+_person_sources: dict[str, PersonSource] = {}
+
+# Person sources the design names, with the module expected to connect them.
+EXPECTED_PERSON = {
+    "tasks": (_("task parts assigned to the person"), "qingche.tasks"),
+}
+
+
+def register_person(name: str, function, *, label, unit_source: str | None = None) -> None:
+    _person_sources[name] = PersonSource(name=name, label=label, function=function, unit_source=unit_source or name)
+
+
+def unregister_person(name: str) -> None:
+    _person_sources.pop(name, None)
+
+
+def person_sources() -> dict[str, PersonSource]:
+    return dict(_person_sources)
+
+
+def missing_person() -> list[dict]:
+    return [
+        {"name": name, "label": label, "module": module}
+        for name, (label, module) in EXPECTED_PERSON.items()
+        if name not in _person_sources
+    ]
 
 
 # -- fillers: where a catalog field's value already lives on the platform ---------------------------------

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +17,7 @@ from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry
 from qingche.core import parameters, ratelimit
 from qingche.core.middleware import client_ip
+from qingche.core.scope import user_person_id
 from qingche.org.models import Unit
 
 
@@ -30,13 +33,17 @@ def _page(request, queryset, size=50):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
-def _period(request) -> rules.Period:
+def _period(request, *, last_whole_month: bool = False) -> rules.Period:
+    """The month asked for (?month=YYYY-MM), or else this month (the last whole month when asked)."""
     text = request.GET.get("month", "")
     today = timezone.localdate()
     try:
         year, month = (int(part) for part in text.split("-"))
         return rules.Period.month(year, month)
     except ValueError:
+        if last_whole_month:
+            first = rules.add_months(today.replace(day=1), -1)
+            return rules.Period.month(first.year, first.month)
         return rules.Period.month(today.year, today.month)
 
 
@@ -98,7 +105,45 @@ def unit_index(request, pk):
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
     period = _period(request)
     data = selectors.unit_page(request.user, unit, period)
-    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data})
+    people = selectors.unit_people(request.user, unit, period)
+    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data,
+                                                      "people": people})
+
+
+@login_required
+@permission_required("burden.view_person_index", raise_exception=True)
+def person_index(request, pk):
+    """A person's index in one of the units they were in post in (?unit=, by default the one with the most
+    working days), for a month (?month=, by default the last whole month)."""
+    person = get_object_or_404(selectors.people_for_index(request.user).select_related("unit"), pk=pk)
+    period = _period(request, last_whole_month=True)
+    units = selectors.person_units(request.user, person, period)
+    wanted = request.GET.get("unit", "")
+    if wanted:
+        chosen = next((row for row in units if str(row["unit"].pk) == wanted), None)
+    else:
+        chosen = units[0] if units else None
+    if chosen is None:
+        raise Http404
+    unit = chosen["unit"]
+    data = selectors.person_page(request.user, person, unit, period)
+    unit_link = (request.user.has_perm("burden.view_loadrollup")
+                 and Unit.objects.visible_to(request.user).filter(pk=unit.pk).exists())
+    return render(request, "burden/unit_person.html", {
+        "person": person, "unit": unit, "units": units, "period": period, "data": data, "unit_link": unit_link,
+        "is_me": user_person_id(request.user) == person.pk})
+
+
+@login_required
+@permission_required("burden.view_person_index", raise_exception=True)
+def my_index(request):
+    """The entry point of one's own index (front-line staff and everyone with a person record)."""
+    person_id = user_person_id(request.user)
+    if person_id is None:
+        return render(request, "burden/unit_person_missing.html")
+    url = reverse("burden:person_index", args=[person_id])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @login_required

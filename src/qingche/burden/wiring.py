@@ -52,9 +52,15 @@ roles.add_role_permissions(roles.VILLAGE, VIEW_ALL | {"burden.add_formfill", "bu
                                                       "burden.confirm_overtimeentry"})
 roles.add_role_permissions(roles.FRONTLINE, {"burden.view_overtimeentry", "burden.add_overtimeentry",
                                              "burden.view_catalogfield"})
+# The index of a person: read by those who may see the person (org's scope decides whom: a town its people,
+# a village its own, front-line staff themselves). 减负办 reads units, not personnel records.
+for _role in (roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLINE):
+    roles.add_role_permissions(_role, {"burden.view_person_index"})
 
 SECTION = _("Burden reduction")
 menu.register(
+    menu.MenuItem(_("My burden index"), "burden:my_index", "burden.view_person_index", icon="gauge",
+                  section=SECTION, order=39),
     menu.MenuItem(_("Burden dashboard"), "burden:dashboard", "burden.view_loadrollup", icon="chart-bar",
                   section=SECTION, order=40),
     menu.MenuItem(_("Burden index ranking"), "burden:ranking", "burden.view_loadrollup", section=SECTION, order=41),
@@ -79,6 +85,16 @@ sources.register("meetings", sources.rollup_function("meetings"), label=_("meeti
 sources.register("forms", sources.rollup_function("forms"), label=_("report forms filled"), rollup=True)
 sources.register("overtime", sources.rollup_function("overtime"), label=_("logged overtime (confirmed)"),
                  rollup=True)
+
+
+def _person_overtime(person_ids, unit_id, period):
+    from qingche.burden import selectors
+
+    return selectors.person_overtime(person_ids, unit_id, period)
+
+
+# Confirmed overtime is always someone's own: the person index counts it to them, never to the pool.
+sources.register_person("overtime", _person_overtime, label=_("own confirmed overtime"))
 
 
 def _in_post(unit):

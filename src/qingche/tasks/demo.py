@@ -138,8 +138,15 @@ def _decide_and_work(ctx, admin, made) -> None:
             if task.deadline <= assign_at:
                 continue
             person = people[0] if rng.random() < 0.5 else rng.choice(people)
+            deadline = task.deadline - dt.timedelta(hours=rng.choice([0, 24]))
             services.task_split(user=admin, task=task, person=person, part="牵头落实，按时报送", now=assign_at,
-                                deadline=task.deadline - dt.timedelta(hours=rng.choice([0, 24])))
+                                deadline=deadline)
+            colleague = next((other for other in people if yixian_person and other.pk != yixian_person.pk), None)
+            if person == yixian_person and request.effort_hours >= 12 and colleague is not None:
+                # yixian shares the bigger tasks with a colleague: each counts half the effort in the index of a
+                # person (no random draw here, so the rest of the demo stays the same)
+                services.task_split(user=admin, task=task, person=colleague, part="配合落实", now=assign_at,
+                                    deadline=deadline)
             if task.deadline.date() >= ctx.today:
                 continue  # still running on the demo's today
             fate = rng.random()

@@ -163,3 +163,26 @@ def requesting_departments(unit_ids, start, end) -> dict[int, dict[int, int]]:
         for unit_id, department_id, count in rows:
             result.setdefault(unit_id, {})[department_id] = count
     return result
+
+
+def person_effort(person_ids, unit_id: int, first, last) -> dict[int, float]:
+    """For burden's index of a person: each person's share of the estimated effort of the unit's tasks
+    admitted in first..last (dates; the month of admission is when the effort became the unit's load). A task's
+    effort (person-hours per unit, from its request) is shared equally among the distinct people it was split
+    to (two parts of one task given to one person count once). person_ids None gives every person. Not scoped
+    to a user: burden's selectors decide whose index a user may read."""
+    rows = (TaskAssignment.objects.filter(task__unit_id=unit_id, task__admitted_on__gte=first,
+                                          task__admitted_on__lte=last)
+            .order_by().values_list("task_id", "person_id", "task__request__effort_hours").distinct())
+    people: dict[int, set[int]] = {}
+    effort: dict[int, float] = {}
+    for task_id, person_id, hours in rows:
+        people.setdefault(task_id, set()).add(person_id)
+        effort[task_id] = float(hours or 0)
+    wanted = None if person_ids is None else set(person_ids)
+    shares: dict[int, float] = {}
+    for task_id, assigned in people.items():
+        for person_id in assigned:
+            if wanted is None or person_id in wanted:
+                shares[person_id] = shares.get(person_id, 0.0) + effort[task_id] / len(assigned)
+    return {person_id: round(hours, 4) for person_id, hours in shares.items()}

@@ -76,6 +76,18 @@ burden_sources.register(TASKS_LOAD_SOURCE, burden_sources.rollup_function(TASKS_
                         label=_("admitted tasks (by effort)"), sender=burden_sources.UPPER, rollup=True)
 
 
+# The index of a person: the task parts given to people are their own work, taken out of the unit's shared
+# load of admitted tasks (a read of this module's tables through its selector).
+def _person_effort(person_ids, unit_id, period):
+    from qingche.tasks import selectors
+
+    return selectors.person_effort(person_ids, unit_id, period.first, period.last)
+
+
+burden_sources.register_person(TASKS_LOAD_SOURCE, _person_effort, label=_("task parts assigned to the person"),
+                               unit_source=TASKS_LOAD_SOURCE)
+
+
 # Appraisal: workload, done, on time, late and sent back from people's task assignments.
 def _appraisal_figures(person_ids, start, end):
     from qingche.tasks import selectors

@@ -1,7 +1,9 @@
 """What each account must see in the burden API, computed by hand from its role grants (not through
 visible_to): a record is seen through a grant whose role reads it and that reaches the unit that
 sent it or a unit it reached; `self` grants see only their own overtime. 直通车 reports are read
-only by 减负办 (and the superuser)."""
+only by 减负办 (and the superuser). The index of a person is seen for the people the account may see
+(org's rule: a grant whose role reads people reaches the unit that keeps the person's record; a `self` grant
+the account's own person), by an account whose role reads people's indexes."""
 
 from qingche.burden.models import (
     BurdenAlert,
@@ -17,6 +19,7 @@ from qingche.burden.models import (
     RequiredApp,
 )
 from qingche.org.models import Person, RoleGrant
+from qingche.org.roles import ROLE_PERMISSIONS
 
 REGISTRY_READERS = {"burden_office", "county_department", "town", "village"}
 OVERTIME_READERS = REGISTRY_READERS | {"frontline"}
@@ -74,6 +77,25 @@ def _global(model, roles):
     return expected
 
 
+def _person_index(user):
+    people = list(Person.objects.values_list("pk", "unit_id", "unit__path"))
+    if user.is_superuser:
+        return {pk for pk, _unit, _path in people}
+    grants = list(RoleGrant.objects.filter(user=user).values_list("role__code", "unit_id", "unit__path", "scope"))
+    if not any("burden.view_person_index" in ROLE_PERMISSIONS[code] for code, *_rest in grants):
+        return set()
+    own = Person.objects.filter(account=user).values_list("pk", flat=True).first()
+    found = set()
+    for code, grant_unit, grant_path, scope in grants:
+        if "org.view_person" not in ROLE_PERMISSIONS[code]:
+            continue
+        for pk, unit_id, path in people:
+            if (scope == "self" and pk == own) or (scope == "unit" and unit_id == grant_unit) or (
+                    scope == "subtree" and path.startswith(grant_path)):
+                found.add(pk)
+    return found
+
+
 EXPECTATIONS = {
     "burden-plan-item": _by_units(InspectionPlanItem, "issuer", lambda row: list(row.targets.all())),
     "burden-inspection": _by_units(Inspection, "issuer", lambda row: [row.target]),
@@ -86,4 +108,17 @@ EXPECTATIONS = {
     "burden-overtime": _overtime,
     "burden-catalog-field": _global(CatalogField, CATALOG_READERS),
     "burden-report": _global(BurdenReport, {"burden_office"}),
+    "burden-person-index": _person_index,
+}
+
+# Detail pages checked by the scope matrix (org/tests/test_scope_matrix.py): a row in the scope opens, rows
+# just outside it are 404 (403 for a role without the page's permission).
+PAGES = {
+    "burden-person-index": {
+        "url": "/burden/people/{pk}/",
+        "perm": "burden.view_person_index",
+        "model": Person,
+        "ids": _person_index,
+        "paths": lambda: dict(Person.objects.values_list("pk", "unit__path")),  # where each row hangs in the tree
+    },
 }

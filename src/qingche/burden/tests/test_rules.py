@@ -126,3 +126,117 @@ def test_apps_and_reports():
     assert rules.report_text_problem("x" * 100_000, 5000) == "too_long"
     assert rules.report_text_problem("  hi ", 5000) == "too_short"
     assert rules.report_text_problem("检查太多了，台账重复", 5000) is None
+
+
+# -- the index of a person --------------------------------------------------------------------------------------
+def test_person_index_by_hand():
+    # The unit (itself) this month: inspections 40 h, meetings 30 h (weight 0.5), admitted tasks 24 h of which 18 h
+    # were split to named people, confirmed overtime 10 h (all of it someone's own), citizen service 20 h
+    # (weight 2). Five people, all in post the whole month (20 working days, 7 h a day).
+    # pool, weighted: 40 + 30 × 0.5 + (24 − 18) + (10 − 10) + 20 × 2 = 40 + 15 + 6 + 0 + 40 = 101
+    # share: 20 ÷ (5 × 20) = 1/5 → shared 20.2; own: tasks 12 + overtime 4 = 16 → load 36.2
+    # capacity 20 × 7 = 140 → index 36.2 ÷ 140 = 0.2586
+    result = rules.person_index(
+        {"tasks": 12, "overtime": 4},
+        {"inspections": 40, "meetings": 30, "tasks": 24, "overtime": 10, "service": 20},
+        {"tasks": 18, "overtime": 10},
+        {"meetings": 0.5, "service": 2.0},
+        days_in_post=20, team_days=100, in_post=5, working_days=20, hours_per_day=7, red_line=1.2)
+    assert result.pool == {"inspections": 40.0, "meetings": 30.0, "overtime": 0.0, "service": 20.0, "tasks": 6.0}
+    assert result.pool_load == 101
+    assert result.share == 0.2 and result.shared_load == 20.2
+    assert result.own_load == 16 and result.load == 36.2
+    assert result.capacity == 140
+    assert result.value == round(36.2 / 140, 4) == 0.2586
+    assert result.state == rules.OK
+
+
+def test_person_index_in_october_2025_with_national_day_and_tiaoxiu():
+    """October 2025 has 18 working days: 1–8 October are the National Day holiday, Saturday 11 October is a 调休
+    working day. Three people share the unit: A joined on 9 October (after the holiday: no working day lost), B
+    left after 17 October (9, 10, 11 and 13–17 October: 8 working days), C two overlapping posts all month."""
+    calendar = WorkCalendar()
+    october = rules.Period.month(2025, 10)
+    workdays = [october.first + dt.timedelta(days=n) for n in range(31)]
+    workdays = [day for day in workdays if calendar.is_workday(day)]
+    assert len(workdays) == 18 and dt.date(2025, 10, 11) in workdays and dt.date(2025, 10, 8) not in workdays
+    days = {
+        "A": rules.working_days_in_post([(dt.date(2025, 10, 9), None)], workdays),
+        "B": rules.working_days_in_post([(dt.date(2024, 3, 1), dt.date(2025, 10, 17))], workdays),
+        "C": rules.working_days_in_post([(dt.date(2025, 9, 1), dt.date(2025, 10, 10)), (dt.date(2025, 10, 10), None)],
+                                        workdays),
+    }
+    assert days == {"A": 18, "B": 8, "C": 18}
+    # The unit: inspections 12 h, meetings 5 h, tasks 6 h (all split to A), overtime 6 h (C's own, confirmed).
+    # pool = 12 + 5 + (6 − 6) + (6 − 6) = 17, shared by 18 + 8 + 18 = 44 working days in post.
+    unit = {"inspections": 12, "meetings": 5, "tasks": 6, "overtime": 6}
+    named = {"tasks": 6, "overtime": 6}
+    own = {"A": {"tasks": 6}, "B": {}, "C": {"overtime": 6}}
+
+    def index(who):
+        return rules.person_index(own[who], unit, named, {}, days_in_post=days[who], team_days=44, in_post=3,
+                                  working_days=18, hours_per_day=7, red_line=1.0)
+
+    a, b, c = index("A"), index("B"), index("C")
+    # A: 6 + 17 × 18/44 = 6 + 6.9545 = 12.9545 over 18 × 7 = 126 → 0.1028
+    assert a.shared_load == 6.9545 and a.load == 12.9545 and a.capacity == 126 and a.value == 0.1028
+    # B: 17 × 8/44 = 3.0909 over 8 × 7 = 56 → 0.0552 (a part-month in post is a part-month of capacity)
+    assert b.own_load == 0 and b.shared_load == 3.0909 and b.capacity == 56 and b.value == 0.0552
+    # C: overtime 6 + 6.9545, as A
+    assert c.load == 12.9545 and c.value == 0.1028
+    # Nothing is lost or counted twice: the three loads add up to the unit's 29 person-hours.
+    assert a.load + b.load + c.load == pytest.approx(12 + 5 + 6 + 6, abs=1e-3)
+
+
+def test_a_person_not_in_post_has_no_capacity_but_keeps_their_own_work():
+    result = rules.person_index({"overtime": 3}, {"overtime": 3, "inspections": 10}, {"overtime": 3}, {},
+                                days_in_post=0, team_days=40, in_post=2, working_days=20, hours_per_day=7,
+                                red_line=1.0)
+    assert result.value is None and result.state == rules.NO_CAPACITY
+    assert result.share == 0 and result.shared_load == 0 and result.load == 3 and result.capacity == 0
+    nobody = rules.person_index({}, {"inspections": 10}, {}, {}, days_in_post=0, team_days=0, in_post=0,
+                                working_days=20, hours_per_day=7, red_line=1.0)
+    assert nobody.state == rules.NO_CAPACITY and nobody.pool_load == 10
+
+
+def test_named_work_beyond_the_units_load_never_makes_the_pool_negative():
+    # A part forwarded to a village is its people's own work, though the admitted effort is the town's load.
+    result = rules.person_index({"tasks": 8}, {"tasks": 2, "meetings": 4}, {"tasks": 8}, {}, days_in_post=10,
+                                team_days=20, in_post=2, working_days=10, hours_per_day=7, red_line=1.0)
+    assert result.pool == {"meetings": 4.0, "tasks": 0.0}
+    assert result.shared_load == 2 and result.load == 10 and result.value == round(10 / 70, 4)
+
+
+def test_person_index_over_one_and_over_the_red_line():
+    over = rules.person_index({"tasks": 80}, {}, {}, {}, days_in_post=10, team_days=10, in_post=1,
+                              working_days=10, hours_per_day=7, red_line=1.5)
+    assert over.value == round(80 / 70, 4) and over.state == rules.OVER
+    red = rules.person_index({"tasks": 80}, {}, {}, {"tasks": 2}, days_in_post=10, team_days=10, in_post=1,
+                             working_days=10, hours_per_day=7, red_line=1.5)
+    assert red.value == round(160 / 70, 4) and red.state == rules.RED
+
+
+@pytest.mark.parametrize("days_in_post, team_days, in_post, working_days", [
+    (-1, 10, 1, 10), (11, 11, 1, 10), (5, 4, 2, 10), (5, 25, 2, 10)])
+def test_impossible_person_inputs_are_refused(days_in_post, team_days, in_post, working_days):
+    with pytest.raises(ValueError):
+        rules.person_index({}, {}, {}, {}, days_in_post=days_in_post, team_days=team_days, in_post=in_post,
+                           working_days=working_days, hours_per_day=7, red_line=1.0)
+
+
+@given(
+    days=st.lists(st.integers(min_value=0, max_value=22), min_size=1, max_size=8),
+    unit=st.dictionaries(st.sampled_from(["inspections", "meetings", "tasks", "service"]),
+                         st.floats(min_value=0, max_value=1e4), max_size=4),
+    weights=st.dictionaries(st.sampled_from(["inspections", "meetings", "tasks", "service"]),
+                            st.floats(min_value=0, max_value=3), max_size=4),
+)
+def test_the_people_in_post_share_exactly_the_pool(days, unit, weights):
+    team_days = sum(days)
+    results = [rules.person_index({}, unit, {}, weights, days_in_post=count, team_days=team_days, in_post=len(days),
+                                  working_days=22, hours_per_day=7, red_line=1.0) for count in days]
+    pool = results[0].pool_load
+    if team_days:
+        assert sum(result.shared_load for result in results) == pytest.approx(pool, abs=1e-3 * len(days) + 1e-6 * pool)
+    for count, result in zip(days, results, strict=True):
+        assert (result.value is None) is (count == 0)

@@ -11,7 +11,7 @@ PREFIX = {
     "burden-plan-item": "plan-items", "burden-inspection": "inspections", "burden-meeting": "meetings",
     "burden-document": "documents", "burden-app": "apps", "burden-overtime": "overtime",
     "burden-catalog-field": "catalog", "burden-report-form": "forms", "burden-form-fill": "fills",
-    "burden-alert": "alerts", "burden-report": "reports",
+    "burden-alert": "alerts", "burden-report": "reports", "burden-person-index": "person-index",
 }
 
 

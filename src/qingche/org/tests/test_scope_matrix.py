@@ -264,6 +264,23 @@ def module_expectations() -> dict[str, Callable]:
     return found
 
 
+def module_pages() -> dict[str, dict]:
+    """Other modules' detail pages: PAGES = {name: {url (with {pk}), perm, model, ids: f(user) -> ids, paths:
+    f() -> {pk: unit path}}} in `<module>/tests/scope_expectations.py`."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.conf import settings
+
+    found: dict[str, dict] = {}
+    for module in settings.QINGCHE_MODULES:
+        if module == "qingche.org" or find_spec(f"{module}.tests") is None:
+            continue
+        if find_spec(f"{module}.tests.scope_expectations") is not None:
+            found.update(getattr(import_module(f"{module}.tests.scope_expectations"), "PAGES", {}))
+    return found
+
+
 def list_endpoints():
     """(prefix, viewset, basename) of every API endpoint that lists rows (a `list` action)."""
     from qingche.api_urls import router
@@ -649,6 +666,29 @@ def test_detail_pages_just_outside_the_scope_are_refused(name, accounts, client_
     for pk in sorted(set(world.username) - accounts_in_scope)[:2]:
         assert client.post(f"/org/accounts/{pk}/toggle/").status_code == 404
         assert User.objects.get(pk=pk).is_active
+
+
+@pytest.mark.parametrize("name", ROLE_ACCOUNTS)
+def test_module_detail_pages_open_in_the_scope_and_are_refused_just_outside(name, accounts, client_as):
+    """Other modules' detail pages (PAGES in their scope_expectations): the first and the last row in the scope
+    open; the rows just outside it (nearest in the unit tree to the account's grants) are 404, or 403 where
+    the role lacks the page's permission altogether."""
+    world = load_world()
+    user = accounts[name]
+    client = client_as(name)
+    for key, page in module_pages().items():
+        want = set(page["ids"](user))
+        paths = page["paths"]()
+        spec = Expectation(page["perm"], lambda w, ids=frozenset(paths): set(ids), reach_all, page["model"],
+                           lambda w, pk, paths=paths: paths[pk])
+        allowed = holds(world, user.pk, page["perm"])
+        for pk in just_outside(world, spec, user.pk, want, how_many=3):
+            response = client.get(page["url"].format(pk=pk))
+            assert response.status_code == (404 if allowed else 403), (name, key, pk, response.status_code)
+        for pk in sorted(want)[:1] + sorted(want)[-1:]:
+            response = client.get(page["url"].format(pk=pk))
+            assert response.status_code == 200, (name, key, pk, response.status_code)
+        record(name, f"page:{key}", len(want) if allowed else "—")
 
 
 @pytest.mark.parametrize("name", ROLE_ACCOUNTS)

@@ -172,3 +172,38 @@ def test_task_assignments_are_appraisal_indicators(accounts):
         before["done"] + 1, before["on_time"] + 1, before["errors"])
     figures, _triggers, used = indicators.collect([yixian.pk], start, end)
     assert "tasks" in used and figures[yixian.pk]["workload"] >= after["workload"]
+
+
+# -- the index of a person: task parts are the person's own work ------------------------------------------------
+def test_task_parts_are_own_work_in_the_index_of_a_person(accounts):
+    """A task of 10 person-hours split to yixian (two parts) and a colleague (one part): 5 hours each, in the
+    month of admission; burden reads them through the registered person source and takes them out of the
+    town's shared load of admitted tasks."""
+    from qingche.org.models import Person
+
+    town = town_of(accounts)
+    yixian = person_of(accounts["yixian"])
+    colleague = Person.objects.filter(unit=town).exclude(pk=yixian.pk).order_by("id").first()
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    period = burden._as_period(f"{first:%Y-%m}")
+    before = selectors.person_effort(None, town.pk, period.first, period.last)
+    sent = services.task_request_submit(user=accounts["bumen"], data=request_data(
+        [town], duty_code=code_of(town), effort_hours=10, title="逐户走访独居老人", content="逐户走访并登记台账"))
+    task = sent.tasks.get()
+    assert task.admitted_on == today
+    soon = timezone.now() + dt.timedelta(days=5)
+    for person, part in ((yixian, "东片"), (yixian, "西片"), (colleague, "南片")):
+        services.task_split(user=accounts["xiangzhen"], task=task, person=person, part=part, deadline=soon)
+    after = selectors.person_effort(None, town.pk, period.first, period.last)
+    assert after[yixian.pk] == pytest.approx(before.get(yixian.pk, 0) + 5)
+    assert after[colleague.pk] == pytest.approx(before.get(colleague.pk, 0) + 5)
+    assert sum(after.values()) == pytest.approx(sum(before.values()) + 10)
+    assert selectors.person_effort([yixian.pk], town.pk, period.first, period.last) == {yixian.pk: after[yixian.pk]}
+    # burden's index of the person reads the same figures through the registered person source
+    assert sources.person_sources()["tasks"].unit_source == "tasks"
+    result = burden.person_indexes([(yixian.pk, town.pk)], period)[(yixian.pk, town.pk)]
+    assert result.own["tasks"] == pytest.approx(after[yixian.pk])
+    assert result.named["tasks"] == pytest.approx(sum(after.values()))
+    assert result.unit_loads["tasks"] >= 10  # the admitted effort is the town's load in the month of admission
+    assert result.pool["tasks"] == pytest.approx(max(0.0, result.unit_loads["tasks"] - result.named["tasks"]))
