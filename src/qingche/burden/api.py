@@ -280,7 +280,9 @@ class IndexSerializer(serializers.Serializer):
 class IndexViewSet(viewsets.ViewSet):
     """The burden index of units you can see, for a month."""
 
-    @extend_schema(request=IndexSerializer)
+    @extend_schema(request=IndexSerializer, responses={200: OpenApiTypes.OBJECT},
+                   description="{unit id: {value, state, load, capacity, in_post, working_days, loads, weights}} for "
+                               "the units asked for that you can see (others are left out).")
     @action(detail=False, methods=["post"])
     def compute(self, request):
         serializer = IndexSerializer(data=request.data)
