@@ -75,6 +75,14 @@ class IndexResult:
     by_sender: dict[str, float] = field(default_factory=dict)
 
 
+def index_value(load: float, capacity: float, red_line: float) -> tuple[float | None, str]:
+    """(load ÷ capacity, its state); no capacity is a state of its own, never a division."""
+    if capacity <= 0:
+        return None, NO_CAPACITY
+    value = round(load / capacity, 4)
+    return value, RED if value > red_line else OVER if value > 1.0 else OK
+
+
 def burden_index(
     loads: dict[str, float],
     weights: dict[str, float],
@@ -96,11 +104,7 @@ def burden_index(
     for source, hours in weighted.items():
         sender = (senders or {}).get(source, UPPER)
         by_sender[sender] = round(by_sender.get(sender, 0.0) + hours, 4)
-    if capacity <= 0:
-        value, state = None, NO_CAPACITY
-    else:
-        value = round(load / capacity, 4)
-        state = RED if value > red_line else OVER if value > 1.0 else OK
+    value, state = index_value(load, capacity, red_line)
     return IndexResult(
         loads={source: float(hours) for source, hours in loads.items()},
         weights={source: float(weights.get(source, 1.0)) for source in loads},
@@ -183,11 +187,7 @@ def person_index(
     shared_load = round(pool_load * share, 4)
     load = round(own_load + shared_load, 4)
     capacity = days_in_post * hours_per_day
-    if capacity <= 0:
-        value, state = None, NO_CAPACITY
-    else:
-        value = round(load / capacity, 4)
-        state = RED if value > red_line else OVER if value > 1.0 else OK
+    value, state = index_value(load, capacity, red_line)
     return PersonIndexResult(
         own=own_hours,
         unit_loads={name: float(unit_loads.get(name, 0.0)) for name in names},
