@@ -12,21 +12,10 @@ from django.db import DatabaseError, connection, transaction
 from qingche.core import rules
 from qingche.core.models import AuditEvent
 from qingche.core.pii import decrypt, pii_hash
+from qingche.demo.builder import DEMO_ACCOUNTS
 from qingche.org.models import Person, Unit
 
-ROLES = [
-    "admin",
-    "xitong",
-    "anquan",
-    "shenji",
-    "jianfuban",
-    "zuzhibu",
-    "bumen",
-    "xiangzhen",
-    "cungan",
-    "yixian",
-    "rexian",
-]
+ROLES = [username for username, _role, _where in DEMO_ACCOUNTS]  # every demo account
 
 
 def make_id(born: dt.date, serial: int, region: str = "110105") -> str:

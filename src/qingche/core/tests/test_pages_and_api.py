@@ -17,22 +17,11 @@ from django.urls import Resolver404, get_resolver, resolve
 
 from conftest import TEST_PASSWORD
 from qingche.core.models import AuditEvent, User
+from qingche.demo.builder import DEMO_ACCOUNTS
 from qingche.org.models import Role, RoleGrant, Unit
 
 SRC = Path(__file__).resolve().parents[2]  # src/qingche
-ROLES = [
-    "admin",
-    "xitong",
-    "anquan",
-    "shenji",
-    "jianfuban",
-    "zuzhibu",
-    "bumen",
-    "xiangzhen",
-    "cungan",
-    "yixian",
-    "rexian",
-]
+ROLES = [username for username, _role, _where in DEMO_ACCOUNTS]  # every demo account
 
 
 @pytest.fixture(autouse=True)

@@ -9,21 +9,10 @@ import pytest
 from django.db import transaction
 
 from qingche.core import rules as core_rules
+from qingche.demo.builder import DEMO_ACCOUNTS
 from qingche.org.models import Assignment, Person, Post, RoleGrant, Unit
 
-ROLES = [
-    "admin",
-    "xitong",
-    "anquan",
-    "shenji",
-    "jianfuban",
-    "zuzhibu",
-    "bumen",
-    "xiangzhen",
-    "cungan",
-    "yixian",
-    "rexian",
-]
+ROLES = [username for username, _role, _where in DEMO_ACCOUNTS]  # every demo account
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
