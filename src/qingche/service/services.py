@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -228,18 +229,32 @@ def _new_number(now: dt.datetime) -> str:
     return rules.request_number(day, counter.last)
 
 
+class _Place(NamedTuple):
+    kind: str
+    path: str
+
+
+class _PlaceDirectory(NamedTuple):
+    units: dict[int, _Place]  # every town, street, village and community
+    by_path: dict[str, int]
+    names: tuple[tuple[int, str, str], ...]  # (id, name, short name) of the active ones, for addresses
+    points: tuple[tuple[int, float, float], ...]  # (id, latitude, longitude) of the units with a known centre
+
+
 @ttl_cache(60, cleared_by=("org.Unit", "service.Place"))
-def _place_directory() -> dict[int, tuple]:
-    """{unit id: (name, short name, kind, path, is active, latitude, longitude)} of every town, street, village
-    and community — what intake reads to place a request, cached as it changes seldom."""
+def _place_directory() -> _PlaceDirectory:
+    """What intake reads to place a request, cached as it changes seldom."""
     from qingche.service.models import Place
 
-    points = dict((unit_id, (lat, long)) for unit_id, lat, long in
-                  Place.objects.values_list("unit_id", "latitude", "longitude"))
-    rows = Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list(
-        "pk", "name", "short_name", "kind", "path", "is_active")
-    return {pk: (name, short, kind, path, active, *points.get(pk, (None, None)))
-            for pk, name, short, kind, path, active in rows}
+    rows = list(Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list(
+        "pk", "name", "short_name", "kind", "path", "is_active"))
+    units = {pk: _Place(kind, path) for pk, _name, _short, kind, path, _active in rows}
+    return _PlaceDirectory(
+        units=units,
+        by_path={place.path: pk for pk, place in units.items()},
+        names=tuple((pk, name, short) for pk, name, short, _kind, _path, active in rows if active),
+        points=tuple(row for row in Place.objects.values_list("unit_id", "latitude", "longitude") if row[0] in units),
+    )
 
 
 def resolve_place(address: str, point: tuple[float, float] | None, town_id=None, village_id=None):
@@ -247,30 +262,27 @@ def resolve_place(address: str, point: tuple[float, float] | None, town_id=None,
     directory = _place_directory()
 
     def of_kind(pk, kinds):
-        entry = directory.get(pk) if isinstance(pk, int) or str(pk).isdigit() else None
-        return int(pk) if entry is not None and entry[2] in kinds else None
+        place = directory.units.get(int(pk)) if str(pk).isdigit() else None
+        return int(pk) if place is not None and place.kind in kinds else None
 
     village = of_kind(village_id, Unit.GRASSROOTS) if village_id else None
     town = of_kind(town_id, Unit.TOWN_LEVEL) if town_id else None
+    found = None
     if village is None and address:
-        found = rules.find_place_names(address, ((pk, entry[0], entry[1]) for pk, entry in directory.items()
-                                                 if entry[4]))
-        if found is not None and directory[found][2] in Unit.GRASSROOTS:
+        found = rules.find_place_names(address, directory.names)
+        if found is not None and town is not None and directory.units[found].kind not in Unit.GRASSROOTS:
+            found = None  # a town named in the address does not override the town chosen
+    if village is None and town is None and found is None and point is not None:
+        found = rules.nearest(point, directory.points)
+    if found is not None:
+        if directory.units[found].kind in Unit.GRASSROOTS:
             village = found
-        elif found is not None and town is None:
-            town = found
-    if village is None and town is None and point is not None:
-        found = rules.nearest(point, ((pk, entry[5], entry[6]) for pk, entry in directory.items()
-                                      if entry[5] is not None))
-        if found is not None and directory[found][2] in Unit.GRASSROOTS:
-            village = found
-        elif found is not None:
+        else:
             town = found
     if village is not None:
-        village_path = directory[village][3]
-        if town is None or not village_path.startswith(directory[town][3]):
-            parent_path = village_path[: -Unit.steplen]
-            town = next((pk for pk, entry in directory.items() if entry[3] == parent_path), None)
+        village_path = directory.units[village].path
+        if town is None or not village_path.startswith(directory.units[town].path):
+            town = directory.by_path.get(village_path[: -Unit.steplen])
     units = Unit.objects.in_bulk([pk for pk in (town, village) if pk is not None])
     return units.get(town), units.get(village)
 
