@@ -84,20 +84,19 @@ def snapshot(instance) -> dict:
     return values
 
 
-def pii_fingerprints(instance) -> dict:
-    """A keyed hash of each encrypted field's value, to tell whether it changed: two values with the
-    same mask (13812341234 and 13899991234 both show 138****1234) differ here. The model's own
-    `<name>_hash` column holds the same hash where it has one; it is computed from the value here so
-    that a model without that column, or a hash not yet refreshed, is compared all the same. Used for
-    comparing only, never written to the trail."""
-    from qingche.core.pii import EncryptedField, pii_hash
+def pii_changed(stored, instance) -> tuple[str, ...]:
+    """The encrypted fields whose clear value changed (both objects hold clear values; the database holds
+    ciphertext). Masks hide a change that keeps the first and last digits — 13812341234 and 13899991234
+    both show 138****1234 — so these fields are compared on their values, never written to the trail."""
+    from qingche.core.pii import EncryptedField
 
     excluded = set(getattr(instance, "audit_exclude", ()))
-    return {
-        field.attname: pii_hash(field.normalized(getattr(instance, field.attname)))
+    return tuple(
+        field.attname
         for field in instance._meta.concrete_fields
         if isinstance(field, EncryptedField) and field.name not in excluded
-    }
+        and field.normalized(getattr(stored, field.attname)) != field.normalized(getattr(instance, field.attname))
+    )
 
 
 def changed_only(before: dict, after: dict, changed_pii: tuple[str, ...] = ()) -> tuple[dict, dict]:
@@ -159,10 +158,7 @@ class AuditedModel(models.Model):
         if creating:
             record("create", obj=self, after=after)
             return
-        # Masked values hide a change that keeps the first and last digits: compare keyed hashes too.
-        old_pii = pii_fingerprints(stored) if stored is not None else {}
-        changed_pii = tuple(key for key, digest in pii_fingerprints(self).items() if old_pii.get(key) != digest)
-        before, after = changed_only(before, after, changed_pii)
+        before, after = changed_only(before, after, pii_changed(stored, self) if stored is not None else ())
         if after:
             record("update", obj=self, before=before, after=after)
 
