@@ -129,7 +129,7 @@ def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red
         if issuer_id is not None:
             _sender_add(unit_id, month, issuer_id, hours)
         if check_red_line and hours > 0:
-            _check_red_line(unit_id, month)
+            _check_red_lines([(unit_id, month)])
 
 
 def _sender_add(unit_id: int, month: dt.date, issuer_id: int, hours: Decimal) -> None:
@@ -201,10 +201,6 @@ def red_line_checks_deferred():
     finally:
         _deferred_checks.reset(token)
     _check_red_lines(pending)
-
-
-def _check_red_line(unit_id: int, month: dt.date) -> None:
-    _check_red_lines([(unit_id, month)])
 
 
 def _check_red_lines(keys) -> None:
