@@ -135,6 +135,8 @@ class ReportFormSerializer(serializers.ModelSerializer):
                 for f in form.fields.all()]
 
     def get_reuse_share(self, form) -> float | None:
+        if hasattr(form, "field_count"):  # read through selectors.report_forms, which counts the fields
+            return rules.reuse_share(form.field_count, form.reused_count)
         return selectors.form_reuse_share(form.pk)
 
 
@@ -239,6 +241,9 @@ class ReportFormViewSet(_CreateViewSet):
     serializer_class = ReportFormSerializer
     selector = staticmethod(selectors.report_forms)
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("fields")  # field_list, without a query per form
+
     def perform_create(self, serializer):
         serializer.instance = services.report_form_create(user=self.request.user, **serializer.validated_data)
 
@@ -247,6 +252,9 @@ class FormFillViewSet(_CreateViewSet):
     serializer_class = FormFillSerializer
     selector = staticmethod(selectors.form_fills)
     filterset_fields = ["form", "unit"]
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("values")  # values, without a query per fill
 
     def get_serializer_class(self):
         return FormFillCreateSerializer if self.action == "create" else FormFillSerializer
