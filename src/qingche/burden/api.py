@@ -135,6 +135,8 @@ class ReportFormSerializer(serializers.ModelSerializer):
                 for f in form.fields.all()]
 
     def get_reuse_share(self, form) -> float | None:
+        if hasattr(form, "field_count"):  # read through selectors.report_forms, which counts the fields
+            return rules.reuse_share(form.field_count, form.reused_count)
         return selectors.form_reuse_share(form.pk)
 
 
@@ -170,24 +172,24 @@ class BurdenReportSerializer(serializers.ModelSerializer):
 
 class _CreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "post", "head", "options"]
+    create_service = None  # services.<record>_create(user=..., **validated data)
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).create_service(user=self.request.user, **serializer.validated_data)
 
 
 class PlanItemViewSet(_CreateViewSet):
     serializer_class = PlanItemSerializer
     selector = staticmethod(selectors.plan_items)
     filterset_fields = ["year", "issuer"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.plan_item_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.plan_item_create)
 
 
 class InspectionViewSet(_CreateViewSet):
     serializer_class = InspectionSerializer
     selector = staticmethod(selectors.inspections)
     filterset_fields = ["issuer", "target", "approval", "plan_item"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.inspection_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.inspection_create)
 
 
 class MeetingViewSet(_CreateViewSet):
@@ -208,9 +210,7 @@ class DocumentViewSet(_CreateViewSet):
     serializer_class = DocumentSerializer
     selector = staticmethod(selectors.documents)
     filterset_fields = ["issuer", "special_task", "over_cap"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.document_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.document_create)
 
 
 class AppViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -222,31 +222,31 @@ class OvertimeViewSet(_CreateViewSet):
     serializer_class = OvertimeSerializer
     selector = staticmethod(selectors.overtime)
     filterset_fields = ["status", "unit"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.overtime_report(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.overtime_report)
 
 
 class CatalogFieldViewSet(_CreateViewSet):
     serializer_class = CatalogFieldSerializer
     selector = staticmethod(selectors.catalog)
-
-    def perform_create(self, serializer):
-        serializer.instance = services.catalog_field_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.catalog_field_create)
 
 
 class ReportFormViewSet(_CreateViewSet):
     serializer_class = ReportFormSerializer
     selector = staticmethod(selectors.report_forms)
+    create_service = staticmethod(services.report_form_create)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.report_form_create(user=self.request.user, **serializer.validated_data)
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("fields")  # field_list, without a query per form
 
 
 class FormFillViewSet(_CreateViewSet):
     serializer_class = FormFillSerializer
     selector = staticmethod(selectors.form_fills)
     filterset_fields = ["form", "unit"]
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("values")  # values, without a query per fill
 
     def get_serializer_class(self):
         return FormFillCreateSerializer if self.action == "create" else FormFillSerializer

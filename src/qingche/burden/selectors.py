@@ -186,9 +186,10 @@ def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False
     return {unit_id: sum(per_unit.get(pk, 0) for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
 
 
-def staffing_quota(unit_ids, *, subtree: bool = False) -> dict[int, int]:
+def staffing_quota(unit_ids, *, subtree: bool = False, trees=None) -> dict[int, int]:
     unit_ids = list(unit_ids)
-    trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
+    if trees is None:
+        trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
     every = {pk for ids in trees.values() for pk in ids}
     per_unit = dict(Post.objects.filter(unit_id__in=every).values("unit_id").annotate(q=Sum("quota"))
                     .values_list("unit_id", "q"))
@@ -253,8 +254,9 @@ def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True, tre
     return result
 
 
-def index_results(unit_ids, period, *, calendar=None) -> dict[int, rules.IndexResult]:
-    """The 小马拉大车 index of each unit (with the units below it) for the period."""
+def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, rules.IndexResult]:
+    """The 小马拉大车 index of each unit (with the units below it) for the period. `trees`: _subtrees(unit_ids),
+    when the caller already has it."""
     from qingche.core.calendar import work_calendar
 
     period = _as_period(period)
@@ -262,7 +264,7 @@ def index_results(unit_ids, period, *, calendar=None) -> dict[int, rules.IndexRe
     calendar = calendar or work_calendar()
     working_days = calendar.working_days_in(period.first, period.last)
     hours_per_day = calendar.hours_per_day
-    trees = _subtrees(unit_ids)
+    trees = trees if trees is not None else _subtrees(unit_ids)
     loads = loads_by_source(unit_ids, period, trees=trees)
     in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True, trees=trees)
     current_weights, line = weights(), red_line()
@@ -285,11 +287,12 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
     from qingche.core.calendar import work_calendar
 
     calendar = work_calendar()
-    result = index_results([unit.pk], period, calendar=calendar)[unit.pk]
+    trees = _subtrees([unit.pk])  # read once for the index, the trend, the quota and the senders
+    result = index_results([unit.pk], period, calendar=calendar, trees=trees)[unit.pk]
     registered = sources.registered()
-    trend = _trend(unit, rules.last_months(period.first, 12), calendar)
-    quota = staffing_quota([unit.pk], subtree=True)[unit.pk]
-    senders_by_issuer = _load_by_issuer(unit, period)
+    trend = _trend(trees[unit.pk], rules.last_months(period.first, 12), calendar)
+    quota = staffing_quota([unit.pk], trees=trees)[unit.pk]
+    senders_by_issuer = _load_by_issuer(trees[unit.pk], period)
     return {
         "result": result,
         "sources": [
@@ -307,9 +310,9 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
     }
 
 
-def _trend(unit: Unit, months: list[dt.date], calendar) -> list[dict]:
-    """The index month by month: one rollup query for all months, people in post at each month's end."""
-    subtree = _subtrees([unit.pk])[unit.pk]
+def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
+    """The index month by month over the ids of a unit and the units below it: one rollup query for all
+    months, people in post at each month's end."""
     registered = sources.registered()
     current_weights, line = weights(), red_line()
     senders = {name: source.sender for name, source in registered.items()}
@@ -339,9 +342,9 @@ def _trend(unit: Unit, months: list[dt.date], calendar) -> list[dict]:
     return trend
 
 
-def _load_by_issuer(unit: Unit, period: rules.Period) -> list[dict]:
-    """Who sent the load (inspections, meetings, forms), from the sender rollup."""
-    subtree = _subtrees([unit.pk])[unit.pk]
+def _load_by_issuer(subtree: list[int], period: rules.Period) -> list[dict]:
+    """Who sent the load (inspections, meetings, forms) to a unit and the units below it (their ids), from
+    the sender rollup."""
     rows = (SenderRollup.objects.filter(unit_id__in=subtree, month__gte=period.first.replace(day=1),
                                         month__lte=period.last)
             .values("issuer__name").annotate(h=Sum("hours")).order_by("-h"))

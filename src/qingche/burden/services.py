@@ -117,44 +117,28 @@ def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red
     month = _month(day)
     hours = Decimal(str(hours))
     with transaction.atomic():
-        updated = LoadRollup.objects.filter(unit_id=unit_id, month=month, source=source).update(
-            hours=F("hours") + hours, count=F("count") + count)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    LoadRollup.objects.create(unit_id=unit_id, month=month, source=source, hours=hours, count=count)
-            except IntegrityError:
-                LoadRollup.objects.filter(unit_id=unit_id, month=month, source=source).update(
-                    hours=F("hours") + hours, count=F("count") + count)
+        _rollup_add(LoadRollup, {"unit_id": unit_id, "month": month, "source": source}, hours=hours, count=count)
         if issuer_id is not None:
-            _sender_add(unit_id, month, issuer_id, hours)
+            _rollup_add(SenderRollup, {"unit_id": unit_id, "month": month, "issuer_id": issuer_id}, hours=hours)
         if check_red_line and hours > 0:
             _check_red_lines([(unit_id, month)])
 
 
-def _sender_add(unit_id: int, month: dt.date, issuer_id: int, hours: Decimal) -> None:
-    updated = SenderRollup.objects.filter(unit_id=unit_id, month=month, issuer_id=issuer_id).update(
-        hours=F("hours") + hours)
-    if not updated:
-        try:
-            with transaction.atomic():
-                SenderRollup.objects.create(unit_id=unit_id, month=month, issuer_id=issuer_id, hours=hours)
-        except IntegrityError:
-            SenderRollup.objects.filter(unit_id=unit_id, month=month, issuer_id=issuer_id).update(
-                hours=F("hours") + hours)
+def _rollup_add(model, key: dict, **amounts) -> None:
+    """Add `amounts` to the rollup row with `key`, creating it when there is none yet (a row another
+    transaction creates meanwhile is added to instead)."""
+    increments = {name: F(name) + value for name, value in amounts.items()}
+    if model.objects.filter(**key).update(**increments):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**key, **amounts)
+    except IntegrityError:
+        model.objects.filter(**key).update(**increments)
 
 
 def _issuer_add(issuer_id: int, day, metric: str, value: int = 1) -> None:
-    month = _month(day)
-    updated = IssuerRollup.objects.filter(issuer_id=issuer_id, month=month, metric=metric).update(
-        value=F("value") + value)
-    if not updated:
-        try:
-            with transaction.atomic():
-                IssuerRollup.objects.create(issuer_id=issuer_id, month=month, metric=metric, value=value)
-        except IntegrityError:
-            IssuerRollup.objects.filter(issuer_id=issuer_id, month=month, metric=metric).update(
-                value=F("value") + value)
+    _rollup_add(IssuerRollup, {"issuer_id": issuer_id, "month": _month(day), "metric": metric}, value=value)
 
 
 def load_add_many(*, source: str, entries) -> int:
