@@ -88,16 +88,10 @@ def request_new(request):
 def request_preview(request):
     """htmx: the admission result for the form as it stands, recomputed as fields change. Nothing is saved."""
     try:
-        clean, units, requester = services.clean_request(user=request.user, data=_request_data(request.POST))
+        units, evaluation = services.preview_request(user=request.user, data=_request_data(request.POST))
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
         return render(request, "tasks/_preview.html", {"errors": errors})
-    evaluation = services.evaluate(
-        requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
-        content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
-        has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-        trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"),
-        report_form=clean.get("report_form"))
     rows = []
     for unit in units:
         checks, verdict = evaluation.results[unit.pk]
