@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from qingche.appraisal import rules
 from qingche.appraisal.models import (
-    MANAGE_PERM,
     Appeal,
     AppraisalCycle,
     AppraisalScheme,
@@ -190,13 +189,6 @@ def rater_assignments(user, appraisee: Appraisee):
     )
 
 
-def grade_distribution(rows) -> list[dict]:
-    counts = defaultdict(int)
-    for row in rows:
-        counts[row.grade] += 1
-    return counts
-
-
 # -- the results that count (other modules call these) -------------------------------------------
 def _counted_results(user, year: int | None = None, cycle: AppraisalCycle | None = None):
     rows = results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
@@ -251,13 +243,15 @@ def rank_eligibility(user, year: int) -> list[dict]:
 def award_nominations(user, year: int) -> list[dict]:
     """Top results (the top grade) of the year, best first; three top grades in a row → 三等功 candidate."""
     in_a_row = int(parameters.get("appraisal.award_excellent_in_a_row"))
+    rows = list(_annual(_counted_results(user, year=year)).filter(grade="excellent").order_by("-score", "id"))
+    excellent_years = defaultdict(set)  # one read for everyone's top-grade years, not one per line
+    for person_id, cycle_year in _annual(
+        results(user).filter(person_id__in={row.person_id for row in rows}, grade="excellent")
+    ).values_list("person_id", "cycle__year"):
+        excellent_years[person_id].add(cycle_year)
     lines = []
-    for row in _annual(_counted_results(user, year=year)).filter(grade="excellent").order_by("-score", "id"):
-        years = set(
-            _annual(results(user).filter(person_id=row.person_id, grade="excellent")).values_list(
-                "cycle__year", flat=True
-            )
-        )
+    for row in rows:
+        years = excellent_years[row.person_id]
         streak = 0
         while (year - streak) in years:
             streak += 1
@@ -273,15 +267,24 @@ def award_nominations(user, year: int) -> list[dict]:
 
 def organizational_actions(user, year: int) -> list[dict]:
     """组织处理: 不称职 this year, or 基本称职 in two years (this one and an earlier one)."""
+    rows = list(_annual(_counted_results(user, year=year)).filter(grade__in=["incompetent", "basically_competent"]))
+    # one read for who was 基本称职 in an earlier published year, not one per line
+    twice = set(
+        _annual(
+            results(user).filter(
+                person_id__in={row.person_id for row in rows if row.grade == "basically_competent"},
+                grade="basically_competent",
+            )
+        )
+        .filter(cycle__year__lt=year, cycle__status__in=AppraisalCycle.PUBLISHED)
+        .values_list("person_id", flat=True)
+    )
     lines = []
-    for row in _annual(_counted_results(user, year=year)).filter(grade__in=["incompetent", "basically_competent"]):
+    for row in rows:
         if row.grade == "incompetent":
             reason = _("Incompetent this year")
         else:
-            earlier = _annual(results(user).filter(person_id=row.person_id, grade="basically_competent")).filter(
-                cycle__year__lt=year, cycle__status__in=AppraisalCycle.PUBLISHED
-            )
-            if not earlier.exists():
+            if row.person_id not in twice:
                 continue
             reason = _("Basically competent twice")
         lines.append(
@@ -292,7 +295,3 @@ def organizational_actions(user, year: int) -> list[dict]:
             }
         )  # fmt: skip
     return lines
-
-
-def manage_perm() -> str:
-    return MANAGE_PERM

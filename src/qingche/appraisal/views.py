@@ -160,10 +160,6 @@ def cycle_results(request, pk):
     )  # fmt: skip
 
 
-def _grade_names(scheme):
-    return dict(selectors.grade_choices(scheme))
-
-
 @login_required
 @permission_required("appraisal.view_appraisee", raise_exception=True)
 def result_detail(request, pk):

@@ -90,10 +90,6 @@ def versions_of(user, unit_id):
     return duty_lists(user).filter(unit_id=unit_id).order_by("-version")
 
 
-def current_of(user, unit_id):
-    return duty_lists(user).filter(unit_id=unit_id, status=DutyList.Status.PUBLISHED).first()
-
-
 def item_snapshot(duty_list) -> dict[str, dict]:
     """{code: {field: value}} of a version, for diffs (not scoped: call with a list already read through scope)."""
     result = {}

@@ -117,13 +117,7 @@ class TaskRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("client_token", None)
-        clean, units, requester = services.clean_request(user=request.user, data=values)
-        evaluation = services.evaluate(
-            requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
-            content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
-            has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-            trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"),
-            report_form=clean.get("report_form"))
+        units, evaluation = services.preview_request(user=request.user, data=values)
         rows = []
         for unit in units:
             checks, verdict = evaluation.results[unit.pk]

@@ -267,6 +267,23 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
     return clean, units, requester
 
 
+def evaluate_clean(clean: dict, units: list[Unit], requester: Unit, *, now=None, values=None) -> Evaluation:
+    """Admission of a request as clean_request returned it (the submit, the page's preview and the API's)."""
+    return evaluate(
+        requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
+        content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
+        has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
+        trace_materials=clean["trace_materials"], duty_items=clean["duty_items"],
+        report_form=clean["report_form"], now=now, values=values,
+    )
+
+
+def preview_request(*, user, data: dict) -> tuple[list[Unit], Evaluation]:
+    """The admission result of a request as it stands, per target; nothing is saved. Raises as clean_request."""
+    clean, units, requester = clean_request(user=user, data=data)
+    return units, evaluate_clean(clean, units, requester)
+
+
 @transaction.atomic
 def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -> TaskRequest:
     """Send a request: validate, run admission for every target, store the verdicts and create the tasks of
@@ -280,12 +297,7 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
     now = now or timezone.now()
     values = settings_now()
     clean, units, requester = clean_request(user=user, data=data, now=now, values=values)
-    evaluation = evaluate(values=values, duty_items=clean.pop("duty_items"),
-        requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
-        content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
-        has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-        trace_materials=clean["trace_materials"], now=now, report_form=clean["report_form"],
-    )
+    evaluation = evaluate_clean(clean, units, requester, now=now, values=values)
     fields = {key: clean[key] for key in REQUEST_FIELDS if key in clean}
     try:
         with transaction.atomic():

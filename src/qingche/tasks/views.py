@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qingche.core import parameters
 from qingche.core.rules import format_size
+from qingche.core.scope import unit_in_scope
 from qingche.org.models import Person, Unit
 from qingche.tasks import forms, rules, selectors, services
 from qingche.tasks.models import Admission, Task
@@ -88,16 +89,10 @@ def request_new(request):
 def request_preview(request):
     """htmx: the admission result for the form as it stands, recomputed as fields change. Nothing is saved."""
     try:
-        clean, units, requester = services.clean_request(user=request.user, data=_request_data(request.POST))
+        units, evaluation = services.preview_request(user=request.user, data=_request_data(request.POST))
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
         return render(request, "tasks/_preview.html", {"errors": errors})
-    evaluation = services.evaluate(
-        requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
-        content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
-        has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-        trace_materials=clean["trace_materials"], duty_items=clean.get("duty_items"),
-        report_form=clean.get("report_form"))
     rows = []
     for unit in units:
         checks, verdict = evaluation.results[unit.pk]
@@ -215,8 +210,6 @@ def mine(request):
 def task_detail(request, pk):
     task = get_object_or_404(selectors.tasks(request.user), pk=pk)
     user = request.user
-    from qingche.core.scope import unit_in_scope
-
     may_split = user.has_perm("tasks.split_task") and unit_in_scope(user, "tasks.split_task", task.unit)
     split_form = forward_form = None
     if may_split and task.is_open:
@@ -226,34 +219,30 @@ def task_detail(request, pk):
             forward_form = forms.ForwardForm()
             forward_form.fields["unit"].choices = _village_choices(task.unit)
     posts = selectors.progress_posts(user).filter(task=task)
-    timeline = _timeline(task, posts)
+    assignments = list(task.assignments.select_related("person"))
+    parts = list(task.parts.select_related("unit"))
+    timeline = _timeline(task, assignments, parts, posts)
     return render(request, "tasks/task_detail.html", {
-        "task": task, "assignments": task.assignments.select_related("person"), "parts": task.parts.select_related(
-            "unit"), "posts": posts, "timeline": timeline, "split_form": split_form, "forward_form": forward_form,
+        "task": task, "assignments": assignments, "parts": parts, "posts": posts, "timeline": timeline,
+        "split_form": split_form, "forward_form": forward_form,
         "progress_form": forms.ProgressForm() if task.is_open and user.has_perm("tasks.add_progresspost") else None,
         "may_review": user.has_perm("tasks.review_task") and task.status == Task.Status.DONE and task.parent_id is None
-        and _in_scope(user, "tasks.review_task", task.request.requester_unit),
+        and unit_in_scope(user, "tasks.review_task", task.request.requester_unit),
         "may_done": may_split and task.is_open, "reason_form": forms.ReasonForm(),
         "max_size": format_size(int(parameters.get("tasks.max_evidence_bytes"))),
     })
 
 
-def _in_scope(user, perm, unit):
-    from qingche.core.scope import unit_in_scope
-
-    return unit_in_scope(user, perm, unit)
-
-
-def _timeline(task, posts):
+def _timeline(task, assignments, parts, posts):
     events = [(task.created_at, _("Admitted and received by %(unit)s") % {"unit": task.unit.name})]
-    for assignment in task.assignments.select_related("person"):
+    for assignment in assignments:
         events.append((assignment.created_at, _("Assigned to %(person)s, due %(deadline)s") % {
             "person": assignment.person.name,
             "deadline": timezone.localtime(assignment.deadline).strftime("%Y-%m-%d %H:%M")}))
         if assignment.done_at:
             events.append((assignment.done_at, _("%(person)s marked their part done") % {
                 "person": assignment.person.name}))
-    for part in task.parts.select_related("unit"):
+    for part in parts:
         events.append((part.created_at, _("Part forwarded to %(unit)s") % {"unit": part.unit.name}))
     for post in posts:
         events.append((post.created_at, _("Progress by %(user)s: %(text)s") % {"user": post.author.get_username(),
