@@ -101,7 +101,7 @@ def main() -> None:
     start = time.perf_counter()
     with audit_context(actor_name="system:bench"):
         count = import_requests(user=None, source=str(path), rebuild_rollups=False,
-                                progress=lambda n: log(f"  {n:,}") if n % 50_000 == 0 else None)
+                                progress=lambda stage, n: log(f"  {stage} {n:,}") if n and n % 50_000 == 0 else None)
     import_seconds = time.perf_counter() - start
     log(f"  {import_seconds:.2f}s ({count / import_seconds:,.0f} rows/s)")
     start = time.perf_counter()

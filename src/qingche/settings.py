@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "treebeard",
     "axes",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "qingche.core",
     "qingche.org",
     "qingche.demo",
@@ -119,6 +121,9 @@ CACHES = {
                 "KEY_PREFIX": "qingche"}
     if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Background work (large imports) goes through the tasks framework into the database; `qingche serve`
+# starts one `db_worker` next to the web workers (docs/operator-guide.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -180,6 +185,7 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 QINGCHE_MAX_UPLOAD_BYTES = int(os.environ.get("QINGCHE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+QINGCHE_MAX_IMPORT_BYTES = int(os.environ.get("QINGCHE_MAX_IMPORT_BYTES", str(200 * 1024 * 1024)))
 
 # Office hours for the working-day calendar (local time).
 QINGCHE_OFFICE_HOURS = os.environ.get("QINGCHE_OFFICE_HOURS", "08:30-12:00,14:00-17:30")

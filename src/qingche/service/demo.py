@@ -179,7 +179,6 @@ def build(ctx) -> None:
     weights = [1 + 0.25 * day / days + 0.2 * math.sin(2 * math.pi * (day - 120) / 365) for day in range(days)]
     total = sum(weights)
     per_day = [round(count * weight / total) for weight in weights]
-    request_id, event_id = bulk.next_id(ServiceRequest), bulk.next_id(RequestEvent)
     requests: list[_Row] = []
     events: list[dict] = []
     for day, amount in enumerate(per_day):
@@ -187,16 +186,17 @@ def build(ctx) -> None:
         for serial in range(1, amount + 1):
             plan = _plan(rnd, date, serial, day / days, towns, villages, by_top, samples, replies, by_name, office,
                          limits, accept, calendar, quality, citizens, centre, end)
-            row = plan["request"]
-            row["id"] = request_id
-            requests.append(row)
+            requests.append(plan["request"])
             for kind, at, unit, note, public in plan["events"]:
                 actor = plan["actor_units"].get(kind)
-                events.append({"id": event_id, "request_id": request_id, "kind": kind, "at": at,
+                events.append({"request_id": len(requests) - 1, "kind": kind, "at": at,
                                "to_unit_id": unit.pk if unit else None, "note": note, "public_note": public,
                                "actor_unit_id": actor.pk if actor else None, "data": "{}", "duty_item_code": ""})
-                event_id += 1
-            request_id += 1
+    request_ids = bulk.reserve_ids(ServiceRequest, len(requests))
+    for row, pk in zip(requests, request_ids, strict=True):
+        row["id"] = pk
+    for event, pk in zip(events, bulk.reserve_ids(RequestEvent, len(events)), strict=True):
+        event["id"], event["request_id"] = pk, request_ids[event["request_id"]]
     bulk.insert(ServiceRequest, requests)
     bulk.insert(RequestEvent, events)
     _suggest_open()

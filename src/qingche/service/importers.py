@@ -15,20 +15,23 @@ import csv
 import datetime as dt
 import io
 import secrets
+import zipfile
 from collections.abc import Callable, Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from openpyxl.utils.exceptions import InvalidFileException
 
-from qingche.core.audit import record
+from qingche.core.audit import audit_context, record
 from qingche.core.pii import encrypt, pii_hash
-from qingche.core.rules import normalize_phone
+from qingche.core.rules import format_size, normalize_phone
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
 from qingche.service import bulk, rules, services
-from qingche.service.models import Category, RequestEvent, ServiceRequest
+from qingche.service.models import Category, HistoryImport, RequestEvent, ServiceRequest
 
 COLUMNS = ["number", "submitted_at", "category_code", "title", "text", "address", "village_code", "town_code",
            "citizen_name", "citizen_phone", "channel", "unit_name", "dispatched_at", "accepted_at", "answered_at",
@@ -45,7 +48,7 @@ def read_rows(path_or_file, name: str = "") -> Iterator[dict]:
 
         workbook = openpyxl.load_workbook(path_or_file, read_only=True, data_only=True)
         rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(cell or "").strip() for cell in next(rows)]
+        header = [str(cell or "").strip() for cell in next(rows, ())]
         for row in rows:
             yield {key: ("" if value is None else value) for key, value in zip(header, row, strict=False)}
         workbook.close()
@@ -156,15 +159,22 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
     }
 
 
-def import_requests(*, user, source, name: str = "", progress: Callable[[int], None] | None = None,
+PROGRESS_EVERY = 5000
+
+
+def import_requests(*, user, source, name: str = "", progress: Callable[[str, int], None] | None = None,
                     rebuild_rollups: bool = True) -> int:
-    """Validate the whole file, then load it in one transaction. Returns the number of requests."""
+    """Validate the whole file, then load it in one transaction. Returns the number of requests.
+    `progress(stage, rows)` hears of every 5,000 rows: stage "reading" while the rows are checked (nothing
+    saved yet), then "saving" as they go in."""
     if user is not None and not user.has_perm("service.dispatch_servicerequest") and not user.is_superuser:
         raise PermissionDenied(_("Only the hotline imports historical requests."))
     look = _Lookups()
     existing = set(ServiceRequest.objects.values_list("number", flat=True))
     rows, errors = [], []
     for line, raw in enumerate(read_rows(source, name), start=2):
+        if progress and (line - 1) % PROGRESS_EVERY == 0:
+            progress("reading", line - 1)
         try:
             row = _convert(raw, line, look)
             if row["number"] in existing:
@@ -182,22 +192,88 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[int], N
     calendar = services.fast_calendar(min(dates).date() - dt.timedelta(days=1),
                                       max(dates).date() + dt.timedelta(days=60)) if dates else None
     limits = {pk: services.limit_of(c) for pk, c in Category.objects.select_related("parent__parent").in_bulk().items()}
+    if progress:
+        progress("saving", 0)
     with transaction.atomic():
-        first_id, first_event = bulk.next_id(ServiceRequest), bulk.next_id(RequestEvent)
+        request_ids, event_ids = bulk.reserve_ids(ServiceRequest, len(rows)), bulk.reserve_ids(RequestEvent, len(rows))
         events = []
         for offset, row in enumerate(rows):
-            row["id"] = first_id + offset
+            row["id"] = request_ids[offset]
             if row["dispatched_at"]:
                 accept_due, due = rules.deadlines(row["dispatched_at"], limits[row["category_id"]], accept, calendar)
                 row["accept_due"], row["due_at"] = accept_due, due
                 row["accepted_in_time"] = bool(row["accepted_at"] and row["accepted_at"] <= accept_due)
-            events.append({"id": first_event + offset, "request_id": row["id"], "kind": "submit",
+            events.append({"id": event_ids[offset], "request_id": row["id"], "kind": "submit",
                            "at": row["submitted_at"], "note": "导入的历史诉求", "public_note": "", "data": {},
                            "duty_item_code": ""})
-        count = bulk.insert(ServiceRequest, rows, progress=progress)
+        count = bulk.insert(ServiceRequest, rows, chunk=PROGRESS_EVERY,
+                            progress=(lambda n: progress("saving", n)) if progress else None)
         bulk.insert(RequestEvent, events)
         services.burden_load_bulk(rows)  # answered requests as citizen-service load in burden's index
         if rebuild_rollups:
             services.rollup_rebuild()
         record("import", object_type="service.servicerequest", object_repr=f"{count} requests", after={"count": count})
     return count
+
+
+# -- the import page: an upload checked and loaded by the task worker, its progress shown as it goes ----------
+IMPORT_SUFFIXES = (".csv", ".xlsx")
+
+
+def history_import_start(*, user, upload) -> HistoryImport:
+    """Keep the uploaded file and queue its import for the task worker. One import runs at a time."""
+    from django.conf import settings
+
+    from qingche.service.background import run_history_import
+
+    if not user.has_perm("service.add_historyimport"):
+        raise PermissionDenied(_("Only the hotline imports historical requests."))
+    if upload is None:
+        raise ValidationError({"file": _("Choose a CSV or xlsx file.")})
+    if not upload.name.lower().endswith(IMPORT_SUFFIXES):
+        raise ValidationError({"file": _("The file must be a CSV (UTF-8) or xlsx file.")})
+    if upload.size > settings.QINGCHE_MAX_IMPORT_BYTES:
+        raise ValidationError({"file": _("The file may be at most %(size)s.") % {
+            "size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES)}})
+    if any(job.blocks_others for job in HistoryImport.objects.filter(finished_at__isnull=True)):
+        raise ValidationError({"file": _("An import is still running; wait until it has finished.")})
+    job = HistoryImport.objects.create(file=upload, name=upload.name[:200], size=upload.size, created_by=user)
+    record("import_queued", object_type="service.historyimport", object_id=job.pk, object_repr=job.name,
+           after={"name": job.name, "size": job.size})
+    transaction.on_commit(lambda: run_history_import.enqueue(job.pk))
+    return job
+
+
+def history_import_run(job_id: int) -> None:
+    """The worker's part: check every row (progress saved as it goes), then load them all or nothing."""
+    job = HistoryImport.objects.get(pk=job_id)
+    if not job.running:
+        return
+
+    def progress(stage, rows):
+        changes = {"status": stage}
+        if stage == "reading":
+            changes["rows_read"] = rows
+        if stage == "reading" or rows == 0:  # counts while saving would stay inside the transaction
+            HistoryImport.objects.filter(pk=job.pk).update(**changes)
+
+    try:
+        with audit_context(actor=job.created_by):
+            count = import_requests(user=job.created_by, source=job.file.path, name=job.name, progress=progress)
+    except ValidationError as error:
+        _finish(job, HistoryImport.Status.FAILED, errors=error.messages)
+    except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile, InvalidFileException, OSError):
+        _finish(job, HistoryImport.Status.FAILED, errors=[
+            _("The file cannot be read as a CSV (UTF-8) or xlsx file with the columns of docs/service.md.")])
+    except IntegrityError:  # numbers taken meanwhile, e.g. by an import of the same file on another worker
+        _finish(job, HistoryImport.Status.FAILED, errors=[
+            _("Some numbers in the file were registered while it was being imported; nothing was imported.")])
+    else:
+        _finish(job, HistoryImport.Status.DONE, imported=count, rows_read=count)
+
+
+def _finish(job: HistoryImport, status: str, *, errors=(), **counts) -> None:
+    """Record the outcome and delete the uploaded file: it holds citizens' names and phones in clear."""
+    job.file.delete(save=False)
+    HistoryImport.objects.filter(pk=job.pk).update(
+        status=status, errors=list(errors), finished_at=timezone.now(), file="", **counts)

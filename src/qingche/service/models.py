@@ -1,8 +1,11 @@
 """Citizen requests (群众诉求 / 接诉即办): the request, its timeline of hops, the category tree with
 time limits, the monthly 三率 rollups, the clock's notices and Open311 partner keys."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -403,3 +406,54 @@ class Open311Key(AuditedModel):
 
     def __str__(self):
         return f"{self.partner} ({self.key_prefix}…)"
+
+
+def _import_storage():
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.VAR_DIR / "imports")
+
+
+class HistoryImport(models.Model):
+    """One upload of historical requests, run in the background by the task worker. The file holds
+    citizens' names and phones in clear, so it lives outside the media root and is deleted when the run ends."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for the worker")
+        READING = "reading", _("checking the rows")
+        SAVING = "saving", _("saving")
+        DONE = "done", _("done")
+        FAILED = "failed", _("not imported")
+
+    file = models.FileField(storage=_import_storage, upload_to="%Y/%m/", blank=True)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_read = models.PositiveIntegerField(_("rows checked"), default=0)
+    imported = models.PositiveIntegerField(_("requests imported"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_global = True
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import of historical requests")
+        verbose_name_plural = _("imports of historical requests")
+
+    def __str__(self):
+        return self.name
+
+    STALE_AFTER = dt.timedelta(hours=6)
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def blocks_others(self) -> bool:
+        """A run that has not finished after hours was cut off (the worker stopped); it holds nobody up."""
+        return self.running and self.created_at > timezone.now() - self.STALE_AFTER

@@ -347,3 +347,10 @@ def _rounded(figures: dict[int, dict]) -> dict[int, dict]:
         for key in ("workload", "done", "on_time", "errors"):
             row[key] = round(row[key], 2)
     return figures
+
+
+def history_imports(user):
+    """The imports of historical requests the user may see, latest first."""
+    from qingche.service.models import HistoryImport
+
+    return HistoryImport.objects.visible_to(user).select_related("created_by")

@@ -16,4 +16,6 @@ urlpatterns = [
     path("rates/", views.ranking, name="ranking"),
     path("rates/mine/", views.my_rates, name="my_rates"),
     path("open311-keys/", views.keys, name="keys"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:pk>/", views.import_status, name="import_status"),
 ]

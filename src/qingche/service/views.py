@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +17,10 @@ from django.views.decorators.http import require_POST
 
 from qingche.core import parameters, ratelimit
 from qingche.core.middleware import client_ip
+from qingche.core.rules import format_size
 from qingche.core.scope import user_grants
 from qingche.org.models import Unit
-from qingche.service import rules, selectors, services
+from qingche.service import importers, rules, selectors, services
 from qingche.service.forms import CallbackForm, PublicRequestForm, RequestForm, TrackForm
 from qingche.service.models import ServiceRequest
 
@@ -336,3 +338,32 @@ def keys(request):
         "keys": Open311Key.objects.visible_to(request.user).order_by("-created_at"), "issued": issued,
         "endpoint": request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})),
     })
+
+
+# -- import of historical requests ---------------------------------------------------------------
+@login_required
+@permission_required("service.view_historyimport", raise_exception=True)
+def imports(request):
+    status = 200
+    if request.method == "POST":
+        try:
+            importers.history_import_start(user=request.user, upload=request.FILES.get("file"))
+        except (ValidationError, PermissionDenied) as error:
+            _error_message(request, error)
+            status = 400 if isinstance(error, ValidationError) else 403
+        else:
+            messages.success(request, _("The file was received; its rows are being checked."))
+            return redirect("service:imports")
+    return render(request, "service/imports.html", {
+        "jobs": selectors.history_imports(request.user), "columns": importers.COLUMNS,
+        "max_size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES)}, status=status)
+
+
+@login_required
+@permission_required("service.view_historyimport", raise_exception=True)
+def import_status(request, pk):
+    """The row of one import, polled by the page while it runs."""
+    job = selectors.history_imports(request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return render(request, "service/_import_row.html", {"job": job})

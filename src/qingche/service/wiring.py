@@ -34,7 +34,7 @@ VIEW = {"service.view_servicerequest", "service.view_requestevent", "service.vie
 HANDLE = VIEW | {"service.handle_servicerequest"}
 roles.add_role_permissions(roles.HOTLINE, VIEW | {
     "service.add_servicerequest", "service.dispatch_servicerequest", "service.callback_servicerequest",
-    "service.approve_extension", "service.view_clocknotice",
+    "service.approve_extension", "service.view_clocknotice", "service.view_historyimport", "service.add_historyimport",
 })
 roles.add_role_permissions(roles.BURDEN_OFFICE, VIEW | {"service.arbitrate_servicerequest",
                                                          "service.approve_extension", "service.view_clocknotice"})
@@ -62,6 +62,8 @@ menu.register(
                   section=SECTION, order=45),
     menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION,
                   order=46),
+    menu.MenuItem(_("Import history"), "service:imports", "service.view_historyimport", icon="file-import",
+                  section=SECTION, order=47),
 )
 
 

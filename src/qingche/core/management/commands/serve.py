@@ -1,9 +1,14 @@
+import ctypes
 import os
+import signal
+import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Command(BaseCommand):
@@ -13,14 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("QINGCHE_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("QINGCHE_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("QINGCHE_WORKERS", "2")))
+        parser.add_argument("--no-task-worker", action="store_true",
+                            default=os.environ.get("QINGCHE_TASK_WORKER", "1") == "0",
+                            help="do not start the background task worker (run `qingche db_worker` yourself)")
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, no_task_worker, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         if workers > 1 and not settings.REDIS_URL:
             self.stdout.write("Note: QINGCHE_REDIS_URL is not set, so each worker counts the public pages' flood "
                               "limits on its own (docs/operator-guide.md).")
+        if not no_task_worker:
+            self._start_task_worker()
         sys.stdout.flush()
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(
@@ -42,3 +52,16 @@ class Command(BaseCommand):
                 str(settings.BASE_DIR.parent),
             ],
         )
+
+    def _start_task_worker(self):
+        """The background worker of the tasks framework (large imports). It gets SIGTERM when this process,
+        which becomes the gunicorn master, ends, however it ends."""
+        qingche = os.path.join(os.path.dirname(sys.executable), "qingche")
+        subprocess.Popen([qingche, "db_worker", "--queue-name", "*", "--interval", "2", "--no-reload", "-v", "0"],
+                         stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent)
+        self.stdout.write("Started the background task worker (db_worker).")
+
+
+def _end_with_parent():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -13,12 +13,16 @@ class Command(BaseCommand):
         parser.add_argument("path")
 
     def handle(self, *args, path, **options):
-        bar = tqdm(desc="requests", unit="row")
-        done = [0]
+        bar = tqdm(desc="checked", unit="row")
+        done = {"stage": "reading", "rows": 0}
 
-        def progress(count):
-            bar.update(count - done[0])
-            done[0] = count
+        def progress(stage, count):
+            if stage != done["stage"]:
+                bar.set_description("saved")
+                bar.reset()
+                done.update(stage=stage, rows=0)
+            bar.update(count - done["rows"])
+            done["rows"] = count
 
         try:
             with audit_context(actor_name="system:service_import"):

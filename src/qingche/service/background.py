@@ -1,0 +1,10 @@
+"""Work the task worker (`db_worker`, started by `qingche serve`) runs for the citizen-request module."""
+
+from django_tasks import task
+
+
+@task()
+def run_history_import(job_id: int) -> None:
+    from qingche.service.importers import history_import_run
+
+    history_import_run(job_id)
