@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -84,13 +83,28 @@ def main() -> None:
                  "description": f"压测诉求 bench-{i:07d}：路灯坏了，请尽快修理。", "device_id": f"bench-{i}"}
                 for i in range(args.requests)]
 
+        head = ("POST /open311/v2/requests.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n"
+                "Connection: close\r\n\r\n")
+
         def submit(row) -> str | None:
+            """One POST on its own connection, as a reverse proxy sends it. A plain socket, not urllib: the
+            client shares the cores with the server, and urllib's own work per request is several times what a
+            load generator spends. Retried on a network error: the device id makes a repeat idempotent."""
             body = urllib.parse.urlencode(row).encode()
+            message = head.format(port=port, length=len(body)).encode() + body
             for _attempt in range(3):
                 try:
-                    with urllib.request.urlopen(base + "/open311/v2/requests.json", data=body, timeout=60) as resp:
-                        return json.loads(resp.read())[0]["service_request_id"]
-                except (urllib.error.URLError, OSError):
+                    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+                        sock.sendall(message)
+                        chunks = []
+                        while chunk := sock.recv(65536):
+                            chunks.append(chunk)
+                    status, _, rest = b"".join(chunks).partition(b"\r\n")
+                    if status.split(b" ")[1] != b"200":
+                        return None
+                    return json.loads(rest.partition(b"\r\n\r\n")[2])[0]["service_request_id"]
+                except (OSError, IndexError, ValueError):
                     time.sleep(0.2)
             return None
 

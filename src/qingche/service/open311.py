@@ -171,8 +171,7 @@ def services_list(request, fmt):
 
 @endpoint
 def service_definition(request, fmt, code):
-    category = (Category.objects.filter(code=code, is_active=True, children__isnull=True)
-                .select_related("parent__parent").first())
+    category = selectors.leaf_category_by_code().get(code)
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     data = {"service_code": category.code, "attributes": ATTRIBUTES}
@@ -250,8 +249,7 @@ def _post_request(request, fmt):
     code = data.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    category = (Category.objects.filter(code=code, is_active=True, children__isnull=True)
-                .select_related("parent__parent").first())
+    category = selectors.leaf_category_by_code().get(code)
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     lat, long = data.get("lat", "").strip(), data.get("long", "").strip()

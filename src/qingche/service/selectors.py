@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from qingche.core import parameters
+from qingche.core.cache import ttl_cache
 from qingche.org.models import Unit
 from qingche.service import rules
 from qingche.service.models import Category, ClockNotice, RateRollup, RequestEvent, ServiceRequest
@@ -38,6 +39,13 @@ def leaf_categories():
     """Categories a request can be filed under: the active nodes without children."""
     return list(Category.objects.filter(is_active=True, children__isnull=True).select_related("parent__parent")
                 .order_by("code"))
+
+
+@ttl_cache(60, cleared_by=("service.Category",))
+def leaf_category_by_code() -> dict:
+    """code → active leaf category (parents selected), for intake by service code (Open311). The objects are
+    shared between requests: read them, never change them."""
+    return {category.code: category for category in leaf_categories()}
 
 
 def _clock_annotated(queryset, now):

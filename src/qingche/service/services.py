@@ -236,6 +236,7 @@ class _Place(NamedTuple):
 
 class _PlaceDirectory(NamedTuple):
     units: dict[int, _Place]  # every town, street, village and community
+    unit_names: dict[int, str]
     by_path: dict[str, int]
     names: tuple[tuple[int, str, str], ...]  # (id, name, short name) of the active ones, for addresses
     points: tuple[tuple[int, float, float], ...]  # (id, latitude, longitude) of the units with a known centre
@@ -251,14 +252,20 @@ def _place_directory() -> _PlaceDirectory:
     units = {pk: _Place(kind, path) for pk, _name, _short, kind, path, _active in rows}
     return _PlaceDirectory(
         units=units,
+        unit_names={pk: name for pk, name, _short, _kind, _path, _active in rows},
         by_path={place.path: pk for pk, place in units.items()},
         names=tuple((pk, name, short) for pk, name, short, _kind, _path, active in rows if active),
         points=tuple(row for row in Place.objects.values_list("unit_id", "latitude", "longitude") if row[0] in units),
     )
 
 
+def place_name(unit_id: int | None) -> str:
+    return _place_directory().unit_names.get(unit_id, "") if unit_id else ""
+
+
 def resolve_place(address: str, point: tuple[float, float] | None, town_id=None, village_id=None):
-    """(town, village) from an explicit choice, the address's unit names, or the nearest known place."""
+    """(town id, village id) from an explicit choice, the address's unit names, or the nearest known place;
+    read from the cached directory, so placing a request costs no query."""
     directory = _place_directory()
 
     def of_kind(pk, kinds):
@@ -283,20 +290,25 @@ def resolve_place(address: str, point: tuple[float, float] | None, town_id=None,
         village_path = directory.units[village].path
         if town is None or not village_path.startswith(directory.units[town].path):
             town = directory.by_path.get(village_path[: -Unit.steplen])
-    units = Unit.objects.in_bulk([pk for pk in (town, village) if pk is not None])
-    return units.get(town), units.get(village)
+    return town, village
+
+
+@ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Unit"))
+def _duty_matches(town_id: int) -> tuple[rules.DutyMatch, ...]:
+    """The town's published duty items as the routing rule reads them, built once per cache fill."""
+    from qingche.duties.selectors import routing_items
+
+    return tuple(rules.DutyMatch(*row) for row in routing_items(town_id))
 
 
 def suggest(request: ServiceRequest) -> rules.Route:
-    from qingche.duties.selectors import routing_items
-
     office = county_office()
-    items = [rules.DutyMatch(*row) for row in routing_items(request.town_id)] if request.town_id else []
+    items = _duty_matches(request.town_id) if request.town_id else ()
     category = request.category
     words = [*category.path_names, *[w for w in category.keywords.replace(";", "；").split("；") if w]]
     return rules.suggest_route(
         text=request.title + request.text, category_words=words, town_id=request.town_id,
-        town_name=request.town.name if request.town else "", items=items,
+        town_name=place_name(request.town_id), items=items,
         county_office_id=office[0] if office else None,
         county_office_name=office[1] if office else parameters.get("service.county_office"),
     )
@@ -324,10 +336,6 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
             raise ValidationError({"intake_unit": _("A walk-in request is registered by a town or street.")})
         _require(user, "service.add_servicerequest", intake_unit)
     key = (idempotency_key or "").strip()[:64] or None
-    if key:
-        existing = ServiceRequest.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
     errors = {}
     if category is None and category_id:
         category = Category.objects.filter(pk=category_id, is_active=True).select_related("parent__parent").first()
@@ -362,40 +370,42 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
                 "size": format_size(settings.QINGCHE_MAX_UPLOAD_BYTES)}
     if errors:
         raise ValidationError(errors)
-    town, village = resolve_place(address, point, town_id, village_id)
+    town_id, village_id = resolve_place(address, point, town_id, village_id)
     now = now or timezone.now()
-    number = _new_number(now)
-    with transaction.atomic():
-        request = ServiceRequest(
-            number=number, tracking_code=f"{secrets.randbelow(10**6):06d}", channel=channel,
-            category=category, title=title, text=text, address=(address or "").strip()[:300],
-            latitude=round(point[0], 6) if point else None, longitude=round(point[1], 6) if point else None,
-            town=town, village=village, citizen_name=name, citizen_phone=phone,
-            citizen_phone_hash=pii_hash(phone) if phone else "", anonymous=bool(anonymous), intake_unit=intake_unit,
-            created_by=user if user is not None and user.pk else None, submitted_at=now, idempotency_key=key,
-            token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
-        )
-        route = suggest(request)
-        request.suggested_unit_id, request.route_basis = route.unit_id, route.stored()
-        request.route_reason = route_reason_text(route)
-        for attempt in range(5):
-            try:
-                with transaction.atomic():
-                    request.save()
-                break
-            except IntegrityError:
-                if key and ServiceRequest.objects.filter(idempotency_key=key).exists():
-                    return ServiceRequest.objects.get(idempotency_key=key)
-                if attempt == 4:
-                    raise
-                request.number = _new_number(now)  # the number was taken by an import of that day
-                request.pk = None
-                request._state.adding = True
-        for upload in files:
-            RequestAttachment.objects.create(request=request, file=upload, name=upload.name[:200], size=upload.size)
-        _event(request, RequestEvent.Kind.SUBMIT, user=user, at=now, public_note=_("Your request was registered."),
-               data={"channel": channel})
-    return request
+    request = ServiceRequest(
+        tracking_code=f"{secrets.randbelow(10**6):06d}", channel=channel,
+        category=category, title=title, text=text, address=(address or "").strip()[:300],
+        latitude=round(point[0], 6) if point else None, longitude=round(point[1], 6) if point else None,
+        town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=phone,
+        citizen_phone_hash=pii_hash(phone) if phone else "", anonymous=bool(anonymous), intake_unit=intake_unit,
+        created_by=user if user is not None and user.pk else None, submitted_at=now, idempotency_key=key,
+        token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
+    )
+    route = suggest(request)
+    request.suggested_unit_id, request.route_basis = route.unit_id, route.stored()
+    request.route_reason = route_reason_text(route)
+    # A repeated idempotency key or a number already held (an import of that day) fails the insert: the
+    # first returns the request already made, the second tries the next number. Checking the key before
+    # the insert would cost every request a query for the rare double submit.
+    for attempt in range(5):
+        request.number = _new_number(now)
+        try:
+            with transaction.atomic():
+                request.save()
+                for upload in files:
+                    RequestAttachment.objects.create(request=request, file=upload, name=upload.name[:200],
+                                                     size=upload.size)
+                _event(request, RequestEvent.Kind.SUBMIT, user=user, at=now,
+                       public_note=_("Your request was registered."), data={"channel": channel})
+            return request
+        except IntegrityError:
+            existing = ServiceRequest.objects.filter(idempotency_key=key).first() if key else None
+            if existing is not None:
+                return existing
+            if attempt == 4:
+                raise
+            request.pk = None
+            request._state.adding = True
 
 
 # -- routing and handling ---------------------------------------------------------------------------
@@ -745,10 +755,17 @@ def open311_key_revoke(*, user, entry: Open311Key) -> Open311Key:
     return entry
 
 
+@ttl_cache(30, cleared_by=("service.Open311Key",))
+def _live_keys() -> dict[str, Open311Key]:
+    return {entry.key_hash: entry for entry in Open311Key.objects.filter(revoked_at__isnull=True)}
+
+
 def open311_key_valid(key: str) -> Open311Key | None:
+    """The partner key, if issued and not revoked. Read from a cache: a revocation takes effect at once in
+    the process that made it and within 30 seconds in the other server processes."""
     if not key:
         return None
-    return Open311Key.objects.filter(key_hash=_key_hash(key), revoked_at__isnull=True).first()
+    return _live_keys().get(_key_hash(key))
 
 
 # -- categories -------------------------------------------------------------------------------------
