@@ -3,13 +3,16 @@
 Builds its own database `qingche_bench_intake` (dropped first, dropped again at the end unless
 --keep): a small demo county (`qingche demo --scale 0.05 --no-serve`), then serves it the way the
 operator guide says (`qingche serve`, several gunicorn workers) and submits N requests concurrently
-through Open311 `POST /open311/v2/requests.json` (form-encoded, with the demo partner key). In the
-same run it measures plain single-row INSERT + COMMIT of the same rows into a plain PostgreSQL table
-over one connection. Afterwards it counts the requests in the database: every acknowledged request
-must be there exactly once.
+through Open311 `POST /open311/v2/requests.json` (form-encoded, with the demo partner key). The
+clock runs from the first POST until every acknowledged submission is registered as a request
+(number, place, route, audit and timeline event; docs/open311.md "Deferred creation"), not merely
+until the last token came back. In the same run it measures plain single-row INSERT + COMMIT of the
+same rows into a plain PostgreSQL table over one connection. Afterwards it counts the requests in the
+database: every acknowledged token must lead to its request, and every request be there exactly once.
 
 Progress goes to stderr; the last line of stdout is one JSON object:
-    {"intake_ratio": http rate ÷ plain insert rate, "lost_count": …, "duplicated_count": …, …}
+    {"intake_ratio": registered rate ÷ plain insert rate, "lost_count": …, "duplicated_count": …,
+     "acknowledged_per_second": tokens returned per second, …}
 
     .venv/bin/python bench/intake.py [--keep] [--requests N] [--workers W] [--concurrency C]
 """
@@ -103,7 +106,7 @@ def main() -> None:
                     status, _, rest = b"".join(chunks).partition(b"\r\n")
                     if status.split(b" ")[1] != b"200":
                         return None
-                    return json.loads(rest.partition(b"\r\n\r\n")[2])[0]["service_request_id"]
+                    return json.loads(rest.partition(b"\r\n\r\n")[2])[0]["token"]
                 except (OSError, IndexError, ValueError):
                     time.sleep(0.2)
             return None
@@ -111,17 +114,25 @@ def main() -> None:
         for row in rows[:20]:  # warm up every worker
             submit(dict(row, description=row["description"] + "（预热）", device_id=row["device_id"] + "-warm"))
         log(f"submitting {len(rows)} requests over HTTP ({args.workers} workers, {args.concurrency} clients)")
-        start = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            acknowledged = list(pool.map(submit, rows))
-        http_seconds = time.perf_counter() - start
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/{DB_NAME}", autocommit=True) as watch:
+            start = time.perf_counter()
+            with ThreadPoolExecutor(args.concurrency) as pool:
+                acknowledged = list(pool.map(submit, rows))
+            ack_seconds = time.perf_counter() - start
+            # Registered, not just acknowledged: the clock stops when no submission waits any more.
+            while watch.execute("SELECT count(*) FROM service_open311submission "
+                                "WHERE request_id IS NULL AND error = ''").fetchone()[0]:
+                if time.perf_counter() - start > 600:
+                    raise RuntimeError("submissions still waiting after 10 minutes")
+                time.sleep(0.02)
+            http_seconds = time.perf_counter() - start
         http_rate = len(rows) / http_seconds
-        log(f"HTTP: {http_rate:.0f} requests/s")
+        log(f"HTTP: {len(rows) / ack_seconds:.0f} acknowledged/s, {http_rate:.0f} registered/s")
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-    import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/{DB_NAME}", autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_plain (id bigserial PRIMARY KEY, service_code text, lat numeric, "
@@ -138,15 +149,20 @@ def main() -> None:
         found = dict(conn.execute(
             "SELECT substring(text from 'bench-[0-9]{7}'), count(*) FROM service_servicerequest "
             "WHERE text LIKE '压测诉求 bench-%%' AND text NOT LIKE '%%预热%%' GROUP BY 1").fetchall())
-        numbers = {n for (n,) in conn.execute("SELECT number FROM service_servicerequest").fetchall()}
+        registered = {token for (token,) in conn.execute(
+            "SELECT s.token FROM service_open311submission s JOIN service_servicerequest r ON r.id = s.request_id "
+            "WHERE r.token = s.token").fetchall()}
+        failed = conn.execute("SELECT count(*) FROM service_open311submission WHERE error <> ''").fetchone()[0]
     expected = {f"bench-{i:07d}" for i in range(len(rows))}
-    lost = len(expected - set(found)) + sum(1 for number in acknowledged if number is None or number not in numbers)
+    lost = len(expected - set(found)) + sum(1 for token in acknowledged if token is None or token not in registered)
     duplicated = sum(count - 1 for count in found.values() if count > 1)
     if not args.keep:
         drop_database(DB_NAME)
     ratio = http_rate / plain_rate
     print(json.dumps({"intake_ratio": round(ratio, 3), "lost_count": lost, "duplicated_count": duplicated,
-                      "http_per_second": round(http_rate, 1), "plain_insert_per_second": round(plain_rate, 1),
+                      "http_per_second": round(http_rate, 1),
+                      "acknowledged_per_second": round(len(rows) / ack_seconds, 1), "failed_count": failed,
+                      "plain_insert_per_second": round(plain_rate, 1),
                       "requests": len(rows), "workers": args.workers, "concurrency": args.concurrency,
                       "target_ratio": TARGET, "ok": ratio >= TARGET and lost == 0 and duplicated == 0}))
 

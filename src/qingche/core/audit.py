@@ -141,6 +141,23 @@ def record(
     )
 
 
+def record_created(entries) -> None:
+    """One "create" event for each (object, AuditContext) of objects inserted in bulk, where save() records
+    nothing; each names the actor, IP and request id of its own context."""
+    from django.utils import timezone
+
+    from qingche.core import bulk
+    from qingche.core.models import AuditEvent
+
+    now = timezone.now()
+    bulk.insert_objects(AuditEvent, [
+        AuditEvent(created_at=now, actor=None, actor_name=ctx.actor_name[:150], ip=ctx.ip, request_id=ctx.request_id,
+                   action="create", object_type=obj._meta.label_lower, object_id=str(obj.pk),
+                   object_repr=str(obj)[:200], after=snapshot(obj), reason=ctx.reason)
+        for obj, ctx in entries
+    ])
+
+
 class AuditedModel(models.Model):
     """Records every save() and delete() of the model in the audit trail."""
 

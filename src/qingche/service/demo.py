@@ -19,10 +19,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from qingche.core import bulk
 from qingche.core.pii import encrypt, pii_hash
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
-from qingche.service import bulk, rules, services
+from qingche.service import rules, services
 from qingche.service.models import Category, Place, RateRollup, RequestEvent, ServiceRequest
 
 DATA_DIR = Path(os.environ.get("QINGCHE_TAIDI_DIR", "/work/shared/data/taidi2020"))

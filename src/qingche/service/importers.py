@@ -25,12 +25,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
 
+from qingche.core import bulk
 from qingche.core.audit import audit_context, record
 from qingche.core.pii import encrypt, pii_hash
 from qingche.core.rules import format_size, normalize_phone
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
-from qingche.service import bulk, rules, services
+from qingche.service import rules, services
 from qingche.service.models import Category, HistoryImport, RequestEvent, ServiceRequest
 
 COLUMNS = ["number", "submitted_at", "category_code", "title", "text", "address", "village_code", "town_code",

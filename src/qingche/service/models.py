@@ -457,3 +457,38 @@ class HistoryImport(models.Model):
     def blocks_others(self) -> bool:
         """A run that has not finished after hours was cut off (the worker stopped); it holds nobody up."""
         return self.running and self.created_at > timezone.now() - self.STALE_AFTER
+
+
+class Open311Submission(models.Model):
+    """A request posted through Open311, kept as received (already validated) until it is registered.
+
+    The POST answers with a token as soon as this row is committed (GeoReport v2's deferred creation);
+    registration — number, place, routing, audit and timeline — follows in batches right after the response
+    and in `qingche service_clock` (services.open311_submissions_register). It is a queue, not a record: the
+    audit trail gets the request's "create" event, with this row's IP and request id, when it is registered."""
+
+    token = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    tracking_code = models.CharField(max_length=8)
+    partner = models.ForeignKey(Open311Key, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    fields = models.JSONField(default=dict)  # title, text, address, lat, long, town_id, village_id, anonymous
+    citizen_name = EncryptedNameField()
+    citizen_phone = EncryptedField(kind="phone")
+    received_at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    http_request_id = models.CharField(max_length=64, blank=True)  # the POST's, for the audit trail
+    request = models.OneToOneField(ServiceRequest, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    error = models.TextField(blank=True)  # why it could not be registered (nothing else is tried again)
+
+    class Meta:
+        indexes = [models.Index(fields=["id"], name="service_o311_pending",
+                                condition=models.Q(request__isnull=True, error=""))]
+
+    def __str__(self):
+        return self.token
+
+    @property
+    def pending(self) -> bool:
+        return self.request_id is None and not self.error

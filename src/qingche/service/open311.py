@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from qingche.core.middleware import client_ip
 from qingche.org.models import Unit
 from qingche.service import rules, selectors, services
 from qingche.service.models import Category, RequestEvent, ServiceRequest
@@ -78,6 +79,7 @@ def render(data, fmt: str, *, root: str = "", item: str = "", status: int = 200)
             _xml_value(top, key, value)
     body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+
 
 
 def error(fmt: str, status: int, description: str) -> HttpResponse:
@@ -230,11 +232,16 @@ def request_detail(request, fmt, request_id):
 
 @endpoint
 def token_view(request, fmt, token):
-    found = ServiceRequest.objects.filter(token=token).values_list("number", "token").first()
-    if found is None:
-        raise Open311Error(404, f"token {token} not found")
-    return render([{"service_request_id": found[0], "token": found[1]}], fmt, root="service_requests",
-                  item="request")
+    submission = selectors.open311_submission(token)
+    if submission is not None and submission.error:
+        raise Open311Error(404, f"token {token} could not be registered; submit the request again")
+    if submission is not None:
+        number = submission.request.number if submission.request_id else ""
+    else:  # requests registered before submissions were kept carry their token themselves
+        number = ServiceRequest.objects.filter(token=token).values_list("number", flat=True).first()
+        if number is None:
+            raise Open311Error(404, f"token {token} not found")
+    return render([{"service_request_id": number, "token": token}], fmt, root="service_requests", item="request")
 
 
 def _post_request(request, fmt):
@@ -244,7 +251,8 @@ def _post_request(request, fmt):
     data = request.POST
     if not data.get("api_key"):
         raise Open311Error(403, "api_key is required")
-    if services.open311_key_valid(data["api_key"]) is None:
+    partner = services.open311_key_valid(data["api_key"])
+    if partner is None:
         raise Open311Error(403, "api_key is not valid or has been revoked")
     code = data.get("service_code", "").strip()
     if not code:
@@ -274,22 +282,25 @@ def _post_request(request, fmt):
         raise Open311Error(400, "attribute[anonymous] must be 0 or 1")
     name = "".join(part.strip() for part in (data.get("last_name", ""), data.get("first_name", "")))
     try:
-        created = services.request_submit(
-            channel="open311", category=category, title=attributes.get("subject", ""),
+        submission = services.open311_submission_accept(
+            partner=partner, category=category, title=attributes.get("subject", ""),
             text=data.get("description", ""), address=address, lat=lat or None, long=long or None,
             town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=data.get("phone", ""),
-            anonymous=attributes.get("anonymous") == "1",
-            idempotency_key=_idempotency(data, code),
+            anonymous=attributes.get("anonymous") == "1", idempotency_key=_idempotency(data, code),
+            ip=client_ip(request), http_request_id=getattr(request, "request_id", ""),
         )
     except ValidationError as problem:
         messages = problem.message_dict if hasattr(problem, "error_dict") else {"request": problem.messages}
         field, texts = next(iter(messages.items()))
         field = {"lat": "lat/long", "text": "description", "citizen_phone": "phone"}.get(field, field)
         raise Open311Error(400, f"{field}: {' '.join(str(t) for t in texts)}") from None
-    return render([{"service_request_id": created.number, "token": created.token,
-                    "service_notice": f"verification code for /track/: {created.tracking_code}",
-                    "account_id": data.get("account_id", "")}], fmt, root="service_requests", item="request",
-                  status=200)
+    answer = {"token": submission.token,
+              "service_notice": f"verification code for /track/: {submission.tracking_code}; the request number "
+                                f"follows from tokens/{submission.token}",
+              "account_id": data.get("account_id", "")}
+    if submission.request_id is not None:  # a repeat of a submission already registered
+        answer = {"service_request_id": submission.request.number, **answer}
+    return render([answer], fmt, root="service_requests", item="request")
 
 
 def _idempotency(data, code: str) -> str:

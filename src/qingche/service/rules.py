@@ -349,19 +349,45 @@ def _split_words(text: str) -> list[str]:
     return [word.strip() for word in re.split(r"[；;,，、\s]+", text or "") if len(word.strip()) >= 2]
 
 
-def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyMatch]) -> list[tuple[int, DutyMatch,
-                                                                                                     tuple[str, ...]]]:
+class DutyIndex:
+    """A town's duty items by keyword, built once per list: finding the keywords a text holds then costs a
+    look-up per substring of a keyword's length instead of a search of the text per keyword of every item."""
+
+    def __init__(self, items: Iterable[DutyMatch]):
+        self.items = tuple(items)
+        self.by_word: dict[str, list[DutyMatch]] = {}
+        for item in self.items:
+            for word in item.keywords:
+                if word and item not in self.by_word.setdefault(word, []):
+                    self.by_word[word].append(item)
+        self.lengths = sorted({len(word) for word in self.by_word})
+
+    def words_in(self, text: str) -> set[str]:
+        by_word, found = self.by_word, set()
+        for length in self.lengths:
+            for start in range(len(text) - length + 1):
+                piece = text[start:start + length]
+                if piece in by_word:
+                    found.add(piece)
+        return found
+
+
+def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyMatch] | DutyIndex) -> list[
+        tuple[int, DutyMatch, tuple[str, ...]]]:
     """Items whose keywords occur in the request's text (2 points each) or in its category's names and
     keywords (1 point each), best first."""
-    category_text = " ".join(category_words)
+    index = items if isinstance(items, DutyIndex) else DutyIndex(items)
+    in_text = index.words_in(text)
+    in_category = index.words_in(" ".join(category_words))
+    candidates = {id(item): item for word in in_text | in_category for item in index.by_word[word]}
     scored = []
-    for item in items:
+    for item in candidates.values():
         found, score = [], 0
         for word in item.keywords:
-            if word and word in text:
+            if word in in_text:
                 found.append(word)
                 score += 2
-            elif word and word in category_text:
+            elif word in in_category:
                 found.append(word)
                 score += 1
         if score:
@@ -371,7 +397,8 @@ def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyM
 
 
 def suggest_route(*, text: str, category_words: Sequence[str], town_id: int | None, town_name: str,
-                  items: Iterable[DutyMatch], county_office_id: int | None, county_office_name: str) -> Route:
+                  items: Iterable[DutyMatch] | DutyIndex, county_office_id: int | None,
+                  county_office_name: str) -> Route:
     """Which unit should handle the request, and why, in words a dispatcher can check.
     basic duty → the town; cooperation or taken back → the lead department; no match → the county
     government's queue."""

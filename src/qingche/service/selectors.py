@@ -13,7 +13,14 @@ from qingche.core import parameters
 from qingche.core.cache import ttl_cache
 from qingche.org.models import Unit
 from qingche.service import rules
-from qingche.service.models import Category, ClockNotice, RateRollup, RequestEvent, ServiceRequest
+from qingche.service.models import (
+    Category,
+    ClockNotice,
+    Open311Submission,
+    RateRollup,
+    RequestEvent,
+    ServiceRequest,
+)
 
 PUBLIC_EVENT_KINDS = ("submit", "dispatch", "accept", "start", "return", "arbitrate", "extension_decision", "answer",
                       "callback", "reopen", "merge")
@@ -46,6 +53,11 @@ def leaf_category_by_code() -> dict:
     """code → active leaf category (parents selected), for intake by service code (Open311). The objects are
     shared between requests: read them, never change them."""
     return {category.code: category for category in leaf_categories()}
+
+
+def open311_submission(token: str):
+    """An Open311 partner's submission by its token (the token is the partner's proof; no account)."""
+    return Open311Submission.objects.select_related("request").filter(token=token).first()
 
 
 def _clock_annotated(queryset, now):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
-from qingche.service import bulk
+from qingche.core import bulk
 from qingche.service.importers import COLUMNS
 from qingche.service.models import HistoryImport, ServiceRequest
 

@@ -8,8 +8,9 @@ from defusedxml import ElementTree
 from django.test import Client
 from django.utils import timezone
 
+from qingche.core.models import AuditEvent
 from qingche.service import services
-from qingche.service.models import ServiceRequest
+from qingche.service.models import Open311Submission, RequestEvent, ServiceRequest
 
 BASE = "/open311/v2/"
 
@@ -95,14 +96,14 @@ def test_post_request_needs_a_valid_key(anon, api_key, db):
       "attribute[colour]": "red"}, 400),
 ])
 def test_post_request_bad_input(anon, api_key, fields, status):
-    before = ServiceRequest.objects.count()
+    before = ServiceRequest.objects.count(), Open311Submission.objects.count()
     fields = {key: (leaf_code() if value is None else value) for key, value in fields.items()}
     for fmt in ("json", "xml"):
         response = post(anon, fmt, api_key=api_key, **fields)
         assert response.status_code == status
         if fmt == "xml":
             assert xml(response).find("error/description").text
-    assert ServiceRequest.objects.count() == before
+    assert (ServiceRequest.objects.count(), Open311Submission.objects.count()) == before
 
 
 def test_post_then_token_then_request(anon, api_key, town):
@@ -112,11 +113,18 @@ def test_post_then_token_then_request(anon, api_key, town):
                     **{"attribute[anonymous]": "1", "attribute[subject]": "路灯不亮"})
     assert response.status_code == 200, response.content
     created = response.json()[0]
-    request = ServiceRequest.objects.get(number=created["service_request_id"])
-    assert request.channel == "open311" and request.anonymous and request.title == "路灯不亮"
-    assert request.town_id == town.pk and request.citizen_name == "王明"
+    assert "service_request_id" not in created  # deferred creation: the token now, the number from tokens/
+    assert services.open311_submissions_register() == 1  # what `qingche open311_register --follow` does
     root = xml(anon.get(f"{BASE}tokens/{created['token']}.xml"))
-    assert root.find("request/service_request_id").text == request.number
+    request = ServiceRequest.objects.get(number=root.find("request/service_request_id").text)
+    assert request.channel == "open311" and request.anonymous and request.title == "路灯不亮"
+    assert request.town_id == town.pk and request.citizen_name == "王明" and request.token == created["token"]
+    assert created["service_notice"].endswith(f"tokens/{created['token']}")
+    assert request.tracking_code in created["service_notice"]
+    assert request.events.get().kind == "submit"
+    audit = AuditEvent.objects.get(object_type="service.servicerequest", object_id=str(request.pk))
+    assert audit.action == "create" and audit.actor_name == "open311:测试伙伴" and audit.ip == "127.0.0.1"
+    assert audit.after["citizen_phone"] == "139****1111"
     assert anon.get(f"{BASE}tokens/nope.json").status_code == 404
     detail = anon.get(f"{BASE}requests/{request.number}.json").json()[0]
     assert detail["status"] == "open" and detail["service_code"] == code
@@ -128,9 +136,56 @@ def test_post_then_token_then_request(anon, api_key, town):
     # posting the same report from the same device twice gives one request
     again = post(anon, api_key=api_key, service_code=code, lat="28.1", long="112.2", description="同一设备重复提交",
                  device_id="dev-1")
+    services.open311_submissions_register()
     twice = post(anon, api_key=api_key, service_code=code, lat="28.1", long="112.2", description="同一设备重复提交",
                  device_id="dev-1")
-    assert again.json()[0]["service_request_id"] == twice.json()[0]["service_request_id"]
+    assert again.json()[0]["token"] == twice.json()[0]["token"]
+    assert twice.json()[0]["service_request_id"]  # the repeat came after the first was registered
+    assert ServiceRequest.objects.filter(text="同一设备重复提交").count() == 1
+
+
+def _submit(partner, text, **fields):
+    from qingche.service.selectors import leaf_category_by_code
+
+    return services.open311_submission_accept(partner=partner, category=leaf_category_by_code()[leaf_code()],
+                                              text=text, lat="28.1", long="112.2", **fields)
+
+
+def test_token_of_a_pending_submission_has_no_number_yet(anon, api_key):
+    partner = services.open311_key_valid(api_key)
+    submission = _submit(partner, "路灯坏了，还在排队登记")
+    pending = anon.get(f"{BASE}tokens/{submission.token}.json").json()[0]
+    assert pending == {"service_request_id": "", "token": submission.token}
+    assert services.open311_submissions_register() == 1
+    number = anon.get(f"{BASE}tokens/{submission.token}.json").json()[0]["service_request_id"]
+    assert ServiceRequest.objects.get(number=number).text == "路灯坏了，还在排队登记"
+    assert services.open311_submissions_register() == 0
+
+
+def test_submissions_register_in_batches_with_numbers_of_their_day(api_key):
+    partner = services.open311_key_valid(api_key)
+    made = [_submit(partner, f"第{i}条批量诉求：垃圾没人清运", idempotency_key=f"batch-{i}") for i in range(7)]
+    assert services.open311_submissions_register(batch=3) == 7
+    numbers = [Open311Submission.objects.get(pk=s.pk).request.number for s in made]
+    assert len(set(numbers)) == 7 and numbers == sorted(numbers)
+    assert all(n.startswith(timezone.localtime(made[0].received_at).strftime("%Y%m%d")) for n in numbers)
+    assert RequestEvent.objects.filter(request__number__in=numbers, kind="submit").count() == 7
+    assert AuditEvent.objects.filter(object_type="service.servicerequest", action="create",
+                                     object_repr__in=numbers).count() == 7
+
+
+def test_a_submission_that_cannot_be_registered_does_not_hold_up_the_others(anon, api_key):
+    partner = services.open311_key_valid(api_key)
+    good = _submit(partner, "路灯坏了，好的一条")
+    bad = _submit(partner, "路灯坏了，坏的一条")
+    Open311Submission.objects.filter(pk=bad.pk).update(fields={"text": "字段缺了"})  # e.g. written by an old version
+    assert services.open311_submissions_register() == 2
+    assert Open311Submission.objects.get(pk=good.pk).request is not None
+    bad.refresh_from_db()
+    assert bad.request is None and "KeyError" in bad.error
+    response = anon.get(f"{BASE}tokens/{bad.token}.json")
+    assert response.status_code == 404 and "again" in response.json()[0]["description"]
+    assert services.open311_submissions_register() == 0  # not tried again
 
 
 def test_get_requests_default_window_and_filters(anon, db):

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("QINGCHE_WORKERS", "2")))
         parser.add_argument("--no-task-worker", action="store_true",
                             default=os.environ.get("QINGCHE_TASK_WORKER", "1") == "0",
-                            help="do not start the background task worker (run `qingche db_worker` yourself)")
+                            help="start no background workers (run `qingche db_worker` and "
+                                 "`qingche open311_register --follow` yourself)")
 
     def handle(self, *args, host, port, workers, no_task_worker, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -54,12 +55,14 @@ class Command(BaseCommand):
         )
 
     def _start_task_worker(self):
-        """The background worker of the tasks framework (large imports). It gets SIGTERM when this process,
-        which becomes the gunicorn master, ends, however it ends."""
+        """The background worker of the tasks framework (large imports) and the registrar of Open311
+        submissions. They get SIGTERM when this process, which becomes the gunicorn master, ends, however it
+        ends."""
         qingche = os.path.join(os.path.dirname(sys.executable), "qingche")
-        subprocess.Popen([qingche, "db_worker", "--queue-name", "*", "--interval", "2", "--no-reload", "-v", "0"],
-                         stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent)
-        self.stdout.write("Started the background task worker (db_worker).")
+        for command in (["db_worker", "--queue-name", "*", "--interval", "2", "--no-reload", "-v", "0"],
+                        ["open311_register", "--follow"]):
+            subprocess.Popen([qingche, *command], stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent)
+        self.stdout.write("Started the background workers (db_worker, open311_register --follow).")
 
 
 def _end_with_parent():
