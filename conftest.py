@@ -6,6 +6,7 @@ once per session; each test runs in a transaction that is rolled back."""
 import pytest
 
 TEST_PASSWORD = "Test-Pass-2026!"
+TEST_OPEN311_KEY = "test-open311-key-0123456789"  # the demo partner key of the served demo county
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +92,8 @@ def demo_server(tmp_path_factory):
     qingche = str(Path(sys.executable).with_name("qingche"))
     var_dir = tmp_path_factory.mktemp("var")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update({"QINGCHE_VAR_DIR": str(var_dir), "QINGCHE_DEMO_PASSWORD": TEST_PASSWORD})
+    env.update({"QINGCHE_VAR_DIR": str(var_dir), "QINGCHE_DEMO_PASSWORD": TEST_PASSWORD,
+                "QINGCHE_DEMO_OPEN311_KEY": TEST_OPEN311_KEY})
     subprocess.run(
         [qingche, "demo", "--scale", "0.1", "--no-serve"],
         env=env,

@@ -463,9 +463,10 @@ class Open311Submission(models.Model):
     """A request posted through Open311, kept as received (already validated) until it is registered.
 
     The POST answers with a token as soon as this row is committed (GeoReport v2's deferred creation);
-    registration — number, place, routing, audit and timeline — follows in batches right after the response
-    and in `qingche service_clock` (services.open311_submissions_register). It is a queue, not a record: the
-    audit trail gets the request's "create" event, with this row's IP and request id, when it is registered."""
+    registration — number, place, routing, audit and timeline — follows in batches by the registrar
+    (`qingche open311_register --follow`, started by `qingche serve`; services.open311_submissions_register).
+    It is a queue, not a record: the audit trail gets the request's "create" event, with this row's IP and
+    request id, when it is registered. docs/open311.md "Deferred creation"."""
 
     token = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)

@@ -218,3 +218,48 @@ def test_revoked_key_is_refused(anon, accounts):
     services.open311_key_revoke(user=accounts["xitong"], entry=entry)
     response = post(anon, api_key=key, service_code=leaf_code(), lat="28.1", long="112.2", description="路灯坏了很久")
     assert response.status_code == 403
+
+
+def test_commands_register_what_waits(api_key):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    partner = services.open311_key_valid(api_key)
+    first, second = _submit(partner, "命令登记的第一条诉求"), _submit(partner, "时钟登记的第二条诉求")
+    out = io.StringIO()
+    call_command("open311_register", stdout=out)
+    assert json.loads(out.getvalue()) == {"registered": 2}
+    assert all(Open311Submission.objects.get(pk=s.pk).request_id for s in (first, second))
+    third = _submit(partner, "时钟登记的第三条诉求")
+    out = io.StringIO()
+    call_command("service_clock", stdout=out)
+    assert json.loads(out.getvalue())["open311_registered"] == 1
+    assert Open311Submission.objects.get(pk=third.pk).request.text == "时钟登记的第三条诉求"
+
+
+def test_the_served_county_registers_a_partner_post_by_itself(demo_server):
+    """`qingche serve` starts the registrar: a POST's token leads to a number without anyone running a command."""
+    import json
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from conftest import TEST_OPEN311_KEY
+
+    with urllib.request.urlopen(demo_server + BASE + "services.json") as response:
+        code = json.loads(response.read())[0]["service_code"]
+    body = urllib.parse.urlencode({"api_key": TEST_OPEN311_KEY, "service_code": code, "lat": "28.1", "long": "112.2",
+                                   "description": "服务器自己登记的诉求：路灯坏了"}).encode()
+    with urllib.request.urlopen(demo_server + BASE + "requests.json", data=body) as response:
+        token = json.loads(response.read())[0]["token"]
+    deadline = time.monotonic() + 20
+    number = ""
+    while not number and time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{demo_server}{BASE}tokens/{token}.json") as response:
+            number = json.loads(response.read())[0]["service_request_id"]
+        time.sleep(0.1)
+    assert number, "the registrar did not register the submission"
+    with urllib.request.urlopen(f"{demo_server}{BASE}requests/{number}.json") as response:
+        assert json.loads(response.read())[0]["status"] == "open"
