@@ -146,9 +146,16 @@ def load_add_many(*, source: str, entries) -> int:
     few queries and the red line checked once per town and month, instead of a load_add per row. Call in
     the loading transaction. Returns the number of (unit, month) rows touched."""
     totals: dict[tuple[int, dt.date], list] = {}
+    decimals: dict = {}  # hours → Decimal, as loads repeat a few values
+    zone = timezone.get_current_timezone()
     for unit_id, day, hours, count in entries:
+        if isinstance(day, dt.datetime) and timezone.is_aware(day):
+            day = day.astimezone(zone).date()
         entry = totals.setdefault((unit_id, _month(day)), [Decimal(0), 0])
-        entry[0] += Decimal(str(hours))
+        amount = decimals.get(hours)
+        if amount is None:
+            amount = decimals[hours] = Decimal(str(hours))
+        entry[0] += amount
         entry[1] += count
     if not totals:
         return 0

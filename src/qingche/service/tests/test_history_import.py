@@ -138,3 +138,30 @@ def test_reserved_ids_never_collide_with_requests_registered_meanwhile(submit):
     meanwhile = submit()
     assert meanwhile.pk not in reserved
     assert connection.vendor == "postgresql" and len(set(reserved)) == 3
+
+
+def test_a_large_file_has_its_personal_data_encrypted_in_another_process(tmp_path, history_csv, monkeypatch):
+    """Above POOL_FROM_ROWS rows the names and phones are encrypted by a worker process while the rows are
+    checked; what is stored decrypts to what the file said, and equal values share one ciphertext."""
+    from qingche.core.pii import decrypt
+    from qingche.service import importers
+
+    monkeypatch.setattr(importers, "POOL_FROM_ROWS", 4)
+    monkeypatch.setattr(importers, "POOL_CHUNK", 3)
+    rows = [{"number": f"PL{i:010d}", "citizen_name": f"居民{i % 4}", "citizen_phone": f"1390000{i:04d}"}
+            for i in range(12)]
+    path = tmp_path / "large.csv"
+    path.write_bytes(history_csv(*rows))
+    started = []
+    real_submit = importers._Encryptor._submit
+    monkeypatch.setattr(importers._Encryptor, "_submit", lambda self: started.append(1) or real_submit(self))
+    assert importers.import_requests(user=None, source=str(path), rebuild_rollups=False) == 12
+    assert started, "the worker process was not used"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number, citizen_name, citizen_phone FROM service_servicerequest "
+                       "WHERE number LIKE 'PL%%' ORDER BY number")
+        stored = cursor.fetchall()
+    assert [(decrypt(name), decrypt(phone)) for _n, name, phone in stored] == [
+        (f"居民{i % 4}", f"1390000{i:04d}") for i in range(12)]
+    assert len({name for _n, name, _p in stored}) == 4
+    assert ServiceRequest.objects.get(number="PL0000000003").citizen_phone == "13900000003"
