@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 f"{host}:{port}",
                 "--workers",
                 str(workers),
+                "--preload",
                 "--access-logfile",
                 "-",
                 "--logger-class",
