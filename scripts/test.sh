@@ -15,6 +15,8 @@ env -u DATABASE_URL $BIN/pytest -q "$@"
 echo "== tests on PostgreSQL"
 if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   DATABASE_URL=$PG_URL $BIN/pytest -q -m "not browser" "$@"
+  echo "== benchmarks at a small scale (each must still run; no figure is checked)"
+  bash scripts/bench-smoke.sh
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run is required under CI." >&2
   exit 1
