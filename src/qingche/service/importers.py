@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -116,8 +117,6 @@ class _Encryptor:
             self._submit()
 
     def _submit(self) -> None:
-        from django.conf import settings
-
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
         values, self.pending = self.pending, []
@@ -212,8 +211,8 @@ def _prepared(rows, request_ids, look: _Lookups, accept, calendar, limits):
     A generator, so that this work runs while the database stores the rows already sent."""
     for row, request_id in zip(rows, request_ids, strict=True):
         row["id"] = request_id
-        row["citizen_name"], row["citizen_phone"] = look.encrypted(row["citizen_name"]), \
-            look.encrypted(row["citizen_phone"])
+        row["citizen_name"] = look.encrypted(row["citizen_name"])
+        row["citizen_phone"] = look.encrypted(row["citizen_phone"])
         if row["dispatched_at"]:
             accept_due, due = rules.deadlines(row["dispatched_at"], limits[row["category_id"]], accept, calendar)
             row["accept_due"], row["due_at"] = accept_due, due
@@ -248,13 +247,12 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[str, in
                 errors.extend(error.messages)
                 if len(errors) >= MAX_ERRORS:
                     break
+        if errors:
+            raise ValidationError({"file": errors})
+        encryptor.finish()
     except BaseException:
         encryptor.cancel()
         raise
-    if errors:
-        encryptor.cancel()
-        raise ValidationError({"file": errors})
-    encryptor.finish()
     accept = services.accept_limit()
     dates = [row["dispatched_at"] for row in rows if row["dispatched_at"]]
     calendar = services.fast_calendar(min(dates).date() - dt.timedelta(days=1),
@@ -283,8 +281,6 @@ IMPORT_SUFFIXES = (".csv", ".xlsx")
 
 def history_import_start(*, user, upload) -> HistoryImport:
     """Keep the uploaded file and queue its import for the task worker. One import runs at a time."""
-    from django.conf import settings
-
     from qingche.service.background import run_history_import
 
     if not user.has_perm("service.add_historyimport"):
