@@ -121,10 +121,6 @@ def register_rater_source(group: str, fn: Callable) -> None:
     _rater_sources[group] = fn
 
 
-def unregister_rater_source(group: str) -> None:
-    _rater_sources.pop(group, None)
-
-
 def rater_source(group: str) -> Callable | None:
     """The function that names the units a rater group comes from, or None while no module gives it."""
     return _rater_sources.get(group)

@@ -245,14 +245,6 @@ def normalize_topic(topic: str) -> str:
     return "".join(topic.split()).lower()
 
 
-def within_merge_window(day: dt.date, other: dt.date, window_days: int) -> bool:
-    return abs((day - other).days) <= window_days
-
-
-def inspection_approval(planned: bool) -> str:
-    return "not_needed" if planned else "pending"
-
-
 # -- apps and work groups ------------------------------------------------------------------------------------
 def app_violations(compulsory_checkin: bool, points_ranking: bool, online_time: bool) -> list[str]:
     return [name for name, flag in (("compulsory_checkin", compulsory_checkin), ("points_ranking", points_ranking),

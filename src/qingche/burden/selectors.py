@@ -113,21 +113,6 @@ def units_for_user(user, perm: str):
     return Unit.objects.filter(condition)
 
 
-def target_units(issuer: Unit):
-    """Units the issuer may send work to (see services._reachable)."""
-    if issuer.kind in Unit.TOWN_LEVEL:
-        return Unit.objects.filter(path__startswith=issuer.path)
-    return Unit.objects.filter(path__startswith=issuer.path[: Unit.steplen],
-                               kind__in=(*Unit.TOWN_LEVEL, *Unit.GRASSROOTS))
-
-
-def town_level_of(unit: Unit) -> Unit | None:
-    if unit.kind in Unit.TOWN_LEVEL:
-        return unit
-    ancestors = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
-    return Unit.objects.filter(path__in=ancestors, kind__in=Unit.TOWN_LEVEL).first()
-
-
 # -- capacity ------------------------------------------------------------------------------------------------
 class Trees(dict):
     """{unit id: ids of the unit and every unit below it}, with the path prefix they all share."""
@@ -669,10 +654,6 @@ def meeting_counts_by_organiser(user, year: int) -> list[dict]:
                     "grassroots": entry["meetings_grassroots"], "speech_too_long": entry["meetings_speech_too_long"],
                     "too_long": entry["meetings_too_long"]} for pk, entry in table.items()),
                   key=lambda row: -row["this_year"])
-
-
-def merge_candidates(user):
-    return inspections(user).filter(merge_with__isnull=False)
 
 
 def plan_progress(user, year: int) -> list[dict]:

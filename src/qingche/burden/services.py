@@ -285,11 +285,10 @@ def inspection_create(*, user, issuer: Unit, target: Unit, topic: str, title: st
             raise ValidationError({"unplanned_reason": _("An unplanned inspection needs a reason for 减负办.")})
         approval = Approval.PENDING
     window = int(parameters.get("burden.merge_window_days"))
-    earlier = (
-        Inspection.objects.filter(target=target, topic__iexact=topic, date__gte=date - dt.timedelta(days=window),
-                                  date__lte=date + dt.timedelta(days=window))
-        .order_by("date", "id").first()
-    )
+    nearby = Inspection.objects.filter(target=target, date__gte=date - dt.timedelta(days=window),
+                                       date__lte=date + dt.timedelta(days=window)).order_by("date", "id")
+    key = rules.normalize_topic(topic)
+    earlier = next((other for other in nearby.only("id", "topic") if rules.normalize_topic(other.topic) == key), None)
     inspection = Inspection(issuer=issuer, target=target, plan_item=plan_item, topic=topic,
                             title=_text(title, "title"), date=date, unplanned_reason=reason[:2000], approval=approval,
                             preparation_hours=prep, reception_hours=reception, merge_with=earlier)

@@ -8,9 +8,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -108,19 +106,6 @@ class ScopedViewSetMixin:
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH") and not isinstance(request.data, Mapping):
             raise exceptions.ParseError(_("The request body must be a JSON object."))
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class MaskedPiiField(serializers.Field):
-    """Personal data as the API shows it: masked."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        field = self.parent.Meta.model._meta.get_field(self.source)
-        return field.masked(value)
 
 
 def healthz(request):

@@ -42,13 +42,6 @@ def _require(user, perm: str, unit: Unit | None = None) -> None:
         raise PermissionDenied(_("This unit is outside your scope."))
 
 
-def _visible_unit(user, unit_id) -> Unit:
-    unit = Unit.objects.visible_to(user).filter(pk=unit_id).first() if unit_id else None
-    if unit is None:
-        raise ValidationError({"unit": _("Unknown unit, or outside your scope.")})
-    return unit
-
-
 # -- units ------------------------------------------------------------------------------------------
 def _check_unit_fields(kind: str, code: str, parent: Unit | None) -> None:
     errors = {}

@@ -266,12 +266,6 @@ def rank(rows: Sequence[RankRow], previous: dict[int, Rates]) -> list[RankRow]:
     return ordered
 
 
-def month_start(moment: dt.datetime | dt.date, tz=None) -> dt.date:
-    if isinstance(moment, dt.datetime):
-        moment = moment.astimezone(tz).date() if tz else moment.date()
-    return moment.replace(day=1)
-
-
 def previous_month(month: dt.date) -> dt.date:
     return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
@@ -345,10 +339,6 @@ class Route:
         return {"basis": self.basis, "params": dict(self.params)}
 
 
-def _split_words(text: str) -> list[str]:
-    return [word.strip() for word in re.split(r"[；;,，、\s]+", text or "") if len(word.strip()) >= 2]
-
-
 class DutyIndex:
     """A town's duty items by keyword, built once per list: finding the keywords a text holds then costs a
     look-up per substring of a keyword's length instead of a search of the text per keyword of every item."""
@@ -416,11 +406,6 @@ def suggest_route(*, text: str, category_words: Sequence[str], town_id: int | No
         return Route(county_office_id, "no_lead", {**params, **office}, item.code, found)
     basis = "cooperation" if item.kind == "cooperation" else "taken_back"
     return Route(item.lead_unit_id, basis, {**params, "lead": item.lead_unit_name}, item.code, found)
-
-
-def duty_owner(item: DutyMatch, town_id: int) -> int | None:
-    """Who owns a duty item under the lists: the town for basic duties, otherwise the lead department."""
-    return town_id if item.kind == "basic" else item.lead_unit_id
 
 
 # -- places -----------------------------------------------------------------------------------------

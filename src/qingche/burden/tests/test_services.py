@@ -158,7 +158,7 @@ def test_same_topic_on_the_same_unit_within_the_window_is_flagged(admin, departm
     town = _first_town()
     first = services.inspection_create(user=admin, issuer=department, target=town, topic="食品 安全检查X",
                                        title="一", date=dt.date(2026, 3, 1), unplanned_reason="临时部署")
-    second = services.inspection_create(user=admin, issuer=department, target=town, topic="食品 安全检查x",
+    second = services.inspection_create(user=admin, issuer=department, target=town, topic="食品安全 检查x",
                                         title="二", date=dt.date(2026, 3, 20), unplanned_reason="临时部署")
     later = services.inspection_create(user=admin, issuer=department, target=town, topic="食品 安全检查X",
                                        title="三", date=dt.date(2026, 6, 20), unplanned_reason="临时部署")
