@@ -70,7 +70,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _require_or_skip(message: str) -> None:
+def require_or_skip(message: str) -> None:
     import os
 
     if os.environ.get("CI") == "true":
@@ -130,7 +130,7 @@ def browser():
     import os
 
     if not os.path.exists(CHROMIUM):
-        _require_or_skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        require_or_skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     # Playwright's sync API keeps an event loop in this thread; Django's ORM must still work beside it.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian: Chromium for the browser tests, gettext for the
-# translations. PostgreSQL is expected on 127.0.0.1:5432 (started here if installed but stopped).
+# translations. PostgreSQL is expected on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (each started here if
+# installed but stopped).
 set -euo pipefail
 
 # --build: only what building needs (gettext for the translations); default: also what tests need.
@@ -25,5 +26,9 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     version=$(ls /etc/postgresql 2>/dev/null | head -n 1)
     [ -n "$version" ] && pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   fi
+fi
+if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 \
+    && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
 fi
 exit 0

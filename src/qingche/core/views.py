@@ -127,14 +127,7 @@ def _required_date(value: str) -> dt.date:
 
 
 def _holiday_context(request):
-    calendar = work_calendar()
-    year = dt.date.today().year
-    entered_years = {day.year for day in calendar.overrides}
-    unknown = [
-        candidate
-        for candidate in (year, year + 1)
-        if calendar.library(dt.date(candidate, 6, 1)) is None and candidate not in entered_years
-    ]
+    unknown = work_calendar().years_to_enter(timezone.localdate())
     return {"entries": selectors.holiday_entries(request.user), "unknown_years": unknown}
 
 

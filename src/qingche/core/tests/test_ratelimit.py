@@ -8,10 +8,10 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conftest import require_or_skip
 from qingche.core import ratelimit
 
 REDIS_URL = os.environ.get("QINGCHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -35,8 +35,9 @@ def _redis_reachable() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="Redis is not running on 127.0.0.1:6379 (an optional service)")
 def test_with_redis_another_server_process_sees_the_same_counts(settings, tmp_path):
+    if not _redis_reachable():
+        require_or_skip("Redis is not running on 127.0.0.1:6379")
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                                    "KEY_PREFIX": "qingche"}}  # as settings.py has it
     scope = f"test.{uuid.uuid4().hex}"

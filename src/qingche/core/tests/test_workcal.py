@@ -323,37 +323,42 @@ def test_calendar_page_saves_an_entry_and_refuses_bad_dates(client_as):
     assert client_as("bumen").get("/calendar/").status_code == 403
 
 
-def test_calendar_page_warns_about_years_the_library_does_not_know(client_as):
-    today = dt.date.today()
-    unknown = []
-    for year in (today.year, today.year + 1):
-        try:
-            chinese_calendar.is_workday(dt.date(year, 6, 1))
-        except NotImplementedError:
-            unknown.append(year)
-    if not unknown:
-        pytest.skip("the library knows this year and the next")
-    response = client_as("xitong").get("/calendar/")
-    assert response.status_code == 200
-    assert "alert-warning" in response.content.decode()
+def _library_knowing(*years):
+    return lambda day: (day.weekday() < 5) if day.year in years else None
+
+
+def test_years_to_enter_are_this_and_next_year_the_library_does_not_know():
+    calendar = WorkCalendar(library=_library_knowing(2026))
+    assert calendar.years_to_enter(dt.date(2026, 12, 7)) == [2027]
+    assert calendar.years_to_enter(dt.date(2025, 3, 1)) == [2025]
+    assert WorkCalendar(library=_library_knowing()).years_to_enter(dt.date(2030, 1, 1)) == [2030, 2031]
+
+
+def test_years_entered_by_hand_need_no_warning():
+    calendar = WorkCalendar(library=_library_knowing(2026), overrides={dt.date(2027, 1, 1): False})
+    assert calendar.years_to_enter(dt.date(2026, 12, 7)) == []
+
+
+def test_calendar_page_warns_about_exactly_the_years_to_enter(client_as):
+    from django.utils import timezone
+
+    from qingche.core.calendar import work_calendar
+
+    unknown = work_calendar().years_to_enter(timezone.localdate())
+    page = client_as("xitong").get("/calendar/").content.decode()
+    assert ("alert-warning" in page) == bool(unknown)
     for year in unknown:
-        assert str(year) in response.content.decode()
+        assert str(year) in page
 
 
 def test_calendar_warning_goes_once_the_year_is_entered(client_as, accounts):
-    from qingche.core import services
+    from django.utils import timezone
 
-    today = dt.date.today()
-    unknown = []
+    from qingche.core import services
+    from qingche.core.calendar import work_calendar
+
+    today = timezone.localdate()
     for year in (today.year, today.year + 1):
-        try:
-            chinese_calendar.is_workday(dt.date(year, 6, 1))
-        except NotImplementedError:
-            unknown.append(year)
-    if not unknown:
-        pytest.skip("the library knows this year and the next")
-    for year in unknown:
         services.holiday_save(user=accounts["xitong"], date=dt.date(year, 1, 1), is_workday=False, name="元旦")
-        services.holiday_save(user=accounts["xitong"], date=dt.date(year, 10, 1), is_workday=False, name="国庆节")
-    response = client_as("xitong").get("/calendar/")
-    assert "alert-warning" not in response.content.decode()
+    assert work_calendar().years_to_enter(today) == []
+    assert "alert-warning" not in client_as("xitong").get("/calendar/").content.decode()
