@@ -237,7 +237,7 @@ class ReportFormViewSet(_CreateViewSet):
     create_service = staticmethod(services.report_form_create)
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("fields")  # field_list, without a query per form
+        return super().get_queryset().prefetch_related("fields", "targets")  # no query per form
 
 
 class FormFillViewSet(_CreateViewSet):

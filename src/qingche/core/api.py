@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, pagination, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -119,3 +119,10 @@ def healthz(request):
         database = {"status": "error", "detail": type(error).__name__}
         status = 503
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Pages of PAGE_SIZE rows; a client may ask for `page_size` rows up to 200."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -1,6 +1,7 @@
 """JSON API of task admission and the work that follows. Reads through selectors (so through the scope
 mechanism), writes through services; every operation of the pages is here too."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -97,6 +98,10 @@ class TaskRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
     serializer_class = TaskRequestSerializer
     selector = staticmethod(selectors.task_requests)
     filterset_fields = ["year", "urgent", "requester_unit"]
+
+    def get_queryset(self):  # admissions with their unit and request, without a query per request
+        admissions = Prefetch("admissions", queryset=Admission.objects.select_related("unit", "request"))
+        return super().get_queryset().prefetch_related(admissions)
 
     @extend_schema(request=TaskRequestInputSerializer, responses={201: TaskRequestSerializer})
     def create(self, request, *args, **kwargs):

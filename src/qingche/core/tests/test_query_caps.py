@@ -1,0 +1,48 @@
+"""Every API list answers in a bounded number of queries: a page of 50 rows costs no more queries than a
+page of 5 (no query per row), and no list needs more than a fixed handful. Endpoints are taken from the
+router itself, so a new list is checked without being named here."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qingche.api_urls import router
+
+MAX_QUERIES = 20  # session, account, grants, count, page, related rows and per-unit index sources, with room
+# Lists whose cost grows with something other than rows, and by how much at most between the two pages.
+GROWTH_ALLOWED = {
+    "/api/v1/burden/person-index/": 4,  # each person source is read once per unit on the page (2 units more)
+}
+
+
+def _list_urls():
+    urls = []
+    for prefix, viewset, _basename in router.registry:
+        if "list" in getattr(viewset, "http_method_names", ["get"]) or hasattr(viewset, "list"):
+            urls.append(f"/api/v1/{prefix}/")
+    return urls
+
+
+def _queries(api, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(url)
+    return response, len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", _list_urls())
+def test_api_list_costs_the_same_queries_for_5_or_50_rows(url, accounts):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(accounts["admin"])
+    api.get(url)  # warm the per-process caches (parameters, permissions) that a served worker keeps
+    small, small_count = _queries(api, url + "?page_size=5")
+    large, large_count = _queries(api, url + "?page_size=50")
+    assert small.status_code == large.status_code == 200, url
+    rows = large.json().get("results", large.json()) if isinstance(large.json(), dict) else large.json()
+    assert large_count <= small_count + GROWTH_ALLOWED.get(url, 1), f"{url}: {small_count} queries for 5 rows, {large_count} for {len(rows)}"
+    assert large_count <= MAX_QUERIES, f"{url}: {large_count} queries"
+
+
+def test_the_router_lists_the_endpoints_this_test_walks():
+    assert len(_list_urls()) >= 20
