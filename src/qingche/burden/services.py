@@ -44,8 +44,6 @@ from qingche.core.audit import record
 from qingche.core.scope import unit_in_scope, user_person_id
 from qingche.org.models import Unit
 
-STEPLEN = Unit.steplen
-
 
 # -- helpers --------------------------------------------------------------------------------------------
 def _require(user, perm: str) -> None:
@@ -64,8 +62,7 @@ def _reachable(issuer: Unit, target: Unit) -> bool:
     town-level and grassroots units of its own county."""
     if issuer.kind in Unit.TOWN_LEVEL:
         return target.path.startswith(issuer.path)
-    county_path = issuer.path[:STEPLEN]
-    return target.path.startswith(county_path) and target.kind in (*Unit.TOWN_LEVEL, *Unit.GRASSROOTS)
+    return target.path.startswith(issuer.root_path) and target.kind in (*Unit.TOWN_LEVEL, *Unit.GRASSROOTS)
 
 
 def _check_targets(issuer: Unit, targets, field: str = "targets") -> list[Unit]:

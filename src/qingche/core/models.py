@@ -4,9 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core.audit import AuditedModel
-from qingche.core.scope import SELF, UNIT, ScopedManager, ScopedQuerySet
-
-STEPLEN = 4  # treebeard path step of org.Unit: a path this long is a root
+from qingche.core.scope import ScopedManager, ScopedQuerySet, account_q
 
 
 class UserManager(AuthUserManager.from_queryset(ScopedQuerySet)):
@@ -30,24 +28,7 @@ class User(AuditedModel, AbstractUser):
 
     @classmethod
     def scope_q(cls, grant, user):
-        """An account belongs where its person's record is kept or where it holds a role; a grant at
-        the top of the tree also reaches accounts that are in neither place yet."""
-        from qingche.org.models import RoleGrant
-
-        if grant.scope == SELF:
-            return models.Q(pk=user.pk)
-        if grant.scope == UNIT:
-            return models.Q(person__unit=grant.unit_id) | models.Q(
-                pk__in=RoleGrant.objects.filter(unit=grant.unit_id).values("user_id")
-            )
-        in_subtree = models.Q(person__unit__path__startswith=grant.unit_path) | models.Q(
-            pk__in=RoleGrant.objects.filter(unit__path__startswith=grant.unit_path).values("user_id")
-        )
-        if len(grant.unit_path) == STEPLEN:
-            # At the top of a tree, also the accounts that belong nowhere yet (just created).
-            nowhere = ~models.Exists(RoleGrant.objects.filter(user=models.OuterRef("pk")))
-            return in_subtree | (models.Q(person__isnull=True) & nowhere)
-        return in_subtree
+        return account_q(grant, user)
 
 
 class AuditEvent(models.Model):

@@ -10,10 +10,14 @@ unit tree with class attributes:
 - `scope_global = True`: any grant with the permission sees every row (reference data,
   the audit trail);
 - or a classmethod `scope_q(grant, user)` returning a Q for models with their own rule.
+
+`core` knows nothing of the module that keeps grants and people: that module installs its loaders
+with `install()` when Django starts (org does it in `OrgConfig.ready`), and this module reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -31,14 +35,43 @@ class Grant:
     perms: frozenset[str]
 
 
+@dataclass
+class Loaders:
+    """What the module that keeps grants and people installs (see `install`)."""
+
+    grants_of: Callable[[object], list[Grant]] = lambda user: []
+    person_id_of: Callable[[object], int | None] = lambda user: None
+    account_q: Callable[[Grant, object], Q] = lambda grant, user: Q(pk=user.pk)
+    root_path_length: int = 0  # a unit path this long is the top of the tree
+
+
+_loaders = Loaders()
+
+
+def install(**loaders) -> None:
+    """Called once at start-up by the module that keeps role grants, people and the unit tree."""
+    for name, value in loaders.items():
+        if not hasattr(_loaders, name):
+            raise TypeError(f"unknown scope loader {name}")
+        setattr(_loaders, name, value)
+
+
+def is_root_path(path: str) -> bool:
+    """Whether a unit path is the top of the tree."""
+    return len(path) == _loaders.root_path_length
+
+
+def account_q(grant: Grant, user) -> Q:
+    """The accounts a grant reaches (the rule lives with the grants: see `install`)."""
+    return _loaders.account_q(grant, user)
+
+
 def user_grants(user) -> list[Grant]:
     """The account's grants with their roles' permissions, loaded once per user object."""
     cached = getattr(user, "_qingche_grants", None)
     if cached is not None:
         return cached
-    from qingche.org.models import RoleGrant
-
-    grants = RoleGrant.grants_of(user) if user.is_authenticated and user.is_active else []
+    grants = _loaders.grants_of(user) if user.is_authenticated and user.is_active else []
     user._qingche_grants = grants
     return grants
 
@@ -46,13 +79,7 @@ def user_grants(user) -> list[Grant]:
 def user_person_id(user) -> int | None:
     """The Person record linked to the account, if any (cached on the user object)."""
     if not hasattr(user, "_qingche_person_id"):
-        from qingche.org.models import Person
-
-        user._qingche_person_id = (
-            Person.objects.filter(account_id=user.pk).values_list("pk", flat=True).first()
-            if user.is_authenticated
-            else None
-        )
+        user._qingche_person_id = _loaders.person_id_of(user) if user.is_authenticated else None
     return user._qingche_person_id
 
 

@@ -10,8 +10,10 @@ class OrgConfig(AppConfig):
 
     def ready(self):
         from qingche.core import menu, widgets
-        from qingche.org import cards
+        from qingche.org import cards, scope
         from qingche.org.roles import sync_builtin_roles
+
+        scope.install()
 
         widgets.register_card(cards.my_roles, order=1)
         widgets.register_card(cards.staffing, order=50)

@@ -67,6 +67,11 @@ class Unit(AuditedModel, MP_Node):
 
         return reverse("org:unit_detail", kwargs={"pk": self.pk})
 
+    @property
+    def root_path(self) -> str:
+        """The path of the top of this unit's tree (its county)."""
+        return self.path[: self.steplen]
+
     @classmethod
     def scope_q(cls, grant, user):
         # A self grant still shows the account's own unit: people need to see where they work.

@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
-from qingche.core.models import STEPLEN
 from qingche.core.pii import EncryptedField, decrypt, encrypt
-from qingche.core.scope import SELF, UNIT, ScopedManager
+from qingche.core.scope import SELF, UNIT, ScopedManager, is_root_path
 from qingche.service import rules
 
 
@@ -203,7 +202,7 @@ class ServiceRequest(AuditedModel):
             return models.Q(pk__in=[])
         if grant.scope == UNIT:
             return models.Q(unit_id=grant.unit_id) | models.Q(intake_unit_id=grant.unit_id)
-        if len(grant.unit_path) == STEPLEN:
+        if is_root_path(grant.unit_path):
             return models.Q()
         return models.Q(unit__path__startswith=grant.unit_path) | models.Q(
             intake_unit__path__startswith=grant.unit_path

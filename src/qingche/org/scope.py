@@ -1,0 +1,35 @@
+"""What core's data scope needs from org: role grants, the person behind an account, which accounts a
+grant reaches, and the unit tree's path step. Installed into `core.scope` by `OrgConfig.ready`."""
+
+from django.db import models
+
+from qingche.core import scope
+from qingche.core.scope import SELF, UNIT, Grant
+from qingche.org.models import Person, RoleGrant, Unit
+
+
+def person_id_of(user) -> int | None:
+    return Person.objects.filter(account_id=user.pk).values_list("pk", flat=True).first()
+
+
+def account_q(grant: Grant, user) -> models.Q:
+    """An account belongs where its person's record is kept or where it holds a role; a grant at the top
+    of the tree also reaches accounts that are in neither place yet."""
+    if grant.scope == SELF:
+        return models.Q(pk=user.pk)
+    if grant.scope == UNIT:
+        return models.Q(person__unit=grant.unit_id) | models.Q(
+            pk__in=RoleGrant.objects.filter(unit=grant.unit_id).values("user_id")
+        )
+    in_subtree = models.Q(person__unit__path__startswith=grant.unit_path) | models.Q(
+        pk__in=RoleGrant.objects.filter(unit__path__startswith=grant.unit_path).values("user_id")
+    )
+    if scope.is_root_path(grant.unit_path):
+        nowhere = ~models.Exists(RoleGrant.objects.filter(user=models.OuterRef("pk")))
+        return in_subtree | (models.Q(person__isnull=True) & nowhere)
+    return in_subtree
+
+
+def install() -> None:
+    scope.install(grants_of=RoleGrant.grants_of, person_id_of=person_id_of, account_q=account_q,
+                  root_path_length=Unit.steplen)
