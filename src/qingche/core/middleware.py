@@ -49,7 +49,9 @@ def client_ip(request) -> str | None:
 class RequestContextMiddleware:
     """Gives every request an id (kept from the proxy's X-Request-ID when well formed) and puts the
     request in the audit context, so that every write it causes names its actor, IP and request id.
-    On the anonymous paths (core.anonymous) the context names nobody: no account, no address, no id."""
+    On the anonymous paths (core.anonymous) the context names nobody (no account, no address, no id),
+    and a cookie the browser already holds is not sent again: Django re-sends the CSRF cookie on every
+    page with a form only to renew its expiry, and the answer to an anonymous report sets no cookie."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -68,6 +70,10 @@ class RequestContextMiddleware:
             _context.reset(token)
         if request.request_id:
             response["X-Request-ID"] = request.request_id
+        else:
+            held = [name for name, morsel in response.cookies.items() if request.COOKIES.get(name) == morsel.value]
+            for name in held:
+                del response.cookies[name]
         return response
 
 
