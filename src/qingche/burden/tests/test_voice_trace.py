@@ -29,7 +29,8 @@ def _every_table() -> dict[str, list]:
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            snapshot[table] = sorted(repr(row) for row in cursor.fetchall())
+            snapshot[table] = sorted(repr(tuple(bytes(value) if isinstance(value, memoryview) else value
+                                                for value in row)) for row in cursor.fetchall())
     return snapshot
 
 
