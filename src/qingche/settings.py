@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingche.core.middleware.RequestContextMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "qingche.core.middleware.SessionMiddleware",  # Django's, but never saved on the anonymous 直通车
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,7 +146,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle sessions end after 30 minutes; every request renews the clock.
+# Idle sessions end after 30 minutes; every request renews the clock, except those to the anonymous
+# 直通车 (core.anonymous), which must leave no trace of the cadre who sent a report: there the session is
+# neither saved nor its cookie sent (core.middleware.SessionMiddleware).
 SESSION_COOKIE_AGE = int(os.environ.get("QINGCHE_SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
@@ -157,10 +159,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
+
+def trusted_proxies(environ) -> list[str]:
+    """The reverse proxies whose X-Real-IP is believed (core.middleware.client_ip): QINGCHE_TRUSTED_PROXIES,
+    or else the addresses gunicorn already trusts for X-Forwarded-Proto (QINGCHE_FORWARDED_ALLOW_IPS, whose
+    default is gunicorn's), so that the operator guide's set-up sees the real clients."""
+    value = environ.get("QINGCHE_TRUSTED_PROXIES") or environ.get("QINGCHE_FORWARDED_ALLOW_IPS") or "127.0.0.1"
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
+
+
+QINGCHE_TRUSTED_PROXIES = trusted_proxies(os.environ)
+# Lockout counts a user name at one address and an address over every name, each against its own limit
+# (core.lockout; docs/operator-guide.md §10).
 AXES_FAILURE_LIMIT = int(os.environ.get("QINGCHE_LOGIN_FAILURE_LIMIT", "5"))
+QINGCHE_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("QINGCHE_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-QINGCHE_TRUSTED_PROXIES = [ip for ip in os.environ.get("QINGCHE_TRUSTED_PROXIES", "").split(",") if ip]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "qingche.core.lockout.LockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "qingche.core.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "qingche.core.views.lockout_response"

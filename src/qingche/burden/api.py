@@ -167,7 +167,7 @@ class BurdenReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = BurdenReport
         fields = ["id", "category", "text", "sender_unit", "received_on", "status", "answer", "answered_on",
-                  "published"]
+                  "published", "publication_allowed"]
 
 
 class _CreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -234,11 +234,13 @@ def _build(ctx, admin) -> None:
     for index in range(n(60, 8)):
         category, text = REPORT_TEXTS[index % len(REPORT_TEXTS)]
         report, _code = services.burden_report_submit(
-            category=category, text=text, sender_unit=rnd.choice(towns + [None, None]))
+            category=category, text=text, sender_unit=rnd.choice(towns + [None, None]),
+            publication_allowed=index % 3 != 0)
         # The demo spreads the days over the year (a real report keeps the day it arrived).
         BurdenReport.objects.filter(pk=report.pk).update(received_on=_day(ctx, this_year_start, last_day))
         if rnd.random() < 0.6:
-            services.burden_report_answer(user=admin, report=report, publish=rnd.random() < 0.9,
+            services.burden_report_answer(user=admin, report=report,
+                                          publish=rnd.random() < 0.9 and report.publication_allowed,
                                           answer=ANSWER.format(rnd.choice(["已要求合并同类检查", "已取消打卡排名",
                                                                            "已统一报表口径，数据从目录直接调取",
                                                                            "已压减会议时长和参会范围"])))

@@ -162,8 +162,11 @@ class BurdenReportForm(StyledFormMixin, forms.Form):
     text = forms.CharField(label=_("what the problem is"), widget=forms.Textarea(attrs={"rows": 6}),
                            max_length=200_000)
     sender_unit = forms.ModelChoiceField(
-        Unit.objects.filter(kind__in=(*Unit.TOWN_LEVEL, *Unit.GRASSROOTS)).order_by("path"),
-        label=_("your unit (optional)"), required=False)
+        Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).order_by("path"),
+        label=_("your town or street (optional)"), required=False)
+    publication_allowed = forms.BooleanField(
+        label=_("the office may publish my report with its answer in the public list"), required=False,
+        initial=False)
 
 
 class FollowUpForm(StyledFormMixin, forms.Form):
@@ -172,4 +175,10 @@ class FollowUpForm(StyledFormMixin, forms.Form):
 
 class AnswerForm(StyledFormMixin, forms.Form):
     answer = forms.CharField(label=_("answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-    publish = forms.BooleanField(label=_("publish in the public list"), required=False, initial=True)
+    publish = forms.BooleanField(label=_("publish in the public list"), required=False)
+
+    def __init__(self, *args, publication_allowed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not publication_allowed:
+            self.fields["publish"].disabled = True
+            self.fields["publish"].help_text = _("The sender did not allow publication.")

@@ -464,9 +464,10 @@ class BurdenAlert(AuditedModel):
 # -- 直通车: anonymous burden reports ----------------------------------------------------------------------
 class BurdenReport(models.Model):
     """An anonymous report of a burden problem. On purpose it holds no account, no IP address, no
-    user agent and no time of day: only what the sender wrote, the day it arrived, and the hash of
-    the follow-up code. It is not an AuditedModel, because an audit event would keep the sender's
-    IP address and the exact time; 减负办's answer is audited on its own."""
+    user agent and no time of day: only what the sender wrote, the town or street they chose to name
+    (never a village or community: too few people), whether they allow the answer to be published, the
+    day it arrived, and the hash of the follow-up code. It is not an AuditedModel, because an audit
+    event would keep the sender's IP address and the exact time; 减负办's answer is audited on its own."""
 
     class Category(models.TextChoices):
         INSPECTIONS = "inspections", _("too many inspections, checks and assessments")
@@ -484,14 +485,15 @@ class BurdenReport(models.Model):
 
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     text = models.TextField(_("what the problem is"))
-    sender_unit = models.ForeignKey("org.Unit", verbose_name=_("sender's unit (optional)"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    sender_unit = models.ForeignKey("org.Unit", verbose_name=_("sender's town or street (optional)"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     received_on = models.DateField(_("received on"))
     code_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
     answer = models.TextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=False)
+    publication_allowed = models.BooleanField(_("the sender allows publication"), default=False)
 
     objects = ScopedManager()
     scope_global = True

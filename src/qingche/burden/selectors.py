@@ -83,8 +83,9 @@ def burden_reports(user):
 
 
 def published_answers():
-    """The public list of answered reports (no login)."""
-    return BurdenReport.objects.filter(published=True, status=BurdenReport.Status.ANSWERED).order_by(
+    """The public list of answered reports (no login): only those whose sender allowed it."""
+    return BurdenReport.objects.filter(published=True, publication_allowed=True,
+                                       status=BurdenReport.Status.ANSWERED).select_related("sender_unit").order_by(
         "-answered_on", "-id")
 
 

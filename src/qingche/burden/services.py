@@ -672,9 +672,10 @@ def new_follow_up_code() -> str:
 
 
 @transaction.atomic
-def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None = None) -> tuple[BurdenReport, str]:
-    """Store an anonymous report: only what the sender wrote, the day, and the code's hash. Returns
-    the report and the follow-up code, which is shown once and never stored. Deliberately not
+def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None = None,
+                         publication_allowed: bool = False) -> tuple[BurdenReport, str]:
+    """Store an anonymous report: only what the sender wrote and chose, the day, and the code's hash.
+    Returns the report and the follow-up code, which is shown once and never stored. Deliberately not
     audited: an audit event would keep the sender's IP address and the exact time."""
     if category not in BurdenReport.Category.values:
         raise ValidationError({"category": _("Choose a category.")})
@@ -684,11 +685,12 @@ def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None =
     if problem == "too_long":
         raise ValidationError({"text": _("The report is too long: at most %(n)d characters.")
                                % {"n": int(parameters.get("burden.report_max_chars"))}})
-    if sender_unit is not None and sender_unit.kind not in (*Unit.TOWN_LEVEL, *Unit.GRASSROOTS):
-        raise ValidationError({"sender_unit": _("Choose a town, street, village or community, or none.")})
+    if sender_unit is not None and sender_unit.kind not in Unit.TOWN_LEVEL:
+        raise ValidationError({"sender_unit": _("Choose a town or street, or none.")})
     code = new_follow_up_code()
     report = BurdenReport(category=category, text=text.strip(), sender_unit=sender_unit,
-                          received_on=timezone.localdate(), code_hash=code_hash(code))
+                          publication_allowed=bool(publication_allowed), received_on=timezone.localdate(),
+                          code_hash=code_hash(code))
     report.save()
     return report, code
 
@@ -697,6 +699,8 @@ def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None =
 def burden_report_answer(*, user, report: BurdenReport, answer: str, publish: bool) -> BurdenReport:
     _require(user, "burden.answer_burdenreport")
     answer = _text(answer, "answer", minimum=2, maximum=5000)
+    if publish and not report.publication_allowed:
+        raise ValidationError({"publish": _("The sender did not allow publication.")})
     report.answer = answer
     report.status = BurdenReport.Status.ANSWERED
     report.answered_on = timezone.localdate()

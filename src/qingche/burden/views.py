@@ -503,8 +503,9 @@ def voice(request):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                _report, code = services.burden_report_submit(category=data["category"], text=data["text"],
-                                                              sender_unit=data["sender_unit"])
+                _report, code = services.burden_report_submit(
+                    category=data["category"], text=data["text"], sender_unit=data["sender_unit"],
+                    publication_allowed=data["publication_allowed"])
             except ValidationError as error:
                 _form_errors(form, error)
             else:
@@ -546,7 +547,8 @@ def report_inbox(request):
 @permission_required("burden.answer_burdenreport", raise_exception=True)
 def report_answer(request, pk):
     report = get_object_or_404(selectors.burden_reports(request.user), pk=pk)
-    form = forms.AnswerForm(request.POST or None, initial={"answer": report.answer, "publish": True})
+    form = forms.AnswerForm(request.POST or None, publication_allowed=report.publication_allowed,
+                            initial={"answer": report.answer, "publish": report.publication_allowed})
     if request.method == "POST" and form.is_valid():
         try:
             services.burden_report_answer(user=request.user, report=report, **form.cleaned_data)

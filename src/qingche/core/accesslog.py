@@ -2,18 +2,14 @@
 
 The access log keeps the client address and the exact time of every request; for pages whose promise
 is that the sender is not identified (the burden module's 直通车 at /burden/voice/) that line would
-break the promise, so it is not written. Paths are listed in QINGCHE_UNLOGGED_PATHS (comma-separated
-prefixes; the default covers the anonymous burden reports). A reverse proxy in front must be
-configured the same way (see docs/burden.md)."""
+break the promise, so it is not written. Paths are listed in QINGCHE_UNLOGGED_PATHS (core.anonymous).
+A reverse proxy in front must be configured the same way (docs/operator-guide.md §4)."""
 
-import os
 from urllib.parse import urlsplit
 
 from gunicorn.glogging import Logger
 
-UNLOGGED_PREFIXES = tuple(
-    prefix.strip() for prefix in os.environ.get("QINGCHE_UNLOGGED_PATHS", "/burden/voice/").split(",") if prefix.strip()
-)
+from qingche.core.anonymous import UNLOGGED_PREFIXES
 
 
 class AnonymousPathsLogger(Logger):

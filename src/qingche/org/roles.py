@@ -61,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "org.view_rolegrant",
         "org.add_rolegrant",
         "org.delete_rolegrant",
+        "axes.view_accessattempt",  # the log-in lockout alert on the home page (core.lockout)
     },
     AUDIT_ADMIN: {"core.view_auditevent"},
     BURDEN_OFFICE: {"org.view_unit", "org.view_post", "core.view_parameter", "core.change_parameter"},

@@ -12,7 +12,7 @@ from qingche.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 ALLOWED_FIELDS = {"id", "category", "text", "sender_unit", "received_on", "code_hash", "status", "answer",
-                  "answered_on", "published"}
+                  "answered_on", "published", "publication_allowed"}
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,8 @@ def test_the_model_holds_no_column_that_could_identify_the_sender():
 
 def test_anyone_reports_without_login_and_follows_the_answer(client, accounts):
     audit_before = AuditEvent.objects.count()
-    response = client.post("/burden/voice/", {"category": "forms", "text": "同一数据三个部门各要一次"},
+    response = client.post("/burden/voice/", {"category": "forms", "text": "同一数据三个部门各要一次",
+                                              "publication_allowed": "on"},
                            REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="Secret-Browser/1.0")
     assert response.status_code == 200
     html = response.content.decode()
@@ -67,7 +68,8 @@ def test_100_kb_is_refused_and_markup_is_shown_as_text(client, accounts):
     before = BurdenReport.objects.count()
     huge = client.post("/burden/voice/", {"category": "other", "text": "负" * 100_000})
     assert huge.status_code == 400 and BurdenReport.objects.count() == before
-    marked = client.post("/burden/voice/", {"category": "other", "text": "<script>alert(1)</script><b>打卡</b>太多"})
+    marked = client.post("/burden/voice/", {"category": "other", "text": "<script>alert(1)</script><b>打卡</b>太多",
+                                            "publication_allowed": "on"})
     assert marked.status_code == 200
     report = BurdenReport.objects.order_by("-id").first()
     services.burden_report_answer(user=accounts["jianfuban"], report=report, answer="<i>已处理</i>", publish=True)
