@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qingche.appraisal import indicators, rules, selectors, services
@@ -119,6 +120,16 @@ class CycleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         if table is None:
             raise PermissionDenied(_("Only the organization department sees progress."))
         return Response({"groups": table, "indicator_sources": indicators.status()})
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def publicity(self, request, pk=None):
+        """The 公示 list (name, unit, top grade; no score or rank), for everyone who sees the cycle, during
+        publicity only."""
+        rows = selectors.publicity_list(request.user, self.get_object())
+        if rows is None:
+            raise NotFound(_("This cycle is not in its publicity period."))
+        return Response(rows)
 
 
 class ResultSerializer(serializers.ModelSerializer):

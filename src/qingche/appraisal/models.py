@@ -19,6 +19,9 @@ from qingche.core.audit import AuditedModel
 from qingche.core.scope import SELF, UNIT, ScopedManager, user_person_id
 
 MANAGE_PERM = "appraisal.manage_appraisalcycle"
+# Others' results (scores, ranks, breakdowns) reach only grants that may read those people's records:
+# roles with no part in personnel work (热线, 减负办) see their own result and the 公示 list, no more.
+PERSONNEL_PERM = "org.view_person"
 
 
 def new_nonce() -> str:
@@ -202,6 +205,8 @@ class Appraisee(AuditedModel):
         in_scope = _unit_q(grant, "unit")
         if MANAGE_PERM in grant.perms:
             return in_scope | own
+        if PERSONNEL_PERM not in grant.perms:
+            return own
         return (in_scope & published) | own
 
     @property

@@ -107,6 +107,21 @@ def results(user):
     return Appraisee.objects.visible_to(user).select_related("cycle__scheme", "person", "unit")
 
 
+def publicity_list(user, cycle: AppraisalCycle) -> list[dict] | None:
+    """The 公示 list: who is to receive the top grade, by name and unit — no score, rank or breakdown. Open
+    to everyone who sees the cycle, and only while the cycle is in publicity (None otherwise)."""
+    if cycle.status != AppraisalCycle.Status.PUBLICITY or not cycles(user).filter(pk=cycle.pk).exists():
+        return None
+    top = rules.GRADE_SCALES[cycle.scheme.engine_period][0]
+    rows = (
+        Appraisee.objects.filter(cycle=cycle, grade=top)
+        .order_by("unit__path", "person__name", "pk")
+        .values_list("person__name", "unit__name")
+    )
+    label = grade_label(cycle.scheme, top)
+    return [{"person": person, "unit": unit, "grade": label} for person, unit in rows]
+
+
 def my_results(user):
     person_id = user_person_id(user)
     if person_id is None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cycles/new/", views.cycle_new, name="cycle_new"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle_detail"),
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
+    path("cycles/<int:pk>/publicity/", views.cycle_publicity, name="cycle_publicity"),
     path("results/<int:pk>/", views.result_detail, name="result_detail"),
     path("results/<int:pk>/raters/", views.raters_edit, name="raters_edit"),
     path("rate/", views.my_ratings, name="my_ratings"),

@@ -161,6 +161,16 @@ def cycle_results(request, pk):
 
 
 @login_required
+@permission_required("appraisal.view_appraisalcycle", raise_exception=True)
+def cycle_publicity(request, pk):
+    """The 公示 list, for everyone who sees the cycle, during publicity only."""
+    cycle = get_object_or_404(selectors.cycles(request.user), pk=pk)
+    rows = selectors.publicity_list(request.user, cycle)
+    status = 404 if rows is None else 200
+    return render(request, "appraisal/publicity.html", {"cycle": cycle, "rows": rows}, status=status)
+
+
+@login_required
 @permission_required("appraisal.view_appraisee", raise_exception=True)
 def result_detail(request, pk):
     row = get_object_or_404(selectors.results(request.user), pk=pk)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from qingche.core.audit import shown
 from qingche.core.models import AuditEvent, HolidayOverride, Parameter, User
 
 
@@ -17,6 +18,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "actor_name", "ip", "action", "object_type", "object_id", "object_repr")
     list_filter = ("action", "object_type")
     search_fields = ("actor_name", "object_repr", "request_id", "object_id")
+    exclude = ("before", "after")
+    readonly_fields = ("shown_before", "shown_after")
+
+    @admin.display(description="before")
+    def shown_before(self, obj):
+        return shown(obj)[0]
+
+    @admin.display(description="after")
+    def shown_after(self, obj):
+        return shown(obj)[1]
 
     def has_add_permission(self, request):
         return False

@@ -7,6 +7,12 @@ with `audit_context(reason=...)`.
 
 Models inheriting `AuditedModel` record create/update/delete on every save() and delete(),
 with their field values before and after; personal data is recorded masked, never in clear.
+
+A model declares the other fields the trail must not hold in clear with `audit_sensitive`, a mapping of
+field name to how it is kept: "hash" (a keyed digest: the auditor sees that a value changed, and that
+two events hold the same value, but not the value) or "year" (a date kept as its year). The same
+redaction is applied again when the trail is shown or exported, so events written before a field was
+declared (or before a mask was narrowed) show no more than new ones.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import decimal
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -68,8 +75,60 @@ def _json_value(value):
     return value
 
 
+DIGEST_RE = re.compile(r"^#[0-9a-f]{12}$")
+
+
+def _redacted(kind: str, value):
+    if value is None or value == "":
+        return value
+    if kind == "year":
+        return str(value)[:4]
+    text = str(value)
+    if DIGEST_RE.match(text):  # already redacted (redaction is applied again when the trail is shown)
+        return text
+    from qingche.core.pii import audit_digest
+
+    return "#" + audit_digest(text)[:12]
+
+
+def _model_of(object_type: str):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(object_type) if "." in object_type else None
+    except (LookupError, ValueError):
+        return None
+
+
+def redact(model, values):
+    """`values` (a snapshot, or the before/after of an event) with the model's sensitive fields hashed or
+    cut to the year, and its encrypted fields masked (masking a masked value keeps it masked)."""
+    from qingche.core.pii import EncryptedField
+
+    if model is None or not isinstance(values, dict):
+        return values
+    sensitive = getattr(model, "audit_sensitive", {})
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    shown = {}
+    for key, value in values.items():
+        field = fields.get(key)
+        name = field.name if field is not None else key
+        if name in sensitive:
+            value = _redacted(sensitive[name], value)
+        elif isinstance(field, EncryptedField) and isinstance(value, str):
+            value = field.masked(value)
+        shown[key] = value
+    return shown
+
+
+def shown(event) -> tuple:
+    """The before and after of an audit event as the trail may show them (see `redact`)."""
+    model = _model_of(event.object_type)
+    return redact(model, event.before), redact(model, event.after)
+
+
 def snapshot(instance) -> dict:
-    """Field values for the trail; personal data masked, excluded fields left out."""
+    """Field values for the trail; personal data masked, sensitive fields redacted, excluded fields left out."""
     from qingche.core.pii import EncryptedField
 
     excluded = set(getattr(instance, "audit_exclude", ()))
@@ -81,22 +140,30 @@ def snapshot(instance) -> dict:
         if isinstance(field, EncryptedField):
             value = field.masked(value)
         values[field.attname] = _json_value(value)
-    return values
+    return redact(type(instance), values)
 
 
 def pii_changed(stored, instance) -> tuple[str, ...]:
-    """The encrypted fields whose clear value changed (both objects hold clear values; the database holds
-    ciphertext). Masks hide a change that keeps the first and last digits — 13812341234 and 13899991234
-    both show 138****1234 — so these fields are compared on their values, never written to the trail."""
+    """The encrypted and sensitive fields whose clear value changed (both objects hold clear values; the
+    database holds ciphertext). Masks hide a change that keeps the shown digits, and a birth date kept as
+    its year hides a change within the year, so these fields are compared on their values, never written
+    to the trail."""
     from qingche.core.pii import EncryptedField
 
     excluded = set(getattr(instance, "audit_exclude", ()))
-    return tuple(
-        field.attname
-        for field in instance._meta.concrete_fields
-        if isinstance(field, EncryptedField) and field.name not in excluded
-        and field.normalized(getattr(stored, field.attname)) != field.normalized(getattr(instance, field.attname))
-    )
+    sensitive = getattr(instance, "audit_sensitive", {})
+    changed = []
+    for field in instance._meta.concrete_fields:
+        if field.name in excluded:
+            continue
+        old, new = getattr(stored, field.attname), getattr(instance, field.attname)
+        if isinstance(field, EncryptedField):
+            old, new = field.normalized(old), field.normalized(new)
+        elif field.name not in sensitive:
+            continue
+        if old != new:
+            changed.append(field.attname)
+    return tuple(changed)
 
 
 def changed_only(before: dict, after: dict, changed_pii: tuple[str, ...] = ()) -> tuple[dict, dict]:
@@ -126,6 +193,8 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
+    model = type(obj) if obj is not None else _model_of(object_type)
+    before, after = redact(model, before), redact(model, after)
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=(actor.get_username() if actor is not None else ctx.actor_name)[:150],

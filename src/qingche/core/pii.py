@@ -18,6 +18,8 @@ from django.db import models
 
 from qingche.core import rules
 
+UNMASK_PERM = "core.unmask_pii"
+
 
 @lru_cache(maxsize=4)
 def _fernet(key: str) -> Fernet:
@@ -47,6 +49,12 @@ def pii_hash(value: str) -> str:
     if not value:
         return ""
     return hmac.new(settings.FIELD_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_digest(value: str) -> str:
+    """Keyed hash of a value the audit trail must not hold in clear; kept apart from the lookup hashes
+    (another message prefix), so that the trail's digests match no column of the data."""
+    return hmac.new(settings.FIELD_HASH_KEY.encode(), b"audit\x00" + value.encode(), hashlib.sha256).hexdigest()
 
 
 MASKERS = {"phone": rules.mask_phone, "id_number": rules.mask_id_number}

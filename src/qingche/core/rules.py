@@ -75,13 +75,17 @@ def mask_phone(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """4201**********1234"""
+    """4201*************X: the province and city, and the check character. The birth date, the county
+    digits and the sequence stay hidden, so that with the birth year and the gender beside it tens of
+    thousands of valid numbers still fit (GB 11643's check character rules out only one in eleven).
+    Masking an already masked value gives the same mask, so stored masks of an older, wider form can be
+    masked again without the key."""
     value = normalize_id_number(value)
     if not value:
         return ""
     if len(value) <= 8:
         return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return value[:4] + "*" * (len(value) - 5) + value[-1:]
 
 
 KB, MB = 1024, 1024 * 1024

@@ -123,14 +123,16 @@ def unit_in_scope(user, perm: str, unit) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = "view"):
+    def visible_to(self, user, action: str = "view", *, also: tuple[str, ...] = ()):
+        """The rows a grant holding `<app>.<action>_<model>` reaches; with `also`, only grants that hold
+        those permissions too count (e.g. unmasking: the same grant must carry the right and the scope)."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
         meta = self.model._meta
         perm = f"{meta.app_label}.{action}_{meta.model_name}"
-        grants = [grant for grant in user_grants(user) if perm in grant.perms]
+        grants = [grant for grant in user_grants(user) if perm in grant.perms and all(p in grant.perms for p in also)]
         if not grants:
             return self.none()
         if getattr(self.model, "scope_global", False):

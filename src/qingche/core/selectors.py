@@ -40,3 +40,15 @@ def audit_object_types(user) -> list[str]:
 
 def holiday_entries(user):
     return HolidayOverride.objects.visible_to(user)
+
+
+def unmaskable(user, model):
+    """The rows of `model` whose personal data the user may unmask: reached by a grant that holds both
+    the view permission and core.unmask_pii."""
+    from qingche.core.pii import UNMASK_PERM
+
+    return model.objects.visible_to(user, also=(UNMASK_PERM,))
+
+
+def may_unmask(user, obj) -> bool:
+    return unmaskable(user, type(obj)).filter(pk=obj.pk).exists()

@@ -5,19 +5,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qingche.core.audit import audit_context, record
-from qingche.core.pii import EncryptedField
+from qingche.core.pii import UNMASK_PERM, EncryptedField
 
 
 @transaction.atomic
 def pii_unmask(*, user, obj, field_name: str, reason: str) -> str:
-    """Clear text of one personal-data field, for a user holding core.unmask_pii who can see the
-    object; the unmasking, with its reason, goes to the audit trail."""
+    """Clear text of one personal-data field, for a user holding core.unmask_pii through a grant that
+    also reaches the object (a right to unmask held at one unit opens nothing at another unit the
+    account merely sees); the unmasking, with its reason, goes to the audit trail."""
+    from qingche.core.selectors import may_unmask
+
     field = obj._meta.get_field(field_name)
     if not isinstance(field, EncryptedField):
         raise ValidationError({field_name: _("This field holds no personal data.")})
-    if not user.has_perm("core.unmask_pii"):
+    if not user.has_perm(UNMASK_PERM):
         raise PermissionDenied(_("You may not see unmasked personal data."))
-    if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
+    if not may_unmask(user, obj):
         raise PermissionDenied(_("This record is outside your scope."))
     reason = (reason or "").strip()
     if len(reason) < 2:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingche.core import selectors, services
+from qingche.core.audit import shown
 from qingche.core.calendar import work_calendar
 from qingche.core.models import AuditEvent
 from qingche.core.widgets import home_cards
@@ -51,8 +52,7 @@ def _audit_export(events):
             e.object_type,
             e.object_id,
             e.object_repr,
-            e.before,
-            e.after,
+            *shown(e),
             e.reason,
             e.request_id,
         )
@@ -85,6 +85,8 @@ def audit_list(request):
     if params.get("export") == "xlsx":
         return _audit_export(events)
     page = Paginator(events, 50).get_page(params.get("page"))
+    for event in page:
+        event.shown_before, event.shown_after = shown(event)
     query = params.copy()
     query.pop("page", None)
     return render(

@@ -46,7 +46,7 @@ class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMode
     selector = staticmethod(selectors.units_with_parent)
     filterset_fields = ["kind", "code", "depth"]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    action_permissions = {"move": "org.change_unit"}
+    action_permissions = {"move": "org.move_unit"}
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -125,6 +125,9 @@ class PersonSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     id_number_masked = serializers.CharField(read_only=True)
     phone_masked = serializers.CharField(read_only=True)
+    # The birth date is part of the ID number: it may be written (it must match), but only its year is shown.
+    birth_date = serializers.DateField(write_only=True, required=False)
+    birth_year = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Person
@@ -133,6 +136,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "name",
             "gender",
             "birth_date",
+            "birth_year",
             "id_number",
             "phone",
             "id_number_masked",

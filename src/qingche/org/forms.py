@@ -33,7 +33,6 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         fields = [
             "name",
             "gender",
-            "birth_date",
             "id_number",
             "phone",
             "hometown",
@@ -44,7 +43,6 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
             "unit",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
             "id_number": forms.TextInput(),
             "phone": forms.TextInput(),
         }
@@ -115,6 +113,7 @@ class AccountForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: f"{p.name} · {p.unit.name} · {p.birth_year}"
 
 
 class GrantForm(StyledFormMixin, forms.Form):

@@ -57,7 +57,10 @@ class Unit(AuditedModel, MP_Node):
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        permissions = [("import_unit", _("Can import units from Excel"))]
+        permissions = [
+            ("import_unit", _("Can import units from Excel")),
+            ("move_unit", _("Can move a unit to another parent")),
+        ]
 
     def __str__(self):
         return self.name
@@ -182,12 +185,17 @@ class Person(AuditedModel):
     objects = ScopedManager()
     scope_unit_field = "unit"
     scope_person_field = ""
+    # The birth date is the ID number's middle part: the trail keeps its year, as pages do.
+    audit_sensitive = {"birth_date": "year"}
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "id"]
-        permissions = [("import_person", _("Can import people from Excel"))]
+        permissions = [
+            ("import_person", _("Can import people from Excel")),
+            ("link_person", _("Can link a person to an account (name, unit and birth year only)")),
+        ]
         indexes = [models.Index(fields=["unit", "name"])]
 
     def __str__(self):
@@ -208,13 +216,10 @@ class Person(AuditedModel):
             setattr(self, f"{name}_masked", field.masked(value))
 
     @property
-    def age(self):
-        today = dt.date.today()
-        return (
-            today.year
-            - self.birth_date.year
-            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
-        )
+    def birth_year(self) -> int | None:
+        """What pages show of the birth date: with the date, the masked ID number would narrow to a few
+        candidates (see core.rules.mask_id_number)."""
+        return self.birth_date.year if self.birth_date else None
 
 
 class Assignment(AuditedModel):

@@ -32,9 +32,11 @@ BUILTIN_ROLES = {
 _VIEW_ORG = {"org.view_unit", "org.view_post", "org.view_person", "org.view_assignment"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    # 三员分立: the system administrator runs units, posts and accounts, but neither reads the audit
-    # trail nor grants roles; the security administrator grants roles; the audit administrator
-    # only reads the audit trail.
+    # 三员分立: the system administrator runs units, posts, accounts and settings, but neither reads the
+    # audit trail nor grants roles, nor reads personnel records (only name, unit and birth year, to link
+    # an account to its person), nor moves units (an organisational change: the organization
+    # department's); the security administrator grants roles; the audit administrator only reads the
+    # audit trail.
     SYSTEM_ADMIN: {
         "org.view_unit",
         "org.add_unit",
@@ -43,7 +45,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "org.view_post",
         "org.add_post",
         "org.change_post",
-        "org.view_person",
+        "org.link_person",
         "core.view_user",
         "core.add_user",
         "core.change_user",
@@ -74,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "org.change_post",
         "org.add_assignment",
         "org.change_assignment",
+        "org.move_unit",
         "core.unmask_pii",
     },
     COUNTY_DEPARTMENT: _VIEW_ORG,

@@ -92,12 +92,18 @@ def people(
 ):
     from qingche.core.pii import pii_hash
     from qingche.core.rules import is_valid_id_number, normalize_id_number
+    from qingche.core.selectors import unmaskable
 
     # Lists never decrypt: they show the stored masked copies.
     result = Person.objects.visible_to(user).select_related("unit").defer("id_number", "phone")
     if query:
-        if is_valid_id_number(query):  # exact lookup by the keyed hash, never by decrypting
-            result = result.filter(id_number_hash=pii_hash(normalize_id_number(query)))
+        if is_valid_id_number(query):
+            # Exact lookup by the keyed hash, never by decrypting; and only where the user may unmask, or
+            # the search would confirm guesses of a number that the mask keeps hidden.
+            result = result.filter(
+                id_number_hash=pii_hash(normalize_id_number(query)),
+                pk__in=unmaskable(user, Person).values("pk"),
+            )
         else:
             result = result.filter(name__contains=query)
     if unit is not None:
@@ -111,6 +117,18 @@ def people(
         if value:
             result = result.filter(**{field: value})
     return result
+
+
+def people_to_link(user):
+    """People without an account, for linking one to an account: name, unit and birth year, nothing else
+    of the record (org.link_person, the system administrator's, reaches no further)."""
+    return (
+        Person.objects.visible_to(user, "link")
+        .filter(account=None)
+        .select_related("unit")
+        .only("pk", "name", "birth_date", "unit__name")
+        .order_by("name", "pk")
+    )
 
 
 def person_assignments(user, person: Person):

@@ -88,9 +88,10 @@ def unit_update(*, user, unit: Unit, name: str, code: str = "", short_name: str 
 
 @transaction.atomic
 def unit_move(*, user, unit: Unit, new_parent: Unit, reason: str = "") -> Unit:
-    """Put a unit (with everything below it) under another parent; never under itself."""
-    _require(user, "org.change_unit", unit)
-    _require(user, "org.change_unit", new_parent)
+    """Put a unit (with everything below it) under another parent; never under itself. An organisational
+    change (org.move_unit), not the system administrator's upkeep of names and codes."""
+    _require(user, "org.move_unit", unit)
+    _require(user, "org.move_unit", new_parent)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     new_parent = Unit.objects.get(pk=new_parent.pk)
     if rules.would_create_cycle(unit.path, new_parent.path):
@@ -174,6 +175,9 @@ def person_update(*, user, person: Person, **data) -> Person:
     for key, value in data.items():
         if key in PERSON_FIELDS:
             setattr(person, key, value)
+    if "id_number" in data and "birth_date" not in data:
+        person.birth_date = None  # follows the (possibly new) ID number
+
     _require(user, "org.change_person", person.unit)
     _validate_person(person)
     person.save()
@@ -181,6 +185,10 @@ def person_update(*, user, person: Person, **data) -> Person:
 
 
 def _validate_person(person: Person) -> None:
+    from qingche.core import rules as core_rules
+
+    if not person.birth_date and core_rules.is_valid_id_number(person.id_number or ""):
+        person.birth_date = core_rules.birth_date_from_id_number(person.id_number)  # forms no longer ask for it
     _full_clean(person, exclude=["account", "id_number_hash", "phone_hash", "id_number_masked", "phone_masked"])
     _check_id_matches(person)
     _check_duplicate_id(person)
@@ -234,7 +242,7 @@ def account_create(*, user, username: str, password: str, person: Person | None 
     account.full_clean(exclude=["password"])
     validate_password(password, account)
     if person is not None:
-        if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        if not Person.objects.visible_to(user, "link").filter(pk=person.pk).exists():
             raise ValidationError({"person": _("Unknown person, or outside your scope.")})
         if person.account_id:
             raise ValidationError({"person": _("This person already has an account.")})
@@ -247,21 +255,22 @@ def account_create(*, user, username: str, password: str, person: Person | None 
 
 
 def _is_administrator_account(account: User) -> bool:
-    """Whether the account holds a system, security or audit administrator role (reads the grants
-    prefetched with their roles when the caller has them)."""
-    return any(grant.role.code in ADMINISTRATOR_ROLES for grant in account.role_grants.all())
+    """Whether the account is the superuser or holds a system, security or audit administrator role
+    (reads the grants prefetched with their roles when the caller has them)."""
+    return account.is_superuser or any(grant.role.code in ADMINISTRATOR_ROLES for grant in account.role_grants.all())
 
 
 def _account_set_active_check(*, user, account: User) -> None:
     """三员分立: the system administrator manages ordinary accounts (core.change_user), but the accounts
-    of the three administrators (system, security, audit) are managed by the security administrator
-    only, so that the system administrator cannot shut out the one who audits or checks them."""
+    of the three administrators (system, security, audit) and the superuser's are managed by the security
+    administrator only, so that the system administrator cannot shut out the one who audits or checks
+    them, nor wake a dormant superuser."""
     if _is_administrator_account(account):
         if not (user.is_superuser or any(grant.role == roles.SECURITY_ADMIN for grant in user_grants(user))):
             raise PermissionDenied(
                 _(
-                    "三员分立: only the security administrator may enable or disable the account of a system, "
-                    "security or audit administrator."
+                    "三员分立: only the security administrator may enable or disable the superuser or the account "
+                    "of a system, security or audit administrator."
                 )
             )
     else:
@@ -295,8 +304,8 @@ def role_grant_create(*, user, account: User, role: Role, unit: Unit, scope: str
     _require(user, "org.add_rolegrant", unit)
     if account.pk == user.pk:
         raise PermissionDenied(_("No one can grant roles to their own account."))
+    held = set(RoleGrant.objects.filter(user=account).values_list("role__code", flat=True))
     if role.code in ADMINISTRATOR_ROLES:
-        held = set(RoleGrant.objects.filter(user=account).values_list("role__code", flat=True))
         if held & (ADMINISTRATOR_ROLES - {role.code}):
             raise ValidationError(
                 {
@@ -305,6 +314,14 @@ def role_grant_create(*, user, account: User, role: Role, unit: Unit, scope: str
                     )
                 }
             )
+        if held - ADMINISTRATOR_ROLES:
+            raise ValidationError(
+                {"role": _("三员分立: an account with a business role cannot also hold an administrator role.")}
+            )
+    elif held & ADMINISTRATOR_ROLES:
+        raise ValidationError(
+            {"role": _("三员分立: an administrator account cannot also hold a business role.")}
+        )
     scope = scope or role.default_scope
     if scope not in RoleGrant.Scope.values:
         raise ValidationError({"scope": _("Unknown scope.")})

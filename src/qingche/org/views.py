@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from qingche.core.audit import record
 from qingche.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from qingche.core.selectors import may_unmask
 from qingche.core.services import pii_unmask
 from qingche.org import forms, importers, selectors, services
 from qingche.org.models import Person, Role, Unit
@@ -190,7 +191,7 @@ def _people_export(people):
     headers = [
         pgettext("person", "name"),
         _("gender"),
-        _("birth date"),
+        _("birth year"),
         _("ID number"),
         _("phone"),
         _("category"),
@@ -203,7 +204,7 @@ def _people_export(people):
         (
             p.name,
             p.get_gender_display(),
-            p.birth_date,
+            p.birth_year,
             p.id_number_masked,
             p.phone_masked,
             p.get_category_display(),
@@ -231,6 +232,7 @@ def person_detail(request, pk):
             "tenure": selectors.person_tenure(history),
             "home_area": selectors.serves_in_home_area(person),
             "unmask_form": forms.UnmaskForm(),
+            "may_unmask": may_unmask(request.user, person),
         },
     )
 
@@ -342,7 +344,7 @@ def account_list(request):
             for a in accounts
         )
         return xlsx_response("accounts.xlsx", [_("user name"), _("active"), _("roles")], rows)
-    form = forms.AccountForm(request.POST or None, people=selectors.people(request.user).filter(account=None))
+    form = forms.AccountForm(request.POST or None, people=selectors.people_to_link(request.user))
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -173,6 +173,11 @@ class ServiceRequest(AuditedModel):
 
     objects = ScopedManager()
     audit_exclude = ("text", "reply")
+    # What the citizen wrote or holds stays out of the audit trail in clear (see core.audit.redact).
+    audit_sensitive = {
+        "title": "hash", "address": "hash", "latitude": "hash", "longitude": "hash",
+        "tracking_code": "hash", "token": "hash",
+    }  # fmt: skip
 
     class Meta:
         verbose_name = _("citizen request")
@@ -293,6 +298,7 @@ class RequestAttachment(AuditedModel):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()
+    audit_sensitive = {"file": "hash", "name": "hash"}  # a file's name may name the citizen
     scope_q = classmethod(lambda cls, grant, user: models.Q(
         request__in=ServiceRequest.objects.filter(ServiceRequest.scope_q(grant, user)).values("pk")))
 

@@ -5,8 +5,9 @@ Rules, in words:
 - schemes: reference data for whoever may view schemes (the organization department).
 - cycles: a cycle organised by a unit in the grant's reach, or by a unit above the grant's unit.
 - results: the organization department (manage permission) sees every appraisee in its reach at any
-  stage; other grants see their reach only once the cycle is in publicity or final; everyone sees
-  their own result from publicity on.
+  stage; other grants see their reach only once the cycle is in publicity or final, and only if they
+  may read personnel records at all (热线 and 减负办 may not: they see no one's score, rank or
+  breakdown); everyone sees their own result from publicity on.
 - ratings: only the ones the account's own person gives, whatever the grant.
 - appeals: one's own; the organization department also those in its reach.
 - rater flags: the organization department only, for cycles organised in its reach.
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 MANAGE = "manage_appraisalcycle"
 PUBLISHED = {"publicity", "final"}
+# Roles with no part in personnel work: named here by hand, not read from their permissions.
+NO_PERSONNEL_WORK = {"hotline", "burden_office"}
 
 
 def _grants(user):
@@ -26,6 +29,8 @@ def _grants(user):
         codenames = {
             f"{app}.{code}" for app, code in grant.role.permissions.values_list("content_type__app_label", "codename")
         }
+        if grant.role.code in NO_PERSONNEL_WORK:
+            codenames.add("no_personnel_work")
         rows.append((grant.scope, grant.unit.pk, grant.unit.path, codenames))
     return rows
 
@@ -84,10 +89,11 @@ def results(user) -> set[int]:
         if "appraisal.view_appraisee" not in perms:
             continue
         manage = f"appraisal.{MANAGE}" in perms and scope != "self"
+        others = manage or "no_personnel_work" not in perms
         for pk, target, path, status, person in rows:
             if me is not None and person == me and status in PUBLISHED:
                 seen.add(pk)
-            elif _reaches(scope, unit_id, unit_path, target, path) and (manage or status in PUBLISHED):
+            elif others and _reaches(scope, unit_id, unit_path, target, path) and (manage or status in PUBLISHED):
                 seen.add(pk)
     return seen
 

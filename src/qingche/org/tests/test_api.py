@@ -162,7 +162,7 @@ def test_patching_a_person_validates_and_keeps_the_record_on_error(api_as, place
 
 # -- units ----------------------------------------------------------------------------------------------
 def test_moving_a_unit_under_its_descendant_is_a_400_naming_parent(api_as, places):
-    api = api_as("xitong")
+    api = api_as("zuzhibu")
     before = dict(Unit.objects.values_list("id", "path"))
     for new_parent in (places["village"], places["town"]):
         response = api.post(f"/api/v1/units/{places['town'].pk}/move/", {"parent": new_parent.pk}, format="json")
@@ -326,8 +326,8 @@ def forbidden_writes(places, person, assignment):
         ("xitong", "post", "/api/v1/people/", {"unit": "x", "id_number": "bad"}),
         ("bumen", "post", "/api/v1/assignments/", {"person": 99999999, "start_date": "x"}),
         ("zuzhibu", "post", "/api/v1/role-grants/", {"user": "nobody", "role": "emperor"}),
-        ("xitong", "patch", f"/api/v1/people/{person.pk}/", {"birth_date": "not a date"}),
-        ("xitong", "post", f"/api/v1/people/{person.pk}/unmask/", {"field": "name", "reason": ""}),
+        ("xiangzhen", "patch", f"/api/v1/people/{person.pk}/", {"birth_date": "not a date"}),
+        ("xiangzhen", "post", f"/api/v1/people/{person.pk}/unmask/", {"field": "name", "reason": ""}),
         ("xiangzhen", "patch", f"/api/v1/units/{places['town'].pk}/", {"kind": "planet"}),
         ("xiangzhen", "post", f"/api/v1/units/{places['village'].pk}/move/", {"parent": "x"}),
         ("xiangzhen", "post", f"/api/v1/assignments/{assignment.pk}/end/", {"end_date": "x"}),

@@ -705,9 +705,22 @@ def test_search_never_returns_rows_outside_the_scope(name, accounts, client_as):
                 assert got <= people and pk not in got, (name, query)
             exported = xlsx_rows(client.get("/org/people/", {"q": person.name, "export": "xlsx"}))
             assert all(row[3] != person.id_number_masked or row[0] != person.name for row in exported)
+        # A full ID number finds the person only where the same grant may unmask: elsewhere the search would
+        # confirm guesses of the number that the mask hides.
+        unmaskable = {
+            pk
+            for pk in people
+            if user.pk in world.superusers
+            or any(
+                "core.unmask_pii" in grant.perms and reach_person(world, grant, user.pk, pk)
+                for grant in hand_grants(world, user.pk)
+                if "org.view_person" in grant.perms
+            )
+        }
         for pk in sorted(people)[:2]:
             person = Person.objects.get(pk=pk)
-            assert set(people_on_pages(all_pages(client, "/org/people/", {"q": person.id_number}))) == {pk}
+            want = {pk} if pk in unmaskable else set()
+            assert set(people_on_pages(all_pages(client, "/org/people/", {"q": person.id_number}))) == want
     units = expected(world, EXPECTATIONS["units"], user.pk)
     if holds(world, user.pk, "org.view_unit"):
         for pk in just_outside(world, EXPECTATIONS["units"], user.pk, units, how_many=3):
