@@ -144,3 +144,10 @@ def test_redaction_rule():
     for secret in ("王小明", "三组", "阳光花园", "5栋", "84561234", "13812345678", "430102199001011234"):
         assert secret not in text
     assert "东河镇李家村" in text and "路灯坏了" in text
+
+
+def test_demo_county_has_a_few_released_requests(db):
+    demo = ServiceRequest.objects.filter(number__lt="20261101")  # the demo's year, not what tests registered
+    consented, released = demo.filter(publication_consent=True).count(), demo.filter(published_at__isnull=False)
+    assert 0 < released.count() < consented < demo.count() / 2
+    assert all(row.public_text for row in released[:50])
