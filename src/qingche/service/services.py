@@ -392,9 +392,9 @@ def new_tracking_code() -> str:
 def _reissue_code(obj):
     """A repeated submission (same idempotency key) gets a new code: the clear code of the first answer
     is gone, and the answer to the repeat is the one the citizen sees. The earlier code stops working."""
-    issued = new_tracking_code()
-    type(obj).objects.filter(pk=obj.pk).update(tracking_code_hash=tracking_code_hash(issued))
-    obj.tracking_code_hash, obj.issued_code = tracking_code_hash(issued), issued
+    obj.issued_code = new_tracking_code()
+    obj.tracking_code_hash = tracking_code_hash(obj.issued_code)
+    type(obj).objects.filter(pk=obj.pk).update(tracking_code_hash=obj.tracking_code_hash)
     return obj
 
 

@@ -56,8 +56,9 @@ def test_the_code_is_stored_nowhere_in_clear(accounts, category, town, client_as
                                                          "town": town.pk, "idempotency_key": "clear-1"})
     hotline_code = re.search(r'id="created-code">([^<]+)<', page.content.decode()).group(1)
     _entry, key = services.open311_key_issue(user=None, partner="测试伙伴")
-    answer = Client().post("/open311/v2/requests.json", {"api_key": key, "service_code": leaf_categories()[0].code,
-                                                          "lat": "28.1", "long": "112.2", "description": "路灯坏了一个月"})
+    answer = Client().post("/open311/v2/requests.json", {
+        "api_key": key, "service_code": leaf_categories()[0].code, "lat": "28.1", "long": "112.2",
+        "description": "路灯坏了一个月"})
     partner_code = re.search(r"/track/: ([0-9A-Z-]+)", answer.json()[0]["service_notice"]).group(1)
     waiting = Open311Submission.objects.get(token=answer.json()[0]["token"])
     stored = every_text_in_the_database()
