@@ -185,7 +185,7 @@ class ServiceRequest(AuditedModel):
     public_text = models.TextField(_("public text"), blank=True)  # redacted at release, checked by the reviewer
 
     objects = ScopedManager()
-    audit_exclude = ("text", "reply")
+    audit_exclude = ("text", "reply", "tracking_code_hash")  # the last also as a _hash column
 
     class Meta:
         verbose_name = _("citizen request")
