@@ -39,3 +39,23 @@ def _count(key: str, window: int) -> int:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, window)
         return 1
+
+
+# -- attempt limits: failures of one identity (e.g. a request number) lock it out ----------------------
+def _identity_key(kind: str, scope: str, identity: str) -> str:
+    return f"qingche:{kind}:{scope}:" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def locked_out(scope: str, identity: str) -> bool:
+    """True while `identity` is locked out of `scope` (even a right answer is then refused)."""
+    return cache.get(_identity_key("lock", scope, identity)) is not None
+
+
+def count_failure(scope: str, identity: str, *, limit: int, window: int) -> bool:
+    """Count a failed attempt; the `limit`-th failure within `window` seconds of the first locks the
+    identity out for `window` seconds from then. True when it is now locked out."""
+    if _count(_identity_key("fail", scope, identity), window) < limit:
+        return False
+    cache.set(_identity_key("lock", scope, identity), 1, window)
+    cache.delete(_identity_key("fail", scope, identity))
+    return True

@@ -29,7 +29,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
                   "village", "citizen_name", "citizen_phone", "anonymous", "submitted_at", "status", "unit",
                   "suggested_unit", "route_reason", "binding", "return_count", "reopen_count", "dispatched_at",
                   "accept_due", "accepted_at", "accepted_in_time", "due_at", "extension_pending", "answered_at",
-                  "reply", "callback_at", "solved", "satisfaction", "merged_into", "clock"]
+                  "reply", "callback_at", "solved", "satisfaction", "merged_into", "clock", "publication_consent",
+                  "published_at", "public_text"]
         read_only_fields = fields
 
     def get_citizen_name(self, obj) -> str:
@@ -49,6 +50,10 @@ ACTION_BODY = inline_serializer("RequestAction", fields={
     "reply": serializers.CharField(required=False), "solved": serializers.BooleanField(required=False),
     "satisfaction": serializers.ChoiceField(choices=rules.SATISFACTIONS, required=False),
     "duty_item_code": serializers.CharField(required=False), "days": serializers.IntegerField(required=False),
+})
+PUBLISH_BODY = inline_serializer("RequestPublish", fields={
+    "public_text": serializers.CharField(required=False, help_text="the text to publish; by default the request's "
+                                                                   "text with names, phones and addresses removed"),
 })
 
 
@@ -94,3 +99,14 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def callback(self, request, pk=None):
         return self._act(request, services.request_callback, solved=request.data.get("solved"),
                          satisfaction=request.data.get("satisfaction", ""))
+
+    @extend_schema(request=PUBLISH_BODY, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Release a request the citizen agreed to publish (hotline / reviewer); audited."""
+        return self._act(request, services.request_publish, public_text=request.data.get("public_text", ""))
+
+    @extend_schema(request=None, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request, pk=None):
+        return self._act(request, services.request_unpublish)

@@ -170,10 +170,12 @@ def build(ctx) -> None:
     start = end - dt.timedelta(days=365)
     calendar = services.fast_calendar(start.date() - dt.timedelta(days=5), ctx.today + dt.timedelta(days=60))
     quality = {u.pk: rnd.uniform(-0.10, 0.05) for u in units}
-    citizens = []
+    citizens, names = [], {}
     for _ in range(400):  # encrypted once: a ciphertext decrypts the same wherever it is stored
         phone = f"1{rnd.choice('3589')}{rnd.randrange(10**9):09d}"
-        citizens.append((encrypt(ctx.faker.name()), encrypt(phone), pii_hash(phone)))
+        name = ctx.faker.name()
+        citizens.append((encrypt(name), encrypt(phone), pii_hash(phone)))
+        names[citizens[-1][0]] = name
 
     # volume grows a little over the year, with a summer peak
     days = 365
@@ -193,6 +195,7 @@ def build(ctx) -> None:
                 events.append({"request_id": len(requests) - 1, "kind": kind, "at": at,
                                "to_unit_id": unit.pk if unit else None, "note": note, "public_note": public,
                                "actor_unit_id": actor.pk if actor else None, "data": "{}", "duty_item_code": ""})
+    _publication(requests, names, end)
     request_ids = bulk.reserve_ids(ServiceRequest, len(requests))
     for row, pk in zip(requests, request_ids, strict=True):
         row["id"] = pk
@@ -203,6 +206,28 @@ def build(ctx) -> None:
     _suggest_open()
     _rollups(requests)
     services.burden_load_bulk(requests)  # the answered requests' load in burden's index
+
+
+CONSENT_SHARE, RELEASED_SHARE = 0.15, 0.6
+
+
+def _publication(requests, names: dict[str, str], end: dt.datetime) -> None:
+    """Some citizens agreed to publication (CONSENT_SHARE); the hotline released most of those answered
+    (RELEASED_SHARE), a few hours after the answer, with the text redacted as services.request_publish does.
+    Drawn from a random sequence of its own, so the rest of the demo does not change."""
+    import random
+
+    rnd = random.Random(311)
+    for row in requests:
+        if rnd.random() >= CONSENT_SHARE:
+            continue
+        row["publication_consent"] = True
+        answered = row.get("answered_at")
+        if answered is None or rnd.random() >= RELEASED_SHARE:
+            continue
+        row["published_at"] = min(end, answered + dt.timedelta(hours=rnd.uniform(2, 48)))
+        row["public_text"] = rules.redact(row["text"], names=[names.get(row["citizen_name"], "")],
+                                          address=row["address"])
 
 
 def _rollups(requests) -> None:
@@ -274,8 +299,9 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
     department = by_name.get(DEPARTMENT_OF.get(leaf.path_names[0], ""))
     roll = rnd.random()
     unit = office if roll < 0.04 else (department if roll < 0.32 and department else town)
-    request = _Row(
-        number=rules.request_number(date, serial), tracking_code=f"{rnd.randrange(10**6):06d}", channel=channel,
+    rnd.randrange(10**6)  # was the clear code; drawn still so that the rest of the demo stays the same
+    request = _Row(  # no verification code: like imported history, demo requests cannot be followed on /track/
+        number=rules.request_number(date, serial), tracking_code_hash="", channel=channel,
         category_id=leaf.pk, title=title or text[:20], text=text[:5000], address=f"{town.name}{place_name}",
         latitude=lat, longitude=long, town_id=town.pk, village_id=village.pk if village else None,
         citizen_name="" if channel == "open311" and rnd.random() < 0.5 else name, citizen_phone=phone,

@@ -33,6 +33,8 @@ class RequestForm(StyledFormMixin, forms.Form):
     citizen_name = forms.CharField(label=_("Name"), max_length=50, required=False)
     citizen_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     anonymous = forms.BooleanField(label=_("Keep my name from the handling unit"), required=False)
+    publish = forms.BooleanField(label=_("I agree that my request and its answer may be published on the "
+                                         "county's open data, without my name, phone or address"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
@@ -81,9 +83,18 @@ class PublicRequestForm(RequestForm):
         return cleaned
 
 
+class UnechoedInput(forms.TextInput):
+    """A verification code is typed, and never sent back in a page."""
+
+    def format_value(self, value):
+        return None
+
+
 class TrackForm(StyledFormMixin, forms.Form):
     number = forms.CharField(label=_("Request number"), max_length=20)
-    code = forms.CharField(label=_("Verification code"), max_length=8)
+    code = forms.CharField(label=_("Verification code"), max_length=40,
+                           widget=UnechoedInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                                       "spellcheck": "false"}))
 
 
 class CallbackForm(StyledFormMixin, forms.Form):

@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import io
 import multiprocessing
-import secrets
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -185,7 +184,7 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
             status = rules.CLOSED
     channel = get["channel"] if get["channel"] in CHANNELS else "hotline"
     return {
-        "number": number, "tracking_code": f"{secrets.randbelow(10**6):06d}", "channel": channel,
+        "number": number, "tracking_code_hash": "", "channel": channel,
         "category_id": category, "title": (get["title"] or text[:30])[:200], "text": text,
         "address": get["address"][:300], "town_id": town_id, "village_id": village[0] if village else None,
         "citizen_name": get["citizen_name"][:50], "citizen_phone": phone,  # in clear until saved (_prepared)

@@ -10,9 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
-from qingche.core.pii import EncryptedField, decrypt, encrypt
+from qingche.core.pii import EncryptedField, decrypt, encrypt, pii_hash
 from qingche.core.scope import SELF, UNIT, ScopedManager, is_root_path
 from qingche.service import rules
+
+
+def tracking_code_hash(code: str) -> str:
+    """The keyed hash a verification code is kept as (the clear code is shown once and never stored)."""
+    code = rules.normalize_code(code)
+    return pii_hash("tracking-code:" + code) if code else ""
 
 
 class EncryptedNameField(EncryptedField):
@@ -120,7 +126,8 @@ class ServiceRequest(AuditedModel):
         UNSATISFIED = rules.UNSATISFIED, _("unsatisfied")
 
     number = models.CharField(_("request number"), max_length=20, unique=True)
-    tracking_code = models.CharField(_("verification code"), max_length=8)
+    # empty for requests whose citizen never had a code (imported history): those cannot be followed
+    tracking_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     token = models.CharField(_("Open311 token"), max_length=40, unique=True, null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, db_index=True)
@@ -170,14 +177,16 @@ class ServiceRequest(AuditedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="merged", db_index=False)
+    publication_consent = models.BooleanField(_("the citizen agrees to publication"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    public_text = models.TextField(_("public text"), blank=True)  # redacted at release, checked by the reviewer
 
     objects = ScopedManager()
-    audit_exclude = ("text", "reply")
+    audit_exclude = ("text", "reply", "tracking_code_hash")  # the last also as a _hash column
     # What the citizen wrote or holds stays out of the audit trail in clear (see core.audit.redact).
-    audit_sensitive = {
-        "title": "hash", "address": "hash", "latitude": "hash", "longitude": "hash",
-        "tracking_code": "hash", "token": "hash",
-    }  # fmt: skip
+    audit_sensitive = {"title": "hash", "address": "hash", "latitude": "hash", "longitude": "hash", "token": "hash"}
 
     class Meta:
         verbose_name = _("citizen request")
@@ -194,6 +203,7 @@ class ServiceRequest(AuditedModel):
             ("callback_servicerequest", _("Can call citizens back and reopen requests")),
             ("arbitrate_servicerequest", _("Can arbitrate returned requests")),
             ("approve_extension", _("Can approve extensions of citizen requests")),
+            ("publish_servicerequest", _("Can release citizen requests for publication")),
         ]
 
     def __str__(self):
@@ -220,6 +230,10 @@ class ServiceRequest(AuditedModel):
     @property
     def citizen_phone_masked(self) -> str:
         return self._meta.get_field("citizen_phone").masked(self.citizen_phone)
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication_consent and self.published_at is not None
 
     @property
     def is_open(self) -> bool:
@@ -475,10 +489,11 @@ class Open311Submission(models.Model):
 
     token = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    tracking_code = models.CharField(max_length=8)
+    tracking_code_hash = models.CharField(max_length=64)
     partner = models.ForeignKey(Open311Key, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    fields = models.JSONField(default=dict)  # title, text, address, lat, long, town_id, village_id, anonymous
+    fields = models.JSONField(default=dict)  # title, text, address, lat, long, town_id, village_id, anonymous,
+    # publish (the citizen's consent to publication)
     citizen_name = EncryptedNameField()
     citizen_phone = EncryptedField(kind="phone")
     received_at = models.DateTimeField()

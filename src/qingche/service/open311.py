@@ -32,6 +32,11 @@ ATTRIBUTES = [
      "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}]},
     {"variable": True, "code": "subject", "datatype": "string", "required": False,
      "datatype_description": "不超过200字", "order": 2, "description": "诉求标题", "values": []},
+    # A Qingche extension: the citizen's consent to publication (off unless the citizen ticked it).
+    {"variable": True, "code": "publish", "datatype": "singlevaluelist", "required": False,
+     "datatype_description": "", "order": 3,
+     "description": "是否同意公开（经审核、去除姓名电话地址后公开诉求内容和答复）",
+     "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}]},
 ]
 ATTRIBUTE_CODES = {attribute["code"] for attribute in ATTRIBUTES}
 
@@ -113,39 +118,50 @@ def _public_status(request: ServiceRequest) -> str:
     return "closed" if request.status in (rules.CLOSED, rules.MERGED) else "open"
 
 
-def _status_notes(request: ServiceRequest, last_note: str) -> str:
-    label = str(ServiceRequest.Status(request.status).label)
-    return f"{label}。{last_note}" if last_note else label
-
-
 def _request_row(request: ServiceRequest, updated, last_note: str) -> dict:
-    return {
+    """A request as everyone may read it. Unless the citizen agreed to publication and a reviewer released
+    it, only the number, category, status, town and dates: nothing a citizen or an official wrote."""
+    published = request.is_published
+    label = str(ServiceRequest.Status(request.status).label)
+    place = (request.village or request.town) if published else request.town
+    row = {
         "service_request_id": request.number,
         "status": _public_status(request),
-        "status_notes": _status_notes(request, last_note),
+        "status_notes": label,
         "service_name": request.category.name,
         "service_code": request.category.code,
-        "description": request.title,
-        "agency_responsible": request.unit.name if request.unit else "",
+        "description": "",
+        "agency_responsible": "",
         "service_notice": "",
         "requested_datetime": _iso(request.submitted_at),
         "updated_datetime": _iso(updated or request.submitted_at),
         "expected_datetime": _iso(request.due_at),
-        "address": (request.village or request.town).name if (request.village or request.town) else "",
-        "address_id": (request.village or request.town).code if (request.village or request.town) else "",
+        "address": place.name if place else "",
+        "address_id": place.code if place else "",
         "zipcode": "",
-        "lat": float(round(request.latitude, 3)) if request.latitude is not None else None,
-        "long": float(round(request.longitude, 3)) if request.longitude is not None else None,
+        "lat": None,
+        "long": None,
         "media_url": "",
     }
+    if published:
+        note = rules.redact(last_note, names=[request.citizen_name], address=request.address)
+        row.update({
+            "status_notes": f"{label}。{note}" if note else label,
+            "description": request.public_text,
+            "agency_responsible": request.unit.name if request.unit else "",
+            "lat": float(round(request.latitude, 3)) if request.latitude is not None else None,
+            "long": float(round(request.longitude, 3)) if request.longitude is not None else None,
+        })
+    return row
 
 
 def _rows(queryset) -> list[dict]:
     requests = list(queryset.select_related("category", "unit", "town", "village").annotate(
         updated=Max("events__at")))
     notes: dict[int, str] = {}
-    if requests:
-        for request_id, note in (RequestEvent.objects.filter(request__in=[r.pk for r in requests])
+    published = [r.pk for r in requests if r.is_published]
+    if published:
+        for request_id, note in (RequestEvent.objects.filter(request__in=published)
                                  .exclude(public_note="").order_by("request_id", "at", "id")
                                  .values_list("request_id", "public_note")):
             notes[request_id] = note
@@ -278,15 +294,17 @@ def _post_request(request, fmt):
     unknown = set(attributes) - ATTRIBUTE_CODES
     if unknown:
         raise Open311Error(400, f"unknown attribute {sorted(unknown)[0]}")
-    if attributes.get("anonymous", "0") not in ("0", "1"):
-        raise Open311Error(400, "attribute[anonymous] must be 0 or 1")
+    for code in ("anonymous", "publish"):
+        if attributes.get(code, "0") not in ("0", "1"):
+            raise Open311Error(400, f"attribute[{code}] must be 0 or 1")
     name = "".join(part.strip() for part in (data.get("last_name", ""), data.get("first_name", "")))
     try:
         submission = services.open311_submission_accept(
             partner=partner, category=category, title=attributes.get("subject", ""),
             text=data.get("description", ""), address=address, lat=lat or None, long=long or None,
             town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=data.get("phone", ""),
-            anonymous=attributes.get("anonymous") == "1", idempotency_key=_idempotency(data, code),
+            anonymous=attributes.get("anonymous") == "1", publish=attributes.get("publish") == "1",
+            idempotency_key=_idempotency(data, code),
             ip=client_ip(request), http_request_id=getattr(request, "request_id", ""),
         )
     except ValidationError as problem:
@@ -295,8 +313,9 @@ def _post_request(request, fmt):
         field = {"lat": "lat/long", "text": "description", "citizen_phone": "phone"}.get(field, field)
         raise Open311Error(400, f"{field}: {' '.join(str(t) for t in texts)}") from None
     answer = {"token": submission.token,
-              "service_notice": f"verification code for /track/: {submission.tracking_code}; the request number "
-                                f"follows from tokens/{submission.token}",
+              "service_notice": f"verification code for /track/: {rules.format_code(submission.issued_code)} "
+                                f"(shown only in this answer); the request number follows from "
+                                f"tokens/{submission.token}",
               "account_id": data.get("account_id", "")}
     if submission.request_id is not None:  # a repeat of a submission already registered
         answer = {"service_request_id": submission.request.number, **answer}

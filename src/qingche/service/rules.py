@@ -489,3 +489,48 @@ def mask_name(name: str) -> str:
 
 def request_number(day: dt.date, serial: int) -> str:
     return f"{day:%Y%m%d}{serial:06d}"
+
+
+# -- tracking codes ---------------------------------------------------------------------------------
+# Digits and capitals without the look-alikes 0/O, 1/I/L: 31 symbols, 10 of them ≈ 49 bits.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def normalize_code(code: str) -> str:
+    """What the citizen typed, as stored: capitals, without spaces or dashes (the code is shown as
+    ABCDE-FGHJK)."""
+    return re.sub(r"[\s\-－—]", "", code or "").upper()
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}" if len(code) == CODE_LENGTH else code
+
+
+# -- publication ------------------------------------------------------------------------------------
+REDACTED = "＊＊"
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[0-9]{2}[0-9]{2}[0-9]{3}[0-9Xx](?![0-9])"
+                        r"|(?<![0-9])[1-9][0-9]{14}(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}(?![0-9])"
+                    r"|(?<![0-9])0[0-9]{2,3}[\s-]?[0-9]{7,8}(?![0-9])|(?<![0-9])[0-9]{7,8}(?![0-9])")
+_NUMERAL = "0-9０-９一二三四五六七八九十百零〇两"
+# Below the village or community: streets and lanes with numbers, house numbers, buildings, units,
+# floors, rooms and villagers' groups (村民小组).
+_BELOW_VILLAGE = re.compile(
+    rf"[\u4e00-\u9fa5]{{1,4}}(?:路|街|大道|巷|弄|胡同)[{_NUMERAL}]+[号弄]?"
+    rf"|[\u4e00-\u9fa5]{{2,4}}(?:小区|花园|公寓|大厦)"
+    rf"|[{_NUMERAL}]+(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|户|组|队)"
+)
+
+
+def redact(text: str, *, names: Iterable[str] = (), address: str = "") -> str:
+    """The text as it may be published: ID numbers, phone numbers, the names the citizen gave, the
+    address the citizen gave and anything below the village or community level replaced by ＊＊."""
+    text = text or ""
+    for literal in sorted({n.strip() for n in (*names, address) if n and len(n.strip()) >= 2}, key=len,
+                          reverse=True):
+        text = text.replace(literal, REDACTED)
+    text = _ID_NUMBER.sub(REDACTED, text)
+    text = _PHONE.sub(REDACTED, text)
+    text = _BELOW_VILLAGE.sub(REDACTED, text)
+    return re.sub(f"(?:{re.escape(REDACTED)})+", REDACTED, text)

@@ -20,6 +20,7 @@ from qingche.service.models import (
     RateRollup,
     RequestEvent,
     ServiceRequest,
+    tracking_code_hash,
 )
 
 PUBLIC_EVENT_KINDS = ("submit", "dispatch", "accept", "start", "return", "arbitrate", "extension_decision", "answer",
@@ -141,16 +142,17 @@ def notices(user, request):
 
 # -- public tracking --------------------------------------------------------------------------------
 def track(number: str, code: str) -> ServiceRequest | None:
-    """By number and verification code only: not scoped to any account (the citizen has none)."""
-    number, code = (number or "").strip(), (code or "").strip()
-    if not number or not code or len(number) > 20 or len(code) > 8:
-        return None
-    request = ServiceRequest.objects.select_related("unit", "category", "merged_into").filter(number=number).first()
-    if request is None:
-        return None
+    """By number and verification code only: not scoped to any account (the citizen has none). The code is
+    compared as its keyed hash; callers limit the attempts (views.track)."""
     import hmac
 
-    return request if hmac.compare_digest(request.tracking_code, code) else None
+    number, code = (number or "").strip(), rules.normalize_code(code)
+    if not number or not code or len(number) > 20 or len(code) > 40:
+        return None
+    request = ServiceRequest.objects.select_related("unit", "category", "merged_into").filter(number=number).first()
+    if request is None or not request.tracking_code_hash:
+        return None
+    return request if hmac.compare_digest(request.tracking_code_hash, tracking_code_hash(code)) else None
 
 
 def public_timeline(request: ServiceRequest) -> list[dict]:

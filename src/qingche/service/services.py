@@ -36,6 +36,7 @@ from qingche.service.models import (
     RequestCounter,
     RequestEvent,
     ServiceRequest,
+    tracking_code_hash,
 )
 
 logger = logging.getLogger(__name__)
@@ -361,20 +362,23 @@ def _cleaned_intake(*, category, title, text, lat, long, citizen_name, citizen_p
 
 
 def _new_request(clean: dict, *, channel: str, category: Category, address: str, town_id, village_id, anonymous,
-                 now: dt.datetime, user=None, intake_unit=None, key=None, token=None,
-                 tracking_code: str = "") -> ServiceRequest:
-    """An unsaved request from cleaned intake values, placed and with its suggested route."""
+                 now: dt.datetime, user=None, intake_unit=None, key=None, token=None, publish: bool = False,
+                 code_hash: str = "") -> ServiceRequest:
+    """An unsaved request from cleaned intake values, placed and with its suggested route. Without
+    `code_hash` it gets a new verification code: clear in `issued_code` (not a field) to show once."""
     point, phone = clean["point"], clean["phone"]
     town_id, village_id = resolve_place(address, point, town_id, village_id)
+    issued = "" if code_hash else new_tracking_code()
     request = ServiceRequest(
-        tracking_code=tracking_code or new_tracking_code(), channel=channel, category=category,
+        tracking_code_hash=code_hash or tracking_code_hash(issued), channel=channel, category=category,
         title=clean["title"], text=clean["text"], address=(address or "").strip()[:300],
         latitude=round(point[0], 6) if point else None, longitude=round(point[1], 6) if point else None,
         town_id=town_id, village_id=village_id, citizen_name=clean["name"], citizen_phone=phone,
         citizen_phone_hash=pii_hash(phone) if phone else "", anonymous=bool(anonymous), intake_unit=intake_unit,
         created_by=user if user is not None and user.pk else None, submitted_at=now, idempotency_key=key,
-        token=token,
+        token=token, publication_consent=bool(publish),
     )
+    request.issued_code = issued
     route = suggest(request)
     request.suggested_unit_id, request.route_basis = route.unit_id, route.stored()
     request.route_reason = route_reason_text(route)
@@ -382,16 +386,28 @@ def _new_request(clean: dict, *, channel: str, category: Category, address: str,
 
 
 def new_tracking_code() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
+    return "".join(secrets.choice(rules.CODE_ALPHABET) for _ in range(rules.CODE_LENGTH))
+
+
+def _reissue_code(obj):
+    """A repeated submission (same idempotency key) gets a new code: the clear code of the first answer
+    is gone, and the answer to the repeat is the one the citizen sees. The earlier code stops working."""
+    obj.issued_code = new_tracking_code()
+    obj.tracking_code_hash = tracking_code_hash(obj.issued_code)
+    type(obj).objects.filter(pk=obj.pk).update(tracking_code_hash=obj.tracking_code_hash)
+    return obj
 
 
 def request_submit(*, user=None, channel: str, category_id=None, category: Category | None = None, title: str = "",
                    text: str, address: str = "", lat=None, long=None, town_id=None, village_id=None,
                    citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False, idempotency_key: str = "",
-                   files=(), intake_unit: Unit | None = None, now: dt.datetime | None = None) -> ServiceRequest:
+                   files=(), intake_unit: Unit | None = None, publish: bool = False,
+                   now: dt.datetime | None = None) -> ServiceRequest:
     """Register a request from any channel at once (Open311 partners go through open311_submission_accept).
-    The same idempotency key returns the request already made. `category` (an active category, its parents
-    selected) spares a read when the caller has it already."""
+    The same idempotency key returns the request already made, with a new verification code. `category`
+    (an active category, its parents selected) spares a read when the caller has it already. `publish` is
+    the citizen's consent to publication (a reviewer still has to release it). The clear verification code
+    is in the returned request's `issued_code`, and nowhere else."""
     if channel not in ServiceRequest.Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     if channel in (ServiceRequest.Channel.HOTLINE, ServiceRequest.Channel.WALK_IN):
@@ -409,7 +425,8 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
     now = now or timezone.now()
     request = _new_request(clean, channel=channel, category=category, address=address, town_id=town_id,
                            village_id=village_id, anonymous=anonymous, now=now, user=user, intake_unit=intake_unit,
-                           key=key, token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None)
+                           key=key, token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
+                           publish=publish)
     # A repeated idempotency key or a number already held (an import of that day) fails the insert: the
     # first returns the request already made, the second tries the next number. Checking the key before
     # the insert would cost every request a query for the rare double submit.
@@ -427,7 +444,7 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
         except IntegrityError:
             existing = ServiceRequest.objects.filter(idempotency_key=key).first() if key else None
             if existing is not None:
-                return existing
+                return _reissue_code(existing)
             if attempt == 4:
                 raise
             request.pk = None
@@ -438,29 +455,39 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
 def open311_submission_accept(*, partner: Open311Key, category: Category | None, title: str = "", text: str,
                               address: str = "", lat=None, long=None, town_id=None, village_id=None,
                               citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False,
-                              idempotency_key: str = "", ip=None, http_request_id: str = "") -> Open311Submission:
+                              publish: bool = False, idempotency_key: str = "", ip=None,
+                              http_request_id: str = "") -> Open311Submission:
     """Check a partner's request as every intake does and keep it for registration: one row, committed before
-    the partner hears its token. The same idempotency key returns the submission already kept."""
+    the partner hears its token. The same idempotency key returns the submission already kept, with a new
+    verification code (also on its request, once registered). The clear code is in `issued_code` only."""
     clean = _cleaned_intake(category=category, title=title, text=text, lat=lat, long=long,
                             citizen_name=citizen_name, citizen_phone=citizen_phone)
     key = (idempotency_key or "").strip()[:64] or None
     point = clean["point"]
     fields = {"title": clean["title"], "text": clean["text"], "address": (address or "").strip()[:300],
               "lat": point[0] if point else None, "long": point[1] if point else None,
-              "town_id": town_id, "village_id": village_id, "anonymous": bool(anonymous)}
+              "town_id": town_id, "village_id": village_id, "anonymous": bool(anonymous), "publish": bool(publish)}
+    issued = new_tracking_code()
     # One INSERT, committed by itself: no BEGIN and COMMIT of a transaction around it. Inside a caller's
     # transaction a savepoint keeps a repeated key from spoiling the rest of it.
     try:
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            return Open311Submission.objects.create(
-                token=secrets.token_hex(12), idempotency_key=key, tracking_code=new_tracking_code(), partner=partner,
-                category=category, fields=fields, citizen_name=clean["name"], citizen_phone=clean["phone"],
-                received_at=timezone.now(), ip=ip, http_request_id=http_request_id)
+            submission = Open311Submission.objects.create(
+                token=secrets.token_hex(12), idempotency_key=key, tracking_code_hash=tracking_code_hash(issued),
+                partner=partner, category=category, fields=fields, citizen_name=clean["name"],
+                citizen_phone=clean["phone"], received_at=timezone.now(), ip=ip, http_request_id=http_request_id)
     except IntegrityError:
         existing = Open311Submission.objects.filter(idempotency_key=key).first() if key else None
         if existing is None:
             raise
+        with transaction.atomic():  # locked: a registrar taking it meanwhile copies the new code
+            existing = _reissue_code(Open311Submission.objects.select_for_update().get(pk=existing.pk))
+            if existing.request_id is not None:
+                ServiceRequest.objects.filter(pk=existing.request_id).update(
+                    tracking_code_hash=existing.tracking_code_hash)
         return existing
+    submission.issued_code = issued
+    return submission
 
 
 def open311_submissions_register(*, batch: int = 200, batches: int | None = None) -> int:
@@ -511,7 +538,7 @@ def _register(pending: list[Open311Submission]) -> None:
             clean, channel=ServiceRequest.Channel.OPEN311, category=categories[submission.category_id],
             address=values["address"], town_id=values["town_id"], village_id=values["village_id"],
             anonymous=values["anonymous"], now=submission.received_at, token=submission.token,
-            tracking_code=submission.tracking_code))
+            publish=values.get("publish", False), code_hash=submission.tracking_code_hash))
     for day_requests in _by_day(requests).values():
         for request, number in zip(day_requests, _new_numbers(day_requests[0].submitted_at, len(day_requests)),
                                    strict=True):
@@ -806,6 +833,40 @@ def request_merge(*, user, request: ServiceRequest, into: ServiceRequest, reason
                                                      "follow that one.") % {"number": into.number})
     _event(into, RequestEvent.Kind.MERGE, user=user, at=now, data={"merged": request.number},
            note=_("Request %(number)s was merged into this one.") % {"number": request.number})
+    return request
+
+
+# -- publication ------------------------------------------------------------------------------------
+def public_text_proposed(request: ServiceRequest) -> str:
+    """The request's text with what identifies the citizen removed, for the reviewer to check."""
+    return rules.redact(request.text, names=[request.citizen_name], address=request.address)
+
+
+@transaction.atomic
+def request_publish(*, user, request: ServiceRequest, public_text: str = "", now=None) -> ServiceRequest:
+    """The reviewer's release: a request the citizen agreed to publish is shown with its text (as checked by
+    the reviewer, redacted again) and the replies in the public Open311 reads. Audited like every save."""
+    _require(user, "service.publish_servicerequest")
+    request = _locked(request)
+    if not request.publication_consent:
+        raise ValidationError({"public_text": _("The citizen did not agree to publication.")})
+    text = (public_text or "").strip() or public_text_proposed(request)
+    # What the reviewer leaves in is redacted once more: a phone or ID number slipped back is still removed.
+    text = rules.redact(text, names=[request.citizen_name], address=request.address)[:rules.MAX_TEXT]
+    if len(text) < 2:
+        raise ValidationError({"public_text": _("Write the text to publish.")})
+    request.public_text, request.published_at, request.published_by = text, now or timezone.now(), user
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_unpublish(*, user, request: ServiceRequest) -> ServiceRequest:
+    _require(user, "service.publish_servicerequest")
+    request = _locked(request)
+    if request.published_at is not None:
+        request.published_at, request.published_by, request.public_text = None, None, ""
+        request.save()
     return request
 
 

@@ -12,7 +12,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from qingche.core import parameters, ratelimit
@@ -60,6 +62,7 @@ def _submit_from_form(form, *, user, channel, intake_unit=None, files=()):
         town_id=data.get("town"), citizen_name=data.get("citizen_name", ""),
         citizen_phone=data.get("citizen_phone", ""), anonymous=data.get("anonymous", False),
         idempotency_key=data.get("idempotency_key", ""), intake_unit=intake_unit, files=files,
+        publish=data.get("publish", False),
     )
 
 
@@ -83,11 +86,16 @@ def intake(request):
             _errors_to_form(form, error)
         except PermissionDenied as error:
             _error_message(request, error)
-        else:
-            messages.success(request, _("Registered %(number)s — verification code %(code)s.")
-                             % {"number": created.number, "code": created.tracking_code})
-            return redirect("service:detail", created.pk)
+        else:  # the code is shown once, on this page: never in a redirect, a message or a URL
+            return _registered(request, created)
     return render(request, "service/intake.html", {"form": form, "hotline": hotline, "towns": towns})
+
+
+def _registered(request, created):
+    response = render(request, "service/public_done.html", {
+        "created": created, "code": rules.format_code(created.issued_code)})
+    add_never_cache_headers(response)
+    return response
 
 
 def _rate_limited(request) -> bool:
@@ -109,20 +117,39 @@ def public_submit(request):
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
-                return render(request, "service/public_done.html", {"created": created})
+                return _registered(request, created)
         return render(request, "service/public_submit.html", {"form": form}, status=400)
     return render(request, "service/public_submit.html", {"form": form})
 
 
+TRACK_SCOPE = "service.track"
+TRACK_FAILURES, TRACK_WINDOW = 5, 3600  # wrong codes for one number, seconds it is then locked
+
+
+@never_cache
 def track(request):
-    """/track/: number + verification code → status, public timeline and reply; the citizen may rate."""
-    form = TrackForm(request.POST or request.GET or None)
-    found = None
-    callback_form = None
+    """/track/: number + verification code, sent by POST only (a code never travels in a URL) → status, public
+    timeline and reply; an answered request can be rated with the code typed again. After TRACK_FAILURES
+    wrong codes for a number within the hour, the number is locked for an hour, even for the right code."""
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+    else:  # the number may be linked to; a code in the query string is ignored
+        form = TrackForm(initial={"number": request.GET.get("number", "")[:20]})
+    found, callback_form, status = None, None, 200
     if form.is_bound and form.is_valid():
-        found = selectors.track(form.cleaned_data["number"], form.cleaned_data["code"])
-        if found is None:
-            form.add_error(None, _("No request matches this number and code."))
+        number = form.cleaned_data["number"].strip()
+        if ratelimit.locked_out(TRACK_SCOPE, number):
+            form.add_error(None, _("Too many wrong codes for this number: try again in an hour, or call the "
+                                   "hotline 12345."))
+            status = 429
+        else:
+            found = selectors.track(number, form.cleaned_data["code"])
+            if found is None:
+                ratelimit.count_failure(TRACK_SCOPE, number, limit=TRACK_FAILURES, window=TRACK_WINDOW)
+                form.add_error(None, _("No request matches this number and code."))
+                status = 404
+    elif form.is_bound:
+        status = 400
     if found is not None and found.status == rules.ANSWERED:
         callback_form = CallbackForm(request.POST if "satisfaction" in request.POST else None)
         if callback_form.is_bound and callback_form.is_valid():
@@ -135,11 +162,11 @@ def track(request):
             else:
                 found.refresh_from_db()
                 callback_form = None
+        if callback_form is not None and callback_form.errors:
+            status = 400
     elif found is not None and "satisfaction" in request.POST:
         form.add_error(None, _("This request has already been rated, or it is not answered yet."))
-    status = 400 if (form.is_bound and not form.is_valid()) or (callback_form and callback_form.errors) else 200
-    if form.is_bound and found is None:
-        status = 404
+        status = 400
     context = {"form": form, "found": found, "callback_form": callback_form,
                "timeline": selectors.public_timeline(found) if found else []}
     return render(request, "service/track.html", context, status=status)
@@ -193,6 +220,8 @@ def detail(request, pk):
                                                                                  rules.DISPATCHED) else [],
         "notices": selectors.notices(user, found),
         "callback_form": CallbackForm(),
+        "public_text": (found.public_text or services.public_text_proposed(found)) if found.publication_consent
+        and request.user.has_perm("service.publish_servicerequest") else "",
         "can": {action: rules.can(found.status, action) for action in rules.ALLOWED_FROM},
     }
     return render(request, "service/detail.html", context)
@@ -217,6 +246,9 @@ ACTIONS = {
         user=user, request=req, solved=post.get("solved", ""), satisfaction=post.get("satisfaction", ""),
         note=post.get("note", "")),
     "reopen": lambda user, req, post: services.request_reopen(user=user, request=req, reason=post.get("reason", "")),
+    "publish": lambda user, req, post: services.request_publish(user=user, request=req,
+                                                                public_text=post.get("public_text", "")),
+    "unpublish": lambda user, req, post: services.request_unpublish(user=user, request=req),
 }
 
 

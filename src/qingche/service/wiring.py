@@ -35,6 +35,7 @@ HANDLE = VIEW | {"service.handle_servicerequest"}
 roles.add_role_permissions(roles.HOTLINE, VIEW | {
     "service.add_servicerequest", "service.dispatch_servicerequest", "service.callback_servicerequest",
     "service.approve_extension", "service.view_clocknotice", "service.view_historyimport", "service.add_historyimport",
+    "service.publish_servicerequest",
 })
 roles.add_role_permissions(roles.BURDEN_OFFICE, VIEW | {"service.arbitrate_servicerequest",
                                                          "service.approve_extension", "service.view_clocknotice"})

@@ -29,7 +29,7 @@ def test_citizen_to_town_and_back(page, login):
     page.click("#public-submit")
     number = page.locator("#created-number").inner_text()
     code = page.locator("#created-code").inner_text()
-    assert re.fullmatch(r"\d{14}", number) and re.fullmatch(r"\d{6}", code)
+    assert re.fullmatch(r"\d{14}", number) and re.fullmatch(r"[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}", code)
 
     # the town's rates this month before
     login("xiangzhen")
@@ -72,6 +72,7 @@ def test_citizen_to_town_and_back(page, login):
     assert "xiangzhen" not in body and "rexian" not in body
     page.locator("#rate-form input[name=solved][value='1']").check()
     page.locator("#rate-form input[name=satisfaction][value=satisfied]").check()
+    page.fill("#rate-code", code.lower().replace("-", ""))  # the code again; case and dash do not matter
     page.click("#rate-submit")
     expect(page.locator("#track-rating")).to_have_attribute("data-satisfaction", "satisfied")
     expect(page.locator("#rate-form")).to_have_count(0)

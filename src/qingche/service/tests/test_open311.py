@@ -2,6 +2,7 @@
 format, api keys and the default window."""
 
 import datetime as dt
+import re
 
 import pytest
 from defusedxml import ElementTree
@@ -9,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from qingche.core.models import AuditEvent
-from qingche.service import services
+from qingche.service import selectors, services
 from qingche.service.models import Open311Submission, RequestEvent, ServiceRequest
 
 BASE = "/open311/v2/"
@@ -54,7 +55,7 @@ def test_services_and_definition(anon, db):
     code = services_json[0]["service_code"]
     definition = anon.get(f"{BASE}services/{code}.json").json()
     assert definition["service_code"] == code
-    assert {a["code"] for a in definition["attributes"]} == {"anonymous", "subject"}
+    assert {a["code"] for a in definition["attributes"]} == {"anonymous", "subject", "publish"}
     root = xml(anon.get(f"{BASE}services/{code}.xml"))
     assert root.tag == "service_definition"
     assert root.find("attributes/attribute/values/value/key").text == "0"
@@ -120,7 +121,8 @@ def test_post_then_token_then_request(anon, api_key, town):
     assert request.channel == "open311" and request.anonymous and request.title == "路灯不亮"
     assert request.town_id == town.pk and request.citizen_name == "王明" and request.token == created["token"]
     assert created["service_notice"].endswith(f"tokens/{created['token']}")
-    assert request.tracking_code in created["service_notice"]
+    tracking = re.search(r"/track/: ([0-9A-Z-]+)", created["service_notice"]).group(1)
+    assert selectors.track(request.number, tracking) == request
     assert request.events.get().kind == "submit"
     audit = AuditEvent.objects.get(object_type="service.servicerequest", object_id=str(request.pk))
     assert audit.action == "create" and audit.actor_name == "open311:测试伙伴" and audit.ip == "127.0.0.1"

@@ -8,7 +8,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.test import Client
 
-from qingche.service import services
+from qingche.service import selectors, services
 from qingche.service.forms import CHALLENGE_SALT
 from qingche.service.models import ServiceRequest
 
@@ -44,13 +44,16 @@ def test_public_submit_and_track(category, town):
     again = citizen.post("/service/submit/", data)  # a double submit
     assert again.status_code == 200 and created.number.encode() in again.content
     assert ServiceRequest.objects.filter(idempotency_key=data["idempotency_key"]).count() == 1
-    page = citizen.get("/track/", {"number": created.number, "code": created.tracking_code})
+    first, code = shown_code(response), shown_code(again)  # the repeat's answer is the one the browser shows
+    assert first != code
+    assert citizen.post("/track/", {"number": created.number, "code": first}).status_code == 404
+    page = citizen.post("/track/", {"number": created.number, "code": code})
     html = page.content.decode()
     assert page.status_code == 200 and 'id="track-status"' in html
     assert "李四" not in html and "13912345678" not in html and "李*" not in html and "139****5678" not in html
     assert "<script>alert" not in html
-    wrong = citizen.get("/track/", {"number": created.number, "code": "000000" if created.tracking_code != "000000"
-                                    else "111111"})
+    wrong = citizen.post("/track/", {"number": created.number, "code": "2222222222" if code != "22222-22222"
+                                     else "3333333333"})
     assert wrong.status_code == 404 and 'id="track-result"' not in wrong.content.decode()
 
 
@@ -77,17 +80,22 @@ def test_public_submit_rate_limit(category, town, settings):
     assert codes == [200, 200, 429]
 
 
+def shown_code(response) -> str:
+    return re.search(r'id="created-code">([^<]+)<', response.content.decode()).group(1)
+
+
 def test_track_callback_once(accounts, category, town):
     request = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
                                       town_id=town.pk)
+    code = request.issued_code
     services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
     services.request_accept(user=accounts["xiangzhen"], request=request)
     services.request_answer(user=accounts["xiangzhen"], request=request, reply="已更换灯泡，恢复照明。")
     citizen = Client()
-    page = citizen.get("/track/", {"number": request.number, "code": request.tracking_code}).content.decode()
+    page = citizen.post("/track/", {"number": request.number, "code": code}).content.decode()
     assert "已更换灯泡" in page and 'id="rate-form"' in page
     assert "xiangzhen" not in page
-    rating = {"number": request.number, "code": request.tracking_code, "solved": "1", "satisfaction": "satisfied"}
+    rating = {"number": request.number, "code": code, "solved": "1", "satisfaction": "satisfied"}
     assert citizen.post("/track/", rating).status_code == 200
     request.refresh_from_db()
     assert request.status == "closed" and request.satisfaction == "satisfied"
@@ -103,8 +111,9 @@ def test_hotline_intake_and_dispatch_pages(client_as, category, town):
     response = client.post("/service/intake/", {"category": category.pk, "text": "居民反映东河镇自来水停水两天",
                                                 "town": town.pk, "citizen_phone": "13800001111",
                                                 "idempotency_key": "intake-1"})
-    assert response.status_code == 302
+    assert response.status_code == 200 and 'id="detail-link"' in response.content.decode()
     created = ServiceRequest.objects.get(idempotency_key="intake-1")
+    assert selectors.track(created.number, shown_code(response)) == created  # read to the caller, once
     queue = client.get("/service/queue/").content.decode()
     assert created.number in queue and "route-reason" in queue
     detail = client.get(f"/service/requests/{created.pk}/").content.decode()

@@ -38,7 +38,7 @@ def test_routing_suggestion_reads_the_published_duty_list(submit, duty_list, tow
 def test_full_workflow_updates_rollups(submit, accounts, town):
     rexian, xiangzhen = accounts["rexian"], accounts["xiangzhen"]
     request = submit()
-    assert request.status == rules.NEW and len(request.tracking_code) == 6
+    assert request.status == rules.NEW and len(request.issued_code) == rules.CODE_LENGTH
     assert request.citizen_phone_masked == "138****8000"
     assert ServiceRequest.objects.filter(citizen_phone_hash=request.citizen_phone_hash).exists()
     services.request_dispatch(user=rexian, request=request, unit_id=town.pk)
