@@ -8,7 +8,9 @@ into a throw-away QINGCHE_VAR_DIR (the project's var/ is not touched), and measu
 - macro-F1 and accuracy of the first level on the project's held-out split of train.csv (20 %, kept out
   of training, near-duplicates removed before splitting);
 - the time of one suggestion (`Classifier.suggest`, one message at a time, one thread) over the held-out
-  messages, after a warm-up;
+  messages, after a warm-up: wall clock, and the CPU time of the thread (`predict_cpu_*`, what one core
+  spends; on a shared machine the wall clock's tail is other processes' turn). `predict_ok` is the CPU p95
+  against the 2 ms target;
 - the peak memory of the build, and the memory and load time of the stored model in a fresh process.
 
 In the same run it trains the plain baseline the issue names (character 1–3-gram TF-IDF + linear SVM,
@@ -43,14 +45,17 @@ log = make_log("classify")
 
 def model_in_fresh_process(var_dir: str) -> dict:
     """Load time and resident memory of the stored model in a new interpreter (what a worker pays)."""
-    code = ("import os, resource, time, django; django.setup();"
-            "from qingche.service.classify import store; t = time.perf_counter(); store.load();"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    # VmRSS, not ru_maxrss: a child's maximum starts from its parent's at the fork, before the exec
+    code = ("import re, time, django; django.setup();"
+            "rss = lambda: int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1));"
+            "from qingche.service.classify import store; before = rss(); t = time.perf_counter(); store.load();"
+            "print(time.perf_counter() - t, rss(), rss() - before)")
     env = dict(os.environ, QINGCHE_VAR_DIR=var_dir, DJANGO_SETTINGS_MODULE="qingche.settings",
                PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-    seconds, rss_kb = out.stdout.split()
-    return {"model_load_seconds": round(float(seconds), 2), "worker_rss_mb": round(int(rss_kb) / 1024, 1)}
+    seconds, rss_kb, model_kb = out.stdout.split()
+    return {"model_load_seconds": round(float(seconds), 2), "worker_rss_mb": round(int(rss_kb) / 1024, 1),
+            "model_rss_mb": round(int(model_kb) / 1024, 1)}
 
 
 def main() -> None:
@@ -81,13 +86,14 @@ def main() -> None:
         texts = [text for text, _ in held_out][: args.predict or None]
         for text in texts[:20]:
             classifier.suggest(text)
-        timings = []
+        timings, cpu_timings = [], []
         for text in texts:
-            begin = time.perf_counter()
+            begin, begin_cpu = time.perf_counter(), time.thread_time()
             classifier.suggest(text)
+            cpu_timings.append((time.thread_time() - begin_cpu) * 1000)
             timings.append((time.perf_counter() - begin) * 1000)
-        timed = summary(timings)
-        log(f"one suggestion: {timed}")
+        timed, cpu = summary(timings), summary(cpu_timings)
+        log(f"one suggestion: wall {timed}, CPU {cpu}")
         baseline = {}
         if not args.no_baseline:
             params = Params()
@@ -111,11 +117,11 @@ def main() -> None:
             "training_messages": result["training_messages"], "unlabelled_messages": result["unlabelled_messages"],
             "build_seconds": round(build_seconds, 1),
             "predict_p50_ms": timed["p50_ms"], "predict_p95_ms": timed["p95_ms"], "predict_max_ms": timed["max_ms"],
-            "predict_n": timed["n"],
+            "predict_n": timed["n"], "predict_cpu_p50_ms": cpu["p50_ms"], "predict_cpu_p95_ms": cpu["p95_ms"],
             "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "model_file_mb": round(os.path.getsize(store.root() / result["version"] / store.MODEL_FILE) / 2**20, 1),
             **fresh,
-            "macro_f1_ok": (held.get("macro_f1") or 0) >= F1_TARGET, "predict_ok": timed["p95_ms"] <= PREDICT_TARGET_MS,
+            "macro_f1_ok": (held.get("macro_f1") or 0) >= F1_TARGET, "predict_ok": cpu["p95_ms"] <= PREDICT_TARGET_MS,
             "build_ok": build_seconds <= BUILD_TARGET_S,
             "load_average_1m": round(os.getloadavg()[0], 2), "cpu_count": os.cpu_count(),
         }
