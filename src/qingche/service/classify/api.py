@@ -47,7 +47,7 @@ class RegistersRequests(permissions.BasePermission):
 class ClassifyViewSet(viewsets.ViewSet):
     permission_classes = [permissions.IsAuthenticated, RegistersRequests]
 
-    @extend_schema(request=ClassifyInput, responses=ClassifyOutput)
+    @extend_schema(request=ClassifyInput, responses={200: ClassifyOutput})
     def create(self, request):
         from qingche.service.classify import NoModel, store, suggest
 

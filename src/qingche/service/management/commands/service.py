@@ -42,6 +42,8 @@ class Command(BaseCommand):
             count = csvio.write_predictions(output, header, rows, suggest_many)
         except NoModel:
             raise CommandError(_no_model()) from None
+        except OSError as error:
+            raise CommandError(f"{output}: {error.strerror}") from None
         self.stderr.write(f"{count} messages classified into {output}")
 
     def do_classifier_build(self, *, with_requests, self_training, replace_county, **_):
