@@ -50,7 +50,7 @@ TAIDI_DIR := $(or $(QINGCHE_TAIDI_DIR),../shared/data/taidi2020)
 MODEL_STAMP := $(or $(QINGCHE_VAR_DIR),var)/classifier/built-from-shared
 model: $(if $(wildcard $(TAIDI_DIR)/train.csv),$(MODEL_STAMP),model-skipped)
 
-$(MODEL_STAMP): $(wildcard $(TAIDI_DIR)/train.csv $(TAIDI_DIR)/*.xlsx) $(wildcard src/qingche/service/classify/*.py) $(VENV)/.installed
+$(MODEL_STAMP): $(wildcard $(TAIDI_DIR)/train.csv $(TAIDI_DIR)/*.xlsx) $(addprefix src/qingche/service/classify/,data.py model.py build.py) $(VENV)/.installed
 	$(BIN)/qingche service classifier-build
 	touch $@
 
