@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 VENDOR := src/qingche/core/static/vendor
 
-.PHONY: demo test install assets locale bytecode system-deps lint clean serve
+.PHONY: demo test install assets locale bytecode system-deps lint clean serve model model-skipped
 
 demo: install
 	$(BIN)/qingche demo
@@ -14,7 +14,7 @@ demo: install
 test: install system-deps
 	bash scripts/test.sh
 
-install: $(VENV)/.installed node_modules/.installed assets locale bytecode
+install: $(VENV)/.installed node_modules/.installed assets locale bytecode model
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,19 @@ bytecode: $(VENV)/.installed
 locale: $(VENV)/.installed
 	bash scripts/system-deps.sh --build
 	cd src/qingche && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+
+# The request classifier (docs/classify.md), trained from the shared data beside the project; rebuilt only
+# when the data or the classifier's code changed. Without the data it is skipped: suggestions stay off.
+TAIDI_DIR := $(or $(QINGCHE_TAIDI_DIR),../shared/data/taidi2020)
+MODEL_STAMP := $(or $(QINGCHE_VAR_DIR),var)/classifier/built-from-shared
+model: $(if $(wildcard $(TAIDI_DIR)/train.csv),$(MODEL_STAMP),model-skipped)
+
+$(MODEL_STAMP): $(wildcard $(TAIDI_DIR)/train.csv $(TAIDI_DIR)/*.xlsx) $(addprefix src/qingche/service/classify/,data.py model.py build.py) $(VENV)/.installed
+	$(BIN)/qingche service classifier-build
+	touch $@
+
+model-skipped:
+	@echo "No shared data in $(TAIDI_DIR) (set QINGCHE_TAIDI_DIR): the request classifier is not built."
 
 # What the tests need from the system: Debian's Chromium for the browser tests.
 system-deps:

@@ -1,3 +1,5 @@
 from qingche.service.api import ServiceRequestViewSet
+from qingche.service.classify.api import ClassifyViewSet
 
-routes = [("service/requests", ServiceRequestViewSet, "service-request")]
+routes = [("service/requests", ServiceRequestViewSet, "service-request"),
+          ("service/classify", ClassifyViewSet, "service-classify")]

@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import sys
-from pathlib import Path
 
 from django.conf import settings
 
@@ -24,9 +23,10 @@ from qingche.core.pii import encrypt, pii_hash
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
 from qingche.service import rules, services
+from qingche.service.classify.data import taidi_dir
 from qingche.service.models import Category, Place, RateRollup, RequestEvent, ServiceRequest
 
-DATA_DIR = Path(os.environ.get("QINGCHE_TAIDI_DIR", "/work/shared/data/taidi2020"))
+DATA_DIR = taidi_dir()
 PER_YEAR = 100_000
 BBOX = (27.90, 111.90, 28.50, 112.60)
 

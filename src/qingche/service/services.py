@@ -1014,7 +1014,9 @@ def category_seed(data_dir=None) -> int:
 
     if Category.objects.exists():
         return 0
-    path = Path(data_dir or "/work/shared/data/taidi2020") / "附件1.xlsx"
+    from qingche.service.classify.data import taidi_dir
+
+    path = Path(data_dir or taidi_dir()) / "附件1.xlsx"
     rows: list[tuple[str, str, str]] = []
     if path.exists():
         import openpyxl

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qingche.service import views
+from qingche.service.classify import views as classify_views
 
 app_name = "service"
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("open311-keys/", views.keys, name="keys"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_status, name="import_status"),
+    path("classifier/", classify_views.classifier, name="classifier"),
 ]

@@ -65,6 +65,8 @@ menu.register(
                   order=46),
     menu.MenuItem(_("Import history"), "service:imports", "service.view_historyimport", icon="file-import",
                   section=SECTION, order=47),
+    menu.MenuItem(_("Category classifier"), "service:classifier", "service.change_category", icon="brain",
+                  section=SECTION, order=48),
 )
 
 
