@@ -40,3 +40,10 @@ def audit_object_types(user) -> list[str]:
 
 def holiday_entries(user):
     return HolidayOverride.objects.visible_to(user)
+
+
+def api_tokens(user):
+    """The account's own API tokens, newest first (each account sees only its own)."""
+    from qingche.core.models import ApiToken
+
+    return ApiToken.objects.filter(user=user).select_related("user")
