@@ -115,8 +115,9 @@ def public_submit(request):
 
 
 def track(request):
-    """/track/: number + verification code → status, public timeline and reply; the citizen may rate."""
-    form = TrackForm(request.POST or request.GET or None)
+    """/track/: number + verification code → status, public timeline and reply; the citizen may rate.
+    Posted, never in the address: a tracking code in a URL would reach logs and browser history."""
+    form = TrackForm(request.POST or None)
     found = None
     callback_form = None
     if form.is_bound and form.is_valid():

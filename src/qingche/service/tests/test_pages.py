@@ -44,12 +44,12 @@ def test_public_submit_and_track(category, town):
     again = citizen.post("/service/submit/", data)  # a double submit
     assert again.status_code == 200 and created.number.encode() in again.content
     assert ServiceRequest.objects.filter(idempotency_key=data["idempotency_key"]).count() == 1
-    page = citizen.get("/track/", {"number": created.number, "code": created.tracking_code})
+    page = citizen.post("/track/", {"number": created.number, "code": created.tracking_code})
     html = page.content.decode()
     assert page.status_code == 200 and 'id="track-status"' in html
     assert "李四" not in html and "13912345678" not in html and "李*" not in html and "139****5678" not in html
     assert "<script>alert" not in html
-    wrong = citizen.get("/track/", {"number": created.number, "code": "000000" if created.tracking_code != "000000"
+    wrong = citizen.post("/track/", {"number": created.number, "code": "000000" if created.tracking_code != "000000"
                                     else "111111"})
     assert wrong.status_code == 404 and 'id="track-result"' not in wrong.content.decode()
 
@@ -84,7 +84,9 @@ def test_track_callback_once(accounts, category, town):
     services.request_accept(user=accounts["xiangzhen"], request=request)
     services.request_answer(user=accounts["xiangzhen"], request=request, reply="已更换灯泡，恢复照明。")
     citizen = Client()
-    page = citizen.get("/track/", {"number": request.number, "code": request.tracking_code}).content.decode()
+    page = citizen.post("/track/", {"number": request.number, "code": request.tracking_code}).content.decode()
+    in_url = citizen.get("/track/", {"number": request.number, "code": request.tracking_code}).content.decode()
+    assert 'id="track-result"' not in in_url  # a tracking code in the address is not looked up
     assert "已更换灯泡" in page and 'id="rate-form"' in page
     assert "xiangzhen" not in page
     rating = {"number": request.number, "code": request.tracking_code, "solved": "1", "satisfaction": "satisfied"}
