@@ -260,3 +260,13 @@ def test_no_id_number_or_tracking_code_in_any_url():
     for route in routes:
         lowered = route.lower()
         assert not any(word in lowered for word in ("id_number", "idnumber", "tracking")), route
+
+
+def test_the_operator_resets_a_lost_second_factor(accounts):
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    call_command("otp_reset", "shenji")
+    assert not TOTPDevice.objects.filter(user=accounts["shenji"]).exists()
+    assert AuditEvent.objects.filter(object_type="core.user", object_id=str(accounts["shenji"].pk),
+                                     after__second_factor="reset").exists()
