@@ -270,3 +270,17 @@ def test_the_operator_resets_a_lost_second_factor(accounts):
     assert not TOTPDevice.objects.filter(user=accounts["shenji"]).exists()
     assert AuditEvent.objects.filter(object_type="core.user", object_id=str(accounts["shenji"].pk),
                                      after__second_factor="reset").exists()
+
+
+def test_a_searched_id_number_never_sits_in_the_address(client_as):
+    from qingche.org.models import Person
+
+    client = client_as("zuzhibu")
+    person = Person.objects.visible_to(User.objects.get(username="zuzhibu")).first()
+    response = client.post("/org/people/", {"q": person.id_number, "category": ""})
+    assert response.status_code == 302
+    assert person.id_number not in response["Location"] and "search=" in response["Location"]
+    listing = client.get(response["Location"])
+    assert [row.pk for row in listing.context["page"].object_list] == [person.pk]
+    exported = client.get(response["Location"] + "&export=xlsx")
+    assert exported.status_code == 200
