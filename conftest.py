@@ -7,14 +7,49 @@ import pytest
 
 TEST_PASSWORD = "Test-Pass-2026!"
 TEST_OPEN311_KEY = "test-open311-key-0123456789"  # the demo partner key of the served demo county
+# The second factor of the demo accounts that need one (admin, xitong, anquan, shenji): base32, as
+# QINGCHE_DEMO_TOTP_SECRET gives it to `qingche demo`.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_totp_steps: dict[str, int] = {}
+
+
+def totp_code(username: str, secret: str = TEST_TOTP_SECRET) -> str:
+    """The next code the account's authenticator app would show. django-otp accepts each time step once
+    per account (and one step ahead): a second log-in within the same 30 s uses the next step."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    from qingche.core.otp import decode_secret
+
+    totp = TOTP(decode_secret(secret))
+    totp.time = time.time()
+    step = max(totp.t(), _totp_steps.get(username, -1) + 1)
+    _totp_steps[username] = step
+    totp.time = step * totp.step
+    return f"{totp.token():06d}"
+
+
+def mark_otp_verified(client, user):
+    """Make a test client's session (from force_login) one that gave its second factor, as the log-in
+    page does for the superuser and the three administrators."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from qingche.core import otp
+
+    device = otp.confirmed_totp(user) or otp.enrol_with_secret(user, TEST_TOTP_SECRET)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from qingche.demo.builder import DemoBuilder
+    from qingche.demo.builder import DemoBuilder, demo_totp_secrets
 
     with django_db_blocker.unblock():
-        DemoBuilder(scale=0.1).build(TEST_PASSWORD)
+        DemoBuilder(scale=0.1).build(TEST_PASSWORD, demo_totp_secrets(TEST_TOTP_SECRET))
 
 
 @pytest.fixture
@@ -28,10 +63,14 @@ def accounts(db):
 
 @pytest.fixture
 def client_as(client, accounts):
-    """client_as("xiangzhen") -> a Django test client logged in as that demo account."""
+    """client_as("xiangzhen") -> a Django test client logged in as that demo account (with its second
+    factor given, for the accounts that need one)."""
+    from qingche.core.otp import needs_second_factor
 
     def login(username):
         client.force_login(accounts[username])
+        if needs_second_factor(accounts[username]):
+            mark_otp_verified(client, accounts[username])
         return client
 
     return login
@@ -93,7 +132,7 @@ def demo_server(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env.update({"QINGCHE_VAR_DIR": str(var_dir), "QINGCHE_DEMO_PASSWORD": TEST_PASSWORD,
-                "QINGCHE_DEMO_OPEN311_KEY": TEST_OPEN311_KEY})
+                "QINGCHE_DEMO_OPEN311_KEY": TEST_OPEN311_KEY, "QINGCHE_DEMO_TOTP_SECRET": TEST_TOTP_SECRET})
     subprocess.run(
         [qingche, "demo", "--scale", "0.1", "--no-serve"],
         env=env,
@@ -152,13 +191,19 @@ def page(browser, demo_server):
 
 @pytest.fixture
 def login(page):
-    """login("xiangzhen") signs in through the real log-in form."""
+    """login("xiangzhen") signs in through the real log-in form (and gives the 6-digit code when the
+    account needs a second factor)."""
 
     def sign_in(username, password=TEST_PASSWORD):
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("#login-submit")
+        page.wait_for_load_state()
+        if "/accounts/login/code/" in page.url:
+            page.fill("#id_otp", totp_code(username))
+            page.click("#otp-submit")
+            page.wait_for_load_state()
         return page
 
     return sign_in

@@ -5,8 +5,9 @@ from importlib.util import find_spec
 
 from django.conf import settings
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from qingche.core.api import TokenLoginView
 
 router = DefaultRouter()
 for module in settings.QINGCHE_MODULES:
@@ -16,6 +17,6 @@ for module in settings.QINGCHE_MODULES:
         router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("", include(router.urls)),
 ]

@@ -36,12 +36,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "treebeard",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -64,7 +67,9 @@ QINGCHE_MODULES = [
 INSTALLED_APPS += [module for module in QINGCHE_MODULES if module not in INSTALLED_APPS]
 
 MIDDLEWARE = [
+    "qingche.core.middleware.TrustedProxySchemeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingche.core.middleware.RequestContextMiddleware",
     "qingche.core.middleware.SessionMiddleware",  # Django's, but never saved on the anonymous 直通车
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "qingche.core.middleware.AccountDutiesMiddleware",
     "qingche.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -153,11 +160,39 @@ SESSION_COOKIE_AGE = int(os.environ.get("QINGCHE_SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("QINGCHE_SECURE_COOKIES", "") == "1"
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS (QINGCHE_HTTPS=1; QINGCHE_SECURE_COOKIES=1 is the older name): cookies only over
+# HTTPS, and HSTS. Behind a reverse proxy, its X-Forwarded-Proto is believed only from
+# QINGCHE_TRUSTED_PROXIES (core.middleware.TrustedProxySchemeMiddleware; no SECURE_PROXY_SSL_HEADER).
+HTTPS = "1" in (os.environ.get("QINGCHE_HTTPS", ""), os.environ.get("QINGCHE_SECURE_COOKIES", ""))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(os.environ.get("QINGCHE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("QINGCHE_HSTS_SUBDOMAINS", "") == "1"
+SECURE_SSL_REDIRECT = HTTPS and os.environ.get("QINGCHE_SSL_REDIRECT", "") == "1"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes from the machine itself speak plain HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts and styles from this server only, no inline script
+# (pages hand data to their scripts in json_script elements). Inline style attributes stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Second factor (django-otp): the superuser and the three administrators (core.otp).
+OTP_TOTP_ISSUER = os.environ.get("QINGCHE_OTP_ISSUER", "Qingche")
 
 
 
@@ -181,6 +216,10 @@ AXES_CLIENT_IP_CALLABLE = "qingche.core.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "qingche.core.views.lockout_response"
 AXES_VERBOSE = False
+# A user name that is not an account is kept only as a keyed hash (core.signals.axes_username), and
+# never in the form data axes copies.
+AXES_USERNAME_CALLABLE = "qingche.core.signals.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "otp"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -208,12 +247,12 @@ QINGCHE_OFFICE_HOURS = os.environ.get("QINGCHE_OFFICE_HOURS", "08:30-12:00,14:00
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "qingche.core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "qingche.core.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "qingche.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qingche.core.api.exception_handler",

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qingche.core.audit import shown
 from qingche.core.models import AuditEvent, HolidayOverride, Parameter, User
@@ -47,3 +49,9 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
 @admin.register(Parameter)
 class ParameterAdmin(admin.ModelAdmin):
     list_display = ("key", "value")
+
+# Second-factor devices are managed on the account's own page and by `qingche otp_reset`; django-otp's
+# admin pages would show secrets to the superuser and link to the internet.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

@@ -8,7 +8,10 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, pagination, permissions
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -121,8 +124,50 @@ def healthz(request):
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """Pages of PAGE_SIZE rows; a client may ask for `page_size` rows up to 200."""
 
-    page_size_query_param = "page_size"
-    max_page_size = 200
+
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=32, required=False, allow_blank=True,
+        help_text="The 6-digit code of the authenticator app (or a recovery code): required for the "
+        "superuser and the system, security and audit administrators.",
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires = serializers.DateTimeField()
+
+
+class TokenLoginView(APIView):
+    """Token log-in: the password, and the second factor when the account needs one. A locked account
+    (django-axes) gets no token; a wrong code counts as a failed log-in."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=TokenLoginSerializer, responses=TokenResponseSerializer)
+    def post(self, request):
+        from django.contrib.auth import authenticate, user_login_failed
+
+        from qingche.core import otp, services
+        from qingche.core.middleware import client_ip
+
+        body = TokenLoginSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        username, password = body.validated_data["username"], body.validated_data["password"]
+        user = authenticate(request=request, username=username, password=password)
+        if user is None:
+            raise exceptions.ValidationError({"non_field_errors": [_("Unable to log in with provided credentials.")]})
+        if otp.needs_second_factor(user):
+            if otp.confirmed_totp(user) is None:
+                raise exceptions.ValidationError(
+                    {"otp": [_("This account needs a second factor: enrol it on the web page first.")]}
+                )
+            if otp.verify(user, body.validated_data.get("otp", "")) is None:
+                user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+                raise exceptions.ValidationError({"otp": [_("Wrong or missing verification code.")]})
+        token, key = services.api_token_issue(user=user, ip=client_ip(request))
+        return Response({"token": key, "expires": token.expires_at})

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from qingche.core import cards, lockout, menu, signals, widgets  # noqa: F401
+        from qingche.core import cards, lockout, menu, signals, tokens, widgets  # noqa: F401
 
         widgets.register_card(cards.audit_today, order=80)
         widgets.register_card(lockout.card, order=85)

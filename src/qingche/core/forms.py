@@ -22,4 +22,8 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 
 class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
-    pass
+    """Changing the password also fulfils the duty to change a first password."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = False
+        return super().save(commit=commit)

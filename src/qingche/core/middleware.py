@@ -100,3 +100,60 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+class TrustedProxySchemeMiddleware:
+    """X-Forwarded-Proto: https marks a request as secure only when it comes from a reverse proxy listed
+    in QINGCHE_TRUSTED_PROXIES (Django's SECURE_PROXY_SSL_HEADER would believe anyone). First in the
+    chain, so that HSTS, secure redirects and CSRF see the right scheme."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.META.get("REMOTE_ADDR") in settings.QINGCHE_TRUSTED_PROXIES
+            and request.META.get("HTTP_X_FORWARDED_PROTO", "").strip().lower() == "https"
+        ):
+            request.META["wsgi.url_scheme"] = "https"
+        return self.get_response(request)
+
+
+class AccountDutiesMiddleware:
+    """Before anything else, an account must do what its security asks: change a first password given by
+    an administrator, enrol a second factor (administrators and the superuser) and prove it in this
+    session. Until then only the pages that do so answer; the API answers 403."""
+
+    ALLOWED = ("login", "login_otp", "logout", "password_change", "core:otp_setup", "core:set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import Resolver404, resolve
+        from django.utils.translation import gettext as _
+
+        from qingche.core import otp
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        if user.must_change_password:
+            duty, target = _("Change your first password before going on."), "password_change"
+        elif otp.needs_second_factor(user) and not user.is_verified():
+            duty, target = _("This account needs a second factor: enrol it before going on."), "core:otp_setup"
+        else:
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        if match is not None and match.view_name in self.ALLOWED:
+            return self.get_response(request)
+        if request.path_info.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": duty}, status=403)
+        return redirect(target)

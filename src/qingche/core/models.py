@@ -16,6 +16,8 @@ class User(AuditedModel, AbstractUser):
 
     language = models.CharField(_("interface language"), max_length=10, blank=True, default="")
     is_demo = models.BooleanField(_("demo account"), default=False)
+    # Set when an administrator gives the account its first password; cleared when the owner changes it.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = UserManager()
     audit_exclude = ("password", "last_login")
@@ -122,3 +124,29 @@ class Parameter(AuditedModel):
 
     def __str__(self):
         return self.key
+
+
+class ApiToken(models.Model):
+    """A key for the API, stored only as its SHA-256. It works until it expires or is revoked, and only
+    while the account is active, keeps a role and keeps the password it was issued under."""
+
+    user = models.ForeignKey("core.User", verbose_name=_("account"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    digest = models.CharField(_("key digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("key begins with"), max_length=8)
+    # The account's session hash when issued (a hash of its password hash): a new password ends the token.
+    password_stamp = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("issued to IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.prefix}…"

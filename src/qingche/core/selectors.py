@@ -52,3 +52,10 @@ def unmaskable(user, model):
 
 def may_unmask(user, obj) -> bool:
     return unmaskable(user, type(obj)).filter(pk=obj.pk).exists()
+
+
+def api_tokens(user):
+    """The account's own API tokens, newest first (each account sees only its own)."""
+    from qingche.core.models import ApiToken
+
+    return ApiToken.objects.filter(user=user).select_related("user")

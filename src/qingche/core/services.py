@@ -63,3 +63,45 @@ def parameter_set(*, user, key: str, value, reason: str = ""):
         entry.value = value
         entry.save()
     return entry
+
+
+# -- API tokens ------------------------------------------------------------------------------------------
+@transaction.atomic
+def api_token_issue(*, user, ip: str | None = None):
+    """A new token for an account that has just proved who it is; returns (token, key). The key is
+    shown once and only its digest is kept."""
+    from django.utils import timezone
+
+    from qingche.core import tokens
+    from qingche.core.models import ApiToken
+
+    if not tokens.may_hold_token(user):
+        raise PermissionDenied(_("This account has no role: it may not use the API."))
+    if user.must_change_password:
+        raise PermissionDenied(_("Change the first password on the log-in page before using the API."))
+    key = tokens.new_key()
+    token = ApiToken.objects.create(
+        user=user,
+        digest=tokens.digest(key),
+        prefix=key[:6],
+        password_stamp=user.get_session_auth_hash(),
+        expires_at=timezone.now() + tokens.lifetime(),
+        ip=ip,
+    )
+    with audit_context(actor=user):
+        record("create", obj=token, after={"expires_at": token.expires_at.isoformat()})
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, user, token) -> None:
+    """An account revokes one of its own tokens."""
+    from django.utils import timezone
+
+    if token.user_id != user.pk:
+        raise PermissionDenied(_("This is not your token."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        with audit_context(actor=user):
+            record("update", obj=token, after={"revoked_at": token.revoked_at.isoformat()})

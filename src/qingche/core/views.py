@@ -1,6 +1,9 @@
 import datetime as dt
+import time
 
+import django_otp
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -9,9 +12,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qingche.core import selectors, services
+from qingche.core import otp, selectors, services
 from qingche.core.audit import shown
 from qingche.core.calendar import work_calendar
+from qingche.core.forms import LoginForm
 from qingche.core.models import AuditEvent
 from qingche.core.widgets import home_cards
 
@@ -161,3 +165,125 @@ def set_language(request):
     response = redirect(next_url)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", httponly=True)
     return response
+
+
+# -- log-in with a second factor, enrolment, API tokens ----------------------------------------------------
+PENDING_KEY = "qingche_otp_pending"
+PENDING_SECONDS = 300
+
+
+class LoginView(auth_views.LoginView):
+    """The password first; an account that has a second factor then gives its code (login_otp) before
+    it is logged in. An administrator without one yet is logged in to enrol and can do nothing else."""
+
+    template_name = "core/login.html"
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if otp.needs_second_factor(user) and otp.confirmed_totp(user) is not None:
+            self.request.session[PENDING_KEY] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "at": time.time(),
+                "next": self.get_redirect_url(),
+            }
+            return redirect("login_otp")
+        return super().form_valid(form)
+
+
+def _pending_user(request):
+    pending = request.session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, None
+    from qingche.core.models import User
+
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is not None:
+        user.backend = pending["backend"]
+    return user, pending
+
+
+def login_otp(request):
+    """Second step of the log-in: the 6-digit code of the authenticator app, or a recovery code."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth import login as auth_login
+    from django.contrib.auth import user_login_failed
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    user, pending = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("login")
+    credentials = {"username": user.get_username()}
+    if AxesProxyHandler.is_locked(request, credentials):
+        request.session.pop(PENDING_KEY, None)
+        return lockout_response(request, credentials)
+    error = ""
+    if request.method == "POST":
+        device = otp.verify(user, request.POST.get("otp", ""))
+        if device is not None:
+            del request.session[PENDING_KEY]
+            user.otp_device = device  # django-otp marks the new session as verified by this device
+            auth_login(request, user)
+            next_url = pending.get("next") or ""
+            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                next_url = ""
+            return redirect(next_url or "core:home")
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        error = _("Wrong verification code.")
+    return render(request, "core/login_otp.html", {"error": error}, status=400 if error else 200)
+
+
+@login_required
+def otp_setup(request):
+    """Second factor of the signed-in account: enrol (QR code drawn here), prove it in this session,
+    renew the recovery codes."""
+    user = request.user
+    device = otp.confirmed_totp(user)
+    context = {"needs": otp.needs_second_factor(user), "device": device, "error": ""}
+    if device is not None and not user.is_verified():
+        # Enrolled, but this session has not given a code (a log-in outside the log-in page).
+        if request.method == "POST":
+            verified = otp.verify(user, request.POST.get("otp", ""))
+            if verified is not None:
+                django_otp.login(request, verified)
+                return redirect("core:home")
+            context["error"] = _("Wrong verification code.")
+        return render(request, "core/otp_verify.html", context, status=400 if context["error"] else 200)
+    if device is not None and request.POST.get("action") == "recovery":
+        context["codes"] = otp.new_recovery_codes(user)
+    elif device is None or request.POST.get("action") in ("enrol", "confirm"):
+        pending = otp.pending_totp(user)
+        if request.method == "POST" and request.POST.get("action") == "confirm":
+            codes = otp.confirm(user, pending, request.POST.get("otp", ""))
+            if codes is None:
+                context["error"] = _("Wrong verification code.")
+            else:
+                django_otp.login(request, pending)
+                context.update(device=pending, codes=codes)
+                return render(request, "core/otp_setup.html", context)
+        context.update(pending=pending, secret=otp.base32_secret(pending), qr=otp.qr_data_uri(pending))
+    context["recovery_left"] = otp.recovery_codes_left(user)
+    return render(request, "core/otp_setup.html", context, status=400 if context["error"] else 200)
+
+
+@login_required
+def api_tokens(request):
+    """The account's own API tokens: when each was issued, expires, was last used; revoke one."""
+    from qingche.core.tokens import still_valid
+
+    tokens = list(selectors.api_tokens(request.user)[:100])
+    now = timezone.now()
+    for token in tokens:
+        token.valid = still_valid(token, now)
+    return render(request, "core/api_tokens.html", {"tokens": tokens})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(selectors.api_tokens(request.user), pk=pk)
+    services.api_token_revoke(user=request.user, token=token)
+    messages.success(request, _("The token is revoked."))
+    return redirect("core:api_tokens")

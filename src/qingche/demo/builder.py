@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from faker import Faker
 
+from qingche.core import otp
 from qingche.core import rules as core_rules
 from qingche.core.audit import audit_context
-from qingche.core.models import Parameter
+from qingche.core.models import Parameter, User
 from qingche.demo import names
 from qingche.org import services as org
 from qingche.org.models import Assignment, Person, Post, Unit
@@ -65,6 +66,11 @@ class DemoContext:
     units: list[Unit]
     accounts: dict[str, object]
     progress: object
+
+
+# Accounts that need a second factor (core.otp): the superuser and the three administrators.
+SECOND_FACTOR_ACCOUNTS = [username for username, role, _where in DEMO_ACCOUNTS
+                          if role in (None, SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)]
 
 
 @dataclass
@@ -253,7 +259,9 @@ class DemoBuilder:
 
     # -- the whole county -------------------------------------------------------------------------
     @transaction.atomic
-    def build(self, password: str) -> DemoResult:
+    def build(self, password: str, totp_secrets: dict[str, str] | None = None) -> DemoResult:
+        """totp_secrets: account -> base32 secret of the second factor it is enrolled with (see
+        demo_totp_secrets); an account needing one but given none enrols at its first log-in."""
         with audit_context(actor_name="system:demo"):
             units = org.unit_tree_load(self._unit_nodes())
             self.progress("units")
@@ -269,6 +277,8 @@ class DemoBuilder:
             self.progress("people")
             result = DemoResult(password=password)
             result.accounts = self._accounts(units, password)
+            for username, secret in (totp_secrets or {}).items():
+                otp.enrol_with_secret(User.objects.get(username=username), secret)
             self.progress("accounts")
             self._build_modules(units)
             Parameter.objects.create(key=DEMO_MARKER, value={"built": TODAY.isoformat(), "scale": self.scale})
@@ -282,8 +292,6 @@ class DemoBuilder:
 
     def _build_modules(self, units: list[Unit]) -> None:
         """Each module after org adds its own demo data through its own services."""
-        from qingche.core.models import User
-
         ctx = DemoContext(
             random=self.random,
             faker=self.faker,
@@ -384,6 +392,14 @@ def demo_modules() -> list[str]:
         for module in settings.QINGCHE_MODULES
         if module != "qingche.org" and find_spec(f"{module}.demo") is not None
     ]
+
+
+def demo_totp_secrets(given: str | None = None) -> dict[str, str]:
+    """The second-factor secret of each demo account that needs one: `given` (QINGCHE_DEMO_TOTP_SECRET)
+    for all, or a new one for each."""
+    if given:
+        otp.decode_secret(given)
+    return {username: given or otp.random_base32() for username in SECOND_FACTOR_ACCOUNTS}
 
 
 def generate_password() -> str:

@@ -247,6 +247,7 @@ def account_create(*, user, username: str, password: str, person: Person | None 
         if person.account_id:
             raise ValidationError({"person": _("This person already has an account.")})
     account.set_password(password)
+    account.must_change_password = True  # the administrator knows this password: the owner replaces it
     account.save()
     if person is not None:
         person.account = account

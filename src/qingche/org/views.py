@@ -162,7 +162,12 @@ def post_edit(request, pk):
 @login_required
 @permission_required("org.view_person", raise_exception=True)
 def person_list(request):
-    form = forms.PersonFilterForm(request.GET or None)
+    if request.method == "POST":
+        return _person_search_redirect(request)
+    params = request.GET.copy()
+    if params.get("search"):
+        params["q"] = request.session.get(PEOPLE_SEARCH_KEY, {}).get(params["search"], "")
+    form = forms.PersonFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
     unit = None
     if filters.get("unit"):
@@ -184,6 +189,27 @@ def person_list(request):
     return render(
         request, "org/person_list.html", {"form": form, "page": page, "unit": unit, "query": query.urlencode()}
     )
+
+
+PEOPLE_SEARCH_KEY = "org_people_search"
+
+
+def _person_search_redirect(request):
+    """The filter form is posted and the searched text (a name or an ID number) stays in the session:
+    the list's address carries only a random reference to it, so no ID number reaches an address, a log
+    or the browser history."""
+    import secrets
+
+    query = request.POST.copy()
+    query.pop("csrfmiddlewaretoken", None)
+    text = (query.pop("q", None) or [""])[0].strip()
+    if text:
+        reference = secrets.token_urlsafe(6)
+        searches = request.session.get(PEOPLE_SEARCH_KEY, {})
+        searches[reference] = text[:100]
+        request.session[PEOPLE_SEARCH_KEY] = dict(list(searches.items())[-20:])
+        query["search"] = reference
+    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 
 
 def _people_export(people):

@@ -270,8 +270,11 @@ def test_a_parent_outside_the_importers_scope_is_refused(client_as, accounts, tm
     before = counts()
     from django.test import Client
 
+    from conftest import mark_otp_verified
+
     client = Client()
     client.force_login(local)
+    mark_otp_verified(client, local)  # a system administrator works with a second factor
     response = client.post("/org/import/", {"kind": "units", "file": upload("scope.xlsx", content)})
     assert response.status_code == 400
     assert set(error_rows(response)) == {(2, "上级单位")}

@@ -93,6 +93,8 @@ def test_track_callback_once(accounts, category, town):
     services.request_answer(user=accounts["xiangzhen"], request=request, reply="已更换灯泡，恢复照明。")
     citizen = Client()
     page = citizen.post("/track/", {"number": request.number, "code": code}).content.decode()
+    in_url = citizen.get("/track/", {"number": request.number, "code": code}).content.decode()
+    assert 'id="track-result"' not in in_url  # a tracking code in the address is not looked up
     assert "已更换灯泡" in page and 'id="rate-form"' in page
     assert "xiangzhen" not in page
     rating = {"number": request.number, "code": code, "solved": "1", "satisfaction": "satisfied"}

@@ -1,3 +1,4 @@
+import json
 import os
 import stat
 
@@ -23,6 +24,10 @@ class Command(BaseCommand):
             raise CommandError("--scale must be between 0 and 100")
         call_command("migrate", interactive=False, verbosity=0)
         password = self._password()
+        try:
+            totp_secrets = self._totp_secrets()
+        except ValueError as error:
+            raise CommandError(f"QINGCHE_DEMO_TOTP_SECRET: {error}") from error
         if builder.has_other_data():
             raise CommandError("This database holds real data: the demo county is only built in an empty database.")
         if builder.is_demo_database():
@@ -35,9 +40,9 @@ class Command(BaseCommand):
                     bar.set_postfix_str(step)
                     bar.update(1)
 
-                result = builder.DemoBuilder(scale=scale, progress=progress).build(password)
+                result = builder.DemoBuilder(scale=scale, progress=progress).build(password, totp_secrets)
             self.stdout.write("Built: " + ", ".join(f"{count} {name}" for name, count in result.counts.items()))
-        self._print_accounts(password, host, port)
+        self._print_accounts(password, totp_secrets, host, port)
         if not no_serve:
             call_command("serve", host=host, port=port)
 
@@ -52,10 +57,24 @@ class Command(BaseCommand):
             path.chmod(stat.S_IRUSR | stat.S_IWUSR)
         return path.read_text().strip()
 
-    def _print_accounts(self, password, host, port):
+    def _totp_secrets(self) -> dict[str, str]:
+        """QINGCHE_DEMO_TOTP_SECRET (base32) for every account needing a second factor if set; otherwise
+        one secret per account, generated once and kept in var/ (mode 0600) like the password."""
+        given = os.environ.get("QINGCHE_DEMO_TOTP_SECRET")
+        if given:
+            return builder.demo_totp_secrets(given)
+        path = settings.VAR_DIR / "demo_totp_secrets.json"
+        if not path.exists():
+            path.write_text(json.dumps(builder.demo_totp_secrets()))
+            path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        return json.loads(path.read_text())
+
+    def _print_accounts(self, password, totp_secrets, host, port):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Qingche demo county: http://{host}:{port}/"))
         self.stdout.write(f"Password of every demo account: {password}")
         for username, _role, where in builder.DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<10} {where or 'superuser'}")
+            secret = totp_secrets.get(username)
+            extra = f"  second factor (TOTP key): {secret}" if secret else ""
+            self.stdout.write(f"  {username:<10} {where or 'superuser'}{extra}")
         self.stdout.write("")
