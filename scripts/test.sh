@@ -9,6 +9,9 @@ PG_URL=${QINGCHE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/qingche}
 echo "== ruff"
 $BIN/ruff check .
 
+echo "== import-linter (the layers between modules: pyproject.toml [tool.importlinter])"
+$BIN/lint-imports --no-cache
+
 echo "== tests on SQLite (with the browser tests)"
 env -u DATABASE_URL $BIN/pytest -q "$@"
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from qingche.appraisal.models import (
     Rating,
     RatingLink,
 )
-from qingche.core import parameters
+from qingche.core import bulk, parameters
 from qingche.core.audit import record
 from qingche.core.calendar import work_calendar
 from qingche.core.scope import unit_in_scope, user_person_id
@@ -38,34 +38,6 @@ from qingche.org.models import Assignment, Person, Post, RoleGrant, Unit
 
 LINK_SALT = "qingche.appraisal.rating-link"
 Status = AppraisalCycle.Status
-
-
-# -- large writes ---------------------------------------------------------------------------------------
-def bulk_write(model, objs: list, fields: list[str], batch_size: int = 1000) -> None:
-    """Update `fields` of many rows. Django's bulk_update builds one CASE per field whose cost grows with
-    the square of the batch; on PostgreSQL this writes each batch as UPDATE … FROM (VALUES …) instead,
-    which stays linear (a county-wide cycle writes 100,000 results). Callers record the audit event."""
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(objs, fields, batch_size=500)
-        return
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    types = [meta.pk.db_type(connection), *(field.db_type(connection) for field in columns)]
-    names = ", ".join(f'"{name}"' for name in [meta.pk.column, *(field.column for field in columns)])
-    sets = ", ".join(f'"{field.column}" = v."{field.column}"' for field in columns)
-    row_sql = "(" + ", ".join(f"%s::{db_type}" for db_type in types) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            chunk = objs[start : start + batch_size]
-            params = []
-            for obj in chunk:
-                params.append(obj.pk)
-                params.extend(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns)
-            cursor.execute(
-                f'UPDATE "{meta.db_table}" AS t SET {sets} FROM (VALUES {", ".join([row_sql] * len(chunk))}) '
-                f'AS v({names}) WHERE t."{meta.pk.column}" = v."{meta.pk.column}"',
-                params,
-            )
 
 
 # -- checks -----------------------------------------------------------------------------------------
@@ -559,7 +531,7 @@ def ratings_bulk_load(*, cycle: AppraisalCycle, rows: list[tuple[int, dict, str,
         rating.comment = (comment or "")[:1000]
         rating.status = Rating.Status.SUBMITTED if submit else Rating.Status.DRAFT
         changed.append(rating)
-    bulk_write(Rating, changed, ["scores", "comment", "status"])
+    bulk.update(Rating, changed, ["scores", "comment", "status"])
     record("import", obj=cycle, after={"ratings": len(changed)})
     return len(changed)
 
@@ -602,7 +574,7 @@ def figures_set(*, user, cycle: AppraisalCycle, rows: dict[int, dict], source: s
         for name, value in cleaned[appraisee.pk].items():
             setattr(appraisee, name, value)
         appraisee.figures_source = source[:100]
-    bulk_write(Appraisee, appraisees, [*FIGURE_FIELDS, "figures_source"])
+    bulk.update(Appraisee, appraisees, [*FIGURE_FIELDS, "figures_source"])
     record("import", obj=cycle, after={"figures": len(appraisees), "source": source})
     return len(appraisees)
 
@@ -706,7 +678,7 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
                     grade_reason="", breakdown=result.explain(i),
                 )
             )  # fmt: skip
-        bulk_write(Appraisee, chunk, ["score", "rank", "engine_grade", "grade", "grade_reason", "breakdown"])
+        bulk.update(Appraisee, chunk, ["score", "rank", "engine_grade", "grade", "grade_reason", "breakdown"])
     cycle.rater_flags.all().delete()
     flags = []
     for flag in result.rater_flags:

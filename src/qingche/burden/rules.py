@@ -4,6 +4,9 @@ inspections, app violations and the 一表通 reuse share. Plain Python: no ORM,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -278,3 +281,18 @@ def report_text_problem(text: str, max_chars: int) -> str | None:
     if len(stripped) > max_chars:
         return "too_long"
     return None
+
+
+# -- 直通车 follow-up codes -------------------------------------------------------------------------------
+FOLLOW_UP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/I)
+
+
+def new_follow_up_code() -> str:
+    raw = "".join(secrets.choice(FOLLOW_UP_ALPHABET) for _i in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def follow_up_code_hash(code: str, key: str) -> str:
+    """The keyed hash kept instead of a follow-up code; spaces and case do not matter."""
+    normalized = "".join((code or "").split()).upper()
+    return hmac.new(key.encode(), ("burden-report:" + normalized).encode(), hashlib.sha256).hexdigest()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,11 +91,9 @@ def published_answers():
 
 
 def report_by_code(code: str) -> BurdenReport | None:
-    from qingche.burden.services import code_hash
-
     if not code or len(code) > 40:
         return None
-    return BurdenReport.objects.filter(code_hash=code_hash(code)).first()
+    return BurdenReport.objects.filter(code_hash=rules.follow_up_code_hash(code, settings.SECRET_KEY)).first()
 
 
 def units_for_user(user, perm: str):

@@ -4,9 +4,6 @@ audited; the rollups behind the index and the dashboard are updated in the same 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
@@ -660,17 +657,6 @@ def alert_acknowledge(*, user, alert: BurdenAlert, note: str = "") -> BurdenAler
 
 
 # -- 直通车 ------------------------------------------------------------------------------------------------
-def code_hash(code: str) -> str:
-    normalized = "".join((code or "").split()).upper()
-    return hmac.new(settings.SECRET_KEY.encode(), ("burden-report:" + normalized).encode(), hashlib.sha256).hexdigest()
-
-
-def new_follow_up_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    raw = "".join(secrets.choice(alphabet) for _i in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
 @transaction.atomic
 def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None = None,
                          publication_allowed: bool = False) -> tuple[BurdenReport, str]:
@@ -687,10 +673,10 @@ def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None =
                                % {"n": int(parameters.get("burden.report_max_chars"))}})
     if sender_unit is not None and sender_unit.kind not in Unit.TOWN_LEVEL:
         raise ValidationError({"sender_unit": _("Choose a town or street, or none.")})
-    code = new_follow_up_code()
+    code = rules.new_follow_up_code()
     report = BurdenReport(category=category, text=text.strip(), sender_unit=sender_unit,
                           publication_allowed=bool(publication_allowed), received_on=timezone.localdate(),
-                          code_hash=code_hash(code))
+                          code_hash=rules.follow_up_code_hash(code, settings.SECRET_KEY))
     report.save()
     return report, code
 

@@ -163,3 +163,27 @@ def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
     while day <= last:
         yield day
         day += dt.timedelta(days=1)
+
+
+class _RememberingCalendar(WorkCalendar):
+    """add_working_days depends only on the local date and the count: remembered."""
+
+    def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        if days <= 0:
+            return super().add_working_days(start, days)
+        key = (self._local(start).date(), days)
+        found = self._days_cache.get(key)
+        if found is None:
+            found = self._days_cache[key] = super().add_working_days(start, days)
+        return found
+
+
+def fast_calendar(base: WorkCalendar, first: dt.date, last: dt.date) -> WorkCalendar:
+    """`base` with every day of [first, last] looked up once and working-day sums remembered (bulk work)."""
+    known, day = {}, first
+    while day <= last:
+        known[day] = base.is_workday(day)
+        day += dt.timedelta(days=1)
+    calendar = _RememberingCalendar(office_hours=base.office_hours, overrides=known, library=base.library, tz=base.tz)
+    calendar._days_cache = {}
+    return calendar

@@ -18,11 +18,12 @@ import sys
 
 from django.conf import settings
 
-from qingche.core import bulk
+from qingche.core import bulk, workcal
+from qingche.core.calendar import work_calendar
 from qingche.core.pii import encrypt, pii_hash
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
-from qingche.service import rules, services
+from qingche.service import rules, selectors, services
 from qingche.service.classify.data import taidi_dir
 from qingche.service.models import Category, Place, RateRollup, RequestEvent, ServiceRequest
 
@@ -161,14 +162,15 @@ def build(ctx) -> None:
     by_top: dict[str, list[Category]] = {}
     for leaf in leaves:
         by_top.setdefault(leaf.path_names[0], []).append(leaf)
-    limits = {leaf.pk: services.limit_of(leaf) for leaf in leaves}
-    accept = services.accept_limit()
+    limits = {leaf.pk: selectors.limit_of(leaf) for leaf in leaves}
+    accept = selectors.accept_limit()
     samples, replies = _load_texts(limit_rows=2500 if ctx.scale >= 0.5 else 600)
 
     count = max(50, round(PER_YEAR * ctx.scale))
     end = dt.datetime.combine(ctx.today, dt.time(), tzinfo=SHANGHAI)
     start = end - dt.timedelta(days=365)
-    calendar = services.fast_calendar(start.date() - dt.timedelta(days=5), ctx.today + dt.timedelta(days=60))
+    calendar = workcal.fast_calendar(work_calendar(), start.date() - dt.timedelta(days=5),
+                                     ctx.today + dt.timedelta(days=60))
     quality = {u.pk: rnd.uniform(-0.10, 0.05) for u in units}
     citizens, names = [], {}
     for _ in range(400):  # encrypted once: a ciphertext decrypts the same wherever it is stored

@@ -27,13 +27,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
 
-from qingche.core import bulk
+from qingche.core import bulk, workcal
 from qingche.core.audit import audit_context, record
+from qingche.core.calendar import work_calendar
 from qingche.core.pii import encrypt, encrypt_many, pii_hash
 from qingche.core.rules import format_size, normalize_phone
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
-from qingche.service import rules, services
+from qingche.service import rules, selectors, services
 from qingche.service.models import Category, HistoryImport, RequestEvent, ServiceRequest
 
 COLUMNS = ["number", "submitted_at", "category_code", "title", "text", "address", "village_code", "town_code",
@@ -252,11 +253,12 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[str, in
     except BaseException:
         encryptor.cancel()
         raise
-    accept = services.accept_limit()
+    accept = selectors.accept_limit()
     dates = [row["dispatched_at"] for row in rows if row["dispatched_at"]]
-    calendar = services.fast_calendar(min(dates).date() - dt.timedelta(days=1),
-                                      max(dates).date() + dt.timedelta(days=60)) if dates else None
-    limits = {pk: services.limit_of(c) for pk, c in Category.objects.select_related("parent__parent").in_bulk().items()}
+    calendar = workcal.fast_calendar(work_calendar(), min(dates).date() - dt.timedelta(days=1),
+                                     max(dates).date() + dt.timedelta(days=60)) if dates else None
+    categories = Category.objects.select_related("parent__parent").in_bulk()
+    limits = {pk: selectors.limit_of(c) for pk, c in categories.items()}
     if progress:
         progress("saving", 0)
     with transaction.atomic():

@@ -287,12 +287,11 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
 
     A person whose account answered requests (the answer event records the handler) gets those requests:
     done = answers, on_time = answered by the due time, errors = answered late, workload = their handling
-    person-hours (service.handling_hours), satisfaction = the three-rate score (0–1) of the answered requests
+    person-hours (selectors.handling_hours), satisfaction = the three-rate score (0–1) of the answered requests
     called back. Anyone else gets an equal share of their unit's answers (the unit's people in post at `end`)
     and the unit's three-rate score from the monthly rollups of start..end. Not scoped to a user: the appraisal
     service that calls it checks its own permissions."""
     from qingche.org.models import Assignment, Person
-    from qingche.service import services
 
     person_ids = list(person_ids)
     if not person_ids:
@@ -302,7 +301,7 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
     weights = _weights()
     handling = parameters.get("service.handling_hours")
     categories = {c.pk: c for c in Category.objects.select_related("parent__parent")}
-    hours = {pk: services.handling_hours(category, handling) for pk, category in categories.items()}
+    hours = {pk: handling_hours(category, handling) for pk, category in categories.items()}
     answers = RequestEvent.objects.filter(kind=RequestEvent.Kind.ANSWER, at__gte=first, at__lte=last).order_by()
     columns = ("request__category_id", "at", "request__due_at", "request__accepted_in_time",
                "request__callback_at", "request__solved", "request__satisfaction")
@@ -376,3 +375,26 @@ def history_imports(user):
     from qingche.service.models import HistoryImport
 
     return HistoryImport.objects.visible_to(user).select_related("created_by")
+
+
+# -- limits and weights (parameters read for the services and the burden index) ----------------------
+def limit_of(category: Category) -> rules.Limit:
+    amount, unit = parameters.get("service.limits")[category.effective_limit_kind()]
+    return rules.Limit(float(amount), unit)
+
+
+def handling_hours(category: Category, weights: dict | None = None) -> float:
+    """Person-hours one handled request of the category counts as in the burden index: the weight of the
+    category's own code or its nearest parent's in `service.handling_hours`, else of its time-limit kind."""
+    weights = weights if weights is not None else parameters.get("service.handling_hours")
+    node = category
+    while node is not None:
+        if node.code in weights:
+            return float(weights[node.code])
+        node = node.parent
+    return float(weights.get(category.effective_limit_kind(), 0))
+
+
+def accept_limit() -> rules.Limit:
+    amount, unit = parameters.get("service.accept_limit")
+    return rules.Limit(float(amount), unit)

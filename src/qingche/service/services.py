@@ -38,6 +38,7 @@ from qingche.service.models import (
     ServiceRequest,
     tracking_code_hash,
 )
+from qingche.service.selectors import accept_limit, handling_hours, limit_of
 
 logger = logging.getLogger(__name__)
 MAX_ATTACHMENTS = 5
@@ -80,23 +81,6 @@ def _actor_unit(user):
 
 
 # -- limits -----------------------------------------------------------------------------------------
-def limit_of(category: Category) -> rules.Limit:
-    amount, unit = parameters.get("service.limits")[category.effective_limit_kind()]
-    return rules.Limit(float(amount), unit)
-
-
-def handling_hours(category: Category, weights: dict | None = None) -> float:
-    """Person-hours one handled request of the category counts as in the burden index: the weight of the
-    category's own code or its nearest parent's in `service.handling_hours`, else of its time-limit kind."""
-    weights = weights if weights is not None else parameters.get("service.handling_hours")
-    node = category
-    while node is not None:
-        if node.code in weights:
-            return float(weights[node.code])
-        node = node.parent
-    return float(weights.get(category.effective_limit_kind(), 0))
-
-
 def _burden_load(request: ServiceRequest, now: dt.datetime) -> None:
     """The handling of an answered request is load on its unit (citizen service) for the month of the answer,
     kept in burden's rollup in the caller's transaction."""
@@ -125,37 +109,6 @@ def burden_load_bulk(rows) -> int:
     return burden_services.load_add_many(source=SERVICE_LOAD_SOURCE, entries=(
         (row["unit_id"], row["answered_at"], hours_of[row["category_id"]], 1)
         for row in rows if row.get("unit_id") and row.get("answered_at")))
-
-
-def accept_limit() -> rules.Limit:
-    amount, unit = parameters.get("service.accept_limit")
-    return rules.Limit(float(amount), unit)
-
-
-def fast_calendar(first: dt.date, last: dt.date):
-    """The working-day calendar with every day of [first, last] looked up once (for bulk work)."""
-    from qingche.core.workcal import WorkCalendar
-
-    class CachedCalendar(WorkCalendar):
-        """add_working_days depends only on the local date and the count: remembered."""
-
-        def add_working_days(self, start, days):
-            if days <= 0:
-                return super().add_working_days(start, days)
-            key = (self._local(start).date(), days)
-            found = self._days_cache.get(key)
-            if found is None:
-                found = self._days_cache[key] = super().add_working_days(start, days)
-            return found
-
-    real = work_calendar()
-    known, day = {}, first
-    while day <= last:
-        known[day] = real.is_workday(day)
-        day += dt.timedelta(days=1)
-    calendar = CachedCalendar(office_hours=real.office_hours, overrides=known, library=real.library)
-    calendar._days_cache = {}
-    return calendar
 
 
 @ttl_cache(60, cleared_by=("org.Unit", "core.Parameter"))

@@ -217,7 +217,7 @@ def test_category_tree_has_three_levels_and_limits(db):
 
     leaf = Category.objects.filter(level=3).select_related("parent__parent").first()
     assert len(leaf.path_names) == 3
-    assert services.limit_of(leaf).unit in (rules.HOURS, rules.WORKING_HOURS, rules.WORKING_DAYS)
+    assert selectors.limit_of(leaf).unit in (rules.HOURS, rules.WORKING_HOURS, rules.WORKING_DAYS)
     assert Category.objects.filter(level=1).count() >= 5
 
 

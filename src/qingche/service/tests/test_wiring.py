@@ -41,15 +41,15 @@ def test_service_is_a_connected_citizen_source_of_burden():
 def test_handling_hours_by_limit_kind_and_category_code(accounts, category):
     admin = accounts["admin"]
     kind = category.effective_limit_kind()
-    assert services.handling_hours(category) == {"emergency": 2.0, "utility": 2.0, "general": 3.0,
+    assert selectors.handling_hours(category) == {"emergency": 2.0, "utility": 2.0, "general": 3.0,
                                                  "complex": 8.0}[kind]
     top = category.parent.parent if category.parent and category.parent.parent else category
     weights = {"emergency": 1, "utility": 1, "general": 1, "complex": 1, top.code: 4.5}
     parameter_set(user=admin, key="service.handling_hours", value=weights)
-    assert services.handling_hours(Category.objects.get(pk=category.pk)) == 4.5
+    assert selectors.handling_hours(Category.objects.get(pk=category.pk)) == 4.5
     weights[category.code] = 0.5  # the category's own code wins over its parent's
     parameter_set(user=admin, key="service.handling_hours", value=weights)
-    assert services.handling_hours(Category.objects.get(pk=category.pk)) == 0.5
+    assert selectors.handling_hours(Category.objects.get(pk=category.pk)) == 0.5
 
 
 def test_answering_adds_the_handling_to_the_units_month(submit, accounts, town, category):
@@ -57,7 +57,7 @@ def test_answering_adds_the_handling_to_the_units_month(submit, accounts, town, 
     month = dt.date(2026, 12, 1)
     before_hours, before_count = _service_hours(town, month)
     request = _answered(submit, accounts, town, when)
-    weight = Decimal(str(services.handling_hours(category)))
+    weight = Decimal(str(selectors.handling_hours(category)))
     assert _service_hours(town, month) == (before_hours + weight, before_count + 1)
     # a reply refused as too short changes nothing (same transaction)
     second = submit()
@@ -77,7 +77,7 @@ def test_answering_adds_the_handling_to_the_units_month(submit, accounts, town, 
 
 
 def test_the_demo_load_equals_the_answered_requests(db):
-    weights = {c.pk: services.handling_hours(c) for c in Category.objects.select_related("parent__parent")}
+    weights = {c.pk: selectors.handling_hours(c) for c in Category.objects.select_related("parent__parent")}
     expected: dict[tuple[int, dt.date], list] = {}
     rows = ServiceRequest.objects.filter(answered_at__isnull=False, unit__isnull=False).values_list(
         "unit_id", "answered_at", "category_id")
@@ -113,7 +113,7 @@ def test_appraisal_figures_of_the_handler_and_of_the_unit(submit, accounts, town
     services.request_callback(user=accounts["rexian"], request=late, solved=False, satisfaction="unsatisfied",
                               now=when + dt.timedelta(days=1))
     ServiceRequest.objects.filter(pk=late.pk).update(due_at=when)  # answered 1 h after its (changed) due time
-    weight = services.handling_hours(category)
+    weight = selectors.handling_hours(category)
     # a colleague in the town who answered nothing themselves: a share of the town's answers
     colleague = (Assignment.objects.filter(unit=town, end_date__isnull=True).exclude(person_id=handler)
                  .values_list("person_id", flat=True).first())
@@ -150,5 +150,5 @@ def test_imported_answered_requests_add_their_load(tmp_path, accounts, category,
         writer.writerow(row)
     before_hours, before_count = _service_hours(town, dt.date(2026, 5, 1))
     assert import_requests(user=accounts["rexian"], source=str(path)) == 1
-    weight = Decimal(str(services.handling_hours(category)))
+    weight = Decimal(str(selectors.handling_hours(category)))
     assert _service_hours(town, dt.date(2026, 5, 1)) == (before_hours + weight, before_count + 1)  # local month
