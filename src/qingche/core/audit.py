@@ -193,7 +193,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    model = type(obj) if obj is not None else _model_of(object_type)
+    model = obj._meta.model if obj is not None else _model_of(object_type)  # also through request.user's lazy proxy
     before, after = redact(model, before), redact(model, after)
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from conftest import TEST_PASSWORD
+from conftest import TEST_PASSWORD, mark_otp_verified
 from qingche.core import parameters
 from qingche.core.models import AuditEvent
 from qingche.settings import PROJECT_DIR, trusted_proxies
@@ -107,9 +107,11 @@ def test_spraying_one_password_over_many_names_locks_the_address_and_alerts_the_
     assert _login(client, colleague, "bumen", TEST_PASSWORD) == 302
     # The security administrator sees it on the home page; the audit administrator does not.
     client.force_login(accounts["anquan"])
+    mark_otp_verified(client, accounts["anquan"])
     home = client.get("/").content.decode()
     assert 'data-card="lockouts"' in home and sprayer in home
     client.force_login(accounts["shenji"])
+    mark_otp_verified(client, accounts["shenji"])
     assert 'data-card="lockouts"' not in client.get("/").content.decode()
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conftest import mark_otp_verified
 from qingche.api_urls import router
 
 MAX_QUERIES = 20  # session, account, grants, count, page, related rows and per-unit index sources, with room
@@ -35,6 +36,7 @@ def test_api_list_costs_the_same_queries_for_5_or_50_rows(url, accounts):
 
     api = APIClient()
     api.force_login(accounts["admin"])
+    mark_otp_verified(api, accounts["admin"])
     api.get(url)  # warm the per-process caches (parameters, permissions) that a served worker keeps
     small, small_count = _queries(api, url + "?page_size=5")
     large, large_count = _queries(api, url + "?page_size=50")
