@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from qingche.appraisal import rules
 from qingche.core.audit import AuditedModel
-from qingche.core.scope import SELF, UNIT, ScopedManager, user_person_id
+from qingche.core.scope import SELF, ScopedManager, ancestor_paths, unit_q, user_person_id
 
 MANAGE_PERM = "appraisal.manage_appraisalcycle"
 # Others' results (scores, ranks, breakdowns) reach only grants that may read those people's records:
@@ -26,16 +26,6 @@ PERSONNEL_PERM = "org.view_person"
 
 def new_nonce() -> str:
     return secrets.token_hex(16)
-
-
-def _ancestor_paths(path: str, steplen: int = 4) -> list[str]:
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
-
-
-def _unit_q(grant, field: str) -> Q:
-    if grant.scope == UNIT:
-        return Q(**{f"{field}__pk": grant.unit_id})
-    return Q(**{f"{field}__path__startswith": grant.unit_path})
 
 
 class PersonCategory(models.TextChoices):
@@ -152,7 +142,7 @@ class AppraisalCycle(AuditedModel):
     @classmethod
     def scope_q(cls, grant, user):
         # A cycle run by a unit above reaches everyone below it: its name and status are not secret.
-        return _unit_q(grant, "unit") | Q(unit__path__in=_ancestor_paths(grant.unit_path))
+        return unit_q(grant, "unit") | Q(unit__path__in=ancestor_paths(grant.unit_path))
 
     @property
     def is_published(self) -> bool:
@@ -202,7 +192,7 @@ class Appraisee(AuditedModel):
         own = Q(person_id=user_person_id(user)) & published if user_person_id(user) else Q(pk__in=[])
         if grant.scope == SELF:
             return own
-        in_scope = _unit_q(grant, "unit")
+        in_scope = unit_q(grant, "unit")
         if MANAGE_PERM in grant.perms:
             return in_scope | own
         if PERSONNEL_PERM not in grant.perms:
@@ -239,7 +229,7 @@ class RatingLink(AuditedModel):
     def scope_q(cls, grant, user):
         if MANAGE_PERM not in grant.perms:
             return Q(pk__in=[])
-        return _unit_q(grant, "cycle__unit")
+        return unit_q(grant, "cycle__unit")
 
 
 class Rating(AuditedModel):
@@ -340,7 +330,7 @@ class RaterFlag(models.Model):
     def scope_q(cls, grant, user):
         if MANAGE_PERM not in grant.perms:
             return Q(pk__in=[])
-        return _unit_q(grant, "cycle__unit")
+        return unit_q(grant, "cycle__unit")
 
 
 class Appeal(AuditedModel):
@@ -374,5 +364,5 @@ class Appeal(AuditedModel):
         person_id = user_person_id(user)
         own = Q(appraisee__person_id=person_id) if person_id else Q(pk__in=[])
         if grant.scope != SELF and MANAGE_PERM in grant.perms:
-            return own | _unit_q(grant, "appraisee__unit")
+            return own | unit_q(grant, "appraisee__unit")
         return own

@@ -11,16 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core.audit import AuditedModel
-from qingche.core.scope import SELF, SUBTREE, UNIT, ScopedManager
-
-
-def _unit_q(grant, lookup: str) -> models.Q:
-    prefix = f"{lookup}__"
-    if grant.scope == UNIT:
-        return models.Q(**{prefix + "pk": grant.unit_id})
-    if grant.scope == SUBTREE:
-        return models.Q(**{prefix + "path__startswith": grant.unit_path})
-    return models.Q(pk__in=[])
+from qingche.core.scope import SELF, ScopedManager, unit_q
 
 
 def _sender_or_receiver(sender: str, receiver: str):
@@ -29,8 +20,8 @@ def _sender_or_receiver(sender: str, receiver: str):
     def scope_q(cls, grant, user):
         if grant.scope == SELF:
             return models.Q(pk__in=[])
-        reached = cls._base_manager.filter(_unit_q(grant, receiver)).values("pk")
-        return _unit_q(grant, sender) | models.Q(pk__in=reached)
+        reached = cls._base_manager.filter(unit_q(grant, receiver)).values("pk")
+        return unit_q(grant, sender) | models.Q(pk__in=reached)
 
     return classmethod(scope_q)
 

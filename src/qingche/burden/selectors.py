@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from qingche.burden import rules, sources
 from qingche.burden.models import (
-    Approval,
     BurdenAlert,
     BurdenReport,
     CatalogField,
@@ -31,7 +30,7 @@ from qingche.burden.models import (
     SenderRollup,
 )
 from qingche.core import parameters
-from qingche.core.scope import user_person_id
+from qingche.core.scope import acting_q, user_person_id
 from qingche.org.models import Assignment, Post, Unit
 
 
@@ -98,19 +97,7 @@ def report_by_code(code: str) -> BurdenReport | None:
 
 def units_for_user(user, perm: str):
     """Units the user may act for with `perm` (for form choices)."""
-    from qingche.core.scope import SUBTREE, UNIT, user_grants
-
-    if user.is_superuser:
-        return Unit.objects.all()
-    condition = Q(pk__in=[])
-    for grant in user_grants(user):
-        if perm not in grant.perms:
-            continue
-        if grant.scope == SUBTREE:
-            condition |= Q(path__startswith=grant.unit_path)
-        elif grant.scope == UNIT:
-            condition |= Q(pk=grant.unit_id)
-    return Unit.objects.filter(condition)
+    return Unit.objects.filter(acting_q(user, perm))
 
 
 # -- capacity ------------------------------------------------------------------------------------------------
@@ -757,20 +744,3 @@ def forms_to_fill(user):
     """Forms sent to units the user may fill for, with whether each unit has filled them."""
     units = units_for_user(user, "burden.add_formfill")
     return report_forms(user).filter(targets__in=units).distinct()
-
-
-def home_card(user) -> dict | None:
-    from django.urls import reverse
-
-    if not user.has_perm("burden.view_loadrollup"):
-        return None
-    today = timezone.localdate()
-    pending = inspections(user).filter(approval=Approval.PENDING).count()
-    open_alerts = alerts(user).filter(acknowledged_by__isnull=True).count()
-    return {
-        "key": "burden",
-        "title": _("Burden on the grassroots"),
-        "stats": [(_("Unplanned inspections waiting"), pending), (_("Open red-line alerts"), open_alerts),
-                  (_("Inspections this year"), inspections(user).filter(date__year=today.year).count())],
-        "links": [(_("Burden dashboard"), reverse("burden:dashboard"))],
-    }

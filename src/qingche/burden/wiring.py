@@ -1,57 +1,117 @@
 """How the burden module plugs into the platform: parameters, role permissions, menu, sources,
 catalog fillers and the home card."""
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qingche.burden import sources
-from qingche.core import menu, parameters
+from qingche.burden import selectors, sources
+from qingche.burden.models import Approval
+from qingche.core import menu, parameters, widgets
 from qingche.org import roles
+from qingche.org.models import Unit
 
-parameters.register_defaults({
-    "burden.red_line": (1.0, "小马拉大车 index above which 减负办 is alerted and admission warns"),
-    "burden.weights": ({"inspections": 1.0, "meetings": 1.0, "forms": 1.0, "overtime": 1.0, "tasks": 1.0,
-                        "service": 1.0}, "weight of each load source in the burden index"),
-    "burden.merge_window_days": (30, "inspections of one topic on one unit within this many days are flagged to merge"),
-    "burden.document_cap_chars": (5000, "length cap of a document (characters)"),
-    "burden.document_cap_special_chars": (4000, "length cap of a special-task document (characters)"),
-    "burden.speech_cap_minutes": (60, "a leader's main speech at most (minutes)"),
-    "burden.meeting_max_hours": (4.0, "a meeting at most half a day (hours)"),
-    "burden.meeting_max_hours_discussion": (10.5, "a meeting with group discussion at most 1.5 days (hours)"),
-    "burden.form_minutes_per_typed_value": (5.0, "minutes to find and type one form value"),
-    "burden.form_minutes_per_prefilled_value": (0.5, "minutes to check one pre-filled form value"),
-    "burden.form_return_share": (0.5, "a form whose share of fields already held is at least this is returned"),
-    "burden.report_max_chars": (5000, "longest anonymous burden report (characters)"),
-    "burden.report_rate_limit": (5, "anonymous reports one sender may send within the window"),
-    "burden.report_rate_window_seconds": (600, "window of the anonymous report rate limit (seconds)"),
-    "burden.report_rate_limit_total": (300, "anonymous reports from everyone together within the window"),
-})
+parameters.register_defaults(
+    {
+        "burden.red_line": (1.0, "小马拉大车 index above which 减负办 is alerted and admission warns"),
+        "burden.weights": (
+            {"inspections": 1.0, "meetings": 1.0, "forms": 1.0, "overtime": 1.0, "tasks": 1.0, "service": 1.0},
+            "weight of each load source in the burden index",
+        ),
+        "burden.merge_window_days": (
+            30,
+            "inspections of one topic on one unit within this many days are flagged to merge",
+        ),
+        "burden.document_cap_chars": (5000, "length cap of a document (characters)"),
+        "burden.document_cap_special_chars": (4000, "length cap of a special-task document (characters)"),
+        "burden.speech_cap_minutes": (60, "a leader's main speech at most (minutes)"),
+        "burden.meeting_max_hours": (4.0, "a meeting at most half a day (hours)"),
+        "burden.meeting_max_hours_discussion": (10.5, "a meeting with group discussion at most 1.5 days (hours)"),
+        "burden.form_minutes_per_typed_value": (5.0, "minutes to find and type one form value"),
+        "burden.form_minutes_per_prefilled_value": (0.5, "minutes to check one pre-filled form value"),
+        "burden.form_return_share": (0.5, "a form whose share of fields already held is at least this is returned"),
+        "burden.report_max_chars": (5000, "longest anonymous burden report (characters)"),
+        "burden.report_rate_limit": (5, "anonymous reports one sender may send within the window"),
+        "burden.report_rate_window_seconds": (600, "window of the anonymous report rate limit (seconds)"),
+        "burden.report_rate_limit_total": (300, "anonymous reports from everyone together within the window"),
+    }
+)
 
-REGISTRY_MODELS = ("inspectionplanitem", "inspection", "meeting", "document", "requiredapp", "reportform",
-                   "formfill", "overtimeentry")
+REGISTRY_MODELS = (
+    "inspectionplanitem",
+    "inspection",
+    "meeting",
+    "document",
+    "requiredapp",
+    "reportform",
+    "formfill",
+    "overtimeentry",
+)
 VIEW_ALL = {f"burden.view_{name}" for name in REGISTRY_MODELS} | {
-    "burden.view_catalogfield", "burden.view_loadrollup", "burden.view_issuerrollup", "burden.view_burdenalert"}
+    "burden.view_catalogfield",
+    "burden.view_loadrollup",
+    "burden.view_issuerrollup",
+    "burden.view_burdenalert",
+}
 
-roles.add_role_permissions(roles.BURDEN_OFFICE, VIEW_ALL | {
-    "burden.add_inspectionplanitem", "burden.change_inspectionplanitem", "burden.add_inspection",
-    "burden.change_inspection", "burden.approve_inspection", "burden.add_meeting", "burden.approve_meeting",
-    "burden.add_document", "burden.add_requiredapp", "burden.change_requiredapp", "burden.add_catalogfield",
-    "burden.change_catalogfield", "burden.add_reportform", "burden.view_burdenreport",
-    "burden.answer_burdenreport", "burden.change_burdenalert", "burden.confirm_overtimeentry",
-})
-roles.add_role_permissions(roles.COUNTY_DEPARTMENT, VIEW_ALL | {
-    "burden.add_inspection", "burden.add_meeting", "burden.add_document", "burden.add_requiredapp",
-    "burden.add_reportform", "burden.add_catalogfield", "burden.add_overtimeentry",
-    "burden.confirm_overtimeentry",
-})
-roles.add_role_permissions(roles.TOWN, VIEW_ALL | {
-    "burden.add_inspection", "burden.change_inspection", "burden.add_meeting", "burden.add_document",
-    "burden.add_requiredapp", "burden.add_reportform", "burden.add_formfill", "burden.add_overtimeentry",
-    "burden.confirm_overtimeentry",
-})
-roles.add_role_permissions(roles.VILLAGE, VIEW_ALL | {"burden.add_formfill", "burden.add_overtimeentry",
-                                                      "burden.confirm_overtimeentry"})
-roles.add_role_permissions(roles.FRONTLINE, {"burden.view_overtimeentry", "burden.add_overtimeentry",
-                                             "burden.view_catalogfield"})
+roles.add_role_permissions(
+    roles.BURDEN_OFFICE,
+    VIEW_ALL
+    | {
+        "burden.add_inspectionplanitem",
+        "burden.change_inspectionplanitem",
+        "burden.add_inspection",
+        "burden.change_inspection",
+        "burden.approve_inspection",
+        "burden.add_meeting",
+        "burden.approve_meeting",
+        "burden.add_document",
+        "burden.add_requiredapp",
+        "burden.change_requiredapp",
+        "burden.add_catalogfield",
+        "burden.change_catalogfield",
+        "burden.add_reportform",
+        "burden.view_burdenreport",
+        "burden.answer_burdenreport",
+        "burden.change_burdenalert",
+        "burden.confirm_overtimeentry",
+    },
+)
+roles.add_role_permissions(
+    roles.COUNTY_DEPARTMENT,
+    VIEW_ALL
+    | {
+        "burden.add_inspection",
+        "burden.add_meeting",
+        "burden.add_document",
+        "burden.add_requiredapp",
+        "burden.add_reportform",
+        "burden.add_catalogfield",
+        "burden.add_overtimeentry",
+        "burden.confirm_overtimeentry",
+    },
+)
+roles.add_role_permissions(
+    roles.TOWN,
+    VIEW_ALL
+    | {
+        "burden.add_inspection",
+        "burden.change_inspection",
+        "burden.add_meeting",
+        "burden.add_document",
+        "burden.add_requiredapp",
+        "burden.add_reportform",
+        "burden.add_formfill",
+        "burden.add_overtimeentry",
+        "burden.confirm_overtimeentry",
+    },
+)
+roles.add_role_permissions(
+    roles.VILLAGE, VIEW_ALL | {"burden.add_formfill", "burden.add_overtimeentry", "burden.confirm_overtimeentry"}
+)
+roles.add_role_permissions(
+    roles.FRONTLINE, {"burden.view_overtimeentry", "burden.add_overtimeentry", "burden.view_catalogfield"}
+)
 # The index of a person: read by those who may see the person (org's scope decides whom: a town its people,
 # a village its own, front-line staff themselves). 减负办 reads units, not personnel records.
 for _role in (roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLINE):
@@ -59,37 +119,34 @@ for _role in (roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLIN
 
 SECTION = _("Burden reduction")
 menu.register(
-    menu.MenuItem(_("My burden index"), "burden:my_index", "burden.view_person_index", icon="gauge",
-                  section=SECTION, order=39),
-    menu.MenuItem(_("Burden dashboard"), "burden:dashboard", "burden.view_loadrollup", icon="chart-bar",
-                  section=SECTION, order=40),
+    menu.MenuItem(
+        _("My burden index"), "burden:my_index", "burden.view_person_index", icon="gauge", section=SECTION, order=39
+    ),
+    menu.MenuItem(
+        _("Burden dashboard"), "burden:dashboard", "burden.view_loadrollup", icon="chart-bar", section=SECTION, order=40
+    ),
     menu.MenuItem(_("Burden index ranking"), "burden:ranking", "burden.view_loadrollup", section=SECTION, order=41),
     menu.MenuItem(_("Inspections"), "burden:inspection_list", "burden.view_inspection", section=SECTION, order=42),
     menu.MenuItem(_("Meetings"), "burden:meeting_list", "burden.view_meeting", section=SECTION, order=43),
     menu.MenuItem(_("Documents"), "burden:document_list", "burden.view_document", section=SECTION, order=44),
-    menu.MenuItem(_("Apps and work groups"), "burden:app_list", "burden.view_requiredapp", section=SECTION,
-                  order=45),
-    menu.MenuItem(_("Report forms (一表通)"), "burden:form_list", "burden.view_reportform", section=SECTION,
-                  order=46),
+    menu.MenuItem(_("Apps and work groups"), "burden:app_list", "burden.view_requiredapp", section=SECTION, order=45),
+    menu.MenuItem(_("Report forms (一表通)"), "burden:form_list", "burden.view_reportform", section=SECTION, order=46),
     menu.MenuItem(_("Field catalog"), "burden:catalog_list", "burden.view_catalogfield", section=SECTION, order=47),
     menu.MenuItem(_("Overtime"), "burden:overtime_list", "burden.view_overtimeentry", section=SECTION, order=48),
-    menu.MenuItem(_("Burden reports (直通车)"), "burden:report_inbox", "burden.view_burdenreport", section=SECTION,
-                  order=49),
+    menu.MenuItem(
+        _("Burden reports (直通车)"), "burden:report_inbox", "burden.view_burdenreport", section=SECTION, order=49
+    ),
     menu.MenuItem(_("Index settings"), "burden:settings", "burden.change_burdenalert", section=SECTION, order=50),
 )
 
 # Burden's own sources keep the rollup table current in the transaction of each event.
-sources.register("inspections", sources.rollup_function("inspections"), label=_("inspections received"),
-                 rollup=True)
+sources.register("inspections", sources.rollup_function("inspections"), label=_("inspections received"), rollup=True)
 sources.register("meetings", sources.rollup_function("meetings"), label=_("meetings attended"), rollup=True)
 sources.register("forms", sources.rollup_function("forms"), label=_("report forms filled"), rollup=True)
-sources.register("overtime", sources.rollup_function("overtime"), label=_("logged overtime (confirmed)"),
-                 rollup=True)
+sources.register("overtime", sources.rollup_function("overtime"), label=_("logged overtime (confirmed)"), rollup=True)
 
 
 def _person_overtime(person_ids, unit_id, period):
-    from qingche.burden import selectors
-
     return selectors.person_overtime(person_ids, unit_id, period)
 
 
@@ -98,28 +155,19 @@ sources.register_person("overtime", _person_overtime, label=_("own confirmed ove
 
 
 def _in_post(unit):
-    from qingche.burden import selectors
-
     return str(selectors.people_in_post([unit.pk])[unit.pk])
 
 
 def _quota(unit):
-    from qingche.burden import selectors
-
     return str(selectors.staffing_quota([unit.pk])[unit.pk])
 
 
 def _vacancy(unit):
-    from qingche.burden import selectors
-
     return str(max(0, selectors.staffing_quota([unit.pk])[unit.pk] - selectors.people_in_post([unit.pk])[unit.pk]))
 
 
 def _villages(unit):
-    from qingche.org.models import Unit
-
-    return str(Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1,
-                                   kind__in=Unit.GRASSROOTS).count())
+    return str(Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1, kind__in=Unit.GRASSROOTS).count())
 
 
 sources.register_filler("org.in_post", _in_post, label=_("people in post (unit register)"))
@@ -128,12 +176,22 @@ sources.register_filler("org.vacancy", _vacancy, label=_("vacancies (unit regist
 sources.register_filler("org.grassroots_units", _villages, label=_("villages and communities (unit tree)"))
 
 
-def _home_card(request):
-    from qingche.burden import selectors
+def _home_card(request) -> dict | None:
+    user = request.user
+    if not user.has_perm("burden.view_loadrollup"):
+        return None
+    today = timezone.localdate()
+    inspections = selectors.inspections(user)
+    return {
+        "key": "burden",
+        "title": _("Burden on the grassroots"),
+        "stats": [
+            (_("Unplanned inspections waiting"), inspections.filter(approval=Approval.PENDING).count()),
+            (_("Open red-line alerts"), selectors.alerts(user).filter(acknowledged_by__isnull=True).count()),
+            (_("Inspections this year"), inspections.filter(date__year=today.year).count()),
+        ],
+        "links": [(_("Burden dashboard"), reverse("burden:dashboard"))],
+    }
 
-    return selectors.home_card(request.user)
-
-
-from qingche.core import widgets  # noqa: E402
 
 widgets.register_card(_home_card, order=40)

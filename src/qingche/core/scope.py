@@ -92,6 +92,38 @@ def _prefix(field: str) -> str:
     return f"{field}__" if field else ""
 
 
+def unit_q(grant: Grant, lookup: str = "") -> Q:
+    """The rows whose unit at `lookup` (a path to a Unit, "" for the Unit itself) the grant reaches through
+    its unit: its own unit for a `unit` grant, its subtree for a `subtree` grant, nothing for `self`."""
+    if grant.scope == UNIT:
+        return Q(**{_prefix(lookup) + "pk": grant.unit_id})
+    if grant.scope == SUBTREE:
+        return Q(**{_prefix(lookup) + "path__startswith": grant.unit_path})
+    return Q(pk__in=[])
+
+
+def acting_q(user, perm: str, lookup: str = "") -> Q:
+    """The units (at `lookup`) the user may act for with `perm`: those its grants holding `perm` reach."""
+    if user.is_superuser:
+        return Q()
+    condition = Q(pk__in=[])
+    for grant in user_grants(user):
+        if perm in grant.perms:
+            condition |= unit_q(grant, lookup)
+    return condition
+
+
+def acting_unit_ids(user, perm: str) -> list[int]:
+    """The units the user acts *as* with `perm`: the units of its grants that hold it, in grant order."""
+    return [grant.unit_id for grant in user_grants(user) if perm in grant.perms]
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it, from the top of the tree."""
+    step = _loaders.root_path_length
+    return [path[:end] for end in range(step, len(path) + 1, step)] if step else [path]
+
+
 def grant_q(model, grant: Grant, user) -> Q:
     custom = getattr(model, "scope_q", None)
     if custom is not None:

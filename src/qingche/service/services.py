@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from qingche.burden import services as burden_services
 from qingche.core import bulk, parameters
 from qingche.core.audit import AuditContext, record, record_created
 from qingche.core.cache import ttl_cache
@@ -84,12 +85,8 @@ def _actor_unit(user):
 def _burden_load(request: ServiceRequest, now: dt.datetime) -> None:
     """The handling of an answered request is load on its unit (citizen service) for the month of the answer,
     kept in burden's rollup in the caller's transaction."""
-    from django.apps import apps
-
-    if request.unit_id is None or not apps.is_installed("qingche.burden"):
+    if request.unit_id is None:
         return
-    from qingche.burden import services as burden_services
-
     burden_services.load_add(source=SERVICE_LOAD_SOURCE, unit_id=request.unit_id, day=now,
                              hours=handling_hours(request.category))
 
@@ -98,12 +95,6 @@ def burden_load_bulk(rows) -> int:
     """The load of bulk-loaded requests (demo, import; dicts with unit_id, answered_at and category_id) in
     burden's index, as request_answer adds it one by one, through burden's bulk service. Call in the loading
     transaction. Returns the number of (unit, month) rollup rows touched."""
-    from django.apps import apps
-
-    if not apps.is_installed("qingche.burden"):
-        return 0
-    from qingche.burden import services as burden_services
-
     weights = parameters.get("service.handling_hours")
     hours_of = {c.pk: handling_hours(c, weights) for c in Category.objects.select_related("parent__parent")}
     return burden_services.load_add_many(source=SERVICE_LOAD_SOURCE, entries=(

@@ -91,14 +91,14 @@ widgets.register_card(_inbox_card, order=40)
 # -- connections to other modules ------------------------------------------------------------------------
 # Burden monitoring: each answered request is load on its handling unit (citizen service, not an upper-level
 # demand). services.request_answer keeps burden's rollup current in the answering transaction.
+# Burden is required (tasks and service sit above it); appraisal is optional: its plug-ins wait for it.
 from django.apps import apps as _apps  # noqa: E402
 
-if _apps.is_installed("qingche.burden"):
-    from qingche.burden import sources as burden_sources  # noqa: E402
-    from qingche.service.services import SERVICE_LOAD_SOURCE  # noqa: E402
+from qingche.burden import sources as burden_sources  # noqa: E402
+from qingche.service.services import SERVICE_LOAD_SOURCE  # noqa: E402
 
-    burden_sources.register(SERVICE_LOAD_SOURCE, burden_sources.rollup_function(SERVICE_LOAD_SOURCE),
-                            label=_("citizen requests handled"), sender=burden_sources.CITIZEN, rollup=True)
+burden_sources.register(SERVICE_LOAD_SOURCE, burden_sources.rollup_function(SERVICE_LOAD_SOURCE),
+                        label=_("citizen requests handled"), sender=burden_sources.CITIZEN, rollup=True)
 
 
 # Appraisal: requests answered by the person (or, when no answer records the person, the person's share of the

@@ -10,23 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
-from qingche.core.scope import SELF, ScopedManager, grant_q, user_person_id
+from qingche.core.scope import SELF, ScopedManager, unit_q, user_person_id
 
 
-class _Path:
-    """Lets grant_q build the ordinary unit filter for a lookup path."""
-
-    def __init__(self, unit_field: str):
-        self.scope_unit_field = unit_field
-        self.scope_person_field = None
-
-
-def _units_q(grant, user, *fields) -> Q:
+def _units_q(grant, *fields) -> Q:
+    """The rows whose unit at any of `fields` the grant reaches."""
     condition = Q(pk__in=[])
-    if grant.scope == SELF:
-        return condition
     for unit_field in fields:
-        condition |= grant_q(_Path(unit_field), grant, user)
+        condition |= unit_q(grant, unit_field)
     return condition
 
 
@@ -99,7 +90,7 @@ class Admission(AuditedModel):
 
     @classmethod
     def scope_q(cls, grant, user):
-        return _units_q(grant, user, "request__requester_unit", "unit")
+        return _units_q(grant, "request__requester_unit", "unit")
 
     class Meta:
         verbose_name = _("admission")
@@ -155,7 +146,7 @@ class Task(AuditedModel):
             if person_id is None:
                 return Q(pk__in=[])
             return Q(pk__in=TaskAssignment.objects.filter(person_id=person_id).values("task_id"))
-        return _units_q(grant, user, "unit", "request__requester_unit")
+        return _units_q(grant, "unit", "request__requester_unit")
 
     class Meta:
         verbose_name = _("task")

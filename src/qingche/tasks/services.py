@@ -21,7 +21,7 @@ from qingche.burden import services as burden_services
 from qingche.core import parameters
 from qingche.core.audit import audit_context, record
 from qingche.core.calendar import work_calendar
-from qingche.core.scope import unit_in_scope, user_grants, user_person_id
+from qingche.core.scope import acting_unit_ids, unit_in_scope, user_person_id
 from qingche.duties import selectors as duties
 from qingche.org.models import Person, Unit
 from qingche.tasks import files, rules
@@ -82,11 +82,9 @@ def policy(values: dict | None = None) -> rules.Policy:
 
 
 def requester_unit_of(user) -> Unit | None:
-    """The department a user sends tasks for: the unit of their grant that holds tasks.add_taskrequest."""
-    for grant in user_grants(user):
-        if "tasks.add_taskrequest" in grant.perms:
-            return Unit.objects.filter(pk=grant.unit_id).first()
-    return None
+    """The department a user sends tasks for: the unit of their first grant that holds tasks.add_taskrequest."""
+    unit_ids = acting_unit_ids(user, "tasks.add_taskrequest")
+    return Unit.objects.filter(pk=unit_ids[0]).first() if unit_ids else None
 
 
 def urgent_quota_left(unit: Unit, year: int, values: dict | None = None) -> int:
