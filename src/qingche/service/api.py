@@ -20,6 +20,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     citizen_name = serializers.SerializerMethodField()
     citizen_phone = serializers.SerializerMethodField()
     clock = serializers.SerializerMethodField()
+    satisfaction = serializers.ChoiceField(ServiceRequest.Satisfaction.choices, allow_blank=True, read_only=True)
     route_reason = serializers.CharField(source="route_reason_shown", read_only=True,
                                          help_text="why the suggested unit, in the user's language")
 

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from qingche.core.middleware import client_ip
@@ -181,10 +182,19 @@ def service_definition(request, fmt, code):
 
 
 def _parse_date(text: str, name: str) -> dt.datetime:
-    value = parse_datetime(text.strip().replace(" ", "+")) if text else None
+    """An ISO 8601 date and time; an impossible one (2026-02-30, hour 25, offset +25:00, year 0000) or one
+    too close to the calendar's ends to compare is refused like a malformed one."""
+    try:
+        value = parse_datetime(text.strip().replace(" ", "+"))  # a query string turns "+08:00" into " 08:00"
+        if value is not None:
+            value = value if timezone.is_aware(value) else timezone.make_aware(value)
+            value.astimezone(dt.UTC) - dt.timedelta(days=DEFAULT_DAYS)  # what the query will compute
+    except (ValueError, OverflowError):
+        value = None
     if value is None:
-        raise Open311Error(400, f"{name} must be an ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00")
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+        raise Open311Error(400, _("%(name)s must be a real ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00.")
+                           % {"name": name})
+    return value
 
 
 @endpoint

@@ -213,6 +213,23 @@ def test_get_requests_default_window_and_filters(anon, db):
     assert anon.get(BASE + "requests.yaml").status_code == 404
 
 
+@pytest.mark.parametrize("date", [
+    "2026-02-30T00:00:00+08:00", "2026-02-29T00:00:00+08:00", "2026-13-01T00:00:00+08:00",
+    "2026-10-01T25:00:00+08:00", "2026-10-01T00:60:00+08:00", "2026-10-01T00:00:00+25:00",
+    "0000-10-01T00:00:00+08:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-12:00",
+])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_impossible_dates_are_a_400_with_a_chinese_message(anon, db, date, fmt):
+    for name in ("start_date", "end_date"):
+        response = anon.get(f"{BASE}requests.{fmt}", {name: date})
+        assert response.status_code == 400, (name, date)
+        if fmt == "json":
+            description = response.json()[0]["description"]
+        else:
+            description = xml(response).find("error/description").text
+        assert description.startswith(f"{name} 必须是真实存在的") and "ISO 8601" in description
+
+
 def test_revoked_key_is_refused(anon, accounts):
     entry, key = services.open311_key_issue(user=accounts["xitong"], partner="即将吊销")
     services.open311_key_revoke(user=accounts["xitong"], entry=entry)
