@@ -4,11 +4,22 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from qingche.core.api import healthz
+from qingche.core.api import ApiDocsPermission, healthz
 from qingche.core.forms import LoginForm, StyledPasswordChangeForm
+
+_swagger = SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[ApiDocsPermission])
+
+
+def api_docs(request):
+    """The docs page sends a browser that is not logged in to the log-in page (unless the docs are public)."""
+    if not (settings.QINGCHE_PUBLIC_API_DOCS or request.user.is_authenticated):
+        return redirect_to_login(request.get_full_path())
+    return _swagger(request)
+
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -26,8 +37,8 @@ urlpatterns = [
         name="password_change",
     ),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("qingche.api_urls")),
     path("", include("qingche.core.urls")),
 ]

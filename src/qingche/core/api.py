@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
@@ -121,6 +122,45 @@ class MaskedPiiField(serializers.Field):
     def to_representation(self, value):
         field = self.parent.Meta.model._meta.get_field(self.source)
         return field.masked(value)
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The schema and the docs page need a log-in unless the operator opens them (QINGCHE_PUBLIC_API_DOCS=1)."""
+
+    def has_permission(self, request, view):
+        return settings.QINGCHE_PUBLIC_API_DOCS or bool(request.user and request.user.is_authenticated)
+
+
+_ERROR = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+_VALIDATION_ERRORS = {
+    "type": "object",
+    "description": "field name -> list of messages (non_field_errors for the body as a whole); "
+                   "`detail` when the request could not be read at all",
+    "additionalProperties": {},
+}
+ERROR_RESPONSES = {
+    "400": ("The request is not valid: the body names each field in error.", "ValidationErrors"),
+    "401": ("No credentials, or a bad token.", "Error"),
+    "403": ("None of your roles may do this.", "Error"),
+    "404": ("Not found, or outside your scope.", "Error"),
+}
+
+
+def declare_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation may answer 400, 401, 403 and 404 (see
+    exception_handler), so the schema says so once here rather than in each view."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", _ERROR)
+    schemas.setdefault("ValidationErrors", _VALIDATION_ERRORS)
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for status, (description, component) in ERROR_RESPONSES.items():
+                responses.setdefault(status, {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+                })
+    return result
 
 
 def healthz(request):

@@ -187,7 +187,8 @@ def test_healthz_reports_the_database(client):
     assert body["database"] == {"status": "ok", "vendor": connection.vendor}
 
 
-def test_api_schema_and_docs(client):
+def test_api_schema_and_docs(client_as):
+    client = client_as("bumen")
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     document = json.loads(schema.content)
@@ -217,8 +218,28 @@ def test_api_schema_and_docs(client):
             assert finders.find(reference.removeprefix("/static/")), reference
 
 
-def test_api_docs_do_not_call_the_online_validator(client):
-    text = client.get("/api/docs/").content.decode()
+def test_api_schema_and_docs_need_a_log_in_unless_opened(client, settings):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 401
+    assert client.get("/api/schema/", HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/?next=/api/docs/")
+    settings.QINGCHE_PUBLIC_API_DOCS = True
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_schema_declares_the_error_answers_of_every_operation(client_as):
+    document = client_as("bumen").get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
+    people = document["paths"]["/api/v1/people/{id}/"]["get"]["responses"]
+    assert people["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_api_docs_do_not_call_the_online_validator(client_as):
+    text = client_as("bumen").get("/api/docs/").content.decode()
     match = re.search(r"const swaggerSettings = (\{.*?\});", text, re.S)
     assert match
     settings = json.loads(match.group(1))
