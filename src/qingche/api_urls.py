@@ -4,9 +4,11 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from qingche.core.api import not_found
 
 router = DefaultRouter()
 for module in settings.QINGCHE_MODULES:
@@ -18,4 +20,5 @@ for module in settings.QINGCHE_MODULES:
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include(router.urls)),
+    re_path(r"^.*/$", not_found),  # e.g. /api/v1/tasks/1.5/; without the slash Django first adds it
 ]

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
+from django.db import DataError, connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,14 +26,22 @@ def _validation_detail(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     """Django's own ValidationError and PermissionDenied, raised by services, become 400 and 403
-    with a JSON body; nothing a client sends becomes a 500."""
+    with a JSON body, and so does a number too large for the database; nothing a client sends becomes a
+    500."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found, or outside your scope."))
+    elif isinstance(exc, OverflowError | DataError):  # a number past the database's range (SQLite, PostgreSQL)
+        exc = exceptions.ValidationError({"non_field_errors": [_("A number in the request is out of range.")]})
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, *args, **kwargs):
+    """An address under /api/v1/ that no endpoint has: JSON like every other API answer, not a page."""
+    return JsonResponse({"detail": _("Not found, or outside your scope.")}, status=404)
 
 
 # The model permission each standard write action needs, as in Django's add/change/delete.

@@ -59,7 +59,7 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "channel", "unit", "town", "category"]
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole timeline, a plain list
     def timeline(self, request, pk=None):
         found = self.get_object()
         return Response(EventSerializer(selectors.timeline(request.user, found), many=True).data)

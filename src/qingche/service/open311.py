@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,8 @@ ATTRIBUTES = [
      "datatype_description": "不超过200字", "order": 2, "description": "诉求标题", "values": []},
 ]
 ATTRIBUTE_CODES = {attribute["code"] for attribute in ATTRIBUTES}
+# Characters XML 1.0 cannot carry (a client's own input is echoed in error descriptions): shown as U+FFFD.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Open311Error(Exception):
@@ -64,7 +67,7 @@ def _xml_value(parent, key, value):
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("\ufffd", str(value))
 
 
 def render(data, fmt: str, *, root: str = "", item: str = "", status: int = 200) -> HttpResponse:
@@ -322,6 +325,11 @@ def _idempotency(data, code: str) -> str:
     return "o311:" + digest[:56]
 
 
+@csrf_exempt
+def unknown(request):
+    return error("json", 404, "no such Open311 endpoint; see discovery.json")
+
+
 FMT = r"\.(?P<fmt>[a-z]+)$"
 urlpatterns = [
     re_path(r"^discovery" + FMT, discovery, name="discovery"),
@@ -330,4 +338,5 @@ urlpatterns = [
     re_path(r"^requests" + FMT, requests_view, name="requests"),
     re_path(r"^requests/(?P<request_id>[^/]+?)" + FMT, request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, token_view, name="token"),
+    re_path(r"", unknown, name="unknown"),  # anything else under /open311/v2/: the spec's error list, not a page
 ]

@@ -634,3 +634,22 @@ def test_a_parameter_change_is_read_at_once_and_cached_values_cannot_be_changed_
     assert parameters.get("service.limits")["general"] != "changed by a caller"
     parameter_set(user=accounts["admin"], key="burden.red_line", value=0.42)
     assert parameters.get("burden.red_line") == 0.42
+
+
+def test_an_api_address_no_endpoint_has_is_a_json_404(api_as):
+    for address in ("/api/v1/tasks/-1.5e-09/", "/api/v1/units/1.5/", "/api/v1/nothing/here/"):
+        response = api_as("bumen").get(address)
+        assert response.status_code == 404 and response.json() == {"detail": "未找到，或不在您的数据范围内。"}
+    assert api_as("bumen").get("/api/v1/units").status_code == 301  # the slash is still added first
+
+
+def test_a_number_too_large_for_the_database_is_a_400(api_as):
+    from qingche.tasks.models import TaskRequest
+
+    before = TaskRequest.objects.count()
+    response = api_as("bumen").post("/api/v1/task-requests/", {"targets": [1514, 4375811258735466688922255361]},
+                                    format="json")
+    assert response.status_code == 400
+    # SQLite cannot even bind the number; PostgreSQL can, and the service names the unknown unit.
+    assert response.json() == {"non_field_errors": ["请求中的数值超出允许范围。"]} or "targets" in response.json()
+    assert TaskRequest.objects.count() == before

@@ -280,3 +280,18 @@ def test_the_served_county_registers_a_partner_post_by_itself(demo_server):
     assert number, "the registrar did not register the submission"
     with urllib.request.urlopen(f"{demo_server}{BASE}requests/{number}.json") as response:
         assert json.loads(response.read())[0]["status"] == "open"
+
+
+def test_control_characters_echoed_in_an_xml_error_keep_it_well_formed(anon, db):
+    response = anon.get(BASE + "services/A%01%0BB.xml")
+    assert response.status_code == 404
+    assert xml(response).find("error/description").text == "service_code A\ufffd\ufffdB not found"
+    token = anon.get(BASE + "tokens/%1F.xml")
+    assert token.status_code == 404 and xml(token).tag == "errors"
+
+
+@pytest.mark.parametrize("path", ["discovery.0%C3%B9", "services.JSON", "requests", "nothing/here.json"])
+def test_an_unknown_open311_address_is_the_spec_error_list_not_a_page(anon, db, path):
+    response = anon.get(BASE + path)
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert response.json()[0]["code"] == 404
