@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 pytestmark = pytest.mark.fuzz
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-MIN_CASES = 5000
+MIN_CASES = 5000  # requests to the JSON API (Open311's come on top)
 EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 2}  # per JSON API operation, sent as every role
 OPEN311_EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}  # per Open311 operation
 
@@ -106,12 +106,7 @@ def test_the_json_api_as_every_role(accounts, db):
     fuzz.run(schema, {name: InProcessApp(user) for name, user in sorted(accounts.items())}, EXAMPLES)
     print(f"JSON API: {fuzz.cases} requests, {len(fuzz.failures)} failures")
     assert not fuzz.failures, "\n\n".join(fuzz.failures)
-    assert fuzz.cases >= MIN_CASES - open311_case_budget()
-
-
-def open311_case_budget() -> int:
-    """The most requests the Open311 run sends (8 operations)."""
-    return 8 * sum(OPEN311_EXAMPLES.values())
+    assert fuzz.cases >= MIN_CASES
 
 
 # -- Open311 GeoReport v2 --------------------------------------------------------------------------------
@@ -256,4 +251,4 @@ def test_open311(db):
     fuzz.run(schema, {"anonymous": InProcessApp()}, OPEN311_EXAMPLES, extra_check=_open311_format)
     print(f"Open311: {fuzz.cases} requests, {len(fuzz.failures)} failures")
     assert not fuzz.failures, "\n\n".join(fuzz.failures)
-    assert fuzz.cases >= open311_case_budget() // 2
+    assert fuzz.cases >= 150  # discovery and the services list have few distinct inputs; the rest have many
