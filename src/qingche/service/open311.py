@@ -90,11 +90,21 @@ def error(fmt: str, status: int, description: str) -> HttpResponse:
     return render([{"code": status, "description": description}], fmt, root="errors", item="error", status=status)
 
 
+def _has_nul(request, kwargs) -> bool:
+    values = [*kwargs.values(), *request.GET.keys(), *(v for _k, vs in request.GET.lists() for v in vs)]
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                            "multipart/form-data"):
+        values += [*request.POST.keys(), *(v for _k, vs in request.POST.lists() for v in vs)]
+    return any("\x00" in value for value in values)
+
+
 def endpoint(view):
     def wrapped(request, fmt, **kwargs):
         if fmt not in ("json", "xml"):
             return error("json", 404, "format must be json or xml")
         try:
+            if _has_nul(request, kwargs):  # PostgreSQL cannot store or even compare text holding NUL
+                raise Open311Error(400, _("The request contains a NUL character (\\x00), which is not allowed."))
             return view(request, fmt, **kwargs)
         except Open311Error as problem:
             return error(fmt, problem.status, problem.description)

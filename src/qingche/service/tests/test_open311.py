@@ -295,3 +295,17 @@ def test_an_unknown_open311_address_is_the_spec_error_list_not_a_page(anon, db, 
     response = anon.get(BASE + path)
     assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
     assert response.json()[0]["code"] == 404
+
+
+def test_a_nul_character_is_a_400_on_every_database(anon, db, api_key):
+    for path, query in (("requests.json", {"service_request_id": "A\x00B"}), ("requests.xml", {"service_code": "\x00"}),
+                        ("services/A%00B.json", {}), ("tokens/%00.json", {}), ("requests/%00.json", {})):
+        response = anon.get(BASE + path, query)
+        assert response.status_code == 400, path
+        text = response.json()[0]["description"] if path.endswith("json") else xml(response).find(
+            "error/description").text
+        assert text == "请求中含有不允许的空字符（\\x00）。"
+    before = Open311Submission.objects.count()
+    posted = anon.post(BASE + "requests.json", {"api_key": api_key, "service_code": leaf_code(), "lat": "28.1",
+                                                "long": "112.2", "description": "路灯坏了\x00很久"})
+    assert posted.status_code == 400 and Open311Submission.objects.count() == before
