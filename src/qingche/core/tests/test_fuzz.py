@@ -140,6 +140,10 @@ DISCOVERY = _obj(["changeset", "endpoints"], changeset=STR, contact=STR, key_ser
                  endpoints={"type": "array", "items": {"type": "object"}})
 ERRORS = {"type": "array", "minItems": 1, "items": _obj(["code", "description"], code={"type": "integer"},
                                                         description=STR)}
+# Dates that once gave a 500: they parse as ISO 8601 but do not exist, or leave the calendar.
+IMPOSSIBLE_DATES = ["2026-02-30T00:00:00+08:00", "2026-02-29T00:00:00+08:00", "2026-13-01T00:00:00+08:00",
+                    "2026-10-01T25:00:00+08:00", "2026-10-01T00:60:00+08:00", "2026-10-01T00:00:00+25:00",
+                    "0000-10-01T00:00:00+08:00", "0001-01-01T00:00:00+08:00"]
 XML_ROOTS = {"discovery": "discovery", "services": "services", "service": "service_definition",
              "requests": "service_requests", "request": "service_requests", "token": "service_requests"}
 
@@ -159,8 +163,11 @@ def _list(item: dict) -> dict:
 def open311_schema(service_codes, request_numbers, tokens, unit_codes, api_key: str) -> dict:
     fmt = {"name": "format", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
 
-    def query(name, schema):
-        return {"name": name, "in": "query", "required": False, "schema": schema}
+    def query(name, schema, examples=()):
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if examples:  # run first, in the explicit phase
+            parameter["examples"] = {f"e{number}": {"value": value} for number, value in enumerate(examples)}
+        return parameter
 
     def path(name, schema):
         return {"name": name, "in": "path", "required": True, "schema": schema}
@@ -189,7 +196,8 @@ def open311_schema(service_codes, request_numbers, tokens, unit_codes, api_key: 
                                            attributes=_list(ATTRIBUTE)))}},
             "/open311/v2/requests.{format}": {
                 "get": {"parameters": [
-                    fmt, query("start_date", date), query("end_date", date),
+                    fmt, query("start_date", date, IMPOSSIBLE_DATES[::2]),
+                    query("end_date", date, IMPOSSIBLE_DATES[1::2]),
                     query("service_code", _choice_or_any(service_codes)),
                     query("status", _choice_or_any(["open", "closed", "open,closed"])),
                     query("service_request_id", _choice_or_any(request_numbers)),
