@@ -4,10 +4,10 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from qingche.core.api import TokenLoginView
+from qingche.core.api import TokenLoginView, not_found
 
 router = DefaultRouter()
 for module in settings.QINGCHE_MODULES:
@@ -19,4 +19,5 @@ for module in settings.QINGCHE_MODULES:
 urlpatterns = [
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("", include(router.urls)),
+    re_path(r"^.*/$", not_found),  # e.g. /api/v1/tasks/1.5/; without the slash Django first adds it
 ]

@@ -257,6 +257,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qingche.core.api.exception_handler",
 }
+# /api/schema/ and /api/docs/ need a log-in unless the operator opens them to everyone.
+QINGCHE_PUBLIC_API_DOCS = os.environ.get("QINGCHE_PUBLIC_API_DOCS", "") == "1"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qingche API",
     "DESCRIPTION": "轻车 — units, people, roles and the modules built on them.",
@@ -267,6 +269,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets called "person category" (a person's, an appraisal scheme's) must not share one name.
+    "ENUM_NAME_OVERRIDES": {
+        "PersonCategoryEnum": "qingche.org.models.Person.Category",
+        "SchemePersonCategoryEnum": "qingche.appraisal.models.PersonCategory",
+        "VerdictEnum": "qingche.tasks.models.Admission.Verdict",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qingche.core.api.declare_error_responses",
+    ],
 }
 
 LOGGING = {

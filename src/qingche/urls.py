@@ -4,13 +4,25 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from qingche.core import views as core_views
-from qingche.core.api import healthz
+from qingche.core.api import ApiDocsPermission, healthz
 from qingche.core.forms import StyledPasswordChangeForm
+
+# The split view serves Swagger UI's start-up script as a file (?script=): the page keeps to the script policy.
+_swagger = SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[ApiDocsPermission])
+
+
+def api_docs(request):
+    """The docs page sends a browser that is not logged in to the log-in page (unless the docs are public)."""
+    if not (settings.QINGCHE_PUBLIC_API_DOCS or request.user.is_authenticated):
+        return redirect_to_login(request.get_full_path())
+    return _swagger(request)
+
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -27,9 +39,8 @@ urlpatterns = [
     # The admin site's own log-in form knows no second factor: the one log-in page serves it too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves Swagger UI's start-up script as a file: the page keeps to the script policy.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("qingche.api_urls")),
     path("", include("qingche.core.urls")),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -289,6 +290,7 @@ class RaterFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 YEAR = OpenApiParameter("year", int, required=True)
 CYCLE = OpenApiParameter("cycle", int, required=True)
+LINES = build_array_type(build_basic_type(OpenApiTypes.OBJECT))  # the outcomes are lists of lines
 
 
 class OutcomeViewSet(viewsets.ViewSet):
@@ -301,30 +303,36 @@ class OutcomeViewSet(viewsets.ViewSet):
         except (KeyError, ValueError):
             raise ValidationError({"year": _("Give the year, e.g. ?year=2026.")}) from None
 
+    def _cycle(self, request) -> int:
+        try:
+            return int(request.query_params["cycle"])
+        except (KeyError, ValueError):
+            raise ValidationError({"cycle": _("Give the appraisal cycle's id, e.g. ?cycle=3.")}) from None
+
     def _require(self, request):
         if not request.user.has_perm("appraisal.manage_appraisalcycle"):
             raise PermissionDenied(_("You do not have permission to do this."))
 
-    @extend_schema(parameters=[CYCLE], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[CYCLE], responses={200: LINES})
     @action(detail=False, methods=["get"], url_path="performance-pay")
     def performance_pay(self, request):
         self._require(request)
-        cycle = get_object_or_404(selectors.cycles(request.user), pk=request.query_params.get("cycle") or 0)
+        cycle = get_object_or_404(selectors.cycles(request.user), pk=self._cycle(request))
         return Response(selectors.performance_pay(request.user, cycle))
 
-    @extend_schema(parameters=[YEAR], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[YEAR], responses={200: LINES})
     @action(detail=False, methods=["get"], url_path="rank-eligibility")
     def rank_eligibility(self, request):
         self._require(request)
         return Response(selectors.rank_eligibility(request.user, self._year(request)))
 
-    @extend_schema(parameters=[YEAR], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[YEAR], responses={200: LINES})
     @action(detail=False, methods=["get"], url_path="award-nominations")
     def award_nominations(self, request):
         self._require(request)
         return Response(selectors.award_nominations(request.user, self._year(request)))
 
-    @extend_schema(parameters=[YEAR], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[YEAR], responses={200: LINES})
     @action(detail=False, methods=["get"], url_path="organizational-actions")
     def organizational_actions(self, request):
         self._require(request)

@@ -1,13 +1,13 @@
 """JSON API of the burden module. Reads through selectors (scoped), writes through services."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too, not a 500
 from rest_framework.response import Response
 
 from qingche.burden import rules, selectors, services
@@ -272,9 +272,15 @@ class BurdenReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     selector = staticmethod(selectors.burden_reports)
 
 
+def month_field() -> serializers.RegexField:
+    """A month as YYYY-MM, in years the calendar can reach (0000-01 or 9999-12 would break the date arithmetic)."""
+    return serializers.RegexField(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error_messages={
+        "invalid": _("Give a month as YYYY-MM between 1900-01 and 2099-12, e.g. 2026-10.")})
+
+
 class IndexSerializer(serializers.Serializer):
     units = serializers.ListField(child=serializers.IntegerField(), max_length=2000)
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$")
+    month = month_field()
 
 
 class IndexViewSet(viewsets.ViewSet):
@@ -356,9 +362,8 @@ class PersonIndexViewSet(viewsets.ReadOnlyModelViewSet):
             today = timezone.localdate()
             first = rules.add_months(today.replace(day=1), -1)
             return rules.Period.month(first.year, first.month)
-        field = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$")
         try:
-            year, month = field.run_validation(text).split("-")
+            year, month = month_field().run_validation(text).split("-")
         except serializers.ValidationError as error:
             raise exceptions.ValidationError({"month": error.detail}) from error
         return rules.Period.month(int(year), int(month))

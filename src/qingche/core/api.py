@@ -2,9 +2,10 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
+from django.db import DataError, connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,14 +27,22 @@ def _validation_detail(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     """Django's own ValidationError and PermissionDenied, raised by services, become 400 and 403
-    with a JSON body; nothing a client sends becomes a 500."""
+    with a JSON body, and so does a number too large for the database; nothing a client sends becomes a
+    500."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found, or outside your scope."))
+    elif isinstance(exc, OverflowError | DataError):  # a number past the database's range (SQLite, PostgreSQL)
+        exc = exceptions.ValidationError({"non_field_errors": [_("A number in the request is out of range.")]})
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, *args, **kwargs):
+    """An address under /api/v1/ that no endpoint has: JSON like every other API answer, not a page."""
+    return JsonResponse({"detail": _("Not found, or outside your scope.")}, status=404)
 
 
 # The model permission each standard write action needs, as in Django's add/change/delete.
@@ -109,6 +118,45 @@ class ScopedViewSetMixin:
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH") and not isinstance(request.data, Mapping):
             raise exceptions.ParseError(_("The request body must be a JSON object."))
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The schema and the docs page need a log-in unless the operator opens them (QINGCHE_PUBLIC_API_DOCS=1)."""
+
+    def has_permission(self, request, view):
+        return settings.QINGCHE_PUBLIC_API_DOCS or bool(request.user and request.user.is_authenticated)
+
+
+_ERROR = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+_VALIDATION_ERRORS = {
+    "type": "object",
+    "description": "field name -> list of messages (non_field_errors for the body as a whole); "
+                   "`detail` when the request could not be read at all",
+    "additionalProperties": {},
+}
+ERROR_RESPONSES = {
+    "400": ("The request is not valid: the body names each field in error.", "ValidationErrors"),
+    "401": ("No credentials, or a bad token.", "Error"),
+    "403": ("None of your roles may do this.", "Error"),
+    "404": ("Not found, or outside your scope.", "Error"),
+}
+
+
+def declare_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation may answer 400, 401, 403 and 404 (see
+    exception_handler), so the schema says so once here rather than in each view."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", _ERROR)
+    schemas.setdefault("ValidationErrors", _VALIDATION_ERRORS)
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for status, (description, component) in ERROR_RESPONSES.items():
+                responses.setdefault(status, {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+                })
+    return result
 
 
 def healthz(request):

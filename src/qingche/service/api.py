@@ -20,6 +20,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     citizen_name = serializers.SerializerMethodField()
     citizen_phone = serializers.SerializerMethodField()
     clock = serializers.SerializerMethodField()
+    satisfaction = serializers.ChoiceField(ServiceRequest.Satisfaction.choices, allow_blank=True, read_only=True)
     route_reason = serializers.CharField(source="route_reason_shown", read_only=True,
                                          help_text="why the suggested unit, in the user's language")
 
@@ -63,7 +64,7 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "channel", "unit", "town", "category"]
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole timeline, a plain list
     def timeline(self, request, pk=None):
         found = self.get_object()
         return Response(EventSerializer(selectors.timeline(request.user, found), many=True).data)

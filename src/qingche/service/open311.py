@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.http import HttpResponse
 from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from qingche.core.middleware import client_ip
@@ -39,6 +41,8 @@ ATTRIBUTES = [
      "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}]},
 ]
 ATTRIBUTE_CODES = {attribute["code"] for attribute in ATTRIBUTES}
+# Characters XML 1.0 cannot carry (a client's own input is echoed in error descriptions): shown as U+FFFD.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Open311Error(Exception):
@@ -68,7 +72,7 @@ def _xml_value(parent, key, value):
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("\ufffd", str(value))
 
 
 def render(data, fmt: str, *, root: str = "", item: str = "", status: int = 200) -> HttpResponse:
@@ -91,11 +95,21 @@ def error(fmt: str, status: int, description: str) -> HttpResponse:
     return render([{"code": status, "description": description}], fmt, root="errors", item="error", status=status)
 
 
+def _has_nul(request, kwargs) -> bool:
+    values = [*kwargs.values(), *request.GET.keys(), *(v for _k, vs in request.GET.lists() for v in vs)]
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                            "multipart/form-data"):
+        values += [*request.POST.keys(), *(v for _k, vs in request.POST.lists() for v in vs)]
+    return any("\x00" in value for value in values)
+
+
 def endpoint(view):
     def wrapped(request, fmt, **kwargs):
         if fmt not in ("json", "xml"):
             return error("json", 404, "format must be json or xml")
         try:
+            if _has_nul(request, kwargs):  # PostgreSQL cannot store or even compare text holding NUL
+                raise Open311Error(400, _("The request contains a NUL character (\\x00), which is not allowed."))
             return view(request, fmt, **kwargs)
         except Open311Error as problem:
             return error(fmt, problem.status, problem.description)
@@ -197,10 +211,19 @@ def service_definition(request, fmt, code):
 
 
 def _parse_date(text: str, name: str) -> dt.datetime:
-    value = parse_datetime(text.strip().replace(" ", "+")) if text else None
+    """An ISO 8601 date and time; an impossible one (2026-02-30, hour 25, offset +25:00, year 0000) or one
+    too close to the calendar's ends to compare is refused like a malformed one."""
+    try:
+        value = parse_datetime(text.strip().replace(" ", "+"))  # a query string turns "+08:00" into " 08:00"
+        if value is not None:
+            value = value if timezone.is_aware(value) else timezone.make_aware(value)
+            value.astimezone(dt.UTC) - dt.timedelta(days=DEFAULT_DAYS)  # what the query will compute
+    except (ValueError, OverflowError):
+        value = None
     if value is None:
-        raise Open311Error(400, f"{name} must be an ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00")
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+        raise Open311Error(400, _("%(name)s must be a real ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00.")
+                           % {"name": name})
+    return value
 
 
 @endpoint
@@ -331,6 +354,11 @@ def _idempotency(data, code: str) -> str:
     return "o311:" + digest[:56]
 
 
+@csrf_exempt
+def unknown(request):
+    return error("json", 404, "no such Open311 endpoint; see discovery.json")
+
+
 FMT = r"\.(?P<fmt>[a-z]+)$"
 urlpatterns = [
     re_path(r"^discovery" + FMT, discovery, name="discovery"),
@@ -339,4 +367,5 @@ urlpatterns = [
     re_path(r"^requests" + FMT, requests_view, name="requests"),
     re_path(r"^requests/(?P<request_id>[^/]+?)" + FMT, request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, token_view, name="token"),
+    re_path(r"", unknown, name="unknown"),  # anything else under /open311/v2/: the spec's error list, not a page
 ]

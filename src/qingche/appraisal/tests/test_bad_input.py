@@ -141,3 +141,20 @@ def test_calibration_and_appeal_refusals_through_the_api(api_as, accounts):
     assert api_as("yixian").get("/api/v1/appraisal/outcomes/rank-eligibility/?year=2026").status_code == 403
     assert api_as("zuzhibu").get("/api/v1/appraisal/outcomes/rank-eligibility/").status_code == 400
     assert api_as("zuzhibu").get("/api/v1/appraisal/outcomes/rank-eligibility/?year=2026").status_code == 200
+
+
+def test_performance_pay_with_a_cycle_that_is_not_a_number_is_a_400(api_as):
+    response = api_as("zuzhibu").get("/api/v1/appraisal/outcomes/performance-pay/?cycle=abc")
+    assert response.status_code == 400 and response.json()["cycle"] == ["请指定考核周期编号，例如 ?cycle=3。"]
+    assert api_as("zuzhibu").get("/api/v1/appraisal/outcomes/performance-pay/?cycle=999999").status_code == 404
+
+
+def test_the_schema_says_the_outcomes_are_lists_and_names_both_person_categories(api_as):
+    document = api_as("zuzhibu").get("/api/schema/?format=json").json()
+    for name in ("performance-pay", "rank-eligibility", "award-nominations", "organizational-actions"):
+        ok = document["paths"][f"/api/v1/appraisal/outcomes/{name}/"]["get"]["responses"]["200"]
+        assert ok["content"]["application/json"]["schema"]["type"] == "array", name
+    enums = document["components"]["schemas"]
+    assert set(AppraisalScheme.objects.values_list("person_category", flat=True)) <= set(
+        enums["SchemePersonCategoryEnum"]["enum"])
+    assert "civil_servant" in enums["PersonCategoryEnum"]["enum"]

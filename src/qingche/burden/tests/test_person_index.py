@@ -228,10 +228,26 @@ def test_api_unit_filter_and_detail(api_as, accounts):
     assert api.get("/api/v1/burden/person-index/", {"unit": "东河镇"}).status_code == 400
 
 
-def test_the_endpoint_is_in_the_openapi_schema(client):
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "2026-1"])
+def test_a_month_outside_the_calendar_is_a_400_with_a_chinese_message(api_as, month):
+    message = ["请按 YYYY-MM 格式填写 1900-01 至 2099-12 之间的月份，例如 2026-10。"]
+    listed = api_as("yixian").get("/api/v1/burden/person-index/", {"month": month})
+    assert listed.status_code == 400 and listed.json() == {"month": message}
+    town = Unit.objects.filter(kind="town").order_by("path").first()
+    computed = api_as("xiangzhen").post("/api/v1/burden/index/compute/", {"units": [town.pk], "month": month},
+                                        format="json")
+    assert computed.status_code == 400 and computed.json() == {"month": message}
+
+
+def test_a_person_id_that_is_not_a_number_is_a_404_not_a_500(api_as):
+    response = api_as("yixian").get("/api/v1/burden/person-index/abc/")
+    assert response.status_code == 404 and response.json() == {"detail": "未找到，或不在您的数据范围内。"}
+
+
+def test_the_endpoint_is_in_the_openapi_schema(client_as):
     import json
 
-    document = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
+    document = json.loads(client_as("yixian").get("/api/schema/", HTTP_ACCEPT="application/json").content)
     assert "/api/v1/burden/person-index/" in document["paths"]
     assert "/api/v1/burden/person-index/{id}/" in document["paths"]
     names = {parameter["name"] for parameter in document["paths"]["/api/v1/burden/person-index/"]["get"]["parameters"]}

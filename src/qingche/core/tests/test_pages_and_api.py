@@ -187,7 +187,8 @@ def test_healthz_reports_the_database(client):
     assert body["database"] == {"status": "ok", "vendor": connection.vendor}
 
 
-def test_api_schema_and_docs(client):
+def test_api_schema_and_docs(client_as):
+    client = client_as("bumen")
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     document = json.loads(schema.content)
@@ -217,7 +218,28 @@ def test_api_schema_and_docs(client):
             assert finders.find(reference.removeprefix("/static/")), reference
 
 
-def test_api_docs_do_not_call_the_online_validator(client):
+def test_api_schema_and_docs_need_a_log_in_unless_opened(client, settings):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 401
+    assert client.get("/api/schema/", HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/?next=/api/docs/")
+    settings.QINGCHE_PUBLIC_API_DOCS = True
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_schema_declares_the_error_answers_of_every_operation(client_as):
+    document = client_as("bumen").get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
+    people = document["paths"]["/api/v1/people/{id}/"]["get"]["responses"]
+    assert people["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_api_docs_do_not_call_the_online_validator(client_as):
+    client = client_as("bumen")
     page = client.get("/api/docs/").content.decode()
     assert "<script>" not in page  # the start-up script is a file (the script policy allows no inline one)
     script = re.search(r'<script src="([^"]*\?script=[^"]*)"', page).group(1).replace("&amp;", "&")
@@ -617,3 +639,22 @@ def test_a_parameter_change_is_read_at_once_and_cached_values_cannot_be_changed_
     assert parameters.get("service.limits")["general"] != "changed by a caller"
     parameter_set(user=accounts["admin"], key="burden.red_line", value=0.42)
     assert parameters.get("burden.red_line") == 0.42
+
+
+def test_an_api_address_no_endpoint_has_is_a_json_404(api_as):
+    for address in ("/api/v1/tasks/-1.5e-09/", "/api/v1/units/1.5/", "/api/v1/nothing/here/"):
+        response = api_as("bumen").get(address)
+        assert response.status_code == 404 and response.json() == {"detail": "未找到，或不在您的数据范围内。"}
+    assert api_as("bumen").get("/api/v1/units").status_code == 301  # the slash is still added first
+
+
+def test_a_number_too_large_for_the_database_is_a_400(api_as):
+    from qingche.tasks.models import TaskRequest
+
+    before = TaskRequest.objects.count()
+    response = api_as("bumen").post("/api/v1/task-requests/", {"targets": [1514, 4375811258735466688922255361]},
+                                    format="json")
+    assert response.status_code == 400
+    # SQLite cannot even bind the number; PostgreSQL can, and the service names the unknown unit.
+    assert response.json() == {"non_field_errors": ["请求中的数值超出允许范围。"]} or "targets" in response.json()
+    assert TaskRequest.objects.count() == before

@@ -215,6 +215,23 @@ def test_get_requests_default_window_and_filters(anon, db):
     assert anon.get(BASE + "requests.yaml").status_code == 404
 
 
+@pytest.mark.parametrize("date", [
+    "2026-02-30T00:00:00+08:00", "2026-02-29T00:00:00+08:00", "2026-13-01T00:00:00+08:00",
+    "2026-10-01T25:00:00+08:00", "2026-10-01T00:60:00+08:00", "2026-10-01T00:00:00+25:00",
+    "0000-10-01T00:00:00+08:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-12:00",
+])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_impossible_dates_are_a_400_with_a_chinese_message(anon, db, date, fmt):
+    for name in ("start_date", "end_date"):
+        response = anon.get(f"{BASE}requests.{fmt}", {name: date})
+        assert response.status_code == 400, (name, date)
+        if fmt == "json":
+            description = response.json()[0]["description"]
+        else:
+            description = xml(response).find("error/description").text
+        assert description.startswith(f"{name} 必须是真实存在的") and "ISO 8601" in description
+
+
 def test_revoked_key_is_refused(anon, accounts):
     entry, key = services.open311_key_issue(user=accounts["xitong"], partner="即将吊销")
     services.open311_key_revoke(user=accounts["xitong"], entry=entry)
@@ -265,3 +282,32 @@ def test_the_served_county_registers_a_partner_post_by_itself(demo_server):
     assert number, "the registrar did not register the submission"
     with urllib.request.urlopen(f"{demo_server}{BASE}requests/{number}.json") as response:
         assert json.loads(response.read())[0]["status"] == "open"
+
+
+def test_control_characters_echoed_in_an_xml_error_keep_it_well_formed(anon, db):
+    response = anon.get(BASE + "services/A%01%0BB.xml")
+    assert response.status_code == 404
+    assert xml(response).find("error/description").text == "service_code A\ufffd\ufffdB not found"
+    token = anon.get(BASE + "tokens/%1F.xml")
+    assert token.status_code == 404 and xml(token).tag == "errors"
+
+
+@pytest.mark.parametrize("path", ["discovery.0%C3%B9", "services.JSON", "requests", "nothing/here.json"])
+def test_an_unknown_open311_address_is_the_spec_error_list_not_a_page(anon, db, path):
+    response = anon.get(BASE + path)
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert response.json()[0]["code"] == 404
+
+
+def test_a_nul_character_is_a_400_on_every_database(anon, db, api_key):
+    for path, query in (("requests.json", {"service_request_id": "A\x00B"}), ("requests.xml", {"service_code": "\x00"}),
+                        ("services/A%00B.json", {}), ("tokens/%00.json", {}), ("requests/%00.json", {})):
+        response = anon.get(BASE + path, query)
+        assert response.status_code == 400, path
+        text = response.json()[0]["description"] if path.endswith("json") else xml(response).find(
+            "error/description").text
+        assert text == "请求中含有不允许的空字符（\\x00）。"
+    before = Open311Submission.objects.count()
+    posted = anon.post(BASE + "requests.json", {"api_key": api_key, "service_code": leaf_code(), "lat": "28.1",
+                                                "long": "112.2", "description": "路灯坏了\x00很久"})
+    assert posted.status_code == 400 and Open311Submission.objects.count() == before
