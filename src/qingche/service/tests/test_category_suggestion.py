@@ -189,3 +189,10 @@ def test_the_dispatcher_sees_that_a_category_was_predicted(client_as, submit):
     assert 'id="category-predicted"' in client.get(f"/service/requests/{request.pk}/").content.decode()
     ServiceRequest.objects.filter(pk=request.pk).update(category_predicted=False)
     assert 'id="category-predicted"' not in client.get(f"/service/requests/{request.pk}/").content.decode()
+
+
+def test_the_api_says_whether_a_category_was_predicted(api_as, submit):
+    request = submit()
+    ServiceRequest.objects.filter(pk=request.pk).update(category_predicted=True)
+    body = api_as("rexian").get(f"/api/v1/service/requests/{request.pk}/").json()
+    assert body["category_predicted"] is True
