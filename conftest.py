@@ -131,6 +131,11 @@ def demo_server(tmp_path_factory):
     qingche = str(Path(sys.executable).with_name("qingche"))
     var_dir = tmp_path_factory.mktemp("var")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    built = Path(__file__).resolve().parent / "var" / "classifier"
+    if (built / "current").exists():  # `make demo` builds the request classifier first (docs/classify.md)
+        import shutil
+
+        shutil.copytree(built, var_dir / "classifier")
     env.update({"QINGCHE_VAR_DIR": str(var_dir), "QINGCHE_DEMO_PASSWORD": TEST_PASSWORD,
                 "QINGCHE_DEMO_OPEN311_KEY": TEST_OPEN311_KEY, "QINGCHE_DEMO_TOTP_SECRET": TEST_TOTP_SECRET})
     subprocess.run(

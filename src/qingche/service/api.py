@@ -26,12 +26,12 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceRequest
-        fields = ["id", "number", "channel", "category", "title", "text", "address", "latitude", "longitude", "town",
-                  "village", "citizen_name", "citizen_phone", "anonymous", "submitted_at", "status", "unit",
-                  "suggested_unit", "route_reason", "binding", "return_count", "reopen_count", "dispatched_at",
-                  "accept_due", "accepted_at", "accepted_in_time", "due_at", "extension_pending", "answered_at",
-                  "reply", "callback_at", "solved", "satisfaction", "merged_into", "clock", "publication_consent",
-                  "published_at", "public_text"]
+        fields = ["id", "number", "channel", "category", "category_predicted", "title", "text", "address", "latitude",
+                  "longitude", "town", "village", "citizen_name", "citizen_phone", "anonymous", "submitted_at",
+                  "status", "unit", "suggested_unit", "route_reason", "binding", "return_count", "reopen_count",
+                  "dispatched_at", "accept_due", "accepted_at", "accepted_in_time", "due_at", "extension_pending",
+                  "answered_at", "reply", "callback_at", "solved", "satisfaction", "merged_into", "clock",
+                  "publication_consent", "published_at", "public_text"]
         read_only_fields = fields
 
     def get_citizen_name(self, obj) -> str:

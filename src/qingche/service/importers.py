@@ -6,8 +6,9 @@ per request, and the 三率 rollups are rebuilt from the table.
 
 Columns (header row, UTF-8 for CSV): number, submitted_at, category_code, title, text, address,
 village_code, town_code, citizen_name, citizen_phone, channel, unit_name, dispatched_at, accepted_at,
-answered_at, reply, callback_at, solved, satisfaction. Only number, submitted_at, category_code and
-text are required; the status follows from the timestamps."""
+answered_at, reply, callback_at, solved, satisfaction. Only number, submitted_at and text are required: a
+row without category_code gets the category the classifier suggests, marked `category_predicted`; the
+status follows from the timestamps."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from qingche.service.models import Category, HistoryImport, RequestEvent, Servic
 COLUMNS = ["number", "submitted_at", "category_code", "title", "text", "address", "village_code", "town_code",
            "citizen_name", "citizen_phone", "channel", "unit_name", "dispatched_at", "accepted_at", "answered_at",
            "reply", "callback_at", "solved", "satisfaction"]
-REQUIRED = ("number", "submitted_at", "category_code", "text")
+REQUIRED = ("number", "submitted_at", "text")  # a row without category_code gets the classifier's
 MAX_ERRORS = 50
 CHANNELS = frozenset(ServiceRequest.Channel.values)
 
@@ -90,6 +91,13 @@ class _Lookups:
         self.step = Unit.steplen
         self.numbers = set()
         self.cipher: dict[str, str] = {}
+
+    def predicted_category(self, text: str, title: str) -> int | None:
+        """The leaf the classifier suggests (docs/classify.md); None without a model."""
+        from qingche.service.classify.selectors import suggest_categories
+
+        found = suggest_categories(text, title)
+        return found.choice.category.pk if found else None
 
     def encrypted(self, value: str) -> str:
         if not value:
@@ -147,7 +155,14 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
     if number in look.numbers:
         raise ValidationError(_("row %(line)d: number %(number)s appears twice") % {"line": line, "number": number})
     look.numbers.add(number)
-    category = look.categories.get(get["category_code"])
+    predicted = not get["category_code"]
+    if predicted:
+        category = look.predicted_category(get["text"], get["title"])
+        if category is None:
+            raise ValidationError(_("row %(line)d: category_code is required (no classifier is built to suggest "
+                                    "one)") % {"line": line})
+    else:
+        category = look.categories.get(get["category_code"])
     if category is None:
         raise ValidationError(_("row %(line)d: unknown category_code") % {"line": line})
     try:
@@ -186,7 +201,8 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
     channel = get["channel"] if get["channel"] in CHANNELS else "hotline"
     return {
         "number": number, "tracking_code_hash": "", "channel": channel,
-        "category_id": category, "title": (get["title"] or text[:30])[:200], "text": text,
+        "category_id": category, "category_predicted": predicted, "title": (get["title"] or text[:30])[:200],
+        "text": text,
         "address": get["address"][:300], "town_id": town_id, "village_id": village[0] if village else None,
         "citizen_name": get["citizen_name"][:50], "citizen_phone": phone,  # in clear until saved (_prepared)
         "citizen_phone_hash": pii_hash(phone) if phone else "", "submitted_at": times["submitted_at"],

@@ -133,6 +133,9 @@ class ServiceRequest(AuditedModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, db_index=True)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
                                  related_name="requests")
+    # the category was given by the classifier (Open311's generic service code, an imported row without
+    # one), not chosen by a person: the dispatcher checks it
+    category_predicted = models.BooleanField(_("category suggested by the classifier"), default=False)
     title = models.CharField(_("subject"), max_length=200)
     text = models.TextField(_("text"))
     address = models.CharField(_("address"), max_length=300, blank=True)

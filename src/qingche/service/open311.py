@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/.
 
 Every endpoint answers in .json and .xml; errors are the spec's list of code + description with
-400, 403 or 404. Service codes are the leaf categories' codes. See docs/open311.md."""
+400, 403 or 404. Service codes are the leaf categories' codes, and GENERIC_CODE for "let the classifier
+choose". See docs/open311.md."""
 
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ ATTRIBUTES = [
 ATTRIBUTE_CODES = {attribute["code"] for attribute in ATTRIBUTES}
 # Characters XML 1.0 cannot carry (a client's own input is echoed in error descriptions): shown as U+FFFD.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The service code of a request whose partner does not know the category: the classifier gives it
+# (docs/classify.md), and the request is marked category_predicted. Listed only while a model is built.
+GENERIC_CODE = "general"
 
 
 class Open311Error(Exception):
@@ -196,13 +200,30 @@ def discovery(request, fmt):
     return render(data, fmt, root="discovery")
 
 
+def _generic_offered() -> bool:
+    from qingche.service.classify import store
+
+    return store.current_name() is not None
+
+
+def _generic_service() -> dict:
+    return {"service_code": GENERIC_CODE, "service_name": "其他（自动分类）",
+            "description": "不确定分类时使用：按诉求内容自动归入最可能的分类，由热线复核", "metadata": True,
+            "type": "realtime", "keywords": [], "group": "其他"}
+
+
 @endpoint
 def services_list(request, fmt):
-    return render([_service(c) for c in selectors.leaf_categories()], fmt, root="services", item="service")
+    services_ = [_service(c) for c in selectors.leaf_categories()]
+    if _generic_offered():
+        services_.append(_generic_service())
+    return render(services_, fmt, root="services", item="service")
 
 
 @endpoint
 def service_definition(request, fmt, code):
+    if code == GENERIC_CODE and _generic_offered():
+        return render({"service_code": GENERIC_CODE, "attributes": ATTRIBUTES}, fmt, root="service_definition")
     category = selectors.leaf_category_by_code().get(code)
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
@@ -296,7 +317,11 @@ def _post_request(request, fmt):
     code = data.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    category = selectors.leaf_category_by_code().get(code)
+    predicted = code == GENERIC_CODE
+    if predicted:
+        category = _predicted_category(data.get("description", ""), data.get("attribute[subject]", ""))
+    else:
+        category = selectors.leaf_category_by_code().get(code)
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     lat, long = data.get("lat", "").strip(), data.get("long", "").strip()
@@ -328,7 +353,7 @@ def _post_request(request, fmt):
             town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=data.get("phone", ""),
             anonymous=attributes.get("anonymous") == "1", publish=attributes.get("publish") == "1",
             idempotency_key=_idempotency(data, code),
-            ip=client_ip(request), http_request_id=getattr(request, "request_id", ""),
+            ip=client_ip(request), http_request_id=getattr(request, "request_id", ""), category_predicted=predicted,
         )
     except ValidationError as problem:
         messages = problem.message_dict if hasattr(problem, "error_dict") else {"request": problem.messages}
@@ -343,6 +368,22 @@ def _post_request(request, fmt):
     if submission.request_id is not None:  # a repeat of a submission already registered
         answer = {"service_request_id": submission.request.number, **answer}
     return render([answer], fmt, root="service_requests", item="request")
+
+
+def _predicted_category(description: str, subject: str) -> Category | None:
+    """The leaf the classifier suggests for a POST with the generic service code. Without a model the code
+    is not offered (404); a description too short to classify is refused like any empty description."""
+    from qingche.service.classify.selectors import MIN_CHARACTERS, suggest_categories
+
+    if not _generic_offered():
+        return None
+    if len(description.strip()) + len(subject.strip()) < MIN_CHARACTERS:
+        raise Open311Error(400, f"description: service_code {GENERIC_CODE} needs a description of the matter")
+    found = suggest_categories(description, subject)
+    if found is None:
+        raise Open311Error(400, f"service_code {GENERIC_CODE}: no category could be suggested; choose a "
+                                f"service_code from services.json")
+    return found.choice.category
 
 
 def _idempotency(data, code: str) -> str:

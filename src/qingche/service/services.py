@@ -400,7 +400,7 @@ def open311_submission_accept(*, partner: Open311Key, category: Category | None,
                               address: str = "", lat=None, long=None, town_id=None, village_id=None,
                               citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False,
                               publish: bool = False, idempotency_key: str = "", ip=None,
-                              http_request_id: str = "") -> Open311Submission:
+                              http_request_id: str = "", category_predicted: bool = False) -> Open311Submission:
     """Check a partner's request as every intake does and keep it for registration: one row, committed before
     the partner hears its token. The same idempotency key returns the submission already kept, with a new
     verification code (also on its request, once registered). The clear code is in `issued_code` only."""
@@ -410,7 +410,8 @@ def open311_submission_accept(*, partner: Open311Key, category: Category | None,
     point = clean["point"]
     fields = {"title": clean["title"], "text": clean["text"], "address": (address or "").strip()[:300],
               "lat": point[0] if point else None, "long": point[1] if point else None,
-              "town_id": town_id, "village_id": village_id, "anonymous": bool(anonymous), "publish": bool(publish)}
+              "town_id": town_id, "village_id": village_id, "anonymous": bool(anonymous), "publish": bool(publish),
+              "category_predicted": bool(category_predicted)}
     issued = new_tracking_code()
     # One INSERT, committed by itself: no BEGIN and COMMIT of a transaction around it. Inside a caller's
     # transaction a savepoint keeps a repeated key from spoiling the rest of it.
@@ -483,6 +484,7 @@ def _register(pending: list[Open311Submission]) -> None:
             address=values["address"], town_id=values["town_id"], village_id=values["village_id"],
             anonymous=values["anonymous"], now=submission.received_at, token=submission.token,
             publish=values.get("publish", False), code_hash=submission.tracking_code_hash))
+        requests[-1].category_predicted = values.get("category_predicted", False)
     for day_requests in _by_day(requests).values():
         for request, number in zip(day_requests, _new_numbers(day_requests[0].submitted_at, len(day_requests)),
                                    strict=True):

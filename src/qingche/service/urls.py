@@ -7,7 +7,9 @@ app_name = "service"
 
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
+    path("intake/suggest/", views.intake_suggest, name="intake_suggest"),
     path("submit/", views.public_submit, name="submit"),
+    path("submit/suggest/", views.submit_suggest, name="submit_suggest"),
     path("queue/", views.queue, name="queue"),
     path("arbitration/", views.arbitration, name="arbitration"),
     path("callbacks/", views.callbacks, name="callbacks"),

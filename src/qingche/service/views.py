@@ -88,7 +88,31 @@ def intake(request):
             _error_message(request, error)
         else:  # the code is shown once, on this page: never in a redirect, a message or a URL
             return _registered(request, created)
-    return render(request, "service/intake.html", {"form": form, "hotline": hotline, "towns": towns})
+    return render(request, "service/intake.html", {"form": form, "hotline": hotline, "towns": towns,
+                                                   "suggest_url": reverse("service:intake_suggest")})
+
+
+def _suggestion(request, *, public: bool):
+    from qingche.service.classify.selectors import suggest_categories
+
+    found = suggest_categories(request.POST.get("text", ""), request.POST.get("title", ""))
+    return render(request, "service/_category_suggestion.html", {
+        "found": found, "public": public,
+        "suggest_url": reverse("service:submit_suggest" if public else "service:intake_suggest")})
+
+
+@login_required
+@permission_required("service.add_servicerequest", raise_exception=True)
+@require_POST
+def intake_suggest(request):
+    """The category suggested for what the operator has typed so far, and the three most likely (htmx)."""
+    return _suggestion(request, public=False)
+
+
+@require_POST
+def submit_suggest(request):
+    """The citizen's form: the three most likely categories in plain words, to click (htmx)."""
+    return _suggestion(request, public=True)
 
 
 def _registered(request, created):
@@ -109,7 +133,8 @@ def public_submit(request):
     if request.method == "POST":
         if _rate_limited(request):
             return render(request, "service/public_submit.html",
-                          {"form": form, "limited": True}, status=429)
+                          {"form": form, "limited": True, "suggest_url": reverse("service:submit_suggest")},
+                          status=429)
         if form.is_valid():
             files = request.FILES.getlist("attachments")
             try:
@@ -118,8 +143,10 @@ def public_submit(request):
                 _errors_to_form(form, error)
             else:
                 return _registered(request, created)
-        return render(request, "service/public_submit.html", {"form": form}, status=400)
-    return render(request, "service/public_submit.html", {"form": form})
+        return render(request, "service/public_submit.html",
+                      {"form": form, "suggest_url": reverse("service:submit_suggest")}, status=400)
+    return render(request, "service/public_submit.html",
+                  {"form": form, "suggest_url": reverse("service:submit_suggest")})
 
 
 TRACK_SCOPE = "service.track"

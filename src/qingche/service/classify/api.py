@@ -25,6 +25,7 @@ class ClassifyInput(serializers.Serializer):
 class Candidate(serializers.Serializer):
     category = serializers.CharField()
     confidence = serializers.FloatField()
+    path = serializers.CharField(help_text="the most similar levels within this first level, joined by ' / '")
 
 
 ClassifyOutput = inline_serializer("ClassifySuggestion", fields={

@@ -92,17 +92,22 @@ class Classifier:
         index, weights = self.features(text)
         scores = self.probabilities(index, weights)
         order = np.argsort(-scores)[:TOP_N]
-        candidates = [{"category": self.classes[i], "confidence": round(float(scores[i]), 4)} for i in order]
+        similarity = np.asarray(self.leaf_rows[index].T @ weights).ravel() if len(index) and len(self.leaves) \
+            else None
+        candidates = [{"category": self.classes[i], "confidence": round(float(scores[i]), 4),
+                       "path": PATH_SEPARATOR.join(self._path(self.classes[i], similarity))} for i in order]
         top = candidates[0]["category"]
-        return Suggestion(top, candidates[0]["confidence"], candidates, self._path(top, index, weights))
+        return Suggestion(top, candidates[0]["confidence"], candidates, self._path(top, similarity))
 
-    def _path(self, top: str, index: np.ndarray, weights: np.ndarray) -> list[str]:
+    def _path(self, top: str, similarity: np.ndarray | None) -> list[str]:
+        """The most similar leaf within the branch `top` (each candidate gets its own, so that a person may
+        pick the second class and still land on a leaf)."""
         rows = self.leaves_of.get(top)
-        if rows is None or not len(rows) or not len(index):
+        if rows is None or not len(rows) or similarity is None:
             return [top]
-        similarity = (self.leaf_rows[index].T @ weights)[rows]
-        best = int(np.argmax(similarity))
-        return list(self.leaves[rows[best]]) if similarity[best] > 0 else [top]
+        within = similarity[rows]
+        best = int(np.argmax(within))
+        return list(self.leaves[rows[best]]) if within[best] > 0 else [top]
 
     def suggest_many(self, texts: list[str]) -> list[Suggestion]:
         return [self.suggest(text) for text in texts]

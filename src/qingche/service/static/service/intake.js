@@ -1,10 +1,10 @@
-// Intake by keyboard: the category list has the focus; Ctrl+Enter registers.
-document.addEventListener("DOMContentLoaded", function () {
-  var category = document.getElementById("id_category");
+// Hotline intake, keyboard first: the category box has focus, Ctrl+Enter registers.
+(function () {
+  "use strict";
   var form = document.getElementById("intake-form");
-  if (category) category.focus();
-  if (!form) return;
+  if (!form) { return; }
+  document.getElementById("id_category").focus();
   form.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); this.requestSubmit(); }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
   });
-});
+}());
