@@ -24,7 +24,7 @@ from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
 from qingche.core.pii import pii_hash
 from qingche.core.rules import format_size
-from qingche.core.scope import unit_in_scope
+from qingche.core.scope import acting_unit_ids, unit_in_scope
 from qingche.org.models import Unit
 from qingche.service import rules
 from qingche.service.models import (
@@ -73,12 +73,11 @@ def _event(request, kind, *, user=None, at=None, to_unit=None, note="", public_n
 
 
 def _actor_unit(user):
+    """The unit the user works on citizen requests for: the unit of their first grant that sees requests."""
     if user is None or not getattr(user, "pk", None):
         return None
-    from qingche.core.scope import user_grants
-
-    grants = user_grants(user)
-    return Unit.objects.filter(pk=grants[0].unit_id).first() if grants else None
+    unit_ids = acting_unit_ids(user, "service.view_servicerequest")
+    return Unit.objects.filter(pk=unit_ids[0]).first() if unit_ids else None
 
 
 # -- limits -----------------------------------------------------------------------------------------

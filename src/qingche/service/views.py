@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from qingche.core import parameters, ratelimit
 from qingche.core.middleware import client_ip
 from qingche.core.rules import format_size
-from qingche.core.scope import user_grants
+from qingche.core.scope import acting_unit_ids
 from qingche.org.models import Unit
 from qingche.service import importers, rules, selectors, services
 from qingche.service.forms import CallbackForm, PublicRequestForm, RequestForm, TrackForm
@@ -50,7 +50,7 @@ def _dispatch_units():
 
 
 def _intake_towns(user) -> list[Unit]:
-    ids = [g.unit_id for g in user_grants(user) if "service.add_servicerequest" in g.perms]
+    ids = acting_unit_ids(user, "service.add_servicerequest")
     return list(Unit.objects.filter(pk__in=ids, kind__in=Unit.TOWN_LEVEL))
 
 
@@ -359,8 +359,8 @@ def my_rates(request):
     visible = Unit.objects.visible_to(request.user)
     unit = visible.filter(pk=request.GET.get("unit")).first() if request.GET.get("unit", "").isdigit() else None
     if unit is None:
-        grants = user_grants(request.user)
-        unit = visible.filter(pk=grants[0].unit_id).first() if grants else visible.filter(depth=1).first()
+        acting = acting_unit_ids(request.user, "service.view_raterollup")
+        unit = visible.filter(pk=acting[0]).first() if acting else visible.filter(depth=1).first()
     if unit is None:
         raise Http404(_("No unit to show."))
     counts = selectors.rollup_counts(month, [unit.pk]).get(unit.pk, rules.RateCounts())
