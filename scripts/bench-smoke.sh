@@ -29,3 +29,4 @@ run rates --requests 3000 --towns 20 --reps 2
 run import --rows 1000
 run intake --requests 100 --workers 2 --concurrency 4
 run classify --limit 300 --predict 50 --no-baseline
+run routing --limit 40

@@ -18,13 +18,13 @@ def current_lists(user):
 
 @ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Unit"))
 def routing_items(unit_id: int) -> tuple[tuple, ...]:
-    """For routing citizen requests: (code, name, kind, keywords, lead unit id, lead unit name) of every item on
-    the unit's published list; cached, as intake reads it for every request and lists change seldom."""
+    """For routing citizen requests: (code, name, kind, keywords, lead unit id, lead unit name, domain) of every
+    item on the unit's published list; cached, as intake reads it for every request and lists change seldom."""
     rows = DutyItem.objects.filter(duty_list__unit_id=unit_id, duty_list__status=DutyList.Status.PUBLISHED).order_by(
-        "code").values_list("code", "name", "kind", "keywords", "lead_unit_id", "lead_unit__name")
+        "code").values_list("code", "name", "kind", "keywords", "lead_unit_id", "lead_unit__name", "domain")
     return tuple(
-        (code, name, kind, tuple(DutyItem.split_keywords(keywords)), lead_id, lead_name or "")
-        for code, name, kind, keywords, lead_id, lead_name in rows
+        (code, name, kind, tuple(DutyItem.split_keywords(keywords)), lead_id, lead_name or "", domain)
+        for code, name, kind, keywords, lead_id, lead_name, domain in rows
     )
 
 

@@ -7,7 +7,11 @@ values, put into words when they are shown, in the reader's language."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -279,6 +283,7 @@ class DutyMatch:
     keywords: tuple[str, ...]
     lead_unit_id: int | None = None
     lead_unit_name: str = ""
+    domain: str = ""  # the field of the list it belongs to (党的建设 … 综合保障)
 
 
 # Why a unit was suggested, by the rule that chose it; the values (names, codes, matched words) are kept
@@ -339,51 +344,152 @@ class Route:
         return {"basis": self.basis, "params": dict(self.params)}
 
 
+# Below this cosine between a request and its best duty item no item is claimed: words shared by chance
+# (企业, 分配 in a complaint about 廉租房) score about 0.1, a request about an item's matter 0.2 and more
+# (see bench/routing.py).
+MIN_ROUTE_SCORE = 0.18
+CATEGORY_WEIGHT = 0.3  # the category's names and keywords count for less than the caller's own words
+# How much a word counts in an item by where the item says it: its keywords (and their parts: 路灯 of 路灯不亮)
+# are how citizens say the matter, its name how the list says it.
+KEYWORD_WEIGHT, NAME_WEIGHT = 2.0, 1.0
+# An item of the field the request's category names (教育文体 → 教育文化卫生) scores this much more.
+DOMAIN_BONUS = 0.4
+POSITION_DECAY = 0.5  # the last word of a request weighs 1 / (1 + this) of its first
+# Words that say nothing about whose duty a matter is; single characters are dropped too.
+STOP_WORDS = frozenset(
+    "街道 社区 建议 我们 你们 他们 我家 我村 没有 现在 已经 一直 这个 那个 这里 "
+    "那里 什么 怎么 为什么 希望 要求 请求 反映 投诉 举报 问题 情况 相关 部门 有关 "
+    "处理 解决 尽快 及时 管理 工作 负责 做好 开展 辖区 村民 居民 群众 老百姓 导致 "
+    "造成 一个 每天 晚上 白天 多次 好几次 几次 几个 很多 非常 严重 影响 还是 但是 "
+    "而且 因为 所以 如果 可以 不能 不会 没人 联系 电话 打电话 多久 多年 至今 目前 "
+    "最近 附近 旁边 门口 前面 后面 里面 我们家 一下 一些 有人 知道 出来".split()
+)
+
+_tokenizer = None
+_tokenizer_lock = threading.Lock()
+
+
+def tokenizer():
+    """The process's own jieba tokenizer (not jieba's global one), its dictionary loaded once (~1 s)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                made = jieba.Tokenizer()
+                made.initialize()
+                _tokenizer = made
+    return _tokenizer
+
+
+def terms(text: str, whole: bool = False) -> list[str]:
+    """The words of a text that can tell one duty from another, compound words with their parts (unless
+    `whole`)."""
+    segmenter = tokenizer()
+    words = segmenter.cut(text, HMM=False) if whole else segmenter.cut_for_search(text, HMM=False)
+    return [word for word in words
+            if len(word) > 1 and not word.isspace() and word not in STOP_WORDS and not _PUNCTUATION.match(word)]
+
+
+_PUNCTUATION = re.compile(r"^[\W_]+$")
+
+
 class DutyIndex:
-    """A town's duty items by keyword, built once per list: finding the keywords a text holds then costs a
-    look-up per substring of a keyword's length instead of a search of the text per keyword of every item."""
+    """A town's published duty items as TF-IDF vectors of their names and keywords, built once per list so
+    that routing a request costs a segmentation and a look-up per word. The items' keywords and the
+    county's place names are words of the tokenizer; place names never count as matches (“东河镇” is not
+    about rivers)."""
 
-    def __init__(self, items: Iterable[DutyMatch]):
+    def __init__(self, items: Iterable[DutyMatch], place_names: Iterable[str] = ()):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.items = tuple(items)
-        self.by_word: dict[str, list[DutyMatch]] = {}
-        for item in self.items:
-            for word in item.keywords:
-                if word and item not in self.by_word.setdefault(word, []):
-                    self.by_word[word].append(item)
-        self.lengths = sorted({len(word) for word in self.by_word})
+        segmenter = tokenizer()
+        self.places = frozenset(name for name in place_names if name)
+        for word in {*self.places, *(keyword for item in self.items for keyword in item.keywords)}:
+            if len(word) > 1 and segmenter.FREQ.get(word) is None:
+                segmenter.add_word(word)
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.idf: dict[str, float] = {}
+        self.domains = [frozenset(terms(item.domain)) for item in self.items]
+        if not self.items:
+            return
+        fields = [self._fields(item) for item in self.items]
+        # the inverse document frequency of each word over the items; a word's weight in an item is its idf
+        # times the weight of the item's field that says it (counted once, whatever the repetitions)
+        vectorizer = TfidfVectorizer(analyzer=lambda weights: list(weights), binary=True).fit(fields)
+        idf = {term: float(vectorizer.idf_[column]) for term, column in vectorizer.vocabulary_.items()
+               if term not in self.places}
+        for position, weights in enumerate(fields):
+            vector = {term: weight * idf[term] for term, weight in weights.items() if term in idf}
+            norm = math.sqrt(sum(value * value for value in vector.values()))
+            for term, value in vector.items():
+                self.postings.setdefault(term, []).append((position, value / norm))
+        self.idf = idf
 
-    def words_in(self, text: str) -> set[str]:
-        by_word, found = self.by_word, set()
-        for length in self.lengths:
-            for start in range(len(text) - length + 1):
-                piece = text[start:start + length]
-                if piece in by_word:
-                    found.add(piece)
-        return found
+    @staticmethod
+    @functools.lru_cache(maxsize=8192)  # every town's list repeats the catalogue's items
+    def _fields(item: DutyMatch) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for text, weight in [(item.name, NAME_WEIGHT), *((keyword, KEYWORD_WEIGHT) for keyword in item.keywords)]:
+            for term in terms(text):
+                weights[term] = max(weight, weights.get(term, 0.0))
+        return weights
+
+    def query(self, text: str, category_words: Iterable[str] = ()) -> tuple[dict[str, float], frozenset[str]]:
+        """The request as a unit-length TF-IDF vector over the index's words, and which of them its text says:
+        the text's words weigh their idf, less the later they come; its category's words CATEGORY_WEIGHT of it."""
+        # the text's words whole: a 廉租房 is not a 租房登记, nor a 地下通道 a 地下水
+        found = [term for term in terms(text, whole=True) if term in self.idf]
+        weights: dict[str, float] = {}
+        for rank, term in enumerate(found):
+            # a caller names the matter first and its circumstances after (路灯坏了，老人出门不方便)
+            weights.setdefault(term, self.idf[term] / (1 + POSITION_DECAY * rank / len(found)))
+        for term in terms(" ".join(category_words)):
+            if term in self.idf:
+                weights.setdefault(term, CATEGORY_WEIGHT * self.idf[term])
+        norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+        return ({term: weight / norm for term, weight in weights.items()} if norm else {}), frozenset(found)
+
+    def ranked(self, text: str, category_words: Iterable[str] = ()) -> list[tuple[float, DutyMatch, tuple[str, ...]]]:
+        """(cosine, item, the words it shares with the request) of every item sharing a word of the text, best
+        first; the words in the order the text says them, the category's last."""
+        category_words = list(category_words)
+        vector, in_text = self.query(text, category_words)
+        fields = set(terms(" ".join(category_words)))
+        scores: dict[int, float] = {}
+        shared: dict[int, list[str]] = {}
+        for term, weight in vector.items():
+            for position, value in self.postings[term]:
+                scores[position] = scores.get(position, 0.0) + weight * value
+                shared.setdefault(position, []).append(term)
+
+        def order(word: str) -> tuple[int, int]:
+            found = text.find(word)
+            return (found if found >= 0 else len(text), -len(word))
+
+        for position in scores:
+            if fields and not fields.isdisjoint(self.domains[position]):
+                scores[position] *= 1 + DOMAIN_BONUS
+        result = [(score, self.items[position], tuple(_outermost(sorted(shared[position], key=order))))
+                  for position, score in scores.items() if not in_text.isdisjoint(shared[position])]
+        result.sort(key=lambda entry: (-entry[0], entry[1].code))
+        return result
 
 
-def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyMatch] | DutyIndex) -> list[
-        tuple[int, DutyMatch, tuple[str, ...]]]:
-    """Items whose keywords occur in the request's text (2 points each) or in its category's names and
-    keywords (1 point each), best first."""
+def _outermost(words: list[str]) -> list[str]:
+    """The words without those inside another one kept (“路灯” goes when “路灯不亮” is there)."""
+    return [word for word in words if not any(word != other and word in other for other in words)]
+
+
+def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyMatch] | DutyIndex,
+                 minimum: float | None = None) -> list[tuple[float, DutyMatch, tuple[str, ...]]]:
+    """Items whose TF-IDF cosine with the request reaches `minimum`, best first, with the shared words."""
     index = items if isinstance(items, DutyIndex) else DutyIndex(items)
-    in_text = index.words_in(text)
-    in_category = index.words_in(" ".join(category_words))
-    candidates = {id(item): item for word in in_text | in_category for item in index.by_word[word]}
-    scored = []
-    for item in candidates.values():
-        found, score = [], 0
-        for word in item.keywords:
-            if word in in_text:
-                found.append(word)
-                score += 2
-            elif word in in_category:
-                found.append(word)
-                score += 1
-        if score:
-            scored.append((score, item, tuple(found)))
-    scored.sort(key=lambda entry: (-entry[0], entry[1].code))
-    return scored
+    minimum = MIN_ROUTE_SCORE if minimum is None else minimum
+    return [entry for entry in index.ranked(text, category_words) if entry[0] >= minimum]
 
 
 def suggest_route(*, text: str, category_words: Sequence[str], town_id: int | None, town_name: str,

@@ -244,10 +244,12 @@ def resolve_place(address: str, point: tuple[float, float] | None, town_id=None,
 
 @ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Unit"))
 def _duty_index(town_id: int) -> rules.DutyIndex:
-    """The town's published duty items as the routing rule reads them, built once per cache fill."""
+    """The town's published duty items as the routing rule reads them (TF-IDF vectors), built once per cache
+    fill; the county's place names are words of the segmenter that never count as matches."""
     from qingche.duties.selectors import routing_items
 
-    return rules.DutyIndex(rules.DutyMatch(*row) for row in routing_items(town_id))
+    places = {name for _pk, *names in _place_directory().names for name in names if name}
+    return rules.DutyIndex((rules.DutyMatch(*row) for row in routing_items(town_id)), places)
 
 
 def suggest(request: ServiceRequest) -> rules.Route:
