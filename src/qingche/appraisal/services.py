@@ -32,7 +32,7 @@ from qingche.appraisal.models import (
 from qingche.core import bulk, parameters
 from qingche.core.audit import record
 from qingche.core.calendar import work_calendar
-from qingche.core.scope import unit_in_scope, user_person_id
+from qingche.core.scope import ancestor_paths, unit_in_scope, user_person_id
 from qingche.org import roles
 from qingche.org.models import Assignment, Person, Post, RoleGrant, Unit
 
@@ -187,11 +187,7 @@ def _current(on: dt.date):
 
 
 def _town_of(unit_path: str, towns: dict[str, Unit]) -> Unit | None:
-    for length in range(len(unit_path), 0, -Unit.steplen):
-        town = towns.get(unit_path[:length])
-        if town is not None:
-            return town
-    return None
+    return next((towns[path] for path in reversed(ancestor_paths(unit_path)) if path in towns), None)
 
 
 def people_in_scope(scheme: AppraisalScheme, unit: Unit, on: dt.date) -> list[Assignment]:

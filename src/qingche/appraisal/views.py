@@ -232,7 +232,7 @@ def raters_edit(request, pk):
     if not selectors.can_manage(request.user, row.cycle) or row.person_id == user_person_id(request.user):
         raise Http404
     groups = [g for g, w in row.cycle.scheme.group_weights.items() if w > 0 and g != "public"]
-    town_path = row.unit.path[: 2 * 4] if len(row.unit.path) >= 8 else row.unit.path
+    town_path = row.unit.path_at_depth(2)  # the town (or department) and everything under it
     people = org_selectors.people(request.user).filter(unit__path__startswith=town_path).exclude(pk=row.person_id)
     form = forms.RaterAddForm(request.POST or None, people=people, groups=groups)
     if request.method == "POST":

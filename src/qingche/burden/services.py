@@ -38,7 +38,7 @@ from qingche.burden.models import (
 )
 from qingche.core import parameters
 from qingche.core.audit import record
-from qingche.core.scope import unit_in_scope, user_person_id
+from qingche.core.scope import ancestor_paths, unit_in_scope, user_person_id
 from qingche.org.models import Unit
 
 
@@ -203,13 +203,12 @@ def _raise_alerts(keys) -> None:
 
     units = {pk: path for pk, path in Unit.objects.filter(pk__in={unit_id for unit_id, _m in keys})
              .values_list("pk", "path")}
-    ancestors = {path[:i] for path in units.values() for i in range(Unit.steplen, len(path) + 1, Unit.steplen)}
+    ancestors = {ancestor for path in units.values() for ancestor in ancestor_paths(path)}
     towns = dict(Unit.objects.filter(path__in=ancestors, kind__in=Unit.TOWN_LEVEL).values_list("path", "pk"))
 
     def town_of(unit_id):
         path = units[unit_id]
-        return next((towns[path[:i]] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)
-                     if path[:i] in towns), unit_id)
+        return next((towns[ancestor] for ancestor in ancestor_paths(path) if ancestor in towns), unit_id)
 
     by_month: dict[dt.date, set[int]] = {}
     for unit_id, month in keys:

@@ -75,6 +75,10 @@ class Unit(AuditedModel, MP_Node):
         """The path of the top of this unit's tree (its county)."""
         return self.path[: self.steplen]
 
+    def path_at_depth(self, depth: int) -> str:
+        """The path of this unit's ancestor at `depth` (1 = the county), or its own when it is higher up."""
+        return self.path[: depth * self.steplen]
+
     @classmethod
     def scope_q(cls, grant, user):
         # A self grant still shows the account's own unit: people need to see where they work.
