@@ -136,8 +136,14 @@ def demo_server(tmp_path_factory):
         import shutil
 
         shutil.copytree(built, var_dir / "classifier")
-    env.update({"QINGCHE_VAR_DIR": str(var_dir), "QINGCHE_DEMO_PASSWORD": TEST_PASSWORD,
-                "QINGCHE_DEMO_OPEN311_KEY": TEST_OPEN311_KEY, "QINGCHE_DEMO_TOTP_SECRET": TEST_TOTP_SECRET})
+    env.update(
+        {
+            "QINGCHE_VAR_DIR": str(var_dir),
+            "QINGCHE_DEMO_PASSWORD": TEST_PASSWORD,
+            "QINGCHE_DEMO_OPEN311_KEY": TEST_OPEN311_KEY,
+            "QINGCHE_DEMO_TOTP_SECRET": TEST_TOTP_SECRET,
+        }
+    )
     subprocess.run(
         [qingche, "demo", "--scale", "0.1", "--no-serve"],
         env=env,

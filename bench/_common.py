@@ -85,5 +85,9 @@ def p95_by_rank(samples: list[float]) -> float:
 
 def summary(samples: list[float]) -> dict:
     """p50, p95 (p95_by_index), max and count of timings in milliseconds, rounded to the microsecond."""
-    return {"p50_ms": round(statistics.median(samples), 3), "p95_ms": round(p95_by_index(samples), 3),
-            "max_ms": round(max(samples), 3), "n": len(samples)}
+    return {
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(p95_by_index(samples), 3),
+        "max_ms": round(max(samples), 3),
+        "n": len(samples),
+    }

@@ -70,12 +70,23 @@ def build(towns: int, task_count: int, seed: int):
         now = timezone.now()
         lists = DutyList.objects.bulk_create(
             [DutyList(unit=town, version=1, status="published", published_at=now) for town in town_units],
-            batch_size=2000)
+            batch_size=2000,
+        )
         started, batch = time.perf_counter(), []
         for index, duty_list in enumerate(lists, start=1):
-            batch.extend(DutyItem(duty_list_id=duty_list.pk, kind=spec["kind"], code=spec["code"],
-                                  name=spec["name"][:300], domain=spec["domain"][:50], legal_basis=spec["legal_basis"],
-                                  lead_unit=spec["lead_unit"], keywords=spec["keywords"][:300]) for spec in specs)
+            batch.extend(
+                DutyItem(
+                    duty_list_id=duty_list.pk,
+                    kind=spec["kind"],
+                    code=spec["code"],
+                    name=spec["name"][:300],
+                    domain=spec["domain"][:50],
+                    legal_basis=spec["legal_basis"],
+                    lead_unit=spec["lead_unit"],
+                    keywords=spec["keywords"][:300],
+                )
+                for spec in specs
+            )
             if len(batch) >= 34_000 or index == len(lists):
                 DutyItem.objects.bulk_create(batch, batch_size=5000)
                 batch = []
@@ -94,27 +105,52 @@ def build(towns: int, task_count: int, seed: int):
                 for number in range(first, min(first + 500, request_count)):
                     row = rng.choice(rows)
                     admitted = today - dt.timedelta(days=rng.randint(0, 364))
-                    requests.append((TaskRequest(
-                        requester_unit=rng.choice(list(departments.values())), created_by=account,
-                        title=rng.choice(TITLES).format(row["name"][:30]), content=row["name"], duty_code=row["code"],
-                        deadline=now + dt.timedelta(days=rng.randint(-300, 60)), effort_hours=4, year=admitted.year,
-                        client_token=f"bench-{number}"), admitted))
+                    requests.append(
+                        (
+                            TaskRequest(
+                                requester_unit=rng.choice(list(departments.values())),
+                                created_by=account,
+                                title=rng.choice(TITLES).format(row["name"][:30]),
+                                content=row["name"],
+                                duty_code=row["code"],
+                                deadline=now + dt.timedelta(days=rng.randint(-300, 60)),
+                                effort_hours=4,
+                                year=admitted.year,
+                                client_token=f"bench-{number}",
+                            ),
+                            admitted,
+                        )
+                    )
                 TaskRequest.objects.bulk_create([request for request, _day in requests])
                 admissions, task_rows = [], []
                 for request, _admitted in requests:
                     for town in rng.sample(town_units, TARGETS):
-                        admissions.append(Admission(request=request, unit=town, checks=[], automatic_verdict="admitted",
-                                                    verdict="admitted"))
+                        admissions.append(
+                            Admission(
+                                request=request, unit=town, checks=[], automatic_verdict="admitted", verdict="admitted"
+                            )
+                        )
                 Admission.objects.bulk_create(admissions, batch_size=5000)
                 admitted_on = {id(request): day for request, day in requests}
                 for admission in admissions:
                     request = admission.request
-                    task_rows.append(Task(request=request, admission=admission, unit=admission.unit,
-                                          title=request.title, text=request.content, deadline=request.deadline,
-                                          admitted_on=admitted_on[id(request)], status="accepted"))
+                    task_rows.append(
+                        Task(
+                            request=request,
+                            admission=admission,
+                            unit=admission.unit,
+                            title=request.title,
+                            text=request.content,
+                            deadline=request.deadline,
+                            admitted_on=admitted_on[id(request)],
+                            status="accepted",
+                        )
+                    )
                 Task.objects.bulk_create(task_rows, batch_size=5000)
-            log(f"  earlier tasks {min(first + 500, request_count) * TARGETS:,}/{task_count:,}"
-                f" ({time.perf_counter() - started:.1f}s)")
+            log(
+                f"  earlier tasks {min(first + 500, request_count) * TARGETS:,}/{task_count:,}"
+                f" ({time.perf_counter() - started:.1f}s)"
+            )
     return account, department, town_units, codes, rng
 
 
@@ -152,10 +188,15 @@ def main() -> int:
 
         def request_data():
             code = rng.choice(codes)
-            return {"title": rng.choice(TITLES).format("秸秆禁烧巡查" + code), "content": "请组织开展巡查并报送台账。",
-                    "duty_code": code, "targets": [town.pk for town in rng.sample(towns, TARGETS)],
-                    "deadline": timezone.now() + dt.timedelta(days=30), "effort_hours": 4,
-                    "trace_materials": ["ledgers", "photos"]}
+            return {
+                "title": rng.choice(TITLES).format("秸秆禁烧巡查" + code),
+                "content": "请组织开展巡查并报送台账。",
+                "duty_code": code,
+                "targets": [town.pk for town in rng.sample(towns, TARGETS)],
+                "deadline": timezone.now() + dt.timedelta(days=30),
+                "effort_hours": 4,
+                "trace_materials": ["ledgers", "photos"],
+            }
 
         def evaluate_once():
             user = User.objects.get(pk=account.pk)
@@ -163,9 +204,17 @@ def main() -> int:
             started = time.perf_counter()
             values = services.settings_now()
             clean, units, requester = services.clean_request(user=user, data=data, values=values)
-            evaluation = services.evaluate(values=values, duty_items=clean.pop("duty_items"),
-                requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
-                content=clean["content"], deadline=clean["deadline"], trace_materials=clean["trace_materials"])
+            evaluation = services.evaluate(
+                values=values,
+                duty_items=clean.pop("duty_items"),
+                requester_unit=requester,
+                units=units,
+                duty_code=clean["duty_code"],
+                title=clean["title"],
+                content=clean["content"],
+                deadline=clean["deadline"],
+                trace_materials=clean["trace_materials"],
+            )
             elapsed = (time.perf_counter() - started) * 1000
             assert len(evaluation.results) == TARGETS
             return elapsed, evaluation.duplicate_rows_read
@@ -209,8 +258,11 @@ def main() -> int:
         unit_ids = [town.pk for town in rng.sample(towns, TARGETS)]
         window = int(services.parameters.get("tasks.duplicate_window_days"))
         since = timezone.localdate() - dt.timedelta(days=window)
-        query = Task.objects.filter(unit_id__in=unit_ids, admitted_on__gte=since).order_by().values_list(
-            "id", "unit_id", "title", "text")
+        query = (
+            Task.objects.filter(unit_id__in=unit_ids, admitted_on__gte=since)
+            .order_by()
+            .values_list("id", "unit_id", "title", "text")
+        )
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
@@ -220,8 +272,13 @@ def main() -> int:
         node = top
         while node.get("Plans") and "Index" not in node["Node Type"]:
             node = node["Plans"][0]
-        log("near-duplicate read plan: " + json.dumps({key: top.get(key) for key in (
-            "Node Type", "Actual Rows", "Shared Hit Blocks", "Shared Read Blocks")}, ensure_ascii=False))
+        log(
+            "near-duplicate read plan: "
+            + json.dumps(
+                {key: top.get(key) for key in ("Node Type", "Actual Rows", "Shared Hit Blocks", "Shared Read Blocks")},
+                ensure_ascii=False,
+            )
+        )
 
         evaluate_stats, submit_stats = summary(samples["evaluate"]), summary(samples["submit"])
         floor = summary(samples["roundtrip"])

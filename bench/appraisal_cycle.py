@@ -44,9 +44,11 @@ def build_county(towns: int, staff: int, rng: random.Random):
         units = org.unit_tree_load(nodes)
         posts = []
         for town in units[1:]:
-            posts += [Post(unit=town, name="党委书记", kind="leader", quota=1),
-                      Post(unit=town, name="镇长", kind="leader", quota=1),
-                      Post(unit=town, name="综合办干事", kind="staff", quota=staff)]  # fmt: skip
+            posts += [
+                Post(unit=town, name="党委书记", kind="leader", quota=1),
+                Post(unit=town, name="镇长", kind="leader", quota=1),
+                Post(unit=town, name="综合办干事", kind="staff", quota=staff),
+            ]
         org.posts_bulk_load(posts)
     posts = list(Post.objects.select_related("unit").order_by("id"))
     people, planned, serial = [], [], 0
@@ -55,10 +57,17 @@ def build_county(towns: int, staff: int, rng: random.Random):
             serial += 1
             birth = dt.date(rng.randint(1966, 2001), rng.randint(1, 12), rng.randint(1, 28))
             first17 = f"43{(serial // 500) % 10000:04d}{birth:%Y%m%d}{(serial % 500) * 2 + 1:03d}"
-            people.append(Person(name=f"干部{serial}", gender="male", birth_date=birth,
-                                 id_number=first17 + id_number_check_char(first17),
-                                 phone=f"138{(serial * 7919) % 100_000_000:08d}", category="civil_servant",
-                                 unit=post.unit))  # fmt: skip
+            people.append(
+                Person(
+                    name=f"干部{serial}",
+                    gender="male",
+                    birth_date=birth,
+                    id_number=first17 + id_number_check_char(first17),
+                    phone=f"138{(serial * 7919) % 100_000_000:08d}",
+                    category="civil_servant",
+                    unit=post.unit,
+                )
+            )
             planned.append(post)
     with transaction.atomic():
         org.people_bulk_load(people, batch_size=5000)
@@ -98,17 +107,31 @@ def main() -> None:
         county, account = build_county(args.towns, args.staff, rng)
         user = User.objects.get(pk=account.pk)
         scheme = services.scheme_create(
-            user=user, unit=county, name="基准方案", person_category="town_staff", period_type="annual",
-            grade_scale="annual", dimension_weights={"de": 20, "neng": 20, "qin": 20, "ji": 30, "lian": 10},
-            group_weights={"superior": 50, "peer": 50}, indicator_weights={"volume": 40, "on_time": 30, "accuracy": 30},
-            subjective_weight=60, min_raters=2, excellent_quota=20, quota_group="town",
-        )  # fmt: skip
+            user=user,
+            unit=county,
+            name="基准方案",
+            person_category="town_staff",
+            period_type="annual",
+            grade_scale="annual",
+            dimension_weights={"de": 20, "neng": 20, "qin": 20, "ji": 30, "lian": 10},
+            group_weights={"superior": 50, "peer": 50},
+            indicator_weights={"volume": 40, "on_time": 30, "accuracy": 30},
+            subjective_weight=60,
+            min_raters=2,
+            excellent_quota=20,
+            quota_group="town",
+        )
         timings = {}
         started = time.perf_counter()
         cycle = services.cycle_create(
-            user=user, scheme=scheme, name="基准周期", year=2026, period_start=dt.date(2026, 1, 1),
-            period_end=dt.date(2026, 12, 31), unit=county,
-        )  # fmt: skip
+            user=user,
+            scheme=scheme,
+            name="基准周期",
+            year=2026,
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31),
+            unit=county,
+        )
         timings["create_s"] = time.perf_counter() - started
         people = cycle.appraisees.count()
         log(f"cycle of {people:,} people created in {timings['create_s']:.1f}s")
@@ -122,8 +145,17 @@ def main() -> None:
             for rating_id, ratee, rater in ids[first : first + 20_000]:
                 shift = leniency.setdefault(rater, rng.choice((0, 0, 0, 12, -12)))
                 base = 75 + 8 * truth[ratee] + shift
-                rows.append((rating_id, {d: float(min(100, max(0, round(base + rng.gauss(0, 4)))))
-                                         for d in ("de", "neng", "qin", "ji", "lian")}, "", True))  # fmt: skip
+                rows.append(
+                    (
+                        rating_id,
+                        {
+                            d: float(min(100, max(0, round(base + rng.gauss(0, 4)))))
+                            for d in ("de", "neng", "qin", "ji", "lian")
+                        },
+                        "",
+                        True,
+                    )
+                )
             services.ratings_bulk_load(cycle=cycle, rows=rows)
         timings["ratings_s"] = time.perf_counter() - started
         log(f"{len(ids):,} ratings submitted in {timings['ratings_s']:.1f}s")
@@ -147,12 +179,21 @@ def main() -> None:
 
         connections.close_all()
         drop_database(DB_NAME)
-    print(json.dumps({
-        "bench": "appraisal_cycle", "database": "postgresql", "people": people, "ratings": len(ids),
-        **{key: round(value, 2) for key, value in timings.items()},
-        "results_written": written, "rater_flags": len(result.rater_flags),
-        "people_per_s_scoring": round(people / timings["score_s"]), "peak_rss_mb": round(peak, 1),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "appraisal_cycle",
+                "database": "postgresql",
+                "people": people,
+                "ratings": len(ids),
+                **{key: round(value, 2) for key, value in timings.items()},
+                "results_written": written,
+                "rater_flags": len(result.rater_flags),
+                "people_per_s_scoring": round(people / timings["score_s"]),
+                "peak_rss_mb": round(peak, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

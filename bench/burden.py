@@ -56,8 +56,14 @@ def build_org(towns: int, departments: int, people_per_town: int, rng: random.Ra
 
     nodes = [{"name": "基准县", "kind": "county", "code": "439900", "parent": None}]
     nodes += [{"name": f"县第{n + 1}局", "kind": "department", "parent": 0} for n in range(departments)]
-    nodes += [{"name": f"第{n + 1}{'街道' if n % 10 == 9 else '镇'}", "kind": "street" if n % 10 == 9 else "town",
-               "parent": 0} for n in range(towns)]
+    nodes += [
+        {
+            "name": f"第{n + 1}{'街道' if n % 10 == 9 else '镇'}",
+            "kind": "street" if n % 10 == 9 else "town",
+            "parent": 0,
+        }
+        for n in range(towns)
+    ]
     with transaction.atomic():
         units = org.unit_tree_load(nodes)
     county = units[0]
@@ -74,8 +80,10 @@ def build_org(towns: int, departments: int, people_per_town: int, rng: random.Ra
     from qingche.org.models import Person
 
     saved = Person.objects.order_by("id").values_list("pk", "unit_id")
-    assignments = [Assignment(person_id=pk, post=post_of[unit_id], unit_id=unit_id, start_date=dt.date(2020, 1, 1))
-                   for pk, unit_id in saved]
+    assignments = [
+        Assignment(person_id=pk, post=post_of[unit_id], unit_id=unit_id, start_date=dt.date(2020, 1, 1))
+        for pk, unit_id in saved
+    ]
     # A few towns have nobody in post: their index is "no capacity".
     with transaction.atomic():
         org.assignments_bulk_load([a for a in assignments if a.unit_id != town_units[-1].pk], batch_size=5000)
@@ -86,18 +94,26 @@ def build_org(towns: int, departments: int, people_per_town: int, rng: random.Ra
 def build_events(departments, towns, requests: int) -> dict:
     dep_ids = [u.pk for u in departments]
     town_ids = [u.pk for u in towns]
-    sql("CREATE TEMP TABLE bench_deps AS SELECT row_number() OVER () - 1 AS i, id FROM unnest(%s::int[]) AS id",
-        [dep_ids])
-    sql("CREATE TEMP TABLE bench_towns AS SELECT row_number() OVER () - 1 AS i, id FROM unnest(%s::int[]) AS id",
-        [town_ids])
+    sql(
+        "CREATE TEMP TABLE bench_deps AS SELECT row_number() OVER () - 1 AS i, id FROM unnest(%s::int[]) AS id",
+        [dep_ids],
+    )
+    sql(
+        "CREATE TEMP TABLE bench_towns AS SELECT row_number() OVER () - 1 AS i, id FROM unnest(%s::int[]) AS id",
+        [town_ids],
+    )
     nd, nt = len(dep_ids), len(town_ids)
     counts = {}
     started = time.perf_counter()
     # Inspections: 20,000; 75 % against a plan item of the issuer.
-    sql("""INSERT INTO burden_inspectionplanitem (year, issuer_id, title, topic, months, created_at)
+    sql(
+        """INSERT INTO burden_inspectionplanitem (year, issuer_id, title, topic, months, created_at)
            SELECT %s, d.id, '年度检查' || g, '主题' || (g %% 60), '[3, 6, 9]', now()
-           FROM generate_series(0, 199) g JOIN bench_deps d ON d.i = g %% %s""", [YEAR, nd])
-    sql("""INSERT INTO burden_inspection (issuer_id, target_id, plan_item_id, topic, title, date, unplanned_reason,
+           FROM generate_series(0, 199) g JOIN bench_deps d ON d.i = g %% %s""",
+        [YEAR, nd],
+    )
+    sql(
+        """INSERT INTO burden_inspection (issuer_id, target_id, plan_item_id, topic, title, date, unplanned_reason,
              approval, approval_note, preparation_hours, reception_hours, created_at)
            SELECT d.id, t.id, CASE WHEN g %% 4 <> 0 THEN p.id END, '主题' || (g %% 60), '检查' || g,
              make_date(%s, 1 + g %% 12, 1 + g %% 28), CASE WHEN g %% 4 = 0 THEN '临时部署' ELSE '' END,
@@ -105,41 +121,60 @@ def build_events(departments, towns, requests: int) -> dict:
            FROM generate_series(0, 19999) g
            JOIN bench_deps d ON d.i = g %% %s JOIN bench_towns t ON t.i = (g * 7) %% %s
            LEFT JOIN LATERAL (SELECT id FROM burden_inspectionplanitem WHERE issuer_id = d.id LIMIT 1) p ON true""",
-        [YEAR, nd, nt])
+        [YEAR, nd, nt],
+    )
     counts["inspections"] = 20_000
     log(f"  inspections ({time.perf_counter() - started:.1f}s)")
-    sql("""INSERT INTO burden_meeting (organiser_id, title, level, start, "end", with_group_discussion,
+    sql(
+        """INSERT INTO burden_meeting (organiser_id, title, level, start, "end", with_group_discussion,
              reaches_grassroots, approval, approval_note, speech_minutes, created_at)
            SELECT d.id, '会议' || g, 'department',
              make_timestamptz(%s, 1 + g %% 12, 1 + g %% 28, 1 + g %% 6, 0, 0, 'UTC'),
              make_timestamptz(%s, 1 + g %% 12, 1 + g %% 28, 1 + g %% 6, 0, 0, 'UTC') + (1 + g %% 4) * interval '1 hour',
              false, g %% 20 = 0, CASE WHEN g %% 20 = 0 THEN 'pending' ELSE 'not_needed' END, '', 30 + g %% 50, now()
-           FROM generate_series(0, 49999) g JOIN bench_deps d ON d.i = g %% %s""", [YEAR, YEAR, nd])
-    sql("""INSERT INTO burden_meetingattendance (meeting_id, unit_id, attendees)
+           FROM generate_series(0, 49999) g JOIN bench_deps d ON d.i = g %% %s""",
+        [YEAR, YEAR, nd],
+    )
+    sql(
+        """INSERT INTO burden_meetingattendance (meeting_id, unit_id, attendees)
            SELECT m.id, t.id, 1 + (m.id + k) %% 3 FROM burden_meeting m CROSS JOIN generate_series(0, 2) k
-           JOIN bench_towns t ON t.i = (m.id * 3 + k * 467) %% %s""", [nt])
+           JOIN bench_towns t ON t.i = (m.id * 3 + k * 467) %% %s""",
+        [nt],
+    )
     counts["meetings"] = 50_000
     log(f"  meetings ({time.perf_counter() - started:.1f}s)")
-    sql("""INSERT INTO burden_document (issuer_id, title, number, issued_on, length_chars, special_task, over_cap,
+    sql(
+        """INSERT INTO burden_document (issuer_id, title, number, issued_on, length_chars, special_task, over_cap,
              created_at)
            SELECT d.id, '文件' || g, '', make_date(%s - g %% 2, 1 + g %% 12, 1 + g %% 28), 2000 + (g * 37) %% 4000,
              g %% 3 = 0, (2000 + (g * 37) %% 4000) > CASE WHEN g %% 3 = 0 THEN 4000 ELSE 5000 END, now()
-           FROM generate_series(0, 9999) g JOIN bench_deps d ON d.i = g %% %s""", [YEAR, nd])
-    sql("""INSERT INTO burden_catalogfield (code, name, definition, unit_of_measure, owner_id, source, filler,
+           FROM generate_series(0, 9999) g JOIN bench_deps d ON d.i = g %% %s""",
+        [YEAR, nd],
+    )
+    sql(
+        """INSERT INTO burden_catalogfield (code, name, definition, unit_of_measure, owner_id, source, filler,
              is_active)
            SELECT 'f' || g, '数据项' || g, '定义', '个', d.id, '系统', '', true
-           FROM generate_series(0, 199) g JOIN bench_deps d ON d.i = g %% %s""", [nd])
-    sql("""INSERT INTO burden_reportform (issuer_id, title, sent_on, created_at)
+           FROM generate_series(0, 199) g JOIN bench_deps d ON d.i = g %% %s""",
+        [nd],
+    )
+    sql(
+        """INSERT INTO burden_reportform (issuer_id, title, sent_on, created_at)
            SELECT d.id, '报表' || g, make_date(%s, 1 + g %% 12, 1 + g %% 20), now()
-           FROM generate_series(0, 1999) g JOIN bench_deps d ON d.i = g %% %s""", [YEAR, nd])
+           FROM generate_series(0, 1999) g JOIN bench_deps d ON d.i = g %% %s""",
+        [YEAR, nd],
+    )
     sql("""INSERT INTO burden_reportformfield (form_id, position, catalog_field_id, label, proposed_definition,
              proposed_unit)
            SELECT f.id, k, CASE WHEN (f.id + k) %% 3 <> 0 THEN c.id END, '字段' || k, '', ''
            FROM burden_reportform f CROSS JOIN generate_series(1, 10) k
            LEFT JOIN burden_catalogfield c ON c.code = 'f' || ((f.id * 10 + k) %% 200)""")
-    sql("""INSERT INTO burden_reportform_targets (reportform_id, unit_id)
+    sql(
+        """INSERT INTO burden_reportform_targets (reportform_id, unit_id)
            SELECT f.id, t.id FROM burden_reportform f CROSS JOIN generate_series(0, 19) k
-           JOIN bench_towns t ON t.i = (f.id * 20 + k * 61) %% %s ON CONFLICT DO NOTHING""", [nt])
+           JOIN bench_towns t ON t.i = (f.id * 20 + k * 61) %% %s ON CONFLICT DO NOTHING""",
+        [nt],
+    )
     sql("""INSERT INTO burden_formfill (form_id, unit_id, submitted_on, prefilled_count, typed_count, person_hours)
            SELECT f.id, ft.unit_id, f.sent_on + 3, 7, 3, round((3 * 5 + 7 * 0.5) / 60.0, 2)
            FROM burden_reportform f JOIN burden_reportform_targets ft ON ft.reportform_id = f.id""")
@@ -147,21 +182,30 @@ def build_events(departments, towns, requests: int) -> dict:
     counts["form_fills"] = sql("SELECT count(*) FROM burden_formfill")[0][0]
     log(f"  documents and forms ({time.perf_counter() - started:.1f}s)")
     # The two outside sources, as bench tables.
-    sql("CREATE TABLE bench_task (id bigserial PRIMARY KEY, unit_id int NOT NULL, day date NOT NULL, "
-        "effort_hours numeric(8,2) NOT NULL)")
-    sql("""INSERT INTO bench_task (unit_id, day, effort_hours)
+    sql(
+        "CREATE TABLE bench_task (id bigserial PRIMARY KEY, unit_id int NOT NULL, day date NOT NULL, "
+        "effort_hours numeric(8,2) NOT NULL)"
+    )
+    sql(
+        """INSERT INTO bench_task (unit_id, day, effort_hours)
            SELECT t.id, make_date(%s, 1 + g %% 12, 1 + g %% 28), 2 + g %% 30
-           FROM generate_series(0, 99999) g JOIN bench_towns t ON t.i = (g * 13) %% %s""", [YEAR, nt])
+           FROM generate_series(0, 99999) g JOIN bench_towns t ON t.i = (g * 13) %% %s""",
+        [YEAR, nt],
+    )
     counts["tasks"] = 100_000
-    sql("CREATE UNLOGGED TABLE bench_service_request (unit_id int NOT NULL, day date NOT NULL, "
-        "hours numeric(6,2) NOT NULL)")
+    sql(
+        "CREATE UNLOGGED TABLE bench_service_request (unit_id int NOT NULL, day date NOT NULL, "
+        "hours numeric(6,2) NOT NULL)"
+    )
     chunk = 2_000_000
     for first in range(0, requests, chunk):
         last = min(requests, first + chunk) - 1
-        sql("""INSERT INTO bench_service_request (unit_id, day, hours)
+        sql(
+            """INSERT INTO bench_service_request (unit_id, day, hours)
                SELECT t.id, make_date(%s, 1 + g %% 12, 1 + (g / 12) %% 28), 0.5 + (g %% 5) * 0.25
                FROM generate_series(%s, %s) g JOIN bench_towns t ON t.i = (g * 31) %% %s""",
-            [YEAR, first, last, nt])
+            [YEAR, first, last, nt],
+        )
         log(f"  citizen requests {last + 1:,}/{requests:,} ({time.perf_counter() - started:.1f}s)")
     sql("CREATE INDEX ON bench_service_request (unit_id, day)")
     sql("CREATE INDEX ON bench_task (unit_id, day)")
@@ -213,8 +257,11 @@ def raw_loads(first: dt.date, last: dt.date, unit_id: int | None = None) -> dict
     """{unit: {month: {source: hours}}} from the raw tables, for every unit or one."""
     keys = {"unit_t": "", "unit": "", "unit_a": ""}
     if unit_id:
-        keys = {"unit_t": "target_id = %(unit)s AND", "unit": "unit_id = %(unit)s AND",
-                "unit_a": "a.unit_id = %(unit)s AND"}
+        keys = {
+            "unit_t": "target_id = %(unit)s AND",
+            "unit": "unit_id = %(unit)s AND",
+            "unit_a": "a.unit_id = %(unit)s AND",
+        }
     rows = sql(RAW_LOAD.format(**keys), {"first": first, "last": last, "unit": unit_id})
     result: dict = {}
     for unit_pk, month, source, hours, _n in rows:
@@ -240,8 +287,14 @@ def raw_dashboard(year: int, town_ids: list[int]) -> dict:
         for by_source in loads.get(town, {}).values():
             for source, hours in by_source.items():
                 totals[source] = totals.get(source, 0.0) + hours
-        index[town] = rules.burden_index(totals, selectors.weights(), in_post=in_post[town], working_days=days,
-                                         hours_per_day=calendar.hours_per_day, red_line=selectors.red_line()).value
+        index[town] = rules.burden_index(
+            totals,
+            selectors.weights(),
+            in_post=in_post[town],
+            working_days=days,
+            hours_per_day=calendar.hours_per_day,
+            red_line=selectors.red_line(),
+        ).value
     issuer = sql(RAW_ISSUER, {"first": dt.date(year - 1, 1, 1), "last": last})
     return {"index": index, "issuer_rows": len(issuer)}
 
@@ -258,18 +311,28 @@ def raw_town_page(town_id: int, year: int, month: int) -> dict:
     for start in months:
         period = rules.Period.month(start.year, start.month)
         in_post = selectors.people_in_post([town_id], selectors._capacity_day(period), subtree=True)[town_id]
-        trend.append(rules.burden_index(loads.get(start, {}), selectors.weights(), in_post=in_post,
-                                        working_days=calendar.working_days_in(period.first, period.last),
-                                        hours_per_day=calendar.hours_per_day, red_line=selectors.red_line()).value)
+        trend.append(
+            rules.burden_index(
+                loads.get(start, {}),
+                selectors.weights(),
+                in_post=in_post,
+                working_days=calendar.working_days_in(period.first, period.last),
+                hours_per_day=calendar.hours_per_day,
+                red_line=selectors.red_line(),
+            ).value
+        )
     return {"trend": trend}
 
 
 def build_rollups() -> None:
     """Once, from the raw rows: what the services keep in the same transaction as each event."""
     sql("TRUNCATE burden_loadrollup, burden_issuerrollup, burden_senderrollup")
-    sql(f"""INSERT INTO burden_loadrollup (unit_id, month, source, hours, count)
-            SELECT unit_id, month, source, sum(hours), sum(n) FROM ({RAW_LOAD.format(unit_t='', unit='', unit_a='')}) x
-            GROUP BY 1, 2, 3""", {"first": dt.date(YEAR - 1, 1, 1), "last": dt.date(YEAR, 12, 31)})
+    sql(
+        f"""INSERT INTO burden_loadrollup (unit_id, month, source, hours, count)
+            SELECT unit_id, month, source, sum(hours), sum(n) FROM ({RAW_LOAD.format(unit_t="", unit="", unit_a="")}) x
+            GROUP BY 1, 2, 3""",
+        {"first": dt.date(YEAR - 1, 1, 1), "last": dt.date(YEAR, 12, 31)},
+    )
     sql("""INSERT INTO burden_senderrollup (unit_id, month, issuer_id, hours)
            SELECT unit_id, month, issuer_id, sum(hours) FROM (
              SELECT target_id AS unit_id, date_trunc('month', date)::date AS month, issuer_id,
@@ -282,8 +345,11 @@ def build_rollups() -> None:
              SELECT ff.unit_id, date_trunc('month', ff.submitted_on)::date, f.issuer_id, ff.person_hours
                FROM burden_formfill ff JOIN burden_reportform f ON f.id = ff.form_id) x
            GROUP BY 1, 2, 3""")
-    sql(f"""INSERT INTO burden_issuerrollup (issuer_id, month, metric, value)
-            SELECT * FROM ({RAW_ISSUER}) x""", {"first": dt.date(YEAR - 1, 1, 1), "last": dt.date(YEAR, 12, 31)})
+    sql(
+        f"""INSERT INTO burden_issuerrollup (issuer_id, month, metric, value)
+            SELECT * FROM ({RAW_ISSUER}) x""",
+        {"first": dt.date(YEAR - 1, 1, 1), "last": dt.date(YEAR, 12, 31)},
+    )
     sql("ANALYZE")
 
 
@@ -301,13 +367,26 @@ def events_through_services(admin, departments, towns, rng: random.Random) -> in
         for index in range(60):
             with transaction.atomic():
                 services.inspection_create(
-                    user=admin, issuer=rng.choice(departments), target=rng.choice(towns), topic=f"新主题{index}",
-                    title="临时检查", date=dt.date(YEAR, rng.randint(1, 10), rng.randint(1, 28)),
-                    unplanned_reason="基准测试临时部署", preparation_hours=rng.randint(1, 9), reception_hours=2)
+                    user=admin,
+                    issuer=rng.choice(departments),
+                    target=rng.choice(towns),
+                    topic=f"新主题{index}",
+                    title="临时检查",
+                    date=dt.date(YEAR, rng.randint(1, 10), rng.randint(1, 28)),
+                    unplanned_reason="基准测试临时部署",
+                    preparation_hours=rng.randint(1, 9),
+                    reception_hours=2,
+                )
             start = dt.datetime(YEAR, rng.randint(1, 10), rng.randint(1, 28), 2, tzinfo=dt.UTC)
-            services.meeting_create(user=admin, organiser=rng.choice(departments), title="新会议", level="department",
-                                    start=start, end=start + dt.timedelta(minutes=90),
-                                    attendances=[(town, rng.randint(1, 3)) for town in rng.sample(towns, 2)])
+            services.meeting_create(
+                user=admin,
+                organiser=rng.choice(departments),
+                title="新会议",
+                level="department",
+                start=start,
+                end=start + dt.timedelta(minutes=90),
+                attendances=[(town, rng.randint(1, 3)) for town in rng.sample(towns, 2)],
+            )
             day = dt.date(YEAR, rng.randint(1, 10), rng.randint(1, 28))
             town = rng.choice(towns)
             with transaction.atomic():  # the outside modules' own events: raw row and rollup together
@@ -352,24 +431,32 @@ def main() -> None:
     counts = build_events(departments, towns, args.requests)
     build_seconds = time.perf_counter() - build_started
     sources.register("tasks", sources.rollup_function("tasks"), label="admitted tasks", rollup=True)
-    sources.register("service", sources.rollup_function("service"), label="citizen requests",
-                     sender=sources.CITIZEN, rollup=True)
+    sources.register(
+        "service", sources.rollup_function("service"), label="citizen requests", sender=sources.CITIZEN, rollup=True
+    )
     started = time.perf_counter()
     build_rollups()
     rollup_build_seconds = time.perf_counter() - started
-    log(f"rollups built in {rollup_build_seconds:.1f}s: "
-        f"{sql('SELECT count(*) FROM burden_loadrollup')[0][0]:,} load rows")
+    log(
+        f"rollups built in {rollup_build_seconds:.1f}s: "
+        f"{sql('SELECT count(*) FROM burden_loadrollup')[0][0]:,} load rows"
+    )
     arrived = events_through_services(admin, departments, towns, rng)
     sql("ANALYZE")
     log(f"{arrived} events through the services")
 
     # Correctness: the rollup index of every town equals the raw one.
     town_ids = [t.pk for t in towns]
-    rollup_index = {pk: r.value for pk, r in selectors.index_results(town_ids, (dt.date(YEAR, 1, 1),
-                                                                                 dt.date(YEAR, 12, 31))).items()}
+    rollup_index = {
+        pk: r.value for pk, r in selectors.index_results(town_ids, (dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31))).items()
+    }
     raw_index = raw_dashboard(YEAR, town_ids)["index"]
-    mismatches = [pk for pk in town_ids if (rollup_index[pk] is None) != (raw_index[pk] is None)
-                  or (rollup_index[pk] is not None and abs(rollup_index[pk] - raw_index[pk]) > 1e-4)]
+    mismatches = [
+        pk
+        for pk in town_ids
+        if (rollup_index[pk] is None) != (raw_index[pk] is None)
+        or (rollup_index[pk] is not None and abs(rollup_index[pk] - raw_index[pk]) > 1e-4)
+    ]
     no_capacity = sum(1 for value in rollup_index.values() if value is None)
     log(f"rollup = raw for {len(town_ids) - len(mismatches)}/{len(town_ids)} towns; no capacity: {no_capacity}")
 
@@ -398,8 +485,10 @@ def main() -> None:
                 run()
                 if rep >= 1:
                     raw_samples[name].append((time.perf_counter() - begin) * 1000)
-        log(f"rep {rep}: county {samples['county'][-1] if samples['county'] else 0:.1f} ms, "
-            f"town {samples['town'][-1] if samples['town'] else 0:.1f} ms")
+        log(
+            f"rep {rep}: county {samples['county'][-1] if samples['county'] else 0:.1f} ms, "
+            f"town {samples['town'][-1] if samples['town'] else 0:.1f} ms"
+        )
     county_p95, town_p95 = p95_by_index(samples["county"]), p95_by_index(samples["town"])
     raw_county, raw_town = p95_by_index(raw_samples["county"]), p95_by_index(raw_samples["town"])
     result = {

@@ -46,22 +46,35 @@ log = make_log("classify")
 def model_in_fresh_process(var_dir: str) -> dict:
     """Load time and resident memory of the stored model in a new interpreter (what a worker pays)."""
     # VmRSS, not ru_maxrss: a child's maximum starts from its parent's at the fork, before the exec
-    code = ("import re, time, django; django.setup();"
-            "rss = lambda: int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1));"
-            "from qingche.service.classify import store; before = rss(); t = time.perf_counter(); store.load();"
-            "print(time.perf_counter() - t, rss(), rss() - before)")
-    env = dict(os.environ, QINGCHE_VAR_DIR=var_dir, DJANGO_SETTINGS_MODULE="qingche.settings",
-               PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    code = (
+        "import re, time, django; django.setup();"
+        "rss = lambda: int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1));"
+        "from qingche.service.classify import store; before = rss(); t = time.perf_counter(); store.load();"
+        "print(time.perf_counter() - t, rss(), rss() - before)"
+    )
+    env = dict(
+        os.environ,
+        QINGCHE_VAR_DIR=var_dir,
+        DJANGO_SETTINGS_MODULE="qingche.settings",
+        PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     seconds, rss_kb, model_kb = out.stdout.split()
-    return {"model_load_seconds": round(float(seconds), 2), "worker_rss_mb": round(int(rss_kb) / 1024, 1),
-            "model_rss_mb": round(int(model_kb) / 1024, 1)}
+    return {
+        "model_load_seconds": round(float(seconds), 2),
+        "worker_rss_mb": round(int(rss_kb) / 1024, 1),
+        "model_rss_mb": round(int(model_kb) / 1024, 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--self-training", type=float, metavar="MARGIN", help="self-train on the unlabelled "
-                        "messages (off by default, as in `make model`)")
+    parser.add_argument(
+        "--self-training",
+        type=float,
+        metavar="MARGIN",
+        help="self-train on the unlabelled messages (off by default, as in `make model`)",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="train on only this many labelled messages (smoke)")
     parser.add_argument("--predict", type=int, default=0, help="time only this many suggestions")
@@ -75,7 +88,7 @@ def main() -> None:
     try:
         if args.limit:
             real_labelled = data.labelled
-            data.labelled = lambda directory=None: real_labelled(directory)[::max(1, 2000 // args.limit)]
+            data.labelled = lambda directory=None: real_labelled(directory)[:: max(1, 2000 // args.limit)]
         log(f"building from {data.taidi_dir()}")
         started = time.perf_counter()
         result = build.build_and_store(params=Params(self_training_margin=None if args.limit else args.self_training))
@@ -112,18 +125,28 @@ def main() -> None:
         fresh = model_in_fresh_process(var_dir)
         held = result["held_out"]
         figures = {
-            "macro_f1": held.get("macro_f1"), "accuracy": held.get("accuracy"), **baseline,
-            "per_class_f1": held.get("per_class_f1"), "held_out_messages": held.get("messages"),
-            "training_messages": result["training_messages"], "unlabelled_messages": result["unlabelled_messages"],
+            "macro_f1": held.get("macro_f1"),
+            "accuracy": held.get("accuracy"),
+            **baseline,
+            "per_class_f1": held.get("per_class_f1"),
+            "held_out_messages": held.get("messages"),
+            "training_messages": result["training_messages"],
+            "unlabelled_messages": result["unlabelled_messages"],
             "build_seconds": round(build_seconds, 1),
-            "predict_p50_ms": timed["p50_ms"], "predict_p95_ms": timed["p95_ms"], "predict_max_ms": timed["max_ms"],
-            "predict_n": timed["n"], "predict_cpu_p50_ms": cpu["p50_ms"], "predict_cpu_p95_ms": cpu["p95_ms"],
+            "predict_p50_ms": timed["p50_ms"],
+            "predict_p95_ms": timed["p95_ms"],
+            "predict_max_ms": timed["max_ms"],
+            "predict_n": timed["n"],
+            "predict_cpu_p50_ms": cpu["p50_ms"],
+            "predict_cpu_p95_ms": cpu["p95_ms"],
             "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "model_file_mb": round(os.path.getsize(store.root() / result["version"] / store.MODEL_FILE) / 2**20, 1),
             **fresh,
-            "macro_f1_ok": (held.get("macro_f1") or 0) >= F1_TARGET, "predict_ok": cpu["p95_ms"] <= PREDICT_TARGET_MS,
+            "macro_f1_ok": (held.get("macro_f1") or 0) >= F1_TARGET,
+            "predict_ok": cpu["p95_ms"] <= PREDICT_TARGET_MS,
             "build_ok": build_seconds <= BUILD_TARGET_S,
-            "load_average_1m": round(os.getloadavg()[0], 2), "cpu_count": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "cpu_count": os.cpu_count(),
         }
         print(json.dumps(figures, ensure_ascii=False))
     finally:

@@ -63,8 +63,15 @@ def main() -> None:
         for town in range(20):
             nodes.append({"name": f"第{town + 1}镇", "kind": "town", "code": f"439900{town + 1:03d}", "parent": 0})
             parent = len(nodes) - 1
-            nodes += [{"name": f"第{town + 1}镇{v + 1}村", "kind": "village", "parent": parent,
-                       "code": f"439900{town + 1:03d}{200 + v:03d}"} for v in range(15)]
+            nodes += [
+                {
+                    "name": f"第{town + 1}镇{v + 1}村",
+                    "kind": "village",
+                    "parent": parent,
+                    "code": f"439900{town + 1:03d}{200 + v:03d}",
+                }
+                for v in range(15)
+            ]
         org.unit_tree_load(nodes)
         services.category_seed()
     units = list(Unit.objects.filter(kind__in=["town", "department"]).values_list("name", "code", "kind"))
@@ -80,16 +87,29 @@ def main() -> None:
         for i in range(args.rows):
             submitted = start_day + dt.timedelta(minutes=rnd.randrange(600 * 24 * 60))
             unit = rnd.choice(units)
-            writer.writerow([
-                f"H{i:012d}", submitted.isoformat(sep=" "), rnd.choice(codes), "历史诉求",
-                f"历史诉求{i}：村道破损、路灯不亮、垃圾清运不及时，请尽快处理。", "某村某组", rnd.choice(villages), "",
-                rnd.choice(["张三", "李四", "王五", "赵六", ""]), f"139{rnd.randrange(10**8):08d}", "hotline", unit[0],
-                (submitted + dt.timedelta(minutes=20)).isoformat(sep=" "),
-                (submitted + dt.timedelta(minutes=70)).isoformat(sep=" "),
-                (submitted + dt.timedelta(days=3)).isoformat(sep=" "), "已办理完毕。",
-                (submitted + dt.timedelta(days=4)).isoformat(sep=" "), rnd.choice(["1", "1", "1", "0"]),
-                rnd.choice(["satisfied", "satisfied", "basic", "unsatisfied"]),
-            ])
+            writer.writerow(
+                [
+                    f"H{i:012d}",
+                    submitted.isoformat(sep=" "),
+                    rnd.choice(codes),
+                    "历史诉求",
+                    f"历史诉求{i}：村道破损、路灯不亮、垃圾清运不及时，请尽快处理。",
+                    "某村某组",
+                    rnd.choice(villages),
+                    "",
+                    rnd.choice(["张三", "李四", "王五", "赵六", ""]),
+                    f"139{rnd.randrange(10**8):08d}",
+                    "hotline",
+                    unit[0],
+                    (submitted + dt.timedelta(minutes=20)).isoformat(sep=" "),
+                    (submitted + dt.timedelta(minutes=70)).isoformat(sep=" "),
+                    (submitted + dt.timedelta(days=3)).isoformat(sep=" "),
+                    "已办理完毕。",
+                    (submitted + dt.timedelta(days=4)).isoformat(sep=" "),
+                    rnd.choice(["1", "1", "1", "0"]),
+                    rnd.choice(["satisfied", "satisfied", "basic", "unsatisfied"]),
+                ]
+            )
     columns = ", ".join(f'"{c}" text' for c in COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE bench_copy ({columns})")
@@ -105,8 +125,12 @@ def main() -> None:
     log("import_requests (validation, encryption, deadlines, COPY into the request table)")
     start = time.perf_counter()
     with audit_context(actor_name="system:bench"):
-        count = import_requests(user=None, source=str(path), rebuild_rollups=False,
-                                progress=lambda stage, n: log(f"  {stage} {n:,}") if n and n % 50_000 == 0 else None)
+        count = import_requests(
+            user=None,
+            source=str(path),
+            rebuild_rollups=False,
+            progress=lambda stage, n: log(f"  {stage} {n:,}") if n and n % 50_000 == 0 else None,
+        )
     import_seconds = time.perf_counter() - start
     log(f"  {import_seconds:.2f}s ({count / import_seconds:,.0f} rows/s)")
 
@@ -129,7 +153,7 @@ def main() -> None:
         for table in tables:
             with cursor.cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
                 for offset in range(0, len(dumps[table]), 1 << 20):
-                    copy.write(dumps[table][offset:offset + (1 << 20)])
+                    copy.write(dumps[table][offset : offset + (1 << 20)])
     copy_seconds = time.perf_counter() - start
     log(f"  {copy_seconds:.2f}s ({count / copy_seconds:,.0f} rows/s)")
     start = time.perf_counter()
@@ -139,13 +163,21 @@ def main() -> None:
         connection.close()
         drop_database(DB_NAME)
     ratio = copy_seconds / import_seconds
-    print(json.dumps({
-        "import_over_copy_ratio": round(ratio, 3), "rows": count,
-        "import_rows_per_second": round(count / import_seconds), "copy_rows_per_second": round(count / copy_seconds),
-        "raw_csv_copy_rows_per_second": round(args.rows / raw_copy_seconds),
-        "import_over_raw_csv_copy_ratio": round(raw_copy_seconds / import_seconds, 3),
-        "rollup_rebuild_seconds": round(rollup_seconds, 2), "target_ratio": TARGET,
-        "ok": ratio >= TARGET and count == args.rows}))
+    print(
+        json.dumps(
+            {
+                "import_over_copy_ratio": round(ratio, 3),
+                "rows": count,
+                "import_rows_per_second": round(count / import_seconds),
+                "copy_rows_per_second": round(count / copy_seconds),
+                "raw_csv_copy_rows_per_second": round(args.rows / raw_copy_seconds),
+                "import_over_raw_csv_copy_ratio": round(raw_copy_seconds / import_seconds, 3),
+                "rollup_rebuild_seconds": round(rollup_seconds, 2),
+                "target_ratio": TARGET,
+                "ok": ratio >= TARGET and count == args.rows,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -60,15 +60,29 @@ def main() -> None:
 
     recreate_database(DB_NAME)
     var_dir = tempfile.mkdtemp(prefix="qingche-bench-intake-")
-    env = dict(os.environ, DATABASE_URL=f"{PG_SERVER}/{DB_NAME}", QINGCHE_VAR_DIR=var_dir,
-               QINGCHE_DEMO_OPEN311_KEY=KEY, QINGCHE_DEMO_PASSWORD="Bench-Pass-2026!",
-               PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"{PG_SERVER}/{DB_NAME}",
+        QINGCHE_VAR_DIR=var_dir,
+        QINGCHE_DEMO_OPEN311_KEY=KEY,
+        QINGCHE_DEMO_PASSWORD="Bench-Pass-2026!",
+        PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     log("building a small demo county")
-    subprocess.run([qingche_bin(), "demo", "--scale", "0.05", "--no-serve"], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [qingche_bin(), "demo", "--scale", "0.05", "--no-serve"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     port = free_port()
-    server = subprocess.Popen([qingche_bin(), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [qingche_bin(), "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -82,13 +96,23 @@ def main() -> None:
                 time.sleep(0.3)
         with urllib.request.urlopen(base + "/open311/v2/services.json") as response:
             codes = [s["service_code"] for s in json.loads(response.read())]
-        rows = [{"api_key": KEY, "service_code": codes[i % len(codes)], "lat": "28.1", "long": "112.2",
-                 "description": f"压测诉求 bench-{i:07d}：路灯坏了，请尽快修理。", "device_id": f"bench-{i}"}
-                for i in range(args.requests)]
+        rows = [
+            {
+                "api_key": KEY,
+                "service_code": codes[i % len(codes)],
+                "lat": "28.1",
+                "long": "112.2",
+                "description": f"压测诉求 bench-{i:07d}：路灯坏了，请尽快修理。",
+                "device_id": f"bench-{i}",
+            }
+            for i in range(args.requests)
+        ]
 
-        head = ("POST /open311/v2/requests.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n"
-                "Connection: close\r\n\r\n")
+        head = (
+            "POST /open311/v2/requests.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n"
+            "Connection: close\r\n\r\n"
+        )
 
         def submit(row) -> str | None:
             """One POST on its own connection, as a reverse proxy sends it. A plain socket, not urllib: the
@@ -122,8 +146,9 @@ def main() -> None:
                 acknowledged = list(pool.map(submit, rows))
             ack_seconds = time.perf_counter() - start
             # Registered, not just acknowledged: the clock stops when no submission waits any more.
-            while watch.execute("SELECT count(*) FROM service_open311submission "
-                                "WHERE request_id IS NULL AND error = ''").fetchone()[0]:
+            while watch.execute(
+                "SELECT count(*) FROM service_open311submission WHERE request_id IS NULL AND error = ''"
+            ).fetchone()[0]:
                 if time.perf_counter() - start > 600:
                     raise RuntimeError("submissions still waiting after 10 minutes")
                 time.sleep(0.02)
@@ -135,23 +160,34 @@ def main() -> None:
         server.wait(timeout=30)
 
     with psycopg.connect(f"{PG_SERVER}/{DB_NAME}", autocommit=True) as conn:
-        conn.execute("CREATE TABLE bench_plain (id bigserial PRIMARY KEY, service_code text, lat numeric, "
-                     "long numeric, description text, device_id text, submitted_at timestamptz)")
+        conn.execute(
+            "CREATE TABLE bench_plain (id bigserial PRIMARY KEY, service_code text, lat numeric, "
+            "long numeric, description text, device_id text, submitted_at timestamptz)"
+        )
         log("plain single-row INSERT + COMMIT of the same rows")
         start = time.perf_counter()
         for row in rows:
             with conn.transaction():
-                conn.execute("INSERT INTO bench_plain (service_code, lat, long, description, device_id, submitted_at) "
-                             "VALUES (%s, %s, %s, %s, %s, now())",
-                             (row["service_code"], row["lat"], row["long"], row["description"], row["device_id"]))
+                conn.execute(
+                    "INSERT INTO bench_plain (service_code, lat, long, description, device_id, submitted_at) "
+                    "VALUES (%s, %s, %s, %s, %s, now())",
+                    (row["service_code"], row["lat"], row["long"], row["description"], row["device_id"]),
+                )
         plain_rate = len(rows) / (time.perf_counter() - start)
         log(f"plain: {plain_rate:.0f} rows/s")
-        found = dict(conn.execute(
-            "SELECT substring(text from 'bench-[0-9]{7}'), count(*) FROM service_servicerequest "
-            "WHERE text LIKE '压测诉求 bench-%%' AND text NOT LIKE '%%预热%%' GROUP BY 1").fetchall())
-        registered = {token for (token,) in conn.execute(
-            "SELECT s.token FROM service_open311submission s JOIN service_servicerequest r ON r.id = s.request_id "
-            "WHERE r.token = s.token").fetchall()}
+        found = dict(
+            conn.execute(
+                "SELECT substring(text from 'bench-[0-9]{7}'), count(*) FROM service_servicerequest "
+                "WHERE text LIKE '压测诉求 bench-%%' AND text NOT LIKE '%%预热%%' GROUP BY 1"
+            ).fetchall()
+        )
+        registered = {
+            token
+            for (token,) in conn.execute(
+                "SELECT s.token FROM service_open311submission s JOIN service_servicerequest r ON r.id = s.request_id "
+                "WHERE r.token = s.token"
+            ).fetchall()
+        }
         failed = conn.execute("SELECT count(*) FROM service_open311submission WHERE error <> ''").fetchone()[0]
     expected = {f"bench-{i:07d}" for i in range(len(rows))}
     lost = len(expected - set(found)) + sum(1 for token in acknowledged if token is None or token not in registered)
@@ -159,12 +195,24 @@ def main() -> None:
     if not args.keep:
         drop_database(DB_NAME)
     ratio = http_rate / plain_rate
-    print(json.dumps({"intake_ratio": round(ratio, 3), "lost_count": lost, "duplicated_count": duplicated,
-                      "http_per_second": round(http_rate, 1),
-                      "acknowledged_per_second": round(len(rows) / ack_seconds, 1), "failed_count": failed,
-                      "plain_insert_per_second": round(plain_rate, 1),
-                      "requests": len(rows), "workers": args.workers, "concurrency": args.concurrency,
-                      "target_ratio": TARGET, "ok": ratio >= TARGET and lost == 0 and duplicated == 0}))
+    print(
+        json.dumps(
+            {
+                "intake_ratio": round(ratio, 3),
+                "lost_count": lost,
+                "duplicated_count": duplicated,
+                "http_per_second": round(http_rate, 1),
+                "acknowledged_per_second": round(len(rows) / ack_seconds, 1),
+                "failed_count": failed,
+                "plain_insert_per_second": round(plain_rate, 1),
+                "requests": len(rows),
+                "workers": args.workers,
+                "concurrency": args.concurrency,
+                "target_ratio": TARGET,
+                "ok": ratio >= TARGET and lost == 0 and duplicated == 0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

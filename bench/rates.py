@@ -78,15 +78,27 @@ def main() -> None:
     with audit_context(actor_name="system:bench"):
         nodes = [{"name": "基准县", "kind": "county", "code": "439900", "parent": None}]
         nodes += [{"name": f"基准县第{i + 1}局", "kind": "department", "parent": 0} for i in range(40)]
-        nodes += [{"name": f"第{i + 1}{'街道' if i % 5 == 4 else '镇'}", "kind": "street" if i % 5 == 4 else "town",
-                   "parent": 0} for i in range(args.towns)]
+        nodes += [
+            {
+                "name": f"第{i + 1}{'街道' if i % 5 == 4 else '镇'}",
+                "kind": "street" if i % 5 == 4 else "town",
+                "parent": 0,
+            }
+            for i in range(args.towns)
+        ]
         org.unit_tree_load(nodes)
         services.category_seed()
     towns = list(Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).values_list("pk", flat=True))
     departments = list(Unit.objects.filter(kind="department").values_list("pk", flat=True))
     categories = list(Category.objects.filter(children__isnull=True).values_list("pk", flat=True))
-    params = {"categories": categories, "ncat": len(categories), "towns": towns, "ntown": len(towns),
-              "departments": departments, "ndep": len(departments)}
+    params = {
+        "categories": categories,
+        "ncat": len(categories),
+        "towns": towns,
+        "ntown": len(towns),
+        "departments": departments,
+        "ndep": len(departments),
+    }
     log(f"inserting {args.requests:,} requests in chunks of {CHUNK:,}")
     with connection.cursor() as cursor:
         for first in range(1, args.requests + 1, CHUNK):
@@ -136,18 +148,30 @@ def main() -> None:
 
     rollup_equal = all(
         tuple(counts.values()) == selectors.rollup_counts(month, [uid]).get(uid, rules.RateCounts()).astuple()
-        for (uid, m), counts in list(selectors.raw_counts(month).items())[:50] if m == month
+        for (uid, m), counts in list(selectors.raw_counts(month).items())[:50]
+        if m == month
     )
     if not args.keep:
         connection.close()
         drop_database(DB_NAME)
     ratio = statistics.median(raw_ms) / statistics.median(ranking_ms)
     ranking_p95, unit_p95 = p95_by_rank(ranking_ms), p95_by_rank(unit_ms)
-    print(json.dumps({"ranking_p95_ms": round(ranking_p95, 2), "unit_p95_ms": round(unit_p95, 2),
-                      "raw_over_rollup_ratio": round(ratio, 1), "raw_median_ms": round(statistics.median(raw_ms), 1),
-                      "requests": args.requests, "towns": len(towns), "departments": len(departments),
-                      "rollups_agree": rollup_equal, "target_ms": TARGET_MS,
-                      "ok": ranking_p95 < TARGET_MS and unit_p95 < TARGET_MS}))
+    print(
+        json.dumps(
+            {
+                "ranking_p95_ms": round(ranking_p95, 2),
+                "unit_p95_ms": round(unit_p95, 2),
+                "raw_over_rollup_ratio": round(ratio, 1),
+                "raw_median_ms": round(statistics.median(raw_ms), 1),
+                "requests": args.requests,
+                "towns": len(towns),
+                "departments": len(departments),
+                "rollups_agree": rollup_equal,
+                "target_ms": TARGET_MS,
+                "ok": ranking_p95 < TARGET_MS and unit_p95 < TARGET_MS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -73,23 +73,39 @@ def main() -> None:
     cpu = []
     for row in rows:
         started = time.thread_time()
-        rules.suggest_route(text=row["text"], category_words=[row["category"]], town_id=1, town_name=row["town"],
-                            items=index, county_office_id=2, county_office_name=routing_set.COUNTY_OFFICE)
+        rules.suggest_route(
+            text=row["text"],
+            category_words=[row["category"]],
+            town_id=1,
+            town_name=row["town"],
+            items=index,
+            county_office_id=2,
+            county_office_name=routing_set.COUNTY_OFFICE,
+        )
         cpu.append((time.thread_time() - started) * 1000)
     score = routing_set.evaluate(rows, index)
     for row, route in score.misses:
-        log(f"missed: {row['text'][:40]} → {route.duty_code or route.basis}, expected "
-            f"{row['expected_code'] or row['expected_unit']}")
-    baseline_unit, baseline_item = keyword_baseline(rows, index.items, routing_set.unit_ids(),
-                                                    routing_set.unit_ids()[routing_set.COUNTY_OFFICE])
+        log(
+            f"missed: {row['text'][:40]} → {route.duty_code or route.basis}, expected "
+            f"{row['expected_code'] or row['expected_unit']}"
+        )
+    baseline_unit, baseline_item = keyword_baseline(
+        rows, index.items, routing_set.unit_ids(), routing_set.unit_ids()[routing_set.COUNTY_OFFICE]
+    )
     wall, cpu_summary = summary(score.timings_ms), summary(cpu)
     figures = {
-        "unit_accuracy": round(score.unit_accuracy, 3), "item_accuracy": round(score.item_accuracy, 3),
-        "n": score.n, "routing_p95_ms": wall["p95_ms"], "routing_p50_ms": wall["p50_ms"],
+        "unit_accuracy": round(score.unit_accuracy, 3),
+        "item_accuracy": round(score.item_accuracy, 3),
+        "n": score.n,
+        "routing_p95_ms": wall["p95_ms"],
+        "routing_p50_ms": wall["p50_ms"],
         "routing_cpu_p95_ms": cpu_summary["p95_ms"],
-        "index_first_build_s": round(first_build, 2), "index_next_build_ms": round(next_build * 1000, 1),
-        "baseline_unit_accuracy": round(baseline_unit, 3), "baseline_item_accuracy": round(baseline_item, 3),
-        "unit_ok": score.unit_accuracy >= UNIT_TARGET, "item_ok": score.item_accuracy >= ITEM_TARGET,
+        "index_first_build_s": round(first_build, 2),
+        "index_next_build_ms": round(next_build * 1000, 1),
+        "baseline_unit_accuracy": round(baseline_unit, 3),
+        "baseline_item_accuracy": round(baseline_item, 3),
+        "unit_ok": score.unit_accuracy >= UNIT_TARGET,
+        "item_ok": score.item_accuracy >= ITEM_TARGET,
         "routing_ok": cpu_summary["p95_ms"] < ROUTING_TARGET_MS,
     }
     print(json.dumps(figures, ensure_ascii=False))

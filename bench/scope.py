@@ -41,11 +41,15 @@ DB_NAME = "qingche_bench_scope"
 PAGE_TARGET_MS = 20.0
 OVERHEAD_TARGET = 1.5
 
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田"
-            "董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白"
-            "邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国文辉红玉春梅海燕志鹏"
-         "晓东宇浩然子涵欣怡佳琪思远博雨桐俊嘉梓萱一鸣晨曦振德胜永秋菊冬长青卫立新兴旺福贵")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田"
+    "董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白"
+    "邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国文辉红玉春梅海燕志鹏"
+    "晓东宇浩然子涵欣怡佳琪思远博雨桐俊嘉梓萱一鸣晨曦振德胜永秋菊冬长青卫立新兴旺福贵"
+)
 PHONE_PREFIXES = ("138", "139", "150", "151", "158", "177", "180", "186", "189", "199")
 
 log = make_log("scope")
@@ -61,13 +65,24 @@ def tree_nodes(total_units: int, towns: int) -> list[dict]:
     for town_no in range(towns):
         kind = "street" if town_no % 10 == 9 else "town"
         town_code = f"439900{town_no + 1:03d}" if town_no < 999 else ""
-        nodes.append({"name": f"第{town_no + 1}{'街道' if kind == 'street' else '镇'}", "kind": kind,
-                      "code": town_code, "parent": 0})
+        nodes.append(
+            {
+                "name": f"第{town_no + 1}{'街道' if kind == 'street' else '镇'}",
+                "kind": kind,
+                "code": town_code,
+                "parent": 0,
+            }
+        )
         town_index = len(nodes) - 1
         for village_no in range(base + (1 if town_no < extra else 0)):
             child_kind = "community" if kind == "street" else "village"
-            nodes.append({"name": f"第{town_no + 1}镇{village_no + 1}{'社区' if kind == 'street' else '村'}",
-                          "kind": child_kind, "parent": town_index})
+            nodes.append(
+                {
+                    "name": f"第{town_no + 1}镇{village_no + 1}{'社区' if kind == 'street' else '村'}",
+                    "kind": child_kind,
+                    "parent": town_index,
+                }
+            )
     return nodes
 
 
@@ -78,8 +93,13 @@ def make_people(count: int, units: list, rng: random.Random, start_serial: int) 
     from qingche.core.rules import id_number_check_char
     from qingche.org.models import Person
 
-    categories = [Person.Category.CIVIL_SERVANT, Person.Category.PUBLIC_INSTITUTION,
-                  Person.Category.VILLAGE_CADRE, Person.Category.COMMUNITY_WORKER, Person.Category.CONTRACT]
+    categories = [
+        Person.Category.CIVIL_SERVANT,
+        Person.Category.PUBLIC_INSTITUTION,
+        Person.Category.VILLAGE_CADRE,
+        Person.Category.COMMUNITY_WORKER,
+        Person.Category.CONTRACT,
+    ]
     people = []
     for offset in range(count):
         serial = start_serial + offset
@@ -90,12 +110,17 @@ def make_people(count: int, units: list, rng: random.Random, start_serial: int) 
         sequence = (serial % 500) * 2 + (1 if gender == "male" else 0)
         first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
         given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-        people.append(Person(
-            name=rng.choice(SURNAMES) + given, gender=gender, birth_date=birth,
-            id_number=first17 + id_number_check_char(first17),
-            phone=f"{rng.choice(PHONE_PREFIXES)}{(serial * 7919) % 100_000_000:08d}",
-            category=rng.choice(categories), unit=rng.choice(units),
-        ))
+        people.append(
+            Person(
+                name=rng.choice(SURNAMES) + given,
+                gender=gender,
+                birth_date=birth,
+                id_number=first17 + id_number_check_char(first17),
+                phone=f"{rng.choice(PHONE_PREFIXES)}{(serial * 7919) % 100_000_000:08d}",
+                category=rng.choice(categories),
+                unit=rng.choice(units),
+            )
+        )
     return people
 
 
@@ -121,8 +146,10 @@ def load_people(total_people: int, seed: int, jobs: int) -> None:
     from django.db import connections
 
     chunk = 20_000
-    tasks = [(first, min(chunk, total_people - first), seed * 1000 + index)
-             for index, first in enumerate(range(0, total_people, chunk))]
+    tasks = [
+        (first, min(chunk, total_people - first), seed * 1000 + index)
+        for index, first in enumerate(range(0, total_people, chunk))
+    ]
     started = time.perf_counter()
 
     def run(share):
@@ -177,7 +204,8 @@ def build(total_units: int, towns: int, total_people: int, seed: int, jobs: int)
                 "SELECT substr(u.path, 1, %s) AS town_path, count(*) FROM org_person p"
                 " JOIN org_unit u ON u.id = p.unit_id WHERE u.depth >= 2"
                 " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
-                [Unit.steplen * 2])
+                [Unit.steplen * 2],
+            )
             town_path = cursor.fetchone()[0]
         town = Unit.objects.get(path=town_path)
         password = "Bench-" + "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(16))
@@ -249,14 +277,17 @@ class CachedRolePermissions:
 
         role_perms: dict[str, set[str]] = {}
         for code, app_label, codename in Role.permissions.through.objects.values_list(
-                "role__code", "permission__content_type__app_label", "permission__codename"):
+            "role__code", "permission__content_type__app_label", "permission__codename"
+        ):
             role_perms.setdefault(code, set()).add(f"{app_label}.{codename}")
         frozen = {code: frozenset(perms) for code, perms in role_perms.items()}
 
         def grants_of(cls, user):
             rows = cls.objects.filter(user=user).values_list("role__code", "unit_id", "unit__path", "scope")
-            return [Grant(role=code, unit_id=unit_id, unit_path=path, scope=scope, perms=frozen.get(code, frozenset()))
-                    for code, unit_id, path, scope in rows]
+            return [
+                Grant(role=code, unit_id=unit_id, unit_path=path, scope=scope, perms=frozen.get(code, frozenset()))
+                for code, unit_id, path, scope in rows
+            ]
 
         self.model, self.original = RoleGrant, RoleGrant.__dict__["grants_of"]
         RoleGrant.grants_of = classmethod(grants_of)
@@ -276,8 +307,12 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=300, help="timed repetitions per case")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=20261101)
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="processes loading people (default: 2, or 1 on a single core)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes loading people (default: 2, or 1 on a single core)",
+    )
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the pages to stderr")
     parser.add_argument("--no-what-if", action="store_true", help="skip the what-if timings")
     args = parser.parse_args()
@@ -301,15 +336,16 @@ def main() -> int:
 
         log("migrate")
         call_command("migrate", interactive=False, verbosity=0)
-        root, town, town_account, county_account = build(args.units, args.towns, args.people, args.seed,
-                                                         args.jobs)
+        root, town, town_account, county_account = build(args.units, args.towns, args.people, args.seed, args.jobs)
         log("ANALYZE")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         units, people = Unit.objects.count(), Person.objects.count()
         town_people = Person.objects.filter(unit__path__startswith=town.path).count()
-        log(f"{units:,} units, {people:,} people; the town account's town {town.name} ({town.path})"
-            f" holds {town_people:,} people")
+        log(
+            f"{units:,} units, {people:,} people; the town account's town {town.name} ({town.path})"
+            f" holds {town_people:,} people"
+        )
 
         def page(queryset, defer_pii: bool):
             queryset = queryset.order_by("name", "id")
@@ -342,8 +378,9 @@ def main() -> int:
         plans = {
             "town_scoped": explain(Person.objects.visible_to(fresh_user(town_account.pk)).order_by(*page_order)[:50]),
             "town_hand": explain(Person.objects.filter(unit__path__startswith=town.path).order_by(*page_order)[:50]),
-            "county_scoped": explain(Person.objects.visible_to(fresh_user(county_account.pk))
-                                     .order_by(*page_order)[:50]),
+            "county_scoped": explain(
+                Person.objects.visible_to(fresh_user(county_account.pk)).order_by(*page_order)[:50]
+            ),
             "county_hand": explain(Person.objects.filter(unit__path__startswith=root.path).order_by(*page_order)[:50]),
             "town_count": explain_count(Person.objects.visible_to(fresh_user(town_account.pk))),
             "county_count": explain_count(Person.objects.visible_to(fresh_user(county_account.pk))),
@@ -371,9 +408,16 @@ def main() -> int:
         # count scans the whole table, so it gets fewer repetitions.
         count_reps = max(20, args.reps // 10)
         log(f"timing the county-wide count: 3 warm-up + {count_reps} repetitions")
-        stats |= report(measure({"county_count": (county_account.pk, scoped_count),
-                                 "hand_county_count": (county_account.pk, hand_count(root.path))},
-                                count_reps, 3))
+        stats |= report(
+            measure(
+                {
+                    "county_count": (county_account.pk, scoped_count),
+                    "hand_county_count": (county_account.pk, hand_count(root.path)),
+                },
+                count_reps,
+                3,
+            )
+        )
         town_ratio = stats["town"]["p95_ms"] / stats["hand_town"]["p95_ms"]
         county_ratio = stats["county"]["p95_ms"] / stats["hand_county"]["p95_ms"]
         page_p95 = max(stats["town"]["p95_ms"], stats["county"]["p95_ms"])
@@ -444,8 +488,11 @@ def what_if(args, town, root, town_account, county_account, scoped_page, hand_pa
     """The same pages with the two fixes this benchmark points at, simulated inside this process only:
     role permissions cached (grants in one query) and personal data not decrypted for the page."""
     variants = {}
-    for name, cached, defer_pii in (("cached_role_perms", True, False), ("no_pii_decrypt", False, True),
-                                    ("both", True, True)):
+    for name, cached, defer_pii in (
+        ("cached_role_perms", True, False),
+        ("no_pii_decrypt", False, True),
+        ("both", True, True),
+    ):
         log(f"what-if {name}")
         cases = {
             "town": (town_account.pk, scoped_page(defer_pii)),
@@ -458,12 +505,16 @@ def what_if(args, town, root, town_account, county_account, scoped_page, hand_pa
                 stats = report(measure(cases, args.reps, args.warmup))
         else:
             stats = report(measure(cases, args.reps, args.warmup))
-        ratio = max(stats["town"]["p95_ms"] / stats["hand_town"]["p95_ms"],
-                    stats["county"]["p95_ms"] / stats["hand_county"]["p95_ms"])
+        ratio = max(
+            stats["town"]["p95_ms"] / stats["hand_town"]["p95_ms"],
+            stats["county"]["p95_ms"] / stats["hand_county"]["p95_ms"],
+        )
         variants[name] = {
             "page_p95_ms": max(stats["town"]["p95_ms"], stats["county"]["p95_ms"]),
-            "town_page_p95_ms": stats["town"]["p95_ms"], "county_page_p95_ms": stats["county"]["p95_ms"],
-            "hand_town_p95_ms": stats["hand_town"]["p95_ms"], "hand_county_p95_ms": stats["hand_county"]["p95_ms"],
+            "town_page_p95_ms": stats["town"]["p95_ms"],
+            "county_page_p95_ms": stats["county"]["p95_ms"],
+            "hand_town_p95_ms": stats["hand_town"]["p95_ms"],
+            "hand_county_p95_ms": stats["hand_county"]["p95_ms"],
             "overhead_ratio": round(ratio, 3),
         }
     return variants

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: lint, then every test on SQLite (browser tests included), then every test on
+# The whole suite: lint (ruff, its formatter and import-linter), then every test on SQLite (browser tests included), then every test on
 # PostgreSQL. Under CI=true a missing PostgreSQL or Chromium fails the run instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ PG_URL=${QINGCHE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/qingche}
 
 echo "== ruff"
 $BIN/ruff check .
+$BIN/ruff format --check .
 
 echo "== import-linter (the layers between modules: pyproject.toml [tool.importlinter])"
 $BIN/lint-imports --no-cache

@@ -124,9 +124,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # process has its own, which is right for one process (tests, a laptop) only.
 REDIS_URL = os.environ.get("QINGCHE_REDIS_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                "KEY_PREFIX": "qingche"}
-    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "qingche",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # Background work (large imports) goes through the tasks framework into the database; `qingche serve`
 # starts one `db_worker` next to the web workers (docs/operator-guide.md).
@@ -193,7 +197,6 @@ CONTENT_SECURITY_POLICY = {
 
 # Second factor (django-otp): the superuser and the three administrators (core.otp).
 OTP_TOTP_ISSUER = os.environ.get("QINGCHE_OTP_ISSUER", "Qingche")
-
 
 
 def trusted_proxies(environ) -> list[str]:

@@ -36,10 +36,21 @@ class SchemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AppraisalScheme
         fields = [
-            "id", "name", "person_category", "period_type", "grade_scale", "dimension_weights", "group_weights",
-            "indicator_weights", "subjective_weight", "min_raters", "excellent_quota", "quota_group", "unit",
+            "id",
+            "name",
+            "person_category",
+            "period_type",
+            "grade_scale",
+            "dimension_weights",
+            "group_weights",
+            "indicator_weights",
+            "subjective_weight",
+            "min_raters",
+            "excellent_quota",
+            "quota_group",
+            "unit",
             "is_active",
-        ]  # fmt: skip
+        ]
         extra_kwargs = {"name": {"validators": []}}
 
 
@@ -72,9 +83,18 @@ class CycleSerializer(serializers.ModelSerializer):
     class Meta:
         model = AppraisalCycle
         fields = [
-            "id", "scheme", "name", "year", "period_start", "period_end", "unit", "status", "scored_at",
-            "publicity_start", "publicity_end",
-        ]  # fmt: skip
+            "id",
+            "scheme",
+            "name",
+            "year",
+            "period_start",
+            "period_end",
+            "unit",
+            "status",
+            "scored_at",
+            "publicity_start",
+            "publicity_end",
+        ]
         read_only_fields = ["scored_at", "publicity_start", "publicity_end"]
 
 
@@ -142,10 +162,26 @@ class ResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = Appraisee
         fields = [
-            "id", "cycle", "person", "person_name", "unit", "unit_name", "quota_group", "workload", "done",
-            "on_time", "errors", "satisfaction", "figures_source", "score", "rank", "grade", "grade_label",
-            "calibrated", "grade_reason",
-        ]  # fmt: skip
+            "id",
+            "cycle",
+            "person",
+            "person_name",
+            "unit",
+            "unit_name",
+            "quota_group",
+            "workload",
+            "done",
+            "on_time",
+            "errors",
+            "satisfaction",
+            "figures_source",
+            "score",
+            "rank",
+            "grade",
+            "grade_label",
+            "calibrated",
+            "grade_reason",
+        ]
 
     def get_grade_label(self, row) -> str:
         return selectors.grade_label(row.cycle.scheme, row.grade)
@@ -192,8 +228,19 @@ class RatingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rating
-        fields = ["id", "cycle", "ratee", "ratee_name", "ratee_unit", "group", "dimensions", "scores", "comment",
-                  "status", "submit"]  # fmt: skip
+        fields = [
+            "id",
+            "cycle",
+            "ratee",
+            "ratee_name",
+            "ratee_unit",
+            "group",
+            "dimensions",
+            "scores",
+            "comment",
+            "status",
+            "submit",
+        ]
         read_only_fields = ["cycle", "group", "status"]
 
     def get_dimensions(self, rating) -> list[str]:
@@ -216,18 +263,24 @@ class RatingViewSet(
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.rating_save_for(
-            user=self.request.user, appraisee=data["ratee"], scores=data["scores"], comment=data.get("comment", ""),
+            user=self.request.user,
+            appraisee=data["ratee"],
+            scores=data["scores"],
+            comment=data.get("comment", ""),
             submit=data.get("submit", False),
-        )  # fmt: skip
+        )
 
     def perform_update(self, serializer):
         rating, data = serializer.instance, serializer.validated_data
         if "ratee" in data and data["ratee"].pk != rating.ratee_id:
             raise ValidationError({"ratee": _("The person rated cannot change.")})
         serializer.instance = services.rating_save(
-            user=self.request.user, rating=rating, scores=data.get("scores", rating.scores),
-            comment=data.get("comment", rating.comment), submit=data.get("submit", False),
-        )  # fmt: skip
+            user=self.request.user,
+            rating=rating,
+            scores=data.get("scores", rating.scores),
+            comment=data.get("comment", rating.comment),
+            submit=data.get("submit", False),
+        )
 
 
 class AppealSerializer(serializers.ModelSerializer):
@@ -236,8 +289,17 @@ class AppealSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Appeal
-        fields = ["id", "appraisee", "person_name", "reason", "status", "decision", "new_grade", "submitted_at",
-                  "decided_at"]  # fmt: skip
+        fields = [
+            "id",
+            "appraisee",
+            "person_name",
+            "reason",
+            "status",
+            "decision",
+            "new_grade",
+            "submitted_at",
+            "decided_at",
+        ]
         read_only_fields = ["status", "decision", "new_grade", "submitted_at", "decided_at"]
 
 
@@ -254,8 +316,9 @@ class AppealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.appeal_file(user=self.request.user, appraisee=data["appraisee"],
-                                                   reason=data["reason"])  # fmt: skip
+        serializer.instance = services.appeal_file(
+            user=self.request.user, appraisee=data["appraisee"], reason=data["reason"]
+        )
 
     @extend_schema(request=DecideSerializer, responses=AppealSerializer)
     @action(detail=True, methods=["post"])

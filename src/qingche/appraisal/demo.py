@@ -17,17 +17,42 @@ DIMENSIONS = {"de": 20, "neng": 20, "qin": 20, "ji": 30, "lian": 10}
 INDICATORS = {"volume": 30, "on_time": 30, "accuracy": 20, "satisfaction": 20}
 SCHEMES = [
     # name, category, period, scale, rater group weights
-    ("乡镇一般干部年度考核方案", PersonCategory.TOWN_STAFF, "annual", "annual",
-     {"superior": 40, "peer": 30, "department": 10, "public": 20}),
-    ("乡镇一般干部平时考核方案（季度）", PersonCategory.TOWN_STAFF, "regular", "regular",
-     {"superior": 50, "peer": 30, "public": 20}),
-    ("乡镇班子成员年度考核方案", PersonCategory.TOWN_LEADER, "annual", "annual",
-     {"superior": 30, "peer": 20, "subordinate": 20, "party_committee": 10, "public": 20}),
-    ("村（社区）干部年度考核方案", PersonCategory.VILLAGE_CADRE, "annual", "annual",
-     {"superior": 40, "peer": 20, "public": 40}),
-    ("乡镇事业单位人员年度考核方案", PersonCategory.PUBLIC_INSTITUTION, "annual", "public_institution",
-     {"superior": 50, "peer": 30, "public": 20}),
-]  # fmt: skip
+    (
+        "乡镇一般干部年度考核方案",
+        PersonCategory.TOWN_STAFF,
+        "annual",
+        "annual",
+        {"superior": 40, "peer": 30, "department": 10, "public": 20},
+    ),
+    (
+        "乡镇一般干部平时考核方案（季度）",
+        PersonCategory.TOWN_STAFF,
+        "regular",
+        "regular",
+        {"superior": 50, "peer": 30, "public": 20},
+    ),
+    (
+        "乡镇班子成员年度考核方案",
+        PersonCategory.TOWN_LEADER,
+        "annual",
+        "annual",
+        {"superior": 30, "peer": 20, "subordinate": 20, "party_committee": 10, "public": 20},
+    ),
+    (
+        "村（社区）干部年度考核方案",
+        PersonCategory.VILLAGE_CADRE,
+        "annual",
+        "annual",
+        {"superior": 40, "peer": 20, "public": 40},
+    ),
+    (
+        "乡镇事业单位人员年度考核方案",
+        PersonCategory.PUBLIC_INSTITUTION,
+        "annual",
+        "public_institution",
+        {"superior": 50, "peer": 30, "public": 20},
+    ),
+]
 BEHAVIOURS = (("fair", 0.62), ("lenient", 0.15), ("harsh", 0.1), ("flat", 0.08), ("absent", 0.05))
 COMMENTS = ["工作扎实，群众认可", "责任心强", "业务熟练，能吃苦", "服务态度好", "", "", "", "建议加强学习"]
 
@@ -38,16 +63,30 @@ def build(ctx) -> None:
     schemes = {}
     for name, category, period, scale, groups in SCHEMES:
         schemes[name] = services.scheme_create(
-            user=user, unit=county, name=name, person_category=category, period_type=period, grade_scale=scale,
-            dimension_weights=DIMENSIONS, group_weights=groups, indicator_weights=INDICATORS,
-            subjective_weight=60, min_raters=3, excellent_quota=20 if period != "regular" else 40,
+            user=user,
+            unit=county,
+            name=name,
+            person_category=category,
+            period_type=period,
+            grade_scale=scale,
+            dimension_weights=DIMENSIONS,
+            group_weights=groups,
+            indicator_weights=INDICATORS,
+            subjective_weight=60,
+            min_raters=3,
+            excellent_quota=20 if period != "regular" else 40,
             quota_group="town",
-        )  # fmt: skip
+        )
 
     annual = services.cycle_create(
-        user=user, scheme=schemes[SCHEMES[0][0]], name="2026年度乡镇一般干部考核", year=2026,
-        period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31), unit=county,
-    )  # fmt: skip
+        user=user,
+        scheme=schemes[SCHEMES[0][0]],
+        name="2026年度乡镇一般干部考核",
+        year=2026,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        unit=county,
+    )
     towns = [unit for unit in ctx.units if unit.kind in Unit.TOWN_LEVEL]
     for town in towns:
         services.links_create(user=user, cycle=annual, unit=town, count=6)
@@ -60,15 +99,23 @@ def build(ctx) -> None:
 
     first_town = next(unit for unit in towns if unit.kind == Unit.Kind.TOWN)
     quarterly = services.cycle_create(
-        user=user, scheme=schemes[SCHEMES[1][0]], name=f"2026年第四季度{first_town.name}平时考核", year=2026,
-        period_start=dt.date(2026, 10, 1), period_end=ctx.today, unit=first_town,
-    )  # fmt: skip
+        user=user,
+        scheme=schemes[SCHEMES[1][0]],
+        name=f"2026年第四季度{first_town.name}平时考核",
+        year=2026,
+        period_start=dt.date(2026, 10, 1),
+        period_end=ctx.today,
+        unit=first_town,
+    )
     services.links_create(user=user, cycle=quarterly, unit=first_town, count=4)
     truth = _fill_figures(ctx, user, quarterly)
     services.figures_collect(user=user, cycle=quarterly)  # real task assignments where the people have them
     # yixian's and xiangzhen's own ratings stay open, so the demo shows the form with work to do.
-    keep_open = {account.person.pk for name in ("yixian", "xiangzhen") if (account := ctx.accounts.get(name))
-                 and getattr(account, "person", None)}  # fmt: skip
+    keep_open = {
+        account.person.pk
+        for name in ("yixian", "xiangzhen")
+        if (account := ctx.accounts.get(name)) and getattr(account, "person", None)
+    }
     _rate(ctx, quarterly, truth, absent_share=1.0, keep_open=keep_open)
 
 
@@ -87,8 +134,13 @@ def _fill_figures(ctx, user, cycle: AppraisalCycle) -> dict[int, float]:
         satisfaction = (
             None if rng.random() < 0.1 else round(min(1.0, max(0.0, 0.86 + 0.04 * t + rng.gauss(0, 0.03))), 3)
         )
-        rows[appraisee.pk] = {"workload": workload, "done": done, "on_time": on_time, "errors": errors,
-                              "satisfaction": satisfaction}  # fmt: skip
+        rows[appraisee.pk] = {
+            "workload": workload,
+            "done": done,
+            "on_time": on_time,
+            "errors": errors,
+            "satisfaction": satisfaction,
+        }
     services.figures_set(user=user, cycle=cycle, rows=rows, source="演示数据")
     return truth
 

@@ -5,17 +5,33 @@ from qingche.appraisal import rules
 from qingche.appraisal.models import AppraisalScheme
 from qingche.core.forms import StyledFormMixin
 
-DIMENSION_NAMES = {"de": _("德 integrity"), "neng": _("能 ability"), "qin": _("勤 diligence"),
-                   "ji": _("绩 performance"), "lian": _("廉 probity")}  # fmt: skip
+DIMENSION_NAMES = {
+    "de": _("德 integrity"),
+    "neng": _("能 ability"),
+    "qin": _("勤 diligence"),
+    "ji": _("绩 performance"),
+    "lian": _("廉 probity"),
+}
 GROUP_NAMES = {
-    "superior": _("上级 superiors"), "peer": _("同级 peers"), "subordinate": _("下级/服务对象 subordinates"),
-    "department": _("职能部门 departments"), "party_committee": _("党委 party committee"),
-    "public": _("群众 the public"), "society": _("社会 society"),
-}  # fmt: skip
-INDICATOR_NAMES = {"volume": _("workload"), "on_time": _("on-time rate"), "accuracy": _("accuracy (errors per item)"),
-                   "satisfaction": _("satisfaction")}  # fmt: skip
-WEIGHT_SETS = (("dimension_weights", "dim", DIMENSION_NAMES), ("group_weights", "grp", GROUP_NAMES),
-               ("indicator_weights", "ind", INDICATOR_NAMES))  # fmt: skip
+    "superior": _("上级 superiors"),
+    "peer": _("同级 peers"),
+    "subordinate": _("下级/服务对象 subordinates"),
+    "department": _("职能部门 departments"),
+    "party_committee": _("党委 party committee"),
+    "public": _("群众 the public"),
+    "society": _("社会 society"),
+}
+INDICATOR_NAMES = {
+    "volume": _("workload"),
+    "on_time": _("on-time rate"),
+    "accuracy": _("accuracy (errors per item)"),
+    "satisfaction": _("satisfaction"),
+}
+WEIGHT_SETS = (
+    ("dimension_weights", "dim", DIMENSION_NAMES),
+    ("group_weights", "grp", GROUP_NAMES),
+    ("indicator_weights", "ind", INDICATOR_NAMES),
+)
 
 
 class SchemeForm(StyledFormMixin, forms.ModelForm):
@@ -23,8 +39,17 @@ class SchemeForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = AppraisalScheme
-        fields = ["name", "person_category", "period_type", "grade_scale", "subjective_weight", "min_raters",
-                  "excellent_quota", "quota_group", "is_active"]  # fmt: skip
+        fields = [
+            "name",
+            "person_category",
+            "period_type",
+            "grade_scale",
+            "subjective_weight",
+            "min_raters",
+            "excellent_quota",
+            "quota_group",
+            "is_active",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,9 +60,13 @@ class SchemeForm(StyledFormMixin, forms.ModelForm):
             for key, label in names.items():
                 name = f"{prefix}_{key}"
                 self.fields[name] = forms.FloatField(
-                    label=label, min_value=0, max_value=100, required=False, initial=current.get(key, 0),
+                    label=label,
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    initial=current.get(key, 0),
                     widget=forms.NumberInput(attrs={"class": "form-control", "step": "any", "inputmode": "decimal"}),
-                )  # fmt: skip
+                )
                 self.weight_fields[attr].append(name)
 
     def weights(self) -> dict:
@@ -47,8 +76,11 @@ class SchemeForm(StyledFormMixin, forms.ModelForm):
         return result
 
     def weight_groups(self):
-        titles = {"dimension_weights": _("Dimensions 德能勤绩廉 (%)"), "group_weights": _("Rater groups (%)"),
-                  "indicator_weights": _("Objective indicators (%)")}  # fmt: skip
+        titles = {
+            "dimension_weights": _("Dimensions 德能勤绩廉 (%)"),
+            "group_weights": _("Rater groups (%)"),
+            "indicator_weights": _("Objective indicators (%)"),
+        }
         return [(attr, titles[attr], [self[name] for name in names]) for attr, names in self.weight_fields.items()]
 
     def base_fields_bound(self):
@@ -72,18 +104,30 @@ class CycleForm(StyledFormMixin, forms.Form):
 class RatingForm(forms.Form):
     """Scores per dimension (0–100) and a comment; built for a phone: numeric keypad, large fields."""
 
-    comment = forms.CharField(label=_("comment (optional)"), required=False, max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))  # fmt: skip
+    comment = forms.CharField(
+        label=_("comment (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
 
     def __init__(self, *args, dimensions, **kwargs):
         super().__init__(*args, **kwargs)
         self.dimensions = dimensions
         for dimension in dimensions:
             self.fields[f"score_{dimension}"] = forms.CharField(
-                label=DIMENSION_NAMES[dimension], required=False,
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-lg", "min": 0, "max": 100,
-                                                "step": 1, "inputmode": "numeric"}),
-            )  # fmt: skip
+                label=DIMENSION_NAMES[dimension],
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={
+                        "class": "form-control form-control-lg",
+                        "min": 0,
+                        "max": 100,
+                        "step": 1,
+                        "inputmode": "numeric",
+                    }
+                ),
+            )
 
     def scores(self) -> dict:
         return {d: self.data.get(f"score_{d}", "").strip() or None for d in self.dimensions}

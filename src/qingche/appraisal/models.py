@@ -116,9 +116,12 @@ class AppraisalCycle(AuditedModel):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("organised by"), on_delete=models.PROTECT, related_name="+",
+        "org.Unit",
+        verbose_name=_("organised by"),
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("the people appraised are in this unit's subtree"),
-    )  # fmt: skip
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RATING)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
     publicity_start = models.DateField(_("publicity from"), null=True, blank=True)

@@ -31,28 +31,43 @@ GRADE_SCALES = {
 FLAG_KINDS = ("flat", "lenient", "harsh", "unstandardisable")
 # What people read for each code (lazy: in the reader's language when shown).
 LABELS = {
-    "de": pgettext_lazy("appraisal dimension", "integrity"), "neng": pgettext_lazy("appraisal dimension", "ability"),
-    "qin": pgettext_lazy("appraisal dimension", "diligence"), "ji": pgettext_lazy("appraisal dimension", "performance"),
+    "de": pgettext_lazy("appraisal dimension", "integrity"),
+    "neng": pgettext_lazy("appraisal dimension", "ability"),
+    "qin": pgettext_lazy("appraisal dimension", "diligence"),
+    "ji": pgettext_lazy("appraisal dimension", "performance"),
     "lian": pgettext_lazy("appraisal dimension", "probity"),
-    "superior": pgettext_lazy("rater group", "superiors"), "peer": pgettext_lazy("rater group", "peers"),
+    "superior": pgettext_lazy("rater group", "superiors"),
+    "peer": pgettext_lazy("rater group", "peers"),
     "subordinate": pgettext_lazy("rater group", "subordinates and people served"),
     "department": pgettext_lazy("rater group", "departments"),
     "party_committee": pgettext_lazy("rater group", "party committee"),
-    "public": pgettext_lazy("rater group", "the public"), "society": pgettext_lazy("rater group", "society"),
-    "volume": _("workload"), "on_time": _("on-time rate"), "accuracy": _("accuracy (errors per item)"),
+    "public": pgettext_lazy("rater group", "the public"),
+    "society": pgettext_lazy("rater group", "society"),
+    "volume": _("workload"),
+    "on_time": _("on-time rate"),
+    "accuracy": _("accuracy (errors per item)"),
     "satisfaction": _("satisfaction"),
-    "excellent": _("Excellent"), "competent": _("Competent"), "basically_competent": _("Basically competent"),
-    "incompetent": _("Incompetent"), "good": _("Good"), "fairly_good": _("Fairly good"), "average": _("Average"),
+    "excellent": _("Excellent"),
+    "competent": _("Competent"),
+    "basically_competent": _("Basically competent"),
+    "incompetent": _("Incompetent"),
+    "good": _("Good"),
+    "fairly_good": _("Fairly good"),
+    "average": _("Average"),
     "poor": _("Poor"),
     "flat": pgettext_lazy("rater flag", "flat rating (same score for everyone)"),
-    "lenient": pgettext_lazy("rater flag", "lenient"), "harsh": pgettext_lazy("rater flag", "harsh"),
+    "lenient": pgettext_lazy("rater flag", "lenient"),
+    "harsh": pgettext_lazy("rater flag", "harsh"),
     "unstandardisable": pgettext_lazy("rater flag", "cannot be standardised"),
-}  # fmt: skip
+}
 # The inputs of the objective indicators, as named in a breakdown's "inputs".
 INPUT_LABELS = {
-    "workload": _("workload (person-hours)"), "done": _("items done"), "on_time": _("done on time"),
-    "errors": _("errors and items sent back"), "satisfaction": _("satisfaction (0–1)"),
-}  # fmt: skip
+    "workload": _("workload (person-hours)"),
+    "done": _("items done"),
+    "on_time": _("done on time"),
+    "errors": _("errors and items sent back"),
+    "satisfaction": _("satisfaction (0–1)"),
+}
 
 # Scores are computed to this many decimals before anything is compared, so that floating-point
 # noise in the 14th digit (the same data summed in another order) can never decide a rank or a trim.
@@ -311,8 +326,14 @@ def flag_raters(
     flags = []
     for rater, count, mean, spread, weight, has_kind in columns:
         for kind in itertools.compress(kinds, has_kind):
-            detail = {"ratees": count, "mean": mean, "spread": spread, "weight": weight, "raters_mean": raters_mean,
-                      "threshold": params.flat_spread}  # fmt: skip
+            detail = {
+                "ratees": count,
+                "mean": mean,
+                "spread": spread,
+                "weight": weight,
+                "raters_mean": raters_mean,
+                "threshold": params.flat_spread,
+            }
             flags.append(RaterFlag(rater, kind, detail))
     return flags
 
@@ -665,9 +686,15 @@ def score_cycle(cycle: Cycle, scheme: Scheme) -> CycleResult:
     flags = flag_raters(standardisation, cycle.rater_ids, dimension_weights, params)
     n_people = len(cycle.person_ids)
     groups = aggregate_groups(
-        ratee, group, standardisation.standardised, standardisation.weight[rater],
-        n_people, len(scheme.groups), scheme.min_raters, params.trim_min_raters,
-    )  # fmt: skip
+        ratee,
+        group,
+        standardisation.standardised,
+        standardisation.weight[rater],
+        n_people,
+        len(scheme.groups),
+        scheme.min_raters,
+        params.trim_min_raters,
+    )
     rating = combine_groups(groups, scheme.group_weight_array(), dimension_weights)
     objective = score_objective(cycle.indicators, scheme.indicator_weight_array(), params)
     final = final_scores(rating, objective, scheme.subjective_weight)
@@ -678,9 +705,18 @@ def score_cycle(cycle: Cycle, scheme: Scheme) -> CycleResult:
     quota_group_index = np.unique(np.asarray(cycle.quota_groups), return_inverse=True)[1].ravel()
     grading = assign_grades(ranked, quota_group_index, scheme.excellent_quota, cycle.bottom_grades, scheme.grades)
     return CycleResult(
-        scheme, cycle, quota_group_index, standardisation.weight, groups, rating, objective, final, rank,
-        grading, flags,
-    )  # fmt: skip
+        scheme,
+        cycle,
+        quota_group_index,
+        standardisation.weight,
+        groups,
+        rating,
+        objective,
+        final,
+        rank,
+        grading,
+        flags,
+    )
 
 
 def _round(value, digits: int = 2):

@@ -26,14 +26,21 @@ from qingche.core import parameters
 from qingche.core.scope import user_person_id
 
 GRADE_LABELS = {
-    "excellent": _("Excellent"), "competent": _("Competent"), "basically_competent": _("Basically competent"),
-    "incompetent": _("Incompetent"), "good": _("Good"), "fairly_good": _("Fairly good"), "average": _("Average"),
+    "excellent": _("Excellent"),
+    "competent": _("Competent"),
+    "basically_competent": _("Basically competent"),
+    "incompetent": _("Incompetent"),
+    "good": _("Good"),
+    "fairly_good": _("Fairly good"),
+    "average": _("Average"),
     "poor": _("Poor"),
-}  # fmt: skip
+}
 PUBLIC_INSTITUTION_LABELS = {
-    "excellent": _("Excellent"), "competent": _("Qualified"), "basically_competent": _("Basically qualified"),
+    "excellent": _("Excellent"),
+    "competent": _("Qualified"),
+    "basically_competent": _("Basically qualified"),
     "incompetent": _("Unqualified"),
-}  # fmt: skip
+}
 
 
 def grade_label(scheme: AppraisalScheme, code: str) -> str:
@@ -70,10 +77,13 @@ def explained(breakdown: dict | None) -> dict:
     shown["rating"] = rating
     objective = dict(breakdown.get("objective") or {})
     objective["indicators"] = [
-        {**i, "label": label(i.get("indicator", "")),
-         "input_lines": [(str(rules.INPUT_LABELS.get(k, k)), v) for k, v in (i.get("inputs") or {}).items()]}
+        {
+            **i,
+            "label": label(i.get("indicator", "")),
+            "input_lines": [(str(rules.INPUT_LABELS.get(k, k)), v) for k, v in (i.get("inputs") or {}).items()],
+        }
         for i in objective.get("indicators", [])
-    ]  # fmt: skip
+    ]
     shown["objective"] = objective
     if shown.get("grade"):
         shown["grade"] = {**shown["grade"], "quota_group": quota_group_label(shown["grade"].get("quota_group", ""))}
@@ -219,12 +229,16 @@ def performance_pay(user, cycle: AppraisalCycle) -> list[dict]:
     table = parameters.get("appraisal.pay_coefficients")
     return [
         {
-            "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "grade": row.grade,
-            "grade_label": grade_label(row.cycle.scheme, row.grade), "coefficient": table.get(row.grade),
+            "person_id": row.person_id,
+            "person": row.person.name,
+            "unit": row.unit.name,
+            "grade": row.grade,
+            "grade_label": grade_label(row.cycle.scheme, row.grade),
+            "coefficient": table.get(row.grade),
             "final": row.cycle.status == AppraisalCycle.Status.FINAL,
         }
         for row in _counted_results(user, cycle=cycle)
-    ]  # fmt: skip
+    ]
 
 
 def _annual(rows):
@@ -246,12 +260,18 @@ def rank_eligibility(user, year: int) -> list[dict]:
         counted = sum(1 for past in history[row.person_id] if table.get(past.grade, {}).get("counts"))
         lines.append(
             {
-                "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "year": year,
-                "grade": row.grade, "grade_label": grade_label(row.cycle.scheme, row.grade),
-                "year_counts": bool(rule.get("counts")), "months_less": int(rule.get("months_less", 0)),
-                "years_counted": counted, "final": row.cycle.status == AppraisalCycle.Status.FINAL,
+                "person_id": row.person_id,
+                "person": row.person.name,
+                "unit": row.unit.name,
+                "year": year,
+                "grade": row.grade,
+                "grade_label": grade_label(row.cycle.scheme, row.grade),
+                "year_counts": bool(rule.get("counts")),
+                "months_less": int(rule.get("months_less", 0)),
+                "years_counted": counted,
+                "final": row.cycle.status == AppraisalCycle.Status.FINAL,
             }
-        )  # fmt: skip
+        )
     return lines
 
 
@@ -272,11 +292,15 @@ def award_nominations(user, year: int) -> list[dict]:
             streak += 1
         lines.append(
             {
-                "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "score": row.score,
-                "excellent_years_in_a_row": streak, "merit_candidate": streak >= in_a_row,
+                "person_id": row.person_id,
+                "person": row.person.name,
+                "unit": row.unit.name,
+                "score": row.score,
+                "excellent_years_in_a_row": streak,
+                "merit_candidate": streak >= in_a_row,
                 "final": row.cycle.status == AppraisalCycle.Status.FINAL,
             }
-        )  # fmt: skip
+        )
     return lines
 
 
@@ -304,9 +328,13 @@ def organizational_actions(user, year: int) -> list[dict]:
             reason = _("Basically competent twice")
         lines.append(
             {
-                "person_id": row.person_id, "person": row.person.name, "unit": row.unit.name, "grade": row.grade,
-                "grade_label": grade_label(row.cycle.scheme, row.grade), "reason": str(reason),
+                "person_id": row.person_id,
+                "person": row.person.name,
+                "unit": row.unit.name,
+                "grade": row.grade,
+                "grade_label": grade_label(row.cycle.scheme, row.grade),
+                "reason": str(reason),
                 "final": row.cycle.status == AppraisalCycle.Status.FINAL,
             }
-        )  # fmt: skip
+        )
     return lines

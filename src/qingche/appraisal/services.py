@@ -89,9 +89,19 @@ def check_weights(weights, known: tuple[str, ...], field: str, labels: dict | No
 
 # -- schemes ----------------------------------------------------------------------------------------
 SCHEME_FIELDS = (
-    "name", "person_category", "period_type", "grade_scale", "dimension_weights", "group_weights",
-    "indicator_weights", "subjective_weight", "min_raters", "excellent_quota", "quota_group", "is_active",
-)  # fmt: skip
+    "name",
+    "person_category",
+    "period_type",
+    "grade_scale",
+    "dimension_weights",
+    "group_weights",
+    "indicator_weights",
+    "subjective_weight",
+    "min_raters",
+    "excellent_quota",
+    "quota_group",
+    "is_active",
+)
 # DOMAIN_FACTS: 优秀 at most 20% of a unit, up to 25% where approved; 平时 好 at most 40% (approx.)
 MAX_EXCELLENT_QUOTA = {"annual": 25, "regular": 40}
 
@@ -101,9 +111,11 @@ def _validate_scheme(scheme: AppraisalScheme) -> None:
     if not (scheme.name or "").strip():
         errors["name"] = _("Enter a name.")
     for field, choices in (
-        ("person_category", PersonCategory), ("period_type", AppraisalScheme._meta.get_field("period_type").choices),
-        ("grade_scale", GradeScale), ("quota_group", QuotaGroupKind),
-    ):  # fmt: skip
+        ("person_category", PersonCategory),
+        ("period_type", AppraisalScheme._meta.get_field("period_type").choices),
+        ("grade_scale", GradeScale),
+        ("quota_group", QuotaGroupKind),
+    ):
         values = choices.values if hasattr(choices, "values") else [value for value, _label in choices]
         if getattr(scheme, field) not in values:
             errors[field] = _("Choose one of the offered values.")
@@ -112,9 +124,10 @@ def _validate_scheme(scheme: AppraisalScheme) -> None:
     if scheme.period_type != "regular" and scheme.grade_scale == GradeScale.REGULAR:
         errors["grade_scale"] = _("The scale 好/较好/一般/较差 is for regular (quarterly) appraisals only.")
     for field, known in (
-        ("dimension_weights", rules.DIMENSIONS), ("group_weights", rules.RATER_GROUPS),
+        ("dimension_weights", rules.DIMENSIONS),
+        ("group_weights", rules.RATER_GROUPS),
         ("indicator_weights", rules.INDICATORS),
-    ):  # fmt: skip
+    ):
         try:
             setattr(scheme, field, check_weights(getattr(scheme, field), known, field))
         except ValidationError as error:
@@ -247,19 +260,28 @@ def department_raters(unit_ids, start: dt.date, end: dt.date) -> dict[int, list[
     departments = {department for ids in chosen.values() for department in ids}
     people: dict[int, list[int]] = {}
     for unit_id, person_id in (
-        Assignment.objects.filter(_current(end), unit_id__in=departments, unit__kind=Unit.Kind.DEPARTMENT,
-                                  post__kind=Post.Kind.LEADER)
-        .values_list("unit_id", "person_id").order_by("unit_id", "person_id").distinct()
-    ):  # fmt: skip
+        Assignment.objects.filter(
+            _current(end), unit_id__in=departments, unit__kind=Unit.Kind.DEPARTMENT, post__kind=Post.Kind.LEADER
+        )
+        .values_list("unit_id", "person_id")
+        .order_by("unit_id", "person_id")
+        .distinct()
+    ):
         people.setdefault(unit_id, []).append(person_id)
     without_leaders = departments - set(people)
     if without_leaders:
         for unit_id, person_id in (
-            RoleGrant.objects.filter(unit_id__in=without_leaders, unit__kind=Unit.Kind.DEPARTMENT,
-                                     role__code=roles.COUNTY_DEPARTMENT, user__is_active=True,
-                                     user__person__isnull=False)
-            .values_list("unit_id", "user__person__id").order_by("unit_id", "user__person__id").distinct()
-        ):  # fmt: skip
+            RoleGrant.objects.filter(
+                unit_id__in=without_leaders,
+                unit__kind=Unit.Kind.DEPARTMENT,
+                role__code=roles.COUNTY_DEPARTMENT,
+                user__is_active=True,
+                user__person__isnull=False,
+            )
+            .values_list("unit_id", "user__person__id")
+            .order_by("unit_id", "user__person__id")
+            .distinct()
+        ):
             people.setdefault(unit_id, []).append(person_id)
     result = {}
     for unit_id, ids in chosen.items():
@@ -455,8 +477,10 @@ def _clean_scores(scores, dimensions: tuple[str, ...], complete: bool) -> dict[s
             raise ValidationError({"scores": _("A score must be a number from 0 to 100.")}) from None
         if not math.isfinite(number) or not 0 <= number <= 100:
             raise ValidationError(
-                {"scores": _("Scores are from 0 to 100 (%(dim)s: %(value)s).")
-                 % {"dim": selectors.label(dimension), "value": value}}
+                {
+                    "scores": _("Scores are from 0 to 100 (%(dim)s: %(value)s).")
+                    % {"dim": selectors.label(dimension), "value": value}
+                }
             )
         clean[dimension] = number
     return clean
@@ -589,9 +613,11 @@ def figures_collect(*, user, cycle: AppraisalCycle) -> list[str]:
             )
     if used:
         figures_set(
-            user=user, cycle=cycle, source="+".join(used),
+            user=user,
+            cycle=cycle,
+            source="+".join(used),
             rows={appraisees[p].pk: values for p, values in figures.items() if p in appraisees},
-        )  # fmt: skip
+        )
     cycle.indicator_sources = {"used": used, "at": timezone.now().isoformat()}
     cycle.save()
     return used
@@ -619,10 +645,17 @@ def build_engine_cycle(cycle: AppraisalCycle) -> tuple[rules.Cycle, list[int]]:
     dimensions = scheme.dimensions
     rows = list(
         cycle.appraisees.order_by("id").values_list(
-            "id", "quota_group", "workload", "done", "on_time", "errors", "satisfaction",
-            "bottom_grade", "bottom_grade_reason",
+            "id",
+            "quota_group",
+            "workload",
+            "done",
+            "on_time",
+            "errors",
+            "satisfaction",
+            "bottom_grade",
+            "bottom_grade_reason",
         )
-    )  # fmt: skip
+    )
     ids = [row[0] for row in rows]
     index = {appraisee_id: i for i, appraisee_id in enumerate(ids)}
     columns = np.array([row[2:6] for row in rows], dtype=float).reshape(len(rows), 4)
@@ -648,9 +681,13 @@ def build_engine_cycle(cycle: AppraisalCycle) -> tuple[rules.Cycle, list[int]]:
     )
     indicators_ = rules.Indicators(columns[:, 0], columns[:, 1], columns[:, 2], columns[:, 3], satisfaction)
     engine_cycle = rules.Cycle(
-        person_ids=ids, quota_groups=[row[1] for row in rows], indicators=indicators_,
-        rater_ids=list(raters), ratings=ratings, bottom_grades=bottom,
-    )  # fmt: skip
+        person_ids=ids,
+        quota_groups=[row[1] for row in rows],
+        indicators=indicators_,
+        rater_ids=list(raters),
+        ratings=ratings,
+        bottom_grades=bottom,
+    )
     return engine_cycle, ids
 
 
@@ -670,10 +707,15 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
         for i in range(start, min(start + batch, len(ids))):
             chunk.append(
                 Appraisee(
-                    pk=ids[i], score=scores[i], rank=ranks[i], engine_grade=grades[i], grade=grades[i],
-                    grade_reason="", breakdown=result.explain(i),
+                    pk=ids[i],
+                    score=scores[i],
+                    rank=ranks[i],
+                    engine_grade=grades[i],
+                    grade=grades[i],
+                    grade_reason="",
+                    breakdown=result.explain(i),
                 )
-            )  # fmt: skip
+            )
         bulk.update(Appraisee, chunk, ["score", "rank", "engine_grade", "grade", "grade_reason", "breakdown"])
     cycle.rater_flags.all().delete()
     flags = []
@@ -681,10 +723,13 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
         kind, number = flag.rater[0], int(flag.rater[1:])
         flags.append(
             RaterFlag(
-                cycle=cycle, kind=flag.kind, detail=flag.detail,
-                rater_person_id=number if kind == "p" else None, rater_link_id=number if kind == "l" else None,
+                cycle=cycle,
+                kind=flag.kind,
+                detail=flag.detail,
+                rater_person_id=number if kind == "p" else None,
+                rater_link_id=number if kind == "l" else None,
             )
-        )  # fmt: skip
+        )
     RaterFlag.objects.bulk_create(flags, batch_size=2000)
     cycle.status, cycle.scored_at = Status.SCORED, timezone.now()
     cycle.save()
@@ -727,8 +772,7 @@ def _change_grade(appraisee: Appraisee, grade: str, reason: str) -> Appraisee:
                         "The quota of the top grade in %(group)s is %(slots)d of %(size)d people and is full: "
                         "lower someone else's grade first."
                     )
-                    % {"group": selectors.quota_group_label(appraisee.quota_group), "slots": slots,
-                       "size": size}
+                    % {"group": selectors.quota_group_label(appraisee.quota_group), "slots": slots, "size": size}
                 }
             )
     before = appraisee.grade

@@ -18,9 +18,15 @@ from qingche.appraisal import rules
 
 WEIGHT_TOLERANCE = 1e-6
 TOP_LEVEL_FIELDS = {
-    "period", "excellent_quota", "min_raters", "subjective_weight", "dimensions", "rater_groups",
-    "people", "ratings",
-}  # fmt: skip
+    "period",
+    "excellent_quota",
+    "min_raters",
+    "subjective_weight",
+    "dimensions",
+    "rater_groups",
+    "people",
+    "ratings",
+}
 OPTIONAL_TOP_LEVEL_FIELDS = {"parameters"}
 PERSON_FIELDS = {"id", "quota_group", "workload", "done", "on_time", "errors"}
 OPTIONAL_PERSON_FIELDS = {"satisfaction", "bottom_grade"}
@@ -65,8 +71,7 @@ def render(result: rules.CycleResult) -> dict:
             for p in people
         ],
         "rater_flags": [
-            {"rater": f.rater, "kind": f.kind, "detail": {**f.detail, "message": f.message}}
-            for f in result.rater_flags
+            {"rater": f.rater, "kind": f.kind, "detail": {**f.detail, "message": f.message}} for f in result.rater_flags
         ],
     }
 
@@ -81,8 +86,9 @@ def read_scheme(data) -> rules.Scheme:
     _check_fields(data, TOP_LEVEL_FIELDS, OPTIONAL_TOP_LEVEL_FIELDS, "")
     period = data["period"]
     if period not in rules.GRADE_SCALES:
-        raise SimulationInputError(_("Invalid appraisal type: period = %(value)s (use annual or regular)"),
-                                   value=repr(period))
+        raise SimulationInputError(
+            _("Invalid appraisal type: period = %(value)s (use annual or regular)"), value=repr(period)
+        )
     _require_list(data["people"], "people", non_empty=True)
     _require_list(data["ratings"], "ratings", non_empty=False)
     return rules.Scheme(
@@ -103,16 +109,19 @@ def read_weights(weights, path: str, known: tuple[str, ...]) -> dict[str, float]
     result = {}
     for key, value in weights.items():
         if key not in known:
-            raise SimulationInputError(_("Unknown key: %(path)s (known: %(known)s)"), path=f"{path}.{key}",
-                                       known=", ".join(known))
+            raise SimulationInputError(
+                _("Unknown key: %(path)s (known: %(known)s)"), path=f"{path}.{key}", known=", ".join(known)
+            )
         result[key] = _number(value, f"{path}.{key}")
         if result[key] < 0:
-            raise SimulationInputError(_("A weight cannot be negative: %(path)s = %(value)s"), path=f"{path}.{key}",
-                                       value=value)
+            raise SimulationInputError(
+                _("A weight cannot be negative: %(path)s = %(value)s"), path=f"{path}.{key}", value=value
+            )
     total = math.fsum(result.values())
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
-        raise SimulationInputError(_("Weights must add up to 1: %(path)s adds up to %(total)s"), path=path,
-                                   total=f"{total:.6g}")
+        raise SimulationInputError(
+            _("Weights must add up to 1: %(path)s adds up to %(total)s"), path=path, total=f"{total:.6g}"
+        )
     return result
 
 
@@ -124,8 +133,9 @@ def read_parameters(parameters) -> rules.ScoringParams:
     for key, value in parameters.items():
         path = f"parameters.{key}"
         if key not in known:
-            raise SimulationInputError(_("Unknown parameter: %(path)s (known: %(known)s)"), path=path,
-                                       known=", ".join(sorted(known)))
+            raise SimulationInputError(
+                _("Unknown parameter: %(path)s (known: %(known)s)"), path=path, known=", ".join(sorted(known))
+            )
         if key == "indicator_weights":
             values[key] = read_weights(value, path, rules.INDICATORS)
         elif isinstance(getattr(defaults, key), int):
@@ -140,23 +150,35 @@ def read_parameters(parameters) -> rules.ScoringParams:
 def _check_parameters(params: rules.ScoringParams) -> None:
     for name in ("standard_spread", "flat_spread", "bias_points", "volume_points_per_doubling"):
         if getattr(params, name) <= 0:
-            raise SimulationInputError(_("A parameter must be positive: %(path)s = %(value)s"),
-                                       path=f"parameters.{name}", value=getattr(params, name))
+            raise SimulationInputError(
+                _("A parameter must be positive: %(path)s = %(value)s"),
+                path=f"parameters.{name}",
+                value=getattr(params, name),
+            )
     if not 0.0 <= params.standard_mean <= 100.0:
-        raise SimulationInputError(_("Out of the range 0–100: %(path)s = %(value)s"), path="parameters.standard_mean",
-                                   value=params.standard_mean)
+        raise SimulationInputError(
+            _("Out of the range 0–100: %(path)s = %(value)s"),
+            path="parameters.standard_mean",
+            value=params.standard_mean,
+        )
     if params.error_points_per_percent < 0:
-        raise SimulationInputError(_("A parameter cannot be negative: %(path)s = %(value)s"),
-                                   path="parameters.error_points_per_percent", value=params.error_points_per_percent)
+        raise SimulationInputError(
+            _("A parameter cannot be negative: %(path)s = %(value)s"),
+            path="parameters.error_points_per_percent",
+            value=params.error_points_per_percent,
+        )
     if params.trim_min_raters < 3:
         raise SimulationInputError(
             _("Dropping the highest and the lowest score needs at least 3 raters: %(path)s = %(value)s"),
-            path="parameters.trim_min_raters", value=params.trim_min_raters,
+            path="parameters.trim_min_raters",
+            value=params.trim_min_raters,
         )
     if params.indicator_weights.get("satisfaction", 0.0) >= 1.0:
         # satisfaction is optional per person: someone without it must still have a weighted indicator
-        raise SimulationInputError(_("Satisfaction cannot hold all the weight of the objective indicators: %(path)s"),
-                                   path="parameters.indicator_weights.satisfaction")
+        raise SimulationInputError(
+            _("Satisfaction cannot hold all the weight of the objective indicators: %(path)s"),
+            path="parameters.indicator_weights.satisfaction",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,8 +196,12 @@ def read_people(people: list, scheme: rules.Scheme):
         _check_fields(person, PERSON_FIELDS, OPTIONAL_PERSON_FIELDS, path)
         person_id = _identifier(person["id"], f"{path}.id")
         if person_id in seen:
-            raise SimulationInputError(_("Duplicate person id: %(path)s = %(value)s (the same as people[%(first)s])"),
-                                       path=f"{path}.id", value=repr(person_id), first=seen[person_id])
+            raise SimulationInputError(
+                _("Duplicate person id: %(path)s = %(value)s (the same as people[%(first)s])"),
+                path=f"{path}.id",
+                value=repr(person_id),
+                first=seen[person_id],
+            )
         seen[person_id] = index
         ids.append(person_id)
         quota_groups.append(_identifier(person["quota_group"], f"{path}.quota_group"))
@@ -192,12 +218,17 @@ def _read_indicators(person: dict, path: str) -> dict[str, float]:
     for name in rules.INDICATOR_INPUTS:
         values[name] = _number(person[name], f"{path}.{name}")
         if values[name] < 0:
-            raise SimulationInputError(_("Workload figures cannot be negative: %(path)s = %(value)s"),
-                                       path=f"{path}.{name}", value=person[name])
+            raise SimulationInputError(
+                _("Workload figures cannot be negative: %(path)s = %(value)s"),
+                path=f"{path}.{name}",
+                value=person[name],
+            )
     if values["on_time"] > values["done"]:
         raise SimulationInputError(
             _("Items done on time cannot exceed items done: %(path)s.on_time = %(on_time)s > %(path)s.done = %(done)s"),
-            path=path, on_time=person["on_time"], done=person["done"],
+            path=path,
+            on_time=person["on_time"],
+            done=person["done"],
         )
     satisfaction = person.get("satisfaction")
     if satisfaction is None:
@@ -205,8 +236,11 @@ def _read_indicators(person: dict, path: str) -> dict[str, float]:
     else:
         values["satisfaction"] = _number(satisfaction, f"{path}.satisfaction")
         if not 0.0 <= values["satisfaction"] <= 1.0:
-            raise SimulationInputError(_("Satisfaction out of the range 0–1: %(path)s = %(value)s"),
-                                       path=f"{path}.satisfaction", value=satisfaction)
+            raise SimulationInputError(
+                _("Satisfaction out of the range 0–1: %(path)s = %(value)s"),
+                path=f"{path}.satisfaction",
+                value=satisfaction,
+            )
     return values
 
 
@@ -215,9 +249,13 @@ def _read_bottom_grade(trigger, path: str, scheme: rules.Scheme) -> rules.Bottom
     _check_fields(trigger, {"grade", "reason"}, set(), path)
     bottom = scheme.grades[2:]
     if trigger["grade"] not in bottom:
-        raise SimulationInputError(_("A bottom grade is %(first)s or %(second)s: %(path)s = %(value)s"),
-                                   first=bottom[0], second=bottom[1], path=f"{path}.grade",
-                                   value=repr(trigger["grade"]))
+        raise SimulationInputError(
+            _("A bottom grade is %(first)s or %(second)s: %(path)s = %(value)s"),
+            first=bottom[0],
+            second=bottom[1],
+            path=f"{path}.grade",
+            value=repr(trigger["grade"]),
+        )
     reason = trigger["reason"]
     if not isinstance(reason, str) or not reason.strip():
         raise SimulationInputError(_("A bottom grade needs a reason: %(path)s"), path=f"{path}.reason")
@@ -242,19 +280,29 @@ def read_ratings(ratings: list, scheme: rules.Scheme, person_ids: list):
         rater = _identifier(rating["rater"], f"{path}.rater")
         ratee = _identifier(rating["ratee"], f"{path}.ratee")
         if ratee not in person_index:
-            raise SimulationInputError(_("Unknown person rated: %(path)s = %(value)s (not in people)"),
-                                       path=f"{path}.ratee", value=repr(ratee))
+            raise SimulationInputError(
+                _("Unknown person rated: %(path)s = %(value)s (not in people)"), path=f"{path}.ratee", value=repr(ratee)
+            )
         if _identifier(rating["group"], f"{path}.group") not in group_index:
-            raise SimulationInputError(_("Unknown rater group: %(path)s = %(value)s (not in rater_groups)"),
-                                       path=f"{path}.group", value=repr(rating["group"]))
+            raise SimulationInputError(
+                _("Unknown rater group: %(path)s = %(value)s (not in rater_groups)"),
+                path=f"{path}.group",
+                value=repr(rating["group"]),
+            )
         if rater == ratee:
-            raise SimulationInputError(_("Nobody rates themselves: %(path)s.rater = %(path)s.ratee = %(value)s"),
-                                       path=path, value=repr(rater))
+            raise SimulationInputError(
+                _("Nobody rates themselves: %(path)s.rater = %(path)s.ratee = %(value)s"), path=path, value=repr(rater)
+            )
         if (rater, ratee) in seen_pairs:
             raise SimulationInputError(
-                _("Duplicate rating: %(path)s and ratings[%(first)s] are the same rater rating the same person "
-                  "(rater = %(rater)s, ratee = %(ratee)s)"),
-                path=path, first=seen_pairs[rater, ratee], rater=repr(rater), ratee=repr(ratee),
+                _(
+                    "Duplicate rating: %(path)s and ratings[%(first)s] are the same rater rating the same person "
+                    "(rater = %(rater)s, ratee = %(ratee)s)"
+                ),
+                path=path,
+                first=seen_pairs[rater, ratee],
+                rater=repr(rater),
+                ratee=repr(ratee),
             )
         seen_pairs[rater, ratee] = index
         columns["rater"].append(rater_index.setdefault(rater, len(rater_index)))
@@ -277,8 +325,11 @@ def _read_scores(scores, path: str, dimensions: tuple[str, ...]) -> list[float]:
     for dimension in dimensions:
         value = _number(scores[dimension], f"{path}.{dimension}")
         if not 0.0 <= value <= 100.0:
-            raise SimulationInputError(_("Score out of the range 0–100: %(path)s = %(value)s"),
-                                       path=f"{path}.{dimension}", value=scores[dimension])
+            raise SimulationInputError(
+                _("Score out of the range 0–100: %(path)s = %(value)s"),
+                path=f"{path}.{dimension}",
+                value=scores[dimension],
+            )
         values.append(value)
     return values
 
@@ -325,13 +376,13 @@ def _fraction(value, path: str) -> float:
 
 def _positive_int(value, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SimulationInputError(_("Expected a positive whole number: %(path)s = %(value)s"), path=path,
-                                   value=repr(value))
+        raise SimulationInputError(
+            _("Expected a positive whole number: %(path)s = %(value)s"), path=path, value=repr(value)
+        )
     return value
 
 
 def _identifier(value, path: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SimulationInputError(_("Expected a non-empty string: %(path)s = %(value)s"), path=path,
-                                   value=repr(value))
+        raise SimulationInputError(_("Expected a non-empty string: %(path)s = %(value)s"), path=path, value=repr(value))
     return value

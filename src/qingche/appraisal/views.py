@@ -41,20 +41,25 @@ def _message(request, error: ValidationError | PermissionDenied) -> None:
 @permission_required("appraisal.view_appraisalcycle", raise_exception=True)
 def index(request):
     return render(
-        request, "appraisal/index.html",
-        {"cycles": selectors.cycles(request.user), "my_results": selectors.my_results(request.user)[:20],
-         "open_ratings": selectors.open_ratings(request.user).exclude(status=Rating.Status.SUBMITTED).count(),
-         "can_add": request.user.has_perm("appraisal.add_appraisalcycle")},
-    )  # fmt: skip
+        request,
+        "appraisal/index.html",
+        {
+            "cycles": selectors.cycles(request.user),
+            "my_results": selectors.my_results(request.user)[:20],
+            "open_ratings": selectors.open_ratings(request.user).exclude(status=Rating.Status.SUBMITTED).count(),
+            "can_add": request.user.has_perm("appraisal.add_appraisalcycle"),
+        },
+    )
 
 
 @login_required
 @permission_required("appraisal.add_appraisalcycle", raise_exception=True)
 def cycle_new(request):
     form = forms.CycleForm(
-        request.POST or None, schemes=selectors.schemes(request.user).filter(is_active=True),
+        request.POST or None,
+        schemes=selectors.schemes(request.user).filter(is_active=True),
         units=org_selectors.units(request.user).filter(kind__in=["county", "town", "street", "department"]),
-    )  # fmt: skip
+    )
     if request.method == "POST" and form.is_valid():
         try:
             cycle = services.cycle_create(user=request.user, **form.cleaned_data)
@@ -106,8 +111,13 @@ def cycle_detail(request, pk):
             _message(request, error if not isinstance(error, ValueError) else ValidationError(str(error)))
         return redirect("appraisal:cycle_detail", pk=cycle.pk)
     first = cycle.appraisees.only("figures_source").first()
-    context = {"cycle": cycle, "manage": manage, "scheme": cycle.scheme, "dimension_names": forms.DIMENSION_NAMES,
-               "figures_source": indicators.source_names(first.figures_source) if first else ""}  # fmt: skip
+    context = {
+        "cycle": cycle,
+        "manage": manage,
+        "scheme": cycle.scheme,
+        "dimension_names": forms.DIMENSION_NAMES,
+        "figures_source": indicators.source_names(first.figures_source) if first else "",
+    }
     if manage:
         link_rows = [
             {
@@ -117,15 +127,18 @@ def cycle_detail(request, pk):
             for link in selectors.links(request.user, cycle)
         ]
         context.update(
-            progress=selectors.progress(request.user, cycle), sources=indicators.status(), links=link_rows,
+            progress=selectors.progress(request.user, cycle),
+            sources=indicators.status(),
+            links=link_rows,
             flags=selectors.rater_flags(request.user).filter(cycle=cycle),
             pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
             towns=org_selectors.units(request.user).filter(
                 kind__in=["town", "street"], path__startswith=cycle.unit.path
             ),
             appraisees=cycle.appraisees.select_related("person", "unit").order_by("unit_id", "person__name")[:500]
-            if cycle.status == Status.RATING else None,
-        )  # fmt: skip
+            if cycle.status == Status.RATING
+            else None,
+        )
     return render(request, "appraisal/cycle_detail.html", context)
 
 
@@ -140,11 +153,28 @@ def cycle_results(request, pk):
         record("export", obj=cycle, object_repr=f"{cycle} results")
         return xlsx_response(
             f"appraisal-{cycle.pk}.xlsx",
-            [pgettext("ranking", "rank"), pgettext("person", "name"), _("unit"), _("quota group"), _("score"),
-             _("grade"), _("calibration reason")],
-            ((r.rank, r.person.name, r.unit.name, selectors.quota_group_label(r.quota_group), r.score,
-              selectors.grade_label(cycle.scheme, r.grade), r.grade_reason) for r in rows.iterator(chunk_size=2000)),
-        )  # fmt: skip
+            [
+                pgettext("ranking", "rank"),
+                pgettext("person", "name"),
+                _("unit"),
+                _("quota group"),
+                _("score"),
+                _("grade"),
+                _("calibration reason"),
+            ],
+            (
+                (
+                    r.rank,
+                    r.person.name,
+                    r.unit.name,
+                    selectors.quota_group_label(r.quota_group),
+                    r.score,
+                    selectors.grade_label(cycle.scheme, r.grade),
+                    r.grade_reason,
+                )
+                for r in rows.iterator(chunk_size=2000)
+            ),
+        )
     counts = Counter(rows.values_list("grade", flat=True))
     scale = rules.GRADE_SCALES[cycle.scheme.engine_period]
     chart = {
@@ -155,9 +185,10 @@ def cycle_results(request, pk):
     for row in shown:
         row.grade_label = selectors.grade_label(cycle.scheme, row.grade)
     return render(
-        request, "appraisal/results.html",
+        request,
+        "appraisal/results.html",
         {"cycle": cycle, "rows": shown, "manage": manage, "chart": chart, "total": sum(counts.values())},
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -213,16 +244,26 @@ def result_detail(request, pk):
     empty_groups = [g for g, w in scheme.group_weights.items() if w > 0 and g not in used]
     departments_connected = indicators.rater_source("department") is not None
     return render(
-        request, "appraisal/result_detail.html",
-        {"row": row, "cycle": cycle, "scheme": scheme, "b": selectors.explained(breakdown),
-         "figures_source": indicators.source_names(row.figures_source),
-         "grade_label": selectors.grade_label(scheme, row.grade),
-         "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
-         "manage": manage, "own": own, "calibrate_form": calibrate_form, "appeal_form": appeal_form,
-         "appeals": selectors.appeals(request.user).filter(appraisee=row),
-         "decide_form": forms.DecideForm(grades=grades), "empty_groups": empty_groups,
-         "departments_connected": departments_connected},
-    )  # fmt: skip
+        request,
+        "appraisal/result_detail.html",
+        {
+            "row": row,
+            "cycle": cycle,
+            "scheme": scheme,
+            "b": selectors.explained(breakdown),
+            "figures_source": indicators.source_names(row.figures_source),
+            "grade_label": selectors.grade_label(scheme, row.grade),
+            "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
+            "manage": manage,
+            "own": own,
+            "calibrate_form": calibrate_form,
+            "appeal_form": appeal_form,
+            "appeals": selectors.appeals(request.user).filter(appraisee=row),
+            "decide_form": forms.DecideForm(grades=grades),
+            "empty_groups": empty_groups,
+            "departments_connected": departments_connected,
+        },
+    )
 
 
 @login_required
@@ -251,9 +292,10 @@ def raters_edit(request, pk):
         except (ValidationError, PermissionDenied) as error:
             _message(request, error)
     return render(
-        request, "appraisal/raters.html",
+        request,
+        "appraisal/raters.html",
         {"row": row, "assignments": selectors.rater_assignments(request.user, row), "form": form},
-    )  # fmt: skip
+    )
 
 
 # -- rating -----------------------------------------------------------------------------------------
@@ -284,10 +326,16 @@ def _rating_page(request, rating: Rating, save, back_url: str, public: bool = Fa
             )
             return redirect(back_url)
     return render(
-        request, "appraisal/rate.html",
-        {"rating": rating, "form": form, "back_url": back_url, "public": public,
-         "locked": rating.status == Rating.Status.SUBMITTED or rating.cycle.status != Status.RATING},
-    )  # fmt: skip
+        request,
+        "appraisal/rate.html",
+        {
+            "rating": rating,
+            "form": form,
+            "back_url": back_url,
+            "public": public,
+            "locked": rating.status == Rating.Status.SUBMITTED or rating.cycle.status != Status.RATING,
+        },
+    )
 
 
 @login_required
@@ -353,24 +401,50 @@ def scheme_edit(request, pk=None):
 _PERSON = [("person", pgettext_lazy("person", "name")), ("unit", gettext_lazy("unit"))]
 _FINAL = [("final", pgettext_lazy("outcome", "final"))]
 OUTCOME_COLUMNS = {
-    "pay": ("performance pay", gettext_lazy("Performance-pay coefficients"), [
-        *_PERSON, ("grade_label", gettext_lazy("grade")), ("coefficient", gettext_lazy("performance-pay coefficient")),
-        *_FINAL,
-    ]),
-    "rank": ("rank years", gettext_lazy("Rank (职级) years"), [
-        *_PERSON, ("grade_label", gettext_lazy("grade")), ("year_counts", gettext_lazy("year counts toward rank")),
-        ("months_less", gettext_lazy("months less before the next step")),
-        ("years_counted", gettext_lazy("years counted so far")), *_FINAL,
-    ]),
-    "awards": ("award nominations", gettext_lazy("Award nominations"), [
-        *_PERSON, ("score", gettext_lazy("score")),
-        ("excellent_years_in_a_row", gettext_lazy("top-grade years in a row")),
-        ("merit_candidate", gettext_lazy("third-class merit (三等功) candidate")), *_FINAL,
-    ]),
-    "actions": ("organizational action", gettext_lazy("Organizational action (组织处理)"), [
-        *_PERSON, ("grade_label", gettext_lazy("grade")), ("reason", gettext_lazy("reason")), *_FINAL,
-    ]),
-}  # fmt: skip
+    "pay": (
+        "performance pay",
+        gettext_lazy("Performance-pay coefficients"),
+        [
+            *_PERSON,
+            ("grade_label", gettext_lazy("grade")),
+            ("coefficient", gettext_lazy("performance-pay coefficient")),
+            *_FINAL,
+        ],
+    ),
+    "rank": (
+        "rank years",
+        gettext_lazy("Rank (职级) years"),
+        [
+            *_PERSON,
+            ("grade_label", gettext_lazy("grade")),
+            ("year_counts", gettext_lazy("year counts toward rank")),
+            ("months_less", gettext_lazy("months less before the next step")),
+            ("years_counted", gettext_lazy("years counted so far")),
+            *_FINAL,
+        ],
+    ),
+    "awards": (
+        "award nominations",
+        gettext_lazy("Award nominations"),
+        [
+            *_PERSON,
+            ("score", gettext_lazy("score")),
+            ("excellent_years_in_a_row", gettext_lazy("top-grade years in a row")),
+            ("merit_candidate", gettext_lazy("third-class merit (三等功) candidate")),
+            *_FINAL,
+        ],
+    ),
+    "actions": (
+        "organizational action",
+        gettext_lazy("Organizational action (组织处理)"),
+        [
+            *_PERSON,
+            ("grade_label", gettext_lazy("grade")),
+            ("reason", gettext_lazy("reason")),
+            *_FINAL,
+        ],
+    ),
+}
 
 
 def _cell(value):
@@ -404,12 +478,16 @@ def outcomes(request):
         name, _title, columns = OUTCOME_COLUMNS[export]
         record("export", object_type="appraisal.outcome", object_repr=f"{name} {year}")
         return xlsx_response(
-            f"appraisal-{export}-{year}.xlsx", [str(heading) for _field, heading in columns],
+            f"appraisal-{export}-{year}.xlsx",
+            [str(heading) for _field, heading in columns],
             _outcome_rows(export, tables[export]),
-        )  # fmt: skip
+        )
     shown = {
-        key: {"title": OUTCOME_COLUMNS[key][1], "headings": [heading for _field, heading in OUTCOME_COLUMNS[key][2]],
-              "rows": _outcome_rows(key, lines)}
+        key: {
+            "title": OUTCOME_COLUMNS[key][1],
+            "headings": [heading for _field, heading in OUTCOME_COLUMNS[key][2]],
+            "rows": _outcome_rows(key, lines),
+        }
         for key, lines in tables.items()
-    }  # fmt: skip
+    }
     return render(request, "appraisal/outcomes.html", {"tables": shown, "year": year, "cycle": cycle, "cycles": cycles})

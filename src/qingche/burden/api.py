@@ -42,15 +42,29 @@ class PlanItemSerializer(serializers.ModelSerializer):
 class InspectionSerializer(serializers.ModelSerializer):
     issuer = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
     target = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
-    plan_item = serializers.PrimaryKeyRelatedField(queryset=InspectionPlanItem.objects.all(), required=False,
-                                                   allow_null=True)
+    plan_item = serializers.PrimaryKeyRelatedField(
+        queryset=InspectionPlanItem.objects.all(), required=False, allow_null=True
+    )
     preparation_hours = serializers.DecimalField(max_digits=8, decimal_places=1, required=False, default=0)
     reception_hours = serializers.DecimalField(max_digits=8, decimal_places=1, required=False, default=0)
 
     class Meta:
         model = Inspection
-        fields = ["id", "issuer", "target", "plan_item", "topic", "title", "date", "unplanned_reason", "approval",
-                  "approval_note", "preparation_hours", "reception_hours", "merge_with"]
+        fields = [
+            "id",
+            "issuer",
+            "target",
+            "plan_item",
+            "topic",
+            "title",
+            "date",
+            "unplanned_reason",
+            "approval",
+            "approval_note",
+            "preparation_hours",
+            "reception_hours",
+            "merge_with",
+        ]
         read_only_fields = ["approval", "approval_note", "merge_with"]
 
 
@@ -65,8 +79,19 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "organiser", "title", "level", "start", "end", "with_group_discussion", "reaches_grassroots",
-                  "approval", "speech_minutes", "attendances"]
+        fields = [
+            "id",
+            "organiser",
+            "title",
+            "level",
+            "start",
+            "end",
+            "with_group_discussion",
+            "reaches_grassroots",
+            "approval",
+            "speech_minutes",
+            "attendances",
+        ]
         read_only_fields = ["approval"]
 
     def validate(self, attrs):
@@ -90,8 +115,19 @@ class AppSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RequiredApp
-        fields = ["id", "issuer", "name", "kind", "purpose", "targets", "compulsory_checkin", "points_ranking",
-                  "online_time", "minutes_per_day", "violations"]
+        fields = [
+            "id",
+            "issuer",
+            "name",
+            "kind",
+            "purpose",
+            "targets",
+            "compulsory_checkin",
+            "points_ranking",
+            "online_time",
+            "minutes_per_day",
+            "violations",
+        ]
 
 
 class OvertimeSerializer(serializers.ModelSerializer):
@@ -131,8 +167,10 @@ class ReportFormSerializer(serializers.ModelSerializer):
         fields = ["id", "issuer", "title", "sent_on", "due_on", "targets", "fields", "field_list", "reuse_share"]
 
     def get_field_list(self, form) -> list[dict]:
-        return [{"id": f.pk, "position": f.position, "label": f.label, "catalog_field": f.catalog_field_id}
-                for f in form.fields.all()]
+        return [
+            {"id": f.pk, "position": f.position, "label": f.label, "catalog_field": f.catalog_field_id}
+            for f in form.fields.all()
+        ]
 
     def get_reuse_share(self, form) -> float | None:
         if hasattr(form, "field_count"):  # read through selectors.report_forms, which counts the fields
@@ -166,8 +204,18 @@ class AlertSerializer(serializers.ModelSerializer):
 class BurdenReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = BurdenReport
-        fields = ["id", "category", "text", "sender_unit", "received_on", "status", "answer", "answered_on",
-                  "published", "publication_allowed"]
+        fields = [
+            "id",
+            "category",
+            "text",
+            "sender_unit",
+            "received_on",
+            "status",
+            "answer",
+            "answered_on",
+            "published",
+            "publication_allowed",
+        ]
 
 
 class _CreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -274,8 +322,10 @@ class BurdenReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 def month_field() -> serializers.RegexField:
     """A month as YYYY-MM, in years the calendar can reach (0000-01 or 9999-12 would break the date arithmetic)."""
-    return serializers.RegexField(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error_messages={
-        "invalid": _("Give a month as YYYY-MM between 1900-01 and 2099-12, e.g. 2026-10.")})
+    return serializers.RegexField(
+        r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": _("Give a month as YYYY-MM between 1900-01 and 2099-12, e.g. 2026-10.")},
+    )
 
 
 class IndexSerializer(serializers.Serializer):
@@ -286,22 +336,40 @@ class IndexSerializer(serializers.Serializer):
 class IndexViewSet(viewsets.ViewSet):
     """The burden index of units you can see, for a month."""
 
-    @extend_schema(request=IndexSerializer, responses={200: OpenApiTypes.OBJECT},
-                   description="{unit id: {value, state, load, capacity, in_post, working_days, loads, weights}} for "
-                               "the units asked for that you can see (others are left out).")
+    @extend_schema(
+        request=IndexSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        description="{unit id: {value, state, load, capacity, in_post, working_days, loads, weights}} for "
+        "the units asked for that you can see (others are left out).",
+    )
     @action(detail=False, methods=["post"])
     def compute(self, request):
         serializer = IndexSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        visible = set(Unit.objects.visible_to(request.user).filter(pk__in=serializer.validated_data["units"])
-                      .values_list("pk", flat=True))
+        visible = set(
+            Unit.objects.visible_to(request.user)
+            .filter(pk__in=serializer.validated_data["units"])
+            .values_list("pk", flat=True)
+        )
         if not request.user.has_perm("burden.view_loadrollup"):
             visible = set()
         year, month = serializer.validated_data["month"].split("-")
         results = selectors.index_results(sorted(visible), rules.Period.month(int(year), int(month)))
-        return Response({str(pk): {"value": r.value, "state": r.state, "load": r.load, "capacity": r.capacity,
-                                   "in_post": r.in_post, "working_days": r.working_days, "loads": r.loads,
-                                   "weights": r.weights} for pk, r in results.items()})
+        return Response(
+            {
+                str(pk): {
+                    "value": r.value,
+                    "state": r.state,
+                    "load": r.load,
+                    "capacity": r.capacity,
+                    "in_post": r.in_post,
+                    "working_days": r.working_days,
+                    "loads": r.loads,
+                    "weights": r.weights,
+                }
+                for pk, r in results.items()
+            }
+        )
 
 
 class PersonIndexSerializer(serializers.Serializer):
@@ -331,18 +399,38 @@ class PersonIndexSerializer(serializers.Serializer):
 
 
 def _person_row(person, unit_id: int, period: rules.Period, result: rules.PersonIndexResult) -> dict:
-    return {"id": person.pk, "name": person.name, "unit": unit_id, "month": f"{period.first:%Y-%m}",
-            "value": result.value, "state": result.state, "load": result.load, "own_load": result.own_load,
-            "shared_load": result.shared_load, "pool_load": result.pool_load, "share": result.share,
-            "capacity": result.capacity, "in_post": result.in_post, "days_in_post": result.days_in_post,
-            "working_days": result.working_days, "hours_per_day": result.hours_per_day, "own": result.own,
-            "unit_loads": result.unit_loads, "named": result.named, "pool": result.pool, "weights": result.weights}
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "unit": unit_id,
+        "month": f"{period.first:%Y-%m}",
+        "value": result.value,
+        "state": result.state,
+        "load": result.load,
+        "own_load": result.own_load,
+        "shared_load": result.shared_load,
+        "pool_load": result.pool_load,
+        "share": result.share,
+        "capacity": result.capacity,
+        "in_post": result.in_post,
+        "days_in_post": result.days_in_post,
+        "working_days": result.working_days,
+        "hours_per_day": result.hours_per_day,
+        "own": result.own,
+        "unit_loads": result.unit_loads,
+        "named": result.named,
+        "pool": result.pool,
+        "weights": result.weights,
+    }
 
 
 PERSON_INDEX_PARAMETERS = [
     OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; the last whole month when left out"),
-    OpenApiParameter("unit", OpenApiTypes.INT, description="read the index in this unit (by default each "
-                                                           "person's unit with the most working days in post)"),
+    OpenApiParameter(
+        "unit",
+        OpenApiTypes.INT,
+        description="read the index in this unit (by default each person's unit with the most working days in post)",
+    ),
 ]
 
 
@@ -388,8 +476,9 @@ class PersonIndexViewSet(viewsets.ReadOnlyModelViewSet):
                 people = people.none()
         page = self.paginate_queryset(people)
         rows = selectors.person_index_rows(request.user, page, period, unit_id=unit_id)
-        data = [_person_row(person, rows[person.pk][0], period, rows[person.pk][1])
-                for person in page if person.pk in rows]
+        data = [
+            _person_row(person, rows[person.pk][0], period, rows[person.pk][1]) for person in page if person.pk in rows
+        ]
         return self.get_paginated_response(PersonIndexSerializer(data, many=True).data)
 
     @extend_schema(parameters=PERSON_INDEX_PARAMETERS)

@@ -13,26 +13,55 @@ from qingche.core.audit import audit_context
 from qingche.org.models import Assignment, Unit
 
 TOPICS = [
-    ("安全生产大检查", "安全生产"), ("耕地保护督查", "耕地保护"), ("河长制考核", "河湖长制"),
-    ("乡村振兴实绩考核", "乡村振兴"), ("森林防火检查", "森林防火"), ("信访维稳督导", "信访维稳"),
-    ("农村人居环境整治检查", "人居环境"), ("食品安全检查", "食品安全"), ("防汛备汛检查", "防汛"),
-    ("党建工作考核", "基层党建"), ("网格化管理督查", "网格化"), ("营商环境评估", "营商环境"),
+    ("安全生产大检查", "安全生产"),
+    ("耕地保护督查", "耕地保护"),
+    ("河长制考核", "河湖长制"),
+    ("乡村振兴实绩考核", "乡村振兴"),
+    ("森林防火检查", "森林防火"),
+    ("信访维稳督导", "信访维稳"),
+    ("农村人居环境整治检查", "人居环境"),
+    ("食品安全检查", "食品安全"),
+    ("防汛备汛检查", "防汛"),
+    ("党建工作考核", "基层党建"),
+    ("网格化管理督查", "网格化"),
+    ("营商环境评估", "营商环境"),
 ]
-MEETINGS = ["全县安全生产工作会议", "乡村振兴推进会", "防汛工作部署会", "森林防火视频调度会", "经济运行分析会",
-            "基层党建工作推进会", "信访工作联席会议", "人居环境整治现场会", "招商引资工作会", "民生实事推进会"]
+MEETINGS = [
+    "全县安全生产工作会议",
+    "乡村振兴推进会",
+    "防汛工作部署会",
+    "森林防火视频调度会",
+    "经济运行分析会",
+    "基层党建工作推进会",
+    "信访工作联席会议",
+    "人居环境整治现场会",
+    "招商引资工作会",
+    "民生实事推进会",
+]
 DOC_KINDS = ["关于做好{}工作的通知", "关于进一步加强{}的实施意见", "{}工作方案", "关于开展{}专项行动的通知"]
 APPS = [
-    ("基层治理通", "app", False, False, False, 10), ("防返贫监测APP", "app", True, False, False, 15),
-    ("学习打卡群", "work_group", True, True, False, 20), ("网格员巡查APP", "app", False, False, True, 30),
-    ("安全生产工作群", "work_group", False, False, False, 5), ("政务服务平台", "app", False, False, False, 10),
-    ("民兵整组群", "work_group", False, True, False, 5), ("卫生健康数据填报系统", "app", False, False, False, 20),
+    ("基层治理通", "app", False, False, False, 10),
+    ("防返贫监测APP", "app", True, False, False, 15),
+    ("学习打卡群", "work_group", True, True, False, 20),
+    ("网格员巡查APP", "app", False, False, True, 30),
+    ("安全生产工作群", "work_group", False, False, False, 5),
+    ("政务服务平台", "app", False, False, False, 10),
+    ("民兵整组群", "work_group", False, True, False, 5),
+    ("卫生健康数据填报系统", "app", False, False, False, 20),
 ]
 CATALOG = [
     ("in-post", "在岗人数", "本单位实际在岗工作人员人数", "人", "org.in_post", "县委组织部", "干部管理系统（轻车）"),
     ("staff-quota", "核定编制数", "本单位核定编制", "人", "org.quota", "县委组织部", "机构编制实名制系统"),
     ("vacancy", "缺编人数", "编制数减在岗人数", "人", "org.vacancy", "县委组织部", "干部管理系统（轻车）"),
-    ("grassroots-units", "村（社区）数", "所辖行政村和社区个数", "个", "org.grassroots_units", "县民政局",
-     "区划地名库"),
+    (
+        "grassroots-units",
+        "村（社区）数",
+        "所辖行政村和社区个数",
+        "个",
+        "org.grassroots_units",
+        "县民政局",
+        "区划地名库",
+    ),
     ("population", "户籍人口", "年末户籍总人口", "人", "", "县公安局", "人口信息系统"),
     ("households", "户籍户数", "年末户籍户数", "户", "", "县公安局", "人口信息系统"),
     ("farmland", "耕地面积", "第三次国土调查耕地面积", "亩", "", "县自然资源局", "国土调查数据库"),
@@ -48,8 +77,17 @@ CATALOG = [
     ("grid-count", "网格数", "划分的治理网格个数", "个", "", "县委政法委", "网格化管理平台"),
     ("petitions", "信访件数", "当年受理信访件数", "件", "", "县信访局", "信访信息系统"),
 ]
-NEW_FIELDS = ["防溺水宣传次数", "宣传横幅条数", "发放资料份数", "开展活动次数", "签订责任书份数", "工作台账本数",
-              "入户走访户次", "培训人次", "排查隐患处数"]
+NEW_FIELDS = [
+    "防溺水宣传次数",
+    "宣传横幅条数",
+    "发放资料份数",
+    "开展活动次数",
+    "签订责任书份数",
+    "工作台账本数",
+    "入户走访户次",
+    "培训人次",
+    "排查隐患处数",
+]
 REPORT_TEXTS = [
     ("forms", "同一个低保户数据，民政、乡村振兴、统计三个部门这个月各要一次，格式还不一样。"),
     ("apps", "要求每天在学习群里打卡并截图，排名后三位要通报，晚上十点还在催。"),
@@ -112,9 +150,18 @@ def _build(ctx, admin) -> None:
     # -- catalog --------------------------------------------------------------------------------------
     catalog = []
     for code, name, definition, measure, filler, owner, source in CATALOG:
-        catalog.append(services.catalog_field_create(
-            user=admin, code=code, name=name, definition=definition, unit_of_measure=measure,
-            owner=by_name.get(owner) or departments[0], source=source, filler=filler))
+        catalog.append(
+            services.catalog_field_create(
+                user=admin,
+                code=code,
+                name=name,
+                definition=definition,
+                unit_of_measure=measure,
+                owner=by_name.get(owner) or departments[0],
+                source=source,
+                filler=filler,
+            )
+        )
     ctx.progress("burden catalog")
 
     # -- inspection plan and inspections ----------------------------------------------------------------
@@ -123,8 +170,17 @@ def _build(ctx, admin) -> None:
         issuer = departments[index % len(departments)]
         targets = rnd.sample(towns, k=max(1, min(len(towns), rnd.randint(len(towns) // 2 or 1, len(towns)))))
         months = sorted(rnd.sample(range(1, 13), k=rnd.randint(1, 3)))
-        plan.append(services.plan_item_create(user=admin, year=year, issuer=issuer, title=f"{year}年{title}",
-                                              topic=topic, targets=targets, months=months))
+        plan.append(
+            services.plan_item_create(
+                user=admin,
+                year=year,
+                issuer=issuer,
+                title=f"{year}年{title}",
+                topic=topic,
+                targets=targets,
+                months=months,
+            )
+        )
     for _i in range(n(400, 20)):
         if rnd.random() < 0.75:
             item = rnd.choice(plan)
@@ -134,21 +190,38 @@ def _build(ctx, admin) -> None:
             if day > last_day:
                 day = _day(ctx, this_year_start, last_day)
             inspection = services.inspection_create(
-                user=admin, issuer=item.issuer, target=target, topic=item.topic, title=item.title, date=day,
-                plan_item=item, preparation_hours=rnd.choice([4, 8, 12, 16, 24]),
-                reception_hours=rnd.choice([2, 4, 6, 8]))
+                user=admin,
+                issuer=item.issuer,
+                target=target,
+                topic=item.topic,
+                title=item.title,
+                date=day,
+                plan_item=item,
+                preparation_hours=rnd.choice([4, 8, 12, 16, 24]),
+                reception_hours=rnd.choice([2, 4, 6, 8]),
+            )
         else:
             title, topic = rnd.choice(TOPICS)
             issuer = rnd.choice(departments)
             inspection = services.inspection_create(
-                user=admin, issuer=issuer, target=rnd.choice(towns + grassroots[:20]), topic=topic,
-                title=f"{title}（临时）", date=_day(ctx, this_year_start, last_day),
+                user=admin,
+                issuer=issuer,
+                target=rnd.choice(towns + grassroots[:20]),
+                topic=topic,
+                title=f"{title}（临时）",
+                date=_day(ctx, this_year_start, last_day),
                 unplanned_reason=rnd.choice(UNPLANNED_REASONS),
-                preparation_hours=rnd.choice([4, 8, 16]), reception_hours=rnd.choice([2, 4, 6]))
+                preparation_hours=rnd.choice([4, 8, 16]),
+                reception_hours=rnd.choice([2, 4, 6]),
+            )
             if rnd.random() < 0.7:
                 approve = rnd.random() < 0.7
-                services.inspection_decide(user=admin, inspection=inspection, approve=approve,
-                                           note="" if approve else "与年度计划内检查重复，请合并进行")
+                services.inspection_decide(
+                    user=admin,
+                    inspection=inspection,
+                    approve=approve,
+                    note="" if approve else "与年度计划内检查重复，请合并进行",
+                )
     ctx.progress("burden inspections")
 
     # -- meetings and documents (last year too, for the comparison) -------------------------------------------
@@ -168,28 +241,46 @@ def _build(ctx, admin) -> None:
             level = Meeting.Level.COUNTY if organiser == county else Meeting.Level.DEPARTMENT
         attendees = rnd.sample(attend_pool, k=min(len(attend_pool), rnd.randint(1, 6)))
         services.meeting_create(
-            user=admin, organiser=organiser, title=rnd.choice(MEETINGS), level=level, start=start,
-            end=start + dt.timedelta(hours=hours), speech_minutes=rnd.choice([30, 40, 50, 60, 70, 90]),
+            user=admin,
+            organiser=organiser,
+            title=rnd.choice(MEETINGS),
+            level=level,
+            start=start,
+            end=start + dt.timedelta(hours=hours),
+            speech_minutes=rnd.choice([30, 40, 50, 60, 70, 90]),
             reaches_grassroots=organiser.kind not in Unit.TOWN_LEVEL and rnd.random() < 0.1,
-            attendances=[(unit, rnd.randint(1, 4)) for unit in attendees])
+            attendances=[(unit, rnd.randint(1, 4)) for unit in attendees],
+        )
     for _i in range(n(600, 20)):
         issuer = rnd.choice(issuers)
         special = rnd.random() < 0.3
         _title, topic = rnd.choice(TOPICS)
         services.document_create(
-            user=admin, issuer=issuer, title=rnd.choice(DOC_KINDS).format(topic), issued_on=_day(ctx, year_start,
-                                                                                                   last_day),
+            user=admin,
+            issuer=issuer,
+            title=rnd.choice(DOC_KINDS).format(topic),
+            issued_on=_day(ctx, year_start, last_day),
             length_chars=max(400, int(rnd.gauss(3500, 1200))) if rnd.random() < 0.9 else rnd.randint(5000, 9000),
-            special_task=special, number=f"示政办发〔{year}〕{rnd.randint(1, 120)}号",
-            targets=rnd.sample(towns, k=rnd.randint(1, len(towns))))
+            special_task=special,
+            number=f"示政办发〔{year}〕{rnd.randint(1, 120)}号",
+            targets=rnd.sample(towns, k=rnd.randint(1, len(towns))),
+        )
     ctx.progress("burden meetings and documents")
 
     # -- apps ---------------------------------------------------------------------------------------------
     for name, kind, checkin, ranking, online, minutes in APPS:
-        services.app_create(user=admin, issuer=rnd.choice(departments), name=name, kind=kind,
-                            targets=rnd.sample(towns, k=rnd.randint(1, len(towns))), compulsory_checkin=checkin,
-                            points_ranking=ranking, online_time=online, minutes_per_day=minutes,
-                            purpose=RequiredApp.Kind(kind).label)
+        services.app_create(
+            user=admin,
+            issuer=rnd.choice(departments),
+            name=name,
+            kind=kind,
+            targets=rnd.sample(towns, k=rnd.randint(1, len(towns))),
+            compulsory_checkin=checkin,
+            points_ranking=ranking,
+            online_time=online,
+            minutes_per_day=minutes,
+            purpose=RequiredApp.Kind(kind).label,
+        )
 
     # -- forms and fills ----------------------------------------------------------------------------------------
     for _i in range(n(150, 6)):
@@ -199,9 +290,14 @@ def _build(ctx, admin) -> None:
         sent_on = _day(ctx, this_year_start, last_day - dt.timedelta(days=3))
         targets = rnd.sample(towns, k=rnd.randint(1, len(towns)))
         form = services.report_form_create(
-            user=admin, issuer=issuer, title=f"{issuer.name}{sent_on.month}月{rnd.choice(TOPICS)[1]}情况统计表",
-            sent_on=sent_on, due_on=sent_on + dt.timedelta(days=7), targets=targets,
-            fields=[{"catalog_field": item.pk} for item in chosen] + [{"label": label} for label in new])
+            user=admin,
+            issuer=issuer,
+            title=f"{issuer.name}{sent_on.month}月{rnd.choice(TOPICS)[1]}情况统计表",
+            sent_on=sent_on,
+            due_on=sent_on + dt.timedelta(days=7),
+            targets=targets,
+            fields=[{"catalog_field": item.pk} for item in chosen] + [{"label": label} for label in new],
+        )
         from qingche.burden.selectors import known_values
 
         fields = list(form.fields.select_related("catalog_field"))
@@ -209,22 +305,33 @@ def _build(ctx, admin) -> None:
             if rnd.random() < 0.2:
                 continue  # not filled yet
             known = known_values(unit, [f.catalog_field for f in fields if f.catalog_field_id])
-            values = {f.pk: (known.get(f.catalog_field_id) or {}).get("value") or str(rnd.randint(1, 5000))
-                      for f in fields}
-            services.form_fill_submit(user=admin, form=form, unit=unit, values=values,
-                                      submitted_on=min(last_day, sent_on + dt.timedelta(days=rnd.randint(1, 6))))
+            values = {
+                f.pk: (known.get(f.catalog_field_id) or {}).get("value") or str(rnd.randint(1, 5000)) for f in fields
+            }
+            services.form_fill_submit(
+                user=admin,
+                form=form,
+                unit=unit,
+                values=values,
+                submitted_on=min(last_day, sent_on + dt.timedelta(days=rnd.randint(1, 6))),
+            )
     ctx.progress("burden forms")
 
     # -- overtime: front-line staff of the towns log it, the town confirms most --------------------------------
     town_paths = tuple(town.path for town in towns)
-    people = list(Assignment.objects.filter(end_date__isnull=True, unit__path__startswith=towns[0].path[:4])
-                  .select_related("person", "unit").order_by("id"))
+    people = list(
+        Assignment.objects.filter(end_date__isnull=True, unit__path__startswith=towns[0].path[:4])
+        .select_related("person", "unit")
+        .order_by("id")
+    )
     people = [a.person for a in people if a.unit.path.startswith(town_paths)]
     for _i in range(n(400, 10) if people else 0):
-        entry = services._overtime_create(rnd.choice(people), _day(ctx, this_year_start, last_day),
-                                          Decimal(rnd.choice(["1.5", "2", "3", "4", "6", "8"])),
-                                          rnd.choice(["防汛值守", "迎检材料准备", "夜间巡查", "信访接待", "数据填报",
-                                                      "森林防火值班"]))
+        entry = services._overtime_create(
+            rnd.choice(people),
+            _day(ctx, this_year_start, last_day),
+            Decimal(rnd.choice(["1.5", "2", "3", "4", "6", "8"])),
+            rnd.choice(["防汛值守", "迎检材料准备", "夜间巡查", "信访接待", "数据填报", "森林防火值班"]),
+        )
         if rnd.random() < 0.8:
             services.overtime_decide(user=admin, entry=entry, confirm=rnd.random() < 0.95)
     _frontline_overtime(ctx, admin, this_year_start, last_day)
@@ -234,14 +341,27 @@ def _build(ctx, admin) -> None:
     for index in range(n(60, 8)):
         category, text = REPORT_TEXTS[index % len(REPORT_TEXTS)]
         report, _code = services.burden_report_submit(
-            category=category, text=text, sender_unit=rnd.choice(towns + [None, None]),
-            publication_allowed=index % 3 != 0)
+            category=category,
+            text=text,
+            sender_unit=rnd.choice(towns + [None, None]),
+            publication_allowed=index % 3 != 0,
+        )
         # The demo spreads the days over the year (a real report keeps the day it arrived).
         BurdenReport.objects.filter(pk=report.pk).update(received_on=_day(ctx, this_year_start, last_day))
         if rnd.random() < 0.6:
-            services.burden_report_answer(user=admin, report=report,
-                                          publish=rnd.random() < 0.9 and report.publication_allowed,
-                                          answer=ANSWER.format(rnd.choice(["已要求合并同类检查", "已取消打卡排名",
-                                                                           "已统一报表口径，数据从目录直接调取",
-                                                                           "已压减会议时长和参会范围"])))
+            services.burden_report_answer(
+                user=admin,
+                report=report,
+                publish=rnd.random() < 0.9 and report.publication_allowed,
+                answer=ANSWER.format(
+                    rnd.choice(
+                        [
+                            "已要求合并同类检查",
+                            "已取消打卡排名",
+                            "已统一报表口径，数据从目录直接调取",
+                            "已压减会议时长和参会范围",
+                        ]
+                    )
+                ),
+            )
     _ = office

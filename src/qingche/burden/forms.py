@@ -34,13 +34,18 @@ class _IssuerForm(StyledFormMixin, forms.Form):
 class InspectionForm(_IssuerForm):
     perm = "burden.add_inspection"
     target = forms.ModelChoiceField(Unit.objects.none(), label=_("inspected unit"))
-    plan_item = forms.ModelChoiceField(Unit.objects.none(), label=_("plan item"), required=False,
-                                       help_text=_("leave empty for an unplanned inspection"))
+    plan_item = forms.ModelChoiceField(
+        Unit.objects.none(),
+        label=_("plan item"),
+        required=False,
+        help_text=_("leave empty for an unplanned inspection"),
+    )
     topic = forms.CharField(label=_("topic"), max_length=100)
     title = forms.CharField(label=_("title"), max_length=200)
     date = forms.DateField(label=_("date"), widget=DATE)
-    unplanned_reason = forms.CharField(label=_("reason for an unplanned inspection"), required=False,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
+    unplanned_reason = forms.CharField(
+        label=_("reason for an unplanned inspection"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     preparation_hours = forms.DecimalField(label=_("preparation person-hours"), initial=0)
     reception_hours = forms.DecimalField(label=_("reception person-hours"), initial=0)
 
@@ -64,10 +69,12 @@ class PlanItemForm(_IssuerForm):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("title"), max_length=200)
     topic = forms.CharField(label=_("topic"), max_length=100)
-    months = forms.MultipleChoiceField(label=_("months"), choices=[(m, m) for m in range(1, 13)],
-                                       widget=forms.CheckboxSelectMultiple)
-    targets = forms.ModelMultipleChoiceField(Unit.objects.none(), label=_("target units"),
-                                             widget=forms.SelectMultiple(attrs={"size": 8}))
+    months = forms.MultipleChoiceField(
+        label=_("months"), choices=[(m, m) for m in range(1, 13)], widget=forms.CheckboxSelectMultiple
+    )
+    targets = forms.ModelMultipleChoiceField(
+        Unit.objects.none(), label=_("target units"), widget=forms.SelectMultiple(attrs={"size": 8})
+    )
 
 
 class MeetingForm(_IssuerForm):
@@ -79,10 +86,10 @@ class MeetingForm(_IssuerForm):
     end = forms.DateTimeField(label=_("end"), widget=DATETIME)
     speech_minutes = forms.IntegerField(label=_("main speech (minutes)"), min_value=0, initial=0)
     with_group_discussion = forms.BooleanField(label=_("with group discussion"), required=False)
-    reaches_grassroots = forms.BooleanField(label=_("straight down to the grassroots (needs approval)"),
-                                            required=False)
-    targets = forms.ModelMultipleChoiceField(Unit.objects.none(), label=_("attending units"),
-                                             widget=forms.SelectMultiple(attrs={"size": 8}))
+    reaches_grassroots = forms.BooleanField(label=_("straight down to the grassroots (needs approval)"), required=False)
+    targets = forms.ModelMultipleChoiceField(
+        Unit.objects.none(), label=_("attending units"), widget=forms.SelectMultiple(attrs={"size": 8})
+    )
     attendees = forms.IntegerField(label=_("attendees from each unit"), min_value=1, initial=1)
 
 
@@ -94,8 +101,9 @@ class DocumentForm(_IssuerForm):
     issued_on = forms.DateField(label=_("issued on"), widget=DATE)
     length_chars = forms.IntegerField(label=_("length (characters)"), min_value=1)
     special_task = forms.BooleanField(label=_("special-task document"), required=False)
-    targets = forms.ModelMultipleChoiceField(Unit.objects.none(), label=_("target units"),
-                                             widget=forms.SelectMultiple(attrs={"size": 8}))
+    targets = forms.ModelMultipleChoiceField(
+        Unit.objects.none(), label=_("target units"), widget=forms.SelectMultiple(attrs={"size": 8})
+    )
 
 
 class AppForm(_IssuerForm):
@@ -108,8 +116,9 @@ class AppForm(_IssuerForm):
     compulsory_checkin = forms.BooleanField(label=_("compulsory check-in"), required=False)
     points_ranking = forms.BooleanField(label=_("points ranking"), required=False)
     online_time = forms.BooleanField(label=_("online-time requirement"), required=False)
-    targets = forms.ModelMultipleChoiceField(Unit.objects.none(), label=_("units required to use it"),
-                                             widget=forms.SelectMultiple(attrs={"size": 8}))
+    targets = forms.ModelMultipleChoiceField(
+        Unit.objects.none(), label=_("units required to use it"), widget=forms.SelectMultiple(attrs={"size": 8})
+    )
 
 
 class OvertimeForm(StyledFormMixin, forms.Form):
@@ -132,9 +141,11 @@ class CatalogFieldForm(StyledFormMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.units_for_user(user, "burden.add_catalogfield").exclude(
-            kind__in=Unit.GRASSROOTS)
-        self.fields["filler"].choices = [("", "—")] + [(name, filler.label)
-                                                       for name, filler in sources.fillers().items()]
+            kind__in=Unit.GRASSROOTS
+        )
+        self.fields["filler"].choices = [("", "—")] + [
+            (name, filler.label) for name, filler in sources.fillers().items()
+        ]
 
 
 class ReportFormForm(_IssuerForm):
@@ -143,8 +154,9 @@ class ReportFormForm(_IssuerForm):
     title = forms.CharField(label=_("title"), max_length=200)
     sent_on = forms.DateField(label=_("sent on"), widget=DATE)
     due_on = forms.DateField(label=_("due on"), widget=DATE, required=False)
-    targets = forms.ModelMultipleChoiceField(Unit.objects.none(), label=_("target units"),
-                                             widget=forms.SelectMultiple(attrs={"size": 8}))
+    targets = forms.ModelMultipleChoiceField(
+        Unit.objects.none(), label=_("target units"), widget=forms.SelectMultiple(attrs={"size": 8})
+    )
 
 
 class SettingsForm(StyledFormMixin, forms.Form):
@@ -153,20 +165,22 @@ class SettingsForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, source_names=(), **kwargs):
         super().__init__(*args, **kwargs)
         for name, label in source_names:
-            self.fields[f"weight_{name}"] = forms.DecimalField(label=_("weight: %(source)s") % {"source": label},
-                                                               min_value=0, max_value=10, decimal_places=2)
+            self.fields[f"weight_{name}"] = forms.DecimalField(
+                label=_("weight: %(source)s") % {"source": label}, min_value=0, max_value=10, decimal_places=2
+            )
 
 
 class BurdenReportForm(StyledFormMixin, forms.Form):
     category = forms.ChoiceField(label=_("category"), choices=BurdenReport.Category.choices)
-    text = forms.CharField(label=_("what the problem is"), widget=forms.Textarea(attrs={"rows": 6}),
-                           max_length=200_000)
+    text = forms.CharField(label=_("what the problem is"), widget=forms.Textarea(attrs={"rows": 6}), max_length=200_000)
     sender_unit = forms.ModelChoiceField(
         Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).order_by("path"),
-        label=_("your town or street (optional)"), required=False)
+        label=_("your town or street (optional)"),
+        required=False,
+    )
     publication_allowed = forms.BooleanField(
-        label=_("the office may publish my report with its answer in the public list"), required=False,
-        initial=False)
+        label=_("the office may publish my report with its answer in the public list"), required=False, initial=False
+    )
 
 
 class FollowUpForm(StyledFormMixin, forms.Form):

@@ -38,8 +38,9 @@ class InspectionPlanItem(AuditedModel):
     """One item of the year's approved plan of inspections, checks and assessments."""
 
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
-    issuer = models.ForeignKey("org.Unit", verbose_name=_("issuing department"), on_delete=models.PROTECT,
-                               related_name="+")
+    issuer = models.ForeignKey(
+        "org.Unit", verbose_name=_("issuing department"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=200)
     topic = models.CharField(_("topic"), max_length=100, help_text=_("similar inspections share a topic"))
     targets = models.ManyToManyField("org.Unit", verbose_name=_("target units"), related_name="+")
@@ -62,10 +63,15 @@ class Inspection(AuditedModel):
     """One inspection, check or assessment received by one unit."""
 
     issuer = models.ForeignKey("org.Unit", verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+")
-    target = models.ForeignKey("org.Unit", verbose_name=_("inspected unit"), on_delete=models.PROTECT,
-                               related_name="+")
-    plan_item = models.ForeignKey(InspectionPlanItem, verbose_name=_("plan item"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="inspections")
+    target = models.ForeignKey("org.Unit", verbose_name=_("inspected unit"), on_delete=models.PROTECT, related_name="+")
+    plan_item = models.ForeignKey(
+        InspectionPlanItem,
+        verbose_name=_("plan item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
     topic = models.CharField(_("topic"), max_length=100, db_index=True)
     title = models.CharField(_("title"), max_length=200)
     date = models.DateField(_("date"), db_index=True)
@@ -74,9 +80,15 @@ class Inspection(AuditedModel):
     approval_note = models.TextField(_("approval note"), blank=True)
     preparation_hours = models.DecimalField(_("preparation person-hours"), max_digits=8, decimal_places=1, default=0)
     reception_hours = models.DecimalField(_("reception person-hours"), max_digits=8, decimal_places=1, default=0)
-    merge_with = models.ForeignKey("self", verbose_name=_("to merge with"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+",
-                                   help_text=_("an inspection of the same topic on the same unit within the window"))
+    merge_with = models.ForeignKey(
+        "self",
+        verbose_name=_("to merge with"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("an inspection of the same topic on the same unit within the window"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -89,8 +101,10 @@ class Inspection(AuditedModel):
         permissions = [("approve_inspection", _("Can approve unplanned inspections"))]
         indexes = [models.Index(fields=["target", "topic", "date"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(preparation_hours__gte=0) & models.Q(reception_hours__gte=0),
-                                   name="inspection_hours_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(preparation_hours__gte=0) & models.Q(reception_hours__gte=0),
+                name="inspection_hours_not_negative",
+            ),
         ]
 
     def __str__(self):
@@ -132,8 +146,9 @@ class Meeting(AuditedModel):
         verbose_name_plural = _("meetings")
         ordering = ["-start", "-id"]
         permissions = [("approve_meeting", _("Can approve meetings reaching the grassroots"))]
-        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
-                                              name="meeting_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="meeting_ends_after_start")
+        ]
 
     def __str__(self):
         return f"{self.start:%Y-%m-%d} {self.title}"
@@ -151,8 +166,10 @@ class MeetingAttendance(models.Model):
     attendees = models.PositiveSmallIntegerField(_("attendees"))
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["meeting", "unit"], name="attendance_unique_unit"),
-                       models.CheckConstraint(condition=models.Q(attendees__gte=1), name="attendance_at_least_one")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "unit"], name="attendance_unique_unit"),
+            models.CheckConstraint(condition=models.Q(attendees__gte=1), name="attendance_at_least_one"),
+        ]
 
     def __str__(self):
         return f"{self.unit_id} × {self.attendees}"
@@ -229,8 +246,14 @@ class OvertimeEntry(AuditedModel):
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
     note = models.CharField(_("what the work was"), max_length=200)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -242,8 +265,11 @@ class OvertimeEntry(AuditedModel):
         verbose_name_plural = _("overtime")
         ordering = ["-date", "-id"]
         permissions = [("confirm_overtimeentry", _("Can confirm overtime of the unit"))]
-        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0) & models.Q(hours__lte=24),
-                                              name="overtime_hours_range")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0) & models.Q(hours__lte=24), name="overtime_hours_range"
+            )
+        ]
 
     def __str__(self):
         return f"{self.person} {self.date} {self.hours}h"
@@ -257,11 +283,13 @@ class CatalogField(AuditedModel):
     name = models.CharField(_("data item"), max_length=100, db_index=True)
     definition = models.TextField(_("definition"))
     unit_of_measure = models.CharField(_("unit of measure"), max_length=30, blank=True)
-    owner = models.ForeignKey("org.Unit", verbose_name=_("owner department"), on_delete=models.PROTECT,
-                              related_name="+")
+    owner = models.ForeignKey(
+        "org.Unit", verbose_name=_("owner department"), on_delete=models.PROTECT, related_name="+"
+    )
     source = models.CharField(_("where its value already lives"), max_length=200)
-    filler = models.CharField(_("filled from"), max_length=60, blank=True,
-                              help_text=_("a platform lookup that gives each unit's value"))
+    filler = models.CharField(
+        _("filled from"), max_length=60, blank=True, help_text=_("a platform lookup that gives each unit's value")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedManager()
@@ -277,14 +305,16 @@ class CatalogField(AuditedModel):
 
 
 class ReportForm(AuditedModel):
-    issuer = models.ForeignKey("org.Unit", verbose_name=_("issuing department"), on_delete=models.PROTECT,
-                               related_name="+")
+    issuer = models.ForeignKey(
+        "org.Unit", verbose_name=_("issuing department"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=200)
     sent_on = models.DateField(_("sent on"), db_index=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     targets = models.ManyToManyField("org.Unit", verbose_name=_("target units"), related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -304,8 +334,14 @@ class ReportFormField(models.Model):
 
     form = models.ForeignKey(ReportForm, on_delete=models.CASCADE, related_name="fields")
     position = models.PositiveSmallIntegerField(_("position"))
-    catalog_field = models.ForeignKey(CatalogField, verbose_name=_("catalog field"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="form_fields")
+    catalog_field = models.ForeignKey(
+        CatalogField,
+        verbose_name=_("catalog field"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="form_fields",
+    )
     label = models.CharField(_("label"), max_length=100)
     proposed_definition = models.TextField(_("definition of the proposed new item"), blank=True)
     proposed_unit = models.CharField(_("unit of measure"), max_length=30, blank=True)
@@ -328,8 +364,9 @@ class FormFill(AuditedModel):
     form = models.ForeignKey(ReportForm, verbose_name=_("form"), on_delete=models.PROTECT, related_name="fills")
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     submitted_on = models.DateField(_("submitted on"), db_index=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     prefilled_count = models.PositiveSmallIntegerField(_("values pre-filled"), default=0)
     typed_count = models.PositiveSmallIntegerField(_("values typed"), default=0)
     person_hours = models.DecimalField(_("person-hours (estimated)"), max_digits=8, decimal_places=2, default=0)
@@ -435,8 +472,9 @@ class BurdenAlert(AuditedModel):
     value = models.DecimalField(_("index"), max_digits=8, decimal_places=3)
     red_line = models.DecimalField(_("red line"), max_digits=6, decimal_places=2)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = ScopedManager()
@@ -476,8 +514,14 @@ class BurdenReport(models.Model):
 
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     text = models.TextField(_("what the problem is"))
-    sender_unit = models.ForeignKey("org.Unit", verbose_name=_("sender's town or street (optional)"), null=True,
-                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("sender's town or street (optional)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     received_on = models.DateField(_("received on"))
     code_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)

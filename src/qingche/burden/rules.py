@@ -213,8 +213,16 @@ def person_index(
 
 
 # -- meetings ---------------------------------------------------------------------------------------------
-def meeting_problems(start: dt.datetime, end: dt.datetime, *, speech_minutes: int, speech_cap_minutes: int,
-                     with_group_discussion: bool, max_hours: float, max_hours_discussion: float) -> list[str]:
+def meeting_problems(
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    speech_minutes: int,
+    speech_cap_minutes: int,
+    with_group_discussion: bool,
+    max_hours: float,
+    max_hours_discussion: float,
+) -> list[str]:
     """Codes of the caps a meeting breaks (it may still be recorded: the registry shows reality).
     Raises ValueError when the meeting ends before it starts."""
     if end <= start:
@@ -239,8 +247,12 @@ def document_over_cap(length_chars: int, *, special_task: bool, cap: int, specia
 
 def yearly_change(this_year: int, last_year: int) -> dict:
     """A body's document count should not grow: the change and whether it needs explaining."""
-    return {"this_year": this_year, "last_year": last_year, "change": this_year - last_year,
-            "grew": this_year > last_year}
+    return {
+        "this_year": this_year,
+        "last_year": last_year,
+        "change": this_year - last_year,
+        "grew": this_year > last_year,
+    }
 
 
 # -- inspections ------------------------------------------------------------------------------------------
@@ -250,8 +262,15 @@ def normalize_topic(topic: str) -> str:
 
 # -- apps and work groups ------------------------------------------------------------------------------------
 def app_violations(compulsory_checkin: bool, points_ranking: bool, online_time: bool) -> list[str]:
-    return [name for name, flag in (("compulsory_checkin", compulsory_checkin), ("points_ranking", points_ranking),
-                                    ("online_time", online_time)) if flag]
+    return [
+        name
+        for name, flag in (
+            ("compulsory_checkin", compulsory_checkin),
+            ("points_ranking", points_ranking),
+            ("online_time", online_time),
+        )
+        if flag
+    ]
 
 
 # -- 一表通 ------------------------------------------------------------------------------------------------

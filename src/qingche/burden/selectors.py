@@ -64,9 +64,14 @@ def catalog(user):
 
 
 def report_forms(user):
-    return ReportForm.objects.visible_to(user).select_related("issuer").order_by("-sent_on", "-id").annotate(
-        field_count=Count("fields", distinct=True),
-        reused_count=Count("fields", filter=Q(fields__catalog_field__isnull=False), distinct=True),
+    return (
+        ReportForm.objects.visible_to(user)
+        .select_related("issuer")
+        .order_by("-sent_on", "-id")
+        .annotate(
+            field_count=Count("fields", distinct=True),
+            reused_count=Count("fields", filter=Q(fields__catalog_field__isnull=False), distinct=True),
+        )
     )
 
 
@@ -84,9 +89,11 @@ def burden_reports(user):
 
 def published_answers():
     """The public list of answered reports (no login): only those whose sender allowed it."""
-    return BurdenReport.objects.filter(published=True, publication_allowed=True,
-                                       status=BurdenReport.Status.ANSWERED).select_related("sender_unit").order_by(
-        "-answered_on", "-id")
+    return (
+        BurdenReport.objects.filter(published=True, publication_allowed=True, status=BurdenReport.Status.ANSWERED)
+        .select_related("sender_unit")
+        .order_by("-answered_on", "-id")
+    )
 
 
 def report_by_code(code: str) -> BurdenReport | None:
@@ -153,8 +160,12 @@ def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False
         found = {row["unit_id"]: row["n"] for row in rows}
         return {unit_id: found.get(unit_id, 0) for unit_id in unit_ids}
     trees = trees if trees is not None else _subtrees(unit_ids)
-    per_unit = dict(current.filter(trees.unit_q()).values("unit_id").annotate(n=Count("person", distinct=True))
-                    .values_list("unit_id", "n"))
+    per_unit = dict(
+        current.filter(trees.unit_q())
+        .values("unit_id")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("unit_id", "n")
+    )
     return {unit_id: sum(per_unit.get(pk, 0) for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
 
 
@@ -163,8 +174,9 @@ def staffing_quota(unit_ids, *, subtree: bool = False, trees=None) -> dict[int, 
     if trees is None:
         trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
     every = {pk for ids in trees.values() for pk in ids}
-    per_unit = dict(Post.objects.filter(unit_id__in=every).values("unit_id").annotate(q=Sum("quota"))
-                    .values_list("unit_id", "q"))
+    per_unit = dict(
+        Post.objects.filter(unit_id__in=every).values("unit_id").annotate(q=Sum("quota")).values_list("unit_id", "q")
+    )
     return {unit_id: sum(per_unit.get(pk) or 0 for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
 
 
@@ -210,9 +222,13 @@ def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True, tre
     rollup_names = [name for name, source in registered.items() if source.rollup]
     if rollup_names:
         unit_filter = trees.unit_q() if isinstance(trees, Trees) else Q(unit_id__in=every)
-        rows = (LoadRollup.objects.filter(unit_filter, source__in=rollup_names,
-                                          month__gte=period.first.replace(day=1), month__lte=period.last)
-                .values("unit_id", "source").annotate(total=Sum("hours")))
+        rows = (
+            LoadRollup.objects.filter(
+                unit_filter, source__in=rollup_names, month__gte=period.first.replace(day=1), month__lte=period.last
+            )
+            .values("unit_id", "source")
+            .annotate(total=Sum("hours"))
+        )
         for row in rows:
             for unit_id in owner.get(row["unit_id"], ()):
                 result[unit_id][row["source"]] += float(row["total"])
@@ -242,9 +258,15 @@ def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, r
     current_weights, line = weights(), red_line()
     senders = {name: source.sender for name, source in sources.registered().items()}
     return {
-        unit_id: rules.burden_index(loads[unit_id], current_weights, in_post=in_post[unit_id],
-                                    working_days=working_days, hours_per_day=hours_per_day,
-                                    red_line=line, senders=senders)
+        unit_id: rules.burden_index(
+            loads[unit_id],
+            current_weights,
+            in_post=in_post[unit_id],
+            working_days=working_days,
+            hours_per_day=hours_per_day,
+            red_line=line,
+            senders=senders,
+        )
         for unit_id in unit_ids
     }
 
@@ -268,8 +290,14 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
     return {
         "result": result,
         "sources": [
-            {"name": name, "label": source.label, "sender": source.sender, "hours": result.loads.get(name, 0.0),
-             "weight": result.weights.get(name, 1.0), "weighted": result.weighted.get(name, 0.0)}
+            {
+                "name": name,
+                "label": source.label,
+                "sender": source.sender,
+                "hours": result.loads.get(name, 0.0),
+                "weight": result.weights.get(name, 1.0),
+                "weighted": result.weighted.get(name, 0.0),
+            }
             for name, source in registered.items()
         ],
         "missing_sources": sources.missing(),
@@ -289,16 +317,25 @@ def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
     current_weights, line = weights(), red_line()
     senders = {name: source.sender for name, source in registered.items()}
     per_month: dict[dt.date, dict[str, float]] = {month: {name: 0.0 for name in registered} for month in months}
-    rows = (LoadRollup.objects.filter(unit_id__in=subtree, month__gte=months[0], month__lte=months[-1],
-                                      source__in=[name for name, source in registered.items() if source.rollup])
-            .values("month", "source").annotate(total=Sum("hours")))
+    rows = (
+        LoadRollup.objects.filter(
+            unit_id__in=subtree,
+            month__gte=months[0],
+            month__lte=months[-1],
+            source__in=[name for name, source in registered.items() if source.rollup],
+        )
+        .values("month", "source")
+        .annotate(total=Sum("hours"))
+    )
     for row in rows:
         if row["month"] in per_month:
             per_month[row["month"]][row["source"]] += float(row["total"])
     window_end = rules.Period.month(months[-1].year, months[-1].month).last
-    spans = list(Assignment.objects.filter(unit_id__in=subtree, start_date__lte=window_end)
-                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=months[0]))
-                 .values_list("person_id", "start_date", "end_date"))
+    spans = list(
+        Assignment.objects.filter(unit_id__in=subtree, start_date__lte=window_end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=months[0]))
+        .values_list("person_id", "start_date", "end_date")
+    )
     trend = []
     for month in months:
         period = rules.Period.month(month.year, month.month)
@@ -307,9 +344,15 @@ def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
                 per_month[month][name] += sum(float(v) for v in (source.function(subtree, period) or {}).values())
         day = _capacity_day(period)
         in_post = len({person for person, start, end in spans if start <= day and (end is None or end >= day)})
-        result = rules.burden_index(per_month[month], current_weights, in_post=in_post,
-                                    working_days=calendar.working_days_in(period.first, period.last),
-                                    hours_per_day=calendar.hours_per_day, red_line=line, senders=senders)
+        result = rules.burden_index(
+            per_month[month],
+            current_weights,
+            in_post=in_post,
+            working_days=calendar.working_days_in(period.first, period.last),
+            hours_per_day=calendar.hours_per_day,
+            red_line=line,
+            senders=senders,
+        )
         trend.append({"month": f"{month:%Y-%m}", "value": result.value, "load": result.load})
     return trend
 
@@ -317,9 +360,12 @@ def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
 def _load_by_issuer(subtree: list[int], period: rules.Period) -> list[dict]:
     """Who sent the load (inspections, meetings, forms) to a unit and the units below it (their ids), from
     the sender rollup."""
-    rows = (SenderRollup.objects.filter(unit_id__in=subtree, month__gte=period.first.replace(day=1),
-                                        month__lte=period.last)
-            .values("issuer__name").annotate(h=Sum("hours")).order_by("-h"))
+    rows = (
+        SenderRollup.objects.filter(unit_id__in=subtree, month__gte=period.first.replace(day=1), month__lte=period.last)
+        .values("issuer__name")
+        .annotate(h=Sum("hours"))
+        .order_by("-h")
+    )
     return [{"issuer": row["issuer__name"], "hours": round(float(row["h"]), 1)} for row in rows]
 
 
@@ -340,8 +386,9 @@ def people_for_index(user):
 def person_overtime(person_ids, unit_id: int, period: rules.Period) -> dict[int, float]:
     """Burden's own person source: confirmed overtime per person logged in the unit during the period (the
     unit's "overtime" load holds exactly these hours)."""
-    rows = OvertimeEntry.objects.filter(unit_id=unit_id, status=OvertimeEntry.Status.CONFIRMED,
-                                        date__gte=period.first, date__lte=period.last)
+    rows = OvertimeEntry.objects.filter(
+        unit_id=unit_id, status=OvertimeEntry.Status.CONFIRMED, date__gte=period.first, date__lte=period.last
+    )
     if person_ids is not None:
         rows = rows.filter(person_id__in=list(person_ids))
     totals = rows.order_by().values("person_id").annotate(total=Sum("hours")).values_list("person_id", "total")
@@ -361,14 +408,14 @@ def _post_spans(period: rules.Period, *, unit_ids=None, person_ids=None) -> dict
     """{unit id: {person id: [(start, end or None), ...]}}: the posts held during the period (org's
     assignments, read), for the given units or the given people."""
     rows = Assignment.objects.filter(start_date__lte=period.last).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=period.first))
+        Q(end_date__isnull=True) | Q(end_date__gte=period.first)
+    )
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=list(unit_ids))
     if person_ids is not None:
         rows = rows.filter(person_id__in=list(person_ids))
     spans: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
-    for unit_id, person_id, start, end in rows.order_by().values_list("unit_id", "person_id", "start_date",
-                                                                      "end_date"):
+    for unit_id, person_id, start, end in rows.order_by().values_list("unit_id", "person_id", "start_date", "end_date"):
         spans[unit_id][person_id].append((start, end))
     return spans
 
@@ -405,9 +452,17 @@ def person_indexes(pairs, period, *, calendar=None) -> dict[tuple[int, int], rul
             if pair_unit != unit_id:
                 continue
             results[(person_id, unit_id)] = rules.person_index(
-                dict(own.get(person_id, {})), loads[unit_id], dict(named), current_weights,
-                days_in_post=days.get(person_id, 0), team_days=sum(days.values()), in_post=len(days),
-                working_days=len(workdays), hours_per_day=calendar.hours_per_day, red_line=line)
+                dict(own.get(person_id, {})),
+                loads[unit_id],
+                dict(named),
+                current_weights,
+                days_in_post=days.get(person_id, 0),
+                team_days=sum(days.values()),
+                in_post=len(days),
+                working_days=len(workdays),
+                hours_per_day=calendar.hours_per_day,
+                red_line=line,
+            )
     return results
 
 
@@ -465,20 +520,35 @@ def person_page(user, person, unit: Unit, period: rules.Period) -> dict:
     own_labels = {source.unit_source: source.label for source in person_sources.values()}
     rows = []
     for name, source in registered.items():
-        rows.append({
-            "name": name, "label": source.label, "sender": source.sender, "own_label": own_labels.get(name),
-            "own": result.own.get(name, 0.0), "unit": result.unit_loads.get(name, 0.0),
-            "named": result.named.get(name, 0.0), "pool": result.pool.get(name, 0.0),
-            "weight": result.weights.get(name, 1.0),
-            "own_weighted": round(result.weights.get(name, 1.0) * result.own.get(name, 0.0), 4),
-            "shared_weighted": round(result.weights.get(name, 1.0) * result.pool.get(name, 0.0) * result.share, 4),
-        })
+        rows.append(
+            {
+                "name": name,
+                "label": source.label,
+                "sender": source.sender,
+                "own_label": own_labels.get(name),
+                "own": result.own.get(name, 0.0),
+                "unit": result.unit_loads.get(name, 0.0),
+                "named": result.named.get(name, 0.0),
+                "pool": result.pool.get(name, 0.0),
+                "weight": result.weights.get(name, 1.0),
+                "own_weighted": round(result.weights.get(name, 1.0) * result.own.get(name, 0.0), 4),
+                "shared_weighted": round(result.weights.get(name, 1.0) * result.pool.get(name, 0.0) * result.share, 4),
+            }
+        )
     trend = []
     for month in rules.last_months(period.first, 12):
         month_period = rules.Period.month(month.year, month.month)
         value = person_indexes([(person.pk, unit.pk)], month_period, calendar=calendar)[(person.pk, unit.pk)]
-        trend.append({"month": f"{month:%Y-%m}", "value": value.value, "load": value.load,
-                      "own_load": value.own_load, "shared_load": value.shared_load, "state": value.state})
+        trend.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "value": value.value,
+                "load": value.load,
+                "own_load": value.own_load,
+                "shared_load": value.shared_load,
+                "state": value.state,
+            }
+        )
     return {
         "result": result,
         "sources": rows,
@@ -516,8 +586,9 @@ def unit_people(user, unit: Unit, period: rules.Period, *, calendar=None) -> dic
     return {"rows": rows, "hidden": len(in_post) - len(rows)}
 
 
-def person_index_rows(user, people, period, *,
-                      unit_id: int | None = None) -> dict[int, tuple[int, rules.PersonIndexResult]]:
+def person_index_rows(
+    user, people, period, *, unit_id: int | None = None
+) -> dict[int, tuple[int, rules.PersonIndexResult]]:
     """For the API: {person id: (unit id, result)} for people the user may see: each in the given unit, or
     else in their main unit for the period (see main_units) when the user may see that unit (or is that
     person), else in the first unit person_units offers."""
@@ -570,8 +641,11 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
     results = index_results([town.pk for town in towns], rules.Period.month(month.year, month.month))
     visible = LoadRollup.objects.visible_to(user)
     by_source = defaultdict(lambda: [0.0] * 12)
-    rows = (visible.filter(month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1))
-            .values("source", "month").annotate(h=Sum("hours")))
+    rows = (
+        visible.filter(month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1))
+        .values("source", "month")
+        .annotate(h=Sum("hours"))
+    )
     for row in rows:
         by_source[row["source"]][row["month"].month - 1] += float(row["h"])
     counts = issuer_counts(user, [year - 1, year])
@@ -580,16 +654,21 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
     return {
         "year": year,
         "month": month,
-        "towns": [{"name": town.name, "id": town.pk, "value": results[town.pk].value,
-                   "state": results[town.pk].state} for town in towns],
+        "towns": [
+            {"name": town.name, "id": town.pk, "value": results[town.pk].value, "state": results[town.pk].state}
+            for town in towns
+        ],
         "by_source": {name: [round(v, 1) for v in values] for name, values in by_source.items()},
         "source_labels": {name: str(source.label) for name, source in sources.registered().items()},
         "counts": counts,
         "planned_visits": planned_visits,
         "missing_sources": sources.missing(),
         "red_line": red_line(),
-        "app_violations": sum(1 for app in RequiredApp.objects.visible_to(user).only(
-            "compulsory_checkin", "points_ranking", "online_time") if app.violations),
+        "app_violations": sum(
+            1
+            for app in RequiredApp.objects.visible_to(user).only("compulsory_checkin", "points_ranking", "online_time")
+            if app.violations
+        ),
         "open_alerts": alerts(user).filter(month__year=year, acknowledged_by__isnull=True).count(),
     }
 
@@ -598,23 +677,28 @@ def issuer_counts(user, years) -> dict:
     """{year: {"totals": {metric: n}, "monthly": {metric: [12 numbers]}}} from IssuerRollup, one query."""
     years = sorted(years)
     result = {year: {"totals": defaultdict(int), "monthly": defaultdict(lambda: [0] * 12)} for year in years}
-    rows = (IssuerRollup.objects.visible_to(user)
-            .filter(month__gte=dt.date(years[0], 1, 1), month__lte=dt.date(years[-1], 12, 1))
-            .values("metric", "month").annotate(v=Sum("value")))
+    rows = (
+        IssuerRollup.objects.visible_to(user)
+        .filter(month__gte=dt.date(years[0], 1, 1), month__lte=dt.date(years[-1], 12, 1))
+        .values("metric", "month")
+        .annotate(v=Sum("value"))
+    )
     for row in rows:
         entry = result.get(row["month"].year)
         if entry is None:
             continue
         entry["totals"][row["metric"]] += row["v"]
         entry["monthly"][row["metric"]][row["month"].month - 1] += row["v"]
-    return {year: {"totals": dict(entry["totals"]), "monthly": dict(entry["monthly"])}
-            for year, entry in result.items()}
+    return {
+        year: {"totals": dict(entry["totals"]), "monthly": dict(entry["monthly"])} for year, entry in result.items()
+    }
 
 
 def document_counts_by_issuer(user, year: int) -> list[dict]:
     """Yearly documents per issuer, compared with last year (the count should not grow)."""
-    visible = IssuerRollup.objects.visible_to(user).filter(metric__in=["documents", "documents_over_cap"],
-                                                          month__year__in=[year - 1, year])
+    visible = IssuerRollup.objects.visible_to(user).filter(
+        metric__in=["documents", "documents_over_cap"], month__year__in=[year - 1, year]
+    )
     table = defaultdict(lambda: {"this": 0, "last": 0, "over": 0})
     names = {}
     for row in visible.values("issuer_id", "issuer__name", "metric", "month__year").annotate(v=Sum("value")):
@@ -624,29 +708,47 @@ def document_counts_by_issuer(user, year: int) -> list[dict]:
             entry["this" if row["month__year"] == year else "last"] += row["v"]
         elif row["month__year"] == year:
             entry["over"] += row["v"]
-    return sorted(({"issuer": names[pk], **rules.yearly_change(entry["this"], entry["last"]),
-                    "over_cap": entry["over"]} for pk, entry in table.items()), key=lambda row: -row["this_year"])
+    return sorted(
+        (
+            {"issuer": names[pk], **rules.yearly_change(entry["this"], entry["last"]), "over_cap": entry["over"]}
+            for pk, entry in table.items()
+        ),
+        key=lambda row: -row["this_year"],
+    )
 
 
 def meeting_counts_by_organiser(user, year: int) -> list[dict]:
-    visible = IssuerRollup.objects.visible_to(user).filter(metric__startswith="meetings",
-                                                          month__year__in=[year - 1, year])
+    visible = IssuerRollup.objects.visible_to(user).filter(
+        metric__startswith="meetings", month__year__in=[year - 1, year]
+    )
     table = defaultdict(lambda: defaultdict(int))
     names = {}
     for row in visible.values("issuer_id", "issuer__name", "metric", "month__year").annotate(v=Sum("value")):
         names[row["issuer_id"]] = row["issuer__name"]
         key = row["metric"] if row["month__year"] == year else row["metric"] + "_last"
         table[row["issuer_id"]][key] += row["v"]
-    return sorted(({"organiser": names[pk], **rules.yearly_change(entry["meetings"], entry["meetings_last"]),
-                    "grassroots": entry["meetings_grassroots"], "speech_too_long": entry["meetings_speech_too_long"],
-                    "too_long": entry["meetings_too_long"]} for pk, entry in table.items()),
-                  key=lambda row: -row["this_year"])
+    return sorted(
+        (
+            {
+                "organiser": names[pk],
+                **rules.yearly_change(entry["meetings"], entry["meetings_last"]),
+                "grassroots": entry["meetings_grassroots"],
+                "speech_too_long": entry["meetings_speech_too_long"],
+                "too_long": entry["meetings_too_long"],
+            }
+            for pk, entry in table.items()
+        ),
+        key=lambda row: -row["this_year"],
+    )
 
 
 def plan_progress(user, year: int) -> list[dict]:
     """Each plan item with the inspections done against it."""
-    items = plan_items(user).filter(year=year).annotate(done=Count("inspections", distinct=True),
-                                                        planned_targets=Count("targets", distinct=True))
+    items = (
+        plan_items(user)
+        .filter(year=year)
+        .annotate(done=Count("inspections", distinct=True), planned_targets=Count("targets", distinct=True))
+    )
     return list(items)
 
 
@@ -668,9 +770,11 @@ def known_values(unit: Unit, catalog_fields) -> dict[int, dict]:
                 continue
         pending.append(field.pk)
     if pending:
-        latest = (FormFillValue.objects.filter(fill__unit=unit, catalog_field_id__in=pending)
-                  .order_by("catalog_field_id", "-fill__submitted_on", "-id")
-                  .values_list("catalog_field_id", "value", "fill__form__title"))
+        latest = (
+            FormFillValue.objects.filter(fill__unit=unit, catalog_field_id__in=pending)
+            .order_by("catalog_field_id", "-fill__submitted_on", "-id")
+            .values_list("catalog_field_id", "value", "fill__form__title")
+        )
         for catalog_id, value, title in latest:
             if catalog_id not in result:
                 result[catalog_id] = {"value": value, "origin": _("given earlier in “%(form)s”") % {"form": title}}
@@ -679,8 +783,11 @@ def known_values(unit: Unit, catalog_fields) -> dict[int, dict]:
 
 def fillable_units_count(catalog_ids) -> dict[int, int]:
     """How many units already gave a value for each catalog item (a lookup fills every unit)."""
-    rows = (FormFillValue.objects.filter(catalog_field_id__in=list(catalog_ids))
-            .values("catalog_field_id").annotate(n=Count("fill__unit", distinct=True)))
+    rows = (
+        FormFillValue.objects.filter(catalog_field_id__in=list(catalog_ids))
+        .values("catalog_field_id")
+        .annotate(n=Count("fill__unit", distinct=True))
+    )
     return {row["catalog_field_id"]: row["n"] for row in rows}
 
 
@@ -690,8 +797,10 @@ def form_preview(catalog_ids, new_labels) -> dict:
     catalog_items = list(CatalogField.objects.filter(pk__in=list(catalog_ids), is_active=True).select_related("owner"))
     by_name = {item.name: item for item in CatalogField.objects.filter(name__in=list(new_labels), is_active=True)}
     filled = fillable_units_count([item.pk for item in catalog_items])
-    held = [{"item": item, "filler": bool(item.filler), "units_with_value": filled.get(item.pk, 0)}
-            for item in catalog_items]
+    held = [
+        {"item": item, "filler": bool(item.filler), "units_with_value": filled.get(item.pk, 0)}
+        for item in catalog_items
+    ]
     new = [{"label": label, "match": by_name.get(label)} for label in new_labels]
     total = len(held) + len(new)
     reused = len(held)
@@ -710,8 +819,11 @@ def form_preview(catalog_ids, new_labels) -> dict:
 def form_reuse_share(form_id: int) -> float | None:
     """For the admission check: the share of a form's fields the catalog already holds (None for an
     unknown form or one without fields)."""
-    form = ReportForm.objects.filter(pk=form_id).annotate(
-        total=Count("fields"), reused=Count("fields", filter=Q(fields__catalog_field__isnull=False))).first()
+    form = (
+        ReportForm.objects.filter(pk=form_id)
+        .annotate(total=Count("fields"), reused=Count("fields", filter=Q(fields__catalog_field__isnull=False)))
+        .first()
+    )
     if form is None:
         return None
     return rules.reuse_share(form.total, form.reused)
@@ -723,20 +835,28 @@ def form_report(user, year: int) -> list[dict]:
     per_typed = float(parameters.get("burden.form_minutes_per_typed_value"))
     per_prefilled = float(parameters.get("burden.form_minutes_per_prefilled_value"))
     visible = IssuerRollup.objects.visible_to(user).filter(
-        month__year=year, metric__in=["forms", "form_fields", "form_fields_reused", "fills", "fill_values_prefilled"])
+        month__year=year, metric__in=["forms", "form_fields", "form_fields_reused", "fills", "fill_values_prefilled"]
+    )
     table = defaultdict(lambda: defaultdict(int))
     for row in visible.values("issuer__name", "month", "metric").annotate(v=Sum("value")):
         table[(row["issuer__name"], row["month"])][row["metric"]] += row["v"]
     rows = []
     for (issuer, month), metrics in sorted(table.items(), key=lambda item: (item[0][0], item[0][1])):
-        rows.append({
-            "issuer": issuer, "month": f"{month:%Y-%m}", "forms": metrics["forms"], "fields": metrics["form_fields"],
-            "reused": metrics["form_fields_reused"],
-            "share": rules.reuse_share(metrics["form_fields"], metrics["form_fields_reused"]),
-            "fills": metrics["fills"], "prefilled": metrics["fill_values_prefilled"],
-            "hours_saved": rules.hours_saved(metrics["fill_values_prefilled"], minutes_per_typed=per_typed,
-                                             minutes_per_prefilled=per_prefilled),
-        })
+        rows.append(
+            {
+                "issuer": issuer,
+                "month": f"{month:%Y-%m}",
+                "forms": metrics["forms"],
+                "fields": metrics["form_fields"],
+                "reused": metrics["form_fields_reused"],
+                "share": rules.reuse_share(metrics["form_fields"], metrics["form_fields_reused"]),
+                "fills": metrics["fills"],
+                "prefilled": metrics["fill_values_prefilled"],
+                "hours_saved": rules.hours_saved(
+                    metrics["fill_values_prefilled"], minutes_per_typed=per_typed, minutes_per_prefilled=per_prefilled
+                ),
+            }
+        )
     return rows
 
 

@@ -68,8 +68,12 @@ def _check_targets(issuer: Unit, targets, field: str = "targets") -> list[Unit]:
         raise ValidationError({field: _("Name at least one target unit.")})
     for target in targets:
         if not _reachable(issuer, target):
-            raise ValidationError({field: _("%(target)s is outside the units %(issuer)s may send work to.")
-                                   % {"target": target.name, "issuer": issuer.name}})
+            raise ValidationError(
+                {
+                    field: _("%(target)s is outside the units %(issuer)s may send work to.")
+                    % {"target": target.name, "issuer": issuer.name}
+                }
+            )
     return targets
 
 
@@ -104,8 +108,9 @@ def _month(day) -> dt.date:
     return day.replace(day=1)
 
 
-def load_add(*, source: str, unit_id: int, day, hours, count: int = 1, check_red_line: bool = True,
-             issuer_id: int | None = None) -> None:
+def load_add(
+    *, source: str, unit_id: int, day, hours, count: int = 1, check_red_line: bool = True, issuer_id: int | None = None
+) -> None:
     """Add person-hours of one source to a unit's month. Call inside the event's own transaction
     (other modules: their events' services call this after registering `rollup_function`)."""
     month = _month(day)
@@ -154,9 +159,14 @@ def load_add_many(*, source: str, entries) -> int:
     if not totals:
         return 0
     with transaction.atomic():
-        held = {(row.unit_id, row.month): row for row in LoadRollup.objects.select_for_update().filter(
-            source=source, unit_id__in={unit_id for unit_id, _month_ in totals},
-            month__in={month for _unit, month in totals})}
+        held = {
+            (row.unit_id, row.month): row
+            for row in LoadRollup.objects.select_for_update().filter(
+                source=source,
+                unit_id__in={unit_id for unit_id, _month_ in totals},
+                month__in={month for _unit, month in totals},
+            )
+        }
         changed, new = [], []
         for (unit_id, month), (hours, count) in totals.items():
             row = held.get((unit_id, month))
@@ -201,8 +211,9 @@ def _raise_alerts(keys) -> None:
     the red line: one index computation per month for all the towns concerned."""
     from qingche.burden import selectors
 
-    units = {pk: path for pk, path in Unit.objects.filter(pk__in={unit_id for unit_id, _m in keys})
-             .values_list("pk", "path")}
+    units = {
+        pk: path for pk, path in Unit.objects.filter(pk__in={unit_id for unit_id, _m in keys}).values_list("pk", "path")
+    }
     ancestors = {ancestor for path in units.values() for ancestor in ancestor_paths(path)}
     towns = dict(Unit.objects.filter(path__in=ancestors, kind__in=Unit.TOWN_LEVEL).values_list("path", "pk"))
 
@@ -219,8 +230,9 @@ def _raise_alerts(keys) -> None:
     red_line = selectors.red_line()
     for month, town_ids in sorted(by_month.items()):
         results = selectors.index_results(sorted(town_ids), rules.Period.month(month.year, month.month))
-        over = {pk: result.value for pk, result in results.items()
-                if result.value is not None and result.value > red_line}
+        over = {
+            pk: result.value for pk, result in results.items() if result.value is not None and result.value > red_line
+        }
         alerts = {alert.unit_id: alert for alert in BurdenAlert.objects.filter(unit_id__in=over, month=month)}
         for town_id, index in sorted(over.items()):
             value = Decimal(str(round(index, 3)))
@@ -240,27 +252,48 @@ def plan_item_create(*, user, year: int, issuer: Unit, title: str, topic: str, t
     if not months or any(month < 1 or month > 12 for month in months):
         raise ValidationError({"months": _("Give the months (1–12) the item is planned for.")})
     targets = _check_targets(issuer, targets)
-    item = InspectionPlanItem(year=int(year), issuer=issuer, title=_text(title, "title"),
-                              topic=_text(topic, "topic", maximum=100), months=months)
+    item = InspectionPlanItem(
+        year=int(year),
+        issuer=issuer,
+        title=_text(title, "title"),
+        topic=_text(topic, "topic", maximum=100),
+        months=months,
+    )
     item.save()
     item.targets.set(targets)
     return item
 
 
 @transaction.atomic
-def inspection_create(*, user, issuer: Unit, target: Unit, topic: str, title: str, date: dt.date,
-                      plan_item: InspectionPlanItem | None = None, unplanned_reason: str = "",
-                      preparation_hours=0, reception_hours=0) -> Inspection:
+def inspection_create(
+    *,
+    user,
+    issuer: Unit,
+    target: Unit,
+    topic: str,
+    title: str,
+    date: dt.date,
+    plan_item: InspectionPlanItem | None = None,
+    unplanned_reason: str = "",
+    preparation_hours=0,
+    reception_hours=0,
+) -> Inspection:
     """Record an inspection a unit received. The issuer records it, or the inspected unit does."""
     perm = "burden.add_inspection"
     _require(user, perm)
     for_issuer, for_target = unit_in_scope(user, perm, issuer), unit_in_scope(user, perm, target)
     if not (for_issuer or for_target):
-        raise PermissionDenied(_("Neither %(issuer)s nor %(target)s is within your scope.")
-                               % {"issuer": issuer.name, "target": target.name})
+        raise PermissionDenied(
+            _("Neither %(issuer)s nor %(target)s is within your scope.")
+            % {"issuer": issuer.name, "target": target.name}
+        )
     if not _reachable(issuer, target):
-        raise ValidationError({"target": _("%(target)s is outside the units %(issuer)s may inspect.")
-                               % {"target": target.name, "issuer": issuer.name}})
+        raise ValidationError(
+            {
+                "target": _("%(target)s is outside the units %(issuer)s may inspect.")
+                % {"target": target.name, "issuer": issuer.name}
+            }
+        )
     if date is None:
         raise ValidationError({"date": _("Give the date.")})
     prep = _hours(preparation_hours, "preparation_hours")
@@ -278,13 +311,24 @@ def inspection_create(*, user, issuer: Unit, target: Unit, topic: str, title: st
             raise ValidationError({"unplanned_reason": _("An unplanned inspection needs a reason for 减负办.")})
         approval = Approval.PENDING
     window = int(parameters.get("burden.merge_window_days"))
-    nearby = Inspection.objects.filter(target=target, date__gte=date - dt.timedelta(days=window),
-                                       date__lte=date + dt.timedelta(days=window)).order_by("date", "id")
+    nearby = Inspection.objects.filter(
+        target=target, date__gte=date - dt.timedelta(days=window), date__lte=date + dt.timedelta(days=window)
+    ).order_by("date", "id")
     key = rules.normalize_topic(topic)
     earlier = next((other for other in nearby.only("id", "topic") if rules.normalize_topic(other.topic) == key), None)
-    inspection = Inspection(issuer=issuer, target=target, plan_item=plan_item, topic=topic,
-                            title=_text(title, "title"), date=date, unplanned_reason=reason[:2000], approval=approval,
-                            preparation_hours=prep, reception_hours=reception, merge_with=earlier)
+    inspection = Inspection(
+        issuer=issuer,
+        target=target,
+        plan_item=plan_item,
+        topic=topic,
+        title=_text(title, "title"),
+        date=date,
+        unplanned_reason=reason[:2000],
+        approval=approval,
+        preparation_hours=prep,
+        reception_hours=reception,
+        merge_with=earlier,
+    )
     inspection.save()
     _issuer_add(issuer.pk, date, "inspections_planned" if plan_item else "inspections_unplanned")
     if earlier is not None:
@@ -302,8 +346,14 @@ def inspection_set_hours(*, user, inspection: Inspection, preparation_hours, rec
     inspection.preparation_hours = _hours(preparation_hours, "preparation_hours")
     inspection.reception_hours = _hours(reception_hours, "reception_hours")
     inspection.save()
-    load_add(source="inspections", unit_id=inspection.target_id, day=inspection.date,
-             hours=inspection.person_hours - before, count=0, issuer_id=inspection.issuer_id)
+    load_add(
+        source="inspections",
+        unit_id=inspection.target_id,
+        day=inspection.date,
+        hours=inspection.person_hours - before,
+        count=0,
+        issuer_id=inspection.issuer_id,
+    )
     return inspection
 
 
@@ -325,9 +375,19 @@ def inspection_decide(*, user, inspection: Inspection, approve: bool, note: str 
 
 # -- meetings -------------------------------------------------------------------------------------------
 @transaction.atomic
-def meeting_create(*, user, organiser: Unit, title: str, level: str, start: dt.datetime, end: dt.datetime,
-                   attendances, speech_minutes: int = 0, with_group_discussion: bool = False,
-                   reaches_grassroots: bool = False) -> Meeting:
+def meeting_create(
+    *,
+    user,
+    organiser: Unit,
+    title: str,
+    level: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    attendances,
+    speech_minutes: int = 0,
+    with_group_discussion: bool = False,
+    reaches_grassroots: bool = False,
+) -> Meeting:
     """attendances: [(unit, attendees)]."""
     _acts_for(user, "burden.add_meeting", organiser)
     if level not in Meeting.Level.values:
@@ -358,27 +418,44 @@ def meeting_create(*, user, organiser: Unit, title: str, level: str, start: dt.d
         seen.add(unit.pk)
         rows.append((unit, attendees))
     _check_targets(organiser, [unit for unit, _n in rows], "attendances")
-    meeting = Meeting(organiser=organiser, title=_text(title, "title"), level=level, start=start, end=end,
-                      speech_minutes=speech_minutes, with_group_discussion=bool(with_group_discussion),
-                      reaches_grassroots=bool(reaches_grassroots),
-                      approval=Approval.PENDING if reaches_grassroots else Approval.NOT_NEEDED)
+    meeting = Meeting(
+        organiser=organiser,
+        title=_text(title, "title"),
+        level=level,
+        start=start,
+        end=end,
+        speech_minutes=speech_minutes,
+        with_group_discussion=bool(with_group_discussion),
+        reaches_grassroots=bool(reaches_grassroots),
+        approval=Approval.PENDING if reaches_grassroots else Approval.NOT_NEEDED,
+    )
     meeting.save()
     MeetingAttendance.objects.bulk_create(
-        [MeetingAttendance(meeting=meeting, unit=unit, attendees=attendees) for unit, attendees in rows])
+        [MeetingAttendance(meeting=meeting, unit=unit, attendees=attendees) for unit, attendees in rows]
+    )
     record("update", obj=meeting, after={"attendances": {unit.pk: n for unit, n in rows}})
     problems = rules.meeting_problems(
-        start, end, speech_minutes=speech_minutes, speech_cap_minutes=int(parameters.get("burden.speech_cap_minutes")),
+        start,
+        end,
+        speech_minutes=speech_minutes,
+        speech_cap_minutes=int(parameters.get("burden.speech_cap_minutes")),
         with_group_discussion=meeting.with_group_discussion,
         max_hours=_param_float("burden.meeting_max_hours"),
-        max_hours_discussion=_param_float("burden.meeting_max_hours_discussion"))
+        max_hours_discussion=_param_float("burden.meeting_max_hours_discussion"),
+    )
     _issuer_add(organiser.pk, start, "meetings")
     if reaches_grassroots:
         _issuer_add(organiser.pk, start, "meetings_grassroots")
     for problem in problems:
         _issuer_add(organiser.pk, start, f"meetings_{problem}")
     for unit, attendees in rows:
-        load_add(source="meetings", unit_id=unit.pk, day=start,
-                 hours=rules.meeting_person_hours(start, end, attendees), issuer_id=organiser.pk)
+        load_add(
+            source="meetings",
+            unit_id=unit.pk,
+            day=start,
+            hours=rules.meeting_person_hours(start, end, attendees),
+            issuer_id=organiser.pk,
+        )
     return meeting
 
 
@@ -400,8 +477,17 @@ def meeting_decide(*, user, meeting: Meeting, approve: bool, note: str = "") -> 
 
 # -- documents and apps ------------------------------------------------------------------------------------
 @transaction.atomic
-def document_create(*, user, issuer: Unit, title: str, issued_on: dt.date, length_chars: int, targets,
-                    number: str = "", special_task: bool = False) -> Document:
+def document_create(
+    *,
+    user,
+    issuer: Unit,
+    title: str,
+    issued_on: dt.date,
+    length_chars: int,
+    targets,
+    number: str = "",
+    special_task: bool = False,
+) -> Document:
     _acts_for(user, "burden.add_document", issuer)
     try:
         length_chars = int(length_chars)
@@ -412,12 +498,21 @@ def document_create(*, user, issuer: Unit, title: str, issued_on: dt.date, lengt
     if issued_on is None:
         raise ValidationError({"issued_on": _("Give the date.")})
     targets = _check_targets(issuer, targets)
-    over = rules.document_over_cap(length_chars, special_task=bool(special_task),
-                                   cap=int(parameters.get("burden.document_cap_chars")),
-                                   special_cap=int(parameters.get("burden.document_cap_special_chars")))
-    document = Document(issuer=issuer, title=_text(title, "title"), number=(number or "").strip()[:60],
-                        issued_on=issued_on, length_chars=length_chars, special_task=bool(special_task),
-                        over_cap=over)
+    over = rules.document_over_cap(
+        length_chars,
+        special_task=bool(special_task),
+        cap=int(parameters.get("burden.document_cap_chars")),
+        special_cap=int(parameters.get("burden.document_cap_special_chars")),
+    )
+    document = Document(
+        issuer=issuer,
+        title=_text(title, "title"),
+        number=(number or "").strip()[:60],
+        issued_on=issued_on,
+        length_chars=length_chars,
+        special_task=bool(special_task),
+        over_cap=over,
+    )
     document.save()
     document.targets.set(targets)
     _issuer_add(issuer.pk, issued_on, "documents")
@@ -427,9 +522,19 @@ def document_create(*, user, issuer: Unit, title: str, issued_on: dt.date, lengt
 
 
 @transaction.atomic
-def app_create(*, user, issuer: Unit, name: str, kind: str, targets, purpose: str = "",
-               compulsory_checkin: bool = False, points_ranking: bool = False, online_time: bool = False,
-               minutes_per_day: int = 0) -> RequiredApp:
+def app_create(
+    *,
+    user,
+    issuer: Unit,
+    name: str,
+    kind: str,
+    targets,
+    purpose: str = "",
+    compulsory_checkin: bool = False,
+    points_ranking: bool = False,
+    online_time: bool = False,
+    minutes_per_day: int = 0,
+) -> RequiredApp:
     _acts_for(user, "burden.add_requiredapp", issuer)
     if kind not in RequiredApp.Kind.values:
         raise ValidationError({"kind": _("Choose app or work group.")})
@@ -440,10 +545,16 @@ def app_create(*, user, issuer: Unit, name: str, kind: str, targets, purpose: st
     if not 0 <= minutes_per_day <= 24 * 60:
         raise ValidationError({"minutes_per_day": _("Give whole minutes.")})
     targets = _check_targets(issuer, targets)
-    app = RequiredApp(issuer=issuer, name=_text(name, "name", maximum=100), kind=kind,
-                      purpose=(purpose or "").strip()[:200], compulsory_checkin=bool(compulsory_checkin),
-                      points_ranking=bool(points_ranking), online_time=bool(online_time),
-                      minutes_per_day=minutes_per_day)
+    app = RequiredApp(
+        issuer=issuer,
+        name=_text(name, "name", maximum=100),
+        kind=kind,
+        purpose=(purpose or "").strip()[:200],
+        compulsory_checkin=bool(compulsory_checkin),
+        points_ranking=bool(points_ranking),
+        online_time=bool(online_time),
+        minutes_per_day=minutes_per_day,
+    )
     app.save()
     app.targets.set(targets)
     return app
@@ -453,8 +564,12 @@ def app_create(*, user, issuer: Unit, name: str, kind: str, targets, purpose: st
 def _current_unit_of(person) -> Unit:
     from qingche.org.models import Assignment
 
-    assignment = (Assignment.objects.filter(person=person, end_date__isnull=True).select_related("unit")
-                  .order_by("-start_date").first())
+    assignment = (
+        Assignment.objects.filter(person=person, end_date__isnull=True)
+        .select_related("unit")
+        .order_by("-start_date")
+        .first()
+    )
     return assignment.unit if assignment else person.unit
 
 
@@ -502,23 +617,38 @@ def overtime_decide(*, user, entry: OvertimeEntry, confirm: bool) -> OvertimeEnt
 
 # -- 一表通 -----------------------------------------------------------------------------------------------
 @transaction.atomic
-def catalog_field_create(*, user, code: str, name: str, definition: str, owner: Unit, source: str,
-                         unit_of_measure: str = "", filler: str = "") -> CatalogField:
+def catalog_field_create(
+    *,
+    user,
+    code: str,
+    name: str,
+    definition: str,
+    owner: Unit,
+    source: str,
+    unit_of_measure: str = "",
+    filler: str = "",
+) -> CatalogField:
     _acts_for(user, "burden.add_catalogfield", owner)
     if filler and filler not in sources.fillers():
         raise ValidationError({"filler": _("Unknown lookup.")})
-    field = CatalogField(code=(code or "").strip(), name=_text(name, "name", maximum=100),
-                         definition=_text(definition, "definition", maximum=2000), owner=owner,
-                         source=_text(source, "source"), unit_of_measure=(unit_of_measure or "").strip()[:30],
-                         filler=filler or "")
+    field = CatalogField(
+        code=(code or "").strip(),
+        name=_text(name, "name", maximum=100),
+        definition=_text(definition, "definition", maximum=2000),
+        owner=owner,
+        source=_text(source, "source"),
+        unit_of_measure=(unit_of_measure or "").strip()[:30],
+        filler=filler or "",
+    )
     field.full_clean()
     field.save()
     return field
 
 
 @transaction.atomic
-def report_form_create(*, user, issuer: Unit, title: str, sent_on: dt.date, targets, fields,
-                       due_on: dt.date | None = None) -> ReportForm:
+def report_form_create(
+    *, user, issuer: Unit, title: str, sent_on: dt.date, targets, fields, due_on: dt.date | None = None
+) -> ReportForm:
     """fields: [{"catalog_field": id or None, "label": str, "definition": str, "unit": str}]: each
     maps to a catalog item or proposes a new one (label and definition)."""
     _acts_for(user, "burden.add_reportform", issuer)
@@ -543,20 +673,34 @@ def report_form_create(*, user, issuer: Unit, title: str, sent_on: dt.date, targ
         if catalog_id:
             item = catalog.get(int(catalog_id))
             if item is None or not item.is_active:
-                raise ValidationError({"fields": _("Field %(n)d is mapped to catalog item %(id)s, which does not "
-                                                   "exist.") % {"n": position, "id": catalog_id}})
-            rows.append(ReportFormField(position=position, catalog_field=item,
-                                        label=(spec.get("label") or item.name).strip()[:100]))
+                raise ValidationError(
+                    {
+                        "fields": _("Field %(n)d is mapped to catalog item %(id)s, which does not exist.")
+                        % {"n": position, "id": catalog_id}
+                    }
+                )
+            rows.append(
+                ReportFormField(
+                    position=position, catalog_field=item, label=(spec.get("label") or item.name).strip()[:100]
+                )
+            )
         else:
             label = (spec.get("label") or "").strip()
             if not label:
-                raise ValidationError({"fields": _("Field %(n)d has neither a catalog item nor a name.")
-                                       % {"n": position}})
-            rows.append(ReportFormField(position=position, label=label[:100],
-                                        proposed_definition=(spec.get("definition") or "").strip()[:2000],
-                                        proposed_unit=(spec.get("unit") or "").strip()[:30]))
-    form = ReportForm(issuer=issuer, title=_text(title, "title"), sent_on=sent_on, due_on=due_on,
-                      created_by=user if user.pk else None)
+                raise ValidationError(
+                    {"fields": _("Field %(n)d has neither a catalog item nor a name.") % {"n": position}}
+                )
+            rows.append(
+                ReportFormField(
+                    position=position,
+                    label=label[:100],
+                    proposed_definition=(spec.get("definition") or "").strip()[:2000],
+                    proposed_unit=(spec.get("unit") or "").strip()[:30],
+                )
+            )
+    form = ReportForm(
+        issuer=issuer, title=_text(title, "title"), sent_on=sent_on, due_on=due_on, created_by=user if user.pk else None
+    )
     form.save()
     form.targets.set(targets)
     for row in rows:
@@ -571,8 +715,9 @@ def report_form_create(*, user, issuer: Unit, title: str, sent_on: dt.date, targ
 
 
 @transaction.atomic
-def form_fill_submit(*, user, form: ReportForm, unit: Unit, values: dict, submitted_on: dt.date | None = None
-                     ) -> FormFill:
+def form_fill_submit(
+    *, user, form: ReportForm, unit: Unit, values: dict, submitted_on: dt.date | None = None
+) -> FormFill:
     """A target unit fills a form. values: {form field id: text}. Values the platform already held
     (pre-filled) and submitted unchanged count as pre-filled; the rest as typed."""
     from qingche.burden import selectors
@@ -596,17 +741,28 @@ def form_fill_submit(*, user, form: ReportForm, unit: Unit, values: dict, submit
         held = known.get(field.catalog_field_id)
         was_prefilled = held is not None and held["value"] == value
         prefilled += was_prefilled
-        rows.append(FormFillValue(form_field=field, catalog_field=field.catalog_field, value=value,
-                                  prefilled=was_prefilled))
+        rows.append(
+            FormFillValue(form_field=field, catalog_field=field.catalog_field, value=value, prefilled=was_prefilled)
+        )
     if errors:
         raise ValidationError(errors)
     typed = len(rows) - prefilled
-    hours = rules.fill_person_hours(typed, prefilled,
-                                    minutes_per_typed=_param_float("burden.form_minutes_per_typed_value"),
-                                    minutes_per_prefilled=_param_float("burden.form_minutes_per_prefilled_value"))
+    hours = rules.fill_person_hours(
+        typed,
+        prefilled,
+        minutes_per_typed=_param_float("burden.form_minutes_per_typed_value"),
+        minutes_per_prefilled=_param_float("burden.form_minutes_per_prefilled_value"),
+    )
     day = submitted_on or timezone.localdate()
-    fill = FormFill(form=form, unit=unit, submitted_on=day, submitted_by=user if user.pk else None,
-                    prefilled_count=prefilled, typed_count=typed, person_hours=hours)
+    fill = FormFill(
+        form=form,
+        unit=unit,
+        submitted_on=day,
+        submitted_by=user if user.pk else None,
+        prefilled_count=prefilled,
+        typed_count=typed,
+        person_hours=hours,
+    )
     fill.save()
     for row in rows:
         row.fill = fill
@@ -657,8 +813,9 @@ def alert_acknowledge(*, user, alert: BurdenAlert, note: str = "") -> BurdenAler
 
 # -- 直通车 ------------------------------------------------------------------------------------------------
 @transaction.atomic
-def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None = None,
-                         publication_allowed: bool = False) -> tuple[BurdenReport, str]:
+def burden_report_submit(
+    *, category: str, text: str, sender_unit: Unit | None = None, publication_allowed: bool = False
+) -> tuple[BurdenReport, str]:
     """Store an anonymous report: only what the sender wrote and chose, the day, and the code's hash.
     Returns the report and the follow-up code, which is shown once and never stored. Deliberately not
     audited: an audit event would keep the sender's IP address and the exact time."""
@@ -668,14 +825,23 @@ def burden_report_submit(*, category: str, text: str, sender_unit: Unit | None =
     if problem == "too_short":
         raise ValidationError({"text": _("Describe the problem in a few words at least.")})
     if problem == "too_long":
-        raise ValidationError({"text": _("The report is too long: at most %(n)d characters.")
-                               % {"n": int(parameters.get("burden.report_max_chars"))}})
+        raise ValidationError(
+            {
+                "text": _("The report is too long: at most %(n)d characters.")
+                % {"n": int(parameters.get("burden.report_max_chars"))}
+            }
+        )
     if sender_unit is not None and sender_unit.kind not in Unit.TOWN_LEVEL:
         raise ValidationError({"sender_unit": _("Choose a town or street, or none.")})
     code = rules.new_follow_up_code()
-    report = BurdenReport(category=category, text=text.strip(), sender_unit=sender_unit,
-                          publication_allowed=bool(publication_allowed), received_on=timezone.localdate(),
-                          code_hash=rules.follow_up_code_hash(code, settings.SECRET_KEY))
+    report = BurdenReport(
+        category=category,
+        text=text.strip(),
+        sender_unit=sender_unit,
+        publication_allowed=bool(publication_allowed),
+        received_on=timezone.localdate(),
+        code_hash=rules.follow_up_code_hash(code, settings.SECRET_KEY),
+    )
     report.save()
     return report, code
 

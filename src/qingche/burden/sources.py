@@ -30,8 +30,18 @@ from django.utils.translation import gettext_lazy as _
 
 from qingche.burden.rules import CITIZEN, UPPER, Period
 
-__all__ = ["CITIZEN", "UPPER", "register", "registered", "missing", "rollup_function", "register_filler",
-           "register_person", "person_sources", "missing_person"]
+__all__ = [
+    "CITIZEN",
+    "UPPER",
+    "register",
+    "registered",
+    "missing",
+    "rollup_function",
+    "register_filler",
+    "register_person",
+    "person_sources",
+    "missing_person",
+]
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,12 @@ def rollup_function(source: str):
         from qingche.burden.models import LoadRollup
 
         rows = (
-            LoadRollup.objects.filter(unit_id__in=list(unit_ids), source=source,
-                                      month__gte=period.first.replace(day=1), month__lte=period.last)
+            LoadRollup.objects.filter(
+                unit_id__in=list(unit_ids),
+                source=source,
+                month__gte=period.first.replace(day=1),
+                month__lte=period.last,
+            )
             .values("unit_id")
             .annotate(total=Sum("hours"))
         )

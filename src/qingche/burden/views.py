@@ -67,8 +67,7 @@ def _create_page(request, form, title, save, success_url):
         else:
             messages.success(request, _("Saved."))
             return redirect(success_url)
-    return render(request, "burden/form.html", {"form": form, "title": title},
-                  status=400 if form.errors else 200)
+    return render(request, "burden/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
 
 
 # -- dashboard, index, ranking ---------------------------------------------------------------------------
@@ -84,19 +83,42 @@ def dashboard(request):
         "red_line": data["red_line"],
         "sources": {data["source_labels"].get(name, name): values for name, values in data["by_source"].items()},
         "months": [f"{month}" for month in range(1, 13)],
-        "this": {metric: counts[year]["monthly"].get(metric, [0] * 12)
-                 for metric in ("inspections_planned", "inspections_unplanned", "meetings", "documents", "forms",
-                                "form_fields", "form_fields_reused")},
-        "last": {metric: counts[year - 1]["monthly"].get(metric, [0] * 12)
-                 for metric in ("meetings", "documents")},
-        "labels": {"planned": _("planned"), "unplanned": _("unplanned"), "meetings": _("meetings"),
-                   "meetings_last": _("meetings (last year)"), "documents": _("documents"),
-                   "documents_last": _("documents (last year)"), "fields": _("fields"),
-                   "reused": _("reused from the catalog"), "forms": _("forms")},
+        "this": {
+            metric: counts[year]["monthly"].get(metric, [0] * 12)
+            for metric in (
+                "inspections_planned",
+                "inspections_unplanned",
+                "meetings",
+                "documents",
+                "forms",
+                "form_fields",
+                "form_fields_reused",
+            )
+        },
+        "last": {metric: counts[year - 1]["monthly"].get(metric, [0] * 12) for metric in ("meetings", "documents")},
+        "labels": {
+            "planned": _("planned"),
+            "unplanned": _("unplanned"),
+            "meetings": _("meetings"),
+            "meetings_last": _("meetings (last year)"),
+            "documents": _("documents"),
+            "documents_last": _("documents (last year)"),
+            "fields": _("fields"),
+            "reused": _("reused from the catalog"),
+            "forms": _("forms"),
+        },
     }
-    return render(request, "burden/dashboard.html", {"data": data, "chart": chart, "year": year,
-                                                     "totals": counts[year]["totals"],
-                                                     "last_totals": counts[year - 1]["totals"]})
+    return render(
+        request,
+        "burden/dashboard.html",
+        {
+            "data": data,
+            "chart": chart,
+            "year": year,
+            "totals": counts[year]["totals"],
+            "last_totals": counts[year - 1]["totals"],
+        },
+    )
 
 
 @login_required
@@ -106,8 +128,7 @@ def unit_index(request, pk):
     period = _period(request)
     data = selectors.unit_page(request.user, unit, period)
     people = selectors.unit_people(request.user, unit, period)
-    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data,
-                                                      "people": people})
+    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data, "people": people})
 
 
 @login_required
@@ -127,11 +148,23 @@ def person_index(request, pk):
         raise Http404
     unit = chosen["unit"]
     data = selectors.person_page(request.user, person, unit, period)
-    unit_link = (request.user.has_perm("burden.view_loadrollup")
-                 and Unit.objects.visible_to(request.user).filter(pk=unit.pk).exists())
-    return render(request, "burden/unit_person.html", {
-        "person": person, "unit": unit, "units": units, "period": period, "data": data, "unit_link": unit_link,
-        "is_me": user_person_id(request.user) == person.pk})
+    unit_link = (
+        request.user.has_perm("burden.view_loadrollup")
+        and Unit.objects.visible_to(request.user).filter(pk=unit.pk).exists()
+    )
+    return render(
+        request,
+        "burden/unit_person.html",
+        {
+            "person": person,
+            "unit": unit,
+            "units": units,
+            "period": period,
+            "data": data,
+            "unit_link": unit_link,
+            "is_me": user_person_id(request.user) == person.pk,
+        },
+    )
 
 
 @login_required
@@ -150,9 +183,16 @@ def my_index(request):
 @permission_required("burden.view_loadrollup", raise_exception=True)
 def ranking(request):
     period = _period(request)
-    return render(request, "burden/ranking.html", {"rows": selectors.ranking(request.user, period),
-                                                   "period": period, "red_line": selectors.red_line(),
-                                                   "missing_sources": sources.missing()})
+    return render(
+        request,
+        "burden/ranking.html",
+        {
+            "rows": selectors.ranking(request.user, period),
+            "period": period,
+            "red_line": selectors.red_line(),
+            "missing_sources": sources.missing(),
+        },
+    )
 
 
 @login_required
@@ -160,13 +200,16 @@ def ranking(request):
 def index_settings(request):
     registered = sources.registered()
     current = selectors.weights()
-    form = forms.SettingsForm(request.POST or None, source_names=[(n, s.label) for n, s in registered.items()],
-                              initial={"red_line": selectors.red_line(),
-                                       **{f"weight_{name}": weight for name, weight in current.items()}})
+    form = forms.SettingsForm(
+        request.POST or None,
+        source_names=[(n, s.label) for n, s in registered.items()],
+        initial={"red_line": selectors.red_line(), **{f"weight_{name}": weight for name, weight in current.items()}},
+    )
 
     def save(data):
-        services.index_settings_save(user=request.user, red_line=data["red_line"],
-                                     weights={name: data[f"weight_{name}"] for name in registered})
+        services.index_settings_save(
+            user=request.user, red_line=data["red_line"], weights={name: data[f"weight_{name}"] for name in registered}
+        )
 
     response = _create_page(request, form, _("Burden index settings"), save, "burden:settings")
     return response
@@ -195,9 +238,16 @@ def inspection_list(request):
         rows = rows.filter(approval=Approval.PENDING)
     elif request.GET.get("filter") == "merge":
         rows = rows.filter(merge_with__isnull=False)
-    return render(request, "burden/inspection_list.html", {
-        "page": _page(request, rows), "year": year, "plan": selectors.plan_progress(request.user, year),
-        "filter": request.GET.get("filter", "")})
+    return render(
+        request,
+        "burden/inspection_list.html",
+        {
+            "page": _page(request, rows),
+            "year": year,
+            "plan": selectors.plan_progress(request.user, year),
+            "filter": request.GET.get("filter", ""),
+        },
+    )
 
 
 @login_required
@@ -212,8 +262,7 @@ def inspection_new(request):
 
 @login_required
 def plan_item_new(request):
-    form = forms.PlanItemForm(request.POST or None, user=request.user,
-                              initial={"year": timezone.localdate().year})
+    form = forms.PlanItemForm(request.POST or None, user=request.user, initial={"year": timezone.localdate().year})
 
     def save(data):
         services.plan_item_create(user=request.user, **data)
@@ -225,9 +274,10 @@ def plan_item_new(request):
 @permission_required("burden.view_inspection", raise_exception=True)
 def inspection_detail(request, pk):
     inspection = get_object_or_404(selectors.inspections(request.user), pk=pk)
-    hours_form = forms.InspectionHoursForm(request.POST if request.POST.get("action") == "hours" else None,
-                                           initial={"preparation_hours": inspection.preparation_hours,
-                                                    "reception_hours": inspection.reception_hours})
+    hours_form = forms.InspectionHoursForm(
+        request.POST if request.POST.get("action") == "hours" else None,
+        initial={"preparation_hours": inspection.preparation_hours, "reception_hours": inspection.reception_hours},
+    )
     decision_form = forms.DecisionForm(request.POST if request.POST.get("action") in ("approve", "refuse") else None)
     if request.method == "POST":
         try:
@@ -235,8 +285,12 @@ def inspection_detail(request, pk):
             if action == "hours" and hours_form.is_valid():
                 services.inspection_set_hours(user=request.user, inspection=inspection, **hours_form.cleaned_data)
             elif action in ("approve", "refuse") and decision_form.is_valid():
-                services.inspection_decide(user=request.user, inspection=inspection, approve=action == "approve",
-                                           note=decision_form.cleaned_data["note"])
+                services.inspection_decide(
+                    user=request.user,
+                    inspection=inspection,
+                    approve=action == "approve",
+                    note=decision_form.cleaned_data["note"],
+                )
             else:
                 raise ValidationError(_("Check the form."))
         except ValidationError as error:
@@ -246,10 +300,17 @@ def inspection_detail(request, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("burden:inspection_detail", pk=pk)
-    return render(request, "burden/inspection_detail.html", {
-        "inspection": inspection, "hours_form": hours_form, "decision_form": decision_form,
-        "can_approve": request.user.has_perm("burden.approve_inspection")},
-        status=400 if hours_form.errors or decision_form.errors else 200)
+    return render(
+        request,
+        "burden/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "hours_form": hours_form,
+            "decision_form": decision_form,
+            "can_approve": request.user.has_perm("burden.approve_inspection"),
+        },
+        status=400 if hours_form.errors or decision_form.errors else 200,
+    )
 
 
 # -- meetings, documents, apps --------------------------------------------------------------------------------
@@ -260,17 +321,28 @@ def meeting_list(request):
     if request.method == "POST":
         meeting = get_object_or_404(selectors.meetings(request.user), pk=request.POST.get("meeting"))
         try:
-            services.meeting_decide(user=request.user, meeting=meeting, approve=request.POST.get("action") == "approve",
-                                    note=request.POST.get("note", ""))
+            services.meeting_decide(
+                user=request.user,
+                meeting=meeting,
+                approve=request.POST.get("action") == "approve",
+                note=request.POST.get("note", ""),
+            )
             messages.success(request, _("Saved."))
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
         return redirect("burden:meeting_list")
     rows = selectors.meetings(request.user).filter(start__year=year)
-    return render(request, "burden/meeting_list.html", {
-        "page": _page(request, rows), "year": year, "by_organiser": selectors.meeting_counts_by_organiser(
-            request.user, year), "speech_cap": parameters.get("burden.speech_cap_minutes"),
-        "can_approve": request.user.has_perm("burden.approve_meeting")})
+    return render(
+        request,
+        "burden/meeting_list.html",
+        {
+            "page": _page(request, rows),
+            "year": year,
+            "by_organiser": selectors.meeting_counts_by_organiser(request.user, year),
+            "speech_cap": parameters.get("burden.speech_cap_minutes"),
+            "can_approve": request.user.has_perm("burden.approve_meeting"),
+        },
+    )
 
 
 @login_required
@@ -279,10 +351,17 @@ def meeting_new(request):
 
     def save(data):
         services.meeting_create(
-            user=request.user, organiser=data["issuer"], title=data["title"], level=data["level"],
-            start=data["start"], end=data["end"], speech_minutes=data["speech_minutes"],
-            with_group_discussion=data["with_group_discussion"], reaches_grassroots=data["reaches_grassroots"],
-            attendances=[(unit, data["attendees"]) for unit in data["targets"]])
+            user=request.user,
+            organiser=data["issuer"],
+            title=data["title"],
+            level=data["level"],
+            start=data["start"],
+            end=data["end"],
+            speech_minutes=data["speech_minutes"],
+            with_group_discussion=data["with_group_discussion"],
+            reaches_grassroots=data["reaches_grassroots"],
+            attendances=[(unit, data["attendees"]) for unit in data["targets"]],
+        )
 
     return _create_page(request, form, _("Record a meeting"), save, "burden:meeting_list")
 
@@ -292,11 +371,17 @@ def meeting_new(request):
 def document_list(request):
     year = _year(request)
     rows = selectors.documents(request.user).filter(issued_on__year=year)
-    return render(request, "burden/document_list.html", {
-        "page": _page(request, rows), "year": year,
-        "by_issuer": selectors.document_counts_by_issuer(request.user, year),
-        "cap": parameters.get("burden.document_cap_chars"),
-        "special_cap": parameters.get("burden.document_cap_special_chars")})
+    return render(
+        request,
+        "burden/document_list.html",
+        {
+            "page": _page(request, rows),
+            "year": year,
+            "by_issuer": selectors.document_counts_by_issuer(request.user, year),
+            "cap": parameters.get("burden.document_cap_chars"),
+            "special_cap": parameters.get("burden.document_cap_special_chars"),
+        },
+    )
 
 
 @login_required
@@ -337,10 +422,15 @@ def overtime_list(request):
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
         return redirect("burden:overtime_list")
-    return render(request, "burden/overtime_list.html", {
-        "page": _page(request, selectors.overtime(request.user)),
-        "can_confirm": request.user.has_perm("burden.confirm_overtimeentry"),
-        "reported": OvertimeEntry.Status.REPORTED})
+    return render(
+        request,
+        "burden/overtime_list.html",
+        {
+            "page": _page(request, selectors.overtime(request.user)),
+            "can_confirm": request.user.has_perm("burden.confirm_overtimeentry"),
+            "reported": OvertimeEntry.Status.REPORTED,
+        },
+    )
 
 
 @login_required
@@ -361,8 +451,11 @@ def catalog_list(request):
     rows = selectors.catalog(request.user)
     if query:
         rows = rows.filter(name__icontains=query)
-    return render(request, "burden/catalog_list.html", {"page": _page(request, rows, 100), "query": query,
-                                                        "fillers": sources.fillers()})
+    return render(
+        request,
+        "burden/catalog_list.html",
+        {"page": _page(request, rows, 100), "query": query, "fillers": sources.fillers()},
+    )
 
 
 @login_required
@@ -378,10 +471,17 @@ def catalog_new(request):
 @login_required
 @permission_required("burden.view_reportform", raise_exception=True)
 def form_list(request):
-    return render(request, "burden/form_list.html", {
-        "page": _page(request, selectors.report_forms(request.user)),
-        "to_fill": selectors.forms_to_fill(request.user)[:50] if request.user.has_perm("burden.add_formfill") else [],
-        "can_create": request.user.has_perm("burden.add_reportform")})
+    return render(
+        request,
+        "burden/form_list.html",
+        {
+            "page": _page(request, selectors.report_forms(request.user)),
+            "to_fill": selectors.forms_to_fill(request.user)[:50]
+            if request.user.has_perm("burden.add_formfill")
+            else [],
+            "can_create": request.user.has_perm("burden.add_reportform"),
+        },
+    )
 
 
 def _editor_fields(data) -> tuple[list[int], list[str]]:
@@ -398,16 +498,21 @@ def _editor_fields(data) -> tuple[list[int], list[str]]:
 @login_required
 @permission_required("burden.add_reportform", raise_exception=True)
 def form_new(request):
-    form = forms.ReportFormForm(request.POST or None, user=request.user,
-                                initial={"sent_on": timezone.localdate()})
+    form = forms.ReportFormForm(request.POST or None, user=request.user, initial={"sent_on": timezone.localdate()})
     catalog_ids, new_labels = _editor_fields(request.POST) if request.method == "POST" else ([], [])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = [{"catalog_field": pk} for pk in catalog_ids] + [{"label": label} for label in new_labels]
         try:
-            created = services.report_form_create(user=request.user, issuer=data["issuer"], title=data["title"],
-                                                  sent_on=data["sent_on"], due_on=data["due_on"],
-                                                  targets=data["targets"], fields=fields)
+            created = services.report_form_create(
+                user=request.user,
+                issuer=data["issuer"],
+                title=data["title"],
+                sent_on=data["sent_on"],
+                due_on=data["due_on"],
+                targets=data["targets"],
+                fields=fields,
+            )
         except ValidationError as error:
             _form_errors(form, error)
         except PermissionDenied as error:
@@ -416,10 +521,18 @@ def form_new(request):
             messages.success(request, _("The form was sent."))
             return redirect("burden:form_detail", pk=created.pk)
     valid_ids = [pk for pk in catalog_ids if isinstance(pk, int)]
-    return render(request, "burden/form_editor.html", {
-        "form": form, "catalog": CatalogField.objects.filter(is_active=True).select_related("owner"),
-        "chosen": set(valid_ids), "new_fields": "\n".join(new_labels),
-        "preview": selectors.form_preview(valid_ids, new_labels)}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "burden/form_editor.html",
+        {
+            "form": form,
+            "catalog": CatalogField.objects.filter(is_active=True).select_related("owner"),
+            "chosen": set(valid_ids),
+            "new_fields": "\n".join(new_labels),
+            "preview": selectors.form_preview(valid_ids, new_labels),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -435,12 +548,23 @@ def form_preview(request):
 def form_detail(request, pk):
     report_form = get_object_or_404(selectors.report_forms(request.user), pk=pk)
     fills = selectors.form_fills(request.user).filter(form=report_form)
-    fillable = selectors.units_for_user(request.user, "burden.add_formfill").filter(
-        pk__in=report_form.targets.values("pk")).exclude(pk__in=fills.values("unit"))
-    return render(request, "burden/form_detail.html", {
-        "report_form": report_form, "fields": report_form.fields.select_related("catalog_field"),
-        "fills": fills, "targets": report_form.targets.all(), "fillable": fillable,
-        "share": rules.reuse_share(report_form.field_count, report_form.reused_count)})
+    fillable = (
+        selectors.units_for_user(request.user, "burden.add_formfill")
+        .filter(pk__in=report_form.targets.values("pk"))
+        .exclude(pk__in=fills.values("unit"))
+    )
+    return render(
+        request,
+        "burden/form_detail.html",
+        {
+            "report_form": report_form,
+            "fields": report_form.fields.select_related("catalog_field"),
+            "fills": fills,
+            "targets": report_form.targets.all(),
+            "fillable": fillable,
+            "share": rules.reuse_share(report_form.field_count, report_form.reused_count),
+        },
+    )
 
 
 @login_required
@@ -466,19 +590,26 @@ def form_fill(request, pk, unit_pk):
     for field in fields:
         held = known.get(field.catalog_field_id)
         value = request.POST.get(f"field_{field.pk}") if request.method == "POST" else (held or {}).get("value", "")
-        rows.append({"field": field, "held": held, "value": value or "",
-                     "errors": errors.get(f"field_{field.pk}", [])})
-    return render(request, "burden/form_fill.html", {
-        "report_form": report_form, "unit": unit, "rows": rows, "errors": errors.get("__all__", []) + errors.get(
-            "unit", []), "prefilled": sum(1 for row in rows if row["held"])}, status=400 if errors else 200)
+        rows.append({"field": field, "held": held, "value": value or "", "errors": errors.get(f"field_{field.pk}", [])})
+    return render(
+        request,
+        "burden/form_fill.html",
+        {
+            "report_form": report_form,
+            "unit": unit,
+            "rows": rows,
+            "errors": errors.get("__all__", []) + errors.get("unit", []),
+            "prefilled": sum(1 for row in rows if row["held"]),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
 @permission_required("burden.view_reportform", raise_exception=True)
 def form_report(request):
     year = _year(request)
-    return render(request, "burden/form_report.html", {"rows": selectors.form_report(request.user, year),
-                                                        "year": year})
+    return render(request, "burden/form_report.html", {"rows": selectors.form_report(request.user, year), "year": year})
 
 
 # -- 直通车 (no login) ------------------------------------------------------------------------------------------
@@ -486,9 +617,12 @@ def _rate_limited(request) -> bool:
     """Per sender and for everyone together, in the cache only (core.ratelimit): nothing links a count to a
     report, and the counts expire with the window."""
     return ratelimit.over_limit(
-        "burden.report", client_ip(request) or "", window=int(parameters.get("burden.report_rate_window_seconds")),
+        "burden.report",
+        client_ip(request) or "",
+        window=int(parameters.get("burden.report_rate_window_seconds")),
         limit=int(parameters.get("burden.report_rate_limit")),
-        total_limit=int(parameters.get("burden.report_rate_limit_total")))
+        total_limit=int(parameters.get("burden.report_rate_limit_total")),
+    )
 
 
 @never_cache
@@ -504,16 +638,23 @@ def voice(request):
             data = form.cleaned_data
             try:
                 _report, code = services.burden_report_submit(
-                    category=data["category"], text=data["text"], sender_unit=data["sender_unit"],
-                    publication_allowed=data["publication_allowed"])
+                    category=data["category"],
+                    text=data["text"],
+                    sender_unit=data["sender_unit"],
+                    publication_allowed=data["publication_allowed"],
+                )
             except ValidationError as error:
                 _form_errors(form, error)
             else:
                 form = None
         if form is not None and form.errors and status == 200:
             status = 400
-    return render(request, "burden/voice.html", {
-        "form": form, "code": code, "max_chars": parameters.get("burden.report_max_chars")}, status=status)
+    return render(
+        request,
+        "burden/voice.html",
+        {"form": form, "code": code, "max_chars": parameters.get("burden.report_max_chars")},
+        status=status,
+    )
 
 
 @never_cache
@@ -547,8 +688,11 @@ def report_inbox(request):
 @permission_required("burden.answer_burdenreport", raise_exception=True)
 def report_answer(request, pk):
     report = get_object_or_404(selectors.burden_reports(request.user), pk=pk)
-    form = forms.AnswerForm(request.POST or None, publication_allowed=report.publication_allowed,
-                            initial={"answer": report.answer, "publish": report.publication_allowed})
+    form = forms.AnswerForm(
+        request.POST or None,
+        publication_allowed=report.publication_allowed,
+        initial={"answer": report.answer, "publish": report.publication_allowed},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.burden_report_answer(user=request.user, report=report, **form.cleaned_data)
@@ -557,6 +701,6 @@ def report_answer(request, pk):
         else:
             messages.success(request, _("Answered."))
             return redirect("burden:report_inbox")
-    return render(request, "burden/report_answer.html", {"report": report, "form": form},
-                  status=400 if form.errors else 200)
-
+    return render(
+        request, "burden/report_answer.html", {"report": report, "form": form}, status=400 if form.errors else 200
+    )

@@ -50,6 +50,7 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
 class ParameterAdmin(admin.ModelAdmin):
     list_display = ("key", "value")
 
+
 # Second-factor devices are managed on the account's own page and by `qingche otp_reset`; django-otp's
 # admin pages would show secrets to the superuser and link to the internet.
 for _device_model in (TOTPDevice, StaticDevice):

@@ -8,8 +8,7 @@ imports: gunicorn's logger reads it too."""
 import os
 
 UNLOGGED_PREFIXES = tuple(
-    prefix.strip() for prefix in os.environ.get("QINGCHE_UNLOGGED_PATHS", "/burden/voice/").split(",")
-    if prefix.strip()
+    prefix.strip() for prefix in os.environ.get("QINGCHE_UNLOGGED_PATHS", "/burden/voice/").split(",") if prefix.strip()
 )
 
 

@@ -131,7 +131,7 @@ _ERROR = {"type": "object", "required": ["detail"], "properties": {"detail": {"t
 _VALIDATION_ERRORS = {
     "type": "object",
     "description": "field name -> list of messages (non_field_errors for the body as a whole); "
-                   "`detail` when the request could not be read at all",
+    "`detail` when the request could not be read at all",
     "additionalProperties": {},
 }
 ERROR_RESPONSES = {
@@ -152,10 +152,13 @@ def declare_error_responses(result, generator, request, public):
         for operation in item.values():
             responses = operation.setdefault("responses", {})
             for status, (description, component) in ERROR_RESPONSES.items():
-                responses.setdefault(status, {
-                    "description": description,
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
-                })
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+                    },
+                )
     return result
 
 
@@ -172,13 +175,13 @@ def healthz(request):
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
 
 
-
-
 class TokenLoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     otp = serializers.CharField(
-        max_length=32, required=False, allow_blank=True,
+        max_length=32,
+        required=False,
+        allow_blank=True,
         help_text="The 6-digit code of the authenticator app (or a recovery code): required for the "
         "superuser and the system, security and audit administrators.",
     )

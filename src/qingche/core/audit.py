@@ -219,12 +219,25 @@ def record_created(entries) -> None:
     from qingche.core.models import AuditEvent
 
     now = timezone.now()
-    bulk.insert_objects(AuditEvent, [
-        AuditEvent(created_at=now, actor=None, actor_name=ctx.actor_name[:150], ip=ctx.ip, request_id=ctx.request_id,
-                   action="create", object_type=obj._meta.label_lower, object_id=str(obj.pk),
-                   object_repr=str(obj)[:200], after=snapshot(obj), reason=ctx.reason)
-        for obj, ctx in entries
-    ])
+    bulk.insert_objects(
+        AuditEvent,
+        [
+            AuditEvent(
+                created_at=now,
+                actor=None,
+                actor_name=ctx.actor_name[:150],
+                ip=ctx.ip,
+                request_id=ctx.request_id,
+                action="create",
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                after=snapshot(obj),
+                reason=ctx.reason,
+            )
+            for obj, ctx in entries
+        ],
+    )
 
 
 class AuditedModel(models.Model):

@@ -59,11 +59,18 @@ def recent_attempts():
 def lockouts() -> dict:
     """The names locked at an address and the addresses locked for trying many names, right now."""
     attempts = recent_attempts()
-    names = list(attempts.values("username", "ip_address").annotate(failures=Sum("failures_since_start"))
-                 .filter(failures__gte=settings.AXES_FAILURE_LIMIT).order_by("ip_address", "username"))
-    addresses = list(attempts.values("ip_address").annotate(failures=Sum("failures_since_start"),
-                                                             names=Count("username", distinct=True))
-                     .filter(failures__gte=settings.QINGCHE_LOGIN_ADDRESS_FAILURE_LIMIT).order_by("ip_address"))
+    names = list(
+        attempts.values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("ip_address", "username")
+    )
+    addresses = list(
+        attempts.values("ip_address")
+        .annotate(failures=Sum("failures_since_start"), names=Count("username", distinct=True))
+        .filter(failures__gte=settings.QINGCHE_LOGIN_ADDRESS_FAILURE_LIMIT)
+        .order_by("ip_address")
+    )
     return {"names": names, "addresses": addresses}
 
 
@@ -72,17 +79,22 @@ def card(request):
     if not request.user.has_perm("axes.view_accessattempt"):
         return None
     locked = lockouts()
-    lines = [_("Address %(ip)s tried %(names)d user names (%(failures)d failures): possible password spraying, "
-               "the address is locked.") % {"ip": row["ip_address"], "names": row["names"],
-                                            "failures": row["failures"]}
-             for row in locked["addresses"]]
-    lines += [_("%(name)s is locked at address %(ip)s after %(failures)d failures.")
-              % {"name": row["username"], "ip": row["ip_address"], "failures": row["failures"]}
-              for row in locked["names"]]
+    lines = [
+        _(
+            "Address %(ip)s tried %(names)d user names (%(failures)d failures): possible password spraying, "
+            "the address is locked."
+        )
+        % {"ip": row["ip_address"], "names": row["names"], "failures": row["failures"]}
+        for row in locked["addresses"]
+    ]
+    lines += [
+        _("%(name)s is locked at address %(ip)s after %(failures)d failures.")
+        % {"name": row["username"], "ip": row["ip_address"], "failures": row["failures"]}
+        for row in locked["names"]
+    ]
     return {
         "key": "lockouts",
         "title": _("Log-in lockouts"),
-        "stats": [(_("user names locked"), len(locked["names"])),
-                  (_("addresses locked"), len(locked["addresses"]))],
+        "stats": [(_("user names locked"), len(locked["names"])), (_("addresses locked"), len(locked["addresses"]))],
         "lines": lines,
     }

@@ -130,8 +130,9 @@ class ApiToken(models.Model):
     """A key for the API, stored only as its SHA-256. It works until it expires or is revoked, and only
     while the account is active, keeps a role and keeps the password it was issued under."""
 
-    user = models.ForeignKey("core.User", verbose_name=_("account"), on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        "core.User", verbose_name=_("account"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     digest = models.CharField(_("key digest"), max_length=64, unique=True)
     prefix = models.CharField(_("key begins with"), max_length=8)
     # The account's session hash when issued (a hash of its password hash): a new password ends the token.

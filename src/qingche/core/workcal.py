@@ -72,8 +72,11 @@ class WorkCalendar:
     def years_to_enter(self, today: dt.date) -> list[int]:
         """This year and the next where the library has no holidays and none were entered by hand."""
         entered = {day.year for day in self.overrides}
-        return [year for year in (today.year, today.year + 1)
-                if self.library(dt.date(year, 6, 1)) is None and year not in entered]
+        return [
+            year
+            for year in (today.year, today.year + 1)
+            if self.library(dt.date(year, 6, 1)) is None and year not in entered
+        ]
 
     @property
     def hours_per_day(self) -> float:

@@ -69,8 +69,9 @@ class DemoContext:
 
 
 # Accounts that need a second factor (core.otp): the superuser and the three administrators.
-SECOND_FACTOR_ACCOUNTS = [username for username, role, _where in DEMO_ACCOUNTS
-                          if role in (None, SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)]
+SECOND_FACTOR_ACCOUNTS = [
+    username for username, role, _where in DEMO_ACCOUNTS if role in (None, SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
+]
 
 
 @dataclass

@@ -32,16 +32,30 @@ class PowerSerializer(serializers.Serializer):
 
 class DutyItemSerializer(serializers.ModelSerializer):
     powers = PowerSerializer(many=True, required=False)
-    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(kind__in=("department", "office")),
-                                                   allow_null=True, required=False)
+    lead_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(kind__in=("department", "office")), allow_null=True, required=False
+    )
     cooperating_units = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.filter(kind__in=("department", "office")), many=True, required=False)
+        queryset=Unit.objects.filter(kind__in=("department", "office")), many=True, required=False
+    )
     lacks_power = serializers.SerializerMethodField()
 
     class Meta:
         model = DutyItem
-        fields = ["id", "duty_list", "kind", "code", "name", "domain", "legal_basis", "lead_unit", "cooperating_units",
-                  "keywords", "powers", "lacks_power"]
+        fields = [
+            "id",
+            "duty_list",
+            "kind",
+            "code",
+            "name",
+            "domain",
+            "legal_basis",
+            "lead_unit",
+            "cooperating_units",
+            "keywords",
+            "powers",
+            "lacks_power",
+        ]
         read_only_fields = ["id", "lacks_power"]
 
     def get_lacks_power(self, item) -> bool:
@@ -62,8 +76,11 @@ def _town(request) -> Unit:
     (text, an object, a list, out of range) is a 400 naming the field, not a crash."""
     payload = TownInputSerializer(data={"unit": request.data.get("unit")} if "unit" in request.data else {})
     payload.is_valid(raise_exception=True)
-    unit = Unit.objects.visible_to(request.user).filter(pk=payload.validated_data["unit"],
-                                                        kind__in=services.TOWN_KINDS).first()
+    unit = (
+        Unit.objects.visible_to(request.user)
+        .filter(pk=payload.validated_data["unit"], kind__in=services.TOWN_KINDS)
+        .first()
+    )
     if unit is None:
         raise ValidationError({"unit": _("Unknown town or street, or outside your scope.")})
     return unit
@@ -80,8 +97,10 @@ class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         "publish": "duties.publish_dutylist",
     }
 
-    @extend_schema(request=inline_serializer("DutyListDraftInput", {"unit": serializers.IntegerField()}),
-                   responses={201: DutyListSerializer})
+    @extend_schema(
+        request=inline_serializer("DutyListDraftInput", {"unit": serializers.IntegerField()}),
+        responses={201: DutyListSerializer},
+    )
     @action(detail=False, methods=["post"])
     def draft(self, request):
         """Open a draft of a town's next version, copied from its current published list."""
@@ -95,20 +114,38 @@ class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         duty_list = services.duty_list_publish(user=request.user, duty_list=self.get_object())
         return Response(DutyListSerializer(duty_list).data)
 
-    @extend_schema(responses=inline_serializer("DutyListDiff", {
-        "base": serializers.IntegerField(allow_null=True),
-        "added": serializers.ListField(child=serializers.CharField()),
-        "removed": serializers.ListField(child=serializers.CharField()),
-        "changed": serializers.DictField(child=serializers.ListField(child=serializers.CharField()))}))
+    @extend_schema(
+        responses=inline_serializer(
+            "DutyListDiff",
+            {
+                "base": serializers.IntegerField(allow_null=True),
+                "added": serializers.ListField(child=serializers.CharField()),
+                "removed": serializers.ListField(child=serializers.CharField()),
+                "changed": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            },
+        )
+    )
     @action(detail=True, methods=["get"])
     def diff(self, request, pk=None):
         """Items added, removed and changed (by code) against the last published version before this one."""
         base, changes, _old, _new = selectors.diff_against_published(self.get_object())
-        return Response({"base": base.pk if base else None, "added": changes.added, "removed": changes.removed,
-                         "changed": changes.changed})
+        return Response(
+            {
+                "base": base.pk if base else None,
+                "added": changes.added,
+                "removed": changes.removed,
+                "changed": changes.changed,
+            }
+        )
 
-    @extend_schema(request={"multipart/form-data": inline_serializer("DutyListImportInput", {
-        "unit": serializers.IntegerField(), "file": serializers.FileField()})}, responses={201: DutyListSerializer})
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "DutyListImportInput", {"unit": serializers.IntegerField(), "file": serializers.FileField()}
+            )
+        },
+        responses={201: DutyListSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="import")
     def import_xlsx(self, request):
         """Replace a town's draft items with an Excel file in the published layout; all or nothing."""
@@ -119,25 +156,42 @@ class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         try:
             duty_list = services.duty_list_import(user=request.user, unit=unit, upload=upload)
         except services.ImportRejected as error:
-            return Response({"file": [_("Nothing was saved.")], "rows": [
-                {"row": row, "column": column, "message": message} for row, column, message in error.row_errors]},
-                status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {
+                    "file": [_("Nothing was saved.")],
+                    "rows": [
+                        {"row": row, "column": column, "message": message} for row, column, message in error.row_errors
+                    ],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response(DutyListSerializer(duty_list).data, status=status.HTTP_201_CREATED)
 
 
-class DutyItemViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                      viewsets.ReadOnlyModelViewSet):
+class DutyItemViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     serializer_class = DutyItemSerializer
     filterset_fields = ["duty_list", "kind", "domain", "code"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     # Items are edited as part of their list (duties.services.duty_item_save checks change_dutylist).
-    action_permissions = {"create": "duties.change_dutylist", "update": "duties.change_dutylist",
-                          "partial_update": "duties.change_dutylist"}
+    action_permissions = {
+        "create": "duties.change_dutylist",
+        "update": "duties.change_dutylist",
+        "partial_update": "duties.change_dutylist",
+    }
 
     @staticmethod
     def selector(user):
-        return DutyItem.objects.visible_to(user).select_related("lead_unit", "duty_list").prefetch_related(
-            "powers", "cooperating_units")
+        return (
+            DutyItem.objects.visible_to(user)
+            .select_related("lead_unit", "duty_list")
+            .prefetch_related("powers", "cooperating_units")
+        )
 
     def _data(self, validated):
         data = {key: value for key, value in validated.items() if key != "duty_list"}
@@ -146,15 +200,18 @@ class DutyItemViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Update
         return data
 
     def perform_create(self, serializer):
-        duty_list = get_object_or_404(selectors.duty_lists(self.request.user),
-                                      pk=serializer.validated_data["duty_list"].pk)
-        serializer.instance = services.duty_item_save(user=self.request.user, duty_list=duty_list,
-                                                      data=self._data(serializer.validated_data))
+        duty_list = get_object_or_404(
+            selectors.duty_lists(self.request.user), pk=serializer.validated_data["duty_list"].pk
+        )
+        serializer.instance = services.duty_item_save(
+            user=self.request.user, duty_list=duty_list, data=self._data(serializer.validated_data)
+        )
 
     def perform_update(self, serializer):
         item = serializer.instance
-        serializer.instance = services.duty_item_save(user=self.request.user, duty_list=item.duty_list,
-                                                      data=self._data(serializer.validated_data), item=item)
+        serializer.instance = services.duty_item_save(
+            user=self.request.user, duty_list=item.duty_list, data=self._data(serializer.validated_data), item=item
+        )
 
     def perform_destroy(self, instance):
         services.duty_item_delete(user=self.request.user, item=instance)

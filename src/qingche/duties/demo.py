@@ -23,11 +23,18 @@ def catalogue_specs(rows: list[dict], departments: dict) -> list[dict]:
     for row in rows:
         specs.append(
             {
-                "kind": row["kind"], "code": row["code"], "name": row["name"], "domain": row["domain"],
-                "legal_basis": row["legal_basis"], "lead_unit": departments.get(row["lead_department"]),
+                "kind": row["kind"],
+                "code": row["code"],
+                "name": row["name"],
+                "domain": row["domain"],
+                "legal_basis": row["legal_basis"],
+                "lead_unit": departments.get(row["lead_department"]),
                 "keywords": row["keywords"],
-                "cooperating": [departments[name] for name in rules.split_list(row["cooperating_departments"])
-                                if name in departments],
+                "cooperating": [
+                    departments[name]
+                    for name in rules.split_list(row["cooperating_departments"])
+                    if name in departments
+                ],
                 "powers": [rules.parse_power(power) for power in rules.split_list(row["powers"])],
             }
         )

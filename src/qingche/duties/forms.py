@@ -14,11 +14,16 @@ class DutyItemForm(StyledFormMixin, forms.Form):
     domain = forms.CharField(label=_("domain"), max_length=50, required=False)
     legal_basis = forms.CharField(label=_("legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     lead_unit = forms.ModelChoiceField(label=_("lead department"), required=False, queryset=Unit.objects.none())
-    cooperating_units = forms.ModelMultipleChoiceField(label=_("cooperating departments"), required=False,
-                                                       queryset=Unit.objects.none())
+    cooperating_units = forms.ModelMultipleChoiceField(
+        label=_("cooperating departments"), required=False, queryset=Unit.objects.none()
+    )
     keywords = forms.CharField(label=_("keywords"), max_length=300, required=False)
-    powers = forms.CharField(label=_("powers"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_("one per line, as 类别：说明"))
+    powers = forms.CharField(
+        label=_("powers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("one per line, as 类别：说明"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +39,14 @@ class DutyItemForm(StyledFormMixin, forms.Form):
 
     @staticmethod
     def initial_of(item: DutyItem) -> dict:
-        return {"code": item.code, "name": item.name, "kind": item.kind, "domain": item.domain,
-                "legal_basis": item.legal_basis, "lead_unit": item.lead_unit_id,
-                "cooperating_units": list(item.cooperating_units.values_list("pk", flat=True)),
-                "keywords": item.keywords, "powers": "\n".join(str(power) for power in item.powers.all())}
+        return {
+            "code": item.code,
+            "name": item.name,
+            "kind": item.kind,
+            "domain": item.domain,
+            "legal_basis": item.legal_basis,
+            "lead_unit": item.lead_unit_id,
+            "cooperating_units": list(item.cooperating_units.values_list("pk", flat=True)),
+            "keywords": item.keywords,
+            "powers": "\n".join(str(power) for power in item.powers.all()),
+        }

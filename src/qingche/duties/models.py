@@ -45,7 +45,11 @@ class DutyList(AuditedModel):
     note = models.TextField(_("note"), blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -87,16 +91,25 @@ class DutyItem(AuditedModel):
     domain = models.CharField(_("domain"), max_length=50, blank=True, db_index=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     lead_unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("lead department"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="led_duty_items", help_text=_("for cooperation duties the department that leads; for duties "
-                                                   "taken back, the department that took it back"),
+        "org.Unit",
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_duty_items",
+        help_text=_(
+            "for cooperation duties the department that leads; for duties taken back, the department that took it back"
+        ),
     )
     cooperating_units = models.ManyToManyField(
         "org.Unit", verbose_name=_("cooperating departments"), blank=True, related_name="cooperating_duty_items"
     )
-    keywords = models.CharField(_("keywords"), max_length=300, blank=True,
-                                help_text=_("words a citizen's request about this matter would contain, "
-                                            "separated by ；"))
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("words a citizen's request about this matter would contain, separated by ；"),
+    )
 
     objects = ScopedManager()
     scope_q = _published_or_in_scope("duty_list__")

@@ -12,6 +12,7 @@ def _(message: str) -> str:
     msgid unchanged; the caller translates it with gettext."""
     return message
 
+
 BASIC, COOPERATION, TAKEN_BACK = "basic", "cooperation", "taken_back"
 KINDS = (BASIC, COOPERATION, TAKEN_BACK)
 
@@ -99,9 +100,11 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
     errors: list[tuple[int, str, str, dict]] = []
     seen: dict[str, int] = {}
     for number, values in rows:
+
         def text(key, values=values):
             value = values.get(key, "")
             return "" if value is None else str(value).strip()
+
         code, name, kind_label = text("code"), text("name"), text("kind")
         row_errors = []
         if not code:
@@ -109,8 +112,13 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
         elif len(code) > 30:
             row_errors.append(("code", _("The item code is longer than 30 characters."), {}))
         elif code in seen:
-            row_errors.append(("code", _("The code %(code)s is used again (first in row %(row)d)."),
-                               {"code": code, "row": seen[code]}))
+            row_errors.append(
+                (
+                    "code",
+                    _("The code %(code)s is used again (first in row %(row)d)."),
+                    {"code": code, "row": seen[code]},
+                )
+            )
         if not name:
             row_errors.append(("name", _("Enter the item name."), {}))
         elif len(name) > 300:
@@ -122,13 +130,13 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
         if lead and lead not in known:
             row_errors.append(("lead_department", _("Unknown department: %(name)s."), {"name": lead}))
         if kind in (COOPERATION, TAKEN_BACK) and not lead:
-            row_errors.append(("lead_department", _("A cooperation duty or a duty taken back names its department."),
-                               {}))
+            row_errors.append(
+                ("lead_department", _("A cooperation duty or a duty taken back names its department."), {})
+            )
         cooperating = split_list(text("cooperating_departments"))
         for department in cooperating:
             if department not in known:
-                row_errors.append(("cooperating_departments", _("Unknown department: %(name)s."),
-                                   {"name": department}))
+                row_errors.append(("cooperating_departments", _("Unknown department: %(name)s."), {"name": department}))
         if len(text("domain")) > 50:
             row_errors.append(("domain", _("The domain is longer than 50 characters."), {}))
         if len(text("keywords")) > 300:
@@ -140,9 +148,16 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
             continue
         items.append(
             ParsedItem(
-                row=number, code=code, name=name, kind=kind, domain=text("domain"), legal_basis=text("legal_basis"),
-                lead_department=lead, cooperating_departments=cooperating,
-                powers=[parse_power(power) for power in split_list(text("powers"))], keywords=text("keywords"),
+                row=number,
+                code=code,
+                name=name,
+                kind=kind,
+                domain=text("domain"),
+                legal_basis=text("legal_basis"),
+                lead_department=lead,
+                cooperating_departments=cooperating,
+                powers=[parse_power(power) for power in split_list(text("powers"))],
+                keywords=text("keywords"),
             )
         )
     if not errors and not items:

@@ -20,8 +20,11 @@ def current_lists(user):
 def routing_items(unit_id: int) -> tuple[tuple, ...]:
     """For routing citizen requests: (code, name, kind, keywords, lead unit id, lead unit name, domain) of every
     item on the unit's published list; cached, as intake reads it for every request and lists change seldom."""
-    rows = DutyItem.objects.filter(duty_list__unit_id=unit_id, duty_list__status=DutyList.Status.PUBLISHED).order_by(
-        "code").values_list("code", "name", "kind", "keywords", "lead_unit_id", "lead_unit__name", "domain")
+    rows = (
+        DutyItem.objects.filter(duty_list__unit_id=unit_id, duty_list__status=DutyList.Status.PUBLISHED)
+        .order_by("code")
+        .values_list("code", "name", "kind", "keywords", "lead_unit_id", "lead_unit__name", "domain")
+    )
     return tuple(
         (code, name, kind, tuple(DutyItem.split_keywords(keywords)), lead_id, lead_name or "", domain)
         for code, name, kind, keywords, lead_id, lead_name, domain in rows
@@ -38,8 +41,12 @@ def published_item_by_code(unit_ids, code: str) -> dict[int, dict]:
         code=code, duty_list__unit_id__in=list(unit_ids), duty_list__status=DutyList.Status.PUBLISHED
     ).values("duty_list__unit_id", "kind", "name", "lead_unit_id", "lead_unit__name")
     return {
-        row["duty_list__unit_id"]: {"kind": row["kind"], "name": row["name"], "lead_unit_id": row["lead_unit_id"],
-                                    "lead_name": row["lead_unit__name"] or ""}
+        row["duty_list__unit_id"]: {
+            "kind": row["kind"],
+            "name": row["name"],
+            "lead_unit_id": row["lead_unit_id"],
+            "lead_name": row["lead_unit__name"] or "",
+        }
         for row in rows
     }
 
@@ -68,7 +75,9 @@ def flagged_counts(list_ids) -> dict[int, int]:
     """责随权转: per list, the number of basic and cooperation items without any power."""
     rows = (
         DutyItem.objects.filter(duty_list_id__in=list(list_ids), kind__in=("basic", "cooperation"), powers=None)
-        .values("duty_list_id").annotate(n=Count("id")).values_list("duty_list_id", "n")
+        .values("duty_list_id")
+        .annotate(n=Count("id"))
+        .values_list("duty_list_id", "n")
     )
     return dict(rows)
 
@@ -81,8 +90,12 @@ def list_items(user, duty_list, *, kind: str = "", domain: str = "", query: str 
     if domain:
         items = items.filter(domain=domain)
     if query:
-        items = items.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(keywords__icontains=query)
-                             | Q(legal_basis__icontains=query))
+        items = items.filter(
+            Q(name__icontains=query)
+            | Q(code__icontains=query)
+            | Q(keywords__icontains=query)
+            | Q(legal_basis__icontains=query)
+        )
     return items.prefetch_related("powers", "cooperating_units").order_by("kind", "code")
 
 
@@ -93,12 +106,19 @@ def versions_of(user, unit_id):
 def item_snapshot(duty_list) -> dict[str, dict]:
     """{code: {field: value}} of a version, for diffs (not scoped: call with a list already read through scope)."""
     result = {}
-    items = DutyItem.objects.filter(duty_list=duty_list).select_related("lead_unit").prefetch_related(
-        "powers", "cooperating_units")
+    items = (
+        DutyItem.objects.filter(duty_list=duty_list)
+        .select_related("lead_unit")
+        .prefetch_related("powers", "cooperating_units")
+    )
     for item in items:
         result[item.code] = {
-            "name": item.name, "kind": item.kind, "domain": item.domain, "legal_basis": item.legal_basis,
-            "lead_unit": item.lead_unit.name if item.lead_unit else "", "keywords": item.keywords,
+            "name": item.name,
+            "kind": item.kind,
+            "domain": item.domain,
+            "legal_basis": item.legal_basis,
+            "lead_unit": item.lead_unit.name if item.lead_unit else "",
+            "keywords": item.keywords,
             "cooperating_units": sorted(unit.name for unit in item.cooperating_units.all()),
             "powers": sorted(str(power) for power in item.powers.all()),
         }
@@ -110,8 +130,11 @@ def diff_against_published(duty_list):
     from qingche.duties import rules
 
     base = (
-        DutyList.objects.filter(unit_id=duty_list.unit_id, status__in=("published", "superseded"),
-                                version__lt=duty_list.version).order_by("-version").first()
+        DutyList.objects.filter(
+            unit_id=duty_list.unit_id, status__in=("published", "superseded"), version__lt=duty_list.version
+        )
+        .order_by("-version")
+        .first()
     )
     old = item_snapshot(base) if base else {}
     new = item_snapshot(duty_list)

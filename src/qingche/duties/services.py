@@ -64,8 +64,13 @@ def _copy_items(source: DutyList, target: DutyList) -> None:
         target,
         [
             {
-                "kind": item.kind, "code": item.code, "name": item.name, "domain": item.domain,
-                "legal_basis": item.legal_basis, "lead_unit": item.lead_unit, "keywords": item.keywords,
+                "kind": item.kind,
+                "code": item.code,
+                "name": item.name,
+                "domain": item.domain,
+                "legal_basis": item.legal_basis,
+                "lead_unit": item.lead_unit,
+                "keywords": item.keywords,
                 "cooperating": list(item.cooperating_units.all()),
                 "powers": [(power.category, power.description) for power in item.powers.all()],
             }
@@ -81,8 +86,13 @@ def _bulk_items(duty_list: DutyList, specs: list[dict]) -> None:
     created = DutyItem.objects.bulk_create(
         [
             DutyItem(
-                duty_list=duty_list, kind=spec["kind"], code=spec["code"], name=spec["name"][:300],
-                domain=spec["domain"][:50], legal_basis=spec["legal_basis"], lead_unit=spec["lead_unit"],
+                duty_list=duty_list,
+                kind=spec["kind"],
+                code=spec["code"],
+                name=spec["name"][:300],
+                domain=spec["domain"][:50],
+                legal_basis=spec["legal_basis"],
+                lead_unit=spec["lead_unit"],
                 keywords=spec["keywords"][:300],
             )
             for spec in specs
@@ -94,12 +104,18 @@ def _bulk_items(duty_list: DutyList, specs: list[dict]) -> None:
             item.pk = by_code[item.code]
     through = DutyItem.cooperating_units.through
     through.objects.bulk_create(
-        [through(dutyitem_id=item.pk, unit_id=unit.pk) for item, spec in zip(created, specs, strict=True)
-         for unit in spec["cooperating"]]
+        [
+            through(dutyitem_id=item.pk, unit_id=unit.pk)
+            for item, spec in zip(created, specs, strict=True)
+            for unit in spec["cooperating"]
+        ]
     )
     Power.objects.bulk_create(
-        [Power(item_id=item.pk, category=category[:30], description=description[:300])
-         for item, spec in zip(created, specs, strict=True) for category, description in spec["powers"]]
+        [
+            Power(item_id=item.pk, category=category[:30], description=description[:300])
+            for item, spec in zip(created, specs, strict=True)
+            for category, description in spec["powers"]
+        ]
     )
 
 
@@ -182,9 +198,14 @@ def import_rows(rows, departments: dict[str, Unit]):
     messages = [(row, column, _(message) % params if params else _(message)) for row, column, message, params in errors]
     specs = [
         {
-            "kind": item.kind, "code": item.code, "name": item.name, "domain": item.domain,
-            "legal_basis": item.legal_basis, "lead_unit": departments.get(item.lead_department),
-            "keywords": item.keywords, "powers": item.powers,
+            "kind": item.kind,
+            "code": item.code,
+            "name": item.name,
+            "domain": item.domain,
+            "legal_basis": item.legal_basis,
+            "lead_unit": departments.get(item.lead_department),
+            "keywords": item.keywords,
+            "powers": item.powers,
             "cooperating": [departments[name] for name in item.cooperating_departments],
         }
         for item in items
@@ -198,8 +219,10 @@ class ImportRejected(ValidationError):
     def __init__(self, row_errors):
         self.row_errors = row_errors
         super().__init__(
-            [_("Row %(row)s, %(column)s: %(message)s") % {"row": row, "column": column or "-", "message": message}
-             for row, column, message in row_errors[:200]]
+            [
+                _("Row %(row)s, %(column)s: %(message)s") % {"row": row, "column": column or "-", "message": message}
+                for row, column, message in row_errors[:200]
+            ]
         )
 
 
@@ -223,10 +246,13 @@ def duty_list_build(*, unit: Unit, specs: list[dict], user=None, note: str = "")
     """For the demo and bulk loads run by the operator: a published version from specs in one go."""
     with transaction.atomic():
         number = (DutyList.objects.filter(unit=unit).aggregate(top=Max("version"))["top"] or 0) + 1
-        DutyList.objects.filter(unit=unit, status=DutyList.Status.PUBLISHED).update(
-            status=DutyList.Status.SUPERSEDED)
+        DutyList.objects.filter(unit=unit, status=DutyList.Status.PUBLISHED).update(status=DutyList.Status.SUPERSEDED)
         duty_list = DutyList.objects.create(
-            unit=unit, version=number, note=note, status=DutyList.Status.PUBLISHED, published_at=timezone.now(),
+            unit=unit,
+            version=number,
+            note=note,
+            status=DutyList.Status.PUBLISHED,
+            published_at=timezone.now(),
             published_by=user,
         )
         _bulk_items(duty_list, specs)

@@ -29,19 +29,29 @@ def list_index(request):
     """County overview: every town's current list with counts per kind and 责随权转 flags."""
     lists = list(selectors.current_lists(request.user))
     flags = selectors.flagged_counts([duty_list.pk for duty_list in lists])
-    drafts = set(selectors.duty_lists(request.user).filter(status=DutyList.Status.DRAFT).values_list("unit_id",
-                                                                                                      flat=True))
+    drafts = set(
+        selectors.duty_lists(request.user).filter(status=DutyList.Status.DRAFT).values_list("unit_id", flat=True)
+    )
     for duty_list in lists:
         duty_list.flagged = flags.get(duty_list.pk, 0)
         duty_list.total = duty_list.basic + duty_list.cooperation + duty_list.taken_back
         duty_list.has_draft = duty_list.unit_id in drafts
     listed = {duty_list.unit_id for duty_list in lists}
     missing = Unit.objects.visible_to(request.user).filter(kind__in=services.TOWN_KINDS).exclude(pk__in=listed)
-    totals = {key: sum(getattr(duty_list, key) for duty_list in lists)
-              for key in ("basic", "cooperation", "taken_back", "flagged", "total")}
-    return render(request, "duties/list_index.html", {
-        "lists": lists, "missing": missing.order_by("path"), "totals": totals,
-        "may_edit": request.user.has_perm("duties.change_dutylist")})
+    totals = {
+        key: sum(getattr(duty_list, key) for duty_list in lists)
+        for key in ("basic", "cooperation", "taken_back", "flagged", "total")
+    }
+    return render(
+        request,
+        "duties/list_index.html",
+        {
+            "lists": lists,
+            "missing": missing.order_by("path"),
+            "totals": totals,
+            "may_edit": request.user.has_perm("duties.change_dutylist"),
+        },
+    )
 
 
 def _version_for(request, unit_id):
@@ -63,23 +73,39 @@ def unit_list(request, unit_id):
 
         raise Http404
     kind, domain, query = request.GET.get("kind", ""), request.GET.get("domain", ""), request.GET.get("q", "").strip()
-    items = list(selectors.list_items(request.user, duty_list, kind=kind, domain=domain, query=query)) \
-        if duty_list else []
+    items = (
+        list(selectors.list_items(request.user, duty_list, kind=kind, domain=domain, query=query)) if duty_list else []
+    )
     parts = []
     for code, label in DutyItem.Kind.choices:
         part_items = [item for item in items if item.kind == code]
         for item in part_items:
             item.flagged = rules.lacks_power(item.kind, len(item.powers.all()))
         parts.append({"kind": code, "label": label, "chinese": rules.KIND_LABELS[code], "items": part_items})
-    domains = sorted(set(DutyItem.objects.filter(duty_list=duty_list).values_list("domain", flat=True))) \
-        if duty_list else []
+    domains = (
+        sorted(set(DutyItem.objects.filter(duty_list=duty_list).values_list("domain", flat=True))) if duty_list else []
+    )
     may_edit = request.user.has_perm("duties.change_dutylist") and unit_in_scope(
-        request.user, "duties.change_dutylist", unit)
-    return render(request, "duties/unit_list.html", {
-        "unit": unit, "duty_list": duty_list, "parts": parts, "kind": kind, "domain": domain, "query": query,
-        "domains": domains, "kinds": DutyItem.Kind.choices, "may_edit": may_edit,
-        "versions": selectors.versions_of(request.user, unit_id), "count": len(items),
-        "flagged": sum(1 for item in items if getattr(item, "flagged", False))})
+        request.user, "duties.change_dutylist", unit
+    )
+    return render(
+        request,
+        "duties/unit_list.html",
+        {
+            "unit": unit,
+            "duty_list": duty_list,
+            "parts": parts,
+            "kind": kind,
+            "domain": domain,
+            "query": query,
+            "domains": domains,
+            "kinds": DutyItem.Kind.choices,
+            "may_edit": may_edit,
+            "versions": selectors.versions_of(request.user, unit_id),
+            "count": len(items),
+            "flagged": sum(1 for item in items if getattr(item, "flagged", False)),
+        },
+    )
 
 
 @login_required
@@ -95,11 +121,18 @@ def history(request, unit_id):
 def diff(request, pk):
     duty_list = get_object_or_404(selectors.duty_lists(request.user), pk=pk)
     base, changes, old, new = selectors.diff_against_published(duty_list)
-    return render(request, "duties/diff.html", {
-        "duty_list": duty_list, "base": base, "changes": changes,
-        "added": [(code, new[code]) for code in changes.added],
-        "removed": [(code, old[code]) for code in changes.removed],
-        "changed": [(code, fields, old[code], new[code]) for code, fields in changes.changed.items()]})
+    return render(
+        request,
+        "duties/diff.html",
+        {
+            "duty_list": duty_list,
+            "base": base,
+            "changes": changes,
+            "added": [(code, new[code]) for code in changes.added],
+            "removed": [(code, old[code]) for code in changes.removed],
+            "changed": [(code, fields, old[code], new[code]) for code, fields in changes.changed.items()],
+        },
+    )
 
 
 @login_required
@@ -109,14 +142,25 @@ def export(request, pk):
     items = selectors.list_items(request.user, duty_list)
     record("export", obj=duty_list)
     rows = (
-        (item.code, item.name, rules.KIND_LABELS[item.kind], item.domain, item.legal_basis,
-         item.lead_unit.name if item.lead_unit else "",
-         rules.SEPARATOR.join(unit.name for unit in item.cooperating_units.all()),
-         rules.SEPARATOR.join(str(power) for power in item.powers.all()), item.keywords)
+        (
+            item.code,
+            item.name,
+            rules.KIND_LABELS[item.kind],
+            item.domain,
+            item.legal_basis,
+            item.lead_unit.name if item.lead_unit else "",
+            rules.SEPARATOR.join(unit.name for unit in item.cooperating_units.all()),
+            rules.SEPARATOR.join(str(power) for power in item.powers.all()),
+            item.keywords,
+        )
         for item in items
     )
-    return xlsx_response(f"{duty_list.unit.name}-职责清单-v{duty_list.version}.xlsx",
-                         [header for _key, header in rules.EXCEL_COLUMNS], _blank_as_none(rows), "职责清单")
+    return xlsx_response(
+        f"{duty_list.unit.name}-职责清单-v{duty_list.version}.xlsx",
+        [header for _key, header in rules.EXCEL_COLUMNS],
+        _blank_as_none(rows),
+        "职责清单",
+    )
 
 
 def _blank_as_none(rows):
@@ -129,15 +173,43 @@ def _blank_as_none(rows):
 @permission_required("duties.view_dutylist", raise_exception=True)
 def template(request):
     example = [
-        ("JB-001", "领导辖区基层党组织建设", "基本履职事项", "党的建设", "《中国共产党农村基层组织工作条例》第二十条",
-         "", "", "党内管理：对村（社区）党组织工作进行领导和指导", "党组织；支部书记"),
-        ("PH-001", "配合做好耕地地力保护补贴面积核实和公示", "配合履职事项", "乡村振兴与农业农村", "",
-         "县农业农村局", "县财政局", "行政确认：补贴面积核实", "补贴；耕地"),
-        ("SH-001", "动物及动物产品检疫", "上级部门收回事项", "乡村振兴与农业农村", "《中华人民共和国动物防疫法》",
-         "县农业农村局", "", "", "检疫"),
+        (
+            "JB-001",
+            "领导辖区基层党组织建设",
+            "基本履职事项",
+            "党的建设",
+            "《中国共产党农村基层组织工作条例》第二十条",
+            "",
+            "",
+            "党内管理：对村（社区）党组织工作进行领导和指导",
+            "党组织；支部书记",
+        ),
+        (
+            "PH-001",
+            "配合做好耕地地力保护补贴面积核实和公示",
+            "配合履职事项",
+            "乡村振兴与农业农村",
+            "",
+            "县农业农村局",
+            "县财政局",
+            "行政确认：补贴面积核实",
+            "补贴；耕地",
+        ),
+        (
+            "SH-001",
+            "动物及动物产品检疫",
+            "上级部门收回事项",
+            "乡村振兴与农业农村",
+            "《中华人民共和国动物防疫法》",
+            "县农业农村局",
+            "",
+            "",
+            "检疫",
+        ),
     ]
-    return xlsx_response("职责清单模板.xlsx", [header for _key, header in rules.EXCEL_COLUMNS],
-                         _blank_as_none(example), "职责清单")
+    return xlsx_response(
+        "职责清单模板.xlsx", [header for _key, header in rules.EXCEL_COLUMNS], _blank_as_none(example), "职责清单"
+    )
 
 
 @login_required
@@ -157,11 +229,16 @@ def import_list(request, unit_id):
             except ValidationError as error:
                 errors = _error_text(error)
             else:
-                messages.success(request, _("Imported into draft v%(version)s: check it and publish.")
-                                 % {"version": draft.version})
+                messages.success(
+                    request, _("Imported into draft v%(version)s: check it and publish.") % {"version": draft.version}
+                )
                 return redirect("duties:diff", pk=draft.pk)
-    return render(request, "duties/import.html", {"unit": unit, "row_errors": row_errors, "errors": errors},
-                  status=400 if (row_errors or errors) else 200)
+    return render(
+        request,
+        "duties/import.html",
+        {"unit": unit, "row_errors": row_errors, "errors": errors},
+        status=400 if (row_errors or errors) else 200,
+    )
 
 
 @login_required
@@ -224,5 +301,6 @@ def item_edit(request, pk, item_pk=None):
             messages.success(request, _("Saved in the draft."))
             return redirect(f"/duties/unit/{duty_list.unit_id}/?version={duty_list.version}")
     title = _("Change a duty item") if item else _("Add a duty item")
-    return render(request, "duties/form.html", {"form": form, "title": f"{duty_list.unit.name} v{duty_list.version}: "
-                                                                    f"{title}"})
+    return render(
+        request, "duties/form.html", {"form": form, "title": f"{duty_list.unit.name} v{duty_list.version}: {title}"}
+    )

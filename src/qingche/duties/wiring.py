@@ -6,16 +6,37 @@ from qingche.core import menu
 from qingche.org import roles
 
 READ = {"duties.view_dutylist", "duties.view_dutyitem", "duties.view_power"}
-EDIT = {"duties.add_dutylist", "duties.change_dutylist", "duties.publish_dutylist", "duties.add_dutyitem",
-        "duties.change_dutyitem", "duties.delete_dutyitem", "duties.add_power", "duties.change_power",
-        "duties.delete_power"}
+EDIT = {
+    "duties.add_dutylist",
+    "duties.change_dutylist",
+    "duties.publish_dutylist",
+    "duties.add_dutyitem",
+    "duties.change_dutyitem",
+    "duties.delete_dutyitem",
+    "duties.add_power",
+    "duties.change_power",
+    "duties.delete_power",
+}
 
 roles.add_role_permissions(roles.BURDEN_OFFICE, READ | EDIT)
-for role in (roles.ORG_DEPARTMENT, roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLINE,
-             roles.HOTLINE, roles.SYSTEM_ADMIN):
+for role in (
+    roles.ORG_DEPARTMENT,
+    roles.COUNTY_DEPARTMENT,
+    roles.TOWN,
+    roles.VILLAGE,
+    roles.FRONTLINE,
+    roles.HOTLINE,
+    roles.SYSTEM_ADMIN,
+):
     roles.add_role_permissions(role, READ)
 
 menu.register(
-    menu.MenuItem(_("Duty lists"), "duties:list_index", "duties.view_dutylist", icon="list-check",
-                  section=_("Duties and tasks"), order=20),
+    menu.MenuItem(
+        _("Duty lists"),
+        "duties:list_index",
+        "duties.view_dutylist",
+        icon="list-check",
+        section=_("Duties and tasks"),
+        order=20,
+    ),
 )

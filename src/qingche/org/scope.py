@@ -31,5 +31,6 @@ def account_q(grant: Grant, user) -> models.Q:
 
 
 def install() -> None:
-    scope.install(grants_of=RoleGrant.grants_of, person_id_of=person_id_of, account_q=account_q,
-                  root_path_length=Unit.steplen)
+    scope.install(
+        grants_of=RoleGrant.grants_of, person_id_of=person_id_of, account_q=account_q, root_path_length=Unit.steplen
+    )

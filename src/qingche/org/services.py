@@ -320,9 +320,7 @@ def role_grant_create(*, user, account: User, role: Role, unit: Unit, scope: str
                 {"role": _("三员分立: an account with a business role cannot also hold an administrator role.")}
             )
     elif held & ADMINISTRATOR_ROLES:
-        raise ValidationError(
-            {"role": _("三员分立: an administrator account cannot also hold a business role.")}
-        )
+        raise ValidationError({"role": _("三员分立: an administrator account cannot also hold a business role.")})
     scope = scope or role.default_scope
     if scope not in RoleGrant.Scope.values:
         raise ValidationError({"scope": _("Unknown scope.")})

@@ -21,17 +21,53 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     citizen_phone = serializers.SerializerMethodField()
     clock = serializers.SerializerMethodField()
     satisfaction = serializers.ChoiceField(ServiceRequest.Satisfaction.choices, allow_blank=True, read_only=True)
-    route_reason = serializers.CharField(source="route_reason_shown", read_only=True,
-                                         help_text="why the suggested unit, in the user's language")
+    route_reason = serializers.CharField(
+        source="route_reason_shown", read_only=True, help_text="why the suggested unit, in the user's language"
+    )
 
     class Meta:
         model = ServiceRequest
-        fields = ["id", "number", "channel", "category", "category_predicted", "title", "text", "address", "latitude",
-                  "longitude", "town", "village", "citizen_name", "citizen_phone", "anonymous", "submitted_at",
-                  "status", "unit", "suggested_unit", "route_reason", "binding", "return_count", "reopen_count",
-                  "dispatched_at", "accept_due", "accepted_at", "accepted_in_time", "due_at", "extension_pending",
-                  "answered_at", "reply", "callback_at", "solved", "satisfaction", "merged_into", "clock",
-                  "publication_consent", "published_at", "public_text"]
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "category",
+            "category_predicted",
+            "title",
+            "text",
+            "address",
+            "latitude",
+            "longitude",
+            "town",
+            "village",
+            "citizen_name",
+            "citizen_phone",
+            "anonymous",
+            "submitted_at",
+            "status",
+            "unit",
+            "suggested_unit",
+            "route_reason",
+            "binding",
+            "return_count",
+            "reopen_count",
+            "dispatched_at",
+            "accept_due",
+            "accepted_at",
+            "accepted_in_time",
+            "due_at",
+            "extension_pending",
+            "answered_at",
+            "reply",
+            "callback_at",
+            "solved",
+            "satisfaction",
+            "merged_into",
+            "clock",
+            "publication_consent",
+            "published_at",
+            "public_text",
+        ]
         read_only_fields = fields
 
     def get_citizen_name(self, obj) -> str:
@@ -46,16 +82,27 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
         return obj.clock(timezone.now()).state
 
 
-ACTION_BODY = inline_serializer("RequestAction", fields={
-    "unit": serializers.IntegerField(required=False), "reason": serializers.CharField(required=False),
-    "reply": serializers.CharField(required=False), "solved": serializers.BooleanField(required=False),
-    "satisfaction": serializers.ChoiceField(choices=rules.SATISFACTIONS, required=False),
-    "duty_item_code": serializers.CharField(required=False), "days": serializers.IntegerField(required=False),
-})
-PUBLISH_BODY = inline_serializer("RequestPublish", fields={
-    "public_text": serializers.CharField(required=False, help_text="the text to publish; by default the request's "
-                                                                   "text with names, phones and addresses removed"),
-})
+ACTION_BODY = inline_serializer(
+    "RequestAction",
+    fields={
+        "unit": serializers.IntegerField(required=False),
+        "reason": serializers.CharField(required=False),
+        "reply": serializers.CharField(required=False),
+        "solved": serializers.BooleanField(required=False),
+        "satisfaction": serializers.ChoiceField(choices=rules.SATISFACTIONS, required=False),
+        "duty_item_code": serializers.CharField(required=False),
+        "days": serializers.IntegerField(required=False),
+    },
+)
+PUBLISH_BODY = inline_serializer(
+    "RequestPublish",
+    fields={
+        "public_text": serializers.CharField(
+            required=False,
+            help_text="the text to publish; by default the request's text with names, phones and addresses removed",
+        ),
+    },
+)
 
 
 class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -76,8 +123,9 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
     def dispatch_to(self, request, pk=None):
-        return self._act(request, services.request_dispatch, unit_id=request.data.get("unit"),
-                         note=request.data.get("note", ""))
+        return self._act(
+            request, services.request_dispatch, unit_id=request.data.get("unit"), note=request.data.get("note", "")
+        )
 
     @extend_schema(request=None, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -87,8 +135,12 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
-        return self._act(request, services.request_return, reason=request.data.get("reason", ""),
-                         duty_item_code=request.data.get("duty_item_code", ""))
+        return self._act(
+            request,
+            services.request_return,
+            reason=request.data.get("reason", ""),
+            duty_item_code=request.data.get("duty_item_code", ""),
+        )
 
     @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -98,8 +150,12 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ACTION_BODY, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
     def callback(self, request, pk=None):
-        return self._act(request, services.request_callback, solved=request.data.get("solved"),
-                         satisfaction=request.data.get("satisfaction", ""))
+        return self._act(
+            request,
+            services.request_callback,
+            solved=request.data.get("solved"),
+            satisfaction=request.data.get("satisfaction", ""),
+        )
 
     @extend_schema(request=PUBLISH_BODY, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])

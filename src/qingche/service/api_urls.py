@@ -1,5 +1,7 @@
 from qingche.service.api import ServiceRequestViewSet
 from qingche.service.classify.api import ClassifyViewSet
 
-routes = [("service/requests", ServiceRequestViewSet, "service-request"),
-          ("service/classify", ClassifyViewSet, "service-classify")]
+routes = [
+    ("service/requests", ServiceRequestViewSet, "service-request"),
+    ("service/classify", ClassifyViewSet, "service-classify"),
+]

@@ -33,26 +33,53 @@ BBOX = (27.90, 111.90, 28.50, 112.60)
 
 # first-level category → the county department that usually handles it when a town does not
 DEPARTMENT_OF = {
-    "城乡建设": "县住房和城乡建设局", "环境保护": "县生态环境局", "交通运输": "县交通运输局",
-    "劳动和社会保障": "县人力资源和社会保障局", "教育文体": "县教育局", "卫生计生": "县卫生健康委员会",
-    "商贸旅游": "县市场监督管理局", "农村农业": "县农业农村局", "国土资源": "县自然资源局", "民政": "县民政局",
-    "政法": "县公安局", "经济管理": "县发展和改革局", "科技与信息产业": "县科技和工业信息化局",
-    "党务政务": "县政府办公室", "纪检监察": "县纪委监委", "安全生产": "县应急管理局",
+    "城乡建设": "县住房和城乡建设局",
+    "环境保护": "县生态环境局",
+    "交通运输": "县交通运输局",
+    "劳动和社会保障": "县人力资源和社会保障局",
+    "教育文体": "县教育局",
+    "卫生计生": "县卫生健康委员会",
+    "商贸旅游": "县市场监督管理局",
+    "农村农业": "县农业农村局",
+    "国土资源": "县自然资源局",
+    "民政": "县民政局",
+    "政法": "县公安局",
+    "经济管理": "县发展和改革局",
+    "科技与信息产业": "县科技和工业信息化局",
+    "党务政务": "县政府办公室",
+    "纪检监察": "县纪委监委",
+    "安全生产": "县应急管理局",
 }
 
 BUILTIN_TEXTS = {
-    "城乡建设": [("{v}路灯坏了很久没人修", "{v}村口到小学的一段路灯已经坏了两个多月，晚上学生放学路上一片漆黑，老人走路也摔过跤，希望尽快维修。"),  # noqa: E501
-             ("{v}道路破损严重", "{v}通往{t}的村道有多处大坑，下雨天积水，电动车经常摔倒，请相关部门尽快修补。"),
-             ("小区楼道漏水无人管", "{t}{v}安置小区3栋楼顶漏水，物业一直推脱，住户多次反映无果，请协调处理。")],
-    "环境保护": [("{v}垃圾长期未清运", "{v}垃圾收集点的垃圾已经堆了一个星期没人清运，气味很大，蚊蝇很多，请尽快处理。"),
-             ("养殖场污水直排", "{t}{v}附近一家养猪场把污水直接排进小河，河水发黑发臭，村民意见很大。"),
-             ("夜间施工噪音扰民", "{t}集镇一处工地每天晚上十一点以后还在施工，噪音很大影响休息，请依法查处。")],
-    "劳动和社会保障": [("工地拖欠农民工工资", "本人在{t}一处工地务工，工程结束已三个月，老板拖欠工资两万余元，多次讨要无果，请帮忙协调。"),  # noqa: E501
-                ("社保缴费年限查询有误", "我在{t}参加城乡居民养老保险多年，查询时发现有两年缴费记录缺失，请核实更正。")],  # noqa: E501
-    "教育文体": [("孩子入学问题咨询", "我家住{t}{v}，孩子今年满六岁，想咨询在集镇小学就读需要哪些材料，学位是否紧张。"),
-             ("校车接送不安全", "{v}到{t}中心小学的校车经常超载，孩子挤在过道里，存在安全隐患，请教育部门检查。")],
+    "城乡建设": [
+        (
+            "{v}路灯坏了很久没人修",
+            "{v}村口到小学的一段路灯已经坏了两个多月，晚上学生放学路上一片漆黑，老人走路也摔过跤，希望尽快维修。",
+        ),  # noqa: E501
+        ("{v}道路破损严重", "{v}通往{t}的村道有多处大坑，下雨天积水，电动车经常摔倒，请相关部门尽快修补。"),
+        ("小区楼道漏水无人管", "{t}{v}安置小区3栋楼顶漏水，物业一直推脱，住户多次反映无果，请协调处理。"),
+    ],
+    "环境保护": [
+        ("{v}垃圾长期未清运", "{v}垃圾收集点的垃圾已经堆了一个星期没人清运，气味很大，蚊蝇很多，请尽快处理。"),
+        ("养殖场污水直排", "{t}{v}附近一家养猪场把污水直接排进小河，河水发黑发臭，村民意见很大。"),
+        ("夜间施工噪音扰民", "{t}集镇一处工地每天晚上十一点以后还在施工，噪音很大影响休息，请依法查处。"),
+    ],
+    "劳动和社会保障": [
+        (
+            "工地拖欠农民工工资",
+            "本人在{t}一处工地务工，工程结束已三个月，老板拖欠工资两万余元，多次讨要无果，请帮忙协调。",
+        ),  # noqa: E501
+        ("社保缴费年限查询有误", "我在{t}参加城乡居民养老保险多年，查询时发现有两年缴费记录缺失，请核实更正。"),
+    ],  # noqa: E501
+    "教育文体": [
+        ("孩子入学问题咨询", "我家住{t}{v}，孩子今年满六岁，想咨询在集镇小学就读需要哪些材料，学位是否紧张。"),
+        ("校车接送不安全", "{v}到{t}中心小学的校车经常超载，孩子挤在过道里，存在安全隐患，请教育部门检查。"),
+    ],
     "卫生计生": [("村卫生室经常没人", "{v}卫生室白天经常关门，老人拿药要跑到{t}卫生院，希望保证村卫生室正常开诊。")],
-    "商贸旅游": [("超市销售过期食品", "在{t}集镇一家超市买到的牛奶已经过期一周，要求商家退换被拒，请市场监管部门处理。")],  # noqa: E501
+    "商贸旅游": [
+        ("超市销售过期食品", "在{t}集镇一家超市买到的牛奶已经过期一周，要求商家退换被拒，请市场监管部门处理。")
+    ],  # noqa: E501
     "交通运输": [("农村客运班次太少", "{v}到县城的客运班车每天只有一班，群众出行很不方便，建议增加班次。")],
     "农村农业": [("农田灌溉渠道堵塞", "{v}的灌溉渠道被泥沙堵塞，眼看就要插秧，田里放不进水，请尽快组织清淤。")],
 }
@@ -63,8 +90,9 @@ BUILTIN_REPLIES = [
     "您好！针对您咨询的问题，现答复如下：相关政策规定详见县政务服务网，如仍有疑问可拨打12345热线或到便民服务中心咨询。",
 ]
 HOURS = range(24)
-HOUR_WEIGHTS = list(itertools.accumulate(
-    [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 10, 12, 13, 13, 12, 11, 9, 8, 7, 5, 3, 2]))
+HOUR_WEIGHTS = list(
+    itertools.accumulate([1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 10, 12, 13, 13, 12, 11, 9, 8, 7, 5, 3, 2])
+)
 PLACE_RE = re.compile(r"[A-Z]\d*(?:市|区|县)")
 NOISE_RE = re.compile(r"[\t\r\n ]+|\d{3,4}-\d{7,8}|0000-00000000|1[3-9]\d{9}")
 ROBOTIC = ("您好！", "你好，", "领导您好，", "", "", "尊敬的领导：")
@@ -144,13 +172,13 @@ def build(ctx) -> None:
         lat, long = rnd.uniform(BBOX[0] + 0.05, BBOX[2] - 0.05), rnd.uniform(BBOX[1] + 0.05, BBOX[3] - 0.05)
         places.append(Place(unit=town, latitude=lat, longitude=long))
         for village in villages[town.pk]:
-            places.append(Place(unit=village, latitude=lat + rnd.uniform(-0.04, 0.04),
-                                longitude=long + rnd.uniform(-0.04, 0.04)))
+            places.append(
+                Place(unit=village, latitude=lat + rnd.uniform(-0.04, 0.04), longitude=long + rnd.uniform(-0.04, 0.04))
+            )
     Place.objects.bulk_create(places, batch_size=2000)
     centre = {p.unit_id: (p.latitude, p.longitude) for p in places}
 
-    entry, key = services.open311_key_issue(user=None, partner="示范县政务服务App",
-                                            key=_demo_key())
+    entry, key = services.open311_key_issue(user=None, partner="示范县政务服务App", key=_demo_key())
     del entry
     if not os.environ.get("QINGCHE_DEMO_OPEN311_KEY"):
         path = settings.VAR_DIR / "open311_demo_key"
@@ -169,8 +197,9 @@ def build(ctx) -> None:
     count = max(50, round(PER_YEAR * ctx.scale))
     end = dt.datetime.combine(ctx.today, dt.time(), tzinfo=SHANGHAI)
     start = end - dt.timedelta(days=365)
-    calendar = workcal.fast_calendar(work_calendar(), start.date() - dt.timedelta(days=5),
-                                     ctx.today + dt.timedelta(days=60))
+    calendar = workcal.fast_calendar(
+        work_calendar(), start.date() - dt.timedelta(days=5), ctx.today + dt.timedelta(days=60)
+    )
     quality = {u.pk: rnd.uniform(-0.10, 0.05) for u in units}
     citizens, names = [], {}
     for _ in range(400):  # encrypted once: a ciphertext decrypts the same wherever it is stored
@@ -189,14 +218,42 @@ def build(ctx) -> None:
     for day, amount in enumerate(per_day):
         date = (start + dt.timedelta(days=day)).date()
         for serial in range(1, amount + 1):
-            plan = _plan(rnd, date, serial, day / days, towns, villages, by_top, samples, replies, by_name, office,
-                         limits, accept, calendar, quality, citizens, centre, end)
+            plan = _plan(
+                rnd,
+                date,
+                serial,
+                day / days,
+                towns,
+                villages,
+                by_top,
+                samples,
+                replies,
+                by_name,
+                office,
+                limits,
+                accept,
+                calendar,
+                quality,
+                citizens,
+                centre,
+                end,
+            )
             requests.append(plan["request"])
             for kind, at, unit, note, public in plan["events"]:
                 actor = plan["actor_units"].get(kind)
-                events.append({"request_id": len(requests) - 1, "kind": kind, "at": at,
-                               "to_unit_id": unit.pk if unit else None, "note": note, "public_note": public,
-                               "actor_unit_id": actor.pk if actor else None, "data": "{}", "duty_item_code": ""})
+                events.append(
+                    {
+                        "request_id": len(requests) - 1,
+                        "kind": kind,
+                        "at": at,
+                        "to_unit_id": unit.pk if unit else None,
+                        "note": note,
+                        "public_note": public,
+                        "actor_unit_id": actor.pk if actor else None,
+                        "data": "{}",
+                        "duty_item_code": "",
+                    }
+                )
     _publication(requests, names, end)
     request_ids = bulk.reserve_ids(ServiceRequest, len(requests))
     for row, pk in zip(requests, request_ids, strict=True):
@@ -228,8 +285,9 @@ def _publication(requests, names: dict[str, str], end: dt.datetime) -> None:
         if answered is None or rnd.random() >= RELEASED_SHARE:
             continue
         row["published_at"] = min(end, answered + dt.timedelta(hours=rnd.uniform(2, 48)))
-        row["public_text"] = rules.redact(row["text"], names=[names.get(row["citizen_name"], "")],
-                                          address=row["address"])
+        row["public_text"] = rules.redact(
+            row["text"], names=[names.get(row["citizen_name"], "")], address=row["address"]
+        )
 
 
 def _rollups(requests) -> None:
@@ -246,11 +304,22 @@ def _rollups(requests) -> None:
             entry[3] += bool(row["solved"])
             entry[4] += row["satisfaction"] == rules.SATISFIED
             entry[5] += row["satisfaction"] == rules.BASIC
-    RateRollup.objects.bulk_create([
-        RateRollup(unit_id=unit_id, month=month, dispatched=c[0], accepted_in_time=c[1], called_back=c[2],
-                   solved=c[3], satisfied=c[4], basic_satisfied=c[5])
-        for (unit_id, month), c in counts.items()
-    ], batch_size=2000)
+    RateRollup.objects.bulk_create(
+        [
+            RateRollup(
+                unit_id=unit_id,
+                month=month,
+                dispatched=c[0],
+                accepted_in_time=c[1],
+                called_back=c[2],
+                solved=c[3],
+                satisfied=c[4],
+                basic_satisfied=c[5],
+            )
+            for (unit_id, month), c in counts.items()
+        ],
+        batch_size=2000,
+    )
 
 
 class _Row(dict):
@@ -271,16 +340,35 @@ class _Row(dict):
 def _suggest_open() -> None:
     """Real routing suggestions for the requests still waiting for a dispatcher."""
     waiting = ServiceRequest.objects.filter(status__in=(rules.NEW, rules.RETURNED, rules.ARBITRATION)).select_related(
-        "category__parent__parent", "town")
+        "category__parent__parent", "town"
+    )
     for request in waiting:
         route = services.suggest(request)
-        ServiceRequest.objects.filter(pk=request.pk).update(suggested_unit_id=route.unit_id,
-                                                            route_reason=services.route_reason_text(route),
-                                                            route_basis=route.stored())
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            suggested_unit_id=route.unit_id, route_reason=services.route_reason_text(route), route_basis=route.stored()
+        )
 
 
-def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies, by_name, office, limits,
-          accept, calendar, quality, citizens, centre, end) -> dict:
+def _plan(
+    rnd,
+    date,
+    serial,
+    progress,
+    towns,
+    villages,
+    by_top,
+    samples,
+    replies,
+    by_name,
+    office,
+    limits,
+    accept,
+    calendar,
+    quality,
+    citizens,
+    centre,
+    end,
+) -> dict:
     hour = rnd.choices(HOURS, cum_weights=HOUR_WEIGHTS)[0]
     submitted = dt.datetime.combine(date, dt.time(hour, rnd.randrange(60), rnd.randrange(60)), tzinfo=SHANGHAI)
     top, title, text = rnd.choice(samples)
@@ -303,13 +391,25 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
     unit = office if roll < 0.04 else (department if roll < 0.32 and department else town)
     rnd.randrange(10**6)  # was the clear code; drawn still so that the rest of the demo stays the same
     request = _Row(  # no verification code: like imported history, demo requests cannot be followed on /track/
-        number=rules.request_number(date, serial), tracking_code_hash="", channel=channel,
-        category_id=leaf.pk, title=title or text[:20], text=text[:5000], address=f"{town.name}{place_name}",
-        latitude=lat, longitude=long, town_id=town.pk, village_id=village.pk if village else None,
-        citizen_name="" if channel == "open311" and rnd.random() < 0.5 else name, citizen_phone=phone,
-        citizen_phone_hash=phone_hash, anonymous=anonymous,
-        intake_unit_id=town.pk if channel == "walk_in" else None, submitted_at=submitted,
-        token=f"{rnd.getrandbits(96):024x}" if channel == "open311" else None, status=rules.NEW,
+        number=rules.request_number(date, serial),
+        tracking_code_hash="",
+        channel=channel,
+        category_id=leaf.pk,
+        title=title or text[:20],
+        text=text[:5000],
+        address=f"{town.name}{place_name}",
+        latitude=lat,
+        longitude=long,
+        town_id=town.pk,
+        village_id=village.pk if village else None,
+        citizen_name="" if channel == "open311" and rnd.random() < 0.5 else name,
+        citizen_phone=phone,
+        citizen_phone_hash=phone_hash,
+        anonymous=anonymous,
+        intake_unit_id=town.pk if channel == "walk_in" else None,
+        submitted_at=submitted,
+        token=f"{rnd.getrandbits(96):024x}" if channel == "open311" else None,
+        status=rules.NEW,
     )
     events = [("submit", submitted, None, "", "您的诉求已登记。")]
     actor_units: dict[str, Unit] = {}
@@ -322,8 +422,15 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
         wrong = department if unit == town and department else town
         events.append(("dispatch", dispatched, wrong, "", f"已转{wrong.name}办理。"))
         returned = dispatched + dt.timedelta(hours=rnd.uniform(0.5, 5))
-        events.append(("return", returned, None, "经核对职责清单，该事项不属于本单位职责，申请退回重新派单。",
-                       "正在转交责任单位。"))
+        events.append(
+            (
+                "return",
+                returned,
+                None,
+                "经核对职责清单，该事项不属于本单位职责，申请退回重新派单。",
+                "正在转交责任单位。",
+            )
+        )
         actor_units["return"] = wrong
         request.return_count = 1
         dispatched = returned + dt.timedelta(minutes=rnd.randint(10, 120))
@@ -348,8 +455,11 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
         return {"request": request, "events": events, "actor_units": actor_units}
     in_time = rnd.random() < min(0.995, 0.80 + 0.17 * progress + q)
     window = max(60.0, (accept_due - dispatched).total_seconds())
-    accepted = dispatched + dt.timedelta(seconds=rnd.uniform(0.05, 0.95) * window) if in_time else \
-        accept_due + dt.timedelta(hours=rnd.uniform(0.3, 20))
+    accepted = (
+        dispatched + dt.timedelta(seconds=rnd.uniform(0.05, 0.95) * window)
+        if in_time
+        else accept_due + dt.timedelta(hours=rnd.uniform(0.3, 20))
+    )
     if accepted > end:
         return {"request": request, "events": events, "actor_units": actor_units}
     request.status, request.accepted_at, request.accepted_in_time = rules.ACCEPTED, accepted, in_time
@@ -357,8 +467,11 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
     actor_units["accept"] = unit
     on_time = rnd.random() < min(0.99, 0.80 + 0.15 * progress + q)
     span = max(3600.0, (due - accepted).total_seconds())
-    answered = accepted + dt.timedelta(seconds=rnd.uniform(0.1, 0.9) * span) if on_time else \
-        due + dt.timedelta(days=rnd.uniform(0.2, 4))
+    answered = (
+        accepted + dt.timedelta(seconds=rnd.uniform(0.1, 0.9) * span)
+        if on_time
+        else due + dt.timedelta(days=rnd.uniform(0.2, 4))
+    )
     if answered > end:
         if rnd.random() < 0.6:
             request.status = rules.IN_PROGRESS
@@ -374,8 +487,10 @@ def _plan(rnd, date, serial, progress, towns, villages, by_top, samples, replies
         return {"request": request, "events": events, "actor_units": actor_units}
     solved = rnd.random() < min(0.98, 0.55 + 0.38 * progress + q)
     if solved:
-        satisfaction = rnd.choices([rules.SATISFIED, rules.BASIC, rules.UNSATISFIED],
-                                   weights=[0.55 + 0.35 * progress + q, 0.3, 0.15 - 0.1 * progress])[0]
+        satisfaction = rnd.choices(
+            [rules.SATISFIED, rules.BASIC, rules.UNSATISFIED],
+            weights=[0.55 + 0.35 * progress + q, 0.3, 0.15 - 0.1 * progress],
+        )[0]
     else:
         satisfaction = rnd.choices([rules.SATISFIED, rules.BASIC, rules.UNSATISFIED], weights=[0.05, 0.25, 0.7])[0]
     request.status, request.callback_at, request.closed_at = rules.CLOSED, called, called

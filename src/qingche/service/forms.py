@@ -33,8 +33,13 @@ class RequestForm(StyledFormMixin, forms.Form):
     citizen_name = forms.CharField(label=_("Name"), max_length=50, required=False)
     citizen_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     anonymous = forms.BooleanField(label=_("Keep my name from the handling unit"), required=False)
-    publish = forms.BooleanField(label=_("I agree that my request and its answer may be published on the "
-                                         "county's open data, without my name, phone or address"), required=False)
+    publish = forms.BooleanField(
+        label=_(
+            "I agree that my request and its answer may be published on the "
+            "county's open data, without my name, phone or address"
+        ),
+        required=False,
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
@@ -51,10 +56,16 @@ class PublicRequestForm(RequestForm):
 
     answer = forms.IntegerField(label=_("Answer"))
     challenge = forms.CharField(widget=forms.HiddenInput)
-    website = forms.CharField(required=False, label=_("Leave this empty"),
-                              widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
-    attachments = forms.FileField(label=_("Photos (optional)"), required=False,
-                                  widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}))
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    attachments = forms.FileField(
+        label=_("Photos (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,13 +103,20 @@ class UnechoedInput(forms.TextInput):
 
 class TrackForm(StyledFormMixin, forms.Form):
     number = forms.CharField(label=_("Request number"), max_length=20)
-    code = forms.CharField(label=_("Verification code"), max_length=40,
-                           widget=UnechoedInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                       "spellcheck": "false"}))
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=40,
+        widget=UnechoedInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
 
 
 class CallbackForm(StyledFormMixin, forms.Form):
-    solved = forms.TypedChoiceField(label=_("Was it solved?"), coerce=lambda v: v == "1",
-                                    choices=[("1", _("solved")), ("0", _("not solved"))], widget=forms.RadioSelect)
-    satisfaction = forms.ChoiceField(label=_("How satisfied are you?"), choices=ServiceRequest.Satisfaction.choices,
-                                     widget=forms.RadioSelect)
+    solved = forms.TypedChoiceField(
+        label=_("Was it solved?"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("solved")), ("0", _("not solved"))],
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied are you?"), choices=ServiceRequest.Satisfaction.choices, widget=forms.RadioSelect
+    )

@@ -38,9 +38,27 @@ from qingche.org.models import Unit
 from qingche.service import rules, selectors, services
 from qingche.service.models import Category, HistoryImport, RequestEvent, ServiceRequest
 
-COLUMNS = ["number", "submitted_at", "category_code", "title", "text", "address", "village_code", "town_code",
-           "citizen_name", "citizen_phone", "channel", "unit_name", "dispatched_at", "accepted_at", "answered_at",
-           "reply", "callback_at", "solved", "satisfaction"]
+COLUMNS = [
+    "number",
+    "submitted_at",
+    "category_code",
+    "title",
+    "text",
+    "address",
+    "village_code",
+    "town_code",
+    "citizen_name",
+    "citizen_phone",
+    "channel",
+    "unit_name",
+    "dispatched_at",
+    "accepted_at",
+    "answered_at",
+    "reply",
+    "callback_at",
+    "solved",
+    "satisfaction",
+]
 REQUIRED = ("number", "submitted_at", "text")  # a row without category_code gets the classifier's
 MAX_ERRORS = 50
 CHANNELS = frozenset(ServiceRequest.Channel.values)
@@ -58,8 +76,11 @@ def read_rows(path_or_file, name: str = "") -> Iterator[dict]:
             yield {key: ("" if value is None else value) for key, value in zip(header, row, strict=False)}
         workbook.close()
         return
-    handle = open(path_or_file, encoding="utf-8-sig", newline="") if isinstance(path_or_file, str) else \
-        io.TextIOWrapper(path_or_file, encoding="utf-8-sig", newline="")
+    handle = (
+        open(path_or_file, encoding="utf-8-sig", newline="")
+        if isinstance(path_or_file, str)
+        else io.TextIOWrapper(path_or_file, encoding="utf-8-sig", newline="")
+    )
     try:
         yield from csv.DictReader(handle)
     finally:
@@ -159,18 +180,22 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
     if predicted:
         category = look.predicted_category(get["text"], get["title"])
         if category is None:
-            raise ValidationError(_("row %(line)d: category_code is required (no classifier is built to suggest "
-                                    "one)") % {"line": line})
+            raise ValidationError(
+                _("row %(line)d: category_code is required (no classifier is built to suggest one)") % {"line": line}
+            )
     else:
         category = look.categories.get(get["category_code"])
     if category is None:
         raise ValidationError(_("row %(line)d: unknown category_code") % {"line": line})
     try:
-        times = {key: _moment(raw.get(key), key) for key in ("submitted_at", "dispatched_at", "accepted_at",
-                                                              "answered_at", "callback_at")}
+        times = {
+            key: _moment(raw.get(key), key)
+            for key in ("submitted_at", "dispatched_at", "accepted_at", "answered_at", "callback_at")
+        }
     except ValueError as error:
-        raise ValidationError(_("row %(line)d: %(column)s is not a date and time") % {
-            "line": line, "column": str(error)}) from None
+        raise ValidationError(
+            _("row %(line)d: %(column)s is not a date and time") % {"line": line, "column": str(error)}
+        ) from None
     text = get["text"]
     if len(text) > rules.MAX_TEXT:
         raise ValidationError(_("row %(line)d: text is longer than 5,000 characters") % {"line": line})
@@ -200,15 +225,26 @@ def _convert(raw: dict, line: int, look: _Lookups) -> dict:
             status = rules.CLOSED
     channel = get["channel"] if get["channel"] in CHANNELS else "hotline"
     return {
-        "number": number, "tracking_code_hash": "", "channel": channel,
-        "category_id": category, "category_predicted": predicted, "title": (get["title"] or text[:30])[:200],
+        "number": number,
+        "tracking_code_hash": "",
+        "channel": channel,
+        "category_id": category,
+        "category_predicted": predicted,
+        "title": (get["title"] or text[:30])[:200],
         "text": text,
-        "address": get["address"][:300], "town_id": town_id, "village_id": village[0] if village else None,
-        "citizen_name": get["citizen_name"][:50], "citizen_phone": phone,  # in clear until saved (_prepared)
-        "citizen_phone_hash": pii_hash(phone) if phone else "", "submitted_at": times["submitted_at"],
-        "status": status, "unit_id": unit_id if status != rules.NEW else None,
+        "address": get["address"][:300],
+        "town_id": town_id,
+        "village_id": village[0] if village else None,
+        "citizen_name": get["citizen_name"][:50],
+        "citizen_phone": phone,  # in clear until saved (_prepared)
+        "citizen_phone_hash": pii_hash(phone) if phone else "",
+        "submitted_at": times["submitted_at"],
+        "status": status,
+        "unit_id": unit_id if status != rules.NEW else None,
         "dispatched_at": times["dispatched_at"] if status != rules.NEW else None,
-        "accepted_at": times["accepted_at"], "answered_at": times["answered_at"], "reply": get["reply"],
+        "accepted_at": times["accepted_at"],
+        "answered_at": times["answered_at"],
+        "reply": get["reply"],
         "callback_at": times["callback_at"] if status == rules.CLOSED else None,
         "closed_at": times["callback_at"] if status == rules.CLOSED else None,
         "solved": solved if status == rules.CLOSED else None,
@@ -236,8 +272,9 @@ def _prepared(rows, request_ids, look: _Lookups, accept, calendar, limits):
         yield row
 
 
-def import_requests(*, user, source, name: str = "", progress: Callable[[str, int], None] | None = None,
-                    rebuild_rollups: bool = True) -> int:
+def import_requests(
+    *, user, source, name: str = "", progress: Callable[[str, int], None] | None = None, rebuild_rollups: bool = True
+) -> int:
     """Validate the whole file, then load it in one transaction. Returns the number of requests.
     `progress(stage, rows)` hears of every 5,000 rows: stage "reading" while the rows are checked (nothing
     saved yet), then "saving" as they go in."""
@@ -254,8 +291,9 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[str, in
             try:
                 row = _convert(raw, line, look)
                 if row["number"] in existing:
-                    raise ValidationError(_("row %(line)d: number %(number)s already exists") % {
-                        "line": line, "number": row["number"]})
+                    raise ValidationError(
+                        _("row %(line)d: number %(number)s already exists") % {"line": line, "number": row["number"]}
+                    )
                 rows.append(row)
                 if not errors:
                     encryptor.add(line - 1, row["citizen_name"], row["citizen_phone"])
@@ -271,20 +309,41 @@ def import_requests(*, user, source, name: str = "", progress: Callable[[str, in
         raise
     accept = selectors.accept_limit()
     dates = [row["dispatched_at"] for row in rows if row["dispatched_at"]]
-    calendar = workcal.fast_calendar(work_calendar(), min(dates).date() - dt.timedelta(days=1),
-                                     max(dates).date() + dt.timedelta(days=60)) if dates else None
+    calendar = (
+        workcal.fast_calendar(
+            work_calendar(), min(dates).date() - dt.timedelta(days=1), max(dates).date() + dt.timedelta(days=60)
+        )
+        if dates
+        else None
+    )
     categories = Category.objects.select_related("parent__parent").in_bulk()
     limits = {pk: selectors.limit_of(c) for pk, c in categories.items()}
     if progress:
         progress("saving", 0)
     with transaction.atomic():
         request_ids, event_ids = bulk.reserve_ids(ServiceRequest, len(rows)), bulk.reserve_ids(RequestEvent, len(rows))
-        count = bulk.insert(ServiceRequest, _prepared(rows, request_ids, look, accept, calendar, limits),
-                            chunk=PROGRESS_EVERY, progress=(lambda n: progress("saving", n)) if progress else None)
-        bulk.insert(RequestEvent, ({"id": event_id, "request_id": row["id"], "kind": "submit",
-                                    "at": row["submitted_at"], "note": "导入的历史诉求", "public_note": "",
-                                    "data": "{}", "duty_item_code": ""}
-                                   for event_id, row in zip(event_ids, rows, strict=True)))
+        count = bulk.insert(
+            ServiceRequest,
+            _prepared(rows, request_ids, look, accept, calendar, limits),
+            chunk=PROGRESS_EVERY,
+            progress=(lambda n: progress("saving", n)) if progress else None,
+        )
+        bulk.insert(
+            RequestEvent,
+            (
+                {
+                    "id": event_id,
+                    "request_id": row["id"],
+                    "kind": "submit",
+                    "at": row["submitted_at"],
+                    "note": "导入的历史诉求",
+                    "public_note": "",
+                    "data": "{}",
+                    "duty_item_code": "",
+                }
+                for event_id, row in zip(event_ids, rows, strict=True)
+            ),
+        )
         services.burden_load_bulk(rows)  # answered requests as citizen-service load in burden's index
         if rebuild_rollups:
             services.rollup_rebuild()
@@ -307,13 +366,19 @@ def history_import_start(*, user, upload) -> HistoryImport:
     if not upload.name.lower().endswith(IMPORT_SUFFIXES):
         raise ValidationError({"file": _("The file must be a CSV (UTF-8) or xlsx file.")})
     if upload.size > settings.QINGCHE_MAX_IMPORT_BYTES:
-        raise ValidationError({"file": _("The file may be at most %(size)s.") % {
-            "size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES)}})
+        raise ValidationError(
+            {"file": _("The file may be at most %(size)s.") % {"size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES)}}
+        )
     if any(job.blocks_others for job in HistoryImport.objects.filter(finished_at__isnull=True)):
         raise ValidationError({"file": _("An import is still running; wait until it has finished.")})
     job = HistoryImport.objects.create(file=upload, name=upload.name[:200], size=upload.size, created_by=user)
-    record("import_queued", object_type="service.historyimport", object_id=job.pk, object_repr=job.name,
-           after={"name": job.name, "size": job.size})
+    record(
+        "import_queued",
+        object_type="service.historyimport",
+        object_id=job.pk,
+        object_repr=job.name,
+        after={"name": job.name, "size": job.size},
+    )
     transaction.on_commit(lambda: run_history_import.enqueue(job.pk))
     return job
 
@@ -337,11 +402,17 @@ def history_import_run(job_id: int) -> None:
     except ValidationError as error:
         _finish(job, HistoryImport.Status.FAILED, errors=error.messages)
     except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile, InvalidFileException, OSError):
-        _finish(job, HistoryImport.Status.FAILED, errors=[
-            _("The file cannot be read as a CSV (UTF-8) or xlsx file with the columns of docs/service.md.")])
+        _finish(
+            job,
+            HistoryImport.Status.FAILED,
+            errors=[_("The file cannot be read as a CSV (UTF-8) or xlsx file with the columns of docs/service.md.")],
+        )
     except IntegrityError:  # numbers taken meanwhile, e.g. by an import of the same file on another worker
-        _finish(job, HistoryImport.Status.FAILED, errors=[
-            _("Some numbers in the file were registered while it was being imported; nothing was imported.")])
+        _finish(
+            job,
+            HistoryImport.Status.FAILED,
+            errors=[_("Some numbers in the file were registered while it was being imported; nothing was imported.")],
+        )
     else:
         _finish(job, HistoryImport.Status.DONE, imported=count, rows_read=count)
 
@@ -350,4 +421,5 @@ def _finish(job: HistoryImport, status: str, *, errors=(), **counts) -> None:
     """Record the outcome and delete the uploaded file: it holds citizens' names and phones in clear."""
     job.file.delete(save=False)
     HistoryImport.objects.filter(pk=job.pk).update(
-        status=status, errors=list(errors), finished_at=timezone.now(), file="", **counts)
+        status=status, errors=list(errors), finished_at=timezone.now(), file="", **counts
+    )

@@ -57,8 +57,9 @@ class Category(AuditedModel):
         GENERAL = "general", _("general")
         COMPLEX = "complex", _("complex")
 
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     level = models.PositiveSmallIntegerField(_("level"))
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -131,8 +132,9 @@ class ServiceRequest(AuditedModel):
     token = models.CharField(_("Open311 token"), max_length=40, unique=True, null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, db_index=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="requests")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="requests"
+    )
     # the category was given by the classifier (Open311's generic service code, an imported row without
     # one), not chosen by a person: the dispatcher checks it
     category_predicted = models.BooleanField(_("category suggested by the classifier"), default=False)
@@ -141,25 +143,47 @@ class ServiceRequest(AuditedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    town = models.ForeignKey("org.Unit", verbose_name=_("town"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    village = models.ForeignKey("org.Unit", verbose_name=_("village or community"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
+    town = models.ForeignKey(
+        "org.Unit", verbose_name=_("town"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("village or community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     citizen_name = EncryptedNameField(_("citizen's name"))
     citizen_phone = EncryptedField(_("citizen's phone"), kind="phone")
     citizen_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     anonymous = models.BooleanField(_("wishes to stay anonymous"), default=False)
-    intake_unit = models.ForeignKey("org.Unit", verbose_name=_("registered by"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False)
+    intake_unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("registered by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=rules.NEW)
-    unit = models.ForeignKey("org.Unit", verbose_name=_("handling unit"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="service_requests")
-    suggested_unit = models.ForeignKey("org.Unit", verbose_name=_("suggested unit"), null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+", db_index=False)
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_requests",
+    )
+    suggested_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("suggested unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     route_reason = models.TextField(_("routing reason"), blank=True)  # in the site's language, as data
     route_basis = models.JSONField(_("routing basis"), default=dict, blank=True, editable=False)  # rules.Route.stored
     binding = models.BooleanField(_("assigned by a binding arbitration"), default=False)
@@ -178,12 +202,26 @@ class ServiceRequest(AuditedModel):
     satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True)
     callback_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged", db_index=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+        db_index=False,
+    )
     publication_consent = models.BooleanField(_("the citizen agrees to publication"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
-                                     blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     public_text = models.TextField(_("public text"), blank=True)  # redacted at release, checked by the reviewer
 
     objects = ScopedManager()
@@ -253,8 +291,12 @@ class ServiceRequest(AuditedModel):
 
     def clock(self, now):
         return rules.clock_state(
-            status=self.status, now=now, accept_due=self.accept_due, due_at=self.due_at,
-            accepted_at=self.accepted_at, answered_at=self.answered_at,
+            status=self.status,
+            now=now,
+            accept_due=self.accept_due,
+            due_at=self.due_at,
+            accepted_at=self.accepted_at,
+            answered_at=self.answered_at,
         )
 
 
@@ -282,8 +324,9 @@ class RequestEvent(models.Model):
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("note"), blank=True)
@@ -316,8 +359,11 @@ class RequestAttachment(AuditedModel):
 
     objects = ScopedManager()
     audit_sensitive = {"file": "hash", "name": "hash"}  # a file's name may name the citizen
-    scope_q = classmethod(lambda cls, grant, user: models.Q(
-        request__in=ServiceRequest.objects.filter(ServiceRequest.scope_q(grant, user)).values("pk")))
+    scope_q = classmethod(
+        lambda cls, grant, user: models.Q(
+            request__in=ServiceRequest.objects.filter(ServiceRequest.scope_q(grant, user)).values("pk")
+        )
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -350,8 +396,9 @@ class RateRollup(models.Model):
         return f"{self.unit_id} {self.month:%Y-%m}"
 
     def counts(self) -> rules.RateCounts:
-        return rules.RateCounts(self.dispatched, self.accepted_in_time, self.called_back, self.solved,
-                                self.satisfied, self.basic_satisfied)
+        return rules.RateCounts(
+            self.dispatched, self.accepted_in_time, self.called_back, self.solved, self.satisfied, self.basic_satisfied
+        )
 
 
 class ClockNotice(models.Model):
@@ -502,13 +549,13 @@ class Open311Submission(models.Model):
     received_at = models.DateTimeField()
     ip = models.GenericIPAddressField(null=True, blank=True)
     http_request_id = models.CharField(max_length=64, blank=True)  # the POST's, for the audit trail
-    request = models.OneToOneField(ServiceRequest, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    request = models.OneToOneField(ServiceRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     error = models.TextField(blank=True)  # why it could not be registered (nothing else is tried again)
 
     class Meta:
-        indexes = [models.Index(fields=["id"], name="service_o311_pending",
-                                condition=models.Q(request__isnull=True, error=""))]
+        indexes = [
+            models.Index(fields=["id"], name="service_o311_pending", condition=models.Q(request__isnull=True, error=""))
+        ]
 
     def __str__(self):
         return self.token

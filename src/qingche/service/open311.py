@@ -30,16 +30,37 @@ CHANGESET = "2026-11-01T00:00:00+08:00"
 DEFAULT_DAYS = 90
 MAX_RECORDS = 1000
 ATTRIBUTES = [
-    {"variable": True, "code": "anonymous", "datatype": "singlevaluelist", "required": False,
-     "datatype_description": "", "order": 1, "description": "是否希望匿名（不向承办单位提供姓名）",
-     "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}]},
-    {"variable": True, "code": "subject", "datatype": "string", "required": False,
-     "datatype_description": "不超过200字", "order": 2, "description": "诉求标题", "values": []},
+    {
+        "variable": True,
+        "code": "anonymous",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": "",
+        "order": 1,
+        "description": "是否希望匿名（不向承办单位提供姓名）",
+        "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}],
+    },
+    {
+        "variable": True,
+        "code": "subject",
+        "datatype": "string",
+        "required": False,
+        "datatype_description": "不超过200字",
+        "order": 2,
+        "description": "诉求标题",
+        "values": [],
+    },
     # A Qingche extension: the citizen's consent to publication (off unless the citizen ticked it).
-    {"variable": True, "code": "publish", "datatype": "singlevaluelist", "required": False,
-     "datatype_description": "", "order": 3,
-     "description": "是否同意公开（经审核、去除姓名电话地址后公开诉求内容和答复）",
-     "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}]},
+    {
+        "variable": True,
+        "code": "publish",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": "",
+        "order": 3,
+        "description": "是否同意公开（经审核、去除姓名电话地址后公开诉求内容和答复）",
+        "values": [{"key": "0", "name": "否"}, {"key": "1", "name": "是"}],
+    },
 ]
 ATTRIBUTE_CODES = {attribute["code"] for attribute in ATTRIBUTES}
 # Characters XML 1.0 cannot carry (a client's own input is echoed in error descriptions): shown as U+FFFD.
@@ -63,8 +84,13 @@ def _iso(moment) -> str | None:
 def _xml_value(parent, key, value):
     element = ET.SubElement(parent, key)
     if isinstance(value, list):
-        child_name = {"formats": "format", "endpoints": "endpoint", "attributes": "attribute",
-                      "values": "value", "keywords": "keyword"}.get(key, "item")
+        child_name = {
+            "formats": "format",
+            "endpoints": "endpoint",
+            "attributes": "attribute",
+            "values": "value",
+            "keywords": "keyword",
+        }.get(key, "item")
         if key == "keywords":
             element.text = ",".join(str(item) for item in value)
             return
@@ -81,8 +107,9 @@ def _xml_value(parent, key, value):
 
 def render(data, fmt: str, *, root: str = "", item: str = "", status: int = 200) -> HttpResponse:
     if fmt == "json":
-        return HttpResponse(json.dumps(data, ensure_ascii=False), status=status,
-                            content_type="application/json; charset=utf-8")
+        return HttpResponse(
+            json.dumps(data, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
+        )
     top = ET.Element(root)
     if isinstance(data, list):
         for entry in data:
@@ -94,15 +121,16 @@ def render(data, fmt: str, *, root: str = "", item: str = "", status: int = 200)
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 
 
-
 def error(fmt: str, status: int, description: str) -> HttpResponse:
     return render([{"code": status, "description": description}], fmt, root="errors", item="error", status=status)
 
 
 def _has_nul(request, kwargs) -> bool:
     values = [*kwargs.values(), *request.GET.keys(), *(v for _k, vs in request.GET.lists() for v in vs)]
-    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
-                                                            "multipart/form-data"):
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         values += [*request.POST.keys(), *(v for _k, vs in request.POST.lists() for v in vs)]
     return any("\x00" in value for value in values)
 
@@ -125,8 +153,11 @@ def endpoint(view):
 def _service(category: Category) -> dict:
     parent = category.parent
     return {
-        "service_code": category.code, "service_name": category.name,
-        "description": category.full_name, "metadata": True, "type": "realtime",
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.full_name,
+        "metadata": True,
+        "type": "realtime",
         "keywords": [w for w in category.keywords.replace(";", "；").split("；") if w],
         "group": parent.parent.name if parent and parent.parent else (parent.name if parent else category.name),
     }
@@ -163,25 +194,29 @@ def _request_row(request: ServiceRequest, updated, last_note: str) -> dict:
     }
     if published:
         note = rules.redact(last_note, names=[request.citizen_name], address=request.address)
-        row.update({
-            "status_notes": f"{label}。{note}" if note else label,
-            "description": request.public_text,
-            "agency_responsible": request.unit.name if request.unit else "",
-            "lat": float(round(request.latitude, 3)) if request.latitude is not None else None,
-            "long": float(round(request.longitude, 3)) if request.longitude is not None else None,
-        })
+        row.update(
+            {
+                "status_notes": f"{label}。{note}" if note else label,
+                "description": request.public_text,
+                "agency_responsible": request.unit.name if request.unit else "",
+                "lat": float(round(request.latitude, 3)) if request.latitude is not None else None,
+                "long": float(round(request.longitude, 3)) if request.longitude is not None else None,
+            }
+        )
     return row
 
 
 def _rows(queryset) -> list[dict]:
-    requests = list(queryset.select_related("category", "unit", "town", "village").annotate(
-        updated=Max("events__at")))
+    requests = list(queryset.select_related("category", "unit", "town", "village").annotate(updated=Max("events__at")))
     notes: dict[int, str] = {}
     published = [r.pk for r in requests if r.is_published]
     if published:
-        for request_id, note in (RequestEvent.objects.filter(request__in=published)
-                                 .exclude(public_note="").order_by("request_id", "at", "id")
-                                 .values_list("request_id", "public_note")):
+        for request_id, note in (
+            RequestEvent.objects.filter(request__in=published)
+            .exclude(public_note="")
+            .order_by("request_id", "at", "id")
+            .values_list("request_id", "public_note")
+        ):
             notes[request_id] = note
     return [_request_row(r, r.updated, notes.get(r.pk, "")[:500]) for r in requests]
 
@@ -194,8 +229,15 @@ def discovery(request, fmt):
         "changeset": CHANGESET,
         "contact": "示范县12345政务服务便民热线",
         "key_service": "API keys are issued by the county's system administrator (Open311 keys page).",
-        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base.rstrip("/"),
-                       "changeset": CHANGESET, "type": "production", "formats": ["text/xml", "application/json"]}],
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base.rstrip("/"),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
     return render(data, fmt, root="discovery")
 
@@ -207,9 +249,15 @@ def _generic_offered() -> bool:
 
 
 def _generic_service() -> dict:
-    return {"service_code": GENERIC_CODE, "service_name": "其他（自动分类）",
-            "description": "不确定分类时使用：按诉求内容自动归入最可能的分类，由热线复核", "metadata": True,
-            "type": "realtime", "keywords": [], "group": "其他"}
+    return {
+        "service_code": GENERIC_CODE,
+        "service_name": "其他（自动分类）",
+        "description": "不确定分类时使用：按诉求内容自动归入最可能的分类，由热线复核",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": [],
+        "group": "其他",
+    }
 
 
 @endpoint
@@ -242,8 +290,9 @@ def _parse_date(text: str, name: str) -> dt.datetime:
     except (ValueError, OverflowError):
         value = None
     if value is None:
-        raise Open311Error(400, _("%(name)s must be a real ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00.")
-                           % {"name": name})
+        raise Open311Error(
+            400, _("%(name)s must be a real ISO 8601 date and time, e.g. 2026-10-01T00:00:00+08:00.") % {"name": name}
+        )
     return value
 
 
@@ -257,11 +306,18 @@ def requests_view(request, fmt):
     queryset = ServiceRequest.objects.all()
     if params.get("service_request_id"):
         ids = [part.strip() for part in params["service_request_id"].split(",") if part.strip()][:MAX_RECORDS]
-        return render(_rows(queryset.filter(number__in=ids).order_by("-submitted_at")), fmt, root="service_requests",
-                      item="request")
+        return render(
+            _rows(queryset.filter(number__in=ids).order_by("-submitted_at")),
+            fmt,
+            root="service_requests",
+            item="request",
+        )
     end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
-    start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else \
-        end - dt.timedelta(days=DEFAULT_DAYS)
+    start = (
+        _parse_date(params["start_date"], "start_date")
+        if params.get("start_date")
+        else end - dt.timedelta(days=DEFAULT_DAYS)
+    )
     if start > end:
         raise Open311Error(400, "start_date is after end_date")
     if end - start > dt.timedelta(days=DEFAULT_DAYS):
@@ -337,8 +393,11 @@ def _post_request(request, fmt):
             village_id = unit.pk
         else:
             town_id = unit.pk
-    attributes = {key[len("attribute["):-1]: value for key, value in data.items()
-                  if key.startswith("attribute[") and key.endswith("]")}
+    attributes = {
+        key[len("attribute[") : -1]: value
+        for key, value in data.items()
+        if key.startswith("attribute[") and key.endswith("]")
+    }
     unknown = set(attributes) - ATTRIBUTE_CODES
     if unknown:
         raise Open311Error(400, f"unknown attribute {sorted(unknown)[0]}")
@@ -348,23 +407,36 @@ def _post_request(request, fmt):
     name = "".join(part.strip() for part in (data.get("last_name", ""), data.get("first_name", "")))
     try:
         submission = services.open311_submission_accept(
-            partner=partner, category=category, title=attributes.get("subject", ""),
-            text=data.get("description", ""), address=address, lat=lat or None, long=long or None,
-            town_id=town_id, village_id=village_id, citizen_name=name, citizen_phone=data.get("phone", ""),
-            anonymous=attributes.get("anonymous") == "1", publish=attributes.get("publish") == "1",
+            partner=partner,
+            category=category,
+            title=attributes.get("subject", ""),
+            text=data.get("description", ""),
+            address=address,
+            lat=lat or None,
+            long=long or None,
+            town_id=town_id,
+            village_id=village_id,
+            citizen_name=name,
+            citizen_phone=data.get("phone", ""),
+            anonymous=attributes.get("anonymous") == "1",
+            publish=attributes.get("publish") == "1",
             idempotency_key=_idempotency(data, code),
-            ip=client_ip(request), http_request_id=getattr(request, "request_id", ""), category_predicted=predicted,
+            ip=client_ip(request),
+            http_request_id=getattr(request, "request_id", ""),
+            category_predicted=predicted,
         )
     except ValidationError as problem:
         messages = problem.message_dict if hasattr(problem, "error_dict") else {"request": problem.messages}
         field, texts = next(iter(messages.items()))
         field = {"lat": "lat/long", "text": "description", "citizen_phone": "phone"}.get(field, field)
         raise Open311Error(400, f"{field}: {' '.join(str(t) for t in texts)}") from None
-    answer = {"token": submission.token,
-              "service_notice": f"verification code for /track/: {rules.format_code(submission.issued_code)} "
-                                f"(shown only in this answer); the request number follows from "
-                                f"tokens/{submission.token}",
-              "account_id": data.get("account_id", "")}
+    answer = {
+        "token": submission.token,
+        "service_notice": f"verification code for /track/: {rules.format_code(submission.issued_code)} "
+        f"(shown only in this answer); the request number follows from "
+        f"tokens/{submission.token}",
+        "account_id": data.get("account_id", ""),
+    }
     if submission.request_id is not None:  # a repeat of a submission already registered
         answer = {"service_request_id": submission.request.number, **answer}
     return render([answer], fmt, root="service_requests", item="request")
@@ -381,8 +453,10 @@ def _predicted_category(description: str, subject: str) -> Category | None:
         raise Open311Error(400, f"description: service_code {GENERIC_CODE} needs a description of the matter")
     found = suggest_categories(description, subject)
     if found is None:
-        raise Open311Error(400, f"service_code {GENERIC_CODE}: no category could be suggested; choose a "
-                                f"service_code from services.json")
+        raise Open311Error(
+            400,
+            f"service_code {GENERIC_CODE}: no category could be suggested; choose a service_code from services.json",
+        )
     return found.choice.category
 
 
@@ -390,8 +464,9 @@ def _idempotency(data, code: str) -> str:
     """A device that sends the same description twice for the same service gets one request."""
     if not data.get("device_id"):
         return ""
-    digest = hashlib.sha256("\x1f".join((data["device_id"], data.get("account_id", ""), code,
-                                          data.get("description", ""))).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "\x1f".join((data["device_id"], data.get("account_id", ""), code, data.get("description", ""))).encode()
+    ).hexdigest()
     return "o311:" + digest[:56]
 
 

@@ -28,11 +28,16 @@ WITH_UNIT = (DISPATCHED, ACCEPTED, IN_PROGRESS)
 # 签收 (a unit accepting a dispatched request) is not 验收 (a requester accepting finished work): the
 # context keeps the two apart in translations.
 STATUS_LABELS = {
-    NEW: _("waiting for dispatch"), DISPATCHED: _("dispatched"),
-    ACCEPTED: pgettext_lazy("citizen request: signed for by the unit", "accepted"), IN_PROGRESS: _("in progress"),
-    ANSWERED: _("answered"), CLOSED: _("closed"), RETURNED: _("returned, waiting for re-routing"),
-    ARBITRATION: _("in arbitration"), MERGED: _("merged into another request"),
-}  # fmt: skip
+    NEW: _("waiting for dispatch"),
+    DISPATCHED: _("dispatched"),
+    ACCEPTED: pgettext_lazy("citizen request: signed for by the unit", "accepted"),
+    IN_PROGRESS: _("in progress"),
+    ANSWERED: _("answered"),
+    CLOSED: _("closed"),
+    RETURNED: _("returned, waiting for re-routing"),
+    ARBITRATION: _("in arbitration"),
+    MERGED: _("merged into another request"),
+}
 
 SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
 SATISFACTIONS = (SATISFIED, BASIC, UNSATISFIED)
@@ -80,15 +85,26 @@ class RuleError(ValueError):
         return str(self.message) % self.params if self.params else str(self.message)
 
 
-def next_status(status: str, action: str, *, return_count: int = 0, binding: bool = False,
-                returns_before_arbitration: int = 2, solved: bool | None = None,
-                satisfaction: str = "", reason: str = "") -> str:
+def next_status(
+    status: str,
+    action: str,
+    *,
+    return_count: int = 0,
+    binding: bool = False,
+    returns_before_arbitration: int = 2,
+    solved: bool | None = None,
+    satisfaction: str = "",
+    reason: str = "",
+) -> str:
     """The status after `action`, or RuleError. The whole state machine is here."""
     if action not in ALLOWED_FROM:
         raise RuleError(_("Unknown action: %(action)s."), "action", action=action)
     if status not in ALLOWED_FROM[action]:
-        raise RuleError(_("Not possible while the request is “%(status)s”: %(action)s."),
-                        status=STATUS_LABELS.get(status, status), action=ACTION_LABELS[action])
+        raise RuleError(
+            _("Not possible while the request is “%(status)s”: %(action)s."),
+            status=STATUS_LABELS.get(status, status),
+            action=ACTION_LABELS[action],
+        )
     if action == "dispatch":
         return DISPATCHED
     if action == "accept":
@@ -172,8 +188,17 @@ class Clock:
     seconds_left: float | None  # to the next deadline that matters; negative when past
 
 
-def clock_state(*, status: str, now: dt.datetime, accept_due, due_at, accepted_at, answered_at,
-                soon_fraction: float = 0.2, dispatched_at=None) -> Clock:
+def clock_state(
+    *,
+    status: str,
+    now: dt.datetime,
+    accept_due,
+    due_at,
+    accepted_at,
+    answered_at,
+    soon_fraction: float = 0.2,
+    dispatched_at=None,
+) -> Clock:
     """Due-soon and overdue, derived at read time from stored timestamps (nothing is kept in memory).
     Due soon: less than `soon_fraction` of the handling time left, or less than 24 hours."""
     if status not in WITH_UNIT or due_at is None:
@@ -202,8 +227,14 @@ class RateCounts:
         return RateCounts(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
 
     def astuple(self) -> tuple[int, ...]:
-        return (self.dispatched, self.accepted_in_time, self.called_back, self.solved, self.satisfied,
-                self.basic_satisfied)
+        return (
+            self.dispatched,
+            self.accepted_in_time,
+            self.called_back,
+            self.solved,
+            self.satisfied,
+            self.basic_satisfied,
+        )
 
 
 @dataclass(frozen=True)
@@ -214,8 +245,9 @@ class Rates:
     score: float | None
 
 
-def rates(counts: RateCounts, *, basic_weight: float = 0.5,
-          weights: tuple[float, float, float] = (0.10, 0.45, 0.45)) -> Rates:
+def rates(
+    counts: RateCounts, *, basic_weight: float = 0.5, weights: tuple[float, float, float] = (0.10, 0.45, 0.45)
+) -> Rates:
     """响应率 = accepted within the limit ÷ dispatched; 解决率 = solved ÷ called back;
     满意率 = (满意 + basic_weight × 基本满意) ÷ called back; score = weighted mean of the rates known,
     in percent (weights of unknown rates are left out and the rest rescaled)."""
@@ -224,8 +256,11 @@ def rates(counts: RateCounts, *, basic_weight: float = 0.5,
     satisfaction = (
         (counts.satisfied + basic_weight * counts.basic_satisfied) / counts.called_back if counts.called_back else None
     )
-    known = [(value, weight) for value, weight in zip((response, resolution, satisfaction), weights, strict=True)
-             if value is not None]
+    known = [
+        (value, weight)
+        for value, weight in zip((response, resolution, satisfaction), weights, strict=True)
+        if value is not None
+    ]
     total = sum(weight for _value, weight in known)
     score = 100 * sum(value * weight for value, weight in known) / total if known and total else None
     return Rates(response, resolution, satisfaction, score)
@@ -255,8 +290,11 @@ def rank(rows: Sequence[RankRow], previous: dict[int, Rates]) -> list[RankRow]:
     previous_scored = sorted(((r.score, uid) for uid, r in previous.items() if r.score is not None), reverse=True)
     previous_rank = {}
     for position, (score, uid) in enumerate(previous_scored, start=1):
-        previous_rank[uid] = position if position == 1 or score != previous_scored[position - 2][0] else \
-            previous_rank[previous_scored[position - 2][1]]
+        previous_rank[uid] = (
+            position
+            if position == 1 or score != previous_scored[position - 2][0]
+            else previous_rank[previous_scored[position - 2][1]]
+        )
     ordered = sorted(rows, key=lambda row: (row.rates.score is None, -(row.rates.score or 0), row.name))
     last_score, last_rank = None, 0
     for position, row in enumerate(ordered, start=1):
@@ -389,8 +427,11 @@ def terms(text: str, whole: bool = False) -> list[str]:
     `whole`)."""
     segmenter = tokenizer()
     words = segmenter.cut(text, HMM=False) if whole else segmenter.cut_for_search(text, HMM=False)
-    return [word for word in words
-            if len(word) > 1 and not word.isspace() and word not in STOP_WORDS and not _PUNCTUATION.match(word)]
+    return [
+        word
+        for word in words
+        if len(word) > 1 and not word.isspace() and word not in STOP_WORDS and not _PUNCTUATION.match(word)
+    ]
 
 
 _PUNCTUATION = re.compile(r"^[\W_]+$")
@@ -420,8 +461,11 @@ class DutyIndex:
         # the inverse document frequency of each word over the items; a word's weight in an item is its idf
         # times the weight of the item's field that says it (counted once, whatever the repetitions)
         vectorizer = TfidfVectorizer(analyzer=lambda weights: list(weights), binary=True).fit(fields)
-        idf = {term: float(vectorizer.idf_[column]) for term, column in vectorizer.vocabulary_.items()
-               if term not in self.places}
+        idf = {
+            term: float(vectorizer.idf_[column])
+            for term, column in vectorizer.vocabulary_.items()
+            if term not in self.places
+        }
         for position, weights in enumerate(fields):
             vector = {term: weight * idf[term] for term, weight in weights.items() if term in idf}
             norm = math.sqrt(sum(value * value for value in vector.values()))
@@ -473,8 +517,11 @@ class DutyIndex:
         for position in scores:
             if fields and not fields.isdisjoint(self.domains[position]):
                 scores[position] *= 1 + DOMAIN_BONUS
-        result = [(score, self.items[position], tuple(_outermost(sorted(shared[position], key=order))))
-                  for position, score in scores.items() if not in_text.isdisjoint(shared[position])]
+        result = [
+            (score, self.items[position], tuple(_outermost(sorted(shared[position], key=order))))
+            for position, score in scores.items()
+            if not in_text.isdisjoint(shared[position])
+        ]
         result.sort(key=lambda entry: (-entry[0], entry[1].code))
         return result
 
@@ -484,17 +531,25 @@ def _outermost(words: list[str]) -> list[str]:
     return [word for word in words if not any(word != other and word in other for other in words)]
 
 
-def match_duties(text: str, category_words: Iterable[str], items: Iterable[DutyMatch] | DutyIndex,
-                 minimum: float | None = None) -> list[tuple[float, DutyMatch, tuple[str, ...]]]:
+def match_duties(
+    text: str, category_words: Iterable[str], items: Iterable[DutyMatch] | DutyIndex, minimum: float | None = None
+) -> list[tuple[float, DutyMatch, tuple[str, ...]]]:
     """Items whose TF-IDF cosine with the request reaches `minimum`, best first, with the shared words."""
     index = items if isinstance(items, DutyIndex) else DutyIndex(items)
     minimum = MIN_ROUTE_SCORE if minimum is None else minimum
     return [entry for entry in index.ranked(text, category_words) if entry[0] >= minimum]
 
 
-def suggest_route(*, text: str, category_words: Sequence[str], town_id: int | None, town_name: str,
-                  items: Iterable[DutyMatch] | DutyIndex, county_office_id: int | None,
-                  county_office_name: str) -> Route:
+def suggest_route(
+    *,
+    text: str,
+    category_words: Sequence[str],
+    town_id: int | None,
+    town_name: str,
+    items: Iterable[DutyMatch] | DutyIndex,
+    county_office_id: int | None,
+    county_office_name: str,
+) -> Route:
     """Which unit should handle the request, and why, in words a dispatcher can check.
     basic duty → the town; cooperation or taken back → the lead department; no match → the county
     government's queue."""
@@ -562,7 +617,7 @@ def find_place_names(address: str, names: Iterable[tuple[int, str, str]]) -> int
 # -- near-duplicates --------------------------------------------------------------------------------
 def bigrams(text: str) -> set[str]:
     text = re.sub(r"\s+", "", text or "")
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def similarity(a: str, b: str) -> float:
@@ -615,10 +670,14 @@ def format_code(code: str) -> str:
 
 # -- publication ------------------------------------------------------------------------------------
 REDACTED = "＊＊"
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[0-9]{2}[0-9]{2}[0-9]{3}[0-9Xx](?![0-9])"
-                        r"|(?<![0-9])[1-9][0-9]{14}(?![0-9])")
-_PHONE = re.compile(r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}(?![0-9])"
-                    r"|(?<![0-9])0[0-9]{2,3}[\s-]?[0-9]{7,8}(?![0-9])|(?<![0-9])[0-9]{7,8}(?![0-9])")
+_ID_NUMBER = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[0-9]{2}[0-9]{2}[0-9]{3}[0-9Xx](?![0-9])"
+    r"|(?<![0-9])[1-9][0-9]{14}(?![0-9])"
+)
+_PHONE = re.compile(
+    r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}(?![0-9])"
+    r"|(?<![0-9])0[0-9]{2,3}[\s-]?[0-9]{7,8}(?![0-9])|(?<![0-9])[0-9]{7,8}(?![0-9])"
+)
 _NUMERAL = "0-9０-９一二三四五六七八九十百零〇两"
 # Below the village or community: streets and lanes with numbers, house numbers, buildings, units,
 # floors, rooms and villagers' groups (村民小组).
@@ -633,8 +692,7 @@ def redact(text: str, *, names: Iterable[str] = (), address: str = "") -> str:
     """The text as it may be published: ID numbers, phone numbers, the names the citizen gave, the
     address the citizen gave and anything below the village or community level replaced by ＊＊."""
     text = text or ""
-    for literal in sorted({n.strip() for n in (*names, address) if n and len(n.strip()) >= 2}, key=len,
-                          reverse=True):
+    for literal in sorted({n.strip() for n in (*names, address) if n and len(n.strip()) >= 2}, key=len, reverse=True):
         text = text.replace(literal, REDACTED)
     text = _ID_NUMBER.sub(REDACTED, text)
     text = _PHONE.sub(REDACTED, text)

@@ -23,8 +23,19 @@ from qingche.service.models import (
     tracking_code_hash,
 )
 
-PUBLIC_EVENT_KINDS = ("submit", "dispatch", "accept", "start", "return", "arbitrate", "extension_decision", "answer",
-                      "callback", "reopen", "merge")
+PUBLIC_EVENT_KINDS = (
+    "submit",
+    "dispatch",
+    "accept",
+    "start",
+    "return",
+    "arbitrate",
+    "extension_decision",
+    "answer",
+    "callback",
+    "reopen",
+    "merge",
+)
 
 
 def requests(user):
@@ -45,8 +56,9 @@ def categories():
 
 def leaf_categories():
     """Categories a request can be filed under: the active nodes without children."""
-    return list(Category.objects.filter(is_active=True, children__isnull=True).select_related("parent__parent")
-                .order_by("code"))
+    return list(
+        Category.objects.filter(is_active=True, children__isnull=True).select_related("parent__parent").order_by("code")
+    )
 
 
 @ttl_cache(60, cleared_by=("service.Category",))
@@ -65,9 +77,16 @@ def _clock_annotated(queryset, now):
     fraction = float(parameters.get("service.due_soon_fraction"))
     rows = list(queryset)
     for row in rows:
-        row.clock_now = rules.clock_state(status=row.status, now=now, accept_due=row.accept_due, due_at=row.due_at,
-                                          accepted_at=row.accepted_at, answered_at=row.answered_at,
-                                          soon_fraction=fraction, dispatched_at=row.dispatched_at)
+        row.clock_now = rules.clock_state(
+            status=row.status,
+            now=now,
+            accept_due=row.accept_due,
+            due_at=row.due_at,
+            accepted_at=row.accepted_at,
+            answered_at=row.answered_at,
+            soon_fraction=fraction,
+            dispatched_at=row.dispatched_at,
+        )
     return rows
 
 
@@ -76,7 +95,7 @@ def inbox(user, *, now=None, limit=200):
     now = now or timezone.now()
     queryset = requests(user).filter(status__in=rules.WITH_UNIT).order_by("due_at", "id")[:limit]
     rows = _clock_annotated(queryset, now)
-    rows.sort(key=lambda row: (row.clock_now.seconds_left if row.clock_now.seconds_left is not None else 1e12))
+    rows.sort(key=lambda row: row.clock_now.seconds_left if row.clock_now.seconds_left is not None else 1e12)
     return rows
 
 
@@ -91,8 +110,12 @@ def inbox_counts(user, now=None) -> dict:
 
 
 def dispatch_queue(user, limit=200):
-    return requests(user).filter(status__in=(rules.NEW, rules.RETURNED)).select_related("suggested_unit").order_by(
-        "submitted_at", "id")[:limit]
+    return (
+        requests(user)
+        .filter(status__in=(rules.NEW, rules.RETURNED))
+        .select_related("suggested_unit")
+        .order_by("submitted_at", "id")[:limit]
+    )
 
 
 def arbitration_queue(user):
@@ -104,8 +127,12 @@ def callback_queue(user, limit=200):
 
 
 def reopenable(user, limit=100):
-    return requests(user).filter(status=rules.CLOSED).filter(
-        Q(solved=False) | Q(satisfaction=rules.UNSATISFIED)).order_by("-callback_at")[:limit]
+    return (
+        requests(user)
+        .filter(status=rules.CLOSED)
+        .filter(Q(solved=False) | Q(satisfaction=rules.UNSATISFIED))
+        .order_by("-callback_at")[:limit]
+    )
 
 
 def pending_extensions(user):
@@ -117,10 +144,16 @@ def near_duplicates(user, request: ServiceRequest, *, limit=5):
     days = int(parameters.get("service.duplicate_days"))
     threshold = float(parameters.get("service.duplicate_similarity"))
     window = dt.timedelta(days=days)
-    candidates = requests(user).filter(
-        category=request.category, submitted_at__gte=request.submitted_at - window,
-        submitted_at__lte=request.submitted_at + window,
-    ).exclude(pk=request.pk).exclude(status=rules.MERGED)
+    candidates = (
+        requests(user)
+        .filter(
+            category=request.category,
+            submitted_at__gte=request.submitted_at - window,
+            submitted_at__lte=request.submitted_at + window,
+        )
+        .exclude(pk=request.pk)
+        .exclude(status=rules.MERGED)
+    )
     if request.village_id:
         candidates = candidates.filter(village_id=request.village_id)
     elif request.town_id:
@@ -159,8 +192,15 @@ def public_timeline(request: ServiceRequest) -> list[dict]:
     """Kinds, times, the public notes and unit names: never personal data or staff names."""
     rows = []
     for event in request.events.filter(kind__in=PUBLIC_EVENT_KINDS).select_related("to_unit").order_by("at", "id"):
-        rows.append({"kind": event.kind, "label": RequestEvent.Kind(event.kind).label, "at": event.at,
-                     "unit": event.to_unit.name if event.to_unit else "", "note": event.public_note})
+        rows.append(
+            {
+                "kind": event.kind,
+                "label": RequestEvent.Kind(event.kind).label,
+                "at": event.at,
+                "unit": event.to_unit.name if event.to_unit else "",
+                "note": event.public_note,
+            }
+        )
     return rows
 
 
@@ -184,8 +224,9 @@ def rollup_counts(month: dt.date, unit_ids=None, *, kinds=None) -> dict[int, rul
         rows = rows.filter(unit__kind__in=kinds)
     return {
         row[0]: rules.RateCounts(*row[1:])
-        for row in rows.values_list("unit_id", "dispatched", "accepted_in_time", "called_back", "solved", "satisfied",
-                                    "basic_satisfied")
+        for row in rows.values_list(
+            "unit_id", "dispatched", "accepted_in_time", "called_back", "solved", "satisfied", "basic_satisfied"
+        )
     }
 
 
@@ -195,12 +236,15 @@ def ranking(month: dt.date, group: str) -> list[rules.RankRow]:
     units = Unit.objects.filter(kind__in=kinds, is_active=True).values_list("pk", "name", "kind")
     current = rollup_counts(month, kinds=kinds)
     weights = _weights()
-    before = {uid: rates_of(counts, weights) for uid, counts in
-              rollup_counts(rules.previous_month(month), kinds=kinds).items()}
+    before = {
+        uid: rates_of(counts, weights)
+        for uid, counts in rollup_counts(rules.previous_month(month), kinds=kinds).items()
+    }
     empty = rules.RateCounts()
     rows = [
         rules.RankRow(pk, name, kind, rates_of(current.get(pk, empty), weights), current.get(pk, empty))
-        for pk, name, kind in units if pk in current or group == "towns"
+        for pk, name, kind in units
+        if pk in current or group == "towns"
     ]
     return rules.rank(rows, before)
 
@@ -212,9 +256,18 @@ def trend(unit_ids=None, months=12, until: dt.date | None = None) -> list[dict]:
         rows = rows.filter(unit_id__in=unit_ids)
     if until:
         rows = rows.filter(month__lte=until)
-    totals = rows.values("month").annotate(
-        d=Sum("dispatched"), a=Sum("accepted_in_time"), c=Sum("called_back"), s=Sum("solved"),
-        sat=Sum("satisfied"), b=Sum("basic_satisfied")).order_by("-month")[:months]
+    totals = (
+        rows.values("month")
+        .annotate(
+            d=Sum("dispatched"),
+            a=Sum("accepted_in_time"),
+            c=Sum("called_back"),
+            s=Sum("solved"),
+            sat=Sum("satisfied"),
+            b=Sum("basic_satisfied"),
+        )
+        .order_by("-month")[:months]
+    )
     result = []
     weights = _weights()
     for row in reversed(list(totals)):
@@ -234,19 +287,32 @@ def unit_failures(user, unit: Unit, month: dt.date) -> dict[str, list]:
     end = timezone.make_aware(dt.datetime.combine(end_month, dt.time()))
     base = requests(user)
     return {
-        "late": list(base.filter(unit=unit, dispatched_at__gte=start, dispatched_at__lt=end,
-                                 accepted_in_time=False)[:100]),
-        "unsolved": list(base.filter(callback_unit=unit, callback_at__gte=start, callback_at__lt=end,
-                                     solved=False)[:100]),
-        "unsatisfied": list(base.filter(callback_unit=unit, callback_at__gte=start, callback_at__lt=end)
-                            .exclude(satisfaction=rules.SATISFIED)[:100]),
+        "late": list(
+            base.filter(unit=unit, dispatched_at__gte=start, dispatched_at__lt=end, accepted_in_time=False)[:100]
+        ),
+        "unsolved": list(
+            base.filter(callback_unit=unit, callback_at__gte=start, callback_at__lt=end, solved=False)[:100]
+        ),
+        "unsatisfied": list(
+            base.filter(callback_unit=unit, callback_at__gte=start, callback_at__lt=end).exclude(
+                satisfaction=rules.SATISFIED
+            )[:100]
+        ),
     }
 
 
 def raw_counts(month: dt.date | None = None, unit_ids=None) -> dict[tuple[int, dt.date], dict]:
     """The rollups computed from the raw table (to rebuild them, and to check they agree)."""
-    result: dict[tuple[int, dt.date], dict] = defaultdict(lambda: {
-        "dispatched": 0, "accepted_in_time": 0, "called_back": 0, "solved": 0, "satisfied": 0, "basic_satisfied": 0})
+    result: dict[tuple[int, dt.date], dict] = defaultdict(
+        lambda: {
+            "dispatched": 0,
+            "accepted_in_time": 0,
+            "called_back": 0,
+            "solved": 0,
+            "satisfied": 0,
+            "basic_satisfied": 0,
+        }
+    )
     dispatched = ServiceRequest.objects.filter(unit__isnull=False, dispatched_at__isnull=False)
     called = ServiceRequest.objects.filter(callback_unit__isnull=False, callback_at__isnull=False)
     if unit_ids is not None:
@@ -254,19 +320,29 @@ def raw_counts(month: dt.date | None = None, unit_ids=None) -> dict[tuple[int, d
         called = called.filter(callback_unit_id__in=unit_ids)
     if month is not None:
         start = timezone.make_aware(dt.datetime.combine(month, dt.time()))
-        end = timezone.make_aware(dt.datetime.combine((month.replace(day=28) + dt.timedelta(days=4)).replace(day=1),
-                                                      dt.time()))
+        end = timezone.make_aware(
+            dt.datetime.combine((month.replace(day=28) + dt.timedelta(days=4)).replace(day=1), dt.time())
+        )
         dispatched = dispatched.filter(dispatched_at__gte=start, dispatched_at__lt=end)
         called = called.filter(callback_at__gte=start, callback_at__lt=end)
-    for row in (dispatched.annotate(m=TruncMonth("dispatched_at")).values("unit_id", "m")
-                .annotate(d=Count("id"), a=Count("id", filter=Q(accepted_in_time=True)))):
+    for row in (
+        dispatched.annotate(m=TruncMonth("dispatched_at"))
+        .values("unit_id", "m")
+        .annotate(d=Count("id"), a=Count("id", filter=Q(accepted_in_time=True)))
+    ):
         key = (row["unit_id"], _as_date(row["m"]))
         result[key]["dispatched"] += row["d"]
         result[key]["accepted_in_time"] += row["a"]
-    for row in (called.annotate(m=TruncMonth("callback_at")).values(u=F("callback_unit_id"), mm=F("m"))
-                .annotate(c=Count("id"), s=Count("id", filter=Q(solved=True)),
-                          sat=Count("id", filter=Q(satisfaction=rules.SATISFIED)),
-                          b=Count("id", filter=Q(satisfaction=rules.BASIC)))):
+    for row in (
+        called.annotate(m=TruncMonth("callback_at"))
+        .values(u=F("callback_unit_id"), mm=F("m"))
+        .annotate(
+            c=Count("id"),
+            s=Count("id", filter=Q(solved=True)),
+            sat=Count("id", filter=Q(satisfaction=rules.SATISFIED)),
+            b=Count("id", filter=Q(satisfaction=rules.BASIC)),
+        )
+    ):
         key = (row["u"], _as_date(row["mm"]))
         result[key]["called_back"] += row["c"]
         result[key]["solved"] += row["s"]
@@ -303,8 +379,15 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
     categories = {c.pk: c for c in Category.objects.select_related("parent__parent")}
     hours = {pk: handling_hours(category, handling) for pk, category in categories.items()}
     answers = RequestEvent.objects.filter(kind=RequestEvent.Kind.ANSWER, at__gte=first, at__lte=last).order_by()
-    columns = ("request__category_id", "at", "request__due_at", "request__accepted_in_time",
-               "request__callback_at", "request__solved", "request__satisfaction")
+    columns = (
+        "request__category_id",
+        "at",
+        "request__due_at",
+        "request__accepted_in_time",
+        "request__callback_at",
+        "request__solved",
+        "request__satisfaction",
+    )
 
     def add(row: dict, counts: list, values, share: float) -> None:
         category_id, at, due, in_time, called, solved, satisfaction = values
@@ -326,8 +409,7 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
         return {"workload": 0.0, "done": 0.0, "on_time": 0.0, "errors": 0.0}
 
     figures: dict[int, dict] = {}
-    accounts = dict(Person.objects.filter(pk__in=person_ids, account_id__isnull=False)
-                    .values_list("account_id", "pk"))
+    accounts = dict(Person.objects.filter(pk__in=person_ids, account_id__isnull=False).values_list("account_id", "pk"))
     personal: dict[int, list] = {}
     for actor_id, *values in answers.filter(actor_id__in=list(accounts)).values_list("actor_id", *columns):
         person_id = accounts[actor_id]
@@ -338,20 +420,29 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
 
     # the others: a share of their unit's answers and the unit's three rates
     in_post = Assignment.objects.filter(start_date__lte=end).filter(Q(end_date__isnull=True) | Q(end_date__gte=end))
-    unit_of = dict(in_post.filter(person_id__in=[pid for pid in person_ids if pid not in figures])
-                   .order_by("person_id", "start_date").values_list("person_id", "unit_id"))  # the latest wins
+    unit_of = dict(
+        in_post.filter(person_id__in=[pid for pid in person_ids if pid not in figures])
+        .order_by("person_id", "start_date")
+        .values_list("person_id", "unit_id")
+    )  # the latest wins
     if not unit_of:
         return _rounded(figures)
     unit_ids = set(unit_of.values())
-    people = dict(in_post.filter(unit_id__in=unit_ids).order_by().values_list("unit_id")
-                  .annotate(n=Count("person_id", distinct=True)).values_list("unit_id", "n"))
+    people = dict(
+        in_post.filter(unit_id__in=unit_ids)
+        .order_by()
+        .values_list("unit_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("unit_id", "n")
+    )
     per_unit: dict[int, dict] = {}
     for unit_id, *values in answers.filter(actor_unit_id__in=unit_ids).values_list("actor_unit_id", *columns):
         add(per_unit.setdefault(unit_id, empty()), [0] * 6, values, 1.0 / max(1, people.get(unit_id, 1)))
     rollups: dict[int, rules.RateCounts] = {}
     months = RateRollup.objects.filter(unit_id__in=unit_ids, month__gte=start.replace(day=1), month__lte=end)
-    for unit_id, *counts in months.values_list("unit_id", "dispatched", "accepted_in_time", "called_back", "solved",
-                                               "satisfied", "basic_satisfied"):
+    for unit_id, *counts in months.values_list(
+        "unit_id", "dispatched", "accepted_in_time", "called_back", "solved", "satisfied", "basic_satisfied"
+    ):
         rollups[unit_id] = rollups.get(unit_id, rules.RateCounts()) + rules.RateCounts(*counts)
     for person_id, unit_id in unit_of.items():
         if unit_id not in per_unit and unit_id not in rollups:

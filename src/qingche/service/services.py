@@ -63,12 +63,20 @@ def _locked(request: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.select_for_update().get(pk=request.pk)
 
 
-def _event(request, kind, *, user=None, at=None, to_unit=None, note="", public_note="", duty_item_code="",
-           data=None) -> RequestEvent:
+def _event(
+    request, kind, *, user=None, at=None, to_unit=None, note="", public_note="", duty_item_code="", data=None
+) -> RequestEvent:
     return RequestEvent.objects.create(
-        request=request, kind=kind, at=at or timezone.now(), actor=user if user and user.pk else None,
-        actor_unit=_actor_unit(user), to_unit=to_unit, note=note, public_note=public_note,
-        duty_item_code=duty_item_code, data=data or {},
+        request=request,
+        kind=kind,
+        at=at or timezone.now(),
+        actor=user if user and user.pk else None,
+        actor_unit=_actor_unit(user),
+        to_unit=to_unit,
+        note=note,
+        public_note=public_note,
+        duty_item_code=duty_item_code,
+        data=data or {},
     )
 
 
@@ -86,8 +94,9 @@ def _burden_load(request: ServiceRequest, now: dt.datetime) -> None:
     kept in burden's rollup in the caller's transaction."""
     if request.unit_id is None:
         return
-    burden_services.load_add(source=SERVICE_LOAD_SOURCE, unit_id=request.unit_id, day=now,
-                             hours=handling_hours(request.category))
+    burden_services.load_add(
+        source=SERVICE_LOAD_SOURCE, unit_id=request.unit_id, day=now, hours=handling_hours(request.category)
+    )
 
 
 def burden_load_bulk(rows) -> int:
@@ -96,9 +105,14 @@ def burden_load_bulk(rows) -> int:
     transaction. Returns the number of (unit, month) rollup rows touched."""
     weights = parameters.get("service.handling_hours")
     hours_of = {c.pk: handling_hours(c, weights) for c in Category.objects.select_related("parent__parent")}
-    return burden_services.load_add_many(source=SERVICE_LOAD_SOURCE, entries=(
-        (row["unit_id"], row["answered_at"], hours_of[row["category_id"]], 1)
-        for row in rows if row.get("unit_id") and row.get("answered_at")))
+    return burden_services.load_add_many(
+        source=SERVICE_LOAD_SOURCE,
+        entries=(
+            (row["unit_id"], row["answered_at"], hours_of[row["category_id"]], 1)
+            for row in rows
+            if row.get("unit_id") and row.get("answered_at")
+        ),
+    )
 
 
 @ttl_cache(60, cleared_by=("org.Unit", "core.Parameter"))
@@ -167,8 +181,12 @@ def _new_numbers(now: dt.datetime, count: int = 1) -> list[str]:
         return [rules.request_number(day, serial) for serial in range(row[0] - count + 1, row[0] + 1)]
     # The day's first number: start after any number of that day already held (demo data, imports).
     prefix = f"{day:%Y%m%d}"
-    held = (ServiceRequest.objects.filter(number__gte=prefix, number__lt=prefix + "9999999").order_by("-number")
-            .values_list("number", flat=True).first())
+    held = (
+        ServiceRequest.objects.filter(number__gte=prefix, number__lt=prefix + "9999999")
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
     first = int(held[8:]) + 1 if held else 1
     try:
         with transaction.atomic():
@@ -196,8 +214,11 @@ def _place_directory() -> _PlaceDirectory:
     """What intake reads to place a request, cached as it changes seldom."""
     from qingche.service.models import Place
 
-    rows = list(Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list(
-        "pk", "name", "short_name", "kind", "path", "is_active"))
+    rows = list(
+        Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list(
+            "pk", "name", "short_name", "kind", "path", "is_active"
+        )
+    )
     units = {pk: _Place(kind, path) for pk, _name, _short, kind, path, _active in rows}
     return _PlaceDirectory(
         units=units,
@@ -258,8 +279,11 @@ def suggest(request: ServiceRequest) -> rules.Route:
     category = request.category
     words = [*category.path_names, *[w for w in category.keywords.replace(";", "；").split("；") if w]]
     return rules.suggest_route(
-        text=request.title + request.text, category_words=words, town_id=request.town_id,
-        town_name=place_name(request.town_id), items=items,
+        text=request.title + request.text,
+        category_words=words,
+        town_id=request.town_id,
+        town_name=place_name(request.town_id),
+        items=items,
         county_office_id=office[0] if office else None,
         county_office_name=office[1] if office else parameters.get("service.county_office"),
     )
@@ -299,29 +323,62 @@ def _cleaned_intake(*, category, title, text, lat, long, citizen_name, citizen_p
     for upload in files:
         if not upload.name.lower().endswith(ALLOWED_UPLOADS) or upload.size > django_settings.QINGCHE_MAX_UPLOAD_BYTES:
             errors["files"] = _("Attachments must be images or PDF files of at most %(size)s each.") % {
-                "size": format_size(django_settings.QINGCHE_MAX_UPLOAD_BYTES)}
+                "size": format_size(django_settings.QINGCHE_MAX_UPLOAD_BYTES)
+            }
     if errors:
         raise ValidationError(errors)
-    return {"title": title, "text": text, "point": point, "phone": phone,
-            "name": " ".join((citizen_name or "").split())[:50]}
+    return {
+        "title": title,
+        "text": text,
+        "point": point,
+        "phone": phone,
+        "name": " ".join((citizen_name or "").split())[:50],
+    }
 
 
-def _new_request(clean: dict, *, channel: str, category: Category, address: str, town_id, village_id, anonymous,
-                 now: dt.datetime, user=None, intake_unit=None, key=None, token=None, publish: bool = False,
-                 code_hash: str = "") -> ServiceRequest:
+def _new_request(
+    clean: dict,
+    *,
+    channel: str,
+    category: Category,
+    address: str,
+    town_id,
+    village_id,
+    anonymous,
+    now: dt.datetime,
+    user=None,
+    intake_unit=None,
+    key=None,
+    token=None,
+    publish: bool = False,
+    code_hash: str = "",
+) -> ServiceRequest:
     """An unsaved request from cleaned intake values, placed and with its suggested route. Without
     `code_hash` it gets a new verification code: clear in `issued_code` (not a field) to show once."""
     point, phone = clean["point"], clean["phone"]
     town_id, village_id = resolve_place(address, point, town_id, village_id)
     issued = "" if code_hash else new_tracking_code()
     request = ServiceRequest(
-        tracking_code_hash=code_hash or tracking_code_hash(issued), channel=channel, category=category,
-        title=clean["title"], text=clean["text"], address=(address or "").strip()[:300],
-        latitude=round(point[0], 6) if point else None, longitude=round(point[1], 6) if point else None,
-        town_id=town_id, village_id=village_id, citizen_name=clean["name"], citizen_phone=phone,
-        citizen_phone_hash=pii_hash(phone) if phone else "", anonymous=bool(anonymous), intake_unit=intake_unit,
-        created_by=user if user is not None and user.pk else None, submitted_at=now, idempotency_key=key,
-        token=token, publication_consent=bool(publish),
+        tracking_code_hash=code_hash or tracking_code_hash(issued),
+        channel=channel,
+        category=category,
+        title=clean["title"],
+        text=clean["text"],
+        address=(address or "").strip()[:300],
+        latitude=round(point[0], 6) if point else None,
+        longitude=round(point[1], 6) if point else None,
+        town_id=town_id,
+        village_id=village_id,
+        citizen_name=clean["name"],
+        citizen_phone=phone,
+        citizen_phone_hash=pii_hash(phone) if phone else "",
+        anonymous=bool(anonymous),
+        intake_unit=intake_unit,
+        created_by=user if user is not None and user.pk else None,
+        submitted_at=now,
+        idempotency_key=key,
+        token=token,
+        publication_consent=bool(publish),
     )
     request.issued_code = issued
     route = suggest(request)
@@ -343,11 +400,28 @@ def _reissue_code(obj):
     return obj
 
 
-def request_submit(*, user=None, channel: str, category_id=None, category: Category | None = None, title: str = "",
-                   text: str, address: str = "", lat=None, long=None, town_id=None, village_id=None,
-                   citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False, idempotency_key: str = "",
-                   files=(), intake_unit: Unit | None = None, publish: bool = False,
-                   now: dt.datetime | None = None) -> ServiceRequest:
+def request_submit(
+    *,
+    user=None,
+    channel: str,
+    category_id=None,
+    category: Category | None = None,
+    title: str = "",
+    text: str,
+    address: str = "",
+    lat=None,
+    long=None,
+    town_id=None,
+    village_id=None,
+    citizen_name: str = "",
+    citizen_phone: str = "",
+    anonymous: bool = False,
+    idempotency_key: str = "",
+    files=(),
+    intake_unit: Unit | None = None,
+    publish: bool = False,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     """Register a request from any channel at once (Open311 partners go through open311_submission_accept).
     The same idempotency key returns the request already made, with a new verification code. `category`
     (an active category, its parents selected) spares a read when the caller has it already. `publish` is
@@ -365,13 +439,32 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
     if category is None and category_id:
         category = Category.objects.filter(pk=category_id, is_active=True).select_related("parent__parent").first()
     files = list(files or [])
-    clean = _cleaned_intake(category=category, title=title, text=text, lat=lat, long=long,
-                            citizen_name=citizen_name, citizen_phone=citizen_phone, files=files)
+    clean = _cleaned_intake(
+        category=category,
+        title=title,
+        text=text,
+        lat=lat,
+        long=long,
+        citizen_name=citizen_name,
+        citizen_phone=citizen_phone,
+        files=files,
+    )
     now = now or timezone.now()
-    request = _new_request(clean, channel=channel, category=category, address=address, town_id=town_id,
-                           village_id=village_id, anonymous=anonymous, now=now, user=user, intake_unit=intake_unit,
-                           key=key, token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
-                           publish=publish)
+    request = _new_request(
+        clean,
+        channel=channel,
+        category=category,
+        address=address,
+        town_id=town_id,
+        village_id=village_id,
+        anonymous=anonymous,
+        now=now,
+        user=user,
+        intake_unit=intake_unit,
+        key=key,
+        token=secrets.token_hex(12) if channel == ServiceRequest.Channel.OPEN311 else None,
+        publish=publish,
+    )
     # A repeated idempotency key or a number already held (an import of that day) fails the insert: the
     # first returns the request already made, the second tries the next number. Checking the key before
     # the insert would cost every request a query for the rare double submit.
@@ -381,10 +474,17 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
             with transaction.atomic():
                 request.save()
                 for upload in files:
-                    RequestAttachment.objects.create(request=request, file=upload, name=upload.name[:200],
-                                                     size=upload.size)
-                _event(request, RequestEvent.Kind.SUBMIT, user=user, at=now,
-                       public_note=_("Your request was registered."), data={"channel": channel})
+                    RequestAttachment.objects.create(
+                        request=request, file=upload, name=upload.name[:200], size=upload.size
+                    )
+                _event(
+                    request,
+                    RequestEvent.Kind.SUBMIT,
+                    user=user,
+                    at=now,
+                    public_note=_("Your request was registered."),
+                    data={"channel": channel},
+                )
             return request
         except IntegrityError:
             existing = ServiceRequest.objects.filter(idempotency_key=key).first() if key else None
@@ -397,31 +497,70 @@ def request_submit(*, user=None, channel: str, category_id=None, category: Categ
 
 
 # -- Open311: accepted at once, registered in batches -----------------------------------------------------
-def open311_submission_accept(*, partner: Open311Key, category: Category | None, title: str = "", text: str,
-                              address: str = "", lat=None, long=None, town_id=None, village_id=None,
-                              citizen_name: str = "", citizen_phone: str = "", anonymous: bool = False,
-                              publish: bool = False, idempotency_key: str = "", ip=None,
-                              http_request_id: str = "", category_predicted: bool = False) -> Open311Submission:
+def open311_submission_accept(
+    *,
+    partner: Open311Key,
+    category: Category | None,
+    title: str = "",
+    text: str,
+    address: str = "",
+    lat=None,
+    long=None,
+    town_id=None,
+    village_id=None,
+    citizen_name: str = "",
+    citizen_phone: str = "",
+    anonymous: bool = False,
+    publish: bool = False,
+    idempotency_key: str = "",
+    ip=None,
+    http_request_id: str = "",
+    category_predicted: bool = False,
+) -> Open311Submission:
     """Check a partner's request as every intake does and keep it for registration: one row, committed before
     the partner hears its token. The same idempotency key returns the submission already kept, with a new
     verification code (also on its request, once registered). The clear code is in `issued_code` only."""
-    clean = _cleaned_intake(category=category, title=title, text=text, lat=lat, long=long,
-                            citizen_name=citizen_name, citizen_phone=citizen_phone)
+    clean = _cleaned_intake(
+        category=category,
+        title=title,
+        text=text,
+        lat=lat,
+        long=long,
+        citizen_name=citizen_name,
+        citizen_phone=citizen_phone,
+    )
     key = (idempotency_key or "").strip()[:64] or None
     point = clean["point"]
-    fields = {"title": clean["title"], "text": clean["text"], "address": (address or "").strip()[:300],
-              "lat": point[0] if point else None, "long": point[1] if point else None,
-              "town_id": town_id, "village_id": village_id, "anonymous": bool(anonymous), "publish": bool(publish),
-              "category_predicted": bool(category_predicted)}
+    fields = {
+        "title": clean["title"],
+        "text": clean["text"],
+        "address": (address or "").strip()[:300],
+        "lat": point[0] if point else None,
+        "long": point[1] if point else None,
+        "town_id": town_id,
+        "village_id": village_id,
+        "anonymous": bool(anonymous),
+        "publish": bool(publish),
+        "category_predicted": bool(category_predicted),
+    }
     issued = new_tracking_code()
     # One INSERT, committed by itself: no BEGIN and COMMIT of a transaction around it. Inside a caller's
     # transaction a savepoint keeps a repeated key from spoiling the rest of it.
     try:
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
             submission = Open311Submission.objects.create(
-                token=secrets.token_hex(12), idempotency_key=key, tracking_code_hash=tracking_code_hash(issued),
-                partner=partner, category=category, fields=fields, citizen_name=clean["name"],
-                citizen_phone=clean["phone"], received_at=timezone.now(), ip=ip, http_request_id=http_request_id)
+                token=secrets.token_hex(12),
+                idempotency_key=key,
+                tracking_code_hash=tracking_code_hash(issued),
+                partner=partner,
+                category=category,
+                fields=fields,
+                citizen_name=clean["name"],
+                citizen_phone=clean["phone"],
+                received_at=timezone.now(),
+                ip=ip,
+                http_request_id=http_request_id,
+            )
     except IntegrityError:
         existing = Open311Submission.objects.filter(idempotency_key=key).first() if key else None
         if existing is None:
@@ -430,7 +569,8 @@ def open311_submission_accept(*, partner: Open311Key, category: Category | None,
             existing = _reissue_code(Open311Submission.objects.select_for_update().get(pk=existing.pk))
             if existing.request_id is not None:
                 ServiceRequest.objects.filter(pk=existing.request_id).update(
-                    tracking_code_hash=existing.tracking_code_hash)
+                    tracking_code_hash=existing.tracking_code_hash
+                )
         return existing
     submission.issued_code = issued
     return submission
@@ -451,8 +591,12 @@ def open311_submissions_register(*, batch: int = 200, batches: int | None = None
 
 def _register_batch(limit: int) -> int:
     with transaction.atomic():
-        pending = list(Open311Submission.objects.select_for_update(skip_locked=True)
-                       .filter(request__isnull=True, error="").select_related("partner").order_by("id")[:limit])
+        pending = list(
+            Open311Submission.objects.select_for_update(skip_locked=True)
+            .filter(request__isnull=True, error="")
+            .select_related("partner")
+            .order_by("id")[:limit]
+        )
         if not pending:
             return 0
         try:
@@ -478,29 +622,63 @@ def _register(pending: list[Open311Submission]) -> None:
     for submission in pending:
         values = submission.fields
         point = (values["lat"], values["long"]) if values["lat"] is not None else None
-        clean = {"title": values["title"], "text": values["text"], "point": point,
-                 "phone": submission.citizen_phone, "name": submission.citizen_name}
-        requests.append(_new_request(
-            clean, channel=ServiceRequest.Channel.OPEN311, category=categories[submission.category_id],
-            address=values["address"], town_id=values["town_id"], village_id=values["village_id"],
-            anonymous=values["anonymous"], now=submission.received_at, token=submission.token,
-            publish=values.get("publish", False), code_hash=submission.tracking_code_hash))
+        clean = {
+            "title": values["title"],
+            "text": values["text"],
+            "point": point,
+            "phone": submission.citizen_phone,
+            "name": submission.citizen_name,
+        }
+        requests.append(
+            _new_request(
+                clean,
+                channel=ServiceRequest.Channel.OPEN311,
+                category=categories[submission.category_id],
+                address=values["address"],
+                town_id=values["town_id"],
+                village_id=values["village_id"],
+                anonymous=values["anonymous"],
+                now=submission.received_at,
+                token=submission.token,
+                publish=values.get("publish", False),
+                code_hash=submission.tracking_code_hash,
+            )
+        )
         requests[-1].category_predicted = values.get("category_predicted", False)
     for day_requests in _by_day(requests).values():
-        for request, number in zip(day_requests, _new_numbers(day_requests[0].submitted_at, len(day_requests)),
-                                   strict=True):
+        for request, number in zip(
+            day_requests, _new_numbers(day_requests[0].submitted_at, len(day_requests)), strict=True
+        ):
             request.number = number
     bulk.insert_objects(ServiceRequest, requests)
-    record_created([(request, AuditContext(actor_name=f"open311:{s.partner.partner}"[:150], ip=s.ip,
-                                           request_id=s.http_request_id)) for request, s in zip(requests, pending,
-                                                                                               strict=True)])
+    record_created(
+        [
+            (
+                request,
+                AuditContext(actor_name=f"open311:{s.partner.partner}"[:150], ip=s.ip, request_id=s.http_request_id),
+            )
+            for request, s in zip(requests, pending, strict=True)
+        ]
+    )
     with translation.override(django_settings.LANGUAGE_CODE):
         note = _("Your request was registered.")
-    bulk.insert_objects(RequestEvent, [RequestEvent(request=r, kind=RequestEvent.Kind.SUBMIT, at=r.submitted_at,
-                                            public_note=note, data={"channel": r.channel}) for r in requests])
+    bulk.insert_objects(
+        RequestEvent,
+        [
+            RequestEvent(
+                request=r,
+                kind=RequestEvent.Kind.SUBMIT,
+                at=r.submitted_at,
+                public_note=note,
+                data={"channel": r.channel},
+            )
+            for r in requests
+        ],
+    )
     # Each request carries its submission's token: one statement links them all.
     Open311Submission.objects.filter(pk__in=[s.pk for s in pending]).update(
-        request=Subquery(ServiceRequest.objects.filter(token=OuterRef("token")).values("pk")[:1]))
+        request=Subquery(ServiceRequest.objects.filter(token=OuterRef("token")).values("pk")[:1])
+    )
 
 
 def _by_day(requests: list[ServiceRequest]) -> dict[dt.date, list[ServiceRequest]]:
@@ -511,8 +689,9 @@ def _by_day(requests: list[ServiceRequest]) -> dict[dt.date, list[ServiceRequest
 
 
 # -- routing and handling ---------------------------------------------------------------------------
-def _dispatch(request: ServiceRequest, unit: Unit, *, user, now, note="", binding=False, kind="dispatch",
-              duty_item_code="") -> None:
+def _dispatch(
+    request: ServiceRequest, unit: Unit, *, user, now, note="", binding=False, kind="dispatch", duty_item_code=""
+) -> None:
     calendar = work_calendar()
     accept_due, due = rules.deadlines(now, limit_of(request.category), accept_limit(), calendar)
     request.status = rules.DISPATCHED
@@ -522,8 +701,16 @@ def _dispatch(request: ServiceRequest, unit: Unit, *, user, now, note="", bindin
     request.extension_pending = False
     request.save()
     _bump(unit.pk, now, dispatched=1)
-    _event(request, kind, user=user, at=now, to_unit=unit, note=note, duty_item_code=duty_item_code,
-           public_note=_("Sent to %(unit)s to handle.") % {"unit": unit.name})
+    _event(
+        request,
+        kind,
+        user=user,
+        at=now,
+        to_unit=unit,
+        note=note,
+        duty_item_code=duty_item_code,
+        public_note=_("Sent to %(unit)s to handle.") % {"unit": unit.name},
+    )
 
 
 def _handling_unit_of(user, request: ServiceRequest, perm="service.handle_servicerequest") -> None:
@@ -577,8 +764,14 @@ def request_start(*, user, request: ServiceRequest, note: str = "", now=None) ->
     except rules.RuleError as error:
         _fail(error)
     request.save()
-    _event(request, RequestEvent.Kind.START, user=user, at=now, note=(note or "")[:1000],
-           public_note=_("Work on it has started."))
+    _event(
+        request,
+        RequestEvent.Kind.START,
+        user=user,
+        at=now,
+        note=(note or "")[:1000],
+        public_note=_("Work on it has started."),
+    )
     return request
 
 
@@ -590,7 +783,11 @@ def request_return(*, user, request: ServiceRequest, reason: str, duty_item_code
     reason = (reason or "").strip()
     try:
         status = rules.next_status(
-            request.status, "return", return_count=request.return_count, binding=request.binding, reason=reason,
+            request.status,
+            "return",
+            return_count=request.return_count,
+            binding=request.binding,
+            reason=reason,
             returns_before_arbitration=int(parameters.get("service.returns_before_arbitration")),
         )
     except rules.RuleError as error:
@@ -604,12 +801,23 @@ def request_return(*, user, request: ServiceRequest, reason: str, duty_item_code
     request.accept_due = request.due_at = None
     request.accepted_in_time = False
     request.save()
-    _event(request, RequestEvent.Kind.RETURN, user=user, at=now, note=reason[:2000],
-           duty_item_code=(duty_item_code or "").strip()[:30], data={"unit": returning.pk, "unit_name": returning.name},
-           public_note=_("Being routed to the unit responsible."))
+    _event(
+        request,
+        RequestEvent.Kind.RETURN,
+        user=user,
+        at=now,
+        note=reason[:2000],
+        duty_item_code=(duty_item_code or "").strip()[:30],
+        data={"unit": returning.pk, "unit_name": returning.name},
+        public_note=_("Being routed to the unit responsible."),
+    )
     if status == rules.ARBITRATION:
-        _event(request, RequestEvent.Kind.ARBITRATION, at=now,
-               note=_("Returned %(count)d times: the duty lists decide.") % {"count": request.return_count})
+        _event(
+            request,
+            RequestEvent.Kind.ARBITRATION,
+            at=now,
+            note=_("Returned %(count)d times: the duty lists decide.") % {"count": request.return_count},
+        )
     record("update", obj=request, after={"returned_by": returning.name}, reason=reason[:500])
     return request
 
@@ -630,10 +838,24 @@ def request_arbitrate(*, user, request: ServiceRequest, unit_id, reason: str, du
     if unit is None:
         raise ValidationError({"unit": _("Choose the unit that must handle the request.")})
     now = now or timezone.now()
-    _event(request, RequestEvent.Kind.ARBITRATE, user=user, at=now, to_unit=unit, note=reason[:2000],
-           duty_item_code=(duty_item_code or "").strip()[:30])
-    _dispatch(request, unit, user=user, now=now, note=reason[:1000], binding=True,
-              duty_item_code=(duty_item_code or "").strip()[:30])
+    _event(
+        request,
+        RequestEvent.Kind.ARBITRATE,
+        user=user,
+        at=now,
+        to_unit=unit,
+        note=reason[:2000],
+        duty_item_code=(duty_item_code or "").strip()[:30],
+    )
+    _dispatch(
+        request,
+        unit,
+        user=user,
+        now=now,
+        note=reason[:1000],
+        binding=True,
+        duty_item_code=(duty_item_code or "").strip()[:30],
+    )
     record("update", obj=request, after={"arbitrated_to": unit.name}, reason=reason[:500])
     return request
 
@@ -678,8 +900,15 @@ def request_extension_decide(*, user, request: ServiceRequest, approve: bool, no
         request.due_at = rules.extend(request.due_at, days, work_calendar())
         data.update(old_due=old.isoformat(), new_due=request.due_at.isoformat())
     request.save()
-    _event(request, RequestEvent.Kind.EXTENSION_DECISION, user=user, at=now, note=(note or "")[:1000], data=data,
-           public_note=_("The time limit was extended.") if approve else "")
+    _event(
+        request,
+        RequestEvent.Kind.EXTENSION_DECISION,
+        user=user,
+        at=now,
+        note=(note or "")[:1000],
+        data=data,
+        public_note=_("The time limit was extended.") if approve else "",
+    )
     return request
 
 
@@ -703,8 +932,9 @@ def request_answer(*, user, request: ServiceRequest, reply: str, now=None) -> Se
 
 
 @transaction.atomic
-def request_callback(*, user, request: ServiceRequest, solved, satisfaction: str, note: str = "",
-                     public: bool = False, now=None) -> ServiceRequest:
+def request_callback(
+    *, user, request: ServiceRequest, solved, satisfaction: str, note: str = "", public: bool = False, now=None
+) -> ServiceRequest:
     """The hotline's callback (or the citizen's own answer on /track/): closes the request."""
     if not public:
         _require(user, "service.callback_servicerequest")
@@ -717,19 +947,28 @@ def request_callback(*, user, request: ServiceRequest, solved, satisfaction: str
         if request.status == rules.CLOSED:
             raise ValidationError({"status": _("This request has already been rated.")}) from None
         if error.field in ("solved", "satisfaction"):
-            raise ValidationError({error.field: _("Say whether it was solved and how satisfied the citizen is.")}) \
-                from None
+            raise ValidationError(
+                {error.field: _("Say whether it was solved and how satisfied the citizen is.")}
+            ) from None
         _fail(error)
     now = now or timezone.now()
     request.callback_at, request.solved, request.satisfaction = now, solved, satisfaction
     request.callback_unit_id, request.closed_at = request.unit_id, now
     request.save()
     _bump(request.callback_unit_id, now, **_callback_deltas(request, 1))
-    _event(request, RequestEvent.Kind.CALLBACK, user=None if public else user, at=now, note=(note or "")[:1000],
-           data={"solved": solved, "satisfaction": satisfaction, "by_citizen": public},
-           public_note=_("Rated: %(solved)s, %(satisfaction)s.") % {
-               "solved": _("solved") if solved else _("not solved"),
-               "satisfaction": ServiceRequest.Satisfaction(satisfaction).label})
+    _event(
+        request,
+        RequestEvent.Kind.CALLBACK,
+        user=None if public else user,
+        at=now,
+        note=(note or "")[:1000],
+        data={"solved": solved, "satisfaction": satisfaction, "by_citizen": public},
+        public_note=_("Rated: %(solved)s, %(satisfaction)s.")
+        % {
+            "solved": _("solved") if solved else _("not solved"),
+            "satisfaction": ServiceRequest.Satisfaction(satisfaction).label,
+        },
+    )
     return request
 
 
@@ -752,8 +991,15 @@ def request_reopen(*, user, request: ServiceRequest, reason: str, now=None) -> S
     request.solved, request.satisfaction, request.callback_unit = None, "", None
     request.due_at = rules.add_limit(now, limit_of(request.category), work_calendar())
     request.save()
-    _event(request, RequestEvent.Kind.REOPEN, user=user, at=now, note=reason[:2000], to_unit=request.unit,
-           public_note=_("Reopened: the unit handles it again."))
+    _event(
+        request,
+        RequestEvent.Kind.REOPEN,
+        user=user,
+        at=now,
+        note=reason[:2000],
+        to_unit=request.unit,
+        public_note=_("Reopened: the unit handles it again."),
+    )
     return request
 
 
@@ -775,11 +1021,24 @@ def request_merge(*, user, request: ServiceRequest, into: ServiceRequest, reason
     request.accepted_in_time = False
     request.closed_at = now
     request.save()
-    _event(request, RequestEvent.Kind.MERGE, user=user, at=now, note=(reason or "")[:1000],
-           data={"into": into.number}, public_note=_("Merged with request %(number)s about the same matter; "
-                                                     "follow that one.") % {"number": into.number})
-    _event(into, RequestEvent.Kind.MERGE, user=user, at=now, data={"merged": request.number},
-           note=_("Request %(number)s was merged into this one.") % {"number": request.number})
+    _event(
+        request,
+        RequestEvent.Kind.MERGE,
+        user=user,
+        at=now,
+        note=(reason or "")[:1000],
+        data={"into": into.number},
+        public_note=_("Merged with request %(number)s about the same matter; follow that one.")
+        % {"number": into.number},
+    )
+    _event(
+        into,
+        RequestEvent.Kind.MERGE,
+        user=user,
+        at=now,
+        data={"merged": request.number},
+        note=_("Request %(number)s was merged into this one.") % {"number": request.number},
+    )
     return request
 
 
@@ -799,7 +1058,7 @@ def request_publish(*, user, request: ServiceRequest, public_text: str = "", now
         raise ValidationError({"public_text": _("The citizen did not agree to publication.")})
     text = (public_text or "").strip() or public_text_proposed(request)
     # What the reviewer leaves in is redacted once more: a phone or ID number slipped back is still removed.
-    text = rules.redact(text, names=[request.citizen_name], address=request.address)[:rules.MAX_TEXT]
+    text = rules.redact(text, names=[request.citizen_name], address=request.address)[: rules.MAX_TEXT]
     if len(text) < 2:
         raise ValidationError({"public_text": _("Write the text to publish.")})
     request.public_text, request.published_at, request.published_by = text, now or timezone.now(), user
@@ -825,9 +1084,11 @@ def clock_run(*, now=None) -> dict[str, int]:
     sent = {kind: 0 for kind in ClockNotice.Kind.values}
     fraction = float(parameters.get("service.due_soon_fraction"))
     candidates = ServiceRequest.objects.filter(status__in=rules.WITH_UNIT, due_at__isnull=False).only(
-        "pk", "status", "unit_id", "accept_due", "due_at", "dispatched_at", "accepted_at", "answered_at")
-    existing = set(ClockNotice.objects.filter(request__status__in=rules.WITH_UNIT).values_list(
-        "request_id", "kind", "deadline"))
+        "pk", "status", "unit_id", "accept_due", "due_at", "dispatched_at", "accepted_at", "answered_at"
+    )
+    existing = set(
+        ClockNotice.objects.filter(request__status__in=rules.WITH_UNIT).values_list("request_id", "kind", "deadline")
+    )
     for request in candidates.iterator(chunk_size=2000):
         wanted = []
         if request.status == rules.DISPATCHED and request.accept_due:
@@ -835,10 +1096,16 @@ def clock_run(*, now=None) -> dict[str, int]:
                 wanted.append((ClockNotice.Kind.ACCEPT_OVERDUE, request.accept_due))
             elif now >= request.accept_due - dt.timedelta(minutes=30):
                 wanted.append((ClockNotice.Kind.ACCEPT_REMINDER, request.accept_due))
-        clock = rules.clock_state(status=request.status, now=now, accept_due=request.accept_due,
-                                  due_at=request.due_at, accepted_at=request.accepted_at,
-                                  answered_at=request.answered_at, soon_fraction=fraction,
-                                  dispatched_at=request.dispatched_at)
+        clock = rules.clock_state(
+            status=request.status,
+            now=now,
+            accept_due=request.accept_due,
+            due_at=request.due_at,
+            accepted_at=request.accepted_at,
+            answered_at=request.answered_at,
+            soon_fraction=fraction,
+            dispatched_at=request.dispatched_at,
+        )
         if request.due_at and now > request.due_at:
             wanted.append((ClockNotice.Kind.OVERDUE, request.due_at))
         elif clock.state == rules.DUE_SOON:
@@ -848,12 +1115,16 @@ def clock_run(*, now=None) -> dict[str, int]:
                 continue
             try:
                 with transaction.atomic():
-                    ClockNotice.objects.create(request=request, kind=kind, deadline=deadline, unit_id=request.unit_id,
-                                               sent_at=now)
+                    ClockNotice.objects.create(
+                        request=request, kind=kind, deadline=deadline, unit_id=request.unit_id, sent_at=now
+                    )
                     escalate = kind in (ClockNotice.Kind.OVERDUE, ClockNotice.Kind.ACCEPT_OVERDUE)
                     RequestEvent.objects.create(
-                        request=request, kind=RequestEvent.Kind.ESCALATION if escalate else RequestEvent.Kind.REMINDER,
-                        at=now, to_unit_id=request.unit_id, note=str(ClockNotice.Kind(kind).label),
+                        request=request,
+                        kind=RequestEvent.Kind.ESCALATION if escalate else RequestEvent.Kind.REMINDER,
+                        at=now,
+                        to_unit_id=request.unit_id,
+                        note=str(ClockNotice.Kind(kind).label),
                         data={"deadline": deadline.isoformat()},
                     )
             except IntegrityError:
@@ -906,8 +1177,14 @@ def open311_key_valid(key: str) -> Open311Key | None:
 
 # -- categories -------------------------------------------------------------------------------------
 BUILTIN_TREE = {
-    "城乡建设": ("general", {"市政设施": ["道路破损", "路灯损坏", "排水不畅"], "物业管理": ["物业服务", "维修基金"],
-                          "供水供电": ["停水", "停电", "燃气"]}),
+    "城乡建设": (
+        "general",
+        {
+            "市政设施": ["道路破损", "路灯损坏", "排水不畅"],
+            "物业管理": ["物业服务", "维修基金"],
+            "供水供电": ["停水", "停电", "燃气"],
+        },
+    ),
     "环境保护": ("general", {"环境污染": ["噪音扰民", "垃圾清运", "油烟污染"]}),
     "交通运输": ("general", {"公共交通": ["公交线路", "出租车"], "道路交通": ["违章停车"]}),
     "劳动和社会保障": ("complex", {"劳动保障": ["拖欠工资", "社保缴纳"], "社会救助": ["低保", "养老服务"]}),
@@ -981,5 +1258,6 @@ def category_seed(data_dir=None) -> int:
     created = category_tree_load(rows)
     for top, (kind, _seconds) in BUILTIN_TREE.items():
         Category.objects.filter(level=1, name=top, limit_kind="general").exclude(limit_kind=kind).update(
-            limit_kind=kind)
+            limit_kind=kind
+        )
     return created

@@ -37,16 +37,20 @@ def _errors_to_form(form, error: ValidationError) -> None:
 
 def _error_message(request, error) -> None:
     if isinstance(error, ValidationError):
-        texts = [text for texts in error.message_dict.values() for text in texts] if hasattr(
-            error, "error_dict") else error.messages
+        texts = (
+            [text for texts in error.message_dict.values() for text in texts]
+            if hasattr(error, "error_dict")
+            else error.messages
+        )
         messages.error(request, " ".join(texts))
     else:
         messages.error(request, str(error) or _("You do not have permission to do this."))
 
 
 def _dispatch_units():
-    return Unit.objects.filter(kind__in=[*Unit.TOWN_LEVEL, Unit.Kind.DEPARTMENT, Unit.Kind.OFFICE],
-                               is_active=True).order_by("kind", "path")
+    return Unit.objects.filter(
+        kind__in=[*Unit.TOWN_LEVEL, Unit.Kind.DEPARTMENT, Unit.Kind.OFFICE], is_active=True
+    ).order_by("kind", "path")
 
 
 def _intake_towns(user) -> list[Unit]:
@@ -57,11 +61,21 @@ def _intake_towns(user) -> list[Unit]:
 def _submit_from_form(form, *, user, channel, intake_unit=None, files=()):
     data = form.cleaned_data
     return services.request_submit(
-        user=user, channel=channel, category_id=data["category"], title=data.get("title", ""), text=data["text"],
-        address=data.get("address", ""), lat=data.get("lat") or None, long=data.get("long") or None,
-        town_id=data.get("town"), citizen_name=data.get("citizen_name", ""),
-        citizen_phone=data.get("citizen_phone", ""), anonymous=data.get("anonymous", False),
-        idempotency_key=data.get("idempotency_key", ""), intake_unit=intake_unit, files=files,
+        user=user,
+        channel=channel,
+        category_id=data["category"],
+        title=data.get("title", ""),
+        text=data["text"],
+        address=data.get("address", ""),
+        lat=data.get("lat") or None,
+        long=data.get("long") or None,
+        town_id=data.get("town"),
+        citizen_name=data.get("citizen_name", ""),
+        citizen_phone=data.get("citizen_phone", ""),
+        anonymous=data.get("anonymous", False),
+        idempotency_key=data.get("idempotency_key", ""),
+        intake_unit=intake_unit,
+        files=files,
         publish=data.get("publish", False),
     )
 
@@ -80,25 +94,37 @@ def intake(request):
     if request.method == "POST" and form.is_valid():
         try:
             created = _submit_from_form(
-                form, user=request.user, channel="hotline" if hotline else "walk_in",
-                intake_unit=None if hotline else towns[0])
+                form,
+                user=request.user,
+                channel="hotline" if hotline else "walk_in",
+                intake_unit=None if hotline else towns[0],
+            )
         except ValidationError as error:
             _errors_to_form(form, error)
         except PermissionDenied as error:
             _error_message(request, error)
         else:  # the code is shown once, on this page: never in a redirect, a message or a URL
             return _registered(request, created)
-    return render(request, "service/intake.html", {"form": form, "hotline": hotline, "towns": towns,
-                                                   "suggest_url": reverse("service:intake_suggest")})
+    return render(
+        request,
+        "service/intake.html",
+        {"form": form, "hotline": hotline, "towns": towns, "suggest_url": reverse("service:intake_suggest")},
+    )
 
 
 def _suggestion(request, *, public: bool):
     from qingche.service.classify.selectors import suggest_categories
 
     found = suggest_categories(request.POST.get("text", ""), request.POST.get("title", ""))
-    return render(request, "service/_category_suggestion.html", {
-        "found": found, "public": public,
-        "suggest_url": reverse("service:submit_suggest" if public else "service:intake_suggest")})
+    return render(
+        request,
+        "service/_category_suggestion.html",
+        {
+            "found": found,
+            "public": public,
+            "suggest_url": reverse("service:submit_suggest" if public else "service:intake_suggest"),
+        },
+    )
 
 
 @login_required
@@ -116,15 +142,20 @@ def submit_suggest(request):
 
 
 def _registered(request, created):
-    response = render(request, "service/public_done.html", {
-        "created": created, "code": rules.format_code(created.issued_code)})
+    response = render(
+        request, "service/public_done.html", {"created": created, "code": rules.format_code(created.issued_code)}
+    )
     add_never_cache_headers(response)
     return response
 
 
 def _rate_limited(request) -> bool:
-    return ratelimit.over_limit("service.submit", client_ip(request) or "", window=3600,
-                                limit=int(parameters.get("service.public_rate_per_hour")))
+    return ratelimit.over_limit(
+        "service.submit",
+        client_ip(request) or "",
+        window=3600,
+        limit=int(parameters.get("service.public_rate_per_hour")),
+    )
 
 
 def public_submit(request):
@@ -132,9 +163,12 @@ def public_submit(request):
     form = PublicRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if _rate_limited(request):
-            return render(request, "service/public_submit.html",
-                          {"form": form, "limited": True, "suggest_url": reverse("service:submit_suggest")},
-                          status=429)
+            return render(
+                request,
+                "service/public_submit.html",
+                {"form": form, "limited": True, "suggest_url": reverse("service:submit_suggest")},
+                status=429,
+            )
         if form.is_valid():
             files = request.FILES.getlist("attachments")
             try:
@@ -143,10 +177,15 @@ def public_submit(request):
                 _errors_to_form(form, error)
             else:
                 return _registered(request, created)
-        return render(request, "service/public_submit.html",
-                      {"form": form, "suggest_url": reverse("service:submit_suggest")}, status=400)
-    return render(request, "service/public_submit.html",
-                  {"form": form, "suggest_url": reverse("service:submit_suggest")})
+        return render(
+            request,
+            "service/public_submit.html",
+            {"form": form, "suggest_url": reverse("service:submit_suggest")},
+            status=400,
+        )
+    return render(
+        request, "service/public_submit.html", {"form": form, "suggest_url": reverse("service:submit_suggest")}
+    )
 
 
 TRACK_SCOPE = "service.track"
@@ -166,8 +205,9 @@ def track(request):
     if form.is_bound and form.is_valid():
         number = form.cleaned_data["number"].strip()
         if ratelimit.locked_out(TRACK_SCOPE, number):
-            form.add_error(None, _("Too many wrong codes for this number: try again in an hour, or call the "
-                                   "hotline 12345."))
+            form.add_error(
+                None, _("Too many wrong codes for this number: try again in an hour, or call the hotline 12345.")
+            )
             status = 429
         else:
             found = selectors.track(number, form.cleaned_data["code"])
@@ -181,9 +221,13 @@ def track(request):
         callback_form = CallbackForm(request.POST if "satisfaction" in request.POST else None)
         if callback_form.is_bound and callback_form.is_valid():
             try:
-                services.request_callback(user=None, request=found, public=True,
-                                          solved=callback_form.cleaned_data["solved"],
-                                          satisfaction=callback_form.cleaned_data["satisfaction"])
+                services.request_callback(
+                    user=None,
+                    request=found,
+                    public=True,
+                    solved=callback_form.cleaned_data["solved"],
+                    satisfaction=callback_form.cleaned_data["satisfaction"],
+                )
             except ValidationError as error:
                 _errors_to_form(callback_form, error)
             else:
@@ -194,8 +238,12 @@ def track(request):
     elif found is not None and "satisfaction" in request.POST:
         form.add_error(None, _("This request has already been rated, or it is not answered yet."))
         status = 400
-    context = {"form": form, "found": found, "callback_form": callback_form,
-               "timeline": selectors.public_timeline(found) if found else []}
+    context = {
+        "form": form,
+        "found": found,
+        "callback_form": callback_form,
+        "timeline": selectors.public_timeline(found) if found else [],
+    }
     return render(request, "service/track.html", context, status=status)
 
 
@@ -216,9 +264,15 @@ def arbitration(request):
 @login_required
 @permission_required("service.callback_servicerequest", raise_exception=True)
 def callbacks(request):
-    return render(request, "service/callbacks.html", {
-        "rows": selectors.callback_queue(request.user), "reopenable": selectors.reopenable(request.user),
-        "extensions": selectors.pending_extensions(request.user)})
+    return render(
+        request,
+        "service/callbacks.html",
+        {
+            "rows": selectors.callback_queue(request.user),
+            "reopenable": selectors.reopenable(request.user),
+            "extensions": selectors.pending_extensions(request.user),
+        },
+    )
 
 
 @login_required
@@ -235,46 +289,64 @@ def detail(request, pk):
     if found is None:
         raise Http404(_("Not found, or outside your scope."))
     user = request.user
-    handles = found.unit is not None and user.has_perm("service.handle_servicerequest") and \
-        ServiceRequest.objects.visible_to(user, "handle").filter(pk=pk).exists()
+    handles = (
+        found.unit is not None
+        and user.has_perm("service.handle_servicerequest")
+        and ServiceRequest.objects.visible_to(user, "handle").filter(pk=pk).exists()
+    )
     context = {
         "req": found,
         "timeline": selectors.timeline(user, found),
         "clock": found.clock(timezone.now()),
         "handles": handles,
         "units": _dispatch_units(),
-        "duplicates": selectors.near_duplicates(user, found) if found.status in (rules.NEW, rules.RETURNED,
-                                                                                 rules.DISPATCHED) else [],
+        "duplicates": selectors.near_duplicates(user, found)
+        if found.status in (rules.NEW, rules.RETURNED, rules.DISPATCHED)
+        else [],
         "notices": selectors.notices(user, found),
         "callback_form": CallbackForm(),
-        "public_text": (found.public_text or services.public_text_proposed(found)) if found.publication_consent
-        and request.user.has_perm("service.publish_servicerequest") else "",
+        "public_text": (found.public_text or services.public_text_proposed(found))
+        if found.publication_consent and request.user.has_perm("service.publish_servicerequest")
+        else "",
         "can": {action: rules.can(found.status, action) for action in rules.ALLOWED_FROM},
     }
     return render(request, "service/detail.html", context)
 
 
 ACTIONS = {
-    "dispatch": lambda user, req, post: services.request_dispatch(user=user, request=req, unit_id=post.get("unit"),
-                                                                  note=post.get("note", "")),
+    "dispatch": lambda user, req, post: services.request_dispatch(
+        user=user, request=req, unit_id=post.get("unit"), note=post.get("note", "")
+    ),
     "accept": lambda user, req, post: services.request_accept(user=user, request=req),
     "start": lambda user, req, post: services.request_start(user=user, request=req, note=post.get("note", "")),
-    "return": lambda user, req, post: services.request_return(user=user, request=req, reason=post.get("reason", ""),
-                                                              duty_item_code=post.get("duty_item_code", "")),
+    "return": lambda user, req, post: services.request_return(
+        user=user, request=req, reason=post.get("reason", ""), duty_item_code=post.get("duty_item_code", "")
+    ),
     "arbitrate": lambda user, req, post: services.request_arbitrate(
-        user=user, request=req, unit_id=post.get("unit"), reason=post.get("reason", ""),
-        duty_item_code=post.get("duty_item_code", "")),
-    "extend": lambda user, req, post: services.request_extension_ask(user=user, request=req, days=post.get("days"),
-                                                                     reason=post.get("reason", "")),
+        user=user,
+        request=req,
+        unit_id=post.get("unit"),
+        reason=post.get("reason", ""),
+        duty_item_code=post.get("duty_item_code", ""),
+    ),
+    "extend": lambda user, req, post: services.request_extension_ask(
+        user=user, request=req, days=post.get("days"), reason=post.get("reason", "")
+    ),
     "decide_extension": lambda user, req, post: services.request_extension_decide(
-        user=user, request=req, approve=post.get("approve") == "1", note=post.get("note", "")),
+        user=user, request=req, approve=post.get("approve") == "1", note=post.get("note", "")
+    ),
     "answer": lambda user, req, post: services.request_answer(user=user, request=req, reply=post.get("reply", "")),
     "callback": lambda user, req, post: services.request_callback(
-        user=user, request=req, solved=post.get("solved", ""), satisfaction=post.get("satisfaction", ""),
-        note=post.get("note", "")),
+        user=user,
+        request=req,
+        solved=post.get("solved", ""),
+        satisfaction=post.get("satisfaction", ""),
+        note=post.get("note", ""),
+    ),
     "reopen": lambda user, req, post: services.request_reopen(user=user, request=req, reason=post.get("reason", "")),
-    "publish": lambda user, req, post: services.request_publish(user=user, request=req,
-                                                                public_text=post.get("public_text", "")),
+    "publish": lambda user, req, post: services.request_publish(
+        user=user, request=req, public_text=post.get("public_text", "")
+    ),
     "unpublish": lambda user, req, post: services.request_unpublish(user=user, request=req),
 }
 
@@ -341,10 +413,17 @@ def ranking(request):
         "satisfaction": [_pct(row["rates"].satisfaction) for row in series],
         "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
     }
-    return render(request, "service/ranking.html", {
-        "rows": rows, "month": month, "group": group, "months": selectors.months_available(),
-        "chart_json": chart,
-    })
+    return render(
+        request,
+        "service/ranking.html",
+        {
+            "rows": rows,
+            "month": month,
+            "group": group,
+            "months": selectors.months_available(),
+            "chart_json": chart,
+        },
+    )
 
 
 def _pct(value):
@@ -365,13 +444,23 @@ def my_rates(request):
         raise Http404(_("No unit to show."))
     counts = selectors.rollup_counts(month, [unit.pk]).get(unit.pk, rules.RateCounts())
     series = selectors.trend([unit.pk], until=month)
-    chart = {"months": [f"{row['month']:%Y-%m}" for row in series],
-             "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series]}
-    return render(request, "service/my_rates.html", {
-        "unit": unit, "month": month, "counts": counts, "rates": selectors.rates_of(counts),
-        "failures": selectors.unit_failures(request.user, unit, month), "months": selectors.months_available(),
-        "chart_json": chart,
-    })
+    chart = {
+        "months": [f"{row['month']:%Y-%m}" for row in series],
+        "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
+    }
+    return render(
+        request,
+        "service/my_rates.html",
+        {
+            "unit": unit,
+            "month": month,
+            "counts": counts,
+            "rates": selectors.rates_of(counts),
+            "failures": selectors.unit_failures(request.user, unit, month),
+            "months": selectors.months_available(),
+            "chart_json": chart,
+        },
+    )
 
 
 # -- Open311 keys -----------------------------------------------------------------------------------
@@ -393,10 +482,15 @@ def keys(request):
                 _entry, issued = services.open311_key_issue(user=request.user, partner=request.POST.get("partner", ""))
         except (ValidationError, PermissionDenied) as error:
             _error_message(request, error)
-    return render(request, "service/keys.html", {
-        "keys": Open311Key.objects.visible_to(request.user).order_by("-created_at"), "issued": issued,
-        "endpoint": request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})),
-    })
+    return render(
+        request,
+        "service/keys.html",
+        {
+            "keys": Open311Key.objects.visible_to(request.user).order_by("-created_at"),
+            "issued": issued,
+            "endpoint": request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})),
+        },
+    )
 
 
 # -- import of historical requests ---------------------------------------------------------------
@@ -413,9 +507,16 @@ def imports(request):
         else:
             messages.success(request, _("The file was received; its rows are being checked."))
             return redirect("service:imports")
-    return render(request, "service/imports.html", {
-        "jobs": selectors.history_imports(request.user), "columns": importers.COLUMNS,
-        "max_size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES)}, status=status)
+    return render(
+        request,
+        "service/imports.html",
+        {
+            "jobs": selectors.history_imports(request.user),
+            "columns": importers.COLUMNS,
+            "max_size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES),
+        },
+        status=status,
+    )
 
 
 @login_required

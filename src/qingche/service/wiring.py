@@ -6,67 +6,136 @@ from django.utils.translation import gettext_lazy as _
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
 
-parameters.register_defaults({
-    "service.accept_limit": ([2, "working_hours"], "签收时限 [amount, hours|working_hours|working_days]"),
-    "service.limits": (
-        {"emergency": [2, "hours"], "utility": [24, "hours"], "general": [7, "working_days"],
-         "complex": [15, "working_days"]},
-        "办理时限 per category kind: [amount, hours|working_hours|working_days]",
-    ),
-    "service.returns_before_arbitration": (2, "退单 this many times → arbitration"),
-    "service.rate_weights": ([0.10, 0.45, 0.45], "weights of 响应率, 解决率, 满意率 in the monthly score"),
-    "service.basic_satisfied_weight": (0.5, "weight of 基本满意 in 满意率"),
-    "service.county_bbox": ("27.90,111.90,28.50,112.60", "county bounding box: min_lat,min_long,max_lat,max_long"),
-    "service.county_office": ("县政府办公室", "unit name of the county government's queue for requests with no owner"),
-    "service.duplicate_days": (7, "near-duplicate window in days"),
-    "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
-    "service.due_soon_fraction": (0.2, "due soon when less than this share of the time is left (or 24 h)"),
-    "service.public_rate_per_hour": (10, "web form submissions per IP address and hour"),
-    "service.handling_hours": (
-        {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0},
-        "person-hours one handled (answered) request counts as in the burden index, per time limit kind; "
-        "a category code as key overrides for that category and the ones under it",
-    ),
-})
+parameters.register_defaults(
+    {
+        "service.accept_limit": ([2, "working_hours"], "签收时限 [amount, hours|working_hours|working_days]"),
+        "service.limits": (
+            {
+                "emergency": [2, "hours"],
+                "utility": [24, "hours"],
+                "general": [7, "working_days"],
+                "complex": [15, "working_days"],
+            },
+            "办理时限 per category kind: [amount, hours|working_hours|working_days]",
+        ),
+        "service.returns_before_arbitration": (2, "退单 this many times → arbitration"),
+        "service.rate_weights": ([0.10, 0.45, 0.45], "weights of 响应率, 解决率, 满意率 in the monthly score"),
+        "service.basic_satisfied_weight": (0.5, "weight of 基本满意 in 满意率"),
+        "service.county_bbox": ("27.90,111.90,28.50,112.60", "county bounding box: min_lat,min_long,max_lat,max_long"),
+        "service.county_office": (
+            "县政府办公室",
+            "unit name of the county government's queue for requests with no owner",
+        ),
+        "service.duplicate_days": (7, "near-duplicate window in days"),
+        "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
+        "service.due_soon_fraction": (0.2, "due soon when less than this share of the time is left (or 24 h)"),
+        "service.public_rate_per_hour": (10, "web form submissions per IP address and hour"),
+        "service.handling_hours": (
+            {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0},
+            "person-hours one handled (answered) request counts as in the burden index, per time limit kind; "
+            "a category code as key overrides for that category and the ones under it",
+        ),
+    }
+)
 
-VIEW = {"service.view_servicerequest", "service.view_requestevent", "service.view_requestattachment",
-        "service.view_raterollup", "service.view_category"}
+VIEW = {
+    "service.view_servicerequest",
+    "service.view_requestevent",
+    "service.view_requestattachment",
+    "service.view_raterollup",
+    "service.view_category",
+}
 HANDLE = VIEW | {"service.handle_servicerequest"}
-roles.add_role_permissions(roles.HOTLINE, VIEW | {
-    "service.add_servicerequest", "service.dispatch_servicerequest", "service.callback_servicerequest",
-    "service.approve_extension", "service.view_clocknotice", "service.view_historyimport", "service.add_historyimport",
-    "service.publish_servicerequest",
-})
-roles.add_role_permissions(roles.BURDEN_OFFICE, VIEW | {"service.arbitrate_servicerequest",
-                                                         "service.approve_extension", "service.view_clocknotice"})
+roles.add_role_permissions(
+    roles.HOTLINE,
+    VIEW
+    | {
+        "service.add_servicerequest",
+        "service.dispatch_servicerequest",
+        "service.callback_servicerequest",
+        "service.approve_extension",
+        "service.view_clocknotice",
+        "service.view_historyimport",
+        "service.add_historyimport",
+        "service.publish_servicerequest",
+    },
+)
+roles.add_role_permissions(
+    roles.BURDEN_OFFICE,
+    VIEW | {"service.arbitrate_servicerequest", "service.approve_extension", "service.view_clocknotice"},
+)
 roles.add_role_permissions(roles.TOWN, HANDLE | {"service.add_servicerequest", "service.view_clocknotice"})
 roles.add_role_permissions(roles.COUNTY_DEPARTMENT, HANDLE | {"service.view_clocknotice"})
 roles.add_role_permissions(roles.VILLAGE, HANDLE)
-roles.add_role_permissions(roles.SYSTEM_ADMIN, {
-    "service.view_category", "service.add_category", "service.change_category",
-    "service.view_open311key", "service.add_open311key", "service.change_open311key",
-})
+roles.add_role_permissions(
+    roles.SYSTEM_ADMIN,
+    {
+        "service.view_category",
+        "service.add_category",
+        "service.change_category",
+        "service.view_open311key",
+        "service.add_open311key",
+        "service.change_open311key",
+    },
+)
 
 SECTION = _("Citizen requests")
 menu.register(
-    menu.MenuItem(_("Hotline intake"), "service:intake", "service.add_servicerequest", icon="phone", section=SECTION,
-                  order=40),
-    menu.MenuItem(_("Dispatch queue"), "service:queue", "service.dispatch_servicerequest", icon="arrows-split",
-                  section=SECTION, order=41),
-    menu.MenuItem(_("Arbitration"), "service:arbitration", "service.arbitrate_servicerequest", icon="scale",
-                  section=SECTION, order=42),
-    menu.MenuItem(_("Inbox"), "service:inbox", "service.handle_servicerequest", icon="inbox", section=SECTION,
-                  order=43),
-    menu.MenuItem(_("Callbacks"), "service:callbacks", "service.callback_servicerequest", icon="phone-call",
-                  section=SECTION, order=44),
-    menu.MenuItem(_("Three rates ranking"), "service:ranking", "service.view_raterollup", icon="chart-bar",
-                  section=SECTION, order=45),
-    menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION,
-                  order=46),
-    menu.MenuItem(_("Import history"), "service:imports", "service.view_historyimport", icon="file-import",
-                  section=SECTION, order=47),
-    menu.MenuItem(_("Category classifier"), "service:classifier", "service.change_category", icon="brain",
-                  section=SECTION, order=48),
+    menu.MenuItem(
+        _("Hotline intake"), "service:intake", "service.add_servicerequest", icon="phone", section=SECTION, order=40
+    ),
+    menu.MenuItem(
+        _("Dispatch queue"),
+        "service:queue",
+        "service.dispatch_servicerequest",
+        icon="arrows-split",
+        section=SECTION,
+        order=41,
+    ),
+    menu.MenuItem(
+        _("Arbitration"),
+        "service:arbitration",
+        "service.arbitrate_servicerequest",
+        icon="scale",
+        section=SECTION,
+        order=42,
+    ),
+    menu.MenuItem(
+        _("Inbox"), "service:inbox", "service.handle_servicerequest", icon="inbox", section=SECTION, order=43
+    ),
+    menu.MenuItem(
+        _("Callbacks"),
+        "service:callbacks",
+        "service.callback_servicerequest",
+        icon="phone-call",
+        section=SECTION,
+        order=44,
+    ),
+    menu.MenuItem(
+        _("Three rates ranking"),
+        "service:ranking",
+        "service.view_raterollup",
+        icon="chart-bar",
+        section=SECTION,
+        order=45,
+    ),
+    menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION, order=46),
+    menu.MenuItem(
+        _("Import history"),
+        "service:imports",
+        "service.view_historyimport",
+        icon="file-import",
+        section=SECTION,
+        order=47,
+    ),
+    menu.MenuItem(
+        _("Category classifier"),
+        "service:classifier",
+        "service.change_category",
+        icon="brain",
+        section=SECTION,
+        order=48,
+    ),
 )
 
 
@@ -79,10 +148,12 @@ def _inbox_card(request):
     counts = selectors.inbox_counts(user)
     from django.urls import reverse
 
-    return {"key": "service-inbox", "title": _("Citizen requests"),
-            "stats": [(_("open"), counts["open"]), (_("to accept"), counts["waiting"]),
-                      (_("overdue"), counts["overdue"])],
-            "links": [(_("Inbox"), reverse("service:inbox")), (_("My rates"), reverse("service:my_rates"))]}
+    return {
+        "key": "service-inbox",
+        "title": _("Citizen requests"),
+        "stats": [(_("open"), counts["open"]), (_("to accept"), counts["waiting"]), (_("overdue"), counts["overdue"])],
+        "links": [(_("Inbox"), reverse("service:inbox")), (_("My rates"), reverse("service:my_rates"))],
+    }
 
 
 widgets.register_card(_inbox_card, order=40)
@@ -97,8 +168,13 @@ from django.apps import apps as _apps  # noqa: E402
 from qingche.burden import sources as burden_sources  # noqa: E402
 from qingche.service.services import SERVICE_LOAD_SOURCE  # noqa: E402
 
-burden_sources.register(SERVICE_LOAD_SOURCE, burden_sources.rollup_function(SERVICE_LOAD_SOURCE),
-                        label=_("citizen requests handled"), sender=burden_sources.CITIZEN, rollup=True)
+burden_sources.register(
+    SERVICE_LOAD_SOURCE,
+    burden_sources.rollup_function(SERVICE_LOAD_SOURCE),
+    label=_("citizen requests handled"),
+    sender=burden_sources.CITIZEN,
+    rollup=True,
+)
 
 
 # Appraisal: requests answered by the person (or, when no answer records the person, the person's share of the

@@ -31,8 +31,16 @@ class CheckSerializer(serializers.Serializer):
 
 
 def _checks(checks: list[dict]) -> list[dict]:
-    return [{"rule": check["rule"], "outcome": check["outcome"], "code": check.get("code", ""),
-             "reason": services.translate_check(check), "link": check.get("link", "")} for check in checks]
+    return [
+        {
+            "rule": check["rule"],
+            "outcome": check["outcome"],
+            "code": check.get("code", ""),
+            "reason": services.translate_check(check),
+            "link": check.get("link", ""),
+        }
+        for check in checks
+    ]
 
 
 class AdmissionSerializer(serializers.ModelSerializer):
@@ -42,8 +50,20 @@ class AdmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Admission
-        fields = ["id", "request", "request_title", "unit", "unit_name", "verdict", "automatic_verdict", "checks",
-                  "decided_at", "decision_reason", "appeal_reason", "appealed_at"]
+        fields = [
+            "id",
+            "request",
+            "request_title",
+            "unit",
+            "unit_name",
+            "verdict",
+            "automatic_verdict",
+            "checks",
+            "decided_at",
+            "decision_reason",
+            "appeal_reason",
+            "appealed_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(CheckSerializer(many=True))
@@ -57,9 +77,27 @@ class TaskRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TaskRequest
-        fields = ["id", "requester_unit", "requester_unit_name", "title", "content", "basis_document", "duty_code",
-                  "deadline", "effort_hours", "needs_letter", "has_veto", "trace_materials", "report_form", "urgent",
-                  "urgent_reason", "all_towns", "year", "created_at", "admissions"]
+        fields = [
+            "id",
+            "requester_unit",
+            "requester_unit_name",
+            "title",
+            "content",
+            "basis_document",
+            "duty_code",
+            "deadline",
+            "effort_hours",
+            "needs_letter",
+            "has_veto",
+            "trace_materials",
+            "report_form",
+            "urgent",
+            "urgent_reason",
+            "all_towns",
+            "year",
+            "created_at",
+            "admissions",
+        ]
         read_only_fields = fields
 
 
@@ -73,18 +111,26 @@ class TaskRequestInputSerializer(serializers.Serializer):
     targets = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     all_towns = serializers.BooleanField(required=False, default=False)
     deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    effort_hours = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
-                                            default=None)
+    effort_hours = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
     needs_letter = serializers.BooleanField(required=False, default=False)
     has_veto = serializers.BooleanField(required=False, default=False)
-    trace_materials = serializers.ListField(child=serializers.CharField(), required=False, default=list,
-                                            help_text=", ".join(rules.TRACE_MATERIALS))
-    report_form = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                           help_text="id of a burden report form (一表通), or null")
+    trace_materials = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, help_text=", ".join(rules.TRACE_MATERIALS)
+    )
+    report_form = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="id of a burden report form (一表通), or null"
+    )
     urgent = serializers.BooleanField(required=False, default=False)
     urgent_reason = serializers.CharField(allow_blank=True, required=False, default="")
-    client_token = serializers.CharField(allow_blank=True, required=False, default="", max_length=64,
-                                         help_text="any unique string per intended request: a repeat returns the first")
+    client_token = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=64,
+        help_text="any unique string per intended request: a repeat returns the first",
+    )
 
 
 class PreviewTargetSerializer(serializers.Serializer):
@@ -111,8 +157,10 @@ class TaskRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
         token = values.pop("client_token", "")
         before = TaskRequest.objects.filter(created_by=request.user, client_token=token).exists() if token else False
         sent = services.task_request_submit(user=request.user, data=values, client_token=token)
-        return Response(TaskRequestSerializer(sent, context={"request": request}).data,
-                        status=status.HTTP_200_OK if before else status.HTTP_201_CREATED)
+        return Response(
+            TaskRequestSerializer(sent, context={"request": request}).data,
+            status=status.HTTP_200_OK if before else status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=TaskRequestInputSerializer, responses=PreviewTargetSerializer(many=True))
     @action(detail=False, methods=["post"])
@@ -126,8 +174,14 @@ class TaskRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
         rows = []
         for unit in units:
             checks, verdict = evaluation.results[unit.pk]
-            rows.append({"unit": unit.pk, "unit_name": unit.name, "verdict": verdict,
-                         "checks": _checks([check.as_dict() for check in checks])})
+            rows.append(
+                {
+                    "unit": unit.pk,
+                    "unit_name": unit.name,
+                    "verdict": verdict,
+                    "checks": _checks([check.as_dict() for check in checks]),
+                }
+            )
         return Response(rows)
 
 
@@ -160,8 +214,9 @@ class AdmissionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """The requester appeals a returned target, once, with a reason."""
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        admission = services.admission_appeal(user=request.user, admission=self.get_object(),
-                                              reason=data.validated_data["reason"])
+        admission = services.admission_appeal(
+            user=request.user, admission=self.get_object(), reason=data.validated_data["reason"]
+        )
         return Response(AdmissionSerializer(admission).data)
 
 
@@ -180,8 +235,23 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "request", "requester_unit", "unit", "unit_name", "parent", "part", "title", "deadline",
-                  "admitted_on", "status", "done_at", "reviewed_at", "review_reason", "created_at"]
+        fields = [
+            "id",
+            "request",
+            "requester_unit",
+            "unit",
+            "unit_name",
+            "parent",
+            "part",
+            "title",
+            "deadline",
+            "admitted_on",
+            "status",
+            "done_at",
+            "reviewed_at",
+            "review_reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -254,8 +324,13 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         data = ProgressInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         uploads = request.FILES.getlist("files") if hasattr(request, "FILES") else []
-        post = services.progress_post(user=request.user, task=self.get_object(), text=data.validated_data["text"],
-                                      uploads=uploads, mark_done=data.validated_data["mark_done"])
+        post = services.progress_post(
+            user=request.user,
+            task=self.get_object(),
+            text=data.validated_data["text"],
+            uploads=uploads,
+            mark_done=data.validated_data["mark_done"],
+        )
         return Response(ProgressPostSerializer(post).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=TaskSerializer)
@@ -290,8 +365,9 @@ class RegistryEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "year", "kind", "duty_code", "title", "approval_document"]
 
 
-class RegistryEntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
-                           viewsets.ReadOnlyModelViewSet):
+class RegistryEntryViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     serializer_class = RegistryEntrySerializer
     selector = staticmethod(selectors.registry)
     filterset_fields = ["year", "kind", "duty_code"]
@@ -345,6 +421,7 @@ class UrgentQuotaViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
         unit = services.Unit.objects.filter(pk=data.validated_data["unit_id"]).first()
         if unit is None:
             raise services.ValidationError({"unit": _("Unknown unit.")})
-        entry = services.urgent_quota_set(user=request.user, unit=unit, year=data.validated_data["year"],
-                                          quota=data.validated_data["quota"])
+        entry = services.urgent_quota_set(
+            user=request.user, unit=unit, year=data.validated_data["year"], quota=data.validated_data["quota"]
+        )
         return Response(UrgentQuotaSerializer(entry).data, status=status.HTTP_201_CREATED)

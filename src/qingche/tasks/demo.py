@@ -46,17 +46,32 @@ def build(ctx) -> None:
     count = max(24, round(240 * ctx.scale))
     # red lines checked once per town and month at the end, not after each of hundreds of tasks
     with audit_context(actor_name="system:demo"), burden_services.red_line_checks_deferred():
-        services.registry_entry_add(user=admin, year=2026, kind="letter", duty_code="JB-100",
-                                    title="安全生产和应急管理目标责任书", approval_document="县减负办〔2026〕1号")
-        services.registry_entry_add(user=admin, year=2026, kind="veto", duty_code="JB-100",
-                                    title="安全生产一票否决", approval_document="县减负办〔2026〕1号")
+        services.registry_entry_add(
+            user=admin,
+            year=2026,
+            kind="letter",
+            duty_code="JB-100",
+            title="安全生产和应急管理目标责任书",
+            approval_document="县减负办〔2026〕1号",
+        )
+        services.registry_entry_add(
+            user=admin,
+            year=2026,
+            kind="veto",
+            duty_code="JB-100",
+            title="安全生产一票否决",
+            approval_document="县减负办〔2026〕1号",
+        )
         made = []
         for index in range(count):
             sent_on = start + dt.timedelta(days=int(index * 365 / count) + rng.randint(0, 2))
             now = _local(sent_on, rng.randint(9, 16))
             roll = rng.random()
-            data = {"effort_hours": rng.choice([2, 4, 6, 8, 12, 16, 24]), "trace_materials": ["ledgers"],
-                    "basis_document": f"县{rng.choice(['政府办', '委办'])}〔{sent_on.year}〕{rng.randint(3, 120)}号"}
+            data = {
+                "effort_hours": rng.choice([2, 4, 6, 8, 12, 16, 24]),
+                "trace_materials": ["ledgers"],
+                "basis_document": f"县{rng.choice(['政府办', '委办'])}〔{sent_on.year}〕{rng.randint(3, 120)}号",
+            }
             lead_days = rng.randint(7, 25)
             department = rng.choice(list(departments.values()))
             if roll < 0.55:
@@ -88,9 +103,11 @@ def build(ctx) -> None:
                 data.update(title=title, content=content, duty_code="")
             else:
                 name = row["name"].split("，")[0][:40]
-                data.update(title=f"{rng.choice(OPENINGS)}{name}{rng.choice(ENDINGS)}",
-                            content=f"请各乡镇（街道）按照职责{row['name']}，并于截止日期前报送工作情况。",
-                            duty_code=row["code"])
+                data.update(
+                    title=f"{rng.choice(OPENINGS)}{name}{rng.choice(ENDINGS)}",
+                    content=f"请各乡镇（街道）按照职责{row['name']}，并于截止日期前报送工作情况。",
+                    duty_code=row["code"],
+                )
             if rng.random() < 0.1:
                 data["all_towns"] = True
             else:
@@ -117,15 +134,26 @@ def _decide_and_work(ctx, admin, made) -> None:
                 continue  # the latest wait in 减负办's queue
             choice = rng.random()
             if choice < 0.5:
-                services.admission_decide(user=admin, admission=admission, decision="approve", now=later,
-                                          reason="经审核，属临时性重点工作，同意下达")
+                services.admission_decide(
+                    user=admin,
+                    admission=admission,
+                    decision="approve",
+                    now=later,
+                    reason="经审核，属临时性重点工作，同意下达",
+                )
             elif choice < 0.85:
-                services.admission_decide(user=admin, admission=admission, decision="return", now=later,
-                                          reason="不属于乡镇职责清单事项，请部门自行承担")
+                services.admission_decide(
+                    user=admin,
+                    admission=admission,
+                    decision="return",
+                    now=later,
+                    reason="不属于乡镇职责清单事项，请部门自行承担",
+                )
         for admission in request.admissions.filter(verdict=Admission.Verdict.RETURNED)[:1]:
             if rng.random() < 0.2:
-                services.admission_appeal(user=admin, admission=admission, now=later,
-                                          reason="该事项确需乡镇配合，已与乡镇沟通")
+                services.admission_appeal(
+                    user=admin, admission=admission, now=later, reason="该事项确需乡镇配合，已与乡镇沟通"
+                )
         for task in Task.objects.filter(request=request, parent=None).select_related("unit"):
             if task.unit_id not in people_of:
                 people_of[task.unit_id] = list(Person.objects.filter(unit=task.unit)[:6])
@@ -139,25 +167,37 @@ def _decide_and_work(ctx, admin, made) -> None:
                 continue
             person = people[0] if rng.random() < 0.5 else rng.choice(people)
             deadline = task.deadline - dt.timedelta(hours=rng.choice([0, 24]))
-            services.task_split(user=admin, task=task, person=person, part="牵头落实，按时报送", now=assign_at,
-                                deadline=deadline)
+            services.task_split(
+                user=admin, task=task, person=person, part="牵头落实，按时报送", now=assign_at, deadline=deadline
+            )
             colleague = next((other for other in people if yixian_person and other.pk != yixian_person.pk), None)
             if person == yixian_person and request.effort_hours >= 12 and colleague is not None:
                 # yixian shares the bigger tasks with a colleague: each counts half the effort in the index of a
                 # person (no random draw here, so the rest of the demo stays the same)
-                services.task_split(user=admin, task=task, person=colleague, part="配合落实", now=assign_at,
-                                    deadline=deadline)
+                services.task_split(
+                    user=admin, task=task, person=colleague, part="配合落实", now=assign_at, deadline=deadline
+                )
             if task.deadline.date() >= ctx.today:
                 continue  # still running on the demo's today
             fate = rng.random()
             if fate < 0.08:
                 continue  # late: never done (escalated by tasks_remind)
-            services.progress_post(user=admin, task=task, text="已按要求完成，情况已报送。", mark_done=True,
-                                   now=task.deadline - dt.timedelta(days=1))
+            services.progress_post(
+                user=admin,
+                task=task,
+                text="已按要求完成，情况已报送。",
+                mark_done=True,
+                now=task.deadline - dt.timedelta(days=1),
+            )
             task.refresh_from_db()
             if task.status == Task.Status.DONE:
                 if fate < 0.93:
                     services.task_review(user=admin, task=task, accept=True, now=task.deadline)
                 else:
-                    services.task_review(user=admin, task=task, accept=False, now=task.deadline,
-                                         reason="报送材料不完整，请补充后重新提交")
+                    services.task_review(
+                        user=admin,
+                        task=task,
+                        accept=False,
+                        now=task.deadline,
+                        reason="报送材料不完整，请补充后重新提交",
+                    )

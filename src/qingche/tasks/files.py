@@ -22,8 +22,17 @@ TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "mp4": ("video/mp4", "mp4"),
 }
-EXTENSIONS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "gif": "gif", "webp": "webp", "pdf": "pdf",
-              "docx": "docx", "xlsx": "xlsx", "mp4": "mp4"}
+EXTENSIONS = {
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "png": "png",
+    "gif": "gif",
+    "webp": "webp",
+    "pdf": "pdf",
+    "docx": "docx",
+    "xlsx": "xlsx",
+    "mp4": "mp4",
+}
 
 
 def sniff(data: bytes) -> str | None:
@@ -58,22 +67,35 @@ def check_upload(upload, max_bytes: int) -> tuple[str, str, bytes]:
     name = getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise ValidationError({"files": _("%(name)s is too large (at most %(size)s).")
-                               % {"name": name, "size": format_size(max_bytes)}})
+        raise ValidationError(
+            {"files": _("%(name)s is too large (at most %(size)s).") % {"name": name, "size": format_size(max_bytes)}}
+        )
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ValidationError({"files": _("%(name)s is too large (at most %(size)s).")
-                               % {"name": name, "size": format_size(max_bytes)}})
+        raise ValidationError(
+            {"files": _("%(name)s is too large (at most %(size)s).") % {"name": name, "size": format_size(max_bytes)}}
+        )
     if not data:
         raise ValidationError({"files": _("%(name)s is empty.") % {"name": name}})
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     claimed = EXTENSIONS.get(extension)
     if claimed is None:
-        raise ValidationError({"files": _("%(name)s: only photos (JPEG, PNG, GIF, WebP), PDF, Word (.docx), Excel "
-                                          "(.xlsx) and MP4 video are accepted.") % {"name": name}})
+        raise ValidationError(
+            {
+                "files": _(
+                    "%(name)s: only photos (JPEG, PNG, GIF, WebP), PDF, Word (.docx), Excel "
+                    "(.xlsx) and MP4 video are accepted."
+                )
+                % {"name": name}
+            }
+        )
     real = sniff(data)
     if real != claimed:
-        raise ValidationError({"files": _("%(name)s is not what its extension says: the content is not a "
-                                          "%(ext)s file.") % {"name": name, "ext": extension.upper()}})
+        raise ValidationError(
+            {
+                "files": _("%(name)s is not what its extension says: the content is not a %(ext)s file.")
+                % {"name": name, "ext": extension.upper()}
+            }
+        )
     content_type, stored_extension = TYPES[real]
     return content_type, stored_extension, data

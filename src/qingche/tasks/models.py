@@ -24,10 +24,12 @@ def _units_q(grant, *fields) -> Q:
 class TaskRequest(AuditedModel):
     """What a county department asks of units, before admission."""
 
-    requester_unit = models.ForeignKey("org.Unit", verbose_name=_("requesting department"),
-                                       on_delete=models.PROTECT, related_name="task_requests")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    requester_unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("requesting department"), on_delete=models.PROTECT, related_name="task_requests"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=200)
     content = models.TextField(_("content"))
     basis_document = models.CharField(_("basis document"), max_length=300, blank=True)
@@ -37,8 +39,14 @@ class TaskRequest(AuditedModel):
     needs_letter = models.BooleanField(_("demands a responsibility letter"), default=False)
     has_veto = models.BooleanField(_("carries a one-vote veto"), default=False)
     trace_materials = models.JSONField(_("trace materials demanded"), default=list, blank=True)
-    report_form = models.ForeignKey("burden.ReportForm", verbose_name=_("data-report form"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="task_requests")
+    report_form = models.ForeignKey(
+        "burden.ReportForm",
+        verbose_name=_("data-report form"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="task_requests",
+    )
     urgent = models.BooleanField(_("urgent"), default=False)
     urgent_reason = models.TextField(_("reason for urgency"), blank=True)
     all_towns = models.BooleanField(_("all towns and streets"), default=False)
@@ -54,8 +62,11 @@ class TaskRequest(AuditedModel):
         verbose_name_plural = _("task requests")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["created_by", "client_token"], condition=~Q(client_token=""),
-                                    name="taskrequest_one_per_client_token"),
+            models.UniqueConstraint(
+                fields=["created_by", "client_token"],
+                condition=~Q(client_token=""),
+                name="taskrequest_one_per_client_token",
+            ),
         ]
         indexes = [models.Index(fields=["requester_unit", "year", "urgent"])]
 
@@ -72,15 +83,23 @@ class Admission(AuditedModel):
         PENDING = "pending", _("waiting for the burden-reduction office")
         NARROWED = "narrowed", _("removed from the targets")
 
-    request = models.ForeignKey(TaskRequest, verbose_name=_("task request"), on_delete=models.CASCADE,
-                                related_name="admissions")
-    unit = models.ForeignKey("org.Unit", verbose_name=_("target unit"), on_delete=models.PROTECT,
-                             related_name="admissions")
+    request = models.ForeignKey(
+        TaskRequest, verbose_name=_("task request"), on_delete=models.CASCADE, related_name="admissions"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("target unit"), on_delete=models.PROTECT, related_name="admissions"
+    )
     checks = models.JSONField(_("checks"), default=list)
     automatic_verdict = models.CharField(_("automatic verdict"), max_length=10, choices=Verdict.choices)
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason of the decision"), blank=True)
     appeal_reason = models.TextField(_("appeal"), blank=True)
@@ -97,8 +116,10 @@ class Admission(AuditedModel):
         verbose_name_plural = _("admissions")
         ordering = ["request_id", "unit__path"]
         constraints = [models.UniqueConstraint(fields=["request", "unit"], name="admission_one_per_target")]
-        permissions = [("decide_admission", _("Can approve or return task admissions")),
-                       ("appeal_admission", _("Can appeal a returned admission"))]
+        permissions = [
+            ("decide_admission", _("Can approve or return task admissions")),
+            ("appeal_admission", _("Can appeal a returned admission")),
+        ]
 
     def __str__(self):
         return f"{self.request} → {self.unit}"
@@ -118,17 +139,23 @@ class Task(AuditedModel):
         ACCEPTED = "accepted", pgettext_lazy("task: accepted by the requester", "accepted")  # 验收, not 签收
         SENT_BACK = "sent_back", _("sent back for more work")
 
-    request = models.ForeignKey(TaskRequest, verbose_name=_("task request"), on_delete=models.PROTECT,
-                                related_name="tasks")
-    admission = models.ForeignKey(Admission, verbose_name=_("admission"), on_delete=models.PROTECT,
-                                  related_name="tasks")
+    request = models.ForeignKey(
+        TaskRequest, verbose_name=_("task request"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    admission = models.ForeignKey(
+        Admission, verbose_name=_("admission"), on_delete=models.PROTECT, related_name="tasks"
+    )
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="tasks")
-    parent = models.ForeignKey("self", verbose_name=_("forwarded from"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="parts")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("forwarded from"), null=True, blank=True, on_delete=models.PROTECT, related_name="parts"
+    )
     part = models.TextField(_("part forwarded"), blank=True)
     title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text for comparison"), blank=True,
-                            help_text=_("the request's content, kept here for the near-duplicate check"))
+    text = models.TextField(
+        _("text for comparison"),
+        blank=True,
+        help_text=_("the request's content, kept here for the near-duplicate check"),
+    )
     deadline = models.DateTimeField(_("deadline"), db_index=True)
     admitted_on = models.DateField(_("admitted on"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
@@ -153,8 +180,10 @@ class Task(AuditedModel):
         verbose_name_plural = _("tasks")
         ordering = ["deadline", "id"]
         indexes = [models.Index(fields=["unit", "admitted_on"], name="task_unit_admitted_idx")]
-        permissions = [("review_task", _("Can accept or send back a done task")),
-                       ("split_task", _("Can split a task to people or forward parts"))]
+        permissions = [
+            ("review_task", _("Can accept or send back a done task")),
+            ("split_task", _("Can split a task to people or forward parts")),
+        ]
 
     def __str__(self):
         return f"{self.title} · {self.unit}"
@@ -172,14 +201,16 @@ class TaskAssignment(AuditedModel):
         DONE = "done", _("done")
 
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="assignments")
-    person = models.ForeignKey("org.Person", verbose_name=_("person"), on_delete=models.PROTECT,
-                               related_name="task_assignments")
+    person = models.ForeignKey(
+        "org.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="task_assignments"
+    )
     part = models.TextField(_("part"), blank=True)
     deadline = models.DateTimeField(_("deadline"), db_index=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -204,10 +235,17 @@ def _task_scoped(prefix: str):
 
 class ProgressPost(AuditedModel):
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="posts")
-    assignment = models.ForeignKey(TaskAssignment, verbose_name=_("assignment"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="posts")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
-                               related_name="+")
+    assignment = models.ForeignKey(
+        TaskAssignment,
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField(_("progress"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -226,8 +264,9 @@ class ProgressPost(AuditedModel):
 class Evidence(AuditedModel):
     """A file posted as evidence; its type is sniffed from the content, not taken from the name."""
 
-    post = models.ForeignKey(ProgressPost, verbose_name=_("progress post"), on_delete=models.PROTECT,
-                             related_name="evidence")
+    post = models.ForeignKey(
+        ProgressPost, verbose_name=_("progress post"), on_delete=models.PROTECT, related_name="evidence"
+    )
     file = models.FileField(_("file"), upload_to="tasks/evidence/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
@@ -301,12 +340,20 @@ class Reminder(models.Model):
     key = models.CharField(_("key"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="reminders")
-    assignment = models.ForeignKey(TaskAssignment, verbose_name=_("assignment"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="reminders")
-    recipient_unit = models.ForeignKey("org.Unit", verbose_name=_("to unit"), on_delete=models.PROTECT,
-                                       related_name="+")
-    recipient_person = models.ForeignKey("org.Person", verbose_name=_("to person"), null=True, blank=True,
-                                         on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(
+        TaskAssignment,
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+    )
+    recipient_unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("to unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipient_person = models.ForeignKey(
+        "org.Person", verbose_name=_("to person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     message = models.CharField(_("message"), max_length=300)
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 

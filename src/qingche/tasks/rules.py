@@ -19,6 +19,7 @@ def _(message: str) -> str:
     msgid unchanged; the caller translates it with gettext."""
     return message
 
+
 PASS, WARN, BLOCK = "pass", "warn", "block"
 ADMITTED, RETURNED, PENDING = "admitted", "returned", "pending"
 
@@ -56,8 +57,14 @@ class Check:
     link: str = ""  # e.g. the near-duplicate task
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "outcome": self.outcome, "reason": self.reason, "params": dict(self.params),
-                "code": self.code, "link": self.link}
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "params": dict(self.params),
+            "code": self.code,
+            "link": self.link,
+        }
 
 
 @dataclass(frozen=True)
@@ -162,19 +169,37 @@ def compared_text(title: str, content: str) -> str:
 def check_duty(request: RequestFacts, target: TargetFacts) -> Check:
     duty = target.duty
     if not request.duty_code or duty is None:
-        return Check(DUTY, BLOCK, _("The task is on none of this unit's published duty lists: it reaches the unit "
-                                     "only with the approval of the burden-reduction office."), code=NOT_ON_LIST)
+        return Check(
+            DUTY,
+            BLOCK,
+            _(
+                "The task is on none of this unit's published duty lists: it reaches the unit "
+                "only with the approval of the burden-reduction office."
+            ),
+            code=NOT_ON_LIST,
+        )
     params = {"item": duty.name, "lead": duty.lead_name}
     if duty.kind == "basic":
         return Check(DUTY, PASS, _("A basic duty of this unit: %(item)s."), params, code="basic")
     if duty.kind == "cooperation":
         if duty.lead_unit_id == request.requester_unit_id:
-            return Check(DUTY, PASS, _("A cooperation duty led by your department: %(item)s."), params,
-                         code="cooperation_lead")
-        return Check(DUTY, BLOCK, _("A cooperation duty: only the lead department (%(lead)s) may assign it."),
-                     params, code="cooperation_not_lead")
-    return Check(DUTY, BLOCK, _("This duty was taken back by %(lead)s: the department does it itself."), params,
-                 code="taken_back")
+            return Check(
+                DUTY, PASS, _("A cooperation duty led by your department: %(item)s."), params, code="cooperation_lead"
+            )
+        return Check(
+            DUTY,
+            BLOCK,
+            _("A cooperation duty: only the lead department (%(lead)s) may assign it."),
+            params,
+            code="cooperation_not_lead",
+        )
+    return Check(
+        DUTY,
+        BLOCK,
+        _("This duty was taken back by %(lead)s: the department does it itself."),
+        params,
+        code="taken_back",
+    )
 
 
 def check_registry(request: RequestFacts) -> Check:
@@ -184,14 +209,29 @@ def check_registry(request: RequestFacts) -> Check:
     if request.has_veto and not request.veto_on_registry:
         missing.append("veto")
     if missing == ["letter"]:
-        return Check(REGISTRY, BLOCK, _("A responsibility letter is demanded, but the item is not on this year's "
-                                         "approved registry."), code="letter_not_registered")
+        return Check(
+            REGISTRY,
+            BLOCK,
+            _("A responsibility letter is demanded, but the item is not on this year's approved registry."),
+            code="letter_not_registered",
+        )
     if missing == ["veto"]:
-        return Check(REGISTRY, BLOCK, _("A one-vote veto is attached, but the item is not on this year's approved "
-                                         "registry."), code="veto_not_registered")
+        return Check(
+            REGISTRY,
+            BLOCK,
+            _("A one-vote veto is attached, but the item is not on this year's approved registry."),
+            code="veto_not_registered",
+        )
     if missing:
-        return Check(REGISTRY, BLOCK, _("A responsibility letter and a one-vote veto are demanded, but the item is "
-                                         "on neither of this year's approved registries."), code="both_not_registered")
+        return Check(
+            REGISTRY,
+            BLOCK,
+            _(
+                "A responsibility letter and a one-vote veto are demanded, but the item is "
+                "on neither of this year's approved registries."
+            ),
+            code="both_not_registered",
+        )
     if request.needs_letter or request.has_veto:
         return Check(REGISTRY, PASS, _("On this year's approved registry."), code="registered")
     return Check(REGISTRY, PASS, _("No responsibility letter or veto demanded."), code="none")
@@ -200,18 +240,37 @@ def check_registry(request: RequestFacts) -> Check:
 def check_lead_time(request: RequestFacts, policy: Policy) -> Check:
     params = {"days": request.lead_working_days, "minimum": policy.min_lead_days}
     if request.lead_working_days >= policy.min_lead_days:
-        return Check(LEAD_TIME, PASS, _("%(days)s working days to the deadline (at least %(minimum)s)."), params,
-                     code="enough")
+        return Check(
+            LEAD_TIME, PASS, _("%(days)s working days to the deadline (at least %(minimum)s)."), params, code="enough"
+        )
     if not request.urgent:
-        return Check(LEAD_TIME, BLOCK, _("Only %(days)s working days to the deadline; at least %(minimum)s are "
-                                          "required unless the task is urgent with a reason."), params, code="short")
+        return Check(
+            LEAD_TIME,
+            BLOCK,
+            _(
+                "Only %(days)s working days to the deadline; at least %(minimum)s are "
+                "required unless the task is urgent with a reason."
+            ),
+            params,
+            code="short",
+        )
     if not request.urgent_reason.strip():
         return Check(LEAD_TIME, BLOCK, _("Marked urgent without a reason."), params, code="urgent_no_reason")
     if request.urgent_quota_left <= 0:
-        return Check(LEAD_TIME, BLOCK, _("Marked urgent, but your department has used up this year's urgent quota."),
-                     params, code="quota_used")
-    return Check(LEAD_TIME, WARN, _("Urgent: %(days)s working days (counts against the department's urgent "
-                                     "quota)."), params, code="urgent")
+        return Check(
+            LEAD_TIME,
+            BLOCK,
+            _("Marked urgent, but your department has used up this year's urgent quota."),
+            params,
+            code="quota_used",
+        )
+    return Check(
+        LEAD_TIME,
+        WARN,
+        _("Urgent: %(days)s working days (counts against the department's urgent quota)."),
+        params,
+        code="urgent",
+    )
 
 
 def check_duplicate(request: RequestFacts, target: TargetFacts, policy: Policy) -> Check:
@@ -222,18 +281,27 @@ def check_duplicate(request: RequestFacts, target: TargetFacts, policy: Policy) 
         if score > best_score:
             best, best_score = candidate, score
     if best is not None and best_score >= policy.duplicate_threshold:
-        return Check(DUPLICATE, WARN, _("Very similar (%(percent)s%%) to a task already sent to this unit: "
-                                         "%(title)s."),
-                     {"percent": round(best_score * 100), "title": best.title, "task": best.task_id},
-                     code="near_duplicate", link=best.link)
+        return Check(
+            DUPLICATE,
+            WARN,
+            _("Very similar (%(percent)s%%) to a task already sent to this unit: %(title)s."),
+            {"percent": round(best_score * 100), "title": best.title, "task": best.task_id},
+            code="near_duplicate",
+            link=best.link,
+        )
     return Check(DUPLICATE, PASS, _("No similar task sent to this unit recently."), code="none")
 
 
 def check_trace(request: RequestFacts, policy: Policy) -> Check:
     extra = sorted(set(request.trace_materials) - set(policy.standard_materials))
     if extra:
-        return Check(TRACE, WARN, _("Trace materials beyond the standard set are demanded (%(extra)s): judge the "
-                                     "work, not the paperwork."), {"extra": extra}, code="beyond_standard")
+        return Check(
+            TRACE,
+            WARN,
+            _("Trace materials beyond the standard set are demanded (%(extra)s): judge the work, not the paperwork."),
+            {"extra": extra},
+            code="beyond_standard",
+        )
     return Check(TRACE, PASS, _("Trace materials within the standard set."), code="standard")
 
 
@@ -242,10 +310,16 @@ def check_burden(target: TargetFacts, policy: Policy) -> Check:
         return Check(BURDEN, PASS, _("No burden index for this unit: nobody is recorded in post."), code="unknown")
     params = {"index": f"{target.burden_index:.2f}", "red_line": f"{policy.burden_red_line:.2f}"}
     if target.burden_index > policy.burden_red_line:
-        return Check(BURDEN, WARN, _("Burden index %(index)s is above the red line %(red_line)s: this unit is "
-                                     "already overloaded."), params, code="above_red_line")
-    return Check(BURDEN, PASS, _("Burden index %(index)s is within the red line %(red_line)s."), params,
-                 code="within_red_line")
+        return Check(
+            BURDEN,
+            WARN,
+            _("Burden index %(index)s is above the red line %(red_line)s: this unit is already overloaded."),
+            params,
+            code="above_red_line",
+        )
+    return Check(
+        BURDEN, PASS, _("Burden index %(index)s is within the red line %(red_line)s."), params, code="within_red_line"
+    )
 
 
 def check_form(request: RequestFacts, policy: Policy) -> Check:
@@ -254,14 +328,30 @@ def check_form(request: RequestFacts, policy: Policy) -> Check:
         return Check(FORM, PASS, _("No data-report form."), code="no_form")
     if request.form_reuse_share is None:
         return Check(FORM, PASS, _("The data-report form has no fields."), code="no_fields")
-    params = {"form": request.form_title, "share": f"{request.form_reuse_share:.0%}",
-              "limit": f"{policy.form_return_share:.0%}"}
+    params = {
+        "form": request.form_title,
+        "share": f"{request.form_reuse_share:.0%}",
+        "limit": f"{policy.form_return_share:.0%}",
+    }
     if request.form_reuse_share >= policy.form_return_share:
-        return Check(FORM, BLOCK, _("%(share)s of the fields of the form “%(form)s” are already held in the field "
-                                    "catalog (limit %(limit)s): use the data already held instead of asking "
-                                    "again."), params, code="form_already_held")
-    return Check(FORM, PASS, _("%(share)s of the fields of the form “%(form)s” are already held (limit "
-                               "%(limit)s)."), params, code="form_new_data")
+        return Check(
+            FORM,
+            BLOCK,
+            _(
+                "%(share)s of the fields of the form “%(form)s” are already held in the field "
+                "catalog (limit %(limit)s): use the data already held instead of asking "
+                "again."
+            ),
+            params,
+            code="form_already_held",
+        )
+    return Check(
+        FORM,
+        PASS,
+        _("%(share)s of the fields of the form “%(form)s” are already held (limit %(limit)s)."),
+        params,
+        code="form_new_data",
+    )
 
 
 def verdict(checks: Iterable[Check]) -> str:

@@ -27,8 +27,12 @@ def admissions(user):
 
 
 def approval_queue(user):
-    return Admission.objects.visible_to(user, action="decide").filter(verdict=Admission.Verdict.PENDING).select_related(
-        "request", "request__requester_unit", "unit").order_by("request__created_at", "id")
+    return (
+        Admission.objects.visible_to(user, action="decide")
+        .filter(verdict=Admission.Verdict.PENDING)
+        .select_related("request", "request__requester_unit", "unit")
+        .order_by("request__created_at", "id")
+    )
 
 
 def tasks(user):
@@ -37,16 +41,22 @@ def tasks(user):
 
 def inbox(user):
     """Tasks of the units the user may split (towns, villages), newest deadlines first."""
-    return Task.objects.visible_to(user, action="split").select_related(
-        "unit", "request", "request__requester_unit").annotate(assignment_count=Count("assignments"))
+    return (
+        Task.objects.visible_to(user, action="split")
+        .select_related("unit", "request", "request__requester_unit")
+        .annotate(assignment_count=Count("assignments"))
+    )
 
 
 def my_assignments(user):
     person_id = user_person_id(user)
     if person_id is None:
         return TaskAssignment.objects.none()
-    return TaskAssignment.objects.visible_to(user).filter(person_id=person_id).select_related(
-        "task", "task__unit", "task__request", "task__request__requester_unit")
+    return (
+        TaskAssignment.objects.visible_to(user)
+        .filter(person_id=person_id)
+        .select_related("task", "task__unit", "task__request", "task__request__requester_unit")
+    )
 
 
 def task_assignments(user):
@@ -87,18 +97,29 @@ def admission_overview(user, year: int | None = None):
                 reasons[key] = reasons.get(key, 0) + 1
     departments = (
         rows.values("request__requester_unit__id", "request__requester_unit__name")
-        .annotate(total=Count("id"), returned=Count("id", filter=Q(verdict=Admission.Verdict.RETURNED)),
-                  pending=Count("id", filter=Q(verdict=Admission.Verdict.PENDING)))
+        .annotate(
+            total=Count("id"),
+            returned=Count("id", filter=Q(verdict=Admission.Verdict.RETURNED)),
+            pending=Count("id", filter=Q(verdict=Admission.Verdict.PENDING)),
+        )
         .order_by("-returned", "request__requester_unit__name")
     )
     department_rows = [
-        {"id": row["request__requester_unit__id"], "name": row["request__requester_unit__name"],
-         "total": row["total"], "returned": row["returned"], "pending": row["pending"],
-         "returned_share": round(row["returned"] / row["total"], 3) if row["total"] else 0.0}
+        {
+            "id": row["request__requester_unit__id"],
+            "name": row["request__requester_unit__name"],
+            "total": row["total"],
+            "returned": row["returned"],
+            "pending": row["pending"],
+            "returned_share": round(row["returned"] / row["total"], 3) if row["total"] else 0.0,
+        }
         for row in departments
     ]
-    return {"by_verdict": by_verdict, "reasons": sorted(reasons.items(), key=lambda item: -item[1]),
-            "departments": department_rows}
+    return {
+        "by_verdict": by_verdict,
+        "reasons": sorted(reasons.items(), key=lambda item: -item[1]),
+        "departments": department_rows,
+    }
 
 
 # -- figures other modules read (registered in wiring.py) -------------------------------------------------
@@ -117,13 +138,22 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
         return {}
     first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     last = timezone.make_aware(dt.datetime.combine(end, dt.time.max))
-    rows = list(TaskAssignment.objects.filter(person_id__in=person_ids, deadline__gte=first, deadline__lte=last)
-                .order_by().values_list("person_id", "task_id", "deadline", "status", "done_at", "task__status",
-                                        "task__request__effort_hours"))
+    rows = list(
+        TaskAssignment.objects.filter(person_id__in=person_ids, deadline__gte=first, deadline__lte=last)
+        .order_by()
+        .values_list(
+            "person_id", "task_id", "deadline", "status", "done_at", "task__status", "task__request__effort_hours"
+        )
+    )
     if not rows:
         return {}
-    shares = dict(TaskAssignment.objects.filter(task_id__in={row[1] for row in rows}).order_by()
-                  .values_list("task_id").annotate(n=Count("id")).values_list("task_id", "n"))
+    shares = dict(
+        TaskAssignment.objects.filter(task_id__in={row[1] for row in rows})
+        .order_by()
+        .values_list("task_id")
+        .annotate(n=Count("id"))
+        .values_list("task_id", "n")
+    )
     now = min(timezone.now(), last)
     figures: dict[int, dict] = {}
     for person_id, task_id, deadline, status, done_at, task_status, effort in rows:
@@ -156,10 +186,18 @@ def requesting_departments(unit_ids, start, end) -> dict[int, dict[int, int]]:
     unit_ids = sorted(set(unit_ids))
     result: dict[int, dict[int, int]] = {}
     for first in range(0, len(unit_ids), 500):
-        rows = (Task.objects.filter(unit_id__in=unit_ids[first:first + 500], admitted_on__gte=start,
-                                    admitted_on__lte=end, request__requester_unit__kind=Unit.Kind.DEPARTMENT)
-                .order_by().values_list("unit_id", "request__requester_unit_id").annotate(n=Count("id"))
-                .values_list("unit_id", "request__requester_unit_id", "n"))
+        rows = (
+            Task.objects.filter(
+                unit_id__in=unit_ids[first : first + 500],
+                admitted_on__gte=start,
+                admitted_on__lte=end,
+                request__requester_unit__kind=Unit.Kind.DEPARTMENT,
+            )
+            .order_by()
+            .values_list("unit_id", "request__requester_unit_id")
+            .annotate(n=Count("id"))
+            .values_list("unit_id", "request__requester_unit_id", "n")
+        )
         for unit_id, department_id, count in rows:
             result.setdefault(unit_id, {})[department_id] = count
     return result
@@ -171,9 +209,12 @@ def person_effort(person_ids, unit_id: int, first, last) -> dict[int, float]:
     effort (person-hours per unit, from its request) is shared equally among the distinct people it was split
     to (two parts of one task given to one person count once). person_ids None gives every person. Not scoped
     to a user: burden's selectors decide whose index a user may read."""
-    rows = (TaskAssignment.objects.filter(task__unit_id=unit_id, task__admitted_on__gte=first,
-                                          task__admitted_on__lte=last)
-            .order_by().values_list("task_id", "person_id", "task__request__effort_hours").distinct())
+    rows = (
+        TaskAssignment.objects.filter(task__unit_id=unit_id, task__admitted_on__gte=first, task__admitted_on__lte=last)
+        .order_by()
+        .values_list("task_id", "person_id", "task__request__effort_hours")
+        .distinct()
+    )
     people: dict[int, set[int]] = {}
     effort: dict[int, float] = {}
     for task_id, person_id, hours in rows:

@@ -107,21 +107,40 @@ class Evaluation:
 
 def duplicate_candidates(unit_ids, since: dt.date) -> tuple[dict[int, list[rules.Candidate]], int]:
     """Tasks admitted to these units since the date, read through the (unit, admitted_on) index only."""
-    rows = Task.objects.filter(unit_id__in=list(unit_ids), admitted_on__gte=since).order_by().values_list(
-        "id", "unit_id", "title", "text")
+    rows = (
+        Task.objects.filter(unit_id__in=list(unit_ids), admitted_on__gte=since)
+        .order_by()
+        .values_list("id", "unit_id", "title", "text")
+    )
     candidates: dict[int, list[rules.Candidate]] = {}
     count = 0
     for task_id, unit_id, title, text in rows:
         count += 1
         candidates.setdefault(unit_id, []).append(
-            rules.Candidate(task_id=task_id, title=title, text=text, link=f"/tasks/task/{task_id}/"))
+            rules.Candidate(task_id=task_id, title=title, text=text, link=f"/tasks/task/{task_id}/")
+        )
     return candidates, count
 
 
-def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: str, content: str,
-             deadline: dt.datetime, needs_letter=False, has_veto=False, urgent=False, urgent_reason="",
-             trace_materials=(), now: dt.datetime | None = None, calendar=None, values=None,
-             duty_items: dict | None = None, report_form=None) -> Evaluation:
+def evaluate(
+    *,
+    requester_unit: Unit,
+    units: list[Unit],
+    duty_code: str,
+    title: str,
+    content: str,
+    deadline: dt.datetime,
+    needs_letter=False,
+    has_veto=False,
+    urgent=False,
+    urgent_reason="",
+    trace_materials=(),
+    now: dt.datetime | None = None,
+    calendar=None,
+    values=None,
+    duty_items: dict | None = None,
+    report_form=None,
+) -> Evaluation:
     """Gather the facts of every target (a few indexed reads, none scanning earlier tasks) and run the rules."""
     now = now or timezone.now()
     values = values or settings_now()
@@ -129,15 +148,23 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
     today = timezone.localtime(now).date()
     deadline_day = timezone.localtime(deadline).date()
     year = deadline_day.year
-    registered = set(RegistryEntry.objects.filter(year=year, duty_code=duty_code).values_list("kind", flat=True)) \
-        if duty_code and (needs_letter or has_veto) else set()
+    registered = (
+        set(RegistryEntry.objects.filter(year=year, duty_code=duty_code).values_list("kind", flat=True))
+        if duty_code and (needs_letter or has_veto)
+        else set()
+    )
     facts = rules.RequestFacts(
-        requester_unit_id=requester_unit.pk, duty_code=duty_code, title=title, content=content,
+        requester_unit_id=requester_unit.pk,
+        duty_code=duty_code,
+        title=title,
+        content=content,
         lead_working_days=rules.lead_working_days(today, deadline_day, calendar.is_workday),
-        needs_letter=needs_letter, has_veto=has_veto,
+        needs_letter=needs_letter,
+        has_veto=has_veto,
         letter_on_registry=RegistryEntry.Kind.LETTER in registered,
         veto_on_registry=RegistryEntry.Kind.VETO in registered,
-        urgent=urgent, urgent_reason=urgent_reason or "",
+        urgent=urgent,
+        urgent_reason=urgent_reason or "",
         urgent_quota_left=urgent_quota_left(requester_unit, today.year, values) if urgent else 0,
         trace_materials=frozenset(trace_materials),
         form_title=report_form.title if report_form is not None else "",
@@ -165,8 +192,22 @@ def evaluate(*, requester_unit: Unit, units: list[Unit], duty_code: str, title: 
 
 
 # -- sending a request ----------------------------------------------------------------------------------
-REQUEST_FIELDS = ("title", "content", "basis_document", "duty_code", "deadline", "effort_hours", "needs_letter",
-                  "has_veto", "trace_materials", "report_form", "urgent", "urgent_reason", "all_towns", "targets")
+REQUEST_FIELDS = (
+    "title",
+    "content",
+    "basis_document",
+    "duty_code",
+    "deadline",
+    "effort_hours",
+    "needs_letter",
+    "has_veto",
+    "trace_materials",
+    "report_form",
+    "urgent",
+    "urgent_reason",
+    "all_towns",
+    "targets",
+)
 
 
 def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, list[Unit], Unit]:
@@ -178,11 +219,14 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
     if requester is None or (not user.is_superuser and not unit_in_scope(user, "tasks.add_taskrequest", requester)):
         raise PermissionDenied(_("Only a county department can send a task."))
     clean = {
-        "title": (data.get("title") or "").strip()[:200], "content": (data.get("content") or "").strip(),
+        "title": (data.get("title") or "").strip()[:200],
+        "content": (data.get("content") or "").strip(),
         "basis_document": (data.get("basis_document") or "").strip()[:300],
         "duty_code": (data.get("duty_code") or "").strip()[:30],
-        "needs_letter": bool(data.get("needs_letter")), "has_veto": bool(data.get("has_veto")),
-        "urgent": bool(data.get("urgent")), "urgent_reason": (data.get("urgent_reason") or "").strip()[:2000],
+        "needs_letter": bool(data.get("needs_letter")),
+        "has_veto": bool(data.get("has_veto")),
+        "urgent": bool(data.get("urgent")),
+        "urgent_reason": (data.get("urgent_reason") or "").strip()[:2000],
         "all_towns": bool(data.get("all_towns")),
     }
     if not clean["title"]:
@@ -259,7 +303,8 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
         clean["duty_items"] = duties.published_item_by_code([unit.pk for unit in units], clean["duty_code"])
         if not clean["duty_items"] and not duties.published_code_exists(clean["duty_code"]):
             errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {
-                "code": clean["duty_code"]}
+                "code": clean["duty_code"]
+            }
     if errors:
         raise ValidationError(errors)
     return clean, units, requester
@@ -268,11 +313,21 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
 def evaluate_clean(clean: dict, units: list[Unit], requester: Unit, *, now=None, values=None) -> Evaluation:
     """Admission of a request as clean_request returned it (the submit, the page's preview and the API's)."""
     return evaluate(
-        requester_unit=requester, units=units, duty_code=clean["duty_code"], title=clean["title"],
-        content=clean["content"], deadline=clean["deadline"], needs_letter=clean["needs_letter"],
-        has_veto=clean["has_veto"], urgent=clean["urgent"], urgent_reason=clean["urgent_reason"],
-        trace_materials=clean["trace_materials"], duty_items=clean["duty_items"],
-        report_form=clean["report_form"], now=now, values=values,
+        requester_unit=requester,
+        units=units,
+        duty_code=clean["duty_code"],
+        title=clean["title"],
+        content=clean["content"],
+        deadline=clean["deadline"],
+        needs_letter=clean["needs_letter"],
+        has_veto=clean["has_veto"],
+        urgent=clean["urgent"],
+        urgent_reason=clean["urgent_reason"],
+        trace_materials=clean["trace_materials"],
+        duty_items=clean["duty_items"],
+        report_form=clean["report_form"],
+        now=now,
+        values=values,
     )
 
 
@@ -300,8 +355,12 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
     try:
         with transaction.atomic():
             request = TaskRequest.objects.create(
-                requester_unit=requester, created_by=user, client_token=client_token,
-                year=timezone.localtime(now).year, **fields)
+                requester_unit=requester,
+                created_by=user,
+                client_token=client_token,
+                year=timezone.localtime(now).year,
+                **fields,
+            )
     except IntegrityError:
         existing = TaskRequest.objects.filter(created_by=user, client_token=client_token).first()
         if existing is not None:
@@ -311,8 +370,12 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
     for unit in units:
         checks, verdict = evaluation.results[unit.pk]
         admission = Admission.objects.create(
-            request=request, unit=unit, checks=[check.as_dict() for check in checks], automatic_verdict=verdict,
-            verdict=verdict, decided_at=now if verdict != Admission.Verdict.PENDING else None,
+            request=request,
+            unit=unit,
+            checks=[check.as_dict() for check in checks],
+            automatic_verdict=verdict,
+            verdict=verdict,
+            decided_at=now if verdict != Admission.Verdict.PENDING else None,
         )
         if verdict == Admission.Verdict.ADMITTED:
             _create_task(admission, today)
@@ -324,11 +387,21 @@ def _create_task(admission: Admission, today: dt.date) -> Task:
     "tasks", month of admission, sent by the requesting department), in this same transaction."""
     request = admission.request
     task = Task.objects.create(
-        request=request, admission=admission, unit=admission.unit, title=request.title,
-        text=request.content[:4000], deadline=request.deadline, admitted_on=today,
+        request=request,
+        admission=admission,
+        unit=admission.unit,
+        title=request.title,
+        text=request.content[:4000],
+        deadline=request.deadline,
+        admitted_on=today,
     )
-    burden_services.load_add(source=TASKS_LOAD_SOURCE, unit_id=admission.unit_id, day=today,
-                             hours=request.effort_hours, issuer_id=request.requester_unit_id)
+    burden_services.load_add(
+        source=TASKS_LOAD_SOURCE,
+        unit_id=admission.unit_id,
+        day=today,
+        hours=request.effort_hours,
+        issuer_id=request.requester_unit_id,
+    )
     return task
 
 
@@ -349,8 +422,11 @@ def admission_decide(*, user, admission: Admission, decision: str, reason: str =
     if decision != "approve":
         reason = _reason(reason)
     now = now or timezone.now()
-    admission.verdict = {"approve": Admission.Verdict.ADMITTED, "return": Admission.Verdict.RETURNED,
-                         "narrow": Admission.Verdict.NARROWED}[decision]
+    admission.verdict = {
+        "approve": Admission.Verdict.ADMITTED,
+        "return": Admission.Verdict.RETURNED,
+        "narrow": Admission.Verdict.NARROWED,
+    }[decision]
     admission.decided_by, admission.decided_at = user, now
     admission.decision_reason = (reason or "").strip()[:2000]
     with audit_context(reason=admission.decision_reason or decision):
@@ -396,8 +472,12 @@ def _deadline_within(deadline, task: Task, now, field="deadline"):
     if deadline <= now:
         raise ValidationError({field: _("The deadline is in the past.")})
     if deadline > task.deadline:
-        raise ValidationError({field: _("The deadline cannot be later than the task's own (%(deadline)s).")
-                               % {"deadline": timezone.localtime(task.deadline).strftime("%Y-%m-%d %H:%M")}})
+        raise ValidationError(
+            {
+                field: _("The deadline cannot be later than the task's own (%(deadline)s).")
+                % {"deadline": timezone.localtime(task.deadline).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
     return deadline
 
 
@@ -419,8 +499,9 @@ def task_split(*, user, task: Task, person: Person, part: str, deadline, now=Non
     if person is None or not person.unit.path.startswith(task.unit.path):
         raise ValidationError({"person": _("Choose a person of this unit.")})
     deadline = _deadline_within(deadline, task, now)
-    assignment = TaskAssignment.objects.create(task=task, person=person, part=(part or "").strip()[:4000],
-                                               deadline=deadline, created_by=user)
+    assignment = TaskAssignment.objects.create(
+        task=task, person=person, part=(part or "").strip()[:4000], deadline=deadline, created_by=user
+    )
     if task.status == Task.Status.OPEN:
         task.status = Task.Status.IN_PROGRESS
         task.save()
@@ -433,16 +514,28 @@ def task_forward(*, user, task: Task, unit: Unit, part: str, deadline, now=None)
     now = now or timezone.now()
     task = _own_task(user, task, "tasks.split_task")
     village = Unit.objects.filter(pk=_int_or_none(getattr(unit, "pk", unit))).first()
-    if village is None or village.kind not in VILLAGE_KINDS or not village.path.startswith(task.unit.path) \
-            or village.pk == task.unit_id:
+    if (
+        village is None
+        or village.kind not in VILLAGE_KINDS
+        or not village.path.startswith(task.unit.path)
+        or village.pk == task.unit_id
+    ):
         raise ValidationError({"unit": _("Choose a village or community of this town.")})
     part = (part or "").strip()
     if not part:
         raise ValidationError({"part": _("Say which part is forwarded.")})
     deadline = _deadline_within(deadline, task, now)
     child = Task.objects.create(
-        request=task.request, admission=task.admission, unit=village, parent=task, part=part[:4000],
-        title=task.title, text=task.text, deadline=deadline, admitted_on=timezone.localtime(now).date())
+        request=task.request,
+        admission=task.admission,
+        unit=village,
+        parent=task,
+        part=part[:4000],
+        title=task.title,
+        text=task.text,
+        deadline=deadline,
+        admitted_on=timezone.localtime(now).date(),
+    )
     if task.status == Task.Status.OPEN:
         task.status = Task.Status.IN_PROGRESS
         task.save()
@@ -477,8 +570,13 @@ def progress_post(*, user, task: Task, text: str, uploads=(), mark_done: bool = 
     checked = [files.check_upload(upload, int(parameters.get("tasks.max_evidence_bytes"))) for upload in uploads]
     post = ProgressPost.objects.create(task=task, assignment=assignment, author=user, text=text[:4000])
     for upload, (content_type, extension, data) in zip(uploads, checked, strict=True):
-        evidence = Evidence(post=post, original_name=(getattr(upload, "name", "") or "file")[-200:],
-                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        evidence = Evidence(
+            post=post,
+            original_name=(getattr(upload, "name", "") or "file")[-200:],
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
         evidence.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
         evidence.save()
     if task.status == Task.Status.OPEN:
@@ -555,8 +653,13 @@ def registry_entry_add(*, user, year: int, kind: str, duty_code: str, title: str
         errors["duty_code"] = _("This item is already on the year's registry.")
     if errors:
         raise ValidationError(errors)
-    return RegistryEntry.objects.create(year=year, kind=kind, duty_code=duty_code.strip(), title=title.strip()[:200],
-                                        approval_document=(approval_document or "").strip()[:300])
+    return RegistryEntry.objects.create(
+        year=year,
+        kind=kind,
+        duty_code=duty_code.strip(),
+        title=title.strip()[:200],
+        approval_document=(approval_document or "").strip()[:300],
+    )
 
 
 @transaction.atomic
@@ -595,13 +698,25 @@ def send_reminders(*, now=None, calendar=None) -> dict[str, int]:
             if task.deadline < now:
                 parent = Unit.objects.filter(path=task.unit.path[: -Unit.steplen]).first() or task.unit
                 counts["overdue"] += _remind(
-                    f"overdue:task:{task.pk}", Reminder.Kind.OVERDUE, task, None, parent, None,
+                    f"overdue:task:{task.pk}",
+                    Reminder.Kind.OVERDUE,
+                    task,
+                    None,
+                    parent,
+                    None,
                     _("Overdue: %(title)s (%(unit)s) passed its deadline and is escalated.")
-                    % {"title": task.title, "unit": task.unit.name})
+                    % {"title": task.title, "unit": task.unit.name},
+                )
             elif calendar.working_hours_between(now, task.deadline) <= before_hours:
                 counts["due_soon"] += _remind(
-                    f"due_soon:task:{task.pk}", Reminder.Kind.DUE_SOON, task, None, task.unit, None,
-                    _("Deadline approaching: %(title)s.") % {"title": task.title})
+                    f"due_soon:task:{task.pk}",
+                    Reminder.Kind.DUE_SOON,
+                    task,
+                    None,
+                    task.unit,
+                    None,
+                    _("Deadline approaching: %(title)s.") % {"title": task.title},
+                )
         assignments = TaskAssignment.objects.filter(
             status=TaskAssignment.Status.OPEN, deadline__lte=horizon, task__status__in=open_statuses
         ).select_related("task", "task__unit", "person")
@@ -609,13 +724,25 @@ def send_reminders(*, now=None, calendar=None) -> dict[str, int]:
             task = assignment.task
             if assignment.deadline < now:
                 counts["overdue"] += _remind(
-                    f"overdue:assignment:{assignment.pk}", Reminder.Kind.OVERDUE, task, assignment, task.unit, None,
+                    f"overdue:assignment:{assignment.pk}",
+                    Reminder.Kind.OVERDUE,
+                    task,
+                    assignment,
+                    task.unit,
+                    None,
                     _("Overdue: %(person)s's part of %(title)s passed its deadline.")
-                    % {"person": assignment.person.name, "title": task.title})
+                    % {"person": assignment.person.name, "title": task.title},
+                )
             elif calendar.working_hours_between(now, assignment.deadline) <= before_hours:
                 counts["due_soon"] += _remind(
-                    f"due_soon:assignment:{assignment.pk}", Reminder.Kind.DUE_SOON, task, assignment, task.unit,
-                    assignment.person, _("Deadline approaching for your part of %(title)s.") % {"title": task.title})
+                    f"due_soon:assignment:{assignment.pk}",
+                    Reminder.Kind.DUE_SOON,
+                    task,
+                    assignment,
+                    task.unit,
+                    assignment.person,
+                    _("Deadline approaching for your part of %(title)s.") % {"title": task.title},
+                )
     return counts
 
 
@@ -623,8 +750,16 @@ def _remind(key, kind, task, assignment, unit, person, message) -> int:
     try:
         with transaction.atomic():
             reminder, created = Reminder.objects.get_or_create(
-                key=key, defaults={"kind": kind, "task": task, "assignment": assignment, "recipient_unit": unit,
-                                   "recipient_person": person, "message": message[:300]})
+                key=key,
+                defaults={
+                    "kind": kind,
+                    "task": task,
+                    "assignment": assignment,
+                    "recipient_unit": unit,
+                    "recipient_person": person,
+                    "message": message[:300],
+                },
+            )
             if created:
                 record("create", obj=reminder, after={"key": key, "to": unit.name})
     except IntegrityError:  # another run created it at the same moment

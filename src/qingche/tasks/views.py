@@ -37,21 +37,32 @@ def _error_text(error: ValidationError) -> str:
 
 
 def _checks_display(checks: list[dict]) -> list[dict]:
-    return [{**check, "label": _(rules.RULE_LABELS.get(check["rule"], check["rule"])),
-             "text": services.translate_check(check)} for check in checks]
+    return [
+        {
+            **check,
+            "label": _(rules.RULE_LABELS.get(check["rule"], check["rule"])),
+            "text": services.translate_check(check),
+        }
+        for check in checks
+    ]
 
 
 def _request_data(post) -> dict:
     return {
-        "title": post.get("title", ""), "content": post.get("content", ""),
-        "basis_document": post.get("basis_document", ""), "duty_code": post.get("duty_code", ""),
-        "targets": post.getlist("targets"), "all_towns": post.get("all_towns") in ("on", "true", "1"),
+        "title": post.get("title", ""),
+        "content": post.get("content", ""),
+        "basis_document": post.get("basis_document", ""),
+        "duty_code": post.get("duty_code", ""),
+        "targets": post.getlist("targets"),
+        "all_towns": post.get("all_towns") in ("on", "true", "1"),
         "deadline": _parse_datetime(post.get("deadline", "")),
         "effort_hours": post.get("effort_hours", ""),
         "needs_letter": post.get("needs_letter") in ("on", "true", "1"),
         "has_veto": post.get("has_veto") in ("on", "true", "1"),
-        "trace_materials": post.getlist("trace_materials"), "report_form": post.get("report_form", ""),
-        "urgent": post.get("urgent") in ("on", "true", "1"), "urgent_reason": post.get("urgent_reason", ""),
+        "trace_materials": post.getlist("trace_materials"),
+        "report_form": post.get("report_form", ""),
+        "urgent": post.get("urgent") in ("on", "true", "1"),
+        "urgent_reason": post.get("urgent_reason", ""),
     }
 
 
@@ -71,8 +82,9 @@ def request_new(request):
     form = forms.TaskRequestForm(request.POST or None, user=request.user)
     if request.method == "POST":
         try:
-            sent = services.task_request_submit(user=request.user, data=_request_data(request.POST),
-                                                client_token=request.POST.get("client_token", ""))
+            sent = services.task_request_submit(
+                user=request.user, data=_request_data(request.POST), client_token=request.POST.get("client_token", "")
+            )
         except ValidationError as error:
             _form_errors(form, error)
         except PermissionDenied as error:
@@ -96,8 +108,14 @@ def request_preview(request):
     rows = []
     for unit in units:
         checks, verdict = evaluation.results[unit.pk]
-        rows.append({"unit": unit, "verdict": verdict, "verdict_label": Admission.Verdict(verdict).label,
-                     "checks": _checks_display([check.as_dict() for check in checks])})
+        rows.append(
+            {
+                "unit": unit,
+                "verdict": verdict,
+                "verdict_label": Admission.Verdict(verdict).label,
+                "checks": _checks_display([check.as_dict() for check in checks]),
+            }
+        )
     return render(request, "tasks/_preview.html", {"rows": rows, "burden_period": evaluation.burden_period})
 
 
@@ -123,12 +141,19 @@ def request_detail(request, pk):
         admission.check_rows = _checks_display(admission.checks)
         rows.append(admission)
     tasks = selectors.tasks(request.user).filter(request=sent, parent=None)
-    return render(request, "tasks/request_detail.html", {
-        "sent": sent, "admissions": rows, "tasks": tasks, "reason_form": forms.ReasonForm(),
-        "may_appeal": request.user.has_perm("tasks.appeal_admission"),
-        "may_decide": request.user.has_perm("tasks.decide_admission"),
-        "materials": [_(rules.TRACE_MATERIALS.get(key, key)) for key in sent.trace_materials],
-    })
+    return render(
+        request,
+        "tasks/request_detail.html",
+        {
+            "sent": sent,
+            "admissions": rows,
+            "tasks": tasks,
+            "reason_form": forms.ReasonForm(),
+            "may_appeal": request.user.has_perm("tasks.appeal_admission"),
+            "may_decide": request.user.has_perm("tasks.decide_admission"),
+            "materials": [_(rules.TRACE_MATERIALS.get(key, key)) for key in sent.trace_materials],
+        },
+    )
 
 
 @login_required
@@ -160,8 +185,12 @@ def queue(request):
 def admission_decide(request, pk):
     admission = get_object_or_404(selectors.admissions(request.user), pk=pk)
     try:
-        services.admission_decide(user=request.user, admission=admission, decision=request.POST.get("decision", ""),
-                                  reason=request.POST.get("reason", ""))
+        services.admission_decide(
+            user=request.user,
+            admission=admission,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )
         messages.success(request, _("Decision recorded."))
     except ValidationError as error:
         messages.error(request, _error_text(error))
@@ -174,11 +203,16 @@ def overview(request):
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() else None
     data = selectors.admission_overview(request.user, year)
-    reasons = [{"rule": _(rules.RULE_LABELS.get(rule, rule)), "code": code, "count": count}
-               for (rule, code), count in data["reasons"]]
+    reasons = [
+        {"rule": _(rules.RULE_LABELS.get(rule, rule)), "code": code, "count": count}
+        for (rule, code), count in data["reasons"]
+    ]
     verdicts = [(Admission.Verdict(verdict).label, verdict, count) for verdict, count in data["by_verdict"].items()]
-    return render(request, "tasks/overview.html", {"verdicts": verdicts, "reasons": reasons,
-                                                   "departments": data["departments"], "year": year})
+    return render(
+        request,
+        "tasks/overview.html",
+        {"verdicts": verdicts, "reasons": reasons, "departments": data["departments"], "year": year},
+    )
 
 
 # -- towns, villages and people ---------------------------------------------------------------------------
@@ -192,8 +226,11 @@ def inbox(request):
     elif status in Task.Status.values:
         tasks = tasks.filter(status=status)
     page = Paginator(tasks.order_by("deadline", "id"), 30).get_page(request.GET.get("page"))
-    return render(request, "tasks/inbox.html", {"page": page, "status": status, "statuses": Task.Status.choices,
-                                                "now": timezone.now()})
+    return render(
+        request,
+        "tasks/inbox.html",
+        {"page": page, "status": status, "statuses": Task.Status.choices, "now": timezone.now()},
+    )
 
 
 @login_required
@@ -201,8 +238,9 @@ def inbox(request):
 def mine(request):
     assignments = selectors.my_assignments(request.user).order_by("status", "deadline")
     reminders = selectors.reminders(request.user)[:20]
-    return render(request, "tasks/mine.html", {"assignments": assignments, "reminders": reminders,
-                                               "now": timezone.now()})
+    return render(
+        request, "tasks/mine.html", {"assignments": assignments, "reminders": reminders, "now": timezone.now()}
+    )
 
 
 @login_required
@@ -222,36 +260,63 @@ def task_detail(request, pk):
     assignments = list(task.assignments.select_related("person"))
     parts = list(task.parts.select_related("unit"))
     timeline = _timeline(task, assignments, parts, posts)
-    return render(request, "tasks/task_detail.html", {
-        "task": task, "assignments": assignments, "parts": parts, "posts": posts, "timeline": timeline,
-        "split_form": split_form, "forward_form": forward_form,
-        "progress_form": forms.ProgressForm() if task.is_open and user.has_perm("tasks.add_progresspost") else None,
-        "may_review": user.has_perm("tasks.review_task") and task.status == Task.Status.DONE and task.parent_id is None
-        and unit_in_scope(user, "tasks.review_task", task.request.requester_unit),
-        "may_done": may_split and task.is_open, "reason_form": forms.ReasonForm(),
-        "max_size": format_size(int(parameters.get("tasks.max_evidence_bytes"))),
-    })
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "task": task,
+            "assignments": assignments,
+            "parts": parts,
+            "posts": posts,
+            "timeline": timeline,
+            "split_form": split_form,
+            "forward_form": forward_form,
+            "progress_form": forms.ProgressForm() if task.is_open and user.has_perm("tasks.add_progresspost") else None,
+            "may_review": user.has_perm("tasks.review_task")
+            and task.status == Task.Status.DONE
+            and task.parent_id is None
+            and unit_in_scope(user, "tasks.review_task", task.request.requester_unit),
+            "may_done": may_split and task.is_open,
+            "reason_form": forms.ReasonForm(),
+            "max_size": format_size(int(parameters.get("tasks.max_evidence_bytes"))),
+        },
+    )
 
 
 def _timeline(task, assignments, parts, posts):
     events = [(task.created_at, _("Admitted and received by %(unit)s") % {"unit": task.unit.name})]
     for assignment in assignments:
-        events.append((assignment.created_at, _("Assigned to %(person)s, due %(deadline)s") % {
-            "person": assignment.person.name,
-            "deadline": timezone.localtime(assignment.deadline).strftime("%Y-%m-%d %H:%M")}))
+        events.append(
+            (
+                assignment.created_at,
+                _("Assigned to %(person)s, due %(deadline)s")
+                % {
+                    "person": assignment.person.name,
+                    "deadline": timezone.localtime(assignment.deadline).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
+        )
         if assignment.done_at:
-            events.append((assignment.done_at, _("%(person)s marked their part done") % {
-                "person": assignment.person.name}))
+            events.append(
+                (assignment.done_at, _("%(person)s marked their part done") % {"person": assignment.person.name})
+            )
     for part in parts:
         events.append((part.created_at, _("Part forwarded to %(unit)s") % {"unit": part.unit.name}))
     for post in posts:
-        events.append((post.created_at, _("Progress by %(user)s: %(text)s") % {"user": post.author.get_username(),
-                                                                              "text": post.text[:80]}))
+        events.append(
+            (
+                post.created_at,
+                _("Progress by %(user)s: %(text)s") % {"user": post.author.get_username(), "text": post.text[:80]},
+            )
+        )
     if task.done_at:
         events.append((task.done_at, _("Marked done")))
     if task.reviewed_at:
-        label = _("Accepted") if task.status == Task.Status.ACCEPTED else _("Sent back: %(reason)s") % {
-            "reason": task.review_reason}
+        label = (
+            _("Accepted")
+            if task.status == Task.Status.ACCEPTED
+            else _("Sent back: %(reason)s") % {"reason": task.review_reason}
+        )
         events.append((task.reviewed_at, label))
     for reminder in task.reminders.all():
         events.append((reminder.sent_at, reminder.message))
@@ -259,14 +324,19 @@ def _timeline(task, assignments, parts, posts):
 
 
 def _people_choices(unit):
-    people = Person.objects.filter(unit__path__startswith=unit.path).select_related("unit").order_by("unit__path",
-                                                                                                     "name")[:300]
+    people = (
+        Person.objects.filter(unit__path__startswith=unit.path)
+        .select_related("unit")
+        .order_by("unit__path", "name")[:300]
+    )
     return [(person.pk, f"{person.name}（{person.unit.name}）") for person in people]
 
 
 def _village_choices(unit):
-    return [(village.pk, village.name) for village in
-            Unit.objects.filter(path__startswith=unit.path, kind__in=services.VILLAGE_KINDS).order_by("path")]
+    return [
+        (village.pk, village.name)
+        for village in Unit.objects.filter(path__startswith=unit.path, kind__in=services.VILLAGE_KINDS).order_by("path")
+    ]
 
 
 def _post_action(request, pk, action):
@@ -285,10 +355,15 @@ def _post_action(request, pk, action):
 @require_POST
 def task_split(request, pk):
     def act(task):
-        services.task_split(user=request.user, task=task, person=request.POST.get("person"),
-                            part=request.POST.get("part", ""), deadline=_parse_datetime(request.POST.get("deadline",
-                                                                                                         "")))
+        services.task_split(
+            user=request.user,
+            task=task,
+            person=request.POST.get("person"),
+            part=request.POST.get("part", ""),
+            deadline=_parse_datetime(request.POST.get("deadline", "")),
+        )
         messages.success(request, _("Assigned."))
+
     return _post_action(request, pk, act)
 
 
@@ -296,10 +371,15 @@ def task_split(request, pk):
 @require_POST
 def task_forward(request, pk):
     def act(task):
-        services.task_forward(user=request.user, task=task, unit=request.POST.get("unit"),
-                              part=request.POST.get("part", ""),
-                              deadline=_parse_datetime(request.POST.get("deadline", "")))
+        services.task_forward(
+            user=request.user,
+            task=task,
+            unit=request.POST.get("unit"),
+            part=request.POST.get("part", ""),
+            deadline=_parse_datetime(request.POST.get("deadline", "")),
+        )
         messages.success(request, _("Forwarded."))
+
     return _post_action(request, pk, act)
 
 
@@ -307,9 +387,15 @@ def task_forward(request, pk):
 @require_POST
 def task_progress(request, pk):
     def act(task):
-        services.progress_post(user=request.user, task=task, text=request.POST.get("text", ""),
-                               uploads=request.FILES.getlist("files"), mark_done=bool(request.POST.get("mark_done")))
+        services.progress_post(
+            user=request.user,
+            task=task,
+            text=request.POST.get("text", ""),
+            uploads=request.FILES.getlist("files"),
+            mark_done=bool(request.POST.get("mark_done")),
+        )
         messages.success(request, _("Progress posted."))
+
     return _post_action(request, pk, act)
 
 
@@ -319,6 +405,7 @@ def task_done(request, pk):
     def act(task):
         services.task_done(user=request.user, task=task)
         messages.success(request, _("Marked done."))
+
     return _post_action(request, pk, act)
 
 
@@ -329,6 +416,7 @@ def task_review(request, pk):
         accept = request.POST.get("decision") == "accept"
         services.task_review(user=request.user, task=task, accept=accept, reason=request.POST.get("reason", ""))
         messages.success(request, _("Accepted.") if accept else _("Sent back."))
+
     return _post_action(request, pk, act)
 
 
@@ -361,6 +449,12 @@ def registry(request):
             else:
                 messages.success(request, _("Added to the registry."))
                 return redirect("tasks:registry")
-    return render(request, "tasks/registry.html", {
-        "entries": selectors.registry(request.user), "form": form,
-        "may_edit": request.user.has_perm("tasks.add_registryentry")})
+    return render(
+        request,
+        "tasks/registry.html",
+        {
+            "entries": selectors.registry(request.user),
+            "form": form,
+            "may_edit": request.user.has_perm("tasks.add_registryentry"),
+        },
+    )

@@ -18,11 +18,20 @@ def scheme(org_user):
     from qingche.org.models import Unit
 
     return services.scheme_create(
-        user=org_user, unit=Unit.objects.get(depth=1), name="测试方案", person_category="town_staff",
-        period_type="annual", grade_scale="annual", dimension_weights=DIMENSIONS,
-        group_weights={"superior": 50, "peer": 30, "public": 20}, indicator_weights=INDICATORS,
-        subjective_weight=60, min_raters=3, excellent_quota=20, quota_group="town",
-    )  # fmt: skip
+        user=org_user,
+        unit=Unit.objects.get(depth=1),
+        name="测试方案",
+        person_category="town_staff",
+        period_type="annual",
+        grade_scale="annual",
+        dimension_weights=DIMENSIONS,
+        group_weights={"superior": 50, "peer": 30, "public": 20},
+        indicator_weights=INDICATORS,
+        subjective_weight=60,
+        min_raters=3,
+        excellent_quota=20,
+        quota_group="town",
+    )
 
 
 @pytest.fixture
@@ -37,9 +46,14 @@ def cycle(org_user, scheme, town):
     from qingche.appraisal import services
 
     return services.cycle_create(
-        user=org_user, scheme=scheme, name="测试周期", year=2025, period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 12, 31), unit=town,
-    )  # fmt: skip
+        user=org_user,
+        scheme=scheme,
+        name="测试周期",
+        year=2025,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+        unit=town,
+    )
 
 
 def rate_everything(cycle, seed=1, skip=()):

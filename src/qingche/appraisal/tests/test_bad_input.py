@@ -63,9 +63,10 @@ def test_save_a_draft_resume_and_submit_once(api_as, accounts):
     again = api.patch(url, {"scores": dict.fromkeys(DIMS, 60), "submit": True}, format="json")
     assert again.status_code == 400
     twice = api.post(
-        "/api/v1/appraisal/ratings/", {"ratee": rating.ratee_id, "scores": dict.fromkeys(DIMS, 60), "submit": True},
+        "/api/v1/appraisal/ratings/",
+        {"ratee": rating.ratee_id, "scores": dict.fromkeys(DIMS, 60), "submit": True},
         format="json",
-    )  # fmt: skip
+    )
     assert twice.status_code == 400
     rating.refresh_from_db()
     assert rating.scores == dict.fromkeys(DIMS, 82.0)
@@ -92,11 +93,18 @@ def test_the_rating_form_shows_the_problem_and_keeps_nothing(client_as, accounts
 
 def test_scheme_weights_must_sum_to_100(api_as, client_as):
     body = {
-        "name": "错误方案", "person_category": "town_staff", "period_type": "annual", "grade_scale": "annual",
+        "name": "错误方案",
+        "person_category": "town_staff",
+        "period_type": "annual",
+        "grade_scale": "annual",
         "dimension_weights": {"de": 20, "neng": 20, "qin": 20, "ji": 25, "lian": 10},
-        "group_weights": {"superior": 60, "peer": 40}, "indicator_weights": {"volume": 50, "on_time": 50},
-        "subjective_weight": 60, "min_raters": 3, "excellent_quota": 20, "quota_group": "town",
-    }  # fmt: skip
+        "group_weights": {"superior": 60, "peer": 40},
+        "indicator_weights": {"volume": 50, "on_time": 50},
+        "subjective_weight": 60,
+        "min_raters": 3,
+        "excellent_quota": 20,
+        "quota_group": "town",
+    }
     before = AppraisalScheme.objects.count()
     response = api_as("zuzhibu").post("/api/v1/appraisal/schemes/", body, format="json")
     assert response.status_code == 400
@@ -107,10 +115,24 @@ def test_scheme_weights_must_sum_to_100(api_as, client_as):
     response = api_as("zuzhibu").post("/api/v1/appraisal/schemes/", body, format="json")
     assert response.status_code == 400 and "excellent_quota" in response.data
     assert AppraisalScheme.objects.count() == before
-    form = {"name": "页面方案", "person_category": "town_staff", "period_type": "annual", "grade_scale": "annual",
-            "subjective_weight": 60, "min_raters": 3, "excellent_quota": 20, "quota_group": "town", "is_active": "on",
-            "dim_de": 30, "dim_neng": 30, "dim_qin": 30, "dim_ji": 30, "dim_lian": 10, "grp_superior": 100,
-            "ind_volume": 100}  # fmt: skip
+    form = {
+        "name": "页面方案",
+        "person_category": "town_staff",
+        "period_type": "annual",
+        "grade_scale": "annual",
+        "subjective_weight": 60,
+        "min_raters": 3,
+        "excellent_quota": 20,
+        "quota_group": "town",
+        "is_active": "on",
+        "dim_de": 30,
+        "dim_neng": 30,
+        "dim_qin": 30,
+        "dim_ji": 30,
+        "dim_lian": 10,
+        "grp_superior": 100,
+        "ind_volume": 100,
+    }
     page = client_as("zuzhibu").post("/appraisal/schemes/new/", form)
     assert page.status_code == 200 and "130%" in page.content.decode()
     form["dim_ji"], form["dim_qin"], form["dim_neng"] = 20, 20, 20
@@ -122,21 +144,25 @@ def test_calibration_and_appeal_refusals_through_the_api(api_as, accounts):
     own = Appraisee.objects.get(cycle__status="publicity", person=accounts["yixian"].person)
     url = f"/api/v1/appraisal/results/{own.pk}/calibrate/"
     assert api_as("yixian").post(url, {"grade": "excellent", "reason": "我要优秀"}, format="json").status_code == 403
-    response = api_as("zuzhibu").post(f"/api/v1/appraisal/results/{own.pk}/calibrate/", {"grade": "excellent"},
-                                      format="json")  # fmt: skip
+    response = api_as("zuzhibu").post(
+        f"/api/v1/appraisal/results/{own.pk}/calibrate/", {"grade": "excellent"}, format="json"
+    )
     assert response.status_code == 400 and "reason" in response.data
-    response = api_as("zuzhibu").post(f"/api/v1/appraisal/results/{own.pk}/calibrate/",
-                                      {"grade": "excellent", "reason": "x"}, format="json")  # fmt: skip
+    response = api_as("zuzhibu").post(
+        f"/api/v1/appraisal/results/{own.pk}/calibrate/", {"grade": "excellent", "reason": "x"}, format="json"
+    )
     assert response.status_code == 400  # the cycle is in publicity, not calibration
-    other = api_as("xiangzhen").post("/api/v1/appraisal/appeals/", {"appraisee": own.pk, "reason": "代为申诉"},
-                                     format="json")  # fmt: skip
+    other = api_as("xiangzhen").post(
+        "/api/v1/appraisal/appeals/", {"appraisee": own.pk, "reason": "代为申诉"}, format="json"
+    )
     assert other.status_code == 400 and "appraisee" in other.data
     filed = api_as("yixian").post(
         "/api/v1/appraisal/appeals/", {"appraisee": own.pk, "reason": "请求复核"}, format="json"
     )
     assert filed.status_code == 201
-    decided = api_as("zuzhibu").post(f"/api/v1/appraisal/appeals/{filed.data['id']}/decide/", {"decision": "维持"},
-                                     format="json")  # fmt: skip
+    decided = api_as("zuzhibu").post(
+        f"/api/v1/appraisal/appeals/{filed.data['id']}/decide/", {"decision": "维持"}, format="json"
+    )
     assert decided.status_code == 200 and decided.data["status"] == "kept"
     assert api_as("yixian").get("/api/v1/appraisal/outcomes/rank-eligibility/?year=2026").status_code == 403
     assert api_as("zuzhibu").get("/api/v1/appraisal/outcomes/rank-eligibility/").status_code == 400
@@ -156,5 +182,6 @@ def test_the_schema_says_the_outcomes_are_lists_and_names_both_person_categories
         assert ok["content"]["application/json"]["schema"]["type"] == "array", name
     enums = document["components"]["schemas"]
     assert set(AppraisalScheme.objects.values_list("person_category", flat=True)) <= set(
-        enums["SchemePersonCategoryEnum"]["enum"])
+        enums["SchemePersonCategoryEnum"]["enum"]
+    )
     assert "civil_servant" in enums["PersonCategoryEnum"]["enum"]

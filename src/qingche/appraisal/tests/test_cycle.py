@@ -110,8 +110,9 @@ def test_an_appeal_after_publicity_is_refused(org_user, scored, accounts):
     with pytest.raises(ValidationError):  # …but not twice at once
         services.appeal_file(user=accounts["yixian"], appraisee=own, reason="再次")
     with pytest.raises(ValidationError):  # and not after the period
-        services.appeal_file(user=accounts["yixian"], appraisee=own, reason="迟到", today=own.cycle.publicity_end
-                             + dt.timedelta(days=1))  # fmt: skip
+        services.appeal_file(
+            user=accounts["yixian"], appraisee=own, reason="迟到", today=own.cycle.publicity_end + dt.timedelta(days=1)
+        )
     assert cycle.publicity_end > dt.date(2026, 3, 2)
 
 
@@ -181,9 +182,14 @@ def test_rating_links_rate_the_unit_without_an_account(org_user, cycle, town, cl
     page = client.get(f"/appraisal/r/{token}/?rating={rating.pk}")
     assert page.status_code == 200
     response = client.post(
-        f"/appraisal/r/{token}/", {"rating": rating.pk, "action": "submit", "comment": "<b>好</b>",
-                                   **{f"score_{d}": "88" for d in ("de", "neng", "qin", "ji", "lian")}},
-    )  # fmt: skip
+        f"/appraisal/r/{token}/",
+        {
+            "rating": rating.pk,
+            "action": "submit",
+            "comment": "<b>好</b>",
+            **{f"score_{d}": "88" for d in ("de", "neng", "qin", "ji", "lian")},
+        },
+    )
     assert response.status_code == 302
     rating.refresh_from_db()
     assert rating.status == "submitted" and rating.scores["ji"] == 88

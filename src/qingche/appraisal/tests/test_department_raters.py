@@ -21,26 +21,41 @@ GROUPS = {"superior": 40, "peer": 30, "department": 10, "public": 20}
 
 def _scheme(user):
     return services.scheme_create(
-        user=user, unit=Unit.objects.get(depth=1), name="含职能部门评价的方案", person_category="town_staff",
-        period_type="annual", grade_scale="annual", dimension_weights={"de": 20, "neng": 20, "qin": 20, "ji": 30,
-        "lian": 10}, group_weights=GROUPS, indicator_weights={"volume": 50, "on_time": 50},
-        subjective_weight=60, min_raters=3, excellent_quota=20, quota_group="town",
-    )  # fmt: skip
+        user=user,
+        unit=Unit.objects.get(depth=1),
+        name="含职能部门评价的方案",
+        person_category="town_staff",
+        period_type="annual",
+        grade_scale="annual",
+        dimension_weights={"de": 20, "neng": 20, "qin": 20, "ji": 30, "lian": 10},
+        group_weights=GROUPS,
+        indicator_weights={"volume": 50, "on_time": 50},
+        subjective_weight=60,
+        min_raters=3,
+        excellent_quota=20,
+        quota_group="town",
+    )
 
 
 def _cycle(user, unit, period=PERIOD, scheme=None):
     return services.cycle_create(
-        user=user, scheme=scheme or _scheme(user), name="职能部门评价测试", year=period[0].year,
-        period_start=period[0], period_end=period[1], unit=unit,
-    )  # fmt: skip
+        user=user,
+        scheme=scheme or _scheme(user),
+        name="职能部门评价测试",
+        year=period[0].year,
+        period_start=period[0],
+        period_end=period[1],
+        unit=unit,
+    )
 
 
 def _departments_of(unit, period=PERIOD):
     """The departments whose tasks were admitted to `unit` in the period, with how many: read here straight
     from the tasks table, independently of the selector under test."""
     return Counter(
-        Task.objects.filter(unit=unit, admitted_on__range=period, request__requester_unit__kind="department")
-        .values_list("request__requester_unit_id", flat=True)
+        Task.objects.filter(
+            unit=unit, admitted_on__range=period, request__requester_unit__kind="department"
+        ).values_list("request__requester_unit_id", flat=True)
     )
 
 
@@ -52,9 +67,7 @@ def _leaders(department_ids, on=PERIOD[1]):
 
 
 def _department_raters(cycle, appraisee):
-    return set(
-        Rating.objects.filter(ratee=appraisee, group="department").values_list("rater_person_id", flat=True)
-    )
+    return set(Rating.objects.filter(ratee=appraisee, group="department").values_list("rater_person_id", flat=True))
 
 
 @pytest.fixture
@@ -115,9 +128,13 @@ def test_a_department_without_leaders_rates_through_its_department_accounts(org_
     departments = _departments_of(busy_town)
     department = Unit.objects.get(pk=min(departments, key=lambda d: (-departments[d], d)))
     clerks = list(
-        Person.objects.filter(account=None, assignments__unit=department, assignments__post__kind=Post.Kind.STAFF,
-                              assignments__end_date=None).order_by("id")[:2]
-    )  # fmt: skip
+        Person.objects.filter(
+            account=None,
+            assignments__unit=department,
+            assignments__post__kind=Post.Kind.STAFF,
+            assignments__end_date=None,
+        ).order_by("id")[:2]
+    )
     for number, clerk in enumerate(clerks):
         account = org.account_bootstrap(username=f"dept-clerk-{number}", password="Test-Pass-2026!", person=clerk)
         org.role_grant_bootstrap(account=account, role_code="county_department", unit=department)
@@ -146,8 +163,12 @@ def test_without_the_tasks_module_the_group_is_empty_and_the_page_says_why(org_u
     cycle = _cycle(org_user, busy_town)
     assert not cycle.ratings.filter(group="department").exists()
     figures = {"workload": 100, "done": 10, "on_time": 9, "errors": 0}
-    services.figures_set(user=org_user, cycle=cycle, rows=dict.fromkeys(cycle.appraisees.values_list("pk", flat=True),
-                                                                         figures), source="测试")
+    services.figures_set(
+        user=org_user,
+        cycle=cycle,
+        rows=dict.fromkeys(cycle.appraisees.values_list("pk", flat=True), figures),
+        source="测试",
+    )
     services.cycle_score(user=org_user, cycle=cycle)
     appraisee = cycle.appraisees.order_by("id").first()
     page = client_as("zuzhibu").get(f"/appraisal/results/{appraisee.pk}/").content.decode()
@@ -177,10 +198,17 @@ def test_a_broken_department_limit_is_refused_with_a_clear_message(org_user, bus
     scheme = _scheme(org_user)
     response = api_as("zuzhibu").post(
         "/api/v1/appraisal/cycles/",
-        {"scheme": scheme.pk, "name": "参数有误", "year": 2026, "period_start": "2026-01-01",
-         "period_end": "2026-12-31", "unit": busy_town.pk},
-        format="json", HTTP_ACCEPT_LANGUAGE="en",
-    )  # fmt: skip
+        {
+            "scheme": scheme.pk,
+            "name": "参数有误",
+            "year": 2026,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "unit": busy_town.pk,
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert "appraisal.department_raters_max_departments must be a whole number" in str(response.json())
     assert not AppraisalCycle.objects.filter(name="参数有误").exists()

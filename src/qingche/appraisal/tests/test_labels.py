@@ -54,8 +54,12 @@ def test_rater_flags_show_their_kind_and_message_in_chinese(client_as):
 def test_rater_flags_are_english_on_the_english_interface(client_as, accounts):
     _speaking(accounts, "zuzhibu", "en")
     rows = _flag_rows(client_as("zuzhibu"))
-    words = {"flat": "flat rating", "lenient": "lenient", "harsh": "harsh",
-             "unstandardisable": "cannot be standardised"}
+    words = {
+        "flat": "flat rating",
+        "lenient": "lenient",
+        "harsh": "harsh",
+        "unstandardisable": "cannot be standardised",
+    }
     for kind, label, message in rows:
         assert label.startswith(words[kind])
         assert not CJK.search(label) and not CJK.search(message), (label, message)
@@ -119,7 +123,7 @@ def test_explained_result_is_english_on_the_english_interface(client_as, account
     assert "integrity " in page and "workload (person-hours)" in page
     assert "score = weight of ratings × rating part" in page
     assert "Competent" in page or "Excellent" in page
-    explanation = page[page.index('id="explanation"'):]
+    explanation = page[page.index('id="explanation"') :]
     # person, unit and cycle names are data; every word of the explanation itself is English
     for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", explanation, re.S):
         assert not CJK.search(cell), cell
@@ -157,9 +161,14 @@ def test_results_that_count_show_headings_and_yes_no(client_as, accounts):
     assert "Performance-pay coefficients" in page
     rank = load_workbook(io.BytesIO(client.get("/appraisal/outcomes/?year=2026&export=rank").content)).active
     assert [cell.value for cell in next(rank.rows)] == [
-        "name", "unit", "grade", "year counts toward rank", "months less before the next step",
-        "years counted so far", "final",
-    ]  # fmt: skip
+        "name",
+        "unit",
+        "grade",
+        "year counts toward rank",
+        "months less before the next step",
+        "years counted so far",
+        "final",
+    ]
     assert {row[3].value for row in rank.iter_rows(min_row=2)} <= {"yes", "no"}
 
 

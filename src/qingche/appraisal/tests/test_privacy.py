@@ -58,8 +58,17 @@ def test_a_result_names_no_rater_and_counts_none(api_as, yixian_person):
         assert name not in text
     assert "rater" not in text.replace("min_raters", "").replace("insufficient_raters", "")
     for line in response.data["breakdown"]["rating"]["groups"]:
-        assert set(line) <= {"group", "configured_weight", "weight_used", "shown", "trimmed", "score", "contribution",
-                             "dimensions", "reason"}  # fmt: skip
+        assert set(line) <= {
+            "group",
+            "configured_weight",
+            "weight_used",
+            "shown",
+            "trimmed",
+            "score",
+            "contribution",
+            "dimensions",
+            "reason",
+        }
 
 
 def test_the_result_page_and_export_show_no_rater(client_as, yixian_person, accounts):
@@ -100,8 +109,13 @@ def test_a_group_below_the_minimum_is_not_shown(org_user, cycle, api_as):
     services.cycle_score(user=org_user, cycle=cycle)
     target.refresh_from_db()
     line = next(g for g in target.breakdown["rating"]["groups"] if g["group"] == "superior")
-    assert line == {"group": "superior", "configured_weight": 0.5, "weight_used": 0.0, "shown": False,
-                    "reason": "insufficient_raters"}  # fmt: skip
+    assert line == {
+        "group": "superior",
+        "configured_weight": 0.5,
+        "weight_used": 0.0,
+        "shown": False,
+        "reason": "insufficient_raters",
+    }
     assert target.breakdown["rating"]["redistributed"] is True
     response = api_as("zuzhibu").get(f"/api/v1/appraisal/results/{target.pk}/")
     shown = next(g for g in response.data["breakdown"]["rating"]["groups"] if g["group"] == "superior")

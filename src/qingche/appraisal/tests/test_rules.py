@@ -429,8 +429,12 @@ def test_ranks_follow_the_published_two_decimal_score():
 
 
 def test_explanation_adds_up():
-    rows = [(f"r{r}", p, g, [50.0 + 7 * p + 3 * r + d for d in range(5)]) for r in range(6) for p in range(5)
-            for g in ["peer" if r < 4 else "superior"]]  # fmt: skip
+    rows = [
+        (f"r{r}", p, g, [50.0 + 7 * p + 3 * r + d for d in range(5)])
+        for r in range(6)
+        for p in range(5)
+        for g in ["peer" if r < 4 else "superior"]
+    ]
     rows += [(f"s{r}", p, "superior", [60.0 + 5 * p - r] * 5) for r in range(2) for p in range(5)]
     result = rules.score_cycle(make_cycle(5, rows), make_scheme())
     for person in range(5):

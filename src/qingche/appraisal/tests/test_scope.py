@@ -7,12 +7,27 @@ from django.urls import reverse
 from qingche.appraisal.models import Appeal, AppraisalCycle, AppraisalScheme, Appraisee, RaterFlag, Rating
 from qingche.appraisal.tests.scope_expectations import EXPECTATIONS
 
-ACCOUNTS = ["admin", "xitong", "anquan", "shenji", "jianfuban", "zuzhibu", "bumen", "xiangzhen", "cungan", "yixian",
-            "rexian"]  # fmt: skip
+ACCOUNTS = [
+    "admin",
+    "xitong",
+    "anquan",
+    "shenji",
+    "jianfuban",
+    "zuzhibu",
+    "bumen",
+    "xiangzhen",
+    "cungan",
+    "yixian",
+    "rexian",
+]
 MODELS = {
-    "appraisal-scheme": AppraisalScheme, "appraisal-cycle": AppraisalCycle, "appraisal-result": Appraisee,
-    "appraisal-rating": Rating, "appraisal-appeal": Appeal, "appraisal-rater-flag": RaterFlag,
-}  # fmt: skip
+    "appraisal-scheme": AppraisalScheme,
+    "appraisal-cycle": AppraisalCycle,
+    "appraisal-result": Appraisee,
+    "appraisal-rating": Rating,
+    "appraisal-appeal": Appeal,
+    "appraisal-rater-flag": RaterFlag,
+}
 
 
 def _listed(api, basename):

@@ -90,8 +90,11 @@ def _person_index(user):
         if "org.view_person" not in ROLE_PERMISSIONS[code]:
             continue
         for pk, unit_id, path in people:
-            if (scope == "self" and pk == own) or (scope == "unit" and unit_id == grant_unit) or (
-                    scope == "subtree" and path.startswith(grant_path)):
+            if (
+                (scope == "self" and pk == own)
+                or (scope == "unit" and unit_id == grant_unit)
+                or (scope == "subtree" and path.startswith(grant_path))
+            ):
                 found.add(pk)
     return found
 

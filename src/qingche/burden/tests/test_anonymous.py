@@ -12,8 +12,19 @@ from qingche.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-ALLOWED_FIELDS = {"id", "category", "text", "sender_unit", "received_on", "code_hash", "status", "answer",
-                  "answered_on", "published", "publication_allowed"}
+ALLOWED_FIELDS = {
+    "id",
+    "category",
+    "text",
+    "sender_unit",
+    "received_on",
+    "code_hash",
+    "status",
+    "answer",
+    "answered_on",
+    "published",
+    "publication_allowed",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +49,12 @@ def test_the_model_holds_no_column_that_could_identify_the_sender():
 
 def test_anyone_reports_without_login_and_follows_the_answer(client, accounts):
     audit_before = AuditEvent.objects.count()
-    response = client.post("/burden/voice/", {"category": "forms", "text": "同一数据三个部门各要一次",
-                                              "publication_allowed": "on"},
-                           REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="Secret-Browser/1.0")
+    response = client.post(
+        "/burden/voice/",
+        {"category": "forms", "text": "同一数据三个部门各要一次", "publication_allowed": "on"},
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_USER_AGENT="Secret-Browser/1.0",
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="follow-up-code"' in html
@@ -69,8 +83,10 @@ def test_100_kb_is_refused_and_markup_is_shown_as_text(client, accounts):
     before = BurdenReport.objects.count()
     huge = client.post("/burden/voice/", {"category": "other", "text": "负" * 100_000})
     assert huge.status_code == 400 and BurdenReport.objects.count() == before
-    marked = client.post("/burden/voice/", {"category": "other", "text": "<script>alert(1)</script><b>打卡</b>太多",
-                                            "publication_allowed": "on"})
+    marked = client.post(
+        "/burden/voice/",
+        {"category": "other", "text": "<script>alert(1)</script><b>打卡</b>太多", "publication_allowed": "on"},
+    )
     assert marked.status_code == 200
     report = BurdenReport.objects.order_by("-id").first()
     services.burden_report_answer(user=accounts["jianfuban"], report=report, answer="<i>已处理</i>", publish=True)
@@ -82,15 +98,21 @@ def test_100_kb_is_refused_and_markup_is_shown_as_text(client, accounts):
 def test_rate_limit_lives_in_the_cache_not_the_database(client):
     limit = 5
     for index in range(limit):
-        response = client.post("/burden/voice/", {"category": "meetings", "text": f"会议太多了，第{index}次"},
-                               REMOTE_ADDR="10.9.9.9")
+        response = client.post(
+            "/burden/voice/", {"category": "meetings", "text": f"会议太多了，第{index}次"}, REMOTE_ADDR="10.9.9.9"
+        )
         assert response.status_code == 200
-    blocked = client.post("/burden/voice/", {"category": "meetings", "text": "会议太多了，再来一次"},
-                          REMOTE_ADDR="10.9.9.9")
+    blocked = client.post(
+        "/burden/voice/", {"category": "meetings", "text": "会议太多了，再来一次"}, REMOTE_ADDR="10.9.9.9"
+    )
     assert blocked.status_code == 429
     # Another sender is not blocked by the first one's flood.
-    assert client.post("/burden/voice/", {"category": "meetings", "text": "另一个人的反映"},
-                       REMOTE_ADDR="10.8.8.8").status_code == 200
+    assert (
+        client.post(
+            "/burden/voice/", {"category": "meetings", "text": "另一个人的反映"}, REMOTE_ADDR="10.8.8.8"
+        ).status_code
+        == 200
+    )
 
 
 def test_only_the_office_reads_the_inbox(client_as, api_as):

@@ -18,11 +18,26 @@ def _at(day, hour, minute=0):
 
 
 def _load_october(admin, town, department):
-    services.inspection_create(user=admin, issuer=department, target=town, topic="安全生产", title="安全生产检查",
-                               date=dt.date(2025, 10, 14), unplanned_reason="事故后专项检查",
-                               preparation_hours=8, reception_hours=4)  # 12 h
-    services.meeting_create(user=admin, organiser=department, title="推进会", level="department",
-                            start=_at(15, 9), end=_at(15, 11, 30), attendances=[(town, 2)])  # 2.5 h × 2 = 5 h
+    services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="安全生产",
+        title="安全生产检查",
+        date=dt.date(2025, 10, 14),
+        unplanned_reason="事故后专项检查",
+        preparation_hours=8,
+        reception_hours=4,
+    )  # 12 h
+    services.meeting_create(
+        user=admin,
+        organiser=department,
+        title="推进会",
+        level="department",
+        start=_at(15, 9),
+        end=_at(15, 11, 30),
+        attendances=[(town, 2)],
+    )  # 2.5 h × 2 = 5 h
     from qingche.org.models import Assignment
 
     person = Assignment.objects.filter(unit=town).first().person
@@ -50,8 +65,9 @@ def test_index_of_a_town_in_october_2025_by_hand(admin, new_town, department):
 def test_weights_change_the_index(admin, new_town, department):
     town = new_town()
     _load_october(admin, town, department)
-    services.index_settings_save(user=admin, red_line=1.5, weights={"inspections": 2, "meetings": 1, "forms": 1,
-                                                                     "overtime": 0.5})
+    services.index_settings_save(
+        user=admin, red_line=1.5, weights={"inspections": 2, "meetings": 1, "forms": 1, "overtime": 0.5}
+    )
     # 12 × 2 + 5 + 6 × 0.5 = 32 → 32 / 378
     assert selectors.index_for_units([town.pk], OCT)[town.pk] == round(32 / 378, 4)
     assert selectors.red_line() == 1.5
@@ -60,8 +76,16 @@ def test_weights_change_the_index(admin, new_town, department):
 @pytest.mark.django_db
 def test_capacity_zero_is_an_explicit_state(admin, new_town, department, client_as):
     empty = new_town("无人镇", people=0)
-    services.inspection_create(user=admin, issuer=department, target=empty, topic="检查", title="检查",
-                               date=dt.date(2025, 10, 14), unplanned_reason="临时部署", preparation_hours=3)
+    services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=empty,
+        topic="检查",
+        title="检查",
+        date=dt.date(2025, 10, 14),
+        unplanned_reason="临时部署",
+        preparation_hours=3,
+    )
     result = selectors.index_results([empty.pk], OCT)[empty.pk]
     assert result.value is None and result.state == rules.NO_CAPACITY and result.load == 3
     assert selectors.index_for_units([empty.pk], OCT) == {empty.pk: None}
@@ -115,8 +139,9 @@ def test_a_registered_source_is_counted_and_no_longer_missing(admin, new_town):
     finally:
         sources.unregister("service")
         if installed is not None:
-            sources.register("service", installed.function, label=installed.label, sender=installed.sender,
-                             rollup=installed.rollup)
+            sources.register(
+                "service", installed.function, label=installed.label, sender=installed.sender, rollup=installed.rollup
+            )
     assert ("service" in {row["name"] for row in sources.missing()}) is (installed is None)
 
 
@@ -124,8 +149,9 @@ def test_a_registered_source_is_counted_and_no_longer_missing(admin, new_town):
 def test_rollup_based_source_for_other_modules(admin, new_town):
     town = new_town()
     installed = sources.registered().get("service")
-    sources.register("service", sources.rollup_function("service"), label="citizen requests",
-                     sender=sources.CITIZEN, rollup=True)
+    sources.register(
+        "service", sources.rollup_function("service"), label="citizen requests", sender=sources.CITIZEN, rollup=True
+    )
     try:
         services.load_add(source="service", unit_id=town.pk, day=dt.date(2025, 10, 9), hours=Decimal("18.9"), count=9)
         result = selectors.index_results([town.pk], OCT)[town.pk]
@@ -134,16 +160,25 @@ def test_rollup_based_source_for_other_modules(admin, new_town):
     finally:
         sources.unregister("service")
         if installed is not None:
-            sources.register("service", installed.function, label=installed.label, sender=installed.sender,
-                             rollup=installed.rollup)
+            sources.register(
+                "service", installed.function, label=installed.label, sender=installed.sender, rollup=installed.rollup
+            )
 
 
 @pytest.mark.django_db
 def test_correcting_inspection_hours_keeps_the_rollup_right(admin, new_town, department):
     town = new_town()
-    inspection = services.inspection_create(user=admin, issuer=department, target=town, topic="t", title="t",
-                                            date=dt.date(2025, 10, 14), unplanned_reason="临时部署",
-                                            preparation_hours=8, reception_hours=4)
+    inspection = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="t",
+        title="t",
+        date=dt.date(2025, 10, 14),
+        unplanned_reason="临时部署",
+        preparation_hours=8,
+        reception_hours=4,
+    )
     services.inspection_set_hours(user=admin, inspection=inspection, preparation_hours=2, reception_hours=1)
     assert LoadRollup.objects.get(unit=town, source="inspections").hours == Decimal("3.00")
 
@@ -158,14 +193,23 @@ def test_bulk_load_adds_to_the_rollups_and_raises_one_alert_per_town_and_month(a
     town = new_town()
     village = org.unit_create(user=admin, parent=town, name="测试村", kind="village")
     services.load_add(source="overtime", unit_id=town.pk, day=dt.date(2025, 10, 2), hours=1, check_red_line=False)
-    touched = services.load_add_many(source="overtime", entries=[
-        (town.pk, dt.date(2025, 10, 3), 4, 1), (town.pk, dt.date(2025, 10, 20), 5, 2),
-        (village.pk, dt.date(2025, 10, 9), 20, 1), (village.pk, dt.date(2025, 11, 9), 1, 1)])
+    touched = services.load_add_many(
+        source="overtime",
+        entries=[
+            (town.pk, dt.date(2025, 10, 3), 4, 1),
+            (town.pk, dt.date(2025, 10, 20), 5, 2),
+            (village.pk, dt.date(2025, 10, 9), 20, 1),
+            (village.pk, dt.date(2025, 11, 9), 1, 1),
+        ],
+    )
     assert touched == 3
     held = LoadRollup.objects.filter(source="overtime", unit__in=[town, village])
     rows = {(row.unit_id, row.month): (row.hours, row.count) for row in held}
-    assert rows == {(town.pk, dt.date(2025, 10, 1)): (Decimal("10"), 4), (village.pk, dt.date(2025, 10, 1)): (20, 1),
-                    (village.pk, dt.date(2025, 11, 1)): (1, 1)}
+    assert rows == {
+        (town.pk, dt.date(2025, 10, 1)): (Decimal("10"), 4),
+        (village.pk, dt.date(2025, 10, 1)): (20, 1),
+        (village.pk, dt.date(2025, 11, 1)): (1, 1),
+    }
     alerts = BurdenAlert.objects.filter(unit__in=[town, village])
     assert [(alert.unit_id, alert.month) for alert in alerts] == [(town.pk, dt.date(2025, 10, 1))]
     assert alerts[0].value == Decimal(str(round(30 / 378, 3)))  # 30 person-hours over 3 people × 18 days × 7 h

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def _chart(response):
     html = response.content.decode()
     start = html.index('id="burden-chart-data"')
-    return json.loads(html[html.index(">", start) + 1: html.index("</script>", start)])
+    return json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
 
 
 def test_county_dashboard_shows_every_town_and_the_sources(client_as):
@@ -44,12 +44,16 @@ def test_a_town_sees_only_itself_on_the_dashboard_and_ranking(client_as):
 def test_index_api_answers_only_for_visible_units(api_as):
     first = Unit.objects.get(name="东河镇")
     other = Unit.objects.filter(kind="town").exclude(pk=first.pk).first()
-    body = api_as("xiangzhen").post("/api/v1/burden/index/compute/", {"units": [first.pk, other.pk],
-                                                                         "month": "2026-10"}, format="json").json()
+    body = (
+        api_as("xiangzhen")
+        .post("/api/v1/burden/index/compute/", {"units": [first.pk, other.pk], "month": "2026-10"}, format="json")
+        .json()
+    )
     assert set(body) == {str(first.pk)}
     assert body[str(first.pk)]["working_days"] > 0
-    bad = api_as("xiangzhen").post("/api/v1/burden/index/compute/", {"units": [first.pk], "month": "2026-13"},
-                                   format="json")
+    bad = api_as("xiangzhen").post(
+        "/api/v1/burden/index/compute/", {"units": [first.pk], "month": "2026-13"}, format="json"
+    )
     assert bad.status_code == 400 and "month" in bad.json()
 
 

@@ -43,15 +43,34 @@ def _october_town(admin, new_town, department):
     people = [a.person for a in Assignment.objects.filter(unit=town).select_related("person").order_by("person_id")]
     leaver = Person.objects.exclude(account__isnull=False).exclude(pk__in=[p.pk for p in people]).order_by("id")[0]
     with audit_context(actor=admin):
-        org.assignment_create(user=admin, person=leaver, post=town.posts.get(), start_date=dt.date(2025, 1, 1),
-                              end_date=dt.date(2025, 10, 17))
-    services.inspection_create(user=admin, issuer=department, target=town, topic="安全生产", title="安全生产检查",
-                               date=dt.date(2025, 10, 14), unplanned_reason="事故后专项检查",
-                               preparation_hours=8, reception_hours=4)
+        org.assignment_create(
+            user=admin,
+            person=leaver,
+            post=town.posts.get(),
+            start_date=dt.date(2025, 1, 1),
+            end_date=dt.date(2025, 10, 17),
+        )
+    services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="安全生产",
+        title="安全生产检查",
+        date=dt.date(2025, 10, 14),
+        unplanned_reason="事故后专项检查",
+        preparation_hours=8,
+        reception_hours=4,
+    )
     tz = dt.timezone(dt.timedelta(hours=8))
-    services.meeting_create(user=admin, organiser=department, title="推进会", level="department",
-                            start=dt.datetime(2025, 10, 15, 9, tzinfo=tz),
-                            end=dt.datetime(2025, 10, 15, 11, 30, tzinfo=tz), attendances=[(town, 2)])
+    services.meeting_create(
+        user=admin,
+        organiser=department,
+        title="推进会",
+        level="department",
+        start=dt.datetime(2025, 10, 15, 9, tzinfo=tz),
+        end=dt.datetime(2025, 10, 15, 11, 30, tzinfo=tz),
+        attendances=[(town, 2)],
+    )
     entry = services._overtime_create(people[0], dt.date(2025, 10, 20), Decimal("6"), "防汛值守")
     services.overtime_decide(user=admin, entry=entry, confirm=True)
     services.load_add(source="tasks", unit_id=town.pk, day=dt.date(2025, 10, 9), hours=Decimal("9"))
@@ -109,8 +128,9 @@ def test_demo_frontline_account_has_a_meaningful_index(accounts):
     assert selectors.main_units([me], DEMO_MONTH) == {me.pk: town.pk}
     result = selectors.person_indexes([(me.pk, town.pk)], DEMO_MONTH)[(me.pk, town.pk)]
     october = rules.Period.month(2026, 10)
-    overtime = OvertimeEntry.objects.filter(person=me, unit=town, status="confirmed", date__gte=october.first,
-                                            date__lte=october.last)
+    overtime = OvertimeEntry.objects.filter(
+        person=me, unit=town, status="confirmed", date__gte=october.first, date__lte=october.last
+    )
     assert result.own["overtime"] == float(sum(entry.hours for entry in overtime)) > 0
     assert result.own["tasks"] > 0
     rollup = {row.source: float(row.hours) for row in LoadRollup.objects.filter(unit=town, month=october.first)}
@@ -234,8 +254,9 @@ def test_a_month_outside_the_calendar_is_a_400_with_a_chinese_message(api_as, mo
     listed = api_as("yixian").get("/api/v1/burden/person-index/", {"month": month})
     assert listed.status_code == 400 and listed.json() == {"month": message}
     town = Unit.objects.filter(kind="town").order_by("path").first()
-    computed = api_as("xiangzhen").post("/api/v1/burden/index/compute/", {"units": [town.pk], "month": month},
-                                        format="json")
+    computed = api_as("xiangzhen").post(
+        "/api/v1/burden/index/compute/", {"units": [town.pk], "month": month}, format="json"
+    )
     assert computed.status_code == 400 and computed.json() == {"month": message}
 
 

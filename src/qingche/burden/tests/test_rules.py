@@ -15,10 +15,15 @@ from qingche.core.workcal import WorkCalendar
 def test_index_by_hand():
     # load: 40 h inspections × 1.0 + 30 h meetings × 0.5 + 20 h service × 2.0 = 40 + 15 + 40 = 95
     # capacity: 5 people × 20 days × 7 h = 700 → 95 / 700 = 0.1357
-    result = rules.burden_index({"inspections": 40, "meetings": 30, "service": 20},
-                                {"inspections": 1.0, "meetings": 0.5, "service": 2.0},
-                                in_post=5, working_days=20, hours_per_day=7, red_line=1.2,
-                                senders={"service": rules.CITIZEN})
+    result = rules.burden_index(
+        {"inspections": 40, "meetings": 30, "service": 20},
+        {"inspections": 1.0, "meetings": 0.5, "service": 2.0},
+        in_post=5,
+        working_days=20,
+        hours_per_day=7,
+        red_line=1.2,
+        senders={"service": rules.CITIZEN},
+    )
     assert result.load == 95
     assert result.capacity == 700
     assert result.value == round(95 / 700, 4) == 0.1357
@@ -71,8 +76,9 @@ def test_october_2025_with_national_day_and_tiaoxiu():
     assert calendar.is_workday(dt.date(2025, 10, 11))  # 调休 Saturday
     assert not calendar.is_workday(dt.date(2025, 10, 6))  # a Monday inside the holiday
     # 3 people in post, 63 person-hours of load → 63 / (3 × 18 × 7) = 63 / 378 = 0.1667
-    result = rules.burden_index({"meetings": 63}, {}, in_post=3, working_days=days,
-                                hours_per_day=calendar.hours_per_day, red_line=1)
+    result = rules.burden_index(
+        {"meetings": 63}, {}, in_post=3, working_days=days, hours_per_day=calendar.hours_per_day, red_line=1
+    )
     assert result.capacity == 378
     assert result.value == 0.1667
 
@@ -94,12 +100,21 @@ def test_period_helpers():
 def test_meeting_caps():
     start = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
     caps = {"speech_cap_minutes": 60, "max_hours": 4, "max_hours_discussion": 10.5}
-    assert rules.meeting_problems(start, start + dt.timedelta(hours=2), speech_minutes=60,
-                                  with_group_discussion=False, **caps) == []
-    assert rules.meeting_problems(start, start + dt.timedelta(hours=5), speech_minutes=61,
-                                  with_group_discussion=False, **caps) == ["speech_too_long", "too_long"]
-    assert rules.meeting_problems(start, start + dt.timedelta(hours=5), speech_minutes=10,
-                                  with_group_discussion=True, **caps) == []
+    assert (
+        rules.meeting_problems(
+            start, start + dt.timedelta(hours=2), speech_minutes=60, with_group_discussion=False, **caps
+        )
+        == []
+    )
+    assert rules.meeting_problems(
+        start, start + dt.timedelta(hours=5), speech_minutes=61, with_group_discussion=False, **caps
+    ) == ["speech_too_long", "too_long"]
+    assert (
+        rules.meeting_problems(
+            start, start + dt.timedelta(hours=5), speech_minutes=10, with_group_discussion=True, **caps
+        )
+        == []
+    )
     with pytest.raises(ValueError):
         rules.meeting_problems(start, start, speech_minutes=0, with_group_discussion=False, **caps)
     assert rules.meeting_person_hours(start, start + dt.timedelta(minutes=90), 4) == 6.0
@@ -141,7 +156,13 @@ def test_person_index_by_hand():
         {"inspections": 40, "meetings": 30, "tasks": 24, "overtime": 10, "service": 20},
         {"tasks": 18, "overtime": 10},
         {"meetings": 0.5, "service": 2.0},
-        days_in_post=20, team_days=100, in_post=5, working_days=20, hours_per_day=7, red_line=1.2)
+        days_in_post=20,
+        team_days=100,
+        in_post=5,
+        working_days=20,
+        hours_per_day=7,
+        red_line=1.2,
+    )
     assert result.pool == {"inspections": 40.0, "meetings": 30.0, "overtime": 0.0, "service": 20.0, "tasks": 6.0}
     assert result.pool_load == 101
     assert result.share == 0.2 and result.shared_load == 20.2
@@ -163,8 +184,9 @@ def test_person_index_in_october_2025_with_national_day_and_tiaoxiu():
     days = {
         "A": rules.working_days_in_post([(dt.date(2025, 10, 9), None)], workdays),
         "B": rules.working_days_in_post([(dt.date(2024, 3, 1), dt.date(2025, 10, 17))], workdays),
-        "C": rules.working_days_in_post([(dt.date(2025, 9, 1), dt.date(2025, 10, 10)), (dt.date(2025, 10, 10), None)],
-                                        workdays),
+        "C": rules.working_days_in_post(
+            [(dt.date(2025, 9, 1), dt.date(2025, 10, 10)), (dt.date(2025, 10, 10), None)], workdays
+        ),
     }
     assert days == {"A": 18, "B": 8, "C": 18}
     # The unit: inspections 12 h, meetings 5 h, tasks 6 h (all split to A), overtime 6 h (C's own, confirmed).
@@ -174,8 +196,18 @@ def test_person_index_in_october_2025_with_national_day_and_tiaoxiu():
     own = {"A": {"tasks": 6}, "B": {}, "C": {"overtime": 6}}
 
     def index(who):
-        return rules.person_index(own[who], unit, named, {}, days_in_post=days[who], team_days=44, in_post=3,
-                                  working_days=18, hours_per_day=7, red_line=1.0)
+        return rules.person_index(
+            own[who],
+            unit,
+            named,
+            {},
+            days_in_post=days[who],
+            team_days=44,
+            in_post=3,
+            working_days=18,
+            hours_per_day=7,
+            red_line=1.0,
+        )
 
     a, b, c = index("A"), index("B"), index("C")
     # A: 6 + 17 × 18/44 = 6 + 6.9545 = 12.9545 over 18 × 7 = 126 → 0.1028
@@ -189,52 +221,131 @@ def test_person_index_in_october_2025_with_national_day_and_tiaoxiu():
 
 
 def test_a_person_not_in_post_has_no_capacity_but_keeps_their_own_work():
-    result = rules.person_index({"overtime": 3}, {"overtime": 3, "inspections": 10}, {"overtime": 3}, {},
-                                days_in_post=0, team_days=40, in_post=2, working_days=20, hours_per_day=7,
-                                red_line=1.0)
+    result = rules.person_index(
+        {"overtime": 3},
+        {"overtime": 3, "inspections": 10},
+        {"overtime": 3},
+        {},
+        days_in_post=0,
+        team_days=40,
+        in_post=2,
+        working_days=20,
+        hours_per_day=7,
+        red_line=1.0,
+    )
     assert result.value is None and result.state == rules.NO_CAPACITY
     assert result.share == 0 and result.shared_load == 0 and result.load == 3 and result.capacity == 0
-    nobody = rules.person_index({}, {"inspections": 10}, {}, {}, days_in_post=0, team_days=0, in_post=0,
-                                working_days=20, hours_per_day=7, red_line=1.0)
+    nobody = rules.person_index(
+        {},
+        {"inspections": 10},
+        {},
+        {},
+        days_in_post=0,
+        team_days=0,
+        in_post=0,
+        working_days=20,
+        hours_per_day=7,
+        red_line=1.0,
+    )
     assert nobody.state == rules.NO_CAPACITY and nobody.pool_load == 10
 
 
 def test_named_work_beyond_the_units_load_never_makes_the_pool_negative():
     # A part forwarded to a village is its people's own work, though the admitted effort is the town's load.
-    result = rules.person_index({"tasks": 8}, {"tasks": 2, "meetings": 4}, {"tasks": 8}, {}, days_in_post=10,
-                                team_days=20, in_post=2, working_days=10, hours_per_day=7, red_line=1.0)
+    result = rules.person_index(
+        {"tasks": 8},
+        {"tasks": 2, "meetings": 4},
+        {"tasks": 8},
+        {},
+        days_in_post=10,
+        team_days=20,
+        in_post=2,
+        working_days=10,
+        hours_per_day=7,
+        red_line=1.0,
+    )
     assert result.pool == {"meetings": 4.0, "tasks": 0.0}
     assert result.shared_load == 2 and result.load == 10 and result.value == round(10 / 70, 4)
 
 
 def test_person_index_over_one_and_over_the_red_line():
-    over = rules.person_index({"tasks": 80}, {}, {}, {}, days_in_post=10, team_days=10, in_post=1,
-                              working_days=10, hours_per_day=7, red_line=1.5)
+    over = rules.person_index(
+        {"tasks": 80},
+        {},
+        {},
+        {},
+        days_in_post=10,
+        team_days=10,
+        in_post=1,
+        working_days=10,
+        hours_per_day=7,
+        red_line=1.5,
+    )
     assert over.value == round(80 / 70, 4) and over.state == rules.OVER
-    red = rules.person_index({"tasks": 80}, {}, {}, {"tasks": 2}, days_in_post=10, team_days=10, in_post=1,
-                             working_days=10, hours_per_day=7, red_line=1.5)
+    red = rules.person_index(
+        {"tasks": 80},
+        {},
+        {},
+        {"tasks": 2},
+        days_in_post=10,
+        team_days=10,
+        in_post=1,
+        working_days=10,
+        hours_per_day=7,
+        red_line=1.5,
+    )
     assert red.value == round(160 / 70, 4) and red.state == rules.RED
 
 
-@pytest.mark.parametrize("days_in_post, team_days, in_post, working_days", [
-    (-1, 10, 1, 10), (11, 11, 1, 10), (5, 4, 2, 10), (5, 25, 2, 10)])
+@pytest.mark.parametrize(
+    "days_in_post, team_days, in_post, working_days", [(-1, 10, 1, 10), (11, 11, 1, 10), (5, 4, 2, 10), (5, 25, 2, 10)]
+)
 def test_impossible_person_inputs_are_refused(days_in_post, team_days, in_post, working_days):
     with pytest.raises(ValueError):
-        rules.person_index({}, {}, {}, {}, days_in_post=days_in_post, team_days=team_days, in_post=in_post,
-                           working_days=working_days, hours_per_day=7, red_line=1.0)
+        rules.person_index(
+            {},
+            {},
+            {},
+            {},
+            days_in_post=days_in_post,
+            team_days=team_days,
+            in_post=in_post,
+            working_days=working_days,
+            hours_per_day=7,
+            red_line=1.0,
+        )
 
 
 @given(
     days=st.lists(st.integers(min_value=0, max_value=22), min_size=1, max_size=8),
-    unit=st.dictionaries(st.sampled_from(["inspections", "meetings", "tasks", "service"]),
-                         st.floats(min_value=0, max_value=1e4), max_size=4),
-    weights=st.dictionaries(st.sampled_from(["inspections", "meetings", "tasks", "service"]),
-                            st.floats(min_value=0, max_value=3), max_size=4),
+    unit=st.dictionaries(
+        st.sampled_from(["inspections", "meetings", "tasks", "service"]),
+        st.floats(min_value=0, max_value=1e4),
+        max_size=4,
+    ),
+    weights=st.dictionaries(
+        st.sampled_from(["inspections", "meetings", "tasks", "service"]),
+        st.floats(min_value=0, max_value=3),
+        max_size=4,
+    ),
 )
 def test_the_people_in_post_share_exactly_the_pool(days, unit, weights):
     team_days = sum(days)
-    results = [rules.person_index({}, unit, {}, weights, days_in_post=count, team_days=team_days, in_post=len(days),
-                                  working_days=22, hours_per_day=7, red_line=1.0) for count in days]
+    results = [
+        rules.person_index(
+            {},
+            unit,
+            {},
+            weights,
+            days_in_post=count,
+            team_days=team_days,
+            in_post=len(days),
+            working_days=22,
+            hours_per_day=7,
+            red_line=1.0,
+        )
+        for count in days
+    ]
     pool = results[0].pool_load
     if team_days:
         assert sum(result.shared_load for result in results) == pytest.approx(pool, abs=1e-3 * len(days) + 1e-6 * pool)

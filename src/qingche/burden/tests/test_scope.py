@@ -5,13 +5,32 @@ import pytest
 
 from qingche.burden.tests.scope_expectations import EXPECTATIONS
 
-ACCOUNTS = ["admin", "xitong", "anquan", "shenji", "jianfuban", "zuzhibu", "bumen", "xiangzhen", "cungan", "yixian",
-            "rexian"]
+ACCOUNTS = [
+    "admin",
+    "xitong",
+    "anquan",
+    "shenji",
+    "jianfuban",
+    "zuzhibu",
+    "bumen",
+    "xiangzhen",
+    "cungan",
+    "yixian",
+    "rexian",
+]
 PREFIX = {
-    "burden-plan-item": "plan-items", "burden-inspection": "inspections", "burden-meeting": "meetings",
-    "burden-document": "documents", "burden-app": "apps", "burden-overtime": "overtime",
-    "burden-catalog-field": "catalog", "burden-report-form": "forms", "burden-form-fill": "fills",
-    "burden-alert": "alerts", "burden-report": "reports", "burden-person-index": "person-index",
+    "burden-plan-item": "plan-items",
+    "burden-inspection": "inspections",
+    "burden-meeting": "meetings",
+    "burden-document": "documents",
+    "burden-app": "apps",
+    "burden-overtime": "overtime",
+    "burden-catalog-field": "catalog",
+    "burden-report-form": "forms",
+    "burden-form-fill": "fills",
+    "burden-alert": "alerts",
+    "burden-report": "reports",
+    "burden-person-index": "person-index",
 }
 
 

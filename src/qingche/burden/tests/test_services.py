@@ -37,10 +37,18 @@ def _other_village():
 def test_meeting_ending_before_it_starts_is_refused_and_nothing_saved(api_as, department):
     before = Meeting.objects.count()
     town = _first_town()
-    response = api_as("bumen").post("/api/v1/burden/meetings/", {
-        "organiser": department.pk, "title": "会", "level": "department",
-        "start": "2026-10-10T10:00:00+08:00", "end": "2026-10-10T09:00:00+08:00",
-        "attendances": [{"unit": town.pk, "attendees": 2}]}, format="json")
+    response = api_as("bumen").post(
+        "/api/v1/burden/meetings/",
+        {
+            "organiser": department.pk,
+            "title": "会",
+            "level": "department",
+            "start": "2026-10-10T10:00:00+08:00",
+            "end": "2026-10-10T09:00:00+08:00",
+            "attendances": [{"unit": town.pk, "attendees": 2}],
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "end" in response.json()
     assert Meeting.objects.count() == before
@@ -49,27 +57,46 @@ def test_meeting_ending_before_it_starts_is_refused_and_nothing_saved(api_as, de
 def test_meeting_service_refuses_end_before_start(admin, department):
     start = dt.datetime(2026, 10, 10, 10, tzinfo=dt.UTC)
     with pytest.raises(services.ValidationError) as error:
-        services.meeting_create(user=admin, organiser=department, title="会", level="department", start=start,
-                                end=start - dt.timedelta(minutes=1), attendances=[(_first_town(), 1)])
+        services.meeting_create(
+            user=admin,
+            organiser=department,
+            title="会",
+            level="department",
+            start=start,
+            end=start - dt.timedelta(minutes=1),
+            attendances=[(_first_town(), 1)],
+        )
     assert "end" in error.value.message_dict
 
 
 def test_negative_hours_are_refused(api_as, department):
     before = Inspection.objects.count()
-    response = api_as("bumen").post("/api/v1/burden/inspections/", {
-        "issuer": department.pk, "target": _first_town().pk, "topic": "安全", "title": "检查",
-        "date": "2026-10-10", "unplanned_reason": "临时部署", "preparation_hours": "-3"}, format="json")
+    response = api_as("bumen").post(
+        "/api/v1/burden/inspections/",
+        {
+            "issuer": department.pk,
+            "target": _first_town().pk,
+            "topic": "安全",
+            "title": "检查",
+            "date": "2026-10-10",
+            "unplanned_reason": "临时部署",
+            "preparation_hours": "-3",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "preparation_hours" in response.json()
     assert Inspection.objects.count() == before
 
 
 def test_negative_overtime_is_refused(api_as):
-    response = api_as("yixian").post("/api/v1/burden/overtime/", {"date": "2026-10-10", "hours": "-1",
-                                                                   "note": "值班"}, format="json")
+    response = api_as("yixian").post(
+        "/api/v1/burden/overtime/", {"date": "2026-10-10", "hours": "-1", "note": "值班"}, format="json"
+    )
     assert response.status_code == 400 and "hours" in response.json()
-    too_many = api_as("yixian").post("/api/v1/burden/overtime/", {"date": "2026-10-10", "hours": "25",
-                                                                   "note": "值班"}, format="json")
+    too_many = api_as("yixian").post(
+        "/api/v1/burden/overtime/", {"date": "2026-10-10", "hours": "25", "note": "值班"}, format="json"
+    )
     assert too_many.status_code == 400 and "hours" in too_many.json()
 
 
@@ -78,19 +105,47 @@ def test_inspection_on_a_unit_out_of_scope(api_as, client_as):
     not: 403."""
     town, village = _first_town(), _other_village()
     before = Inspection.objects.count()
-    response = api_as("xiangzhen").post("/api/v1/burden/inspections/", {
-        "issuer": town.pk, "target": village.pk, "topic": "安全", "title": "检查", "date": "2026-10-10",
-        "unplanned_reason": "临时部署"}, format="json")
+    response = api_as("xiangzhen").post(
+        "/api/v1/burden/inspections/",
+        {
+            "issuer": town.pk,
+            "target": village.pk,
+            "topic": "安全",
+            "title": "检查",
+            "date": "2026-10-10",
+            "unplanned_reason": "临时部署",
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "target" in response.json()
     other_department = Unit.objects.filter(kind="department").exclude(name="县农业农村局").first()
-    forbidden = api_as("bumen").post("/api/v1/burden/inspections/", {
-        "issuer": other_department.pk, "target": town.pk, "topic": "安全", "title": "检查", "date": "2026-10-10",
-        "unplanned_reason": "临时部署"}, format="json")
+    forbidden = api_as("bumen").post(
+        "/api/v1/burden/inspections/",
+        {
+            "issuer": other_department.pk,
+            "target": town.pk,
+            "topic": "安全",
+            "title": "检查",
+            "date": "2026-10-10",
+            "unplanned_reason": "临时部署",
+        },
+        format="json",
+    )
     assert forbidden.status_code == 403
     assert Inspection.objects.count() == before
-    page = client_as("xiangzhen").post("/burden/inspections/new/", {
-        "issuer": town.pk, "target": village.pk, "topic": "安全", "title": "检查", "date": "2026-10-10",
-        "unplanned_reason": "临时部署", "preparation_hours": 1, "reception_hours": 1})
+    page = client_as("xiangzhen").post(
+        "/burden/inspections/new/",
+        {
+            "issuer": town.pk,
+            "target": village.pk,
+            "topic": "安全",
+            "title": "检查",
+            "date": "2026-10-10",
+            "unplanned_reason": "临时部署",
+            "preparation_hours": 1,
+            "reception_hours": 1,
+        },
+    )
     assert page.status_code == 400
     assert Inspection.objects.count() == before
 
@@ -98,18 +153,34 @@ def test_inspection_on_a_unit_out_of_scope(api_as, client_as):
 def test_form_field_mapped_to_a_missing_catalog_item(api_as, department):
     before = ReportForm.objects.count()
     missing = (CatalogField.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 999
-    response = api_as("bumen").post("/api/v1/burden/forms/", {
-        "issuer": department.pk, "title": "统计表", "sent_on": "2026-10-10", "targets": [_first_town().pk],
-        "fields": [{"catalog_field": CatalogField.objects.first().pk}, {"catalog_field": missing}]}, format="json")
+    response = api_as("bumen").post(
+        "/api/v1/burden/forms/",
+        {
+            "issuer": department.pk,
+            "title": "统计表",
+            "sent_on": "2026-10-10",
+            "targets": [_first_town().pk],
+            "fields": [{"catalog_field": CatalogField.objects.first().pk}, {"catalog_field": missing}],
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "fields" in response.json() and str(missing) in str(response.json())
     assert ReportForm.objects.count() == before
 
 
 def test_unknown_unit_in_the_api_names_the_field(api_as, department):
-    response = api_as("bumen").post("/api/v1/burden/documents/", {
-        "issuer": department.pk, "title": "通知", "issued_on": "2026-10-10", "length_chars": 100,
-        "targets": [99999999]}, format="json")
+    response = api_as("bumen").post(
+        "/api/v1/burden/documents/",
+        {
+            "issuer": department.pk,
+            "title": "通知",
+            "issued_on": "2026-10-10",
+            "length_chars": 100,
+            "targets": [99999999],
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "targets" in response.json()
 
 
@@ -127,11 +198,19 @@ def test_garbage_in_pages_is_a_4xx_not_a_500(client_as):
 def test_unplanned_inspection_needs_a_reason_and_approval(admin, department, accounts):
     town = _first_town()
     with pytest.raises(services.ValidationError) as error:
-        services.inspection_create(user=admin, issuer=department, target=town, topic="安全", title="检查",
-                                   date=dt.date(2026, 10, 10))
+        services.inspection_create(
+            user=admin, issuer=department, target=town, topic="安全", title="检查", date=dt.date(2026, 10, 10)
+        )
     assert "unplanned_reason" in error.value.message_dict
-    inspection = services.inspection_create(user=admin, issuer=department, target=town, topic="安全", title="检查",
-                                            date=dt.date(2026, 10, 10), unplanned_reason="事故后专项检查")
+    inspection = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="安全",
+        title="检查",
+        date=dt.date(2026, 10, 10),
+        unplanned_reason="事故后专项检查",
+    )
     assert inspection.approval == Approval.PENDING
     with pytest.raises(services.PermissionDenied):
         services.inspection_decide(user=accounts["bumen"], inspection=inspection, approve=True)
@@ -144,33 +223,77 @@ def test_unplanned_inspection_needs_a_reason_and_approval(admin, department, acc
 
 def test_planned_inspection_must_match_its_plan_item(admin, department):
     towns = _towns()
-    item = services.plan_item_create(user=admin, year=2026, issuer=department, title="耕地保护督查", topic="耕地",
-                                      targets=towns[:1], months=[5])
+    item = services.plan_item_create(
+        user=admin, year=2026, issuer=department, title="耕地保护督查", topic="耕地", targets=towns[:1], months=[5]
+    )
     with pytest.raises(services.ValidationError):
-        services.inspection_create(user=admin, issuer=department, target=towns[1], topic="耕地", title="督查",
-                                   date=dt.date(2026, 5, 6), plan_item=item)
-    done = services.inspection_create(user=admin, issuer=department, target=towns[0], topic="耕地", title="督查",
-                                      date=dt.date(2026, 5, 6), plan_item=item)
+        services.inspection_create(
+            user=admin,
+            issuer=department,
+            target=towns[1],
+            topic="耕地",
+            title="督查",
+            date=dt.date(2026, 5, 6),
+            plan_item=item,
+        )
+    done = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=towns[0],
+        topic="耕地",
+        title="督查",
+        date=dt.date(2026, 5, 6),
+        plan_item=item,
+    )
     assert done.approval == Approval.NOT_NEEDED
 
 
 def test_same_topic_on_the_same_unit_within_the_window_is_flagged(admin, department):
     town = _first_town()
-    first = services.inspection_create(user=admin, issuer=department, target=town, topic="食品 安全检查X",
-                                       title="一", date=dt.date(2026, 3, 1), unplanned_reason="临时部署")
-    second = services.inspection_create(user=admin, issuer=department, target=town, topic="食品安全 检查x",
-                                        title="二", date=dt.date(2026, 3, 20), unplanned_reason="临时部署")
-    later = services.inspection_create(user=admin, issuer=department, target=town, topic="食品 安全检查X",
-                                       title="三", date=dt.date(2026, 6, 20), unplanned_reason="临时部署")
+    first = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="食品 安全检查X",
+        title="一",
+        date=dt.date(2026, 3, 1),
+        unplanned_reason="临时部署",
+    )
+    second = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="食品安全 检查x",
+        title="二",
+        date=dt.date(2026, 3, 20),
+        unplanned_reason="临时部署",
+    )
+    later = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="食品 安全检查X",
+        title="三",
+        date=dt.date(2026, 6, 20),
+        unplanned_reason="临时部署",
+    )
     assert first.merge_with is None and second.merge_with == first and later.merge_with is None
 
 
 def test_meeting_straight_to_the_grassroots_needs_approval_and_speech_cap_is_counted(admin, department, accounts):
     start = dt.datetime(2026, 10, 12, 1, tzinfo=dt.UTC)
     village = Unit.objects.filter(kind="village").first()
-    meeting = services.meeting_create(user=admin, organiser=department, title="直通会", level="department",
-                                      start=start, end=start + dt.timedelta(hours=2), speech_minutes=75,
-                                      reaches_grassroots=True, attendances=[(village, 2)])
+    meeting = services.meeting_create(
+        user=admin,
+        organiser=department,
+        title="直通会",
+        level="department",
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        speech_minutes=75,
+        reaches_grassroots=True,
+        attendances=[(village, 2)],
+    )
     assert meeting.approval == Approval.PENDING
     services.meeting_decide(user=accounts["jianfuban"], meeting=meeting, approve=True)
     rows = {row["organiser"]: row for row in selectors.meeting_counts_by_organiser(admin, 2026)}
@@ -179,12 +302,31 @@ def test_meeting_straight_to_the_grassroots_needs_approval_and_speech_cap_is_cou
 
 def test_document_length_caps_and_yearly_counts(admin, department):
     before = {row["issuer"]: row for row in selectors.document_counts_by_issuer(admin, 2026)}.get(department.name)
-    long = services.document_create(user=admin, issuer=department, title="实施意见", issued_on=dt.date(2026, 4, 1),
-                                    length_chars=5001, targets=[_first_town()])
-    special = services.document_create(user=admin, issuer=department, title="专项方案", issued_on=dt.date(2026, 4, 2),
-                                       length_chars=4500, special_task=True, targets=[_first_town()])
-    short = services.document_create(user=admin, issuer=department, title="通知", issued_on=dt.date(2026, 4, 3),
-                                     length_chars=4500, targets=[_first_town()])
+    long = services.document_create(
+        user=admin,
+        issuer=department,
+        title="实施意见",
+        issued_on=dt.date(2026, 4, 1),
+        length_chars=5001,
+        targets=[_first_town()],
+    )
+    special = services.document_create(
+        user=admin,
+        issuer=department,
+        title="专项方案",
+        issued_on=dt.date(2026, 4, 2),
+        length_chars=4500,
+        special_task=True,
+        targets=[_first_town()],
+    )
+    short = services.document_create(
+        user=admin,
+        issuer=department,
+        title="通知",
+        issued_on=dt.date(2026, 4, 3),
+        length_chars=4500,
+        targets=[_first_town()],
+    )
     assert long.over_cap and special.over_cap and not short.over_cap
     after = {row["issuer"]: row for row in selectors.document_counts_by_issuer(admin, 2026)}[department.name]
     assert after["this_year"] == (before["this_year"] if before else 0) + 3
@@ -193,15 +335,23 @@ def test_document_length_caps_and_yearly_counts(admin, department):
 
 
 def test_apps_with_forbidden_functions_are_flagged(admin, department, client_as):
-    app = services.app_create(user=admin, issuer=department, name="打卡群", kind="work_group",
-                              targets=[_first_town()], compulsory_checkin=True, points_ranking=True)
+    app = services.app_create(
+        user=admin,
+        issuer=department,
+        name="打卡群",
+        kind="work_group",
+        targets=[_first_town()],
+        compulsory_checkin=True,
+        points_ranking=True,
+    )
     assert app.violations == ["compulsory_checkin", "points_ranking"]
     assert "打卡群" in client_as("xiangzhen").get("/burden/apps/").content.decode()
 
 
 def test_overtime_is_self_reported_and_confirmed_by_the_unit(api_as, accounts, client_as):
-    response = api_as("yixian").post("/api/v1/burden/overtime/", {"date": "2026-10-10", "hours": "3.5",
-                                                                   "note": "防汛值守"}, format="json")
+    response = api_as("yixian").post(
+        "/api/v1/burden/overtime/", {"date": "2026-10-10", "hours": "3.5", "note": "防汛值守"}, format="json"
+    )
     assert response.status_code == 201, response.content
     entry = OvertimeEntry.objects.get(pk=response.json()["id"])
     assert entry.person.account == accounts["yixian"] and entry.status == "reported"
@@ -210,8 +360,9 @@ def test_overtime_is_self_reported_and_confirmed_by_the_unit(api_as, accounts, c
     client_as("xiangzhen").post("/burden/overtime/", {"entry": entry.pk, "action": "confirm"})
     entry.refresh_from_db()
     assert entry.status == "confirmed" and entry.confirmed_by == accounts["xiangzhen"]
-    future = api_as("yixian").post("/api/v1/burden/overtime/", {"date": "2999-01-01", "hours": "1", "note": "x"},
-                                   format="json")
+    future = api_as("yixian").post(
+        "/api/v1/burden/overtime/", {"date": "2999-01-01", "hours": "1", "note": "x"}, format="json"
+    )
     assert future.status_code == 400 and "date" in future.json()
 
 
@@ -221,34 +372,57 @@ def test_form_reuse_share_prefill_and_the_county_report(accounts, department):
     town = _first_town()
     in_post = CatalogField.objects.get(code="in-post")
     farmland = CatalogField.objects.get(code="farmland")
-    form = services.report_form_create(user=bumen, issuer=department, title="秋收统计表", sent_on=dt.date(2026, 10, 5),
-                                       targets=[town], fields=[{"catalog_field": in_post.pk},
-                                                               {"catalog_field": farmland.pk},
-                                                               {"label": "秋收进度"}, {"label": "烘干机台数"}])
+    form = services.report_form_create(
+        user=bumen,
+        issuer=department,
+        title="秋收统计表",
+        sent_on=dt.date(2026, 10, 5),
+        targets=[town],
+        fields=[
+            {"catalog_field": in_post.pk},
+            {"catalog_field": farmland.pk},
+            {"label": "秋收进度"},
+            {"label": "烘干机台数"},
+        ],
+    )
     assert selectors.form_reuse_share(form.pk) == 0.5
     assert selectors.form_reuse_share(987654321) is None
     known = selectors.known_values(town, [in_post])
     assert known[in_post.pk]["value"] == str(selectors.people_in_post([town.pk])[town.pk])
     fields = {f.label: f for f in form.fields.all()}
-    values = {fields["在岗人数"].pk: known[in_post.pk]["value"], fields["耕地面积"].pk: "31000",
-              fields["秋收进度"].pk: "85%", fields["烘干机台数"].pk: "12"}
-    fill = services.form_fill_submit(user=xiangzhen, form=form, unit=town, values=values,
-                                     submitted_on=dt.date(2026, 10, 8))
+    values = {
+        fields["在岗人数"].pk: known[in_post.pk]["value"],
+        fields["耕地面积"].pk: "31000",
+        fields["秋收进度"].pk: "85%",
+        fields["烘干机台数"].pk: "12",
+    }
+    fill = services.form_fill_submit(
+        user=xiangzhen, form=form, unit=town, values=values, submitted_on=dt.date(2026, 10, 8)
+    )
     assert fill.prefilled_count == 1 and fill.typed_count == 3
     with pytest.raises(services.ValidationError):
         services.form_fill_submit(user=xiangzhen, form=form, unit=town, values=values)
     # The next form asking for farmland gets the town's earlier answer pre-filled.
     again = selectors.known_values(town, [farmland])
     assert again[farmland.pk]["value"] == "31000"
-    rows = [row for row in selectors.form_report(accounts["jianfuban"], 2026)
-            if row["issuer"] == department.name and row["month"] == "2026-10"]
+    rows = [
+        row
+        for row in selectors.form_report(accounts["jianfuban"], 2026)
+        if row["issuer"] == department.name and row["month"] == "2026-10"
+    ]
     assert rows and rows[0]["reused"] >= 2 and rows[0]["prefilled"] >= 1 and rows[0]["hours_saved"] > 0
 
 
 def test_form_fill_refuses_units_not_targeted_and_empty_values(accounts, department):
     town = _first_town()
-    form = services.report_form_create(user=accounts["bumen"], issuer=department, title="表",
-                                       sent_on=dt.date(2026, 10, 5), targets=[town], fields=[{"label": "数"}])
+    form = services.report_form_create(
+        user=accounts["bumen"],
+        issuer=department,
+        title="表",
+        sent_on=dt.date(2026, 10, 5),
+        targets=[town],
+        fields=[{"label": "数"}],
+    )
     village = Unit.objects.filter(kind="village", path__startswith=town.path).first()
     with pytest.raises(services.ValidationError):
         services.form_fill_submit(user=accounts["xiangzhen"], form=form, unit=village, values={})
@@ -260,8 +434,9 @@ def test_form_fill_refuses_units_not_targeted_and_empty_values(accounts, departm
 def test_form_editor_preview_shows_held_fields_and_share(client_as):
     client = client_as("bumen")
     in_post, farmland = CatalogField.objects.get(code="in-post"), CatalogField.objects.get(code="farmland")
-    html = client.post("/burden/forms/preview/", {"catalog": [in_post.pk, farmland.pk],
-                                                 "new_fields": "户籍人口\n宣传次数"}).content.decode()
+    html = client.post(
+        "/burden/forms/preview/", {"catalog": [in_post.pk, farmland.pk], "new_fields": "户籍人口\n宣传次数"}
+    ).content.decode()
     assert 'data-held="in-post"' in html and 'data-held="farmland"' in html
     assert 'id="reuse-share">50%<' in html
     assert "population" in html  # the proposed 户籍人口 is already in the catalog

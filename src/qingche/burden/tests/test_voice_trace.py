@@ -29,8 +29,10 @@ def _every_table() -> dict[str, list]:
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            snapshot[table] = sorted(repr(tuple(bytes(value) if isinstance(value, memoryview) else value
-                                                for value in row)) for row in cursor.fetchall())
+            snapshot[table] = sorted(
+                repr(tuple(bytes(value) if isinstance(value, memoryview) else value for value in row))
+                for row in cursor.fetchall()
+            )
     return snapshot
 
 
@@ -41,8 +43,12 @@ def test_a_logged_in_report_writes_the_report_and_nothing_else(client, accounts,
     town = Unit.objects.filter(kind=Unit.Kind.TOWN).first()
     before = _every_table()
     page = client.get("/burden/voice/", REMOTE_ADDR="10.20.30.40")
-    response = client.post("/burden/voice/", {"category": "meetings", "text": "周末连开三个会", "sender_unit": town.pk},
-                           REMOTE_ADDR="10.20.30.40", HTTP_X_REQUEST_ID="qc-voice-1")
+    response = client.post(
+        "/burden/voice/",
+        {"category": "meetings", "text": "周末连开三个会", "sender_unit": town.pk},
+        REMOTE_ADDR="10.20.30.40",
+        HTTP_X_REQUEST_ID="qc-voice-1",
+    )
     after = _every_table()
     assert page.status_code == 200 and 'id="follow-up-code"' in response.content.decode()
     changed = {table for table in before.keys() | after.keys() if before.get(table) != after.get(table)}
@@ -61,8 +67,11 @@ def test_no_access_log_line_for_the_voice_pages_or_the_files_they_load(monkeypat
     written = []
     monkeypatch.setattr(Logger, "access", lambda self, resp, req, environ, request_time: written.append(environ))
     logger = AnonymousPathsLogger.__new__(AnonymousPathsLogger)
-    for environ in ({"PATH_INFO": "/burden/voice/"}, {"PATH_INFO": "/burden/voice/follow/"},
-                    {"PATH_INFO": "/static/core/app.css", "HTTP_REFERER": "https://qc.example/burden/voice/"}):
+    for environ in (
+        {"PATH_INFO": "/burden/voice/"},
+        {"PATH_INFO": "/burden/voice/follow/"},
+        {"PATH_INFO": "/static/core/app.css", "HTTP_REFERER": "https://qc.example/burden/voice/"},
+    ):
         logger.access(None, None, environ, 0)
     assert written == []
     logger.access(None, None, {"PATH_INFO": "/burden/reports/"}, 0)

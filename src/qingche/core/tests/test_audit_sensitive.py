@@ -25,15 +25,31 @@ def request_made(db):
     category = Category.objects.filter(children__isnull=True, is_active=True).order_by("code").first()
     town = Unit.objects.filter(kind="town").order_by("path").first()
     return services.request_submit(
-        user=None, channel="open311", category_id=category.pk, title="楼下烧烤油烟扰民",
-        text="每晚十点后楼下烧烤油烟很大", address=f"{town.name}幸福路18号3栋",
-        lat=28.123456, long=112.254321, citizen_name="王小明", citizen_phone="13912345678",
-    )  # fmt: skip
+        user=None,
+        channel="open311",
+        category_id=category.pk,
+        title="楼下烧烤油烟扰民",
+        text="每晚十点后楼下烧烤油烟很大",
+        address=f"{town.name}幸福路18号3栋",
+        lat=28.123456,
+        long=112.254321,
+        citizen_name="王小明",
+        citizen_phone="13912345678",
+    )
 
 
 def _secrets(request):
-    return [request.title, request.text, request.address, request.issued_code, request.token, "王小明",
-            "13912345678", "28.123456", "112.254321"]  # fmt: skip
+    return [
+        request.title,
+        request.text,
+        request.address,
+        request.issued_code,
+        request.token,
+        "王小明",
+        "13912345678",
+        "28.123456",
+        "112.254321",
+    ]
 
 
 def _trail_as_shenji(client_as, request) -> list[str]:
@@ -42,7 +58,8 @@ def _trail_as_shenji(client_as, request) -> list[str]:
     page = client.get("/audit/", query).content.decode()
     export = client.get("/audit/", {**query, "export": "xlsx"}).content
     cells = " ".join(
-        str(cell) for row in load_workbook(io.BytesIO(export), read_only=True).active.iter_rows(values_only=True)
+        str(cell)
+        for row in load_workbook(io.BytesIO(export), read_only=True).active.iter_rows(values_only=True)
         for cell in row
     )
     return [page, cells]
@@ -66,12 +83,19 @@ def test_the_trail_holds_no_citizen_data_in_clear(request_made, client_as):
 def test_an_event_written_before_the_declaration_is_redacted_when_shown(request_made, client_as):
     request = request_made
     AuditEvent.objects.create(
-        actor_name="system:old", action="update", object_type="service.servicerequest", object_id=str(request.pk),
+        actor_name="system:old",
+        action="update",
+        object_type="service.servicerequest",
+        object_id=str(request.pk),
         object_repr=request.number,
         before={"address": "旧地址", "token": request.token},
-        after={"address": request.address, "title": request.title, "token": request.token,
-               "citizen_phone": "13912345678"},
-    )  # fmt: skip
+        after={
+            "address": request.address,
+            "title": request.title,
+            "token": request.token,
+            "citizen_phone": "13912345678",
+        },
+    )
     for shown in _trail_as_shenji(client_as, request):
         assert not [value for value in [*_secrets(request), "旧地址"] if value in shown]
 

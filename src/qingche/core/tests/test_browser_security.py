@@ -68,8 +68,12 @@ def test_main_pages_of_every_role_keep_to_the_script_policy(browser, demo_server
                 else None
             ),
         )
-        page.on("pageerror", lambda error, where=where, username=username: violations.append(
-            f"{username} {where['url']}: script error {error}"))
+        page.on(
+            "pageerror",
+            lambda error, where=where, username=username: violations.append(
+                f"{username} {where['url']}: script error {error}"
+            ),
+        )
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", TEST_PASSWORD)

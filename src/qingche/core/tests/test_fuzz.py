@@ -63,7 +63,6 @@ class InProcessApp:
         return [b"".join(response.streaming_content) if response.streaming else response.content]
 
 
-
 def require_or_skip_part(reason: str) -> None:
     """Under CI every part must run; elsewhere a part that cannot run here is left out with a note."""
     if os.environ.get("CI") == "true":
@@ -85,8 +84,14 @@ class Fuzz:
                 self._operation(operation, apps, mode, count, extra_check)
 
     def _operation(self, operation, apps, mode, count, extra_check):
-        @settings(max_examples=count, derandomize=True, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=count,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy(generation_mode=mode))
         def examples(case):
             for label, app in apps.items():
@@ -138,39 +143,92 @@ def _obj(needed: list[str], **properties) -> dict:
 
 STR, NUMBER, BOOL = {"type": "string"}, {"type": "number", "nullable": True}, {"type": "boolean"}
 MOMENT = {"type": "string", "format": "date-time", "nullable": True}
-SERVICE = _obj(["service_code", "service_name", "metadata", "type"], service_code=STR, service_name=STR,
-               description=STR, metadata=BOOL, type={"enum": ["realtime", "batch", "blackbox"]},
-               keywords={"type": "array", "items": STR}, group=STR)
+SERVICE = _obj(
+    ["service_code", "service_name", "metadata", "type"],
+    service_code=STR,
+    service_name=STR,
+    description=STR,
+    metadata=BOOL,
+    type={"enum": ["realtime", "batch", "blackbox"]},
+    keywords={"type": "array", "items": STR},
+    group=STR,
+)
 VALUE = _obj(["key", "name"], key=STR, name=STR)
-ATTRIBUTE = _obj(["code", "datatype", "required", "order"], variable=BOOL, code=STR, required=BOOL, description=STR,
-                 datatype={"enum": ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]},
-                 datatype_description=STR, order={"type": "integer"}, values={"type": "array", "items": VALUE})
+ATTRIBUTE = _obj(
+    ["code", "datatype", "required", "order"],
+    variable=BOOL,
+    code=STR,
+    required=BOOL,
+    description=STR,
+    datatype={"enum": ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]},
+    datatype_description=STR,
+    order={"type": "integer"},
+    values={"type": "array", "items": VALUE},
+)
 REQUEST = _obj(
     ["service_request_id", "status", "service_code", "requested_datetime"],
-    service_request_id=STR, status={"enum": ["open", "closed"]}, status_notes=STR, service_name=STR,
-    service_code=STR, description=STR, agency_responsible=STR, service_notice=STR, requested_datetime=MOMENT,
-    updated_datetime=MOMENT, expected_datetime=MOMENT, address=STR, address_id=STR, zipcode=STR, lat=NUMBER,
-    long=NUMBER, media_url=STR,
+    service_request_id=STR,
+    status={"enum": ["open", "closed"]},
+    status_notes=STR,
+    service_name=STR,
+    service_code=STR,
+    description=STR,
+    agency_responsible=STR,
+    service_notice=STR,
+    requested_datetime=MOMENT,
+    updated_datetime=MOMENT,
+    expected_datetime=MOMENT,
+    address=STR,
+    address_id=STR,
+    zipcode=STR,
+    lat=NUMBER,
+    long=NUMBER,
+    media_url=STR,
 )
 RECEIPT = _obj(["token"], token=STR, service_request_id=STR, service_notice=STR, account_id=STR)
-DISCOVERY = _obj(["changeset", "endpoints"], changeset=STR, contact=STR, key_service=STR,
-                 endpoints={"type": "array", "items": {"type": "object"}})
-ERRORS = {"type": "array", "minItems": 1, "items": _obj(["code", "description"], code={"type": "integer"},
-                                                        description=STR)}
+DISCOVERY = _obj(
+    ["changeset", "endpoints"],
+    changeset=STR,
+    contact=STR,
+    key_service=STR,
+    endpoints={"type": "array", "items": {"type": "object"}},
+)
+ERRORS = {
+    "type": "array",
+    "minItems": 1,
+    "items": _obj(["code", "description"], code={"type": "integer"}, description=STR),
+}
 # Dates that once gave a 500: they parse as ISO 8601 but do not exist, or leave the calendar.
-IMPOSSIBLE_DATES = ["2026-02-30T00:00:00+08:00", "2026-02-29T00:00:00+08:00", "2026-13-01T00:00:00+08:00",
-                    "2026-10-01T25:00:00+08:00", "2026-10-01T00:60:00+08:00", "2026-10-01T00:00:00+25:00",
-                    "0000-10-01T00:00:00+08:00", "0001-01-01T00:00:00+08:00"]
-XML_ROOTS = {"discovery": "discovery", "services": "services", "service": "service_definition",
-             "requests": "service_requests", "request": "service_requests", "token": "service_requests"}
+IMPOSSIBLE_DATES = [
+    "2026-02-30T00:00:00+08:00",
+    "2026-02-29T00:00:00+08:00",
+    "2026-13-01T00:00:00+08:00",
+    "2026-10-01T25:00:00+08:00",
+    "2026-10-01T00:60:00+08:00",
+    "2026-10-01T00:00:00+25:00",
+    "0000-10-01T00:00:00+08:00",
+    "0001-01-01T00:00:00+08:00",
+]
+XML_ROOTS = {
+    "discovery": "discovery",
+    "services": "services",
+    "service": "service_definition",
+    "requests": "service_requests",
+    "request": "service_requests",
+    "token": "service_requests",
+}
 
 
 def _answers(body: dict) -> dict:
     """200 with `body` in JSON or XML; the spec's error list for 400, 403 and 404."""
     xml = {"text/xml": {"schema": {"type": "string"}}}
     error = {"description": "errors", "content": {"application/json": {"schema": ERRORS}, **xml}}
-    return {"200": {"description": "ok", "content": {"application/json": {"schema": body}, **xml}},
-            "400": error, "403": error, "404": error}
+    return {
+        "200": {"description": "ok", "content": {"application/json": {"schema": body}, **xml}},
+        "400": error,
+        "403": error,
+        "404": error,
+    }
 
 
 def _list(item: dict) -> dict:
@@ -191,14 +249,28 @@ def open311_schema(service_codes, request_numbers, tokens, unit_codes, api_key: 
 
     # A date as the spec writes it, a pattern that also yields impossible ones (month 13, hour 25, +25:00), or
     # anything at all.
-    date = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "pattern":
-            r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$"}, {"type": "string"}]}
+    date = {
+        "anyOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$"},
+            {"type": "string"},
+        ]
+    }
     form = _obj(
-        ["api_key", "service_code"], api_key={"type": "string", "enum": [api_key]},
-        service_code=_choice_or_any(service_codes), lat={"type": "string", "pattern": r"^-?\d{1,3}(\.\d{1,6})?$"},
-        long={"type": "string", "pattern": r"^-?\d{1,3}(\.\d{1,6})?$"}, address_string=STR,
-        address_id=_choice_or_any(unit_codes), description=STR, first_name=STR, last_name=STR, phone=STR,
-        email=STR, device_id=STR, account_id=STR,
+        ["api_key", "service_code"],
+        api_key={"type": "string", "enum": [api_key]},
+        service_code=_choice_or_any(service_codes),
+        lat={"type": "string", "pattern": r"^-?\d{1,3}(\.\d{1,6})?$"},
+        long={"type": "string", "pattern": r"^-?\d{1,3}(\.\d{1,6})?$"},
+        address_string=STR,
+        address_id=_choice_or_any(unit_codes),
+        description=STR,
+        first_name=STR,
+        last_name=STR,
+        phone=STR,
+        email=STR,
+        device_id=STR,
+        account_id=STR,
         **{"attribute[anonymous]": {"type": "string", "enum": ["0", "1"]}, "attribute[subject]": STR},
     )
     return {
@@ -207,27 +279,47 @@ def open311_schema(service_codes, request_numbers, tokens, unit_codes, api_key: 
         "paths": {
             "/open311/v2/discovery.{format}": {"get": {"parameters": [fmt], "responses": _answers(DISCOVERY)}},
             "/open311/v2/services.{format}": {"get": {"parameters": [fmt], "responses": _answers(_list(SERVICE))}},
-            "/open311/v2/services/{service_code}.{format}": {"get": {
-                "parameters": [path("service_code", _choice_or_any(service_codes)), fmt],
-                "responses": _answers(_obj(["service_code", "attributes"], service_code=STR,
-                                           attributes=_list(ATTRIBUTE)))}},
-            "/open311/v2/requests.{format}": {
-                "get": {"parameters": [
-                    fmt, query("start_date", date, IMPOSSIBLE_DATES[::2]),
-                    query("end_date", date, IMPOSSIBLE_DATES[1::2]),
-                    query("service_code", _choice_or_any(service_codes)),
-                    query("status", _choice_or_any(["open", "closed", "open,closed"])),
-                    query("service_request_id", _choice_or_any(request_numbers)),
-                ], "responses": _answers(_list(REQUEST))},
-                "post": {"parameters": [fmt], "requestBody": {"required": True, "content": {
-                    "application/x-www-form-urlencoded": {"schema": form}}}, "responses": _answers(_list(RECEIPT))},
+            "/open311/v2/services/{service_code}.{format}": {
+                "get": {
+                    "parameters": [path("service_code", _choice_or_any(service_codes)), fmt],
+                    "responses": _answers(
+                        _obj(["service_code", "attributes"], service_code=STR, attributes=_list(ATTRIBUTE))
+                    ),
+                }
             },
-            "/open311/v2/requests/{service_request_id}.{format}": {"get": {
-                "parameters": [path("service_request_id", _choice_or_any(request_numbers)), fmt],
-                "responses": _answers(_list(REQUEST))}},
-            "/open311/v2/tokens/{token}.{format}": {"get": {
-                "parameters": [path("token", _choice_or_any(tokens)), fmt],
-                "responses": _answers(_list(RECEIPT))}},
+            "/open311/v2/requests.{format}": {
+                "get": {
+                    "parameters": [
+                        fmt,
+                        query("start_date", date, IMPOSSIBLE_DATES[::2]),
+                        query("end_date", date, IMPOSSIBLE_DATES[1::2]),
+                        query("service_code", _choice_or_any(service_codes)),
+                        query("status", _choice_or_any(["open", "closed", "open,closed"])),
+                        query("service_request_id", _choice_or_any(request_numbers)),
+                    ],
+                    "responses": _answers(_list(REQUEST)),
+                },
+                "post": {
+                    "parameters": [fmt],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/x-www-form-urlencoded": {"schema": form}},
+                    },
+                    "responses": _answers(_list(RECEIPT)),
+                },
+            },
+            "/open311/v2/requests/{service_request_id}.{format}": {
+                "get": {
+                    "parameters": [path("service_request_id", _choice_or_any(request_numbers)), fmt],
+                    "responses": _answers(_list(REQUEST)),
+                }
+            },
+            "/open311/v2/tokens/{token}.{format}": {
+                "get": {
+                    "parameters": [path("token", _choice_or_any(tokens)), fmt],
+                    "responses": _answers(_list(RECEIPT)),
+                }
+            },
         },
     }
 
@@ -237,8 +329,11 @@ def _open311_format(case, response) -> str | None:
     fmt = (case.path_parameters or {}).get("format")
     content_type = response.headers.get("content-type", [""])[0]
     if fmt not in ("json", "xml"):
-        return None if response.status_code == 404 and content_type.startswith("application/json") else \
-            f"format {fmt!r} answered {response.status_code} {content_type}"
+        return (
+            None
+            if response.status_code == 404 and content_type.startswith("application/json")
+            else f"format {fmt!r} answered {response.status_code} {content_type}"
+        )
     if fmt == "json":
         return None if content_type.startswith("application/json") else f"json answered {content_type}"
     if not content_type.startswith("text/xml"):
@@ -248,9 +343,11 @@ def _open311_format(case, response) -> str | None:
     except ElementTree.ParseError as error:
         return f"the XML does not parse ({error}): {response.content[:300]!r}"
     kind = case.operation.path.removeprefix("/open311/v2/").split("/")[0].split(".")[0]
-    kind = {"services": "service" if "{service_code}" in case.operation.path else "services",
-            "requests": "request" if "{service_request_id}" in case.operation.path else "requests",
-            "tokens": "token"}.get(kind, kind)
+    kind = {
+        "services": "service" if "{service_code}" in case.operation.path else "services",
+        "requests": "request" if "{service_request_id}" in case.operation.path else "requests",
+        "tokens": "token",
+    }.get(kind, kind)
     expected = "errors" if response.status_code >= 400 else XML_ROOTS[kind]
     return None if root.tag == expected else f"xml root {root.tag}, expected {expected}"
 
@@ -263,15 +360,18 @@ def test_open311(db):
 
     _entry, api_key = services.open311_key_issue(user=None, partner="fuzz")
     latest = ServiceRequest.objects.order_by("-submitted_at")
-    schema = schemathesis.openapi.from_dict(open311_schema(
-        service_codes=[category.code for category in leaf_categories()[:20]],
-        request_numbers=list(latest.values_list("number", flat=True)[:20]),
-        tokens=list(Open311Submission.objects.values_list("token", flat=True)[:10])
-        + list(latest.filter(token__gt="").values_list("token", flat=True)[:10]),
-        unit_codes=list(Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL])
-                        .values_list("code", flat=True)[:20]),
-        api_key=api_key,
-    ))
+    schema = schemathesis.openapi.from_dict(
+        open311_schema(
+            service_codes=[category.code for category in leaf_categories()[:20]],
+            request_numbers=list(latest.values_list("number", flat=True)[:20]),
+            tokens=list(Open311Submission.objects.values_list("token", flat=True)[:10])
+            + list(latest.filter(token__gt="").values_list("token", flat=True)[:10]),
+            unit_codes=list(
+                Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list("code", flat=True)[:20]
+            ),
+            api_key=api_key,
+        )
+    )
     fuzz = Fuzz()
     fuzz.run(schema, {"anonymous": InProcessApp()}, OPEN311_EXAMPLES, extra_check=_open311_format)
     print(f"Open311: {fuzz.cases} requests, {len(fuzz.failures)} failures")

@@ -24,8 +24,9 @@ def test_rules_modules_import_nothing_of_django_but_gettext():
     rules_files = sorted(Path(qingche.__file__).parent.glob("*/rules.py"))
     assert len(rules_files) >= 6
     offending = {
-        str(path.relative_to(path.parents[1])): sorted(name for name in _imports(path)
-                                                       if name.split(".")[0] == "django" and name not in ALLOWED_DJANGO)
+        str(path.relative_to(path.parents[1])): sorted(
+            name for name in _imports(path) if name.split(".")[0] == "django" and name not in ALLOWED_DJANGO
+        )
         for path in rules_files
     }
     assert {path: names for path, names in offending.items() if names} == {}
@@ -33,6 +34,9 @@ def test_rules_modules_import_nothing_of_django_but_gettext():
 
 def test_rules_modules_import_no_models_selectors_or_services():
     for path in Path(qingche.__file__).parent.glob("*/rules.py"):
-        layered = [name for name in _imports(path) if name.startswith("qingche.")
-                   and name.rsplit(".", 1)[-1] in {"models", "selectors", "services"}]
+        layered = [
+            name
+            for name in _imports(path)
+            if name.startswith("qingche.") and name.rsplit(".", 1)[-1] in {"models", "selectors", "services"}
+        ]
         assert layered == [], f"{path}: {layered}"

@@ -106,8 +106,9 @@ def test_a_new_account_changes_its_first_password(client_as, client):
     assert client.get("/")["Location"] == "/accounts/password/"
     assert _token("new-clerk").status_code == 400
     new = "Qc-Own-Choice-2026!"
-    response = client.post("/accounts/password/",
-                           {"old_password": "Qc-First-Pass-2026", "new_password1": new, "new_password2": new})
+    response = client.post(
+        "/accounts/password/", {"old_password": "Qc-First-Pass-2026", "new_password1": new, "new_password2": new}
+    )
     assert response.status_code == 302
     account.refresh_from_db()
     assert not account.must_change_password
@@ -198,8 +199,10 @@ def test_a_failed_login_keeps_no_unknown_user_name(client):
     client.post("/accounts/login/", {"username": "bumen", "password": "wrong"})
     stored = " ".join(str(row) for row in AccessAttempt.objects.values_list("username", "post_data", "get_data"))
     stored += " ".join(str(row) for row in AccessFailureLog.objects.values_list("username", "path_info"))
-    stored += " ".join(str(row) for row in AuditEvent.objects.filter(action="login_failed").values_list(
-        "actor_name", "object_repr", "after"))
+    stored += " ".join(
+        str(row)
+        for row in AuditEvent.objects.filter(action="login_failed").values_list("actor_name", "object_repr", "after")
+    )
     assert typed not in stored
     assert AccessAttempt.objects.filter(username="bumen").exists()  # an account's failures keep its name
     assert AuditEvent.objects.filter(action="login_failed", actor_name="bumen").exists()
@@ -268,8 +271,9 @@ def test_the_operator_resets_a_lost_second_factor(accounts):
 
     call_command("otp_reset", "shenji")
     assert not TOTPDevice.objects.filter(user=accounts["shenji"]).exists()
-    assert AuditEvent.objects.filter(object_type="core.user", object_id=str(accounts["shenji"].pk),
-                                     after__second_factor="reset").exists()
+    assert AuditEvent.objects.filter(
+        object_type="core.user", object_id=str(accounts["shenji"].pk), after__second_factor="reset"
+    ).exists()
 
 
 def test_a_searched_id_number_never_sits_in_the_address(client_as):

@@ -652,8 +652,9 @@ def test_a_number_too_large_for_the_database_is_a_400(api_as):
     from qingche.tasks.models import TaskRequest
 
     before = TaskRequest.objects.count()
-    response = api_as("bumen").post("/api/v1/task-requests/", {"targets": [1514, 4375811258735466688922255361]},
-                                    format="json")
+    response = api_as("bumen").post(
+        "/api/v1/task-requests/", {"targets": [1514, 4375811258735466688922255361]}, format="json"
+    )
     assert response.status_code == 400
     # SQLite cannot even bind the number; PostgreSQL can, and the service names the unknown unit.
     assert response.json() == {"non_field_errors": ["请求中的数值超出允许范围。"]} or "targets" in response.json()

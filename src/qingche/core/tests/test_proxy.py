@@ -45,8 +45,9 @@ def _via_proxy(client, method, path, client_address, data=None):
 
 
 def _login(client, client_address, username, password):
-    return _via_proxy(client, "post", "/accounts/login/", client_address,
-                      {"username": username, "password": password}).status_code
+    return _via_proxy(
+        client, "post", "/accounts/login/", client_address, {"username": username, "password": password}
+    ).status_code
 
 
 def test_the_guide_names_the_trusted_proxy_and_its_nginx_sends_the_client_address():
@@ -68,15 +69,24 @@ def test_the_trusted_proxies_default_to_those_gunicorn_trusts():
     assert trusted_proxies({"QINGCHE_FORWARDED_ALLOW_IPS": "10.0.0.10,10.0.0.11"}) == ["10.0.0.10", "10.0.0.11"]
     assert trusted_proxies({}) == ["127.0.0.1"]
     assert trusted_proxies({"QINGCHE_TRUSTED_PROXIES": "10.0.0.0/24", "QINGCHE_FORWARDED_ALLOW_IPS": "x"}) == [
-        "10.0.0.0/24"]
+        "10.0.0.0/24"
+    ]
 
 
 def test_a_network_of_proxies_is_trusted_and_a_malformed_header_ignored(client, accounts):
     with override_settings(QINGCHE_TRUSTED_PROXIES=["10.0.0.0/24"]):
-        client.post("/accounts/login/", {"username": "xitong", "password": "wrong"}, REMOTE_ADDR="10.0.0.77",
-                    HTTP_X_REAL_IP="198.51.100.20")
-        client.post("/accounts/login/", {"username": "xitong", "password": "wrong"}, REMOTE_ADDR="10.0.0.77",
-                    HTTP_X_REAL_IP="not-an-address")
+        client.post(
+            "/accounts/login/",
+            {"username": "xitong", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.77",
+            HTTP_X_REAL_IP="198.51.100.20",
+        )
+        client.post(
+            "/accounts/login/",
+            {"username": "xitong", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.77",
+            HTTP_X_REAL_IP="not-an-address",
+        )
     ips = list(AuditEvent.objects.filter(action="login_failed", actor_name="xitong").values_list("ip", flat=True))
     assert sorted(ips) == ["10.0.0.77", "198.51.100.20"]
 
@@ -95,7 +105,8 @@ def test_five_wrong_passwords_lock_the_name_at_that_address_only(client, account
 
 
 def test_spraying_one_password_over_many_names_locks_the_address_and_alerts_the_security_administrator(
-        client, accounts, caplog, settings):
+    client, accounts, caplog, settings
+):
     sprayer, colleague = "198.51.100.66", "198.51.100.67"
     with caplog.at_level(logging.WARNING, logger="qingche.security"):
         for index in range(settings.QINGCHE_LOGIN_ADDRESS_FAILURE_LIMIT - 1):
@@ -128,13 +139,26 @@ def test_a_successful_log_in_does_not_reset_the_address_count_of_other_names(cli
 def test_the_flood_limits_of_the_public_pages_count_each_client(client):
     limit = int(parameters.get("burden.report_rate_limit"))
     for index in range(limit):
-        response = _via_proxy(client, "post", "/burden/voice/", "198.51.100.30",
-                              {"category": "meetings", "text": f"会议太多了，第{index}次"})
+        response = _via_proxy(
+            client,
+            "post",
+            "/burden/voice/",
+            "198.51.100.30",
+            {"category": "meetings", "text": f"会议太多了，第{index}次"},
+        )
         assert response.status_code == 200
-    assert _via_proxy(client, "post", "/burden/voice/", "198.51.100.30",
-                      {"category": "meetings", "text": "再来一次"}).status_code == 429
-    assert _via_proxy(client, "post", "/burden/voice/", "198.51.100.31",
-                      {"category": "meetings", "text": "另一个人的反映"}).status_code == 200
+    assert (
+        _via_proxy(
+            client, "post", "/burden/voice/", "198.51.100.30", {"category": "meetings", "text": "再来一次"}
+        ).status_code
+        == 429
+    )
+    assert (
+        _via_proxy(
+            client, "post", "/burden/voice/", "198.51.100.31", {"category": "meetings", "text": "另一个人的反映"}
+        ).status_code
+        == 200
+    )
 
     limit = int(parameters.get("service.public_rate_per_hour"))
     for _index in range(limit):  # empty forms: refused (400), but counted

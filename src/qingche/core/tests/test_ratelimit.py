@@ -38,8 +38,13 @@ def _redis_reachable() -> bool:
 def test_with_redis_another_server_process_sees_the_same_counts(settings, tmp_path):
     if not _redis_reachable():
         require_or_skip("Redis is not running on 127.0.0.1:6379")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                                   "KEY_PREFIX": "qingche"}}  # as settings.py has it
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "qingche",
+        }
+    }  # as settings.py has it
     scope = f"test.{uuid.uuid4().hex}"
     window = 10**9  # one window for the whole test: the other process starts slowly and must not open a new one
     assert [ratelimit.over_limit(scope, "10.0.0.9", limit=2, window=window) for _ in range(2)] == [False, False]
@@ -49,8 +54,13 @@ def test_with_redis_another_server_process_sees_the_same_counts(settings, tmp_pa
         f"print(ratelimit.over_limit({scope!r}, '10.0.0.9', limit=2, window={window}))\n"
     )
     src = Path(__file__).resolve().parents[3]
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="qingche.settings", QINGCHE_REDIS_URL=REDIS_URL,
-               QINGCHE_VAR_DIR=str(tmp_path), PYTHONPATH=str(src))
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="qingche.settings",
+        QINGCHE_REDIS_URL=REDIS_URL,
+        QINGCHE_VAR_DIR=str(tmp_path),
+        PYTHONPATH=str(src),
+    )
     env.pop("DATABASE_URL", None)
     out = subprocess.run([sys.executable, "-c", other_process], env=env, capture_output=True, text=True, timeout=60)
     import redis

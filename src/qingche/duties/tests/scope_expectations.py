@@ -30,14 +30,20 @@ def _visible(user, perm, rows):
 
 
 def duty_lists(user):
-    rows = [{"id": pk, "status": status, "unit": unit, "path": path} for pk, status, unit, path in
-            DutyList.objects.values_list("id", "status", "unit_id", "unit__path")]
+    rows = [
+        {"id": pk, "status": status, "unit": unit, "path": path}
+        for pk, status, unit, path in DutyList.objects.values_list("id", "status", "unit_id", "unit__path")
+    ]
     return _visible(user, "duties.view_dutylist", rows)
 
 
 def duty_items(user):
-    rows = [{"id": pk, "status": status, "unit": unit, "path": path} for pk, status, unit, path in
-            DutyItem.objects.values_list("id", "duty_list__status", "duty_list__unit_id", "duty_list__unit__path")]
+    rows = [
+        {"id": pk, "status": status, "unit": unit, "path": path}
+        for pk, status, unit, path in DutyItem.objects.values_list(
+            "id", "duty_list__status", "duty_list__unit_id", "duty_list__unit__path"
+        )
+    ]
     return _visible(user, "duties.view_dutyitem", rows)
 
 

@@ -11,10 +11,16 @@ from qingche.org.models import Unit
 pytestmark = pytest.mark.django_db
 
 WORDS = {
-    "en": {"unit": "Unknown town or street, or outside your scope.", "file": "Attach the Excel file.",
-           "nothing": "Nothing was saved."},
-    "zh-hans": {"unit": "乡镇（街道）不存在，或不在您的数据范围内。", "file": "请附上 Excel 文件。",
-                "nothing": "未保存任何内容。"},
+    "en": {
+        "unit": "Unknown town or street, or outside your scope.",
+        "file": "Attach the Excel file.",
+        "nothing": "Nothing was saved.",
+    },
+    "zh-hans": {
+        "unit": "乡镇（街道）不存在，或不在您的数据范围内。",
+        "file": "请附上 Excel 文件。",
+        "nothing": "未保存任何内容。",
+    },
 }
 
 
@@ -40,8 +46,9 @@ def test_an_import_with_bad_rows_says_nothing_was_saved_in_the_language_asked_fo
     content = write_xlsx(headers, [["", "", "不存在的类别", "", "", "", "", "", ""]])
     upload = io.BytesIO(content)
     upload.name = "duties.xlsx"
-    response = api_as("jianfuban").post("/api/v1/duty-lists/import/", {"unit": town.pk, "file": upload},
-                                        HTTP_ACCEPT_LANGUAGE=language)
+    response = api_as("jianfuban").post(
+        "/api/v1/duty-lists/import/", {"unit": town.pk, "file": upload}, HTTP_ACCEPT_LANGUAGE=language
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["file"] == [WORDS[language]["nothing"]] and body["rows"]

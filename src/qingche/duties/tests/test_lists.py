@@ -35,8 +35,17 @@ def xlsx(rows, headers=None):
 
 GOOD = [
     ["JB-001", "领导辖区基层党组织建设", "基本履职事项", "党的建设", "条例", "", "", "党内管理：指导", "党建"],
-    ["PH-900", "配合做好惠农补贴核实", "配合履职事项", "乡村振兴与农业农村", "", "县农业农村局", "县财政局", "",
-     "补贴"],
+    [
+        "PH-900",
+        "配合做好惠农补贴核实",
+        "配合履职事项",
+        "乡村振兴与农业农村",
+        "",
+        "县农业农村局",
+        "县财政局",
+        "",
+        "补贴",
+    ],
     ["SH-900", "动物检疫", "上级部门收回事项", "乡村振兴与农业农村", "", "县农业农村局", "", "", "检疫"],
 ]
 
@@ -60,15 +69,18 @@ def test_draft_copies_publish_supersedes_and_published_never_changes(accounts):
     assert draft.version == current.version + 1 and draft.items.count() == current.items.count()
     assert services.duty_list_draft(user=office, unit=town) == draft  # one draft at a time
     item = draft.items.get(code=current.items.order_by("code").first().code)
-    services.duty_item_save(user=office, duty_list=draft, item=item, data={"name": item.name + "（修订）",
-                                                                           "powers": []})
-    services.duty_item_save(user=office, duty_list=draft, data={"code": "JB-999", "name": "新增事项", "kind": "basic",
-                                                                "domain": "综合保障"})
+    services.duty_item_save(
+        user=office, duty_list=draft, item=item, data={"name": item.name + "（修订）", "powers": []}
+    )
+    services.duty_item_save(
+        user=office, duty_list=draft, data={"code": "JB-999", "name": "新增事项", "kind": "basic", "domain": "综合保障"}
+    )
     with pytest.raises(ValidationError):
         services.duty_item_save(user=office, duty_list=current, item=current.items.first(), data={"name": "改"})
     with pytest.raises(ValidationError):
-        services.duty_item_save(user=office, duty_list=draft, data={"code": "PH-998", "name": "x",
-                                                                    "kind": "cooperation"})
+        services.duty_item_save(
+            user=office, duty_list=draft, data={"code": "PH-998", "name": "x", "kind": "cooperation"}
+        )
     base, diff, _old, _new = __import__("qingche.duties.selectors", fromlist=["x"]).diff_against_published(draft)
     assert base == current and diff.added == ["JB-999"] and list(diff.changed) == [item.code]
     assert set(diff.changed[item.code]) == {"name", "powers"}
@@ -108,8 +120,11 @@ def test_town_page_filters_and_search(accounts, client_as):
     page = client.get(reverse("duties:unit_list", args=[town.pk]), {"kind": "taken_back"}).content.decode()
     assert 'data-code="SH-' in page and 'data-code="JB-' not in page
     page = client.get(reverse("duties:unit_list", args=[town.pk]), {"q": "秸秆"}).content.decode()
-    codes = set(DutyItem.objects.filter(duty_list__unit=town, duty_list__status="published").filter(
-        name__contains="秸秆").values_list("code", flat=True))
+    codes = set(
+        DutyItem.objects.filter(duty_list__unit=town, duty_list__status="published")
+        .filter(name__contains="秸秆")
+        .values_list("code", flat=True)
+    )
     assert codes and all(f'data-code="{code}"' in page for code in codes)
     page = client.get(reverse("duties:unit_list", args=[town.pk]), {"domain": "党的建设"}).content.decode()
     assert 'data-code="JB-001"' in page or 'data-code="JB-002"' in page
@@ -138,9 +153,11 @@ def test_import_replaces_the_draft_and_can_be_published(accounts, client_as):
 def test_import_with_bad_rows_saves_nothing(accounts, client_as):
     town = first_town(accounts)
     before = (DutyList.objects.count(), DutyItem.objects.count())
-    bad = GOOD + [["JB-001", "重复", "基本履职事项", "", "", "", "", "", ""],
-                  ["X-1", "未知类别", "其他事项", "", "", "", "", "", ""],
-                  ["X-2", "未知部门", "配合履职事项", "", "", "县不存在局", "", "", ""]]
+    bad = GOOD + [
+        ["JB-001", "重复", "基本履职事项", "", "", "", "", "", ""],
+        ["X-1", "未知类别", "其他事项", "", "", "", "", "", ""],
+        ["X-2", "未知部门", "配合履职事项", "", "", "县不存在局", "", "", ""],
+    ]
     response = client_as("jianfuban").post(reverse("duties:import", args=[town.pk]), {"file": xlsx(bad)})
     assert response.status_code == 400
     page = response.content.decode()
@@ -157,8 +174,9 @@ def test_import_rejects_wrong_files(accounts, api_as):
     assert response.status_code == 400 and "non_field_errors" in response.json()
     response = api.post(url, {"unit": town.pk, "file": xlsx(GOOD, headers=["编码", "名称"])}, format="multipart")
     assert response.status_code == 400
-    response = api.post(url, {"unit": town.pk, "file": xlsx([["", "", "", "", "", "", "", "", "x"]])},
-                        format="multipart")
+    response = api.post(
+        url, {"unit": town.pk, "file": xlsx([["", "", "", "", "", "", "", "", "x"]])}, format="multipart"
+    )
     assert response.status_code == 400 and response.json()["rows"]
     assert not DutyList.objects.filter(unit=town, status="draft").exists()
     assert api_as("xiangzhen").post(url, {"unit": town.pk, "file": xlsx(GOOD)}, format="multipart").status_code == 403
@@ -212,15 +230,26 @@ def test_api_draft_edit_publish_and_diff(accounts, api_as):
     office = api_as("jianfuban")
     draft = office.post(reverse("dutylist-draft"), {"unit": town.pk}, format="json").json()
     item = DutyItem.objects.filter(duty_list_id=draft["id"]).order_by("code").first()
-    response = office.patch(reverse("dutyitem-detail", args=[item.pk]),
-                            {"name": "改后的名称", "powers": [{"category": "行政检查", "description": "巡查"}]},
-                            format="json")
+    response = office.patch(
+        reverse("dutyitem-detail", args=[item.pk]),
+        {"name": "改后的名称", "powers": [{"category": "行政检查", "description": "巡查"}]},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["lacks_power"] is False
-    response = office.post(reverse("dutyitem-list"), {"duty_list": draft["id"], "code": "JB-777", "name": "新事项",
-                                                      "kind": "basic"}, format="json")
+    response = office.post(
+        reverse("dutyitem-list"),
+        {"duty_list": draft["id"], "code": "JB-777", "name": "新事项", "kind": "basic"},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["lacks_power"] is True
-    assert office.post(reverse("dutyitem-list"), {"duty_list": draft["id"], "code": "JB-777", "name": "重复",
-                                                  "kind": "basic"}, format="json").status_code == 400
+    assert (
+        office.post(
+            reverse("dutyitem-list"),
+            {"duty_list": draft["id"], "code": "JB-777", "name": "重复", "kind": "basic"},
+            format="json",
+        ).status_code
+        == 400
+    )
     diff = office.get(reverse("dutylist-diff", args=[draft["id"]])).json()
     assert diff["added"] == ["JB-777"] and item.code in diff["changed"]
     assert api_as("xiangzhen").post(reverse("dutylist-publish", args=[draft["id"]])).status_code == 403
@@ -237,18 +266,28 @@ def test_item_pages_change_a_draft_only(accounts, client_as):
     client = client_as("jianfuban")
     url = reverse("duties:item_edit", args=[draft.pk, item.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"code": item.code, "name": "改过的名称<script>", "kind": "basic", "domain": "党的建设",
-                                 "powers": "行政检查：巡查\n行政处罚"})
+    response = client.post(
+        url,
+        {
+            "code": item.code,
+            "name": "改过的名称<script>",
+            "kind": "basic",
+            "domain": "党的建设",
+            "powers": "行政检查：巡查\n行政处罚",
+        },
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.name == "改过的名称<script>" and item.powers.count() == 2
     page = client.get(reverse("duties:unit_list", args=[town.pk]), {"version": draft.version}).content.decode()
     assert "改过的名称&lt;script&gt;" in page
-    response = client.post(reverse("duties:item_new", args=[draft.pk]), {"code": "PH-555", "name": "缺部门",
-                                                                           "kind": "cooperation"})
+    response = client.post(
+        reverse("duties:item_new", args=[draft.pk]), {"code": "PH-555", "name": "缺部门", "kind": "cooperation"}
+    )
     assert response.status_code == 200 and not draft.items.filter(code="PH-555").exists()
     current = DutyList.objects.get(unit=town, status="published")
-    response = client.post(reverse("duties:item_new", args=[current.pk]), {"code": "JB-555", "name": "x",
-                                                                             "kind": "basic"})
+    response = client.post(
+        reverse("duties:item_new", args=[current.pk]), {"code": "JB-555", "name": "x", "kind": "basic"}
+    )
     assert response.status_code == 200 and not current.items.filter(code="JB-555").exists()
     assert client_as("xiangzhen").get(url).status_code == 403

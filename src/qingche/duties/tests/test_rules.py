@@ -22,8 +22,10 @@ def test_diff_items():
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.dictionaries(st.sampled_from("ABCDEFG"), st.fixed_dictionaries({"name": st.sampled_from("xyz")})),
-       st.dictionaries(st.sampled_from("ABCDEFG"), st.fixed_dictionaries({"name": st.sampled_from("xyz")})))
+@given(
+    st.dictionaries(st.sampled_from("ABCDEFG"), st.fixed_dictionaries({"name": st.sampled_from("xyz")})),
+    st.dictionaries(st.sampled_from("ABCDEFG"), st.fixed_dictionaries({"name": st.sampled_from("xyz")})),
+)
 def test_diff_partitions_codes(old, new):
     diff = rules.diff_items(old, new)
     assert set(diff.added) == set(new) - set(old)
@@ -32,27 +34,58 @@ def test_diff_partitions_codes(old, new):
 
 
 def row(**values):
-    base = {"code": "JB-001", "name": "领导党建", "kind": "基本履职事项", "domain": "党的建设", "legal_basis": "",
-            "lead_department": "", "cooperating_departments": "", "powers": "党内管理：指导", "keywords": "党建"}
+    base = {
+        "code": "JB-001",
+        "name": "领导党建",
+        "kind": "基本履职事项",
+        "domain": "党的建设",
+        "legal_basis": "",
+        "lead_department": "",
+        "cooperating_departments": "",
+        "powers": "党内管理：指导",
+        "keywords": "党建",
+    }
     base.update(values)
     return base
 
 
 def test_check_rows_accepts_a_good_file():
-    items, errors = rules.check_rows([(2, row()), (3, row(code="PH-001", kind="配合履职事项",
-                                                          lead_department="县农业农村局",
-                                                          cooperating_departments="县财政局", powers=""))], DEPARTMENTS)
+    items, errors = rules.check_rows(
+        [
+            (2, row()),
+            (
+                3,
+                row(
+                    code="PH-001",
+                    kind="配合履职事项",
+                    lead_department="县农业农村局",
+                    cooperating_departments="县财政局",
+                    powers="",
+                ),
+            ),
+        ],
+        DEPARTMENTS,
+    )
     assert errors == []
     assert [item.kind for item in items] == ["basic", "cooperation"]
     assert items[0].powers == [("党内管理", "指导")] and items[1].cooperating_departments == ["县财政局"]
 
 
 def test_check_rows_reports_every_row():
-    rows = [(2, row()), (3, row()), (4, row(code="X", kind="别的")), (5, row(code="Y", name="")),
-            (6, row(code="Z", kind="上级部门收回事项", lead_department="县不存在局"))]
+    rows = [
+        (2, row()),
+        (3, row()),
+        (4, row(code="X", kind="别的")),
+        (5, row(code="Y", name="")),
+        (6, row(code="Z", kind="上级部门收回事项", lead_department="县不存在局")),
+    ]
     _items, errors = rules.check_rows(rows, DEPARTMENTS)
     assert {(number, column) for number, column, _msg, _params in errors} == {
-        (3, "事项编码"), (4, "类别"), (5, "事项名称"), (6, "牵头部门")}
+        (3, "事项编码"),
+        (4, "类别"),
+        (5, "事项名称"),
+        (6, "牵头部门"),
+    }
 
 
 def test_check_rows_empty_file():

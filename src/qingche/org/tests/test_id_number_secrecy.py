@@ -95,8 +95,10 @@ def test_every_demo_person_has_at_least_ten_thousand_candidates_from_what_is_rea
         person = by_pk[row["id"]]
         assert "birth_date" not in row and "id_number" not in row and "phone" not in row
         assert (row["id_number_masked"], row["birth_year"], row["gender"]) == (
-            person.id_number_masked, person.birth_date.year, person.gender,
-        )  # fmt: skip
+            person.id_number_masked,
+            person.birth_date.year,
+            person.gender,
+        )
 
 
 def test_pages_exports_and_the_trail_show_the_birth_year_not_the_date(client_as, accounts):
@@ -129,15 +131,20 @@ def test_the_audit_trail_keeps_the_year_and_the_narrow_mask_also_for_events_writ
     # an event written before the narrower mask, with the full birth date: shown redacted all the same
     old_mask = person.id_number[:4] + "*" * 10 + person.id_number[-4:]
     AuditEvent.objects.create(
-        actor_name="system:old", action="update", object_type="org.person", object_id=str(person.pk),
-        object_repr=person.name, before={"birth_date": born.isoformat(), "id_number": old_mask},
+        actor_name="system:old",
+        action="update",
+        object_type="org.person",
+        object_id=str(person.pk),
+        object_repr=person.name,
+        before={"birth_date": born.isoformat(), "id_number": old_mask},
         after={"birth_date": born.isoformat(), "id_number": old_mask},
-    )  # fmt: skip
+    )
     client = client_as("shenji")
     page = client.get("/audit/", {"object_type": "org.person", "object_id": person.pk}).content.decode()
     export = client.get("/audit/", {"object_type": "org.person", "object_id": person.pk, "export": "xlsx"}).content
     cells = " ".join(
-        str(cell) for row in load_workbook(io.BytesIO(export), read_only=True).active.iter_rows(values_only=True)
+        str(cell)
+        for row in load_workbook(io.BytesIO(export), read_only=True).active.iter_rows(values_only=True)
         for cell in row
     )
     for shown in (page, cells):

@@ -245,8 +245,13 @@ def record(name: str, column: str, value) -> None:
 # -- the API ------------------------------------------------------------------------------------------
 # This module's endpoints by router basename; every other module lists its own hand-computed
 # expectations in `<module>/tests/scope_expectations.py` as EXPECTATIONS = {basename: f(user) -> ids}.
-ORG_BASENAMES = {"unit": "units", "post": "posts", "person": "people", "assignment": "assignments",
-                 "rolegrant": "role-grants"}  # fmt: skip
+ORG_BASENAMES = {
+    "unit": "units",
+    "post": "posts",
+    "person": "people",
+    "assignment": "assignments",
+    "rolegrant": "role-grants",
+}
 
 
 def module_expectations() -> dict[str, Callable]:
@@ -679,8 +684,13 @@ def test_module_detail_pages_open_in_the_scope_and_are_refused_just_outside(name
     for key, page in module_pages().items():
         want = set(page["ids"](user))
         paths = page["paths"]()
-        spec = Expectation(page["perm"], lambda w, ids=frozenset(paths): set(ids), reach_all, page["model"],
-                           lambda w, pk, paths=paths: paths[pk])
+        spec = Expectation(
+            page["perm"],
+            lambda w, ids=frozenset(paths): set(ids),
+            reach_all,
+            page["model"],
+            lambda w, pk, paths=paths: paths[pk],
+        )
         allowed = holds(world, user.pk, page["perm"])
         for pk in just_outside(world, spec, user.pk, want, how_many=3):
             response = client.get(page["url"].format(pk=pk))

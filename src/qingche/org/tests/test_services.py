@@ -493,8 +493,7 @@ def test_the_system_administrator_cannot_disable_an_administrator_account(accoun
 
 
 @pytest.mark.parametrize("target", ["xitong", "shenji", "second"])
-def test_the_security_administrator_enables_and_disables_administrator_accounts(accounts, target,
-                                                                                second_system_admin):
+def test_the_security_administrator_enables_and_disables_administrator_accounts(accounts, target, second_system_admin):
     account = second_system_admin if target == "second" else accounts[target]
     assert services.account_may_set_active(user=accounts["anquan"], account=account)
     services.account_set_active(user=accounts["anquan"], account=account, active=False)

@@ -28,21 +28,26 @@ class Candidate(serializers.Serializer):
     path = serializers.CharField(help_text="the most similar levels within this first level, joined by ' / '")
 
 
-ClassifyOutput = inline_serializer("ClassifySuggestion", fields={
-    "category": serializers.CharField(help_text="first-level category name"),
-    "confidence": serializers.FloatField(help_text="calibrated probability of that category, 0–1"),
-    "candidates": Candidate(many=True, help_text="the three most likely first-level categories"),
-    "path": serializers.CharField(help_text="suggested levels joined by ' / '"),
-    "version": serializers.CharField(help_text="the model version that answered"),
-})
+ClassifyOutput = inline_serializer(
+    "ClassifySuggestion",
+    fields={
+        "category": serializers.CharField(help_text="first-level category name"),
+        "confidence": serializers.FloatField(help_text="calibrated probability of that category, 0–1"),
+        "candidates": Candidate(many=True, help_text="the three most likely first-level categories"),
+        "path": serializers.CharField(help_text="suggested levels joined by ' / '"),
+        "version": serializers.CharField(help_text="the model version that answered"),
+    },
+)
 
 
 class RegistersRequests(permissions.BasePermission):
     message = gettext_lazy("Only staff who register or dispatch citizen requests may ask for a category.")
 
     def has_permission(self, request, view):
-        return any(holds_permission(request.user, perm) for perm in (
-            "service.add_servicerequest", "service.dispatch_servicerequest"))
+        return any(
+            holds_permission(request.user, perm)
+            for perm in ("service.add_servicerequest", "service.dispatch_servicerequest")
+        )
 
 
 class ClassifyViewSet(viewsets.ViewSet):

@@ -23,10 +23,12 @@ def evaluate(classifier: Classifier, items: list[tuple[str, str]]) -> dict:
     predicted = classifier.predict([text for text, _label in items])
     labels = sorted(set(truth))
     per_class = f1_score(truth, predicted, labels=labels, average=None, zero_division=0)
-    return {"messages": len(items), "macro_f1": round(float(f1_score(truth, predicted, labels=labels,
-                                                                     average="macro", zero_division=0)), 4),
-            "accuracy": round(float(accuracy_score(truth, predicted)), 4),
-            "per_class_f1": {label: round(float(score), 4) for label, score in zip(labels, per_class, strict=True)}}
+    return {
+        "messages": len(items),
+        "macro_f1": round(float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4),
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "per_class_f1": {label: round(float(score), 4) for label, score in zip(labels, per_class, strict=True)},
+    }
 
 
 def shared_held_out() -> list[tuple[str, str]]:
@@ -41,8 +43,9 @@ def _county_split(examples: list[tuple[str, tuple[str, ...]]]):
     return shuffled[cut:], shuffled[:cut]
 
 
-def build(county_examples: list[tuple[str, tuple[str, ...]]] = (),
-          params: Params | None = None) -> tuple[Classifier, dict]:
+def build(
+    county_examples: list[tuple[str, tuple[str, ...]]] = (), params: Params | None = None
+) -> tuple[Classifier, dict]:
     """Train on the training part of the shared data (+ the unlabelled messages, if self-training) and on
     80 % of `county_examples` ((text, category path) of handled requests); evaluate on both held-out parts."""
     params = params or Params()
@@ -77,7 +80,11 @@ def build_and_store(county_examples=(), params: Params | None = None, replace_co
     alone does not replace a current model that learned from the county (unless `replace_county`)."""
     classifier, evaluation = build(county_examples, params)
     current = next((version for version in store.versions() if version.current), None)
-    keep_county = (not replace_county and not county_examples and current is not None
-                   and current.evaluation.get("source") == "shared+county")
+    keep_county = (
+        not replace_county
+        and not county_examples
+        and current is not None
+        and current.evaluation.get("source") == "shared+county"
+    )
     name = store.save(classifier, evaluation, make_current=not keep_county)
     return {**evaluation, "version": name, "current": not keep_county}

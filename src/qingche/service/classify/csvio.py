@@ -22,8 +22,9 @@ def read_messages(path: Path) -> tuple[list[str], list[dict]]:
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
-        raise ValidationError(_("Cannot read the file %(path)s: %(error)s") % {"path": path,
-                                                                            "error": error.strerror}) from None
+        raise ValidationError(
+            _("Cannot read the file %(path)s: %(error)s") % {"path": path, "error": error.strerror}
+        ) from None
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -51,10 +52,13 @@ def write_predictions(path: Path, header: list[str], rows: list[dict], suggest_m
             writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for start in range(0, len(rows), CHUNK):
-                chunk = rows[start:start + CHUNK]
+                chunk = rows[start : start + CHUNK]
                 for row, suggestion in zip(chunk, suggest_many([row.get("text") or "" for row in chunk]), strict=True):
-                    row.update(category=suggestion.category, confidence=f"{suggestion.confidence:.4f}",
-                               category_path=suggestion.path_text)
+                    row.update(
+                        category=suggestion.category,
+                        confidence=f"{suggestion.confidence:.4f}",
+                        category_path=suggestion.path_text,
+                    )
                     writer.writerow(row)
         os.replace(temporary, path)
     except BaseException:

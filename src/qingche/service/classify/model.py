@@ -48,8 +48,12 @@ class Suggestion:
         return PATH_SEPARATOR.join(self.path)
 
     def as_dict(self) -> dict:
-        return {"category": self.category, "confidence": self.confidence, "candidates": self.candidates,
-                "path": self.path_text}
+        return {
+            "category": self.category,
+            "confidence": self.confidence,
+            "candidates": self.candidates,
+            "path": self.path_text,
+        }
 
 
 @dataclass(repr=False)
@@ -92,10 +96,15 @@ class Classifier:
         index, weights = self.features(text)
         scores = self.probabilities(index, weights)
         order = np.argsort(-scores)[:TOP_N]
-        similarity = np.asarray(self.leaf_rows[index].T @ weights).ravel() if len(index) and len(self.leaves) \
-            else None
-        candidates = [{"category": self.classes[i], "confidence": round(float(scores[i]), 4),
-                       "path": PATH_SEPARATOR.join(self._path(self.classes[i], similarity))} for i in order]
+        similarity = np.asarray(self.leaf_rows[index].T @ weights).ravel() if len(index) and len(self.leaves) else None
+        candidates = [
+            {
+                "category": self.classes[i],
+                "confidence": round(float(scores[i]), 4),
+                "path": PATH_SEPARATOR.join(self._path(self.classes[i], similarity)),
+            }
+            for i in order
+        ]
         top = candidates[0]["category"]
         return Suggestion(top, candidates[0]["confidence"], candidates, self._path(top, similarity))
 
@@ -123,7 +132,7 @@ def gram_codes(text: str, ngram_max: int) -> np.ndarray:
     chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     parts, grams = [chars], chars
     for n in range(2, ngram_max + 1):
-        grams = (grams[:-1] << 21) | chars[n - 1:]
+        grams = (grams[:-1] << 21) | chars[n - 1 :]
         parts.append(grams)
     return np.concatenate(parts)
 
@@ -152,12 +161,19 @@ def _self_trained(features, labels: np.ndarray, unlabelled_features, params: Par
     return sparse.vstack([features, unlabelled_features[sure]]).tocsr(), np.concatenate([labels, pseudo[sure]])
 
 
-def train(texts: list[str], labels: list[str], unlabelled: list[str] = (), tree: list[tuple[str, ...]] = (),
-          examples: list[tuple[str, tuple[str, ...]]] = (), params: Params = Params()) -> Classifier:
+def train(
+    texts: list[str],
+    labels: list[str],
+    unlabelled: list[str] = (),
+    tree: list[tuple[str, ...]] = (),
+    examples: list[tuple[str, tuple[str, ...]]] = (),
+    params: Params = Params(),
+) -> Classifier:
     """A classifier of first-level `labels`; `tree` gives the lower levels (paths of names) and `examples`
     (text, path) the county's own requests filed under a lower-level category."""
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, params.ngram_max), min_df=params.min_df,
-                                 sublinear_tf=True, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, params.ngram_max), min_df=params.min_df, sublinear_tf=True, dtype=np.float32
+    )
     # The vocabulary and weights come from the labelled messages alone: fitted on the unlabelled ones too,
     # they cost about 0.01 of macro-F1 in cross-validation.
     features = vectorizer.fit_transform(texts)
@@ -170,11 +186,17 @@ def train(texts: list[str], labels: list[str], unlabelled: list[str] = (), tree:
     calibrated = model.calibrated_classifiers_[0]
     svm = calibrated.estimator
     return Classifier(
-        classes=[str(name) for name in model.classes_], **_vocabulary_codes(vectorizer, params.ngram_max),
-        ngram_max=params.ngram_max, idf=vectorizer.idf_.astype(np.float32),
-        coef=np.ascontiguousarray(svm.coef_, dtype=np.float32), intercept=svm.intercept_.astype(np.float32),
+        classes=[str(name) for name in model.classes_],
+        **_vocabulary_codes(vectorizer, params.ngram_max),
+        ngram_max=params.ngram_max,
+        idf=vectorizer.idf_.astype(np.float32),
+        coef=np.ascontiguousarray(svm.coef_, dtype=np.float32),
+        intercept=svm.intercept_.astype(np.float32),
         sigmoid=np.array([[c.a_, c.b_] for c in calibrated.calibrators], dtype=np.float32),
-        leaves=leaves, leaf_rows=leaf_matrix.T.tocsr(), leaves_of=leaves_of)
+        leaves=leaves,
+        leaf_rows=leaf_matrix.T.tocsr(),
+        leaves_of=leaves_of,
+    )
 
 
 def _leaf_index(vectorizer, tree, examples, params: Params):
@@ -195,5 +217,8 @@ def _leaf_index(vectorizer, tree, examples, params: Params):
     leaves_of: dict[str, list[int]] = defaultdict(list)
     for row, leaf in enumerate(leaves):
         leaves_of[leaf[0]].append(row)
-    return (leaves, normalize(matrix.tocsr()).astype(np.float32),
-            {top: np.array(rows) for top, rows in leaves_of.items()})
+    return (
+        leaves,
+        normalize(matrix.tocsr()).astype(np.float32),
+        {top: np.array(rows) for top, rows in leaves_of.items()},
+    )

@@ -26,8 +26,11 @@ def handled_examples(limit: int = 50_000) -> list[tuple[str, tuple[str, ...]]]:
             names.append(node.name)
             node = nodes.get(node.parent_id)
         paths[pk] = tuple(reversed(names))
-    rows = (ServiceRequest.objects.filter(status=rules.CLOSED).order_by("-closed_at")
-            .values_list("title", "text", "category_id")[:limit])
+    rows = (
+        ServiceRequest.objects.filter(status=rules.CLOSED)
+        .order_by("-closed_at")
+        .values_list("title", "text", "category_id")[:limit]
+    )
     return [(message_text(title, text), paths[category]) for title, text, category in rows if category in paths]
 
 

@@ -46,13 +46,20 @@ def classifier_build(user, *, with_requests: bool = True, params=None, replace_c
 
     _require(user)
     if not (taidi_dir() / "train.csv").exists():
-        raise ValidationError(_("The shared training data was not found in %(dir)s (set QINGCHE_TAIDI_DIR).")
-                              % {"dir": taidi_dir()})
+        raise ValidationError(
+            _("The shared training data was not found in %(dir)s (set QINGCHE_TAIDI_DIR).") % {"dir": taidi_dir()}
+        )
     examples = handled_examples() if with_requests else []
     result = build.build_and_store(examples, params, replace_county=replace_county)
-    _record(user, "classifier_build", object_type="service.classifier", object_id=result["version"],
-           object_repr=result["version"], after={key: result[key] for key in (
-               "source", "current", "county_training_requests")} | {"macro_f1": result["held_out"].get("macro_f1")})
+    _record(
+        user,
+        "classifier_build",
+        object_type="service.classifier",
+        object_id=result["version"],
+        object_repr=result["version"],
+        after={key: result[key] for key in ("source", "current", "county_training_requests")}
+        | {"macro_f1": result["held_out"].get("macro_f1")},
+    )
     return result
 
 
@@ -67,6 +74,13 @@ def classifier_restore(user, version: str | None = None) -> str:
         store.set_current(name)
     except store.NoModel:
         raise ValidationError(_("There is no classifier version %(name)s.") % {"name": name}) from None
-    _record(user, "classifier_restore", object_type="service.classifier", object_id=name, object_repr=name,
-           before={"current": before}, after={"current": name})
+    _record(
+        user,
+        "classifier_restore",
+        object_type="service.classifier",
+        object_id=name,
+        object_repr=name,
+        before={"current": before},
+        after={"current": name},
+    )
     return name

@@ -63,8 +63,7 @@ def save(classifier, evaluation: dict, make_current: bool = True) -> str:
     directory.mkdir(parents=True)
     _write_atomically(directory / MODEL_FILE, pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL))
     evaluation = {"version": name, **evaluation}
-    _write_atomically(directory / EVALUATION_FILE,
-                      json.dumps(evaluation, ensure_ascii=False, indent=2).encode("utf-8"))
+    _write_atomically(directory / EVALUATION_FILE, json.dumps(evaluation, ensure_ascii=False, indent=2).encode("utf-8"))
     if make_current:
         set_current(name)
     for old in [version.name for version in versions()][KEEP_VERSIONS:]:

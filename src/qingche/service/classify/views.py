@@ -24,8 +24,7 @@ def classifier(request):
                 from qingche.service.classify.background import run_classifier_build
 
                 transaction.on_commit(lambda: run_classifier_build.enqueue(request.user.pk))
-                messages.success(request, _("Retraining has started; the new version appears here in a few "
-                                            "minutes."))
+                messages.success(request, _("Retraining has started; the new version appears here in a few minutes."))
             return redirect("service:classifier")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -34,9 +34,18 @@ def place_names() -> list[str]:
 
 def catalogue_index() -> rules.DutyIndex:
     ids = unit_ids()
-    items = [rules.DutyMatch(row["code"], row["name"], row["kind"], tuple(w for w in row["keywords"].split("；") if w),
-                             ids.get(row["lead_department"]), row["lead_department"], row["domain"])
-             for row in catalogue_rows()]
+    items = [
+        rules.DutyMatch(
+            row["code"],
+            row["name"],
+            row["kind"],
+            tuple(w for w in row["keywords"].split("；") if w),
+            ids.get(row["lead_department"]),
+            row["lead_department"],
+            row["domain"],
+        )
+        for row in catalogue_rows()
+    ]
     return rules.DutyIndex(items, place_names())
 
 
@@ -63,9 +72,14 @@ def evaluate(rows: list[dict], index: rules.DutyIndex) -> Score:
     for row in rows:
         started = time.perf_counter()
         route = rules.suggest_route(
-            text=row["text"], category_words=[row["category"]] if row["category"] else [],
-            town_id=ids[row["town"]], town_name=row["town"], items=index,
-            county_office_id=ids[COUNTY_OFFICE], county_office_name=COUNTY_OFFICE)
+            text=row["text"],
+            category_words=[row["category"]] if row["category"] else [],
+            town_id=ids[row["town"]],
+            town_name=row["town"],
+            items=index,
+            county_office_id=ids[COUNTY_OFFICE],
+            county_office_name=COUNTY_OFFICE,
+        )
         score.timings_ms.append((time.perf_counter() - started) * 1000)
         unit_right = route.unit_id == ids[row["expected_unit"]]
         item_right = unit_right and route.duty_code == row["expected_code"]

@@ -12,12 +12,14 @@ ROOT_PATH_LENGTH = 4
 def _requests_seen(user) -> set[int]:
     if user.is_superuser:
         return set(ServiceRequest.objects.values_list("pk", flat=True))
-    rows = list(ServiceRequest.objects.values_list("pk", "unit_id", "unit__path", "intake_unit_id",
-                                                   "intake_unit__path"))
+    rows = list(
+        ServiceRequest.objects.values_list("pk", "unit_id", "unit__path", "intake_unit_id", "intake_unit__path")
+    )
     seen: set[int] = set()
     for grant in RoleGrant.objects.filter(user=user).select_related("role", "unit"):
-        codenames = set(grant.role.permissions.filter(content_type__app_label="service")
-                        .values_list("codename", flat=True))
+        codenames = set(
+            grant.role.permissions.filter(content_type__app_label="service").values_list("codename", flat=True)
+        )
         if "view_servicerequest" not in codenames or grant.scope == "self":
             continue
         for pk, unit_id, unit_path, intake_id, intake_path in rows:

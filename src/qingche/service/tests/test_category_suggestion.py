@@ -115,8 +115,10 @@ def test_open311_lists_the_generic_code_and_predicts_the_category(api_key, built
     codes = [service["service_code"] for service in anon.get("/open311/v2/services.json").json()]
     assert codes[-1] == "general"
     assert anon.get("/open311/v2/services/general.json").json()["service_code"] == "general"
-    response = anon.post("/open311/v2/requests.json", {"api_key": api_key, "service_code": "general",
-                                                       "lat": "28.1", "long": "112.2", "description": WAGES})
+    response = anon.post(
+        "/open311/v2/requests.json",
+        {"api_key": api_key, "service_code": "general", "lat": "28.1", "long": "112.2", "description": WAGES},
+    )
     assert response.status_code == 200, response.content
     services.open311_submissions_register()
     request = ServiceRequest.objects.get(token=response.json()[0]["token"])
@@ -124,16 +126,20 @@ def test_open311_lists_the_generic_code_and_predicts_the_category(api_key, built
     assert not request.category.children.exists()
     # a request with a chosen code is not marked
     code = Category.objects.filter(children__isnull=True, is_active=True).order_by("code").first().code
-    chosen = anon.post("/open311/v2/requests.json", {"api_key": api_key, "service_code": code,
-                                                     "lat": "28.1", "long": "112.2", "description": WAGES})
+    chosen = anon.post(
+        "/open311/v2/requests.json",
+        {"api_key": api_key, "service_code": code, "lat": "28.1", "long": "112.2", "description": WAGES},
+    )
     services.open311_submissions_register()
     assert not ServiceRequest.objects.get(token=chosen.json()[0]["token"]).category_predicted
 
 
 def test_open311_generic_code_without_a_description_is_a_400(api_key, built_model):
     before = ServiceRequest.objects.count()
-    response = Client().post("/open311/v2/requests.xml", {"api_key": api_key, "service_code": "general",
-                                                          "lat": "28.1", "long": "112.2", "description": ""})
+    response = Client().post(
+        "/open311/v2/requests.xml",
+        {"api_key": api_key, "service_code": "general", "lat": "28.1", "long": "112.2", "description": ""},
+    )
     assert response.status_code == 400 and b"general" in response.content
     services.open311_submissions_register()
     assert ServiceRequest.objects.count() == before
@@ -143,8 +149,10 @@ def test_open311_without_a_model_has_no_generic_code(api_key, no_model):
     anon = Client()
     assert "general" not in [s["service_code"] for s in anon.get("/open311/v2/services.json").json()]
     assert anon.get("/open311/v2/services/general.json").status_code == 404
-    response = anon.post("/open311/v2/requests.json", {"api_key": api_key, "service_code": "general",
-                                                       "lat": "28.1", "long": "112.2", "description": WAGES})
+    response = anon.post(
+        "/open311/v2/requests.json",
+        {"api_key": api_key, "service_code": "general", "lat": "28.1", "long": "112.2", "description": WAGES},
+    )
     assert response.status_code == 404
 
 
@@ -155,8 +163,9 @@ def _history(category, *rows) -> io.BytesIO:
     writer.writeheader()
     for number, override in enumerate(rows, start=1):
         row = dict.fromkeys(COLUMNS, "")
-        row.update(number=f"HP{number:011d}", submitted_at="2026-03-02 09:00", category_code=category.code,
-                   text=POLLUTION)
+        row.update(
+            number=f"HP{number:011d}", submitted_at="2026-03-02 09:00", category_code=category.code, text=POLLUTION
+        )
         row.update(override)
         writer.writerow(row)
     return io.BytesIO(handle.getvalue().encode())
@@ -165,8 +174,10 @@ def _history(category, *rows) -> io.BytesIO:
 def test_imported_rows_without_a_category_get_the_predicted_one(accounts, category, built_model):
     source = _history(category, {}, {"category_code": "", "text": WAGES, "title": "讨薪"})
     assert import_requests(user=accounts["rexian"], source=source, name="history.csv") == 2
-    given, predicted = ServiceRequest.objects.get(number="HP00000000001"), ServiceRequest.objects.get(
-        number="HP00000000002")
+    given, predicted = (
+        ServiceRequest.objects.get(number="HP00000000001"),
+        ServiceRequest.objects.get(number="HP00000000002"),
+    )
     assert given.category == category and not given.category_predicted
     assert predicted.category_predicted and _top(predicted.category) == "劳动和社会保障"
     assert not predicted.category.children.exists()
@@ -177,8 +188,9 @@ def test_without_a_model_a_row_without_a_category_fails_the_import(accounts, cat
 
     before = ServiceRequest.objects.count()
     with pytest.raises(ValidationError, match="category_code"):
-        import_requests(user=accounts["rexian"], source=_history(category, {}, {"category_code": ""}),
-                        name="history.csv")
+        import_requests(
+            user=accounts["rexian"], source=_history(category, {}, {"category_code": ""}), name="history.csv"
+        )
     assert ServiceRequest.objects.count() == before
 
 

@@ -40,10 +40,13 @@ def _write(path, text, encoding="utf-8"):
 
 # -- the command-line contract --------------------------------------------------------------------------
 def test_classify_writes_the_rows_with_category_confidence_and_path(built_model, tmp_path):
-    source = _write(tmp_path / "in.csv", "id,text,note\n"
-                    "1,村旁化工厂偷排污水，河水发黑发臭，鱼都死了,a\n"
-                    "2,\"公司拖欠我们农民工三个月工资，劳动监察大队不管\",b\n"
-                    "3,孩子学校乱收补课费，要求家长必须参加,c\n")
+    source = _write(
+        tmp_path / "in.csv",
+        "id,text,note\n"
+        "1,村旁化工厂偷排污水，河水发黑发臭，鱼都死了,a\n"
+        '2,"公司拖欠我们农民工三个月工资，劳动监察大队不管",b\n'
+        "3,孩子学校乱收补课费，要求家长必须参加,c\n",
+    )
     target = tmp_path / "out.csv"
     call_command("service", "classify", "--input", str(source), "--output", str(target))
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
@@ -54,14 +57,16 @@ def test_classify_writes_the_rows_with_category_confidence_and_path(built_model,
         assert row["category_path"].split(" / ")[0] == row["category"]
 
 
-@pytest.mark.parametrize(("content", "encoding", "message"), [
-    ("id,body\n1,路灯坏了\n", "utf-8", "text"),
-    ("id,text\n1,路灯坏了很久没人修\n", "gb18030", "UTF-8"),
-    ("", "utf-8", "空|empty"),
-    ("text\n", "utf-8", "没有|no messages"),
-])
-def test_bad_input_exits_non_zero_with_a_message_and_writes_nothing(built_model, tmp_path, content, encoding,
-                                                                    message):
+@pytest.mark.parametrize(
+    ("content", "encoding", "message"),
+    [
+        ("id,body\n1,路灯坏了\n", "utf-8", "text"),
+        ("id,text\n1,路灯坏了很久没人修\n", "gb18030", "UTF-8"),
+        ("", "utf-8", "空|empty"),
+        ("text\n", "utf-8", "没有|no messages"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_message_and_writes_nothing(built_model, tmp_path, content, encoding, message):
     source = _write(tmp_path / "in.csv", content, encoding)
     target = tmp_path / "out.csv"
     with pytest.raises(CommandError, match=message):
@@ -78,9 +83,21 @@ def test_the_qingche_command_exits_non_zero_on_bad_input(tmp_path):
 
     source = _write(tmp_path / "in.csv", "id,body\n1,路灯坏了\n")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
-    done = subprocess.run([str(Path(sys.executable).with_name("qingche")), "service", "classify", "--input",
-                           str(source), "--output", str(tmp_path / "out.csv")], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("qingche")),
+            "service",
+            "classify",
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "out.csv"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "text" in done.stderr
     assert not (tmp_path / "out.csv").exists()
@@ -88,8 +105,9 @@ def test_the_qingche_command_exits_non_zero_on_bad_input(tmp_path):
 
 # -- the API -----------------------------------------------------------------------------------------------
 def test_api_suggests_a_category_to_the_hotline(built_model, api_as):
-    response = api_as("rexian").post("/api/v1/service/classify/", {"text": "公交车司机开车接打电话，还不按站停车"},
-                                     format="json")
+    response = api_as("rexian").post(
+        "/api/v1/service/classify/", {"text": "公交车司机开车接打电话，还不按站停车"}, format="json"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["category"] == "交通运输"
@@ -187,8 +205,14 @@ def test_the_compiled_features_are_scikit_learns():
 
     from qingche.service.classify.model import Params, train
 
-    texts = ["路灯坏了没人修路灯", "拖欠工资不发ABC", "学校乱收费𠀀", "路面塌陷很危险", "工资一直拖欠",
-             "补课收费太高"] * 2
+    texts = [
+        "路灯坏了没人修路灯",
+        "拖欠工资不发ABC",
+        "学校乱收费𠀀",
+        "路面塌陷很危险",
+        "工资一直拖欠",
+        "补课收费太高",
+    ] * 2
     params = Params(self_training_margin=None, calibration_folds=2, min_df=1)
     classifier = train(texts, ["城乡建设", "劳动和社会保障", "教育文体"] * 4, params=params)
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float32).fit(texts)

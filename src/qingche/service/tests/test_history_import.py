@@ -24,9 +24,14 @@ def history_csv(category, town):
         writer.writeheader()
         for number, override in enumerate(overrides, start=1):
             row = dict.fromkeys(COLUMNS, "")
-            row.update(number=f"HI{number:011d}", submitted_at="2026-03-02 09:00", category_code=category.code,
-                       text="历史诉求：村口路灯不亮<script>alert(1)</script>", town_code=town.code,
-                       citizen_phone="13800000001")
+            row.update(
+                number=f"HI{number:011d}",
+                submitted_at="2026-03-02 09:00",
+                category_code=category.code,
+                text="历史诉求：村口路灯不亮<script>alert(1)</script>",
+                town_code=town.code,
+                citizen_phone="13800000001",
+            )
             row.update(override)
             writer.writerow(row)
         return handle.getvalue().encode()
@@ -48,8 +53,9 @@ def run_worker(monkeypatch):
     return lambda: call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", "-v", "0")
 
 
-def test_an_upload_is_checked_and_loaded_by_the_task_worker(client_as, history_csv, run_worker,
-                                                            django_capture_on_commit_callbacks):
+def test_an_upload_is_checked_and_loaded_by_the_task_worker(
+    client_as, history_csv, run_worker, django_capture_on_commit_callbacks
+):
     client = client_as("rexian")
     before = ServiceRequest.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,8 +80,9 @@ def test_an_upload_is_checked_and_loaded_by_the_task_worker(client_as, history_c
     assert 'data-status="done"' in row and "hx-trigger" not in row and row.count(">2</td>") == 2
 
 
-def test_a_wrong_row_imports_nothing_and_the_page_names_it(client_as, history_csv, run_worker,
-                                                          django_capture_on_commit_callbacks):
+def test_a_wrong_row_imports_nothing_and_the_page_names_it(
+    client_as, history_csv, run_worker, django_capture_on_commit_callbacks
+):
     client = client_as("rexian")
     client.cookies["django_language"] = "en"
     before = ServiceRequest.objects.count()
@@ -100,10 +107,13 @@ def test_a_file_that_is_not_csv_fails_with_a_message(client_as, run_worker, djan
     assert "CSV" in job.errors[0]
 
 
-@pytest.mark.parametrize("name, content, expected", [
-    ("history.txt", b"number\n", "CSV (UTF-8) or xlsx"),
-    (None, b"", "Choose a CSV or xlsx file"),
-])
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("history.txt", b"number\n", "CSV (UTF-8) or xlsx"),
+        (None, b"", "Choose a CSV or xlsx file"),
+    ],
+)
 def test_bad_uploads_are_refused_with_a_400(client_as, name, content, expected):
     client = client_as("rexian")
     client.cookies["django_language"] = "en"
@@ -148,8 +158,9 @@ def test_a_large_file_has_its_personal_data_encrypted_in_another_process(tmp_pat
 
     monkeypatch.setattr(importers, "POOL_FROM_ROWS", 4)
     monkeypatch.setattr(importers, "POOL_CHUNK", 3)
-    rows = [{"number": f"PL{i:010d}", "citizen_name": f"居民{i % 4}", "citizen_phone": f"1390000{i:04d}"}
-            for i in range(12)]
+    rows = [
+        {"number": f"PL{i:010d}", "citizen_name": f"居民{i % 4}", "citizen_phone": f"1390000{i:04d}"} for i in range(12)
+    ]
     path = tmp_path / "large.csv"
     path.write_bytes(history_csv(*rows))
     started = []
@@ -158,10 +169,13 @@ def test_a_large_file_has_its_personal_data_encrypted_in_another_process(tmp_pat
     assert importers.import_requests(user=None, source=str(path), rebuild_rollups=False) == 12
     assert started, "the worker process was not used"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT number, citizen_name, citizen_phone FROM service_servicerequest "
-                       "WHERE number LIKE 'PL%%' ORDER BY number")
+        cursor.execute(
+            "SELECT number, citizen_name, citizen_phone FROM service_servicerequest "
+            "WHERE number LIKE 'PL%%' ORDER BY number"
+        )
         stored = cursor.fetchall()
     assert [(decrypt(name), decrypt(phone)) for _n, name, phone in stored] == [
-        (f"居民{i % 4}", f"1390000{i:04d}") for i in range(12)]
+        (f"居民{i % 4}", f"1390000{i:04d}") for i in range(12)
+    ]
     assert len({name for _n, name, _p in stored}) == 4
     assert ServiceRequest.objects.get(number="PL0000000003").citizen_phone == "13900000003"

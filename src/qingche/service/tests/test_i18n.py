@@ -92,8 +92,9 @@ def test_a_service_refusal_is_put_into_words_when_read(submit, accounts):
     with translation.override("zh-hans"), pytest.raises(ValidationError) as error:  # not answered yet
         services.request_callback(user=accounts["rexian"], request=request, solved=True, satisfaction="satisfied")
     with translation.override("en"):
-        assert error.value.message_dict["status"] == ["Not possible while the request is “waiting for dispatch”: "
-                                                      "callback."]
+        assert error.value.message_dict["status"] == [
+            "Not possible while the request is “waiting for dispatch”: callback."
+        ]
     with translation.override("zh-hans"):
         assert error.value.message_dict["status"] == ["诉求当前为“待派单”，不能回访。"]
 
@@ -115,26 +116,37 @@ def test_the_api_refuses_in_the_language_asked_for(submit, api_as, accounts, tow
 # -- routing reasons ------------------------------------------------------------------------------------
 def _route():
     items = [rules.DutyMatch("JB-901", "村庄保洁和生活垃圾收集转运", "basic", ("垃圾", "保洁", "清运"))]
-    return rules.suggest_route(text="村口垃圾没人清运", category_words=[], town_id=1, town_name="东河镇",
-                               items=items, county_office_id=9, county_office_name="县政府办公室")
+    return rules.suggest_route(
+        text="村口垃圾没人清运",
+        category_words=[],
+        town_id=1,
+        town_name="东河镇",
+        items=items,
+        county_office_id=9,
+        county_office_name="县政府办公室",
+    )
 
 
 def test_a_routing_reason_is_made_in_the_active_language():
     route = _route()
     assert route.basis == "basic" and route.stored()["params"]["matched"] == ["垃圾", "清运"]
     with translation.override("zh-hans"):
-        assert route.reason == ("东河镇职责清单 JB-901「村庄保洁和生活垃圾收集转运」为基本履职事项"
-                                "（匹配：垃圾、清运），由东河镇办理。")
+        assert route.reason == (
+            "东河镇职责清单 JB-901「村庄保洁和生活垃圾收集转运」为基本履职事项（匹配：垃圾、清运），由东河镇办理。"
+        )
     with translation.override("en"):
-        assert route.reason == ("Item JB-901 “村庄保洁和生活垃圾收集转运” of the duty list of 东河镇 is a basic duty "
-                                "(matched: 垃圾, 清运): 东河镇 handles it.")
+        assert route.reason == (
+            "Item JB-901 “村庄保洁和生活垃圾收集转运” of the duty list of 东河镇 is a basic duty "
+            "(matched: 垃圾, 清运): 东河镇 handles it."
+        )
 
 
 def test_every_routing_basis_has_english_words():
     with translation.override("en"):
         for basis, template in rules.ROUTE_REASONS.items():
-            text = rules.route_reason(basis, {"town": "T", "office": "O", "code": "C", "name": "N", "lead": "L",
-                                              "matched": ["w"]})
+            text = rules.route_reason(
+                basis, {"town": "T", "office": "O", "code": "C", "name": "N", "lead": "L", "matched": ["w"]}
+            )
             assert text and not CJK.search(text), (basis, text)
             assert "%(" not in str(template) % {k: "" for k in ("town", "office", "code", "name", "lead", "words")}
     assert rules.route_reason("unknown", {}) == ""

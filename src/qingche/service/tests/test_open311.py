@@ -85,17 +85,27 @@ def test_post_request_needs_a_valid_key(anon, api_key, db):
     assert wrong.status_code == 403
 
 
-@pytest.mark.parametrize("fields,status", [
-    ({"service_code": "NOPE", "lat": "28.1", "long": "112.2", "description": "路灯坏了很久"}, 404),
-    ({"lat": "28.1", "long": "112.2", "description": "路灯坏了很久"}, 400),
-    ({"service_code": None, "description": "路灯坏了很久"}, 400),
-    ({"service_code": None, "lat": "39.9", "long": "116.4", "description": "路灯坏了很久"}, 400),
-    ({"service_code": None, "lat": "28.1", "long": "112.2", "description": ""}, 400),
-    ({"service_code": None, "lat": "28.1", "long": "112.2", "description": "x" * 100_000}, 400),
-    ({"service_code": None, "address_id": "000", "description": "路灯坏了很久"}, 400),
-    ({"service_code": None, "address_string": "东河镇", "description": "路灯坏了很久",
-      "attribute[colour]": "red"}, 400),
-])
+@pytest.mark.parametrize(
+    "fields,status",
+    [
+        ({"service_code": "NOPE", "lat": "28.1", "long": "112.2", "description": "路灯坏了很久"}, 404),
+        ({"lat": "28.1", "long": "112.2", "description": "路灯坏了很久"}, 400),
+        ({"service_code": None, "description": "路灯坏了很久"}, 400),
+        ({"service_code": None, "lat": "39.9", "long": "116.4", "description": "路灯坏了很久"}, 400),
+        ({"service_code": None, "lat": "28.1", "long": "112.2", "description": ""}, 400),
+        ({"service_code": None, "lat": "28.1", "long": "112.2", "description": "x" * 100_000}, 400),
+        ({"service_code": None, "address_id": "000", "description": "路灯坏了很久"}, 400),
+        (
+            {
+                "service_code": None,
+                "address_string": "东河镇",
+                "description": "路灯坏了很久",
+                "attribute[colour]": "red",
+            },
+            400,
+        ),
+    ],
+)
 def test_post_request_bad_input(anon, api_key, fields, status):
     before = ServiceRequest.objects.count(), Open311Submission.objects.count()
     fields = {key: (leaf_code() if value is None else value) for key, value in fields.items()}
@@ -109,9 +119,17 @@ def test_post_request_bad_input(anon, api_key, fields, status):
 
 def test_post_then_token_then_request(anon, api_key, town):
     code = leaf_code()
-    response = post(anon, api_key=api_key, service_code=code, address_string=f"{town.name}中心街",
-                    description="<b>路灯</b>坏了很久", first_name="明", last_name="王", phone="13900001111",
-                    **{"attribute[anonymous]": "1", "attribute[subject]": "路灯不亮"})
+    response = post(
+        anon,
+        api_key=api_key,
+        service_code=code,
+        address_string=f"{town.name}中心街",
+        description="<b>路灯</b>坏了很久",
+        first_name="明",
+        last_name="王",
+        phone="13900001111",
+        **{"attribute[anonymous]": "1", "attribute[subject]": "路灯不亮"},
+    )
     assert response.status_code == 200, response.content
     created = response.json()[0]
     assert "service_request_id" not in created  # deferred creation: the token now, the number from tokens/
@@ -136,11 +154,25 @@ def test_post_then_token_then_request(anon, api_key, town):
     assert root.find("request/status").text == "open"
     assert anon.get(f"{BASE}requests/NOPE.xml").status_code == 404
     # posting the same report from the same device twice gives one request
-    again = post(anon, api_key=api_key, service_code=code, lat="28.1", long="112.2", description="同一设备重复提交",
-                 device_id="dev-1")
+    again = post(
+        anon,
+        api_key=api_key,
+        service_code=code,
+        lat="28.1",
+        long="112.2",
+        description="同一设备重复提交",
+        device_id="dev-1",
+    )
     services.open311_submissions_register()
-    twice = post(anon, api_key=api_key, service_code=code, lat="28.1", long="112.2", description="同一设备重复提交",
-                 device_id="dev-1")
+    twice = post(
+        anon,
+        api_key=api_key,
+        service_code=code,
+        lat="28.1",
+        long="112.2",
+        description="同一设备重复提交",
+        device_id="dev-1",
+    )
     assert again.json()[0]["token"] == twice.json()[0]["token"]
     assert twice.json()[0]["service_request_id"]  # the repeat came after the first was registered
     assert ServiceRequest.objects.filter(text="同一设备重复提交").count() == 1
@@ -149,8 +181,9 @@ def test_post_then_token_then_request(anon, api_key, town):
 def _submit(partner, text, **fields):
     from qingche.service.selectors import leaf_category_by_code
 
-    return services.open311_submission_accept(partner=partner, category=leaf_category_by_code()[leaf_code()],
-                                              text=text, lat="28.1", long="112.2", **fields)
+    return services.open311_submission_accept(
+        partner=partner, category=leaf_category_by_code()[leaf_code()], text=text, lat="28.1", long="112.2", **fields
+    )
 
 
 def test_token_of_a_pending_submission_has_no_number_yet(anon, api_key):
@@ -172,8 +205,12 @@ def test_submissions_register_in_batches_with_numbers_of_their_day(api_key):
     assert len(set(numbers)) == 7 and numbers == sorted(numbers)
     assert all(n.startswith(timezone.localtime(made[0].received_at).strftime("%Y%m%d")) for n in numbers)
     assert RequestEvent.objects.filter(request__number__in=numbers, kind="submit").count() == 7
-    assert AuditEvent.objects.filter(object_type="service.servicerequest", action="create",
-                                     object_repr__in=numbers).count() == 7
+    assert (
+        AuditEvent.objects.filter(
+            object_type="service.servicerequest", action="create", object_repr__in=numbers
+        ).count()
+        == 7
+    )
 
 
 def test_a_submission_that_cannot_be_registered_does_not_hold_up_the_others(anon, api_key):
@@ -197,29 +234,43 @@ def test_get_requests_default_window_and_filters(anon, db):
     oldest = min(dt.datetime.fromisoformat(row["requested_datetime"]) for row in rows)
     assert oldest >= now - dt.timedelta(days=90, minutes=1)
     assert all({"service_request_id", "status", "agency_responsible", "expected_datetime"} <= set(r) for r in rows)
-    closed = anon.get(BASE + "requests.json", {"status": "closed", "start_date": "2026-06-01T00:00:00+08:00",
-                                               "end_date": "2026-07-01T00:00:00+08:00"}).json()
+    closed = anon.get(
+        BASE + "requests.json",
+        {"status": "closed", "start_date": "2026-06-01T00:00:00+08:00", "end_date": "2026-07-01T00:00:00+08:00"},
+    ).json()
     assert closed and all(row["status"] == "closed" for row in closed)
     assert all("2026-06" in row["requested_datetime"] for row in closed)
     code = closed[0]["service_code"]
-    by_code = anon.get(BASE + "requests.xml", {"service_code": code, "start_date": "2026-06-01T00:00:00+08:00",
-                                               "end_date": "2026-07-01T00:00:00+08:00"})
+    by_code = anon.get(
+        BASE + "requests.xml",
+        {"service_code": code, "start_date": "2026-06-01T00:00:00+08:00", "end_date": "2026-07-01T00:00:00+08:00"},
+    )
     assert {e.text for e in xml(by_code).iter("service_code")} == {code}
     ids = ",".join(row["service_request_id"] for row in closed[:3])
     assert len(anon.get(BASE + "requests.json", {"service_request_id": ids}).json()) == min(3, len(closed))
     assert anon.get(BASE + "requests.json", {"start_date": "yesterday"}).status_code == 400
     assert anon.get(BASE + "requests.json", {"status": "pending"}).status_code == 400
-    too_long = anon.get(BASE + "requests.json", {"start_date": "2026-01-01T00:00:00+08:00",
-                                                 "end_date": "2026-10-01T00:00:00+08:00"})
+    too_long = anon.get(
+        BASE + "requests.json", {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-10-01T00:00:00+08:00"}
+    )
     assert too_long.status_code == 400
     assert anon.get(BASE + "requests.yaml").status_code == 404
 
 
-@pytest.mark.parametrize("date", [
-    "2026-02-30T00:00:00+08:00", "2026-02-29T00:00:00+08:00", "2026-13-01T00:00:00+08:00",
-    "2026-10-01T25:00:00+08:00", "2026-10-01T00:60:00+08:00", "2026-10-01T00:00:00+25:00",
-    "0000-10-01T00:00:00+08:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-12:00",
-])
+@pytest.mark.parametrize(
+    "date",
+    [
+        "2026-02-30T00:00:00+08:00",
+        "2026-02-29T00:00:00+08:00",
+        "2026-13-01T00:00:00+08:00",
+        "2026-10-01T25:00:00+08:00",
+        "2026-10-01T00:60:00+08:00",
+        "2026-10-01T00:00:00+25:00",
+        "0000-10-01T00:00:00+08:00",
+        "0001-01-01T00:00:00+08:00",
+        "9999-12-31T23:59:59-12:00",
+    ],
+)
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_impossible_dates_are_a_400_with_a_chinese_message(anon, db, date, fmt):
     for name in ("start_date", "end_date"):
@@ -269,8 +320,15 @@ def test_the_served_county_registers_a_partner_post_by_itself(demo_server):
 
     with urllib.request.urlopen(demo_server + BASE + "services.json") as response:
         code = json.loads(response.read())[0]["service_code"]
-    body = urllib.parse.urlencode({"api_key": TEST_OPEN311_KEY, "service_code": code, "lat": "28.1", "long": "112.2",
-                                   "description": "服务器自己登记的诉求：路灯坏了"}).encode()
+    body = urllib.parse.urlencode(
+        {
+            "api_key": TEST_OPEN311_KEY,
+            "service_code": code,
+            "lat": "28.1",
+            "long": "112.2",
+            "description": "服务器自己登记的诉求：路灯坏了",
+        }
+    ).encode()
     with urllib.request.urlopen(demo_server + BASE + "requests.json", data=body) as response:
         token = json.loads(response.read())[0]["token"]
     deadline = time.monotonic() + 20
@@ -300,14 +358,28 @@ def test_an_unknown_open311_address_is_the_spec_error_list_not_a_page(anon, db, 
 
 
 def test_a_nul_character_is_a_400_on_every_database(anon, db, api_key):
-    for path, query in (("requests.json", {"service_request_id": "A\x00B"}), ("requests.xml", {"service_code": "\x00"}),
-                        ("services/A%00B.json", {}), ("tokens/%00.json", {}), ("requests/%00.json", {})):
+    for path, query in (
+        ("requests.json", {"service_request_id": "A\x00B"}),
+        ("requests.xml", {"service_code": "\x00"}),
+        ("services/A%00B.json", {}),
+        ("tokens/%00.json", {}),
+        ("requests/%00.json", {}),
+    ):
         response = anon.get(BASE + path, query)
         assert response.status_code == 400, path
-        text = response.json()[0]["description"] if path.endswith("json") else xml(response).find(
-            "error/description").text
+        text = (
+            response.json()[0]["description"] if path.endswith("json") else xml(response).find("error/description").text
+        )
         assert text == "请求中含有不允许的空字符（\\x00）。"
     before = Open311Submission.objects.count()
-    posted = anon.post(BASE + "requests.json", {"api_key": api_key, "service_code": leaf_code(), "lat": "28.1",
-                                                "long": "112.2", "description": "路灯坏了\x00很久"})
+    posted = anon.post(
+        BASE + "requests.json",
+        {
+            "api_key": api_key,
+            "service_code": leaf_code(),
+            "lat": "28.1",
+            "long": "112.2",
+            "description": "路灯坏了\x00很久",
+        },
+    )
     assert posted.status_code == 400 and Open311Submission.objects.count() == before

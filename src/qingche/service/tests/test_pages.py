@@ -27,9 +27,17 @@ def public_form(client, category, town, **changes):
     challenge = re.search(r'name="challenge" value="([^"]+)"', html).group(1)
     key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
     numbers = signing.loads(challenge, salt=CHALLENGE_SALT)
-    data = {"category": category.pk, "text": "村口路灯坏了两个月，晚上很黑。", "town": town.pk, "citizen_name": "李四",
-            "citizen_phone": "13912345678", "challenge": challenge, "answer": numbers["a"] + numbers["b"],
-            "idempotency_key": key, "website": ""}
+    data = {
+        "category": category.pk,
+        "text": "村口路灯坏了两个月，晚上很黑。",
+        "town": town.pk,
+        "citizen_name": "李四",
+        "citizen_phone": "13912345678",
+        "challenge": challenge,
+        "answer": numbers["a"] + numbers["b"],
+        "idempotency_key": key,
+        "website": "",
+    }
     data.update(changes)
     return data
 
@@ -52,15 +60,23 @@ def test_public_submit_and_track(category, town):
     assert page.status_code == 200 and 'id="track-status"' in html
     assert "李四" not in html and "13912345678" not in html and "李*" not in html and "139****5678" not in html
     assert "<script>alert" not in html
-    wrong = citizen.post("/track/", {"number": created.number, "code": "2222222222" if code != "22222-22222"
-                                     else "3333333333"})
+    wrong = citizen.post(
+        "/track/", {"number": created.number, "code": "2222222222" if code != "22222-22222" else "3333333333"}
+    )
     assert wrong.status_code == 404 and 'id="track-result"' not in wrong.content.decode()
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"answer": 999}, "answer"), ({"text": ""}, "text"), ({"text": "字" * 100_000}, "text"),
-    ({"lat": "39.9", "long": "116.4"}, "lat"), ({"website": "http://spam"}, None), ({"challenge": "forged"}, None),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"answer": 999}, "answer"),
+        ({"text": ""}, "text"),
+        ({"text": "字" * 100_000}, "text"),
+        ({"lat": "39.9", "long": "116.4"}, "lat"),
+        ({"website": "http://spam"}, None),
+        ({"challenge": "forged"}, None),
+    ],
+)
 def test_public_submit_refuses_bad_input(category, town, changes, field):
     citizen = Client()
     before = ServiceRequest.objects.count()
@@ -85,8 +101,9 @@ def shown_code(response) -> str:
 
 
 def test_track_callback_once(accounts, category, town):
-    request = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
-                                      town_id=town.pk)
+    request = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", town_id=town.pk
+    )
     code = request.issued_code
     services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
     services.request_accept(user=accounts["xiangzhen"], request=request)
@@ -110,9 +127,16 @@ def test_track_callback_once(accounts, category, town):
 def test_hotline_intake_and_dispatch_pages(client_as, category, town):
     client = client_as("rexian")
     assert client.get("/service/intake/").status_code == 200
-    response = client.post("/service/intake/", {"category": category.pk, "text": "居民反映东河镇自来水停水两天",
-                                                "town": town.pk, "citizen_phone": "13800001111",
-                                                "idempotency_key": "intake-1"})
+    response = client.post(
+        "/service/intake/",
+        {
+            "category": category.pk,
+            "text": "居民反映东河镇自来水停水两天",
+            "town": town.pk,
+            "citizen_phone": "13800001111",
+            "idempotency_key": "intake-1",
+        },
+    )
     assert response.status_code == 200 and 'id="detail-link"' in response.content.decode()
     created = ServiceRequest.objects.get(idempotency_key="intake-1")
     assert selectors.track(created.number, shown_code(response)) == created  # read to the caller, once
@@ -128,8 +152,9 @@ def test_hotline_intake_and_dispatch_pages(client_as, category, town):
 
 
 def test_action_errors_are_messages_not_500(accounts, client_as, category, town):
-    request = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
-                                      town_id=town.pk)
+    request = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", town_id=town.pk
+    )
     client = client_as("xiangzhen")
     assert client.post(f"/service/requests/{request.pk}/accept/").status_code == 404  # not routed to it yet
     services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
@@ -143,10 +168,16 @@ def test_action_errors_are_messages_not_500(accounts, client_as, category, town)
 
 
 def test_pages_for_each_role(client_as):
-    for username, url in [("rexian", "/service/callbacks/"), ("jianfuban", "/service/arbitration/"),
-                          ("rexian", "/service/rates/"), ("rexian", "/service/rates/?group=departments"),
-                          ("xiangzhen", "/service/rates/mine/"), ("xitong", "/service/open311-keys/"),
-                          ("xiangzhen", "/service/inbox/"), ("bumen", "/service/inbox/")]:
+    for username, url in [
+        ("rexian", "/service/callbacks/"),
+        ("jianfuban", "/service/arbitration/"),
+        ("rexian", "/service/rates/"),
+        ("rexian", "/service/rates/?group=departments"),
+        ("xiangzhen", "/service/rates/mine/"),
+        ("xitong", "/service/open311-keys/"),
+        ("xiangzhen", "/service/inbox/"),
+        ("bumen", "/service/inbox/"),
+    ]:
         assert client_as(username).get(url).status_code == 200, url
     assert client_as("xiangzhen").get("/service/queue/").status_code == 403
     assert client_as("yixian").get("/service/inbox/").status_code == 403

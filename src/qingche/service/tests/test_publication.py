@@ -18,13 +18,22 @@ NAME, PHONE = "欧阳明月", "13912348765"
 def answered(accounts, category, town):
     def make(publish: bool):
         request = services.request_submit(
-            user=accounts["rexian"], channel="hotline", category_id=category.pk, town_id=town.pk,
-            text=f"{TEXT_MARK} 我是{NAME}，电话{PHONE}，东河镇中心街12号路灯坏了一个月。", citizen_name=NAME,
-            citizen_phone=PHONE, address="东河镇中心街12号", publish=publish, anonymous=not publish)
+            user=accounts["rexian"],
+            channel="hotline",
+            category_id=category.pk,
+            town_id=town.pk,
+            text=f"{TEXT_MARK} 我是{NAME}，电话{PHONE}，东河镇中心街12号路灯坏了一个月。",
+            citizen_name=NAME,
+            citizen_phone=PHONE,
+            address="东河镇中心街12号",
+            publish=publish,
+            anonymous=not publish,
+        )
         services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
         services.request_accept(user=accounts["xiangzhen"], request=request)
-        services.request_answer(user=accounts["xiangzhen"], request=request,
-                                reply=f"{REPLY_MARK} {NAME}您好，已修复，可致电{PHONE}反馈。")
+        services.request_answer(
+            user=accounts["xiangzhen"], request=request, reply=f"{REPLY_MARK} {NAME}您好，已修复，可致电{PHONE}反馈。"
+        )
         return ServiceRequest.objects.get(pk=request.pk)
 
     return make
@@ -34,9 +43,11 @@ def public_bodies(client, request) -> list[str]:
     """Every public read that can hold the request, in JSON and XML."""
     bodies = []
     for fmt in ("json", "xml"):
-        for url, params in ((f"{BASE}requests.{fmt}", {}),
-                            (f"{BASE}requests.{fmt}", {"service_request_id": request.number}),
-                            (f"{BASE}requests/{request.number}.{fmt}", {})):
+        for url, params in (
+            (f"{BASE}requests.{fmt}", {}),
+            (f"{BASE}requests.{fmt}", {"service_request_id": request.number}),
+            (f"{BASE}requests/{request.number}.{fmt}", {}),
+        ):
             response = client.get(url, params)
             assert response.status_code == 200
             bodies.append(response.content.decode())
@@ -78,8 +89,9 @@ def test_released_request_shows_redacted_text_and_reply(answered, accounts):
     for body in bodies:
         assert TEXT_MARK in body and REPLY_MARK in body
         assert PHONE not in body and NAME not in body and "中心街" not in body
-    audit = AuditEvent.objects.filter(object_type="service.servicerequest", object_id=str(request.pk),
-                                      action="update").latest("id")
+    audit = AuditEvent.objects.filter(
+        object_type="service.servicerequest", object_id=str(request.pk), action="update"
+    ).latest("id")
     assert audit.after.get("published_at") and audit.after["published_by_id"] == accounts["rexian"].pk
     services.request_unpublish(user=accounts["rexian"], request=request)
     for body in public_bodies(Client(), request):
@@ -126,12 +138,29 @@ def test_open311_post_carries_the_consent(db):
     code = leaf_categories()[0].code
     client = Client()
     for flag in ("0", "1"):
-        response = client.post(f"{BASE}requests.json", {"api_key": key, "service_code": code, "lat": "28.1",
-                                                        "long": "112.2", "description": f"路灯坏了 {flag}",
-                                                        "attribute[publish]": flag})
+        response = client.post(
+            f"{BASE}requests.json",
+            {
+                "api_key": key,
+                "service_code": code,
+                "lat": "28.1",
+                "long": "112.2",
+                "description": f"路灯坏了 {flag}",
+                "attribute[publish]": flag,
+            },
+        )
         assert response.status_code == 200, response.content
-    bad = client.post(f"{BASE}requests.json", {"api_key": key, "service_code": code, "lat": "28.1", "long": "112.2",
-                                               "description": "路灯坏了", "attribute[publish]": "yes"})
+    bad = client.post(
+        f"{BASE}requests.json",
+        {
+            "api_key": key,
+            "service_code": code,
+            "lat": "28.1",
+            "long": "112.2",
+            "description": "路灯坏了",
+            "attribute[publish]": "yes",
+        },
+    )
     assert bad.status_code == 400
     services.open311_submissions_register()
     assert ServiceRequest.objects.get(text="路灯坏了 1").publication_consent
@@ -139,8 +168,11 @@ def test_open311_post_carries_the_consent(db):
 
 
 def test_redaction_rule():
-    text = rules.redact("王小明反映：东河镇李家村三组阳光花园5栋2单元，电话0731-84561234、13812345678，"
-                        "身份证430102199001011234，路灯坏了", names=["王小明"])
+    text = rules.redact(
+        "王小明反映：东河镇李家村三组阳光花园5栋2单元，电话0731-84561234、13812345678，"
+        "身份证430102199001011234，路灯坏了",
+        names=["王小明"],
+    )
     for secret in ("王小明", "三组", "阳光花园", "5栋", "84561234", "13812345678", "430102199001011234"):
         assert secret not in text
     assert "东河镇李家村" in text and "路灯坏了" in text

@@ -37,8 +37,15 @@ def test_a_request_sharing_only_common_words_with_items_is_no_match(index):
 
 
 def test_the_reason_names_the_item_and_the_words_that_matched(index):
-    route = rules.suggest_route(text="东河镇幸福路路灯坏了", category_words=["城乡建设"], town_id=1,
-                                town_name="东河镇", items=index, county_office_id=2, county_office_name="县政府办公室")
+    route = rules.suggest_route(
+        text="东河镇幸福路路灯坏了",
+        category_words=["城乡建设"],
+        town_id=1,
+        town_name="东河镇",
+        items=index,
+        county_office_id=2,
+        county_office_name="县政府办公室",
+    )
     assert route.duty_code == "JB-028" and route.matched == ("路灯",)
     assert "JB-028" in route.reason and "路灯" in route.reason and "东河镇" not in route.matched
 
@@ -49,8 +56,12 @@ def _leaf(top: str, word: str):
     from qingche.service.models import Category
 
     leaves = Category.objects.filter(children__isnull=True, is_active=True).order_by("code")
-    return (leaves.filter(name__contains=word).first() or leaves.filter(parent__parent__name=top).first()
-            or leaves.filter(parent__name=top).first() or leaves.first())
+    return (
+        leaves.filter(name__contains=word).first()
+        or leaves.filter(parent__parent__name=top).first()
+        or leaves.filter(parent__name=top).first()
+        or leaves.first()
+    )
 
 
 def _submitted(submit, text, top, word):
@@ -68,8 +79,9 @@ def test_a_broken_street_lamp_goes_to_the_town_by_its_facilities_item(submit, to
 
 
 def test_a_low_rent_housing_complaint_saying_enterprise_does_not_go_to_the_industry_bureau(submit):
-    request, basis, unit = _submitted(submit, "我在东河镇申请廉租房三年了还没分到，听说企业职工优先分配，这合理吗",
-                                      "城乡建设", "住房")
+    request, basis, unit = _submitted(
+        submit, "我在东河镇申请廉租房三年了还没分到，听说企业职工优先分配，这合理吗", "城乡建设", "住房"
+    )
     assert unit != "县科技和工业信息化局"
     assert basis == "no_match" and unit == "县政府办公室"
 

@@ -42,11 +42,22 @@ def test_happy_path():
     assert rules.next_status(status, "callback", solved=True, satisfaction="satisfied") == CLOSED
 
 
-@pytest.mark.parametrize("status,action", [
-    (NEW, "accept"), (NEW, "answer"), (DISPATCHED, "answer"), (ANSWERED, "accept"), (CLOSED, "callback"),
-    (CLOSED, "dispatch"), (MERGED, "dispatch"), (ARBITRATION, "dispatch"), (IN_PROGRESS, "return"),
-    (ANSWERED, "return"), (RETURNED, "accept"),
-])
+@pytest.mark.parametrize(
+    "status,action",
+    [
+        (NEW, "accept"),
+        (NEW, "answer"),
+        (DISPATCHED, "answer"),
+        (ANSWERED, "accept"),
+        (CLOSED, "callback"),
+        (CLOSED, "dispatch"),
+        (MERGED, "dispatch"),
+        (ARBITRATION, "dispatch"),
+        (IN_PROGRESS, "return"),
+        (ANSWERED, "return"),
+        (RETURNED, "accept"),
+    ],
+)
 def test_refused_transitions(status, action):
     with pytest.raises(RuleError):
         rules.next_status(status, action, reason="x", solved=True, satisfaction="satisfied")
@@ -91,9 +102,15 @@ def test_any_sequence_stays_in_the_machine(steps):
     status, returns, binding, solved, satisfaction = NEW, 0, False, None, ""
     for action, flag, sat in steps:
         try:
-            after = rules.next_status(status, action, return_count=returns, binding=binding, reason="理由",
-                                      solved=flag if action == "callback" else solved,
-                                      satisfaction=sat if action == "callback" else satisfaction)
+            after = rules.next_status(
+                status,
+                action,
+                return_count=returns,
+                binding=binding,
+                reason="理由",
+                solved=flag if action == "callback" else solved,
+                satisfaction=sat if action == "callback" else satisfaction,
+            )
         except RuleError:
             assert not rules.can(status, action) or action in ("return", "reopen", "callback")
             continue
@@ -119,8 +136,9 @@ def test_any_sequence_stays_in_the_machine(steps):
 # -- SLA arithmetic ---------------------------------------------------------------------------------
 def test_accept_limit_over_a_weekend():
     # Friday 2026-03-06 16:30: one working hour left that day, the next on Monday 08:30-09:30
-    accept_due, due = rules.deadlines(at(2026, 3, 6, 16, 30), Limit(7, rules.WORKING_DAYS),
-                                      Limit(2, rules.WORKING_HOURS), CAL)
+    accept_due, due = rules.deadlines(
+        at(2026, 3, 6, 16, 30), Limit(7, rules.WORKING_DAYS), Limit(2, rules.WORKING_HOURS), CAL
+    )
     assert accept_due == at(2026, 3, 9, 9, 30)
     assert due == at(2026, 3, 17, 17, 30)  # 7 working days after Friday: Mon 9 … Tue 17
 
@@ -151,7 +169,8 @@ def test_emergency_and_utility_limits_are_clock_hours():
 
 
 MOMENTS = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 20)).map(
-    lambda d: d.replace(tzinfo=SHANGHAI))
+    lambda d: d.replace(tzinfo=SHANGHAI)
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -161,8 +180,11 @@ def test_working_day_deadline_properties(start, days):
     assert due > start
     assert CAL.is_workday(due.date())
     assert due.time() == dt.time(17, 30)
-    counted = [d for d in (start.date() + dt.timedelta(n) for n in range(1, (due.date() - start.date()).days + 1))
-               if CAL.is_workday(d)]
+    counted = [
+        d
+        for d in (start.date() + dt.timedelta(n) for n in range(1, (due.date() - start.date()).days + 1))
+        if CAL.is_workday(d)
+    ]
     assert len(counted) == days
 
 
@@ -179,16 +201,31 @@ def test_working_hours_deadline_properties(start, hours):
 def test_clock_states_follow_the_deadlines(dispatched, minutes_later):
     accept_due, due = rules.deadlines(dispatched, Limit(7, rules.WORKING_DAYS), Limit(2, rules.WORKING_HOURS), CAL)
     now = dispatched + dt.timedelta(minutes=minutes_later)
-    waiting = rules.clock_state(status=DISPATCHED, now=now, accept_due=accept_due, due_at=due, accepted_at=None,
-                                answered_at=None, dispatched_at=dispatched)
-    working = rules.clock_state(status=IN_PROGRESS, now=now, accept_due=accept_due, due_at=due,
-                                accepted_at=dispatched, answered_at=None, dispatched_at=dispatched)
+    waiting = rules.clock_state(
+        status=DISPATCHED,
+        now=now,
+        accept_due=accept_due,
+        due_at=due,
+        accepted_at=None,
+        answered_at=None,
+        dispatched_at=dispatched,
+    )
+    working = rules.clock_state(
+        status=IN_PROGRESS,
+        now=now,
+        accept_due=accept_due,
+        due_at=due,
+        accepted_at=dispatched,
+        answered_at=None,
+        dispatched_at=dispatched,
+    )
     assert (waiting.state == rules.LATE_ACCEPT) == (now > accept_due)
     assert (working.state == rules.OVERDUE) == (now > due)
     if working.state == rules.DUE_SOON:
         assert (due - now) <= dt.timedelta(hours=24)
-    done = rules.clock_state(status=CLOSED, now=now, accept_due=accept_due, due_at=due, accepted_at=None,
-                             answered_at=None)
+    done = rules.clock_state(
+        status=CLOSED, now=now, accept_due=accept_due, due_at=due, accepted_at=None, answered_at=None
+    )
     assert done.state == rules.DONE
 
 
@@ -233,15 +270,23 @@ def test_ranking_with_ties_and_month_on_month():
 # -- routing ----------------------------------------------------------------------------------------
 ITEMS = [
     rules.DutyMatch("JB-010", "农村人居环境整治，村庄保洁和垃圾收集", "basic", ("垃圾", "保洁", "人居环境")),
-    rules.DutyMatch("PH-020", "配合做好农民工工资支付监管", "cooperation", ("拖欠工资", "农民工"), 7,
-                    "县人力资源和社会保障局"),
+    rules.DutyMatch(
+        "PH-020", "配合做好农民工工资支付监管", "cooperation", ("拖欠工资", "农民工"), 7, "县人力资源和社会保障局"
+    ),
     rules.DutyMatch("SH-030", "燃气安全监管", "taken_back", ("燃气", "液化气"), 8, "县住房和城乡建设局"),
 ]
 
 
 def route(text, items=ITEMS, town=3):
-    return rules.suggest_route(text=text, category_words=["城乡建设"], town_id=town, town_name="东河镇",
-                               items=items, county_office_id=99, county_office_name="县政府办公室")
+    return rules.suggest_route(
+        text=text,
+        category_words=["城乡建设"],
+        town_id=town,
+        town_name="东河镇",
+        items=items,
+        county_office_id=99,
+        county_office_name="县政府办公室",
+    )
 
 
 def test_basic_duty_goes_to_the_town():
@@ -269,8 +314,9 @@ def test_no_clear_owner_goes_to_the_county_queue():
 BBOX = (27.9, 111.9, 28.5, 112.6)
 
 
-@pytest.mark.parametrize("lat,long", [("28.1", None), ("abc", "112"), ("nan", "112"), ("39.9", "116.4"),
-                                      ("28.1", "113.0")])
+@pytest.mark.parametrize(
+    "lat,long", [("28.1", None), ("abc", "112"), ("nan", "112"), ("39.9", "116.4"), ("28.1", "113.0")]
+)
 def test_bad_coordinates(lat, long):
     with pytest.raises(RuleError):
         rules.check_coordinates(lat, long, BBOX)

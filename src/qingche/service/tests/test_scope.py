@@ -6,8 +6,19 @@ import pytest
 from qingche.service.models import ServiceRequest
 from qingche.service.tests.scope_expectations import EXPECTATIONS
 
-ACCOUNTS = ["admin", "xitong", "anquan", "shenji", "jianfuban", "zuzhibu", "bumen", "xiangzhen", "cungan", "yixian",
-            "rexian"]
+ACCOUNTS = [
+    "admin",
+    "xitong",
+    "anquan",
+    "shenji",
+    "jianfuban",
+    "zuzhibu",
+    "bumen",
+    "xiangzhen",
+    "cungan",
+    "yixian",
+    "rexian",
+]
 
 
 def listed_ids(api, url):
@@ -32,8 +43,11 @@ def test_request_list_matches_the_grants(api_as, accounts, username):
     seen = set()
     for status in ("new", "dispatched", "accepted", "in_progress", "answered", "returned", "arbitration"):
         seen |= listed_ids(api, f"/api/v1/service/requests/?status={status}")
-    open_expected = set(ServiceRequest.objects.filter(pk__in=expected).exclude(status__in=("closed", "merged"))
-                        .values_list("pk", flat=True))
+    open_expected = set(
+        ServiceRequest.objects.filter(pk__in=expected)
+        .exclude(status__in=("closed", "merged"))
+        .values_list("pk", flat=True)
+    )
     assert seen == open_expected
     count = api.get("/api/v1/service/requests/").json().get("count", 0) if expected else 0
     assert count == len(expected)
@@ -46,8 +60,10 @@ def test_town_sees_only_its_requests(api_as, accounts, town):
     rows = api_as("xiangzhen").get("/api/v1/service/requests/?status=in_progress").json()["results"]
     assert rows
     found = ServiceRequest.objects.filter(pk__in=[r["id"] for r in rows]).values_list("unit__path", "intake_unit__path")
-    assert all((handled or "").startswith(town.path) or (registered or "").startswith(town.path)
-               for handled, registered in found)
+    assert all(
+        (handled or "").startswith(town.path) or (registered or "").startswith(town.path)
+        for handled, registered in found
+    )
     assert all("*" in row["citizen_phone"] for row in rows)
 
 

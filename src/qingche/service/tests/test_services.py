@@ -93,8 +93,13 @@ def test_return_reroute_arbitration_binds(submit, accounts, town, duty_list):
         services.request_dispatch(user=rexian, request=request, unit_id=town.pk)
     with pytest.raises(PermissionDenied):
         services.request_arbitrate(user=rexian, request=request, unit_id=town.pk, reason="x")
-    services.request_arbitrate(user=accounts["jianfuban"], request=request, unit_id=town.pk,
-                               reason="东河镇职责清单 JB-901 为基本履职事项", duty_item_code="JB-901")
+    services.request_arbitrate(
+        user=accounts["jianfuban"],
+        request=request,
+        unit_id=town.pk,
+        reason="东河镇职责清单 JB-901 为基本履职事项",
+        duty_item_code="JB-901",
+    )
     request.refresh_from_db()
     assert request.binding and request.status == rules.DISPATCHED and request.unit_id == town.pk
     with pytest.raises(ValidationError):  # the decision binds
@@ -150,14 +155,17 @@ def test_merge_near_duplicates(submit, accounts):
         services.request_merge(user=accounts["rexian"], request=first, into=second)
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"text": ""}, "text"),
-    ({"text": "字" * 100_000}, "text"),
-    ({"lat": "39.90", "long": "116.40"}, "lat"),
-    ({"lat": "28.1"}, "lat"),
-    ({"category_id": 999999}, "category"),
-    ({"citizen_phone": "12345"}, "citizen_phone"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"text": ""}, "text"),
+        ({"text": "字" * 100_000}, "text"),
+        ({"lat": "39.90", "long": "116.40"}, "lat"),
+        ({"lat": "28.1"}, "lat"),
+        ({"category_id": 999999}, "category"),
+        ({"citizen_phone": "12345"}, "citizen_phone"),
+    ],
+)
 def test_bad_input_saves_nothing(submit, changes, field):
     before = ServiceRequest.objects.count(), RequestEvent.objects.count()
     with pytest.raises(ValidationError) as error:
@@ -181,19 +189,30 @@ def test_double_submit_is_idempotent(submit):
 def test_public_channel_needs_no_account_but_hotline_does(category, town):
     with pytest.raises(PermissionDenied):
         services.request_submit(user=None, channel="hotline", category_id=category.pk, text="路灯坏了很久了")
-    created = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
-                                      address=f"{town.name}村口")
+    created = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", address=f"{town.name}村口"
+    )
     assert created.town_id == town.pk
 
 
 def test_walk_in_is_registered_by_the_town(accounts, category, town, other_town):
-    created = services.request_submit(user=accounts["xiangzhen"], channel="walk_in", category_id=category.pk,
-                                      text="来访反映村道破损", intake_unit=town)
+    created = services.request_submit(
+        user=accounts["xiangzhen"],
+        channel="walk_in",
+        category_id=category.pk,
+        text="来访反映村道破损",
+        intake_unit=town,
+    )
     assert created.intake_unit_id == town.pk
     assert selectors.requests(accounts["xiangzhen"]).filter(pk=created.pk).exists()
     with pytest.raises(PermissionDenied):
-        services.request_submit(user=accounts["xiangzhen"], channel="walk_in", category_id=category.pk,
-                                text="来访反映村道破损", intake_unit=other_town)
+        services.request_submit(
+            user=accounts["xiangzhen"],
+            channel="walk_in",
+            category_id=category.pk,
+            text="来访反映村道破损",
+            intake_unit=other_town,
+        )
 
 
 def test_clock_is_idempotent_and_follows_extensions(submit, accounts, town):
@@ -234,10 +253,22 @@ def test_import_validates_the_whole_file_then_loads(tmp_path, accounts, category
     from qingche.service.importers import COLUMNS, import_requests
 
     good = {key: "" for key in COLUMNS}
-    good.update(number="H000000000001", submitted_at="2026-05-06 09:00", category_code=category.code,
-                text="历史诉求：村道破损", town_code=town.code, unit_name=town.name, dispatched_at="2026-05-06 09:30",
-                accepted_at="2026-05-06 10:00", answered_at="2026-05-08 10:00", reply="已修复",
-                callback_at="2026-05-09 10:00", solved="1", satisfaction="satisfied", citizen_phone="13800000000")
+    good.update(
+        number="H000000000001",
+        submitted_at="2026-05-06 09:00",
+        category_code=category.code,
+        text="历史诉求：村道破损",
+        town_code=town.code,
+        unit_name=town.name,
+        dispatched_at="2026-05-06 09:30",
+        accepted_at="2026-05-06 10:00",
+        answered_at="2026-05-08 10:00",
+        reply="已修复",
+        callback_at="2026-05-09 10:00",
+        solved="1",
+        satisfaction="satisfied",
+        citizen_phone="13800000000",
+    )
     bad = dict(good, number="H000000000002", category_code="NOPE")
     path = tmp_path / "history.csv"
 
@@ -288,8 +319,9 @@ def test_routing_follows_a_new_published_version(submit, duty_list, town):
     duty_list.status = "superseded"
     duty_list.save()
     newer = DutyList.objects.create(unit=town, version=duty_list.version + 1, status="published")
-    DutyItem.objects.create(duty_list=newer, kind="basic", code="JB-902", name="村庄环境卫生整治",
-                            keywords="垃圾；清运")
+    DutyItem.objects.create(
+        duty_list=newer, kind="basic", code="JB-902", name="村庄环境卫生整治", keywords="垃圾；清运"
+    )
     assert "JB-902" in submit().route_reason
 
 

@@ -23,8 +23,15 @@ def clear_cache():
 
 @pytest.fixture
 def answered(accounts, category, town):
-    request = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
-                                      town_id=town.pk, citizen_name="赵六", citizen_phone="13700001234")
+    request = services.request_submit(
+        user=None,
+        channel="web",
+        category_id=category.pk,
+        text="路灯坏了很久了",
+        town_id=town.pk,
+        citizen_name="赵六",
+        citizen_phone="13700001234",
+    )
     code = request.issued_code
     services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
     services.request_accept(user=accounts["xiangzhen"], request=request)
@@ -52,13 +59,22 @@ def test_codes_cannot_be_guessed():
 def test_the_code_is_stored_nowhere_in_clear(accounts, category, town, client_as):
     from qingche.service.selectors import leaf_categories
 
-    page = client_as("rexian").post("/service/intake/", {"category": category.pk, "text": "东河镇自来水停水两天了",
-                                                         "town": town.pk, "idempotency_key": "clear-1"})
+    page = client_as("rexian").post(
+        "/service/intake/",
+        {"category": category.pk, "text": "东河镇自来水停水两天了", "town": town.pk, "idempotency_key": "clear-1"},
+    )
     hotline_code = re.search(r'id="created-code">([^<]+)<', page.content.decode()).group(1)
     _entry, key = services.open311_key_issue(user=None, partner="测试伙伴")
-    answer = Client().post("/open311/v2/requests.json", {
-        "api_key": key, "service_code": leaf_categories()[0].code, "lat": "28.1", "long": "112.2",
-        "description": "路灯坏了一个月"})
+    answer = Client().post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": leaf_categories()[0].code,
+            "lat": "28.1",
+            "long": "112.2",
+            "description": "路灯坏了一个月",
+        },
+    )
     partner_code = re.search(r"/track/: ([0-9A-Z-]+)", answer.json()[0]["service_notice"]).group(1)
     waiting = Open311Submission.objects.get(token=answer.json()[0]["token"])
     stored = every_text_in_the_database()
@@ -87,8 +103,9 @@ def test_lookup_by_post_only(answered):
 
 def test_five_wrong_codes_lock_the_number_for_the_hour(answered, category, town):
     request, code = answered
-    other = services.request_submit(user=None, channel="web", category_id=category.pk, text="路灯坏了很久了",
-                                    town_id=town.pk)
+    other = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", town_id=town.pk
+    )
     citizen = Client()
     wrong = "2222222222" if rules.normalize_code(code) != "2222222222" else "3333333333"
     statuses = [citizen.post("/track/", {"number": request.number, "code": wrong}).status_code for _ in range(5)]
@@ -110,13 +127,15 @@ def test_rating_needs_the_code_again(answered):
     assert 'name="code"' in form and code not in form and rules.normalize_code(code) not in form
     without = citizen.post("/track/", {"number": request.number, "solved": "1", "satisfaction": "unsatisfied"})
     assert without.status_code == 400
-    wrong = citizen.post("/track/", {"number": request.number, "code": "2222222222", "solved": "1",
-                                     "satisfaction": "unsatisfied"})
+    wrong = citizen.post(
+        "/track/", {"number": request.number, "code": "2222222222", "solved": "1", "satisfaction": "unsatisfied"}
+    )
     assert wrong.status_code == 404
     request.refresh_from_db()
     assert request.status == rules.ANSWERED and request.satisfaction == ""
-    rated = citizen.post("/track/", {"number": request.number, "code": code, "solved": "1",
-                                     "satisfaction": "satisfied"})
+    rated = citizen.post(
+        "/track/", {"number": request.number, "code": code, "solved": "1", "satisfaction": "satisfied"}
+    )
     assert rated.status_code == 200
     request.refresh_from_db()
     assert request.status == rules.CLOSED and request.satisfaction == rules.SATISFIED

@@ -28,8 +28,9 @@ def _answered(submit, accounts, town, when, reply="已安排人员清运完毕�
     request = submit()
     services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk, now=when)
     services.request_accept(user=accounts["xiangzhen"], request=request, now=when + dt.timedelta(minutes=30))
-    return services.request_answer(user=accounts["xiangzhen"], request=request, reply=reply,
-                                   now=when + dt.timedelta(hours=1))
+    return services.request_answer(
+        user=accounts["xiangzhen"], request=request, reply=reply, now=when + dt.timedelta(hours=1)
+    )
 
 
 def test_service_is_a_connected_citizen_source_of_burden():
@@ -41,8 +42,9 @@ def test_service_is_a_connected_citizen_source_of_burden():
 def test_handling_hours_by_limit_kind_and_category_code(accounts, category):
     admin = accounts["admin"]
     kind = category.effective_limit_kind()
-    assert selectors.handling_hours(category) == {"emergency": 2.0, "utility": 2.0, "general": 3.0,
-                                                 "complex": 8.0}[kind]
+    assert (
+        selectors.handling_hours(category) == {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0}[kind]
+    )
     top = category.parent.parent if category.parent and category.parent.parent else category
     weights = {"emergency": 1, "utility": 1, "general": 1, "complex": 1, top.code: 4.5}
     parameter_set(user=admin, key="service.handling_hours", value=weights)
@@ -71,8 +73,9 @@ def test_answering_adds_the_handling_to_the_units_month(submit, accounts, town, 
     assert result.loads["service"] == float(before_hours + weight)
     assert result.by_sender["citizen"] >= float(weight)
     # the callback is not handling: no more load
-    services.request_callback(user=accounts["rexian"], request=request, solved=True, satisfaction="satisfied",
-                              now=when + dt.timedelta(days=1))
+    services.request_callback(
+        user=accounts["rexian"], request=request, solved=True, satisfaction="satisfied", now=when + dt.timedelta(days=1)
+    )
     assert _service_hours(town, month)[1] == before_count + 1
 
 
@@ -80,7 +83,8 @@ def test_the_demo_load_equals_the_answered_requests(db):
     weights = {c.pk: selectors.handling_hours(c) for c in Category.objects.select_related("parent__parent")}
     expected: dict[tuple[int, dt.date], list] = {}
     rows = ServiceRequest.objects.filter(answered_at__isnull=False, unit__isnull=False).values_list(
-        "unit_id", "answered_at", "category_id")
+        "unit_id", "answered_at", "category_id"
+    )
     for unit_id, answered, category_id in rows:
         entry = expected.setdefault((unit_id, timezone.localtime(answered).date().replace(day=1)), [0.0, 0])
         entry[0] += weights[category_id]
@@ -108,15 +112,21 @@ def test_appraisal_figures_of_the_handler_and_of_the_unit(submit, accounts, town
     on_time = _answered(submit, accounts, town, when)
     late = _answered(submit, accounts, town, when)
     late.refresh_from_db()
-    services.request_callback(user=accounts["rexian"], request=on_time, solved=True, satisfaction="satisfied",
-                              now=when + dt.timedelta(days=1))
-    services.request_callback(user=accounts["rexian"], request=late, solved=False, satisfaction="unsatisfied",
-                              now=when + dt.timedelta(days=1))
+    services.request_callback(
+        user=accounts["rexian"], request=on_time, solved=True, satisfaction="satisfied", now=when + dt.timedelta(days=1)
+    )
+    services.request_callback(
+        user=accounts["rexian"], request=late, solved=False, satisfaction="unsatisfied", now=when + dt.timedelta(days=1)
+    )
     ServiceRequest.objects.filter(pk=late.pk).update(due_at=when)  # answered 1 h after its (changed) due time
     weight = selectors.handling_hours(category)
     # a colleague in the town who answered nothing themselves: a share of the town's answers
-    colleague = (Assignment.objects.filter(unit=town, end_date__isnull=True).exclude(person_id=handler)
-                 .values_list("person_id", flat=True).first())
+    colleague = (
+        Assignment.objects.filter(unit=town, end_date__isnull=True)
+        .exclude(person_id=handler)
+        .values_list("person_id", flat=True)
+        .first()
+    )
     figures = selectors.appraisal_figures([handler, colleague], dt.date(2027, 3, 1), dt.date(2027, 3, 31))
     mine = figures[handler]
     assert (mine["done"], mine["on_time"], mine["errors"]) == (2, 1, 1)
@@ -140,9 +150,18 @@ def test_imported_answered_requests_add_their_load(tmp_path, accounts, category,
     from qingche.service.importers import COLUMNS, import_requests
 
     row = {key: "" for key in COLUMNS}
-    row.update(number="H000000000091", submitted_at="2026-05-06 09:00", category_code=category.code,
-               text="历史诉求：村道破损", town_code=town.code, unit_name=town.name, dispatched_at="2026-05-06 09:30",
-               accepted_at="2026-05-06 10:00", answered_at="2026-05-31 23:30", reply="已修复")
+    row.update(
+        number="H000000000091",
+        submitted_at="2026-05-06 09:00",
+        category_code=category.code,
+        text="历史诉求：村道破损",
+        town_code=town.code,
+        unit_name=town.name,
+        dispatched_at="2026-05-06 09:30",
+        accepted_at="2026-05-06 10:00",
+        answered_at="2026-05-31 23:30",
+        reply="已修复",
+    )
     path = tmp_path / "history.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)

@@ -9,8 +9,10 @@ from qingche.org.models import Person, RoleGrant, Unit
 from qingche.tasks import services
 from qingche.tasks.models import TaskAssignment
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def grant_unit(user) -> Unit:
@@ -35,8 +37,9 @@ def code_of(town: Unit, kind="basic", lead=None) -> str:
 
 def off_list_code(town: Unit) -> str:
     """A code on some published list but not on this town's."""
-    mine = set(DutyItem.objects.filter(duty_list__unit=town, duty_list__status="published").values_list("code",
-                                                                                                          flat=True))
+    mine = set(
+        DutyItem.objects.filter(duty_list__unit=town, duty_list__status="published").values_list("code", flat=True)
+    )
     every = DutyItem.objects.filter(duty_list__status="published").values_list("code", flat=True).distinct()
     return next((code for code in every if code not in mine), "")
 
@@ -45,8 +48,12 @@ def request_data(targets, **changes):
     data = {
         "title": "关于做好秋冬季秸秆禁烧巡查工作的通知",
         "content": "请各乡镇组织网格员开展秸秆禁烧巡查，建立巡查台账。",
-        "basis_document": "县政府办〔2026〕12号", "duty_code": "", "targets": [unit.pk for unit in targets],
-        "deadline": timezone.now() + dt.timedelta(days=21), "effort_hours": 6, "trace_materials": ["ledgers"],
+        "basis_document": "县政府办〔2026〕12号",
+        "duty_code": "",
+        "targets": [unit.pk for unit in targets],
+        "deadline": timezone.now() + dt.timedelta(days=21),
+        "effort_hours": 6,
+        "trace_materials": ["ledgers"],
     }
     data.update(changes)
     return data
@@ -59,17 +66,21 @@ def person_of(user) -> Person:
 def worked_task(accounts):
     town = town_of(accounts)
     village = grant_unit(accounts["cungan"])
-    request = services.task_request_submit(user=accounts["bumen"],
-                                           data=request_data([town], duty_code=code_of(town)))
+    request = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=code_of(town)))
     task = request.tasks.get()
     soon = task.deadline - dt.timedelta(days=2)
-    assignment = services.task_split(user=accounts["xiangzhen"], task=task, person=person_of(accounts["yixian"]),
-                                     part="巡查台账", deadline=soon)
+    assignment = services.task_split(
+        user=accounts["xiangzhen"], task=task, person=person_of(accounts["yixian"]), part="巡查台账", deadline=soon
+    )
     part = services.task_forward(user=accounts["xiangzhen"], task=task, unit=village, part="本村巡查", deadline=soon)
     post = services.progress_post(user=accounts["yixian"], task=task, text="已巡查三个村")
     services.send_reminders(now=soon - dt.timedelta(hours=1))
-    services.urgent_quota_set(user=accounts["jianfuban"], unit=services.requester_unit_of(accounts["bumen"]),
-                              year=timezone.localdate().year, quota=4)
+    services.urgent_quota_set(
+        user=accounts["jianfuban"],
+        unit=services.requester_unit_of(accounts["bumen"]),
+        year=timezone.localdate().year,
+        quota=4,
+    )
     return {"request": request, "task": task, "assignment": assignment, "part": part, "post": post}
 
 

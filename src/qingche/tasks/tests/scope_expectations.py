@@ -58,15 +58,25 @@ def task_requests(user):
 
 
 def admissions(user):
-    rows = list(Admission.objects.values("id", "unit_id", "unit__path", "request__requester_unit_id",
-                                         "request__requester_unit__path"))
-    return _reached(user, "tasks.view_admission", rows, [("unit_id", "unit__path"), (
-        "request__requester_unit_id", "request__requester_unit__path")])
+    rows = list(
+        Admission.objects.values(
+            "id", "unit_id", "unit__path", "request__requester_unit_id", "request__requester_unit__path"
+        )
+    )
+    return _reached(
+        user,
+        "tasks.view_admission",
+        rows,
+        [("unit_id", "unit__path"), ("request__requester_unit_id", "request__requester_unit__path")],
+    )
 
 
 def _task_rows():
-    rows = list(Task.objects.values("id", "unit_id", "unit__path", "request__requester_unit_id",
-                                    "request__requester_unit__path"))
+    rows = list(
+        Task.objects.values(
+            "id", "unit_id", "unit__path", "request__requester_unit_id", "request__requester_unit__path"
+        )
+    )
     people: dict[int, set[int]] = {}
     for task_id, person in TaskAssignment.objects.values_list("task_id", "person_id"):
         people.setdefault(task_id, set()).add(person)
@@ -75,8 +85,9 @@ def _task_rows():
 
 def tasks(user, perm="tasks.view_task"):
     rows, people = _task_rows()
-    found = _reached(user, perm, rows, [("unit_id", "unit__path"),
-                                        ("request__requester_unit_id", "request__requester_unit__path")])
+    found = _reached(
+        user, perm, rows, [("unit_id", "unit__path"), ("request__requester_unit_id", "request__requester_unit__path")]
+    )
     me = person_id(user)
     if not user.is_superuser and me is not None and any(scope == "self" for scope, _u, _p in grants(user, perm)):
         found |= {row["id"] for row in rows if me in people.get(row["id"], set())}
@@ -109,8 +120,9 @@ def urgent_quotas(user):
 
 def reminders(user):
     rows = list(Reminder.objects.values("id", "recipient_unit_id", "recipient_unit__path", "recipient_person_id"))
-    return _reached(user, "tasks.view_reminder", rows, [("recipient_unit_id", "recipient_unit__path")],
-                    "recipient_person_id")
+    return _reached(
+        user, "tasks.view_reminder", rows, [("recipient_unit_id", "recipient_unit__path")], "recipient_person_id"
+    )
 
 
 EXPECTATIONS = {

@@ -31,8 +31,9 @@ def test_basic_item_is_admitted_and_becomes_a_task(accounts):
 
 def test_taken_back_item_is_returned_with_its_reason(accounts):
     town = town_of(accounts)
-    sent = services.task_request_submit(user=accounts["bumen"],
-                                        data=request_data([town], duty_code=code_of(town, "taken_back")))
+    sent = services.task_request_submit(
+        user=accounts["bumen"], data=request_data([town], duty_code=code_of(town, "taken_back"))
+    )
     admission = sent.admissions.get()
     assert admission.verdict == "returned" and not Task.objects.filter(request=sent).exists()
     block = admission.blocking[0]
@@ -46,8 +47,13 @@ def test_cooperation_only_for_the_lead_department(accounts):
     led = code_of(town, "cooperation", lead=bumen_unit)
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=led))
     assert verdicts(sent) == {town.pk: "admitted"}
-    other = (town.duty_lists.get(status="published").items.filter(kind="cooperation")
-             .exclude(lead_unit=bumen_unit).values_list("code", flat=True).first())
+    other = (
+        town.duty_lists.get(status="published")
+        .items.filter(kind="cooperation")
+        .exclude(lead_unit=bumen_unit)
+        .values_list("code", flat=True)
+        .first()
+    )
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=other))
     assert verdicts(sent) == {town.pk: "returned"}
 
@@ -60,10 +66,15 @@ def test_off_list_waits_then_office_approves(accounts, api_as):
     assert admission.verdict == "pending"
     queue = api_as("jianfuban").get(reverse("admission-list"), {"verdict": "pending"}).json()
     assert admission.pk in {row["id"] for row in queue["results"]}
-    assert api_as("bumen").post(reverse("admission-decide", args=[admission.pk]),
-                                {"decision": "approve"}, format="json").status_code == 403
-    response = api_as("jianfuban").post(reverse("admission-decide", args=[admission.pk]), {"decision": "approve"},
-                                        format="json")
+    assert (
+        api_as("bumen")
+        .post(reverse("admission-decide", args=[admission.pk]), {"decision": "approve"}, format="json")
+        .status_code
+        == 403
+    )
+    response = api_as("jianfuban").post(
+        reverse("admission-decide", args=[admission.pk]), {"decision": "approve"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["verdict"] == "admitted"
     assert Task.objects.filter(admission=admission).count() == 1
 
@@ -75,16 +86,19 @@ def test_return_needs_a_reason_and_appeal_only_once(accounts, api_as):
     url = reverse("admission-decide", args=[admission.pk])
     response = api_as("jianfuban").post(url, {"decision": "return"}, format="json")
     assert response.status_code == 400 and "reason" in response.json()
-    assert api_as("jianfuban").post(url, {"decision": "return", "reason": "不属于乡镇职责"},
-                                    format="json").status_code == 200
+    assert (
+        api_as("jianfuban").post(url, {"decision": "return", "reason": "不属于乡镇职责"}, format="json").status_code
+        == 200
+    )
     appeal = reverse("admission-appeal", args=[admission.pk])
     assert api_as("bumen").post(appeal, {"reason": ""}, format="json").status_code == 400
     assert api_as("bumen").post(appeal, {"reason": "确需乡镇配合"}, format="json").json()["verdict"] == "pending"
     assert api_as("jianfuban").post(url, {"decision": "return", "reason": "维持退回"}, format="json").status_code == 200
     response = api_as("bumen").post(appeal, {"reason": "再次申诉"}, format="json")
     assert response.status_code == 400
-    assert AuditEvent.objects.filter(object_type="tasks.admission", object_id=str(admission.pk),
-                                     reason="确需乡镇配合").exists()
+    assert AuditEvent.objects.filter(
+        object_type="tasks.admission", object_id=str(admission.pk), reason="确需乡镇配合"
+    ).exists()
 
 
 def test_narrowing_removes_one_target(accounts):
@@ -92,8 +106,7 @@ def test_narrowing_removes_one_target(accounts):
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town, other], duty_code=""))
     first = sent.admissions.get(unit=town)
     services.admission_decide(user=accounts["jianfuban"], admission=first, decision="narrow", reason="该镇无此情况")
-    services.admission_decide(user=accounts["jianfuban"], admission=sent.admissions.get(unit=other),
-                              decision="approve")
+    services.admission_decide(user=accounts["jianfuban"], admission=sent.admissions.get(unit=other), decision="approve")
     assert verdicts(sent) == {town.pk: "narrowed", other.pk: "admitted"}
     assert list(Task.objects.filter(request=sent).values_list("unit_id", flat=True)) == [other.pk]
 
@@ -103,8 +116,9 @@ def test_registry_and_letter(accounts):
     code = code_of(town)
     data = request_data([town], duty_code=code, needs_letter=True)
     assert verdicts(services.task_request_submit(user=accounts["bumen"], data=data)) == {town.pk: "returned"}
-    RegistryEntry.objects.create(year=timezone.localtime(data["deadline"]).year, kind="letter", duty_code=code,
-                                 title="目标责任书")
+    RegistryEntry.objects.create(
+        year=timezone.localtime(data["deadline"]).year, kind="letter", duty_code=code, title="目标责任书"
+    )
     assert verdicts(services.task_request_submit(user=accounts["bumen"], data=data)) == {town.pk: "admitted"}
 
 
@@ -115,8 +129,9 @@ def test_short_lead_time_and_urgent_quota(accounts):
     assert verdicts(services.task_request_submit(user=accounts["bumen"], data=data)) == {town.pk: "returned"}
     urgent = {**data, "urgent": True, "urgent_reason": "防汛紧急"}
     assert verdicts(services.task_request_submit(user=accounts["bumen"], data=urgent)) == {town.pk: "admitted"}
-    UrgentQuota.objects.create(unit=services.requester_unit_of(accounts["bumen"]), year=timezone.localdate().year,
-                               quota=1)
+    UrgentQuota.objects.create(
+        unit=services.requester_unit_of(accounts["bumen"]), year=timezone.localdate().year, quota=1
+    )
     sent = services.task_request_submit(user=accounts["bumen"], data=urgent)
     assert sent.admissions.get().blocking[0]["code"] == "quota_used"
 
@@ -146,26 +161,36 @@ def test_double_submit_through_the_form(accounts, client_as):
     town = town_of(accounts)
     client = client_as("bumen")
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).strftime("%Y-%m-%dT%H:%M")
-    form = {"title": "关于做好禁烧巡查的通知", "content": "巡查", "duty_code": code_of(town), "targets": [town.pk],
-            "deadline": deadline, "effort_hours": "4", "client_token": "form-token-1"}
+    form = {
+        "title": "关于做好禁烧巡查的通知",
+        "content": "巡查",
+        "duty_code": code_of(town),
+        "targets": [town.pk],
+        "deadline": deadline,
+        "effort_hours": "4",
+        "client_token": "form-token-1",
+    }
     before = TaskRequest.objects.count()
     assert client.post(reverse("tasks:request_new"), form).status_code == 302
     assert client.post(reverse("tasks:request_new"), form).status_code == 302
     assert TaskRequest.objects.count() == before + 1
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"deadline": "2020-01-01T10:00:00+08:00"}, "deadline"),
-    ({"effort_hours": -3}, "effort_hours"),
-    ({"effort_hours": 0}, "effort_hours"),
-    ({"effort_hours": 999999}, "effort_hours"),
-    ({"targets": [987654321]}, "targets"),
-    ({"targets": []}, "targets"),
-    ({"duty_code": "NO-SUCH-ITEM"}, "duty_code"),
-    ({"title": ""}, "title"),
-    ({"trace_materials": ["selfies"]}, "trace_materials"),
-    ({"urgent": True, "urgent_reason": ""}, "urgent_reason"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"deadline": "2020-01-01T10:00:00+08:00"}, "deadline"),
+        ({"effort_hours": -3}, "effort_hours"),
+        ({"effort_hours": 0}, "effort_hours"),
+        ({"effort_hours": 999999}, "effort_hours"),
+        ({"targets": [987654321]}, "targets"),
+        ({"targets": []}, "targets"),
+        ({"duty_code": "NO-SUCH-ITEM"}, "duty_code"),
+        ({"title": ""}, "title"),
+        ({"trace_materials": ["selfies"]}, "trace_materials"),
+        ({"urgent": True, "urgent_reason": ""}, "urgent_reason"),
+    ],
+)
 def test_bad_input_is_400_naming_the_field_and_saves_nothing(accounts, api_as, change, field):
     town = town_of(accounts)
     body = {**request_data([town], duty_code=code_of(town)), **change}
@@ -191,9 +216,21 @@ def test_preview_saves_nothing_and_shows_verdicts(accounts, client_as, api_as):
     town = town_of(accounts)
     before = TaskRequest.objects.count()
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).strftime("%Y-%m-%dT%H:%M")
-    page = client_as("bumen").post(reverse("tasks:request_preview"), {
-        "title": "关于报送统计表的通知", "content": "报送", "duty_code": "", "targets": [town.pk], "deadline": deadline,
-        "effort_hours": "2"}).content.decode()
+    page = (
+        client_as("bumen")
+        .post(
+            reverse("tasks:request_preview"),
+            {
+                "title": "关于报送统计表的通知",
+                "content": "报送",
+                "duty_code": "",
+                "targets": [town.pk],
+                "deadline": deadline,
+                "effort_hours": "2",
+            },
+        )
+        .content.decode()
+    )
     assert 'data-verdict="pending"' in page and 'data-code="not_on_list"' in page
     body = request_data([town], duty_code=code_of(town))
     body["deadline"] = body["deadline"].isoformat()
@@ -205,8 +242,9 @@ def test_preview_saves_nothing_and_shows_verdicts(accounts, client_as, api_as):
 
 
 def test_all_towns(accounts):
-    sent = services.task_request_submit(user=accounts["bumen"],
-                                        data=request_data([], duty_code=code_of(town_of(accounts)), all_towns=True))
+    sent = services.task_request_submit(
+        user=accounts["bumen"], data=request_data([], duty_code=code_of(town_of(accounts)), all_towns=True)
+    )
     assert sent.admissions.count() >= 3
 
 
@@ -234,8 +272,13 @@ def test_urgent_quota_api(accounts, api_as):
     assert api_as("bumen").post(reverse("urgentquota-list"), body, format="json").status_code == 403
     response = api_as("jianfuban").post(reverse("urgentquota-list"), body, format="json")
     assert response.status_code == 201 and response.json()["quota"] == 3
-    assert api_as("jianfuban").post(reverse("urgentquota-list"), {**body, "quota": -1},
-                                    format="json").status_code == 400
-    assert api_as("jianfuban").post(reverse("urgentquota-list"), {**body, "unit": town_of(accounts).pk},
-                                    format="json").status_code == 400
+    assert (
+        api_as("jianfuban").post(reverse("urgentquota-list"), {**body, "quota": -1}, format="json").status_code == 400
+    )
+    assert (
+        api_as("jianfuban")
+        .post(reverse("urgentquota-list"), {**body, "unit": town_of(accounts).pk}, format="json")
+        .status_code
+        == 400
+    )
     assert {row["quota"] for row in api_as("bumen").get(reverse("urgentquota-list")).json()["results"]} == {3}

@@ -75,8 +75,9 @@ def test_blocked_task_is_approved_split_done_and_accepted(page, login):
     page.goto("/tasks/mine/")
     page.locator("#my-tasks a", has_text=TITLE).first.click()
     page.fill("#progress-form #id_text", "已完成摸排，统计表见附件照片。")
-    page.set_input_files("#progress-form #id_files", files=[{"name": "统计表.png", "mimeType": "image/png",
-                                                              "buffer": PNG}])
+    page.set_input_files(
+        "#progress-form #id_files", files=[{"name": "统计表.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     page.check("#progress-form #id_mark_done")
     page.click("#progress-submit")
     expect(page.locator("#task-status")).to_have_attribute("data-status", "done")

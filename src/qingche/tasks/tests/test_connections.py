@@ -61,8 +61,14 @@ def test_an_overloaded_town_gets_the_warning(accounts):
     missing_hours = (burden.red_line() - (result.value or 0)) * result.capacity / weight
     then = timezone.make_aware(dt.datetime.combine(month + dt.timedelta(days=9), dt.time(10)))
     for number in range(max(0, math.ceil(missing_hours / 2000)) + 1):
-        data = request_data([town], duty_code=code_of(town), effort_hours=2000, title=f"第{number}批入户排查任务",
-                            content=f"第{number}批：逐户排查并登记。", deadline=then + dt.timedelta(days=20))
+        data = request_data(
+            [town],
+            duty_code=code_of(town),
+            effort_hours=2000,
+            title=f"第{number}批入户排查任务",
+            content=f"第{number}批：逐户排查并登记。",
+            deadline=then + dt.timedelta(days=20),
+        )
         services.task_request_submit(user=accounts["bumen"], data=data, now=then)
     assert burden.index_for_units([town.pk], period)[town.pk] > burden.red_line()
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=code_of(town)))
@@ -77,17 +83,25 @@ def _form(accounts, town, reused: int, new: int):
     catalog = list(CatalogField.objects.order_by("pk").values_list("pk", flat=True)[:reused])
     assert len(catalog) == reused
     fields = [{"catalog_field": pk} for pk in catalog] + [
-        {"label": f"新指标{n}", "definition": f"本次新增的第{n}项", "unit": "个"} for n in range(new)]
-    return burden_services.report_form_create(user=accounts["bumen"], issuer=department, title="企业用工统计表",
-                                             sent_on=timezone.localdate(), targets=[town], fields=fields)
+        {"label": f"新指标{n}", "definition": f"本次新增的第{n}项", "unit": "个"} for n in range(new)
+    ]
+    return burden_services.report_form_create(
+        user=accounts["bumen"],
+        issuer=department,
+        title="企业用工统计表",
+        sent_on=timezone.localdate(),
+        targets=[town],
+        fields=fields,
+    )
 
 
 def test_a_form_mostly_held_is_returned_with_a_plain_reason(accounts, client_as):
     town = town_of(accounts)
     form = _form(accounts, town, reused=3, new=1)
     assert burden.form_reuse_share(form.pk) == 0.75
-    sent = services.task_request_submit(user=accounts["bumen"], data=request_data(
-        [town], duty_code=code_of(town), report_form=form.pk))
+    sent = services.task_request_submit(
+        user=accounts["bumen"], data=request_data([town], duty_code=code_of(town), report_form=form.pk)
+    )
     admission = sent.admissions.get()
     assert admission.verdict == "returned" and not sent.tasks.exists()
     assert [check["code"] for check in admission.blocking] == ["form_already_held"]
@@ -129,16 +143,24 @@ def test_admitted_effort_feeds_the_rollup_and_the_sender(accounts):
     department = services.requester_unit_of(accounts["bumen"])
     month = timezone.localdate().replace(day=1)
     before = _task_load(town.pk, month)
-    sender_before = float(SenderRollup.objects.filter(unit=town, month=month, issuer=department).aggregate(
-        s=Sum("hours"))["s"] or 0)
-    services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=code_of(town),
-                                                                           effort_hours=12.5))
+    sender_before = float(
+        SenderRollup.objects.filter(unit=town, month=month, issuer=department).aggregate(s=Sum("hours"))["s"] or 0
+    )
+    services.task_request_submit(
+        user=accounts["bumen"], data=request_data([town], duty_code=code_of(town), effort_hours=12.5)
+    )
     assert _task_load(town.pk, month) == before + 12.5
-    assert float(SenderRollup.objects.filter(unit=town, month=month, issuer=department).aggregate(
-        s=Sum("hours"))["s"]) == sender_before + 12.5
+    assert (
+        float(SenderRollup.objects.filter(unit=town, month=month, issuer=department).aggregate(s=Sum("hours"))["s"])
+        == sender_before + 12.5
+    )
     # a target waiting for 减负办 adds nothing until it is approved; a return adds nothing at all
-    pending = services.task_request_submit(user=accounts["bumen"], data=request_data(
-        [town], duty_code=off_list_code(town), effort_hours=7, title="另一项清单外任务", content="清单外的工作"))
+    pending = services.task_request_submit(
+        user=accounts["bumen"],
+        data=request_data(
+            [town], duty_code=off_list_code(town), effort_hours=7, title="另一项清单外任务", content="清单外的工作"
+        ),
+    )
     admission = pending.admissions.get()
     assert admission.verdict == "pending" and _task_load(town.pk, month) == before + 12.5
     services.admission_decide(user=accounts["jianfuban"], admission=admission, decision="approve")
@@ -156,20 +178,30 @@ def test_task_assignments_are_appraisal_indicators(accounts):
     yixian = person_of(accounts["yixian"])
     now = timezone.now()
     start, end = timezone.localdate() - dt.timedelta(days=1), timezone.localdate() + dt.timedelta(days=60)
-    before = selectors.appraisal_figures([yixian.pk], start, end).get(yixian.pk, {
-        "workload": 0, "done": 0, "on_time": 0, "errors": 0})
-    sent = services.task_request_submit(user=accounts["bumen"], data=request_data(
-        [town], duty_code=code_of(town), effort_hours=10, title="逐户核对低保对象", content="逐户核对并登记台账"))
+    before = selectors.appraisal_figures([yixian.pk], start, end).get(
+        yixian.pk, {"workload": 0, "done": 0, "on_time": 0, "errors": 0}
+    )
+    sent = services.task_request_submit(
+        user=accounts["bumen"],
+        data=request_data(
+            [town], duty_code=code_of(town), effort_hours=10, title="逐户核对低保对象", content="逐户核对并登记台账"
+        ),
+    )
     task = sent.tasks.get()
-    on_time = services.task_split(user=accounts["xiangzhen"], task=task, person=yixian, part="东片",
-                                  deadline=now + dt.timedelta(days=5))
-    services.task_split(user=accounts["xiangzhen"], task=task, person=yixian, part="西片",
-                        deadline=now + dt.timedelta(days=6))
+    on_time = services.task_split(
+        user=accounts["xiangzhen"], task=task, person=yixian, part="东片", deadline=now + dt.timedelta(days=5)
+    )
+    services.task_split(
+        user=accounts["xiangzhen"], task=task, person=yixian, part="西片", deadline=now + dt.timedelta(days=6)
+    )
     TaskAssignment.objects.filter(pk=on_time.pk).update(status="done", done_at=now)
     after = selectors.appraisal_figures([yixian.pk], start, end)[yixian.pk]
     assert after["workload"] == pytest.approx(before["workload"] + 10)  # two parts share the task's 10 hours
     assert (after["done"], after["on_time"], after["errors"]) == (
-        before["done"] + 1, before["on_time"] + 1, before["errors"])
+        before["done"] + 1,
+        before["on_time"] + 1,
+        before["errors"],
+    )
     figures, _triggers, used = indicators.collect([yixian.pk], start, end)
     assert "tasks" in used and figures[yixian.pk]["workload"] >= after["workload"]
 
@@ -188,8 +220,12 @@ def test_task_parts_are_own_work_in_the_index_of_a_person(accounts):
     first = today.replace(day=1)
     period = burden._as_period(f"{first:%Y-%m}")
     before = selectors.person_effort(None, town.pk, period.first, period.last)
-    sent = services.task_request_submit(user=accounts["bumen"], data=request_data(
-        [town], duty_code=code_of(town), effort_hours=10, title="逐户走访独居老人", content="逐户走访并登记台账"))
+    sent = services.task_request_submit(
+        user=accounts["bumen"],
+        data=request_data(
+            [town], duty_code=code_of(town), effort_hours=10, title="逐户走访独居老人", content="逐户走访并登记台账"
+        ),
+    )
     task = sent.tasks.get()
     assert task.admitted_on == today
     soon = timezone.now() + dt.timedelta(days=5)

@@ -10,21 +10,30 @@ from hypothesis import strategies as st
 from qingche.tasks import rules
 
 FAST = settings(max_examples=80, deadline=None, derandomize=True)
-POLICY = rules.Policy(min_lead_days=5, standard_materials=frozenset({"ledgers", "summary"}),
-                      duplicate_threshold=0.6, burden_red_line=1.0)
+POLICY = rules.Policy(
+    min_lead_days=5, standard_materials=frozenset({"ledgers", "summary"}), duplicate_threshold=0.6, burden_red_line=1.0
+)
 DEPT, OTHER_DEPT = 10, 11
 
 
 def request(**changes):
-    values = dict(requester_unit_id=DEPT, duty_code="JB-001", title="关于做好秸秆禁烧巡查工作的通知",
-                  content="请各乡镇组织秸秆禁烧巡查", lead_working_days=10)
+    values = dict(
+        requester_unit_id=DEPT,
+        duty_code="JB-001",
+        title="关于做好秸秆禁烧巡查工作的通知",
+        content="请各乡镇组织秸秆禁烧巡查",
+        lead_working_days=10,
+    )
     values.update(changes)
     return rules.RequestFacts(**values)
 
 
 def target(unit_id=1, kind="basic", lead=None, candidates=(), burden=0.5):
-    duty = None if kind is None else rules.DutyFact(kind=kind, name="秸秆禁烧", lead_unit_id=lead,
-                                                    lead_name="县农业农村局")
+    duty = (
+        None
+        if kind is None
+        else rules.DutyFact(kind=kind, name="秸秆禁烧", lead_unit_id=lead, lead_name="县农业农村局")
+    )
     return rules.TargetFacts(unit_id=unit_id, duty=duty, candidates=tuple(candidates), burden_index=burden)
 
 
@@ -33,13 +42,16 @@ def outcome(checks, rule):
 
 
 # -- rule 1: duty-list match ----------------------------------------------------------------------------
-@pytest.mark.parametrize(("kind", "lead", "expected", "verdict"), [
-    ("basic", None, rules.PASS, rules.ADMITTED),
-    ("cooperation", DEPT, rules.PASS, rules.ADMITTED),
-    ("cooperation", OTHER_DEPT, rules.BLOCK, rules.RETURNED),
-    ("taken_back", DEPT, rules.BLOCK, rules.RETURNED),
-    (None, None, rules.BLOCK, rules.PENDING),
-])
+@pytest.mark.parametrize(
+    ("kind", "lead", "expected", "verdict"),
+    [
+        ("basic", None, rules.PASS, rules.ADMITTED),
+        ("cooperation", DEPT, rules.PASS, rules.ADMITTED),
+        ("cooperation", OTHER_DEPT, rules.BLOCK, rules.RETURNED),
+        ("taken_back", DEPT, rules.BLOCK, rules.RETURNED),
+        (None, None, rules.BLOCK, rules.PENDING),
+    ],
+)
 def test_duty_match(kind, lead, expected, verdict):
     checks = rules.checks_for(request(), target(kind=kind, lead=lead), POLICY)
     assert outcome(checks, rules.DUTY).outcome == expected
@@ -53,21 +65,25 @@ def test_no_duty_code_waits_for_the_office():
 
 
 # -- rule 2: registry -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("letter", "veto", "letter_ok", "veto_ok", "expected"), [
-    (False, False, False, False, rules.PASS),
-    (True, False, False, False, rules.BLOCK),
-    (True, False, True, False, rules.PASS),
-    (False, True, False, False, rules.BLOCK),
-    (False, True, False, True, rules.PASS),
-    (True, True, True, False, rules.BLOCK),
-    (True, True, True, True, rules.PASS),
-])
+@pytest.mark.parametrize(
+    ("letter", "veto", "letter_ok", "veto_ok", "expected"),
+    [
+        (False, False, False, False, rules.PASS),
+        (True, False, False, False, rules.BLOCK),
+        (True, False, True, False, rules.PASS),
+        (False, True, False, False, rules.BLOCK),
+        (False, True, False, True, rules.PASS),
+        (True, True, True, False, rules.BLOCK),
+        (True, True, True, True, rules.PASS),
+    ],
+)
 def test_registry(letter, veto, letter_ok, veto_ok, expected):
     facts = request(needs_letter=letter, has_veto=veto, letter_on_registry=letter_ok, veto_on_registry=veto_ok)
     check = rules.check_registry(facts)
     assert check.outcome == expected
     assert rules.verdict(rules.checks_for(facts, target(), POLICY)) == (
-        rules.ADMITTED if expected == rules.PASS else rules.RETURNED)
+        rules.ADMITTED if expected == rules.PASS else rules.RETURNED
+    )
 
 
 # -- rule 3: lead time, with the statutory calendar ---------------------------------------------------
@@ -92,15 +108,19 @@ def test_lead_time_deadline_today_or_before_is_zero():
     assert rules.lead_working_days(dt.date(2026, 3, 2), dt.date(2026, 3, 1), chinese_calendar.is_workday) == 0
 
 
-@pytest.mark.parametrize(("urgent", "reason", "quota_left", "expected", "code"), [
-    (False, "", 3, rules.BLOCK, "short"),
-    (True, "", 3, rules.BLOCK, "urgent_no_reason"),
-    (True, "防汛紧急", 0, rules.BLOCK, "quota_used"),
-    (True, "防汛紧急", 1, rules.WARN, "urgent"),
-])
+@pytest.mark.parametrize(
+    ("urgent", "reason", "quota_left", "expected", "code"),
+    [
+        (False, "", 3, rules.BLOCK, "short"),
+        (True, "", 3, rules.BLOCK, "urgent_no_reason"),
+        (True, "防汛紧急", 0, rules.BLOCK, "quota_used"),
+        (True, "防汛紧急", 1, rules.WARN, "urgent"),
+    ],
+)
 def test_short_lead_time_and_urgency(urgent, reason, quota_left, expected, code):
-    check = rules.check_lead_time(request(lead_working_days=2, urgent=urgent, urgent_reason=reason,
-                                          urgent_quota_left=quota_left), POLICY)
+    check = rules.check_lead_time(
+        request(lead_working_days=2, urgent=urgent, urgent_reason=reason, urgent_quota_left=quota_left), POLICY
+    )
     assert (check.outcome, check.code) == (expected, code)
 
 
@@ -113,8 +133,9 @@ def test_similarity_is_chinese_aware():
 
 
 def test_near_duplicate_warns_with_a_link():
-    near = rules.Candidate(task_id=7, title="关于做好秸秆禁烧巡查工作的通知", text="请各乡镇组织秸秆禁烧巡查",
-                           link="/tasks/task/7/")
+    near = rules.Candidate(
+        task_id=7, title="关于做好秸秆禁烧巡查工作的通知", text="请各乡镇组织秸秆禁烧巡查", link="/tasks/task/7/"
+    )
     far = rules.Candidate(task_id=8, title="关于做好防汛工作的通知", text="汛期值班")
     check = rules.check_duplicate(request(), target(candidates=[far, near]), POLICY)
     assert (check.outcome, check.link, check.params["task"]) == (rules.WARN, "/tasks/task/7/", 7)
@@ -160,8 +181,13 @@ def test_off_list_plus_another_block_returns():
 
 def test_every_warning_together_still_admits():
     near = rules.Candidate(task_id=1, title="关于做好秸秆禁烧巡查工作的通知", text="请各乡镇组织秸秆禁烧巡查")
-    facts = request(lead_working_days=1, urgent=True, urgent_reason="紧急", urgent_quota_left=2,
-                    trace_materials=frozenset({"photos"}))
+    facts = request(
+        lead_working_days=1,
+        urgent=True,
+        urgent_reason="紧急",
+        urgent_quota_left=2,
+        trace_materials=frozenset({"photos"}),
+    )
     checks = rules.checks_for(facts, target(candidates=[near], burden=2.0), POLICY)
     assert [check.outcome for check in checks].count(rules.WARN) == 4
     assert rules.verdict(checks) == rules.ADMITTED
@@ -177,15 +203,31 @@ def test_effort_validation():
 kinds = st.sampled_from(["basic", "cooperation", "taken_back", None])
 targets = st.builds(
     lambda unit_id, kind, lead, burden, dup: target(
-        unit_id, kind, lead,
-        [rules.Candidate(1, "关于做好秸秆禁烧巡查工作的通知", "请各乡镇组织秸秆禁烧巡查")] if dup else (), burden),
-    st.integers(1, 10_000), kinds, st.sampled_from([DEPT, OTHER_DEPT, None]), st.floats(0, 3), st.booleans())
+        unit_id,
+        kind,
+        lead,
+        [rules.Candidate(1, "关于做好秸秆禁烧巡查工作的通知", "请各乡镇组织秸秆禁烧巡查")] if dup else (),
+        burden,
+    ),
+    st.integers(1, 10_000),
+    kinds,
+    st.sampled_from([DEPT, OTHER_DEPT, None]),
+    st.floats(0, 3),
+    st.booleans(),
+)
 requests = st.builds(
-    request, duty_code=st.sampled_from(["JB-001", ""]), lead_working_days=st.integers(0, 30),
-    needs_letter=st.booleans(), has_veto=st.booleans(), letter_on_registry=st.booleans(),
-    veto_on_registry=st.booleans(), urgent=st.booleans(), urgent_reason=st.sampled_from(["", "防汛"]),
+    request,
+    duty_code=st.sampled_from(["JB-001", ""]),
+    lead_working_days=st.integers(0, 30),
+    needs_letter=st.booleans(),
+    has_veto=st.booleans(),
+    letter_on_registry=st.booleans(),
+    veto_on_registry=st.booleans(),
+    urgent=st.booleans(),
+    urgent_reason=st.sampled_from(["", "防汛"]),
     urgent_quota_left=st.integers(0, 3),
-    trace_materials=st.frozensets(st.sampled_from(sorted(rules.TRACE_MATERIALS))))
+    trace_materials=st.frozensets(st.sampled_from(sorted(rules.TRACE_MATERIALS))),
+)
 
 
 @FAST

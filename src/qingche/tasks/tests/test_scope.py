@@ -7,8 +7,19 @@ from django.urls import reverse
 from qingche.tasks.tests import helpers
 from qingche.tasks.tests.scope_expectations import EXPECTATIONS
 
-ACCOUNTS = ["admin", "xitong", "anquan", "shenji", "jianfuban", "zuzhibu", "bumen", "xiangzhen", "cungan", "yixian",
-            "rexian"]
+ACCOUNTS = [
+    "admin",
+    "xitong",
+    "anquan",
+    "shenji",
+    "jianfuban",
+    "zuzhibu",
+    "bumen",
+    "xiangzhen",
+    "cungan",
+    "yixian",
+    "rexian",
+]
 
 
 def listed_ids(api, url):
@@ -54,12 +65,21 @@ def test_self_scoped_staff_see_only_their_own_tasks(accounts, api_as, work):
 @pytest.mark.django_db
 def test_pages_by_role(client_as, work):
     for name, url, status in [
-        ("bumen", "/tasks/new/", 200), ("bumen", "/tasks/", 200), ("xiangzhen", "/tasks/new/", 403),
-        ("jianfuban", "/tasks/queue/", 200), ("jianfuban", "/tasks/overview/", 200), ("bumen", "/tasks/queue/", 403),
-        ("xiangzhen", "/tasks/inbox/", 200), ("yixian", "/tasks/inbox/", 403), ("yixian", "/tasks/mine/", 200),
-        ("yixian", f"/tasks/task/{work['task'].pk}/", 200), ("cungan", f"/tasks/task/{work['task'].pk}/", 404),
-        ("cungan", f"/tasks/task/{work['part'].pk}/", 200), ("rexian", "/tasks/registry/", 403),
-        ("jianfuban", "/tasks/registry/", 200), ("bumen", f"/tasks/request/{work['request'].pk}/", 200),
+        ("bumen", "/tasks/new/", 200),
+        ("bumen", "/tasks/", 200),
+        ("xiangzhen", "/tasks/new/", 403),
+        ("jianfuban", "/tasks/queue/", 200),
+        ("jianfuban", "/tasks/overview/", 200),
+        ("bumen", "/tasks/queue/", 403),
+        ("xiangzhen", "/tasks/inbox/", 200),
+        ("yixian", "/tasks/inbox/", 403),
+        ("yixian", "/tasks/mine/", 200),
+        ("yixian", f"/tasks/task/{work['task'].pk}/", 200),
+        ("cungan", f"/tasks/task/{work['task'].pk}/", 404),
+        ("cungan", f"/tasks/task/{work['part'].pk}/", 200),
+        ("rexian", "/tasks/registry/", 403),
+        ("jianfuban", "/tasks/registry/", 200),
+        ("bumen", f"/tasks/request/{work['request'].pk}/", 200),
         ("xiangzhen", f"/tasks/request/{work['request'].pk}/", 403),
     ]:
         response = client_as(name).get(url)
@@ -72,5 +92,6 @@ def test_home_and_menu_for_every_account(client_as, work):
         response = client_as(name).get("/")
         assert response.status_code == 200, name
         page = response.content.decode()
-        assert ('data-card="tasks"' in page) == (name in {"admin", "jianfuban", "bumen", "xiangzhen", "cungan",
-                                                          "yixian"}), name
+        assert ('data-card="tasks"' in page) == (
+            name in {"admin", "jianfuban", "bumen", "xiangzhen", "cungan", "yixian"}
+        ), name

@@ -18,18 +18,23 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("QINGCHE_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("QINGCHE_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("QINGCHE_WORKERS", "2")))
-        parser.add_argument("--no-task-worker", action="store_true",
-                            default=os.environ.get("QINGCHE_TASK_WORKER", "1") == "0",
-                            help="start no background workers (run `qingche db_worker` and "
-                                 "`qingche open311_register --follow` yourself)")
+        parser.add_argument(
+            "--no-task-worker",
+            action="store_true",
+            default=os.environ.get("QINGCHE_TASK_WORKER", "1") == "0",
+            help="start no background workers (run `qingche db_worker` and "
+            "`qingche open311_register --follow` yourself)",
+        )
 
     def handle(self, *args, host, port, workers, no_task_worker, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         if workers > 1 and not settings.REDIS_URL:
-            self.stdout.write("Note: QINGCHE_REDIS_URL is not set, so each worker counts the public pages' flood "
-                              "limits on its own (docs/operator-guide.md).")
+            self.stdout.write(
+                "Note: QINGCHE_REDIS_URL is not set, so each worker counts the public pages' flood "
+                "limits on its own (docs/operator-guide.md)."
+            )
         if not no_task_worker:
             self._start_task_worker()
         sys.stdout.flush()
@@ -60,8 +65,10 @@ class Command(BaseCommand):
         submissions. They get SIGTERM when this process, which becomes the gunicorn master, ends, however it
         ends."""
         qingche = os.path.join(os.path.dirname(sys.executable), "qingche")
-        for command in (["db_worker", "--queue-name", "*", "--interval", "2", "--no-reload", "-v", "0"],
-                        ["open311_register", "--follow"]):
+        for command in (
+            ["db_worker", "--queue-name", "*", "--interval", "2", "--no-reload", "-v", "0"],
+            ["open311_register", "--follow"],
+        ):
             subprocess.Popen([qingche, *command], stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent)
         self.stdout.write("Started the background workers (db_worker, open311_register --follow).")
 

@@ -9,8 +9,10 @@ from qingche.service import services
 
 
 class Command(BaseCommand):
-    help = ("Register the Open311 submissions that wait (number, place, route, audit, timeline), in batches. "
-            "With --follow it keeps doing so until stopped; `qingche serve` starts it that way.")
+    help = (
+        "Register the Open311 submissions that wait (number, place, route, audit, timeline), in batches. "
+        "With --follow it keeps doing so until stopped; `qingche serve` starts it that way."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--follow", action="store_true", help="keep registering until SIGTERM")

@@ -7,9 +7,11 @@ from qingche.service import services
 
 
 class Command(BaseCommand):
-    help = ("Send the reminders and escalations (督办) that citizen requests' stored deadlines call for, and "
-            "register any Open311 submission still waiting. Idempotent: run it from a timer every few minutes; "
-            "each notice is sent once.")
+    help = (
+        "Send the reminders and escalations (督办) that citizen requests' stored deadlines call for, and "
+        "register any Open311 submission still waiting. Idempotent: run it from a timer every few minutes; "
+        "each notice is sent once."
+    )
 
     def handle(self, *args, **options):
         with audit_context(actor_name="system:service_clock"):
