@@ -228,3 +228,17 @@ def _fresh_caches():
     clear_all()
     yield
     clear_all()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """After a verbose run (-v) that ran the scope matrix, its table: endpoint × role → rows returned."""
+    import sys
+
+    module = sys.modules.get("qingche.org.tests.test_scope_matrix")
+    if module is None or config.getoption("verbose") < 1:
+        return
+    lines = module.matrix_lines()
+    if lines:
+        terminalreporter.section("scope matrix")
+        for line in lines:
+            terminalreporter.write_line(line)

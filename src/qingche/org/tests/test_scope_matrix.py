@@ -752,17 +752,17 @@ def test_county_wide_offices_hold_county_wide_grants(accounts):
     assert expected(world, EXPECTATIONS["people"], accounts["zuzhibu"].pk) == set(world.person_unit)
 
 
-def test_print_the_matrix():
-    """Prints endpoint × role → rows returned (— for a refused page); run with -s."""
+def matrix_lines() -> list[str]:
+    """Endpoint × role → rows returned (— for a refused page), once the matrix tests ran; the root
+    conftest prints it at the end of a verbose run (pytest -v)."""
     if not MATRIX:
-        pytest.skip("run with the whole file to fill the matrix")
+        return []
     columns = sorted(
         {column for row in MATRIX.values() for column in row},
         key=lambda column: (not column.startswith("api:"), column),
     )
     width = max(len(column) for column in columns)
     lines = [
-        "",
         "scope matrix: rows returned per endpoint and role (— = refused)",
         f"{'':<{width}} " + " ".join(f"{name:>9}" for name in ROLE_ACCOUNTS),
     ]
@@ -770,4 +770,4 @@ def test_print_the_matrix():
         lines.append(
             f"{column:<{width}} " + " ".join(f"{MATRIX.get(name, {}).get(column, '?'):>9}" for name in ROLE_ACCOUNTS)
         )
-    print("\n".join(lines))
+    return lines
