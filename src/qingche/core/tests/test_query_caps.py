@@ -49,3 +49,25 @@ def test_api_list_costs_the_same_queries_for_5_or_50_rows(url, accounts):
 
 def test_the_router_lists_the_endpoints_this_test_walks():
     assert len(_list_urls()) >= 20
+
+
+def _page_queries(client, url) -> int:
+    assert client.get(url).status_code == 200  # warm the per-process caches
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_task_page_reads_a_fixed_handful_of_queries(client_as, accounts):
+    from qingche.tasks.models import Task
+
+    task = Task.objects.visible_to(accounts["xiangzhen"]).order_by("id").first()
+    assert _page_queries(client_as("xiangzhen"), f"/tasks/task/{task.pk}/") <= 16  # 12 today
+
+
+def test_the_burden_unit_page_reads_a_fixed_handful_of_queries(client_as):
+    from qingche.org.models import Unit
+
+    client = client_as("jianfuban")
+    for unit in (Unit.objects.filter(depth=1).first(), Unit.objects.filter(kind="town").order_by("path").first()):
+        assert _page_queries(client, f"/burden/units/{unit.pk}/") <= 20  # 16 today, county and town alike

@@ -383,3 +383,11 @@ def test_a_nul_character_is_a_400_on_every_database(anon, db, api_key):
         },
     )
     assert posted.status_code == 400 and Open311Submission.objects.count() == before
+
+
+def test_a_post_costs_a_fixed_handful_of_queries(anon, api_key, town, django_assert_max_num_queries):
+    """Deferred creation: the POST checks the submission and writes one row; registration is the registrar's."""
+    fields = {"api_key": api_key, "service_code": leaf_code(), "address_string": f"{town.name}中心街"}
+    assert post(anon, description="先热身：缓存就位", **fields).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert post(anon, description="路灯坏了很久", **fields).status_code == 200
