@@ -62,6 +62,14 @@ def accounts(db):
 
 
 @pytest.fixture
+def town(db):
+    """The first town of the demo county (东河镇), where xiangzhen, cungan and yixian work."""
+    from qingche.org.models import Unit
+
+    return Unit.objects.filter(kind="town").order_by("path").first()
+
+
+@pytest.fixture
 def client_as(client, accounts):
     """client_as("xiangzhen") -> a Django test client logged in as that demo account (with its second
     factor given, for the accounts that need one)."""

@@ -36,6 +36,7 @@ def scheme(org_user):
 
 @pytest.fixture
 def town():
+    """Overrides the root fixture: appraisal tests need a town where no demo account works."""
     from qingche.org.models import Unit
 
     return Unit.objects.filter(kind="town").order_by("path")[1]  # 西山镇: nobody's demo account works there

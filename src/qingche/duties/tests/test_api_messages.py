@@ -6,7 +6,6 @@ import pytest
 
 from qingche.core.excel import write_xlsx
 from qingche.duties import rules
-from qingche.org.models import Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +21,6 @@ WORDS = {
         "nothing": "未保存任何内容。",
     },
 }
-
-
-@pytest.fixture
-def town():
-    return Unit.objects.filter(kind="town").order_by("path").first()
 
 
 @pytest.mark.parametrize("language", WORDS)

@@ -112,11 +112,6 @@ def counts():
     )
 
 
-@pytest.fixture
-def town(db):
-    return Unit.objects.filter(kind="town").order_by("path").first()
-
-
 # -- clean files ----------------------------------------------------------------------------------------
 def test_a_clean_units_file_imports_everything(client_as, accounts, town, tmp_path):
     county = Unit.objects.get(depth=1)

@@ -2,13 +2,6 @@ import pytest
 
 
 @pytest.fixture
-def town(db):
-    from qingche.org.models import Unit
-
-    return Unit.objects.filter(kind="town").order_by("path").first()  # 东河镇, xiangzhen's town
-
-
-@pytest.fixture
 def other_town(db, town):
     from qingche.org.models import Unit
 
