@@ -117,11 +117,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def require_or_skip(message: str) -> None:
+def require_under_ci(message: str) -> None:
+    """Under CI=true what a test needs must be there: fail with the message."""
     import os
 
     if os.environ.get("CI") == "true":
         pytest.fail(message + " (required under CI)")
+
+
+def require_or_skip(message: str) -> None:
+    require_under_ci(message)
     pytest.skip(message)
 
 

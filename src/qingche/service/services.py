@@ -71,7 +71,7 @@ def _event(
         kind=kind,
         at=at or timezone.now(),
         actor=user if user and user.pk else None,
-        actor_unit=_actor_unit(user),
+        actor_unit_id=_actor_unit_id(user),
         to_unit=to_unit,
         note=note,
         public_note=public_note,
@@ -80,12 +80,13 @@ def _event(
     )
 
 
-def _actor_unit(user):
-    """The unit the user works on citizen requests for: the unit of their first grant that sees requests."""
+def _actor_unit_id(user) -> int | None:
+    """The unit the user works on citizen requests for: the unit of their first grant that sees requests
+    (from the grants already loaded with the user; no query per event)."""
     if user is None or not getattr(user, "pk", None):
         return None
     unit_ids = acting_unit_ids(user, "service.view_servicerequest")
-    return Unit.objects.filter(pk=unit_ids[0]).first() if unit_ids else None
+    return unit_ids[0] if unit_ids else None
 
 
 # -- limits -----------------------------------------------------------------------------------------

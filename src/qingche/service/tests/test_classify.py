@@ -11,15 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from conftest import require_or_skip
+
 QUALITY_FLOOR = 0.85
-
-
-def _require_or_skip(message):
-    import os
-
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (required under CI)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +21,9 @@ def built_model():
     from qingche.service.classify import data, store
 
     if store.current_name() is None:
-        _require_or_skip("no classifier built: run `make model`")
+        require_or_skip("no classifier built: run `make model`")
     if not (data.taidi_dir() / "train.csv").exists():
-        _require_or_skip(f"no shared data in {data.taidi_dir()}")
+        require_or_skip(f"no shared data in {data.taidi_dir()}")
     return store.load()
 
 
@@ -138,7 +132,7 @@ def test_held_out_split_is_kept_apart_from_training():
     from qingche.service.classify import data
 
     if not (data.taidi_dir() / "train.csv").exists():
-        _require_or_skip(f"no shared data in {data.taidi_dir()}")
+        require_or_skip(f"no shared data in {data.taidi_dir()}")
     train, held = data.split(data.labelled())
     train_keys = {key for text, _ in train for key in data.dedupe_keys(text)}
     assert not any(key in train_keys for text, _ in held for key in data.dedupe_keys(text))
