@@ -254,6 +254,7 @@ def build(ctx) -> None:
                         "duty_item_code": "",
                     }
                 )
+    _board_issues(rnd, requests, towns, villages, end)
     _publication(requests, names, end)
     request_ids = bulk.reserve_ids(ServiceRequest, len(requests))
     for row, pk in zip(requests, request_ids, strict=True):
@@ -265,6 +266,70 @@ def build(ctx) -> None:
     _suggest_open()
     _rollups(requests)
     services.burden_load_bulk(requests)  # the answered requests' load in burden's index
+
+
+BOARD_ISSUES = 8  # how many of the message board's hottest issues the demo's last month shows
+BOARD_DAYS = 30
+DISTRICT_RE = re.compile(r"A\d+[区县]")
+
+
+def _board_clusters(limit: int) -> list[rules.HotIssue]:
+    """The hottest issues of the real message board (附件3: subjects, texts, likes and againsts), found by
+    the same clustering the hot-issue page uses, with each district of the anonymised city as a place."""
+    board = DATA_DIR / "附件3.xlsx"
+    if not board.exists():
+        return []
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(board, read_only=True)
+    messages = []
+    for index, row in enumerate(workbook.worksheets[0].iter_rows(min_row=2, values_only=True)):
+        _number, user, subject, at, text, against, likes = (list(row) + [None] * 7)[:7]
+        subject, text = str(subject or "").strip(), _clip(str(text or ""), 320)
+        district = DISTRICT_RE.search(subject + text)
+        try:
+            when = dt.datetime.strptime(str(at)[:19].replace("/", "-"), "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            continue
+        messages.append(
+            rules.HotMessage(
+                index,
+                district.group(0) if district else None,
+                when,
+                f"{subject}\n{text}",
+                str(user or ""),
+                int(likes or 0),
+                int(against or 0),
+            )
+        )
+    workbook.close()
+    if not messages:
+        return []
+    first, last = min(m.at for m in messages), max(m.at for m in messages)
+    return rules.hot_issues(messages, period_first=first, period_last=last, minimum=3)[:limit]
+
+
+def _board_issues(rnd, requests, towns, villages, end: dt.datetime) -> None:
+    """The demo's last month carries real hot issues: each of the board's hottest clusters is told again by
+    requests already made in one town in the last BOARD_DAYS days (their subject, text, likes and againsts
+    replaced; dates, citizens and handling kept), so the hot-issue page shows what a county would see."""
+    since = end - dt.timedelta(days=BOARD_DAYS)
+    recent: dict[int, list] = {}
+    for row in requests:
+        if row["submitted_at"] >= since and row["status"] != rules.MERGED:
+            recent.setdefault(row["town_id"], []).append(row)
+    chosen = rnd.sample(towns, k=min(len(towns), BOARD_ISSUES))
+    for issue, town in zip(_board_clusters(BOARD_ISSUES), chosen, strict=False):
+        rows = recent.get(town.pk, [])
+        rnd.shuffle(rows)
+        rows.sort(key=lambda row: row["channel"] != "web")  # the board's messages came in on the web first
+        village = rnd.choice(villages[town.pk]) if villages[town.pk] else None
+        place = (village.short_name or village.name) if village else town.name
+        for row, message in zip(rows, issue.members, strict=False):
+            subject, _sep, text = message.text.partition("\n")
+            row["title"] = _vary(rnd, subject, town.name, place)[:200]
+            row["text"] = _vary(rnd, text or subject, town.name, place)[:5000]
+            row["likes"], row["opposes"] = message.likes, message.opposes
 
 
 CONSENT_SHARE, RELEASED_SHARE = 0.15, 0.6

@@ -165,6 +165,12 @@ class ServiceRequest(AuditedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
+    likes = models.PositiveIntegerField(
+        _("likes"), default=0, help_text=_("agreements other citizens gave on a public message board (点赞)")
+    )
+    opposes = models.PositiveIntegerField(
+        _("opposes"), default=0, help_text=_("disagreements other citizens gave on a public message board (反对)")
+    )
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=rules.NEW)
     unit = models.ForeignKey(
@@ -245,6 +251,7 @@ class ServiceRequest(AuditedModel):
             ("arbitrate_servicerequest", _("Can arbitrate returned requests")),
             ("approve_extension", _("Can approve extensions of citizen requests")),
             ("publish_servicerequest", _("Can release citizen requests for publication")),
+            ("view_hot_issues", _("Can see hot issues across citizen requests")),
         ]
 
     def __str__(self):

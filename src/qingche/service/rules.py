@@ -628,6 +628,204 @@ def similarity(a: str, b: str) -> float:
     return len(first & second) / len(first | second)
 
 
+# -- reply quality ----------------------------------------------------------------------------------------
+REPLY_WEIGHTS = {"relevance": 0.35, "completeness": 0.45, "clarity": 0.20}
+# what a complete reply says, each found by the words replies use for it (calibrated on 附件4's replies)
+REPLY_PARTS = {
+    "action": re.compile(
+        r"已(?:经)?[\u4e00-\u9fff]{0,4}(?:处理|解决|整改|修复|维修|清理|安排|落实|办理|完成|查处|拆除|疏通|协调)|"
+        r"经(?:查|核实|调查|了解)|现场(?:查看|核实|调查)|现(?:将|就)[^。]{0,12}(?:答复|回复)如下"
+    ),
+    "actor": re.compile(r"[\u4e00-\u9fff]{1,12}(?:局|委|办|镇|乡|街道|政府|中心|公司|所|队|站|村委会|社区|部门|科|院)"),
+    "time": re.compile(
+        r"\d{4}年|\d{1,2}月\d{1,2}日|\d{1,2}月(?:底|初|中旬|上旬|下旬)|\d+个?工作日|\d+日前|近日|目前|"
+        r"日前|立即|年底前|月底前"
+    ),
+    "next_step": re.compile(
+        r"如(?:有|您)(?:疑问|异议|问题|需要|不满)|可(?:拨打|致电|联系|咨询|向|到|前往|登录|申请)|"
+        r"联系电话|咨询电话|欢迎.{0,6}(?:来电|咨询|监督)|请您?(?:携带|前往|到|联系|关注|留意)"
+    ),
+}
+REPLY_HINTS = {
+    "relevance": _("The reply hardly uses the request's own words: answer what the citizen asked about."),
+    "action": _("Say what was done (checked on site, repaired, arranged …)."),
+    "actor": _("Say who did it or who is responsible (the office, town or department)."),
+    "time": _("Say when it was done or by when it will be."),
+    "next_step": _("Tell the citizen what they can do next (whom to call, where to go)."),
+    "short": _("The reply is too short to answer anything."),
+    "long_sentences": _("Sentences are very long: split them so the citizen can follow."),
+}
+REPLY_BOILERPLATE = re.compile(
+    r"您好|你好|网友|尊敬的|感谢|谢谢|收悉|留言|来信|反映的问题|现将|回复如下|答复如下|[“”\"：:！!，,。.\s]"
+)
+REPLY_SHORT, REPLY_ENOUGH = 20, 80  # characters of substance (greetings and punctuation removed)
+
+
+@dataclass(frozen=True)
+class ReplyCheck:
+    relevance: float  # 0–1: how much of the request's content the reply takes up
+    parts: dict[str, bool]  # action, actor, time, next_step: said or not
+    clarity: float  # 0–1
+    score: float  # 0–100
+    hints: list  # what to add, in words (lazy translations)
+
+
+def reply_quality(request_text: str, reply: str, weights=None) -> ReplyCheck:
+    """A reply checked before it goes out. relevance = share of the request's bigrams that the reply uses,
+    counted as full at a quarter (a reply restates the matter, it need not repeat the citizen); completeness =
+    share of the four parts said (what was done, by whom, when, what next); clarity = enough substance
+    (under REPLY_SHORT characters without greetings is nothing; REPLY_ENOUGH is enough) and sentences under
+    120 characters on average. score = 100 × Σ weight × part (service.reply_weights)."""
+    w = {**REPLY_WEIGHTS, **(weights or {})}
+    reply = re.sub(r"\s+", "", reply or "")
+    substance = REPLY_BOILERPLATE.sub("", reply)
+    asked = bigrams(REPLY_BOILERPLATE.sub("", request_text or ""))
+    relevance = min(1.0, len(asked & bigrams(substance)) / len(asked) * 4) if asked else 1.0
+    parts = {name: bool(pattern.search(reply)) for name, pattern in REPLY_PARTS.items()}
+    sentences = [part for part in re.split(r"[。！？；!?;]", reply) if part]
+    average = len(reply) / len(sentences) if sentences else len(reply)
+    body = min(1.0, max(0.0, (len(substance) - REPLY_SHORT) / (REPLY_ENOUGH - REPLY_SHORT)))
+    clarity = body * (1.0 if average <= 120 else 0.6)
+    completeness = sum(parts.values()) / len(parts) if body else 0.0
+    score = (
+        100
+        * (
+            w["relevance"] * relevance * (1 if body else 0.3)
+            + w["completeness"] * completeness
+            + w["clarity"] * clarity
+        )
+        / sum(w.values())
+    )
+    hints = []
+    if not body:
+        hints.append(REPLY_HINTS["short"])
+    if relevance < 0.5:
+        hints.append(REPLY_HINTS["relevance"])
+    hints.extend(REPLY_HINTS[name] for name, said in parts.items() if not said)
+    if body and average > 120:
+        hints.append(REPLY_HINTS["long_sentences"])
+    return ReplyCheck(round(relevance, 3), parts, round(clarity, 3), round(score, 1), hints)
+
+
+# -- hot issues (热点问题) ------------------------------------------------------------------------------
+HOT_WEIGHTS = {"count": 1.0, "citizens": 1.0, "likes": 2.0, "growth": 0.5}
+HOT_TEXT_CHARS = 60  # the subject and the start of the text: where callers name the matter
+
+
+@dataclass(frozen=True)
+class HotMessage:
+    pk: int
+    place_id: int | None  # the village, else the town
+    at: dt.datetime
+    text: str  # subject + text
+    citizen: str  # a keyed hash of the phone, or "" when unknown (each such message counts as its own citizen)
+    likes: int = 0
+    opposes: int = 0
+
+
+@dataclass
+class HotIssue:
+    place_id: int | None
+    members: list[HotMessage]
+    count: int = 0
+    citizens: int = 0
+    likes: int = 0
+    opposes: int = 0
+    growth: float = 0.0
+    heat: float = 0.0
+
+    @property
+    def first(self) -> dt.datetime:
+        return min(m.at for m in self.members)
+
+    @property
+    def last(self) -> dt.datetime:
+        return max(m.at for m in self.members)
+
+
+def heat_score(*, count: int, citizens: int, likes: int, opposes: int, growth: float, weights=None) -> float:
+    """How hot an issue is: heat = w_count × messages + w_citizens × distinct citizens
+    + w_likes × ln(1 + max(likes − opposes, 0)) + w_growth × max(growth, 0) × messages.
+    growth (−1…1) compares the later half of the period with the earlier: an issue still growing ranks above one
+    that has faded with the same count. Likes count on a log scale, so a few thousand clicks on one message do
+    not outweigh many callers."""
+    w = {**HOT_WEIGHTS, **(weights or {})}
+    return round(
+        w["count"] * count
+        + w["citizens"] * citizens
+        + w["likes"] * math.log1p(max(likes - opposes, 0))
+        + w["growth"] * max(growth, 0.0) * count,
+        3,
+    )
+
+
+def _growth(times: list[dt.datetime], first: dt.datetime, last: dt.datetime) -> float:
+    """(later half − earlier half) ÷ all, over the period [first, last]."""
+    middle = first + (last - first) / 2
+    late = sum(1 for at in times if at >= middle)
+    return (late - (len(times) - late)) / len(times) if times else 0.0
+
+
+def hot_issues(
+    messages: Iterable[HotMessage],
+    *,
+    period_first: dt.datetime,
+    period_last: dt.datetime,
+    similarity_threshold: float = 0.3,
+    minimum: int = 2,
+    weights=None,
+) -> list[HotIssue]:
+    """Clusters of similar messages at the same place, hottest first. A message joins the cluster of its place
+    whose first message is most similar, if similar enough (character bigrams of the subject and the text's
+    start), else starts a cluster: one pass, in order of time, so the same messages always give the same
+    clusters. Clusters with fewer than `minimum` messages are not issues."""
+    # per place: the clusters, their first messages' bigram counts, and which clusters hold each bigram, so
+    # that a message is compared only with the clusters it shares a bigram with (overlaps counted, not sets)
+    places: dict[int | None, tuple[list[HotIssue], list[int], dict[str, list[int]]]] = {}
+    for message in sorted(messages, key=lambda m: (m.at, m.pk)):
+        grams = bigrams(message.text[:HOT_TEXT_CHARS])
+        if not grams:
+            continue
+        clusters, sizes, postings = places.setdefault(message.place_id, ([], [], {}))
+        overlap: dict[int, int] = {}
+        for gram in grams:
+            for index in postings.get(gram, ()):
+                overlap[index] = overlap.get(index, 0) + 1
+        best, best_score = None, similarity_threshold
+        for index, shared in sorted(overlap.items()):  # the most similar; of equals, the oldest cluster
+            score = shared / (len(grams) + sizes[index] - shared)
+            if score > best_score or (best is None and score == best_score):
+                best, best_score = index, score
+        if best is None:
+            best = len(clusters)
+            clusters.append(HotIssue(place_id=message.place_id, members=[]))
+            sizes.append(len(grams))
+            for gram in grams:
+                postings.setdefault(gram, []).append(best)
+        clusters[best].members.append(message)
+    found = []
+    for clusters, _sizes, _postings in places.values():
+        for issue in clusters:
+            if len(issue.members) < minimum:
+                continue
+            issue.count = len(issue.members)
+            issue.citizens = len({m.citizen or f"#{m.pk}" for m in issue.members})
+            issue.likes = sum(m.likes for m in issue.members)
+            issue.opposes = sum(m.opposes for m in issue.members)
+            issue.growth = round(_growth([m.at for m in issue.members], period_first, period_last), 3)
+            issue.heat = heat_score(
+                count=issue.count,
+                citizens=issue.citizens,
+                likes=issue.likes,
+                opposes=issue.opposes,
+                growth=issue.growth,
+                weights=weights,
+            )
+            found.append(issue)
+    found.sort(key=lambda issue: (-issue.heat, issue.first))
+    return found
+
+
 # -- intake -----------------------------------------------------------------------------------------
 MAX_TEXT = 5000
 

@@ -637,3 +637,53 @@ def open311_key_valid(key: str) -> Open311Key | None:
     if not key:
         return None
     return _live_keys().get(open311_key_hash(key))
+
+
+# -- hot issues (热点问题) ------------------------------------------------------------------------------
+def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
+    return start, timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))
+
+
+def hot_issues(user, first: dt.date, last: dt.date, *, limit: int = 20) -> list[dict]:
+    """The hottest issues among the requests the user may see that came in between two days (rules.hot_issues;
+    parameters service.hot_similarity and service.hot_weights), each with its place, dates, counts and
+    up to three sample messages."""
+    start, end = _day_bounds(first, last)
+    rows = (
+        requests(user)
+        .filter(submitted_at__gte=start, submitted_at__lt=end)
+        .exclude(status=rules.MERGED)
+        .values_list(
+            "pk", "village_id", "town_id", "submitted_at", "title", "text", "citizen_phone_hash", "likes", "opposes"
+        )
+    )
+    messages = [
+        rules.HotMessage(pk, village or town, at, f"{title} {text}", phone_hash, likes, opposes)
+        for pk, village, town, at, title, text, phone_hash, likes, opposes in rows.iterator(chunk_size=2000)
+    ]
+    issues = rules.hot_issues(
+        messages,
+        period_first=start,
+        period_last=end,
+        similarity_threshold=float(parameters.get("service.hot_similarity")),
+        weights=parameters.get("service.hot_weights"),
+    )[:limit]
+    samples = {m.pk for issue in issues for m in issue.members[:3]}
+    by_pk = ServiceRequest.objects.in_bulk(sorted(samples))
+    names = dict(Unit.objects.filter(pk__in={i.place_id for i in issues if i.place_id}).values_list("pk", "name"))
+    return [
+        {
+            "rank": rank,
+            "issue": issue,
+            "place": names.get(issue.place_id, ""),
+            "samples": [by_pk[m.pk] for m in issue.members[:3] if m.pk in by_pk],
+            "numbers": [m.pk for m in issue.members],
+        }
+        for rank, issue in enumerate(issues, 1)
+    ]
+
+
+def reply_check(request: ServiceRequest, reply: str) -> rules.ReplyCheck:
+    """How a reply to the request reads (rules.reply_quality, weights in service.reply_weights)."""
+    return rules.reply_quality(f"{request.title} {request.text}", reply, parameters.get("service.reply_weights"))

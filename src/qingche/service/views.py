@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from qingche.core import parameters, ratelimit
+from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
 from qingche.core.rules import format_size
@@ -132,6 +133,23 @@ def _suggestion(request, *, public: bool):
 def intake_suggest(request):
     """The category suggested for what the operator has typed so far, and the three most likely (htmx)."""
     return _suggestion(request, public=False)
+
+
+@login_required
+@permission_required("service.handle_servicerequest", raise_exception=True)
+@require_POST
+def reply_check(request, pk):
+    """Hints on a reply being written, before it goes out (htmx)."""
+    found = selectors.request_detail(request.user, pk)
+    if found is None:
+        raise Http404(_("Not found, or outside your scope."))
+    reply = request.POST.get("reply", "")[: rules.MAX_TEXT]
+    check = selectors.reply_check(found, reply) if reply.strip() else None
+    return render(
+        request,
+        "service/_reply_check.html",
+        {"check": check, "check_url": reverse("service:reply_check", args=[pk])},
+    )
 
 
 @login_required
@@ -316,6 +334,8 @@ def detail(request, pk):
         if found.status in (rules.NEW, rules.RETURNED, rules.DISPATCHED)
         else [],
         "notices": selectors.notices(user, found),
+        "reply_check": selectors.reply_check(found, found.reply) if found.reply else None,
+        "reply_check_url": reverse("service:reply_check", args=[found.pk]),
         "history": selectors.caller_history(user, phone_hash=found.citizen_phone_hash, exclude_pk=found.pk)
         if found.citizen_phone_hash
         else [],
@@ -439,6 +459,55 @@ def ranking(request):
             "chart_json": chart,
         },
     )
+
+
+def _day_param(request, name: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return default
+
+
+@login_required
+@permission_required("service.view_hot_issues", raise_exception=True)
+def hot_issues(request):
+    """The hottest issues of a period (by default the last 30 days), as cards or as an Excel file."""
+    today = timezone.localdate()
+    last = min(_day_param(request, "last", today), today)
+    first = _day_param(request, "first", last - dt.timedelta(days=29))
+    if first > last or (last - first).days > 366:
+        first = last - dt.timedelta(days=29)
+    issues = selectors.hot_issues(request.user, first, last)
+    if request.GET.get("format") == "xlsx":
+        headers = [
+            _("Rank"),
+            _("Heat"),
+            _("Place"),
+            _("First"),
+            _("Last"),
+            _("Messages"),
+            _("Citizens"),
+            _("Likes"),
+            _("Against"),
+            _("Sample"),
+        ]
+        rows = (
+            [
+                row["rank"],
+                row["issue"].heat,
+                row["place"],
+                timezone.localtime(row["issue"].first).strftime("%Y-%m-%d"),
+                timezone.localtime(row["issue"].last).strftime("%Y-%m-%d"),
+                row["issue"].count,
+                row["issue"].citizens,
+                row["issue"].likes,
+                row["issue"].opposes,
+                " | ".join(f"{sample.number} {sample.title or sample.text[:60]}" for sample in row["samples"]),
+            ]
+            for row in issues
+        )
+        return xlsx_response(f"hot-issues-{first:%Y%m%d}-{last:%Y%m%d}.xlsx", headers, rows, str(_("Hot issues")))
+    return render(request, "service/hot_issues.html", {"issues": issues, "first": first, "last": last})
 
 
 def _pct(value):

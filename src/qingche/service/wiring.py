@@ -28,6 +28,18 @@ parameters.register_defaults(
         ),
         "service.duplicate_days": (7, "near-duplicate window in days"),
         "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
+        "service.reply_weights": (
+            {"relevance": 0.35, "completeness": 0.45, "clarity": 0.20},
+            "weights of a reply's relevance, completeness (done, by whom, when, what next) and clarity in its score",
+        ),
+        "service.hot_similarity": (
+            0.3,
+            "text similarity (0–1) above which a request joins a hot issue at the same place",
+        ),
+        "service.hot_weights": (
+            {"count": 1.0, "citizens": 1.0, "likes": 2.0, "growth": 0.5},
+            "weights of the hot-issue heat score: messages, distinct citizens, ln(1 + net likes), growth × messages",
+        ),
         "service.due_soon_fraction": (0.2, "due soon when less than this share of the time is left (or 24 h)"),
         "service.public_rate_per_hour": (10, "web form submissions per IP address and hour"),
         "service.handling_hours": (
@@ -58,12 +70,20 @@ roles.add_role_permissions(
         "service.view_historyimport",
         "service.add_historyimport",
         "service.publish_servicerequest",
+        "service.view_hot_issues",
     },
 )
 roles.add_role_permissions(
     roles.BURDEN_OFFICE,
-    VIEW | {"service.arbitrate_servicerequest", "service.approve_extension", "service.view_clocknotice"},
+    VIEW
+    | {
+        "service.arbitrate_servicerequest",
+        "service.approve_extension",
+        "service.view_clocknotice",
+        "service.view_hot_issues",
+    },
 )
+roles.add_role_permissions(roles.ORG_DEPARTMENT, VIEW | {"service.view_hot_issues"})
 roles.add_role_permissions(roles.TOWN, HANDLE | {"service.add_servicerequest", "service.view_clocknotice"})
 roles.add_role_permissions(roles.COUNTY_DEPARTMENT, HANDLE | {"service.view_clocknotice"})
 roles.add_role_permissions(roles.VILLAGE, HANDLE)
@@ -118,6 +138,9 @@ menu.register(
         icon="chart-bar",
         section=SECTION,
         order=45,
+    ),
+    menu.MenuItem(
+        _("Hot issues"), "service:hot_issues", "service.view_hot_issues", icon="flame", section=SECTION, order=45
     ),
     menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION, order=46),
     menu.MenuItem(

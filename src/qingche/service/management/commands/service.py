@@ -7,7 +7,7 @@ from qingche.core.audit import audit_context
 
 
 class Command(BaseCommand):
-    help = "Citizen-request tools: classify messages, build, list and restore classifier versions."
+    help = "Citizen-request tools: classify messages, build, list and restore classifier versions, reply report."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -31,6 +31,11 @@ class Command(BaseCommand):
             help="make the new version current even if the current one learned from the county",
         )
         sub.add_parser("classifier-versions", help="List the stored versions and their figures.")
+        sub.add_parser(
+            "reply-report",
+            help="Score the real replies of the shared data (附件4) with the reply-quality check: distribution, "
+            "share of each part said, and the best and worst (docs/reply-quality.md).",
+        )
         restore = sub.add_parser(
             "classifier-restore", help="Make a stored version current again (default: the one before the current)."
         )
@@ -41,6 +46,16 @@ class Command(BaseCommand):
             getattr(self, "do_" + subcommand.replace("-", "_"))(**options)
         except ValidationError as error:
             raise CommandError("\n".join(error.messages)) from None
+
+    def do_reply_report(self, **_):
+        import json
+
+        from qingche.service.classify.data import taidi_dir
+
+        path = taidi_dir() / "附件4.xlsx"
+        if not path.exists():
+            raise CommandError(f"{path} is missing: the report reads the shared data's replies.")
+        self.stdout.write(json.dumps(_reply_report(path), ensure_ascii=False, indent=1))
 
     def do_classify(self, *, input, output, **_):
         from qingche.service.classify import NoModel, csvio, suggest_many
@@ -88,6 +103,35 @@ class Command(BaseCommand):
         with audit_context(actor_name="system:service classifier-restore"):
             name = services.classifier_restore(None, version)
         self.stdout.write(f"current version: {name}")
+
+
+def _reply_report(path) -> dict:
+    import statistics
+
+    import openpyxl
+
+    from qingche.service import rules
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    checked = []
+    for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True):
+        subject, text, reply = (str(value or "") for value in (row[2], row[4], row[5]))
+        checked.append((rules.reply_quality(subject + text, reply), subject.strip(), " ".join(reply.split())))
+    workbook.close()
+    scores = sorted(check.score for check, _subject, _reply in checked)
+    checked.sort(key=lambda entry: entry[0].score)
+    example = lambda entry: {"score": entry[0].score, "subject": entry[1][:40], "reply": entry[2][:160]}  # noqa: E731
+    return {
+        "replies": len(scores),
+        "mean": round(statistics.mean(scores), 1),
+        "deciles": [round(value, 1) for value in statistics.quantiles(scores, n=10)],
+        "bands": {f"{low}-{low + 19}": sum(1 for s in scores if low <= s < low + 20) for low in range(0, 100, 20)},
+        "parts_said": {
+            name: round(sum(check.parts[name] for check, *_ in checked) / len(checked), 3) for name in rules.REPLY_PARTS
+        },
+        "worst": [example(entry) for entry in checked[:3]],
+        "best": [example(entry) for entry in checked[-3:]],
+    }
 
 
 def _no_model() -> str:
