@@ -58,11 +58,11 @@ HOURS_PER_ITEM = {rules.BASIC: (14.0, 4.2), rules.COOPERATION: (10.0, 2.4)}
 def local_factor(rank: int, towns: int) -> float:
     """The weight of local circumstances on a town's whole list, for the town at `rank` (0-based) of `towns`
     in a shuffled order: the middle of each town's slice of a spread where three quarters of the towns lie
-    between 0.7 and 1.2 and the last quarter between 1.2 and 1.8 (few towns carry far more than most)."""
+    between 0.7 and 1.2 and the last quarter between 1.2 and 1.6 (a few towns carry far more than most)."""
     share = (rank + 0.5) / towns
     if share <= 0.75:
         return 0.7 + share / 0.75 * 0.5
-    return 1.2 + (share - 0.75) / 0.25 * 0.6
+    return 1.2 + (share - 0.75) / 0.25 * 0.4
 
 
 def standing_estimate(kind: str, villages: int, factor: float, variation: float) -> Decimal | None:
