@@ -339,8 +339,10 @@ class IndexViewSet(viewsets.ViewSet):
     @extend_schema(
         request=IndexSerializer,
         responses={200: OpenApiTypes.OBJECT},
-        description="{unit id: {value, state, load, capacity, in_post, working_days, loads, weights}} for "
-        "the units asked for that you can see (others are left out).",
+        description="{period: {first, last, label}, red_line, units: {unit id: {value, state, load, standing, "
+        "imposed, imposed_share, capacity, in_post, quota, vacancy, lost_capacity, working_days, hours_per_day, "
+        "loads, weights, weighted, by_sender}}} for the units asked for that you can see (others are left out): "
+        "index = (standing + imposed) ÷ capacity, imposed_share = imposed ÷ capacity.",
     )
     @action(detail=False, methods=["post"])
     def compute(self, request):
@@ -354,22 +356,37 @@ class IndexViewSet(viewsets.ViewSet):
         if not request.user.has_perm("burden.view_loadrollup"):
             visible = set()
         year, month = serializer.validated_data["month"].split("-")
-        results = selectors.index_results(sorted(visible), rules.Period.month(int(year), int(month)))
+        period = rules.Period.month(int(year), int(month))
+        results = selectors.index_results(sorted(visible), period)
         return Response(
             {
-                str(pk): {
-                    "value": r.value,
-                    "state": r.state,
-                    "load": r.load,
-                    "capacity": r.capacity,
-                    "in_post": r.in_post,
-                    "working_days": r.working_days,
-                    "loads": r.loads,
-                    "weights": r.weights,
-                }
-                for pk, r in results.items()
+                "period": {"first": period.first, "last": period.last, "label": period.label},
+                "red_line": selectors.red_line(),
+                "units": {str(pk): _index_row(result) for pk, result in results.items()},
             }
         )
+
+
+def _index_row(r: rules.IndexResult) -> dict:
+    return {
+        "value": r.value,
+        "state": r.state,
+        "load": r.load,
+        "standing": r.standing,
+        "imposed": r.imposed,
+        "imposed_share": r.imposed_share,
+        "capacity": r.capacity,
+        "in_post": r.in_post,
+        "quota": r.quota,
+        "vacancy": r.vacancy,
+        "lost_capacity": r.lost_capacity,
+        "working_days": r.working_days,
+        "hours_per_day": r.hours_per_day,
+        "loads": r.loads,
+        "weights": r.weights,
+        "weighted": r.weighted,
+        "by_sender": r.by_sender,
+    }
 
 
 class PersonIndexSerializer(serializers.Serializer):

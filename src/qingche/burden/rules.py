@@ -16,6 +16,9 @@ RED = "red"
 OK = "ok"
 
 UPPER, CITIZEN = "upper", "citizen"
+# The standing duties of a unit's duty list: the cart the horse always pulls, not imposed on top.
+STANDING = "standing"
+SENDERS = (STANDING, UPPER, CITIZEN)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def month_share(period: Period) -> float:
+    """How many months a period spans, counting a part month by its share of the month's days (a whole
+    month is 1; 1–15 June is 0.5): what a monthly figure (a duty's standing hours) is prorated by."""
+    share = 0.0
+    for month in period.months():
+        month_last = add_months(month, 1) - dt.timedelta(days=1)
+        days = (min(period.last, month_last) - max(period.first, month)).days + 1
+        share += days / month_last.day
+    return round(share, 6)
+
+
 def last_months(end_month: dt.date, count: int) -> list[dt.date]:
     """The `count` months ending with end_month (first days), oldest first."""
     return [add_months(end_month.replace(day=1), -offset) for offset in range(count - 1, -1, -1)]
@@ -76,6 +90,12 @@ class IndexResult:
     value: float | None  # None when there is no capacity
     state: str  # ok / over / red / no_capacity
     by_sender: dict[str, float] = field(default_factory=dict)
+    standing: float = 0.0  # weighted person-hours of the standing duties (the duty list)
+    imposed: float = 0.0  # weighted person-hours imposed on top: load − standing
+    imposed_share: float | None = None  # imposed ÷ capacity: the second figure
+    quota: int | None = None  # approved staffing (编制) when known
+    vacancy: int = 0  # quota − people in post, never below zero
+    lost_capacity: float = 0.0  # vacancy × working days × hours a day: the hours the vacancies cost
 
 
 def index_value(load: float, capacity: float, red_line: float) -> tuple[float | None, str]:
@@ -95,10 +115,13 @@ def burden_index(
     hours_per_day: float,
     red_line: float,
     senders: dict[str, str] | None = None,
+    quota: int | None = None,
 ) -> IndexResult:
-    """load = Σ weight(source) × person-hours(source); capacity = in_post × working_days ×
-    hours_per_day; index = load ÷ capacity. No capacity gives an explicit state, not a division."""
-    if in_post < 0 or working_days < 0 or hours_per_day < 0:
+    """load = Σ weight(source) × person-hours(source) = standing + imposed (standing: the sources whose
+    sender is STANDING); capacity = in_post × working_days × hours_per_day; index = load ÷ capacity and
+    imposed share = imposed ÷ capacity. Vacancies against the quota (编制) cost vacancy × working_days ×
+    hours_per_day of capacity. No capacity gives an explicit state, not a division."""
+    if in_post < 0 or working_days < 0 or hours_per_day < 0 or (quota is not None and quota < 0):
         raise ValueError("capacity inputs must not be negative")
     weighted = {source: float(weights.get(source, 1.0)) * float(hours) for source, hours in loads.items()}
     load = round(sum(weighted.values()), 4)
@@ -108,6 +131,9 @@ def burden_index(
         sender = (senders or {}).get(source, UPPER)
         by_sender[sender] = round(by_sender.get(sender, 0.0) + hours, 4)
     value, state = index_value(load, capacity, red_line)
+    standing = by_sender.get(STANDING, 0.0)
+    imposed = round(load - standing, 4)
+    vacancy = max(0, quota - in_post) if quota is not None else 0
     return IndexResult(
         loads={source: float(hours) for source, hours in loads.items()},
         weights={source: float(weights.get(source, 1.0)) for source in loads},
@@ -120,6 +146,12 @@ def burden_index(
         value=value,
         state=state,
         by_sender=by_sender,
+        standing=standing,
+        imposed=imposed,
+        imposed_share=round(imposed / capacity, 4) if capacity > 0 else None,
+        quota=quota,
+        vacancy=vacancy,
+        lost_capacity=vacancy * working_days * hours_per_day,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
@@ -30,6 +32,7 @@ from qingche.burden.models import (
     SenderRollup,
 )
 from qingche.core import parameters
+from qingche.core.cache import ttl_cache
 from qingche.core.scope import acting_q, user_person_id
 from qingche.org.models import Assignment, Post, Unit
 
@@ -174,8 +177,9 @@ def staffing_quota(unit_ids, *, subtree: bool = False, trees=None) -> dict[int, 
     if trees is None:
         trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
     every = {pk for ids in trees.values() for pk in ids}
+    unit_filter = trees.unit_q() if isinstance(trees, Trees) else Q(unit_id__in=every)
     per_unit = dict(
-        Post.objects.filter(unit_id__in=every).values("unit_id").annotate(q=Sum("quota")).values_list("unit_id", "q")
+        Post.objects.filter(unit_filter).values("unit_id").annotate(q=Sum("quota")).values_list("unit_id", "q")
     )
     return {unit_id: sum(per_unit.get(pk) or 0 for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
 
@@ -206,10 +210,25 @@ def _capacity_day(period: rules.Period) -> dt.date:
     return min(period.last, today) if period.first <= today else period.last
 
 
-def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True, trees=None) -> dict[int, dict[str, float]]:
+def _rate_factor(source, period: rules.Period, calendar) -> float:
+    """What a rate source's figure is multiplied by for the period (1 for a source of plain hours)."""
+    if source.per == sources.MONTH:
+        return rules.month_share(period)
+    if source.per == sources.WORKING_DAY:
+        return calendar.working_days_in(period.first, period.last)
+    return 1.0
+
+
+def loads_by_source(
+    unit_ids, period: rules.Period, *, subtree: bool = True, trees=None, calendar=None
+) -> dict[int, dict[str, float]]:
     """{unit id: {source: person-hours}} over each unit's subtree for the period, from every
-    registered source (rollup-backed sources in one query)."""
+    registered source (rollup-backed sources in one query; rate sources times the period's months or
+    working days)."""
+    from qingche.core.calendar import work_calendar
+
     unit_ids = list(unit_ids)
+    calendar = calendar or work_calendar()
     if trees is None:
         trees = _subtrees(unit_ids) if subtree else {pk: [pk] for pk in unit_ids}
     every = sorted({pk for ids in trees.values() for pk in ids})
@@ -235,11 +254,64 @@ def loads_by_source(unit_ids, period: rules.Period, *, subtree: bool = True, tre
     for name, source in registered.items():
         if source.rollup:
             continue
+        factor = _rate_factor(source, period, calendar)
         per_unit = source.function(every, period) or {}
         for pk, hours in per_unit.items():
             for unit_id in owner.get(pk, []):
-                result[unit_id][name] += float(hours)
+                result[unit_id][name] += float(hours) * factor
     return result
+
+
+# -- the rate sources burden registers itself: standing duties, apps and work groups ----------------------
+@ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Post", "org.Unit"))
+def standing_rates() -> Mapping[int, float]:
+    """{unit id: person-hours a month of standing duties}. A town's duty list (duties' own figures) is carried
+    by the town and the villages below it together, shared out by approved staffing (编制): a unit with
+    vacancies keeps the share its posts were sized for. Cached, as every index reads it."""
+    from qingche.duties.selectors import standing_hours_by_unit
+
+    per_town = standing_hours_by_unit()
+    if not per_town:
+        return MappingProxyType({})
+    towns = dict(Unit.objects.filter(pk__in=list(per_town)).values_list("path", "pk"))
+    lengths = sorted({len(path) for path in towns})
+    quota_by_unit: dict[int, dict[int, int]] = defaultdict(dict)
+    for unit_id, path, quota in (
+        Post.objects.values("unit_id", "unit__path").annotate(q=Sum("quota")).values_list("unit_id", "unit__path", "q")
+    ):
+        town = next((towns[path[:length]] for length in lengths if path[:length] in towns), None)
+        if town is not None and quota:
+            quota_by_unit[town][unit_id] = quota
+    rates: dict[int, float] = {}
+    for town, hours in per_town.items():
+        shares = quota_by_unit.get(town) or {town: 1}
+        total = sum(shares.values())
+        for unit_id, quota in shares.items():
+            rates[unit_id] = hours * quota / total
+    return MappingProxyType(rates)
+
+
+def standing_duty_rates(unit_ids, period: rules.Period) -> dict[int, float]:
+    """Burden's "standing" source: person-hours a month of each unit's share of its town's standing duties."""
+    rates = standing_rates()
+    return {unit_id: rates[unit_id] for unit_id in unit_ids if unit_id in rates}
+
+
+def app_rates(unit_ids, period: rules.Period) -> dict[int, float]:
+    """Burden's "apps" source: person-hours a working day of the apps and work groups a unit is required to use:
+    Σ minutes a day of each ÷ 60 × the unit's people in post (everyone in a unit that must use it uses it)."""
+    wanted = set(unit_ids)
+    minutes = {
+        unit_id: total
+        for unit_id, total in RequiredApp.targets.through.objects.values("unit_id")
+        .annotate(total=Sum("requiredapp__minutes_per_day"))
+        .values_list("unit_id", "total")
+        if unit_id in wanted and total
+    }
+    if not minutes:
+        return {}
+    people = people_in_post(list(minutes), _capacity_day(period))
+    return {unit_id: total / 60 * people[unit_id] for unit_id, total in minutes.items() if people[unit_id]}
 
 
 def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, rules.IndexResult]:
@@ -253,8 +325,9 @@ def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, r
     working_days = calendar.working_days_in(period.first, period.last)
     hours_per_day = calendar.hours_per_day
     trees = trees if trees is not None else _subtrees(unit_ids)
-    loads = loads_by_source(unit_ids, period, trees=trees)
+    loads = loads_by_source(unit_ids, period, trees=trees, calendar=calendar)
     in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True, trees=trees)
+    quota = staffing_quota(unit_ids, trees=trees)
     current_weights, line = weights(), red_line()
     senders = {name: source.sender for name, source in sources.registered().items()}
     return {
@@ -266,6 +339,7 @@ def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, r
             hours_per_day=hours_per_day,
             red_line=line,
             senders=senders,
+            quota=quota[unit_id],
         )
         for unit_id in unit_ids
     }
@@ -277,7 +351,8 @@ def index_for_units(unit_ids, period) -> dict[int, float | None]:
 
 
 def unit_page(user, unit: Unit, period: rules.Period) -> dict:
-    """Everything the unit's index page shows: formula inputs, breakdowns, trend, vacancies."""
+    """Everything the unit's index page shows: formula inputs, standing and imposed load, breakdowns, trend,
+    vacancies and the capacity they cost."""
     from qingche.core.calendar import work_calendar
 
     calendar = work_calendar()
@@ -285,7 +360,6 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
     result = index_results([unit.pk], period, calendar=calendar, trees=trees)[unit.pk]
     registered = sources.registered()
     trend = _trend(trees[unit.pk], rules.last_months(period.first, 12), calendar)
-    quota = staffing_quota([unit.pk], trees=trees)[unit.pk]
     senders_by_issuer = _load_by_issuer(trees[unit.pk], period)
     return {
         "result": result,
@@ -302,8 +376,8 @@ def unit_page(user, unit: Unit, period: rules.Period) -> dict:
         ],
         "missing_sources": sources.missing(),
         "trend": trend,
-        "quota": quota,
-        "vacancy": max(0, quota - result.in_post),
+        "quota": result.quota,
+        "vacancy": result.vacancy,
         "by_issuer": senders_by_issuer,
         "unknown_years": sorted(calendar.unknown_years),
         "red_line": red_line(),
@@ -331,6 +405,12 @@ def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
         if row["month"] in per_month:
             per_month[row["month"]][row["source"]] += float(row["total"])
     window_end = rules.Period.month(months[-1].year, months[-1].month).last
+    window = rules.Period(months[0], window_end)
+    rates = {  # rate sources read once for the whole window
+        name: sum(float(v) for v in (source.function(subtree, window) or {}).values())
+        for name, source in registered.items()
+        if not source.rollup and source.per
+    }
     spans = list(
         Assignment.objects.filter(unit_id__in=subtree, start_date__lte=window_end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=months[0]))
@@ -340,7 +420,9 @@ def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
     for month in months:
         period = rules.Period.month(month.year, month.month)
         for name, source in registered.items():
-            if not source.rollup:
+            if name in rates:
+                per_month[month][name] += rates[name] * _rate_factor(source, period, calendar)
+            elif not source.rollup:
                 per_month[month][name] += sum(float(v) for v in (source.function(subtree, period) or {}).values())
         day = _capacity_day(period)
         in_post = len({person for person, start, end in spans if start <= day and (end is None or end >= day)})
@@ -353,7 +435,15 @@ def _trend(subtree: list[int], months: list[dt.date], calendar) -> list[dict]:
             red_line=line,
             senders=senders,
         )
-        trend.append({"month": f"{month:%Y-%m}", "value": result.value, "load": result.load})
+        trend.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "value": result.value,
+                "load": result.load,
+                "standing": result.standing,
+                "imposed_share": result.imposed_share,
+            }
+        )
     return trend
 
 
@@ -434,7 +524,7 @@ def person_indexes(pairs, period, *, calendar=None) -> dict[tuple[int, int], rul
     if not unit_ids:
         return {}
     workdays = _workdays(period, calendar)
-    loads = loads_by_source(unit_ids, period, subtree=False)
+    loads = loads_by_source(unit_ids, period, subtree=False, calendar=calendar)
     spans = _post_spans(period, unit_ids=unit_ids)
     person_sources = list(sources.person_sources().values())
     current_weights, line = weights(), red_line()

@@ -8,6 +8,9 @@ forms, overtime); the task-admission module registers "tasks" and the citizen-re
     from qingche.burden import sources
     sources.register("service", my_function, label=_("citizen requests handled"), sender=sources.CITIZEN)
 
+Burden itself registers two sources that run at a steady rate (`per`): "standing" (the standing duties
+of each town's duty list, sender STANDING) and "apps" (apps and work groups used every working day).
+
 A module that would rather keep burden's rollup table current (cheaper for dashboards) calls
 `qingche.burden.services.load_add(...)` in the transaction of each of its events and registers
 `sources.rollup_function("service")`. Sources the design expects but that no installed module has
@@ -28,10 +31,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from qingche.burden.rules import CITIZEN, UPPER, Period
+from qingche.burden.rules import CITIZEN, SENDERS, STANDING, UPPER, Period
 
 __all__ = [
     "CITIZEN",
+    "STANDING",
     "UPPER",
     "register",
     "registered",
@@ -51,6 +55,7 @@ class Source:
     sender: str
     function: Callable[[list[int], Period], dict[int, float]]
     rollup: bool = False
+    per: str | None = None  # None: person-hours in the period; MONTH / WORKING_DAY: a rate (see register)
 
 
 _sources: dict[str, Source] = {}
@@ -62,10 +67,18 @@ EXPECTED = {
 }
 
 
-def register(name: str, function, *, label, sender: str = UPPER, rollup: bool = False) -> None:
-    if sender not in (UPPER, CITIZEN):
-        raise ValueError("sender must be 'upper' or 'citizen'")
-    _sources[name] = Source(name=name, label=label, sender=sender, function=function, rollup=rollup)
+MONTH, WORKING_DAY = "month", "working_day"
+
+
+def register(name: str, function, *, label, sender: str = UPPER, rollup: bool = False, per: str | None = None) -> None:
+    """`per`: for a load that runs at a steady rate (standing duties, apps used every day), the function gives
+    person-hours per MONTH or per WORKING_DAY, and the index multiplies it by the period's months
+    (rules.month_share) or working days: a 12-month trend then reads the rate once, not once a month."""
+    if sender not in SENDERS:
+        raise ValueError("sender must be 'standing', 'upper' or 'citizen'")
+    if per not in (None, MONTH, WORKING_DAY):
+        raise ValueError("per must be None, 'month' or 'working_day'")
+    _sources[name] = Source(name=name, label=label, sender=sender, function=function, rollup=rollup, per=per)
 
 
 def unregister(name: str) -> None:

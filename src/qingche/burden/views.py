@@ -117,7 +117,12 @@ def unit_index(request, pk):
     period = _period(request)
     data = selectors.unit_page(request.user, unit, period)
     people = selectors.unit_people(request.user, unit, period)
-    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data, "people": people})
+    trend_labels = {"value": _("index"), "imposed_share": _("imposed share")}
+    return render(
+        request,
+        "burden/unit_index.html",
+        {"unit": unit, "period": period, "data": data, "people": people, "trend_labels": trend_labels},
+    )
 
 
 @login_required

@@ -15,7 +15,16 @@ parameters.register_defaults(
     {
         "burden.red_line": (1.0, "小马拉大车 index above which 减负办 is alerted and admission warns"),
         "burden.weights": (
-            {"inspections": 1.0, "meetings": 1.0, "forms": 1.0, "overtime": 1.0, "tasks": 1.0, "service": 1.0},
+            {
+                "standing": 1.0,
+                "apps": 1.0,
+                "inspections": 1.0,
+                "meetings": 1.0,
+                "forms": 1.0,
+                "overtime": 1.0,
+                "tasks": 1.0,
+                "service": 1.0,
+            },
             "weight of each load source in the burden index",
         ),
         "burden.merge_window_days": (
@@ -139,7 +148,17 @@ menu.register(
     menu.MenuItem(_("Index settings"), "burden:settings", "burden.change_burdenalert", section=SECTION, order=50),
 )
 
-# Burden's own sources keep the rollup table current in the transaction of each event.
+# The standing duties of each town's duty list (duties' estimates, a monthly rate) and the apps and work
+# groups units must use every working day: the load that is there whatever else is sent.
+sources.register(
+    "standing",
+    selectors.standing_duty_rates,
+    label=_("standing duties (duty list)"),
+    sender=sources.STANDING,
+    per=sources.MONTH,
+)
+sources.register("apps", selectors.app_rates, label=_("apps and work groups"), per=sources.WORKING_DAY)
+# Burden's own event sources keep the rollup table current in the transaction of each event.
 sources.register("inspections", sources.rollup_function("inspections"), label=_("inspections received"), rollup=True)
 sources.register("meetings", sources.rollup_function("meetings"), label=_("meetings attended"), rollup=True)
 sources.register("forms", sources.rollup_function("forms"), label=_("report forms filled"), rollup=True)

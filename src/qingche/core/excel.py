@@ -66,9 +66,10 @@ def _quote(filename: str) -> str:
     return quote(filename)
 
 
-def read_xlsx(upload, columns: list[tuple[str, str]]) -> list[tuple[int, dict]]:
+def read_xlsx(upload, columns: list[tuple[str, str]], *, optional: tuple[str, ...] = ()) -> list[tuple[int, dict]]:
     """Rows of the first sheet as (excel row number, {key: value}). `columns` are (key, header) in
-    template order; the header row must hold exactly these headers (in any order).
+    template order; the header row must hold exactly these headers (in any order), except that the
+    columns whose keys are `optional` may be left out (a file made before they were added).
 
     Raises ValidationError with a message in the user's language for a file that is too big, is
     not an xlsx workbook, or has the wrong columns."""
@@ -90,7 +91,7 @@ def read_xlsx(upload, columns: list[tuple[str, str]]) -> list[tuple[int, dict]]:
     while header and not header[-1]:
         header.pop()
     expected = {title: key for key, title in columns}
-    missing = [title for title in expected if title not in header]
+    missing = [title for title, key in expected.items() if title not in header and key not in optional]
     unknown = [title for title in header if title and title not in expected]
     if missing or unknown:
         parts = []

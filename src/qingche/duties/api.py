@@ -55,8 +55,11 @@ class DutyItemSerializer(serializers.ModelSerializer):
             "keywords",
             "powers",
             "lacks_power",
+            "standing_hours",
+            "standing_source",
         ]
-        read_only_fields = ["id", "lacks_power"]
+        # The standing workload is set by 减负办 on the duty pages (services.duty_item_standing_set), with a reason.
+        read_only_fields = ["id", "lacks_power", "standing_hours", "standing_source"]
 
     def get_lacks_power(self, item) -> bool:
         return rules.lacks_power(item.kind, len(item.powers.all()))

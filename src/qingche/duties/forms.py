@@ -50,3 +50,15 @@ class DutyItemForm(StyledFormMixin, forms.Form):
             "keywords": item.keywords,
             "powers": "\n".join(str(power) for power in item.powers.all()),
         }
+
+
+class StandingHoursForm(StyledFormMixin, forms.Form):
+    """Checked by the service (duties.rules.standing_hours_problem), which gives the messages."""
+
+    standing_hours = forms.CharField(
+        label=_("standing workload (person-hours a month)"),
+        required=False,
+        max_length=20,
+        help_text=_("what the duty takes every month in the town and its villages; empty: not estimated"),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

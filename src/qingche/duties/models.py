@@ -76,8 +76,17 @@ class DutyList(AuditedModel):
         return f"{self.unit} v{self.version}"
 
 
+class StandingSource(models.TextChoices):
+    """Where a duty item's standing workload comes from."""
+
+    LIST = "list", _("the duty list's own estimate")
+    OFFICE = "office", _("set by the burden office")
+    IMPORT = "import", _("imported from Excel with the list")
+
+
 class DutyItem(AuditedModel):
-    """One duty (履职事项) in a version of a town's list."""
+    """One duty (履职事项) in a version of a town's list, with its standing workload: the person-hours a month
+    the town (with its villages) spends on it whatever else is sent. Duties taken back carry none."""
 
     class Kind(models.TextChoices):
         BASIC = "basic", _("basic duty")
@@ -110,6 +119,17 @@ class DutyItem(AuditedModel):
         blank=True,
         help_text=_("words a citizen's request about this matter would contain, separated by ；"),
     )
+    standing_hours = models.DecimalField(
+        _("standing workload (person-hours a month)"),
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("what the duty takes every month, whatever else is sent: counted in the burden index"),
+    )
+    standing_source = models.CharField(
+        _("source of the standing workload"), max_length=8, choices=StandingSource.choices, blank=True
+    )
 
     objects = ScopedManager()
     scope_q = _published_or_in_scope("duty_list__")
@@ -120,6 +140,7 @@ class DutyItem(AuditedModel):
         ordering = ["duty_list_id", "kind", "code"]
         constraints = [models.UniqueConstraint(fields=["duty_list", "code"], name="dutyitem_unique_code_in_list")]
         indexes = [models.Index(fields=["code", "duty_list"])]
+        permissions = [("set_standing_hours", _("Can set the standing workload of duty items"))]
 
     def __str__(self):
         return f"{self.code} {self.name}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 
 def _(message: str) -> str:
@@ -27,7 +28,12 @@ EXCEL_COLUMNS = [
     ("cooperating_departments", "配合部门"),
     ("powers", "权力事项"),
     ("keywords", "关键词"),
+    ("standing_hours", "每月常态工作量（人时）"),
 ]
+# Columns an older file may lack: a list exported before standing workloads existed still imports.
+OPTIONAL_COLUMNS = ("standing_hours",)
+# A duty's standing workload at most (person-hours a month): a whole town of 150 people works about 22,000.
+MAX_STANDING_HOURS = Decimal("5000")
 KIND_LABELS = {BASIC: "基本履职事项", COOPERATION: "配合履职事项", TAKEN_BACK: "上级部门收回事项"}
 KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()} | {kind: kind for kind in KINDS}
 SEPARATOR = "；"
@@ -42,6 +48,31 @@ def lacks_power(kind: str, power_count: int) -> bool:
     """责随权转: a duty the town carries (basic or cooperation) with no matching power is flagged.
     A duty taken back is the department's, so it is never flagged."""
     return kind in (BASIC, COOPERATION) and power_count <= 0
+
+
+def standing_hours_problem(kind: str, hours) -> str | None:
+    """The msgid of what is wrong with a standing workload (person-hours a month) for a duty of this kind,
+    or None. Empty is allowed (not estimated yet); a duty taken back is the department's, so it carries none."""
+    if hours is None or hours == "":
+        return None
+    try:
+        value = Decimal(str(hours).strip())
+    except InvalidOperation:
+        return _("The standing workload must be a number of person-hours a month.")
+    if not value.is_finite() or value < 0:
+        return _("The standing workload must be a number of person-hours a month.")
+    if value > MAX_STANDING_HOURS:
+        return _("The standing workload is at most 5000 person-hours a month.")
+    if kind == TAKEN_BACK and value > 0:
+        return _("A duty taken back by a department carries no standing workload for the town.")
+    return None
+
+
+def standing_hours_value(hours) -> Decimal | None:
+    """A valid standing workload (see standing_hours_problem) as Decimal with one decimal, or None if empty."""
+    if hours is None or hours == "":
+        return None
+    return Decimal(str(hours).strip()).quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)
@@ -79,6 +110,7 @@ class ParsedItem:
     cooperating_departments: list[str]
     powers: list[tuple[str, str]]
     keywords: str
+    standing_hours: Decimal | None = None
 
 
 def parse_power(text: str) -> tuple[str, str]:
@@ -141,6 +173,9 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
             row_errors.append(("domain", _("The domain is longer than 50 characters."), {}))
         if len(text("keywords")) > 300:
             row_errors.append(("keywords", _("The keywords are longer than 300 characters."), {}))
+        hours_problem = standing_hours_problem(kind, text("standing_hours"))
+        if hours_problem:
+            row_errors.append(("standing_hours", hours_problem, {}))
         if code:
             seen.setdefault(code, number)
         if row_errors:
@@ -158,6 +193,7 @@ def check_rows(rows: Iterable[tuple[int, Mapping]], departments: Iterable[str]) 
                 cooperating_departments=cooperating,
                 powers=[parse_power(power) for power in split_list(text("powers"))],
                 keywords=text("keywords"),
+                standing_hours=standing_hours_value(text("standing_hours")),
             )
         )
     if not errors and not items:

@@ -1,6 +1,6 @@
 """Reads of duty lists, already scoped to the user; and the lookups other modules use."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from qingche.core.cache import ttl_cache
 from qingche.duties.models import DutyItem, DutyList
@@ -13,7 +13,26 @@ def duty_lists(user):
 def current_lists(user):
     """The published version of every town's list the user can see, with item counts per kind."""
     counts = {kind: Count("items", filter=Q(items__kind=kind)) for kind in DutyItem.Kind.values}
-    return duty_lists(user).filter(status=DutyList.Status.PUBLISHED).annotate(**counts).order_by("unit__path")
+    standing = Sum("items__standing_hours", filter=~Q(items__kind=DutyItem.Kind.TAKEN_BACK))
+    return (
+        duty_lists(user)
+        .filter(status=DutyList.Status.PUBLISHED)
+        .annotate(**counts, standing_hours=standing)
+        .order_by("unit__path")
+    )
+
+
+def standing_hours_by_unit() -> dict[int, float]:
+    """For the burden index: {town id: person-hours a month of the standing duties on its published list}
+    (duties taken back carry none). Not scoped: published lists are public documents."""
+    rows = (
+        DutyItem.objects.filter(duty_list__status=DutyList.Status.PUBLISHED, standing_hours__gt=0)
+        .exclude(kind=DutyItem.Kind.TAKEN_BACK)
+        .values("duty_list__unit_id")
+        .annotate(total=Sum("standing_hours"))
+        .values_list("duty_list__unit_id", "total")
+    )
+    return {unit_id: float(total) for unit_id, total in rows}
 
 
 @ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Unit"))

@@ -12,11 +12,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingche.core.audit import record
+from qingche.core.audit import audit_context, record
 from qingche.core.excel import read_xlsx
 from qingche.core.scope import unit_in_scope
 from qingche.duties import rules
-from qingche.duties.models import DutyItem, DutyList, Power
+from qingche.duties.models import DutyItem, DutyList, Power, StandingSource
 from qingche.org.models import Unit
 
 TOWN_KINDS = ("town", "street")
@@ -71,6 +71,8 @@ def _copy_items(source: DutyList, target: DutyList) -> None:
                 "legal_basis": item.legal_basis,
                 "lead_unit": item.lead_unit,
                 "keywords": item.keywords,
+                "standing_hours": item.standing_hours,
+                "standing_source": item.standing_source,
                 "cooperating": list(item.cooperating_units.all()),
                 "powers": [(power.category, power.description) for power in item.powers.all()],
             }
@@ -94,6 +96,8 @@ def _bulk_items(duty_list: DutyList, specs: list[dict]) -> None:
                 legal_basis=spec["legal_basis"],
                 lead_unit=spec["lead_unit"],
                 keywords=spec["keywords"][:300],
+                standing_hours=spec.get("standing_hours"),
+                standing_source=spec.get("standing_source", "") if spec.get("standing_hours") is not None else "",
             )
             for spec in specs
         ]
@@ -164,6 +168,26 @@ def duty_item_save(*, user, duty_list: DutyList, data: dict, item: DutyItem | No
 
 
 @transaction.atomic
+def duty_item_standing_set(*, user, item: DutyItem, hours, reason: str = "") -> DutyItem:
+    """减负办 sets a duty's standing workload (person-hours a month, empty for "not estimated"), on a draft or
+    on a published list alike: the estimate is the office's measure of the duty, not part of the published
+    text. The audit trail keeps the old and new figure and the reason."""
+    item = DutyItem.objects.select_for_update().select_related("duty_list__unit").get(pk=item.pk)
+    _require(user, "duties.set_standing_hours", item.duty_list.unit)
+    problem = rules.standing_hours_problem(item.kind, hours)
+    if problem:
+        raise ValidationError({"standing_hours": _(problem)})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the standing workload changes.")})
+    item.standing_hours = rules.standing_hours_value(hours)
+    item.standing_source = StandingSource.OFFICE if item.standing_hours is not None else ""
+    with audit_context(reason=reason[:500]):
+        item.save(update_fields=["standing_hours", "standing_source"])  # the trail keeps old and new figure
+    return item
+
+
+@transaction.atomic
 def duty_item_delete(*, user, item: DutyItem) -> None:
     duty_list = DutyList.objects.select_for_update().get(pk=item.duty_list_id)
     _require(user, "duties.delete_dutyitem", duty_list.unit)
@@ -207,6 +231,8 @@ def import_rows(rows, departments: dict[str, Unit]):
             "keywords": item.keywords,
             "powers": item.powers,
             "cooperating": [departments[name] for name in item.cooperating_departments],
+            "standing_hours": item.standing_hours,
+            "standing_source": StandingSource.IMPORT,
         }
         for item in items
     ]
@@ -231,7 +257,7 @@ def duty_list_import(*, user, unit: Unit, upload) -> DutyList:
     """Replace the items of the town's draft (created from nothing if there is none) with an Excel file in
     the published layout. The whole file is checked first; on any error nothing is saved."""
     _require(user, "duties.change_dutylist", unit)
-    rows = read_xlsx(upload, rules.EXCEL_COLUMNS)
+    rows = read_xlsx(upload, rules.EXCEL_COLUMNS, optional=rules.OPTIONAL_COLUMNS)
     specs, errors = import_rows(rows, department_units())
     if errors:
         raise ImportRejected(errors)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("lists/<int:pk>/export.xlsx", views.export, name="export"),
     path("lists/<int:pk>/publish/", views.publish, name="publish"),
     path("items/<int:pk>/delete/", views.item_delete, name="item_delete"),
+    path("items/<int:pk>/standing/", views.item_standing, name="item_standing"),
     path("lists/<int:pk>/items/new/", views.item_edit, name="item_new"),
     path("lists/<int:pk>/items/<int:item_pk>/", views.item_edit, name="item_edit"),
 ]

@@ -34,8 +34,8 @@ def list_index(request):
     listed = {duty_list.unit_id for duty_list in lists}
     missing = Unit.objects.visible_to(request.user).filter(kind__in=services.TOWN_KINDS).exclude(pk__in=listed)
     totals = {
-        key: sum(getattr(duty_list, key) for duty_list in lists)
-        for key in ("basic", "cooperation", "taken_back", "flagged", "total")
+        key: sum(getattr(duty_list, key) or 0 for duty_list in lists)
+        for key in ("basic", "cooperation", "taken_back", "flagged", "total", "standing_hours")
     }
     return render(
         request,
@@ -83,6 +83,9 @@ def unit_list(request, unit_id):
     may_edit = request.user.has_perm("duties.change_dutylist") and unit_in_scope(
         request.user, "duties.change_dutylist", unit
     )
+    may_set_hours = request.user.has_perm("duties.set_standing_hours") and unit_in_scope(
+        request.user, "duties.set_standing_hours", unit
+    )
     return render(
         request,
         "duties/unit_list.html",
@@ -96,6 +99,8 @@ def unit_list(request, unit_id):
             "domains": domains,
             "kinds": DutyItem.Kind.choices,
             "may_edit": may_edit,
+            "may_set_hours": may_set_hours,
+            "standing_total": sum(item.standing_hours or 0 for item in items if item.kind != rules.TAKEN_BACK),
             "versions": selectors.versions_of(request.user, unit_id),
             "count": len(items),
             "flagged": sum(1 for item in items if getattr(item, "flagged", False)),
@@ -147,6 +152,7 @@ def export(request, pk):
             rules.SEPARATOR.join(unit.name for unit in item.cooperating_units.all()),
             rules.SEPARATOR.join(str(power) for power in item.powers.all()),
             item.keywords,
+            float(item.standing_hours) if item.standing_hours is not None else None,
         )
         for item in items
     )
@@ -178,6 +184,7 @@ def template(request):
             "",
             "党内管理：对村（社区）党组织工作进行领导和指导",
             "党组织；支部书记",
+            40,
         ),
         (
             "PH-001",
@@ -189,6 +196,7 @@ def template(request):
             "县财政局",
             "行政确认：补贴面积核实",
             "补贴；耕地",
+            24,
         ),
         (
             "SH-001",
@@ -200,6 +208,7 @@ def template(request):
             "",
             "",
             "检疫",
+            "",
         ),
     ]
     return xlsx_response(
@@ -298,4 +307,41 @@ def item_edit(request, pk, item_pk=None):
     title = _("Change a duty item") if item else _("Add a duty item")
     return render(
         request, "core/form.html", {"form": form, "title": f"{duty_list.unit.name} v{duty_list.version}: {title}"}
+    )
+
+
+@login_required
+@permission_required("duties.set_standing_hours", raise_exception=True)
+def item_standing(request, pk):
+    """减负办 sets a duty's standing workload (person-hours a month), with a reason."""
+    from qingche.duties.forms import StandingHoursForm
+
+    item = get_object_or_404(DutyItem.objects.visible_to(request.user).select_related("duty_list__unit"), pk=pk)
+    initial = {"standing_hours": item.standing_hours}
+    form = StandingHoursForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duty_item_standing_set(
+                user=request.user,
+                item=item,
+                hours=form.cleaned_data["standing_hours"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, _("Standing workload of %(code)s saved.") % {"code": f"{item.code} {item.name[:20]}"}
+            )
+            return redirect(f"/duties/unit/{item.duty_list.unit_id}/?version={item.duty_list.version}")
+    if request.method == "POST":
+        status = 400
+    title = _("Standing workload of a duty")
+    return render(
+        request,
+        "duties/standing.html",
+        {"form": form, "item": item, "title": f"{item.duty_list.unit.name} · {title}"},
+        status=status,
     )

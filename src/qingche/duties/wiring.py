@@ -18,7 +18,8 @@ EDIT = {
     "duties.delete_power",
 }
 
-roles.add_role_permissions(roles.BURDEN_OFFICE, READ | EDIT)
+# 减负办 also measures each duty's standing workload (it counts in the burden index).
+roles.add_role_permissions(roles.BURDEN_OFFICE, READ | EDIT | {"duties.set_standing_hours"})
 for role in (
     roles.ORG_DEPARTMENT,
     roles.COUNTY_DEPARTMENT,

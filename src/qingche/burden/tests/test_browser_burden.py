@@ -55,3 +55,26 @@ def test_anonymous_report_without_login(page):
     page.fill("#id_code", code)
     page.click("#follow")
     expect(page.locator("#follow-result")).to_contain_text("<b>学习群</b>")  # markup shown as text
+
+
+NO_OVERFLOW = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_ranking_and_unit_page_show_standing_and_imposed_load_on_desktop_and_phone(page, login, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    login("jianfuban")
+    page.goto("/burden/ranking/")
+    rows = page.locator("#ranking-table tbody tr[data-unit]")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("#ranking-table thead")).to_contain_text("下派占比")
+    expect(page.locator("#ranking-table thead")).to_contain_text("缺编损失的工时")
+    assert float(rows.first.locator("td[data-standing]").get_attribute("data-standing")) > 0
+    assert page.evaluate(NO_OVERFLOW)
+    rows.first.locator("a").click()
+    expect(page.locator("#imposed-share")).to_contain_text("下派占比")
+    expect(page.locator("#input-standing")).not_to_have_text("0.0")
+    expect(page.locator("#input-lost-capacity")).to_have_text(re.compile(r"^\d+\.\d$"))
+    expect(page.locator("#source-table tr[data-source='standing']")).to_contain_text("常态履职事项")
+    expect(page.locator("#chart-trend canvas")).to_have_count(1)
+    assert page.evaluate(NO_OVERFLOW)

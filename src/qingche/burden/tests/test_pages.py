@@ -49,8 +49,18 @@ def test_index_api_answers_only_for_visible_units(api_as):
         .post("/api/v1/burden/index/compute/", {"units": [first.pk, other.pk], "month": "2026-10"}, format="json")
         .json()
     )
-    assert set(body) == {str(first.pk)}
-    assert body[str(first.pk)]["working_days"] > 0
+    # one answer carries the period, the red line and both parts of the load: no second call needed
+    assert body["period"] == {"first": "2026-10-01", "last": "2026-10-31", "label": "2026-10"}
+    assert body["red_line"] == 1.0
+    assert set(body["units"]) == {str(first.pk)}
+    row = body["units"][str(first.pk)]
+    assert row["working_days"] > 0
+    assert row["standing"] > 0 and row["imposed"] > 0
+    assert row["standing"] + row["imposed"] == pytest.approx(row["load"], abs=0.01)
+    assert row["imposed_share"] == pytest.approx(row["imposed"] / row["capacity"], abs=1e-4)
+    assert row["value"] == pytest.approx(row["load"] / row["capacity"], abs=1e-4)
+    assert row["lost_capacity"] == row["vacancy"] * row["working_days"] * row["hours_per_day"]
+    assert row["by_sender"]["standing"] == row["standing"]
     bad = api_as("xiangzhen").post(
         "/api/v1/burden/index/compute/", {"units": [first.pk], "month": "2026-13"}, format="json"
     )

@@ -134,7 +134,10 @@ def test_demo_frontline_account_has_a_meaningful_index(accounts):
     assert result.own["overtime"] == float(sum(entry.hours for entry in overtime)) > 0
     assert result.own["tasks"] > 0
     rollup = {row.source: float(row.hours) for row in LoadRollup.objects.filter(unit=town, month=october.first)}
-    assert {name: hours for name, hours in result.unit_loads.items() if hours} == rollup
+    rated = {"standing", "apps"}  # the sources that run at a rate (standing duties, apps), not in the rollup
+    assert {name: hours for name, hours in result.unit_loads.items() if hours and name not in rated} == rollup
+    assert result.unit_loads["standing"] == pytest.approx(selectors.standing_duty_rates([town.pk], october)[town.pk])
+    assert result.unit_loads["apps"] == pytest.approx(selectors.app_rates([town.pk], october)[town.pk] * 18)
     assert result.pool == {name: max(0.0, result.unit_loads[name] - result.named[name]) for name in result.pool}
     assert result.pool["overtime"] == 0  # confirmed overtime is always someone's own
     assert result.working_days == 18 and result.days_in_post == 18 and result.capacity == 18 * 7
@@ -157,7 +160,9 @@ def test_my_entry_point_opens_my_own_index_of_the_last_whole_month(client_as, ac
     assert response.status_code == 302 and response["Location"] == f"/burden/people/{me.pk}/?month=2026-10"
     html = client.get(response["Location"]).content.decode()
     assert me.name in html and 'id="person-definition"' in html
-    assert 'data-state="ok"' in html and 'id="input-days">18 / 18<' in html
+    unit_id = selectors.main_units([me], DEMO_MONTH)[me.pk]
+    result = selectors.person_indexes([(me.pk, unit_id)], DEMO_MONTH)[(me.pk, unit_id)]
+    assert f'data-state="{result.state}"' in html and 'id="input-days">18 / 18<' in html
     assert 'data-source="tasks"' in html and 'data-source="overtime"' in html
     assert html.count("data-month=") == 12
     assert 'href="/burden/units/' not in html  # front-line staff do not read the unit's page

@@ -83,6 +83,89 @@ def test_october_2025_with_national_day_and_tiaoxiu():
     assert result.value == 0.1667
 
 
+def test_standing_and_imposed_parts_by_hand():
+    # standing 2,000 h (the duty list) + imposed 300 h inspections + 100 h × 2.0 service = 2,500 h
+    # capacity 18 people in post × 21 days × 7 h = 2,646; quota 20 → 2 vacancies × 21 × 7 = 294 h lost
+    result = rules.burden_index(
+        {"standing": 2000, "inspections": 300, "service": 100},
+        {"service": 2.0},
+        in_post=18,
+        working_days=21,
+        hours_per_day=7,
+        red_line=1.0,
+        senders={"standing": rules.STANDING, "service": rules.CITIZEN},
+        quota=20,
+    )
+    assert result.load == 2500 and result.standing == 2000 and result.imposed == 500
+    assert result.capacity == 2646 and result.value == round(2500 / 2646, 4) == 0.9448
+    assert result.imposed_share == round(500 / 2646, 4) == 0.189
+    assert result.vacancy == 2 and result.lost_capacity == 294
+    assert result.by_sender == {"standing": 2000.0, "upper": 300.0, "citizen": 200.0}
+    assert result.state == rules.OK
+
+
+def test_standing_duties_alone_can_cross_the_red_line_and_no_capacity_has_no_share():
+    standing = {"standing": rules.STANDING}
+    heavy = rules.burden_index(
+        {"standing": 3000}, {}, in_post=18, working_days=21, hours_per_day=7, red_line=1.0, senders=standing
+    )
+    assert heavy.state == rules.RED and heavy.imposed == 0 and heavy.imposed_share == 0
+    empty = rules.burden_index({"standing": 30}, {}, in_post=0, working_days=21, hours_per_day=7, red_line=1.0, quota=5)
+    assert empty.imposed_share is None and empty.vacancy == 5 and empty.lost_capacity == 5 * 21 * 7
+    overstaffed = rules.burden_index({}, {}, in_post=6, working_days=21, hours_per_day=7, red_line=1.0, quota=5)
+    assert overstaffed.vacancy == 0 and overstaffed.lost_capacity == 0
+    assert rules.burden_index({}, {}, in_post=6, working_days=21, hours_per_day=7, red_line=1.0).quota is None
+    with pytest.raises(ValueError):
+        rules.burden_index({}, {}, in_post=1, working_days=1, hours_per_day=7, red_line=1, quota=-1)
+
+
+@given(
+    loads=st.dictionaries(
+        st.sampled_from(["standing", "apps", "tasks", "service"]), st.floats(min_value=0, max_value=1e5), max_size=4
+    ),
+    weights=st.dictionaries(
+        st.sampled_from(["standing", "apps", "tasks", "service"]), st.floats(min_value=0, max_value=10), max_size=4
+    ),
+    in_post=st.integers(min_value=0, max_value=500),
+    quota=st.integers(min_value=0, max_value=600),
+    days=st.integers(min_value=0, max_value=31),
+)
+def test_the_parts_add_up_to_the_load(loads, weights, in_post, quota, days):
+    senders = {"standing": rules.STANDING, "service": rules.CITIZEN}
+    result = rules.burden_index(
+        loads, weights, in_post=in_post, working_days=days, hours_per_day=7, red_line=1.0, senders=senders, quota=quota
+    )
+    assert result.standing + result.imposed == pytest.approx(result.load, abs=1e-3)
+    assert sum(result.by_sender.values()) == pytest.approx(result.load, abs=1e-3)
+    assert result.standing == pytest.approx(weights.get("standing", 1.0) * loads.get("standing", 0.0), abs=1e-3)
+    assert result.lost_capacity == max(0, quota - in_post) * days * 7
+    if result.capacity:
+        assert result.imposed_share == pytest.approx(result.imposed / result.capacity, abs=1e-4)
+        assert result.value - result.imposed_share == pytest.approx(result.standing / result.capacity, abs=2e-4)
+    else:
+        assert result.imposed_share is None and result.value is None
+
+
+def test_month_share_prorates_a_monthly_figure():
+    assert rules.month_share(rules.Period.month(2026, 2)) == 1
+    assert rules.month_share(rules.Period(dt.date(2026, 6, 1), dt.date(2026, 6, 15))) == 0.5
+    assert rules.month_share(rules.Period.year(2026)) == 12
+    # 17–31 January (15 of 31 days) and all February
+    assert rules.month_share(rules.Period(dt.date(2026, 1, 17), dt.date(2026, 2, 28))) == round(15 / 31 + 1, 6)
+
+
+@given(first=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 1, 1)), days=st.integers(0, 800))
+def test_month_share_adds_up_over_split_periods(first, days):
+    last = first + dt.timedelta(days=days)
+    whole = rules.month_share(rules.Period(first, last))
+    middle = first + dt.timedelta(days=days // 2)
+    split = rules.month_share(rules.Period(first, middle))
+    if middle < last:
+        split += rules.month_share(rules.Period(middle + dt.timedelta(days=1), last))
+    assert whole == pytest.approx(split, abs=1e-5)
+    assert days / 31 <= whole <= (days + 1) / 28
+
+
 def test_administrator_overrides_change_capacity():
     calendar = WorkCalendar(overrides={dt.date(2025, 10, 31): False})
     assert calendar.working_days_in(dt.date(2025, 10, 1), dt.date(2025, 10, 31)) == 17

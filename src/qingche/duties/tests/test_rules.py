@@ -1,5 +1,7 @@
 """Pure duty-list rules: 责随权转 flag, version diff, checks of an imported file."""
 
+from decimal import Decimal
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,32 @@ def test_check_rows_reports_every_row():
 def test_check_rows_empty_file():
     _items, errors = rules.check_rows([], DEPARTMENTS)
     assert errors
+
+
+def test_standing_hours_problems():
+    assert rules.standing_hours_problem(rules.BASIC, "") is None
+    assert rules.standing_hours_problem(rules.BASIC, None) is None
+    assert rules.standing_hours_problem(rules.BASIC, "80.5") is None
+    assert rules.standing_hours_problem(rules.COOPERATION, 0) is None
+    assert rules.standing_hours_problem(rules.TAKEN_BACK, 0) is None
+    for bad in ("abc", "-1", "nan", "inf", "1e9"):
+        assert rules.standing_hours_problem(rules.BASIC, bad) is not None, bad
+    assert "taken back" in rules.standing_hours_problem(rules.TAKEN_BACK, "5")
+    assert rules.standing_hours_value(" 12.34 ") == Decimal("12.3")
+    assert rules.standing_hours_value("") is None
+
+
+@given(st.decimals(min_value=0, max_value=5000, places=1))
+def test_any_hours_within_the_range_are_accepted(hours):
+    assert rules.standing_hours_problem(rules.BASIC, str(hours)) is None
+    assert rules.standing_hours_value(str(hours)) == hours
+
+
+def test_check_rows_reads_the_standing_workload_column():
+    row = {"code": "JB-1", "name": "事项", "kind": "基本履职事项", "standing_hours": "42"}
+    items, errors = rules.check_rows([(2, row)], [])
+    assert errors == [] and items[0].standing_hours == Decimal("42.0")
+    items, errors = rules.check_rows([(2, row | {"standing_hours": "很多"})], [])
+    assert items == [] and errors[0][:2] == (2, "每月常态工作量（人时）")
+    items, errors = rules.check_rows([(2, {key: value for key, value in row.items() if key != "standing_hours"})], [])
+    assert errors == [] and items[0].standing_hours is None
