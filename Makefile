@@ -65,7 +65,7 @@ lint: install
 	$(BIN)/ruff check .
 
 serve: install
-	$(BIN)/qingche serve
+	$(BIN)/qingche serve --migrate
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

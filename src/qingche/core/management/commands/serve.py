@@ -7,6 +7,9 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
+
+from qingche.core import dbroles
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -25,9 +28,16 @@ class Command(BaseCommand):
             help="start no background workers (run `qingche db_worker` and "
             "`qingche open311_register --follow` yourself)",
         )
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="apply the migrations first, as the owner role of QINGCHE_MIGRATE_DATABASE_URL when set",
+        )
 
-    def handle(self, *args, host, port, workers, no_task_worker, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+    def handle(self, *args, host, port, workers, no_task_worker, migrate, **options):
+        if migrate:
+            dbroles.migrate(self.stdout)
+        connection.ensure_connection()  # refuses here if a key the data needs is missing (core/keys.py)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         if workers > 1 and not settings.REDIS_URL:
