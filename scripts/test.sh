@@ -13,6 +13,9 @@ $BIN/ruff format --check .
 echo "== import-linter (the layers between modules: pyproject.toml [tool.importlinter])"
 $BIN/lint-imports --no-cache
 
+echo "== known vulnerabilities of the pinned packages (an unreachable advisory service is only a warning)"
+bash scripts/audit.sh
+
 echo "== tests on SQLite (with the browser tests)"
 env -u DATABASE_URL $BIN/pytest -q "$@"
 

@@ -31,6 +31,7 @@ KEYS = (
 )
 # Keys made in memory by this process because neither the environment nor the file had them: setting -> key.
 _pending: dict[str, str] = {}
+_made: set[str] = set()  # every key this process made (pending or already written)
 _settling = False
 
 
@@ -49,7 +50,13 @@ def load_key(setting: str, environ, var_dir: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     _pending[setting] = new_key(key.kind)
+    _made.add(key.variable)
     return _pending[setting]
+
+
+def generated_here() -> list[str]:
+    """The environment variables of the keys this process had to make anew (a restore refuses them)."""
+    return sorted(_made)
 
 
 def write_key_file(path: Path, value: str) -> str:

@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from qingche.core import dbroles
@@ -37,7 +38,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_task_worker, migrate, **options):
         if migrate:
             dbroles.migrate(self.stdout)
-        connection.ensure_connection()  # refuses here if a key the data needs is missing (core/keys.py)
+        try:
+            connection.ensure_connection()  # refuses here if a key the data needs is missing (core/keys.py)
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         if workers > 1 and not settings.REDIS_URL:
