@@ -252,8 +252,8 @@ def _locked_chain_head():
 
 
 def append(events: list) -> None:
-    """Insert unsaved audit events at the end of the chain, one after another, in one statement (COPY on
-    PostgreSQL). The head stays locked until the caller's transaction ends: no other writer can take a
+    """Insert unsaved audit events at the end of the chain, one after another, in one statement (several: COPY
+    on PostgreSQL). The head stays locked until the caller's transaction ends: no other writer can take a
     place in between. The first event of a day writes that day's anchor."""
     import logging
 
@@ -281,7 +281,10 @@ def append(events: list) -> None:
             event.chain_seq, event.chain_prev = head.seq + 1, head.hash
             event.chain_hash = audit_chain_hash(head.hash, chain_values(event))
             head.seq, head.hash = event.chain_seq, event.chain_hash
-        bulk.insert_objects(AuditEvent, events)
+        if len(events) == 1:  # one INSERT … RETURNING; raw: keep created_at as hashed (no auto_now_add)
+            events[0].save_base(raw=True)
+        else:
+            bulk.insert_objects(AuditEvent, events)
         head.save(update_fields=["seq", "hash", "anchor_date"])
 
 

@@ -79,10 +79,34 @@ def test_the_runtime_role_cannot_alter_the_audit_trail(roles):
         "    record('export', object_type='org.person', after={'rows': 1})",
     )
     assert wrote.returncode == 0, wrote.stderr
-    verified = _qingche(roles, runtime_url, "audit", "verify")
-    assert verified.returncode == 0 and "holds" in verified.stdout, verified.stderr
 
     import psycopg
+
+    # Four processes writing at once, one event per transaction and in bulk, take places one after another.
+    writer = (
+        "from qingche.core.audit import audit_context, current, record, record_created\n"
+        "from qingche.org.models import Unit\n"
+        "unit = Unit(name='x', code='x', path='0001')\n"
+        "unit.pk = 1\n"
+        "with audit_context(actor_name='system:test'):\n"
+        "    for n in range(40):\n"
+        "        record('export', object_type='org.person', object_id=n, after={'rows': n})\n"
+        "        record_created([(unit, current())] * 3)\n"
+    )
+    src = Path(__file__).resolve().parents[3]
+    environ = dict(os.environ, DATABASE_URL=runtime_url, QINGCHE_VAR_DIR=str(roles["var"]), PYTHONPATH=str(src))
+    environ.pop("DJANGO_SETTINGS_MODULE", None)
+    qingche = os.path.join(os.path.dirname(sys.executable), "qingche")
+    writers = [
+        subprocess.Popen([qingche, "shell", "-c", writer], env=environ, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    assert all(process.wait(timeout=600) == 0 for process in writers), [p.stderr.read() for p in writers]
+    verified = _qingche(roles, runtime_url, "audit", "verify")
+    assert verified.returncode == 0 and "holds" in verified.stdout, verified.stderr
+    with psycopg.connect(runtime_url, autocommit=True) as conn:
+        count, top = conn.execute("SELECT count(*), max(chain_seq) FROM core_auditevent").fetchone()
+        assert count == top and count >= 4 * 40 * 4
 
     for sql in [
         "UPDATE core_auditevent SET reason = 'x'",
