@@ -42,6 +42,7 @@ class Command(BaseCommand):
             connection.ensure_connection()  # refuses here if a key the data needs is missing (core/keys.py)
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from error
+        connection.close()  # gunicorn's workers open their own
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         if workers > 1 and not settings.REDIS_URL:
