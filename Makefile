@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 VENDOR := src/qingche/core/static/vendor
 
-.PHONY: demo test install assets locale bytecode system-deps lint clean serve model model-skipped
+.PHONY: demo test install assets locale bytecode system-deps lint audit clean serve model model-skipped
 
 demo: install
 	$(BIN)/qingche demo
@@ -64,8 +64,13 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 
+# Known vulnerabilities in requirements.lock (pip-audit) and package-lock.json (npm audit); an advisory service
+# that cannot be reached is a warning (scripts/audit.sh).
+audit:
+	bash scripts/audit.sh
+
 serve: install
-	$(BIN)/qingche serve
+	$(BIN)/qingche serve --migrate
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

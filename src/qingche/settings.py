@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from qingche.core.keys import load_or_create_key
+from qingche.core.keys import load_key
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -20,10 +20,12 @@ VAR_DIR = Path(os.environ.get("QINGCHE_VAR_DIR", PROJECT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("QINGCHE_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("QINGCHE_SECRET_KEY") or load_or_create_key(VAR_DIR / "secret_key", "django")
+# Keys from the environment or var/; a missing one is made anew only for a database without data made with
+# it (core/keys.py: otherwise Qingche refuses to start at its first connection).
+SECRET_KEY = load_key("SECRET_KEY", os.environ, VAR_DIR)
 # Fernet key for personal data at rest, and a separate key for the lookup hashes.
-FIELD_ENCRYPTION_KEY = os.environ.get("QINGCHE_FIELD_KEY") or load_or_create_key(VAR_DIR / "field_key", "fernet")
-FIELD_HASH_KEY = os.environ.get("QINGCHE_HASH_KEY") or load_or_create_key(VAR_DIR / "hash_key", "django")
+FIELD_ENCRYPTION_KEY = load_key("FIELD_ENCRYPTION_KEY", os.environ, VAR_DIR)
+FIELD_HASH_KEY = load_key("FIELD_HASH_KEY", os.environ, VAR_DIR)
 
 ALLOWED_HOSTS = os.environ.get("QINGCHE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [origin for origin in os.environ.get("QINGCHE_CSRF_TRUSTED_ORIGINS", "").split(",") if origin]
@@ -112,10 +114,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("QINGCHE_CONN_MAX_AGE", "60")),
     )
 }
+# The owner role that migrations run as (`qingche serve --migrate`, `qingche demo`), when the role of
+# DATABASE_URL is a runtime role that owns nothing (core/dbroles.py, docs/operator-guide.md §3).
+MIGRATE_DATABASE_URL = os.environ.get("QINGCHE_MIGRATE_DATABASE_URL", "")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets readers and one writer work at once; several app processes can share the file.
+    # WAL lets readers and one writer work at once; several app processes can share the file. synchronous=FULL:
+    # what was acknowledged to a citizen (a request number) survives a power cut, not only a crash.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -289,6 +295,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("QINGCHE_LOG_LEVEL", "WARNING")},
+    # The audit chain's daily anchor (core.audit.append) is always written, whatever the level.
+    "loggers": {"qingche.audit": {"level": "INFO"}},
 }
 
 QINGCHE_MODULE_TITLE = _("Qingche")

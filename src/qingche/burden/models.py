@@ -523,7 +523,7 @@ class BurdenReport(models.Model):
         related_name="+",
     )
     received_on = models.DateField(_("received on"))
-    code_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True)  # keyed with SECRET_KEY (rules.follow_up_code_hash)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
     answer = models.TextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
@@ -532,6 +532,7 @@ class BurdenReport(models.Model):
 
     objects = ScopedManager()
     scope_global = True
+    uses_keys = ("SECRET_KEY",)  # the follow-up codes: a new SECRET_KEY would void them all (core/keys.py)
 
     class Meta:
         verbose_name = _("burden report")

@@ -8,4 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from qingche.core import signals, tokens, wiring  # noqa: F401 - receivers, token checks, cards and menu
+        from django.db.backends.signals import connection_created
+
+        from qingche.core import keys, signals, tokens, wiring  # noqa: F401 - receivers, token checks, cards and menu
+
+        connection_created.connect(keys.on_connection_created, dispatch_uid="qingche.core.keys")

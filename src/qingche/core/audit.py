@@ -195,7 +195,7 @@ def record(
         object_repr = object_repr or str(obj)[:200]
     model = obj._meta.model if obj is not None else _model_of(object_type)  # also through request.user's lazy proxy
     before, after = redact(model, before), redact(model, after)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=(actor.get_username() if actor is not None else ctx.actor_name)[:150],
         ip=ctx.ip,
@@ -208,22 +208,18 @@ def record(
         after=after,
         reason=reason or ctx.reason,
     )
+    append([event])
+    return event
 
 
 def record_created(entries) -> None:
     """One "create" event for each (object, AuditContext) of objects inserted in bulk, where save() records
     nothing; each names the actor, IP and request id of its own context."""
-    from django.utils import timezone
-
-    from qingche.core import bulk
     from qingche.core.models import AuditEvent
 
-    now = timezone.now()
-    bulk.insert_objects(
-        AuditEvent,
+    append(
         [
             AuditEvent(
-                created_at=now,
                 actor=None,
                 actor_name=ctx.actor_name[:150],
                 ip=ctx.ip,
@@ -236,8 +232,67 @@ def record_created(entries) -> None:
                 reason=ctx.reason,
             )
             for obj, ctx in entries
-        ],
+        ]
     )
+
+
+def _locked_chain_head():
+    """The chain's head row, locked until the transaction ends; made from the last chained event if missing
+    (a database emptied by a test's flush)."""
+    from qingche.core.models import AuditChainHead, AuditEvent
+    from qingche.core.rules import AUDIT_CHAIN_START
+
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        last = AuditEvent.objects.filter(chain_seq__isnull=False).order_by("-chain_seq").first()
+        head = AuditChainHead.objects.create(
+            pk=1, seq=last.chain_seq if last else 0, hash=last.chain_hash if last else AUDIT_CHAIN_START
+        )
+    return head
+
+
+def append(events: list) -> None:
+    """Insert unsaved audit events at the end of the chain, one after another, in one statement (several: COPY
+    on PostgreSQL). The head stays locked until the caller's transaction ends: no other writer can take a
+    place in between. The first event of a day writes that day's anchor."""
+    import logging
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from qingche.core import bulk
+    from qingche.core.models import AuditAnchor, AuditEvent
+    from qingche.core.rules import audit_chain_hash
+
+    if not events:
+        return
+    now = timezone.now()
+    ip_field = AuditEvent._meta.get_field("ip")
+    with transaction.atomic():
+        head = _locked_chain_head()
+        today = timezone.localdate(now)
+        if head.anchor_date != today:
+            AuditAnchor.objects.get_or_create(date=today, defaults={"seq": head.seq, "hash": head.hash})
+            logging.getLogger("qingche.audit").info("audit anchor %s: link %s hash %s", today, head.seq, head.hash)
+            head.anchor_date = today
+        for event in events:
+            event.created_at = now
+            event.ip = ip_field.get_prep_value(event.ip)  # as the database keeps it (IPv6 normalised)
+            event.chain_seq, event.chain_prev = head.seq + 1, head.hash
+            event.chain_hash = audit_chain_hash(head.hash, chain_values(event))
+            head.seq, head.hash = event.chain_seq, event.chain_hash
+        if len(events) == 1:  # one INSERT … RETURNING; raw: keep created_at as hashed (no auto_now_add)
+            events[0].save_base(raw=True)
+        else:
+            bulk.insert_objects(AuditEvent, events)
+        head.save(update_fields=["seq", "hash", "anchor_date"])
+
+
+def chain_values(event) -> dict:
+    """The column values of an audit event that its chain hash covers (core.rules.AUDIT_CHAIN_FIELDS)."""
+    from qingche.core.rules import AUDIT_CHAIN_FIELDS
+
+    return {name: getattr(event, name) for name in AUDIT_CHAIN_FIELDS}
 
 
 class AuditedModel(models.Model):
@@ -267,3 +322,46 @@ class AuditedModel(models.Model):
         result = super().delete(*args, **kwargs)
         record("delete", object_type=obj_type, object_id=obj_id, object_repr=obj_repr, before=before)
         return result
+
+
+def verify_chain(*, since=None, anchors: tuple[tuple[int, str], ...] = ()) -> list[str]:
+    """Walk the chain (from the first event on or after the date `since`, if given) and describe every broken
+    link; also check the head (events deleted at the end), the anchors kept in the database and `anchors`
+    noted outside it ((link, hash) pairs). An empty list: the chain holds."""
+    from qingche.core.models import AuditAnchor, AuditChainHead, AuditEvent
+    from qingche.core.rules import AUDIT_CHAIN_FIELDS, AUDIT_CHAIN_START, audit_chain_breaks
+
+    chained = AuditEvent.objects.filter(chain_seq__isnull=False).order_by("chain_seq")
+    head = AuditChainHead.objects.filter(pk=1).first()
+    prev_seq, prev_hash = 0, AUDIT_CHAIN_START
+    if since is not None:
+        first = chained.filter(created_at__date__gte=since).first()
+        if first is None:  # nothing written since: nothing to walk
+            return []
+        chained = chained.filter(chain_seq__gte=first.chain_seq)
+        prev_seq, prev_hash = first.chain_seq - 1, first.chain_prev
+    columns = ("id", "chain_prev", "chain_hash", *AUDIT_CHAIN_FIELDS)
+    rows = chained.values(*columns).iterator(chunk_size=2000)
+    last = {"seq": prev_seq}
+
+    def walked():
+        for row in rows:
+            last["seq"] = row["chain_seq"]
+            yield row
+
+    problems = [b.describe() for b in audit_chain_breaks(walked(), prev_seq=prev_seq, prev_hash=prev_hash)]
+    problems += [
+        f"event #{pk} has no place in the chain"
+        for pk in AuditEvent.objects.filter(chain_seq__isnull=True).order_by("id").values_list("id", flat=True)[:100]
+    ]
+    if head is not None and head.seq > last["seq"]:
+        problems.append(f"link {last['seq'] + 1}-{head.seq} missing (deleted) at the end of the chain")
+    noted = [(anchor.seq, anchor.hash, f"anchor of {anchor.date}") for anchor in AuditAnchor.objects.all()]
+    noted += [(seq, hash_, "the anchor given") for seq, hash_ in anchors]
+    hashes = dict(
+        AuditEvent.objects.filter(chain_seq__in=[seq for seq, _h, _w in noted]).values_list("chain_seq", "chain_hash")
+    )
+    for seq, hash_, what in noted:
+        if seq > 0 and hashes.get(seq) != hash_:
+            problems.append(f"{what} (link {seq}, hash {hash_[:16]}…) is not in the chain")
+    return problems

@@ -67,6 +67,10 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The chain (core/rules.py, audit_chain_hash): the event's place, the hash of the event before it, its own.
+    chain_seq = models.BigIntegerField(_("link"), null=True, blank=True)
+    chain_prev = models.CharField(max_length=64, null=True, blank=True)
+    chain_hash = models.CharField(_("hash"), max_length=64, null=True, blank=True)
 
     objects = ScopedManager()
     scope_global = True
@@ -76,6 +80,12 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit trail")
         ordering = ["-created_at", "-id"]
         default_permissions = ("view",)
+        constraints = [
+            # Partial, so that SQLite adds the index without rebuilding the table (which would drop its triggers).
+            models.UniqueConstraint(
+                fields=["chain_seq"], condition=models.Q(chain_seq__isnull=False), name="core_auditevent_chain_seq"
+            )
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
@@ -87,6 +97,40 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+class AuditChainHead(models.Model):
+    """The one row holding the end of the audit chain. Each append locks it (SELECT … FOR UPDATE), so
+    concurrent writers take their places one after another and the chain never forks."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    anchor_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.seq}:{self.hash}"
+
+
+class AuditAnchor(models.Model):
+    """The end of the chain as it stood when a day began (its first audit event): written to the log and
+    shown on the audit page, for an auditor to note outside the system and check later with
+    `qingche audit verify --anchor SEQ:HASH`."""
+
+    date = models.DateField(_("date"), unique=True)
+    seq = models.BigIntegerField(_("link"))
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
+        ordering = ["-date"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.date} {self.seq} {self.hash}"
 
 
 class HolidayOverride(AuditedModel):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from qingche.core.models import AuditEvent, HolidayOverride
+from qingche.core.models import AuditAnchor, AuditChainHead, AuditEvent, HolidayOverride
 
 
 def audit_events(
@@ -36,6 +36,13 @@ def audit_events(
 
 def audit_object_types(user) -> list[str]:
     return list(AuditEvent.objects.visible_to(user).order_by().values_list("object_type", flat=True).distinct())
+
+
+def audit_anchors(user, *, days: int = 7) -> dict:
+    """The chain's end now and at the start of the last `days` days, for those who read the trail."""
+    if not user.has_perm("core.view_auditevent"):
+        return {"head": None, "anchors": []}
+    return {"head": AuditChainHead.objects.filter(pk=1).first(), "anchors": list(AuditAnchor.objects.all()[:days])}
 
 
 def holiday_entries(user):

@@ -100,6 +100,7 @@ def audit_list(request):
             "page": page,
             "actions": AuditEvent.Action.choices,
             "object_types": selectors.audit_object_types(request.user),
+            "chain": selectors.audit_anchors(request.user),
             "params": params,
             "query": query.urlencode(),
         },

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import multiprocessing
 import zipfile
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -37,6 +38,8 @@ from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
 from qingche.service import rules, selectors, services
 from qingche.service.models import Category, HistoryImport, RequestEvent, ServiceRequest
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = [
     "number",
@@ -369,6 +372,7 @@ def history_import_start(*, user, upload) -> HistoryImport:
         raise ValidationError(
             {"file": _("The file may be at most %(size)s.") % {"size": format_size(settings.QINGCHE_MAX_IMPORT_BYTES)}}
         )
+    history_import_sweep()
     if any(job.blocks_others for job in HistoryImport.objects.filter(finished_at__isnull=True)):
         raise ValidationError({"file": _("An import is still running; wait until it has finished.")})
     job = HistoryImport.objects.create(file=upload, name=upload.name[:200], size=upload.size, created_by=user)
@@ -413,13 +417,43 @@ def history_import_run(job_id: int) -> None:
             HistoryImport.Status.FAILED,
             errors=[_("Some numbers in the file were registered while it was being imported; nothing was imported.")],
         )
+    except BaseException as error:  # anything else (a lost database, a bug, the worker stopped): FAILED all the same
+        logger.exception("history import %s failed", job.pk)
+        _finish(job, HistoryImport.Status.FAILED, errors=[_unexpected_failure()])
+        if not isinstance(error, Exception):
+            raise
     else:
         _finish(job, HistoryImport.Status.DONE, imported=count, rows_read=count)
 
 
-def _finish(job: HistoryImport, status: str, *, errors=(), **counts) -> None:
-    """Record the outcome and delete the uploaded file: it holds citizens' names and phones in clear."""
-    job.file.delete(save=False)
-    HistoryImport.objects.filter(pk=job.pk).update(
-        status=status, errors=list(errors), finished_at=timezone.now(), file="", **counts
+def _unexpected_failure() -> str:
+    return _(
+        "The import stopped on an unexpected error; nothing was imported and the file was deleted. Upload it "
+        "again, or tell the operator if it happens again."
     )
+
+
+def _finish(job: HistoryImport, status: str, *, errors=(), **counts) -> None:
+    """Delete the uploaded file (it holds citizens' names and phones in clear), whatever else fails, and
+    record the outcome, which also releases the one-import-at-a-time lock. A connection broken by the failure
+    is replaced once."""
+    try:
+        job.file.delete(save=False)
+    finally:
+        changes = {"status": status, "errors": [str(e) for e in errors], "finished_at": timezone.now(), "file": ""}
+        try:
+            HistoryImport.objects.filter(pk=job.pk).update(**changes, **counts)
+        except DatabaseError:
+            connection.close()
+            HistoryImport.objects.filter(pk=job.pk).update(**changes, **counts)
+
+
+def history_import_sweep() -> int:
+    """Finish as FAILED the imports whose worker was cut off (running past `STALE_AFTER`), deleting their files."""
+    cut_off = HistoryImport.objects.filter(
+        finished_at__isnull=True, created_at__lte=timezone.now() - HistoryImport.STALE_AFTER
+    )
+    jobs = list(cut_off)
+    for job in jobs:
+        _finish(job, HistoryImport.Status.FAILED, errors=[_unexpected_failure()])
+    return len(jobs)

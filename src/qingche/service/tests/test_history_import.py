@@ -179,3 +179,51 @@ def test_a_large_file_has_its_personal_data_encrypted_in_another_process(tmp_pat
     ]
     assert len({name for _n, name, _p in stored}) == 4
     assert ServiceRequest.objects.get(number="PL0000000003").citizen_phone == "13900000003"
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("a bug"), MemoryError(), KeyboardInterrupt()])
+def test_an_import_that_fails_for_any_reason_ends_failed_with_its_file_deleted(
+    client_as, history_csv, run_worker, django_capture_on_commit_callbacks, monkeypatch, failure
+):
+    from pathlib import Path
+
+    from qingche.service import importers
+
+    def fail(**kwargs):
+        raise failure
+
+    monkeypatch.setattr(importers, "import_requests", fail)
+    client = client_as("rexian")
+    with django_capture_on_commit_callbacks(execute=False):
+        upload(client, history_csv({}))
+    job = HistoryImport.objects.get()
+    path = Path(job.file.path)
+    assert path.exists()
+    if isinstance(failure, Exception):
+        importers.history_import_run(job.pk)
+    else:
+        with pytest.raises(type(failure)):
+            importers.history_import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == HistoryImport.Status.FAILED and not job.running
+    assert "unexpected error" in job.errors[0] or "意外" in job.errors[0]
+    assert not path.exists() and not job.file
+    assert upload(client, history_csv({})).status_code == 302  # the lock is released
+
+
+def test_an_import_whose_worker_was_cut_off_is_swept_with_its_file(
+    client_as, history_csv, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    client = client_as("rexian")
+    with django_capture_on_commit_callbacks(execute=False):
+        upload(client, history_csv({}))
+    job = HistoryImport.objects.get()
+    path = Path(job.file.path)
+    HistoryImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - HistoryImport.STALE_AFTER)
+    assert upload(client, history_csv({})).status_code == 302
+    job.refresh_from_db()
+    assert job.status == HistoryImport.Status.FAILED and not path.exists()

@@ -5,8 +5,12 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from qingche.core import dbroles
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -25,9 +29,20 @@ class Command(BaseCommand):
             help="start no background workers (run `qingche db_worker` and "
             "`qingche open311_register --follow` yourself)",
         )
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="apply the migrations first, as the owner role of QINGCHE_MIGRATE_DATABASE_URL when set",
+        )
 
-    def handle(self, *args, host, port, workers, no_task_worker, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+    def handle(self, *args, host, port, workers, no_task_worker, migrate, **options):
+        if migrate:
+            dbroles.migrate(self.stdout)
+        try:
+            connection.ensure_connection()  # refuses here if a key the data needs is missing (core/keys.py)
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
+        connection.close()  # gunicorn's workers open their own
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         if workers > 1 and not settings.REDIS_URL:

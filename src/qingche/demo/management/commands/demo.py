@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from qingche.core import dbroles
 from qingche.demo import builder
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, scale, no_serve, host, port, **options):
         if scale <= 0 or scale > 100:
             raise CommandError("--scale must be between 0 and 100")
-        call_command("migrate", interactive=False, verbosity=0)
+        dbroles.migrate(self.stdout)
         password = self._password()
         try:
             totp_secrets = self._totp_secrets()
