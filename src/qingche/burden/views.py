@@ -17,6 +17,7 @@ from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry
 from qingche.core import parameters, ratelimit
 from qingche.core.middleware import client_ip
+from qingche.core.periods import month_param, year_param
 from qingche.core.scope import user_person_id
 from qingche.org.models import Unit
 
@@ -33,26 +34,14 @@ def _page(request, queryset, size=50):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
-def _period(request, *, last_whole_month: bool = False) -> rules.Period:
-    """The month asked for (?month=YYYY-MM), or else this month (the last whole month when asked)."""
-    text = request.GET.get("month", "")
-    today = timezone.localdate()
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return rules.Period.month(year, month)
-    except ValueError:
-        if last_whole_month:
-            first = rules.add_months(today.replace(day=1), -1)
-            return rules.Period.month(first.year, first.month)
-        return rules.Period.month(today.year, today.month)
+def _period(request) -> rules.Period:
+    """The month asked for (?month=YYYY-MM), or else the latest complete month with load recorded."""
+    month = month_param(request, selectors.default_month())
+    return rules.Period.month(month.year, month.month)
 
 
 def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-        return year if 2000 <= year <= 2100 else timezone.localdate().year
-    except ValueError:
-        return timezone.localdate().year
+    return year_param(request, timezone.localdate().year)
 
 
 def _create_page(request, form, title, save, success_url):
@@ -74,8 +63,14 @@ def _create_page(request, form, title, save, success_url):
 @login_required
 @permission_required("burden.view_loadrollup", raise_exception=True)
 def dashboard(request):
-    year = _year(request)
-    data = selectors.dashboard(request.user, year)
+    """The county figures of a year, with the index of one month of it (?month=, or ?year= for the latest
+    month with data in that year; by default the latest complete month with data)."""
+    if "month" not in request.GET and "year" in request.GET:
+        month = selectors.default_month(year_param(request, timezone.localdate().year))
+    else:
+        month = month_param(request, selectors.default_month())
+    year = month.year
+    data = selectors.dashboard(request.user, year, month)
     counts = data["counts"]
     chart = {
         "towns": [row["name"] for row in data["towns"]],
@@ -137,7 +132,7 @@ def person_index(request, pk):
     """A person's index in one of the units they were in post in (?unit=, by default the one with the most
     working days), for a month (?month=, by default the last whole month)."""
     person = get_object_or_404(selectors.people_for_index(request.user).select_related("unit"), pk=pk)
-    period = _period(request, last_whole_month=True)
+    period = _period(request)
     units = selectors.person_units(request.user, person, period)
     wanted = request.GET.get("unit", "")
     if wanted:

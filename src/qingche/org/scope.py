@@ -1,9 +1,11 @@
 """What core's data scope needs from org: role grants, the person behind an account, which accounts a
-grant reaches, and the unit tree's path step. Installed into `core.scope` by `OrgConfig.ready`."""
+grant reaches, and the unit tree's path step. Installed into `core.scope` by `OrgConfig.ready`; and how an
+account is named on a page (its person's name and unit), installed into `core.actors`."""
 
 from django.db import models
+from django.utils.translation import gettext as _
 
-from qingche.core import scope
+from qingche.core import actors, scope
 from qingche.core.scope import SELF, UNIT, Grant
 from qingche.org.models import Person, RoleGrant, Unit
 
@@ -30,7 +32,14 @@ def account_q(grant: Grant, user) -> models.Q:
     return in_subtree
 
 
+def names_of(user_ids: list[int]) -> dict[int, str]:
+    """Accounts' person names with their unit, by account id (accounts without a person are left out)."""
+    rows = Person.objects.filter(account_id__in=user_ids).values_list("account_id", "name", "unit__name")
+    return {account: _("%(name)s (%(unit)s)") % {"name": name, "unit": unit} for account, name, unit in rows}
+
+
 def install() -> None:
+    actors.install(names_of)
     scope.install(
         grants_of=RoleGrant.grants_of, person_id_of=person_id_of, account_q=account_q, root_path_length=Unit.steplen
     )
