@@ -630,8 +630,12 @@ def default_month(year: int | None = None) -> dt.date:
     today = timezone.localdate()
     if year is not None and year < today.year:
         today = dt.date(year + 1, 1, 1)
-    recorded = LoadRollup.objects.order_by().dates("month", "month")
-    return periods.default_month(recorded, today)
+    return periods.default_month(months_with_data(), today)
+
+
+def months_with_data() -> list[dt.date]:
+    """The months with load recorded, newest first."""
+    return list(LoadRollup.objects.order_by().dates("month", "month", order="DESC"))
 
 
 def dashboard(user, year: int, month: dt.date | None = None) -> dict:

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry
-from qingche.core import parameters, ratelimit
+from qingche.core import parameters, periods, ratelimit
 from qingche.core.middleware import client_ip
 from qingche.core.periods import month_param, year_param
 from qingche.core.scope import user_person_id
@@ -38,6 +38,11 @@ def _period(request) -> rules.Period:
     """The month asked for (?month=YYYY-MM), or else the latest complete month with load recorded."""
     month = month_param(request, selectors.default_month())
     return rules.Period.month(month.year, month.month)
+
+
+def _months(period: rules.Period) -> list:
+    """The months the period picker offers."""
+    return periods.month_choices(selectors.months_with_data(), period.first)
 
 
 def _year(request) -> int:
@@ -108,6 +113,7 @@ def dashboard(request):
         "burden/dashboard.html",
         {
             "data": data,
+            "months": periods.month_choices(selectors.months_with_data(), month),
             "chart": chart,
             "year": year,
             "totals": counts[year]["totals"],
@@ -123,7 +129,11 @@ def unit_index(request, pk):
     period = _period(request)
     data = selectors.unit_page(request.user, unit, period)
     people = selectors.unit_people(request.user, unit, period)
-    return render(request, "burden/unit_index.html", {"unit": unit, "period": period, "data": data, "people": people})
+    return render(
+        request,
+        "burden/unit_index.html",
+        {"unit": unit, "period": period, "months": _months(period), "data": data, "people": people},
+    )
 
 
 @login_required
@@ -155,6 +165,7 @@ def person_index(request, pk):
             "unit": unit,
             "units": units,
             "period": period,
+            "months": _months(period),
             "data": data,
             "unit_link": unit_link,
             "is_me": user_person_id(request.user) == person.pk,
@@ -184,6 +195,7 @@ def ranking(request):
         {
             "rows": selectors.ranking(request.user, period),
             "period": period,
+            "months": _months(period),
             "red_line": selectors.red_line(),
             "missing_sources": sources.missing(),
         },

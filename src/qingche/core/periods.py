@@ -25,6 +25,11 @@ def default_month(months_with_data: Iterable[dt.date], today: dt.date | None = N
     return max(complete, default=last)
 
 
+def month_choices(months_with_data: Iterable[dt.date], shown: dt.date) -> list[dt.date]:
+    """The months a picker offers, newest first: those with data and the one shown."""
+    return sorted({*(month.replace(day=1) for month in months_with_data), shown.replace(day=1)}, reverse=True)
+
+
 def parse_month(text: str) -> dt.date | None:
     """ "YYYY-MM" as the month's first day, or None when it is not a month between 2000 and 2100."""
     try:

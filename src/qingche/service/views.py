@@ -398,7 +398,7 @@ def _month(request) -> tuple[dt.date, list[dt.date]]:
     months to pick from (those with figures, and the one shown)."""
     months = selectors.months_available()
     month = month_param(request, periods.default_month(months))
-    return month, sorted({*months, month}, reverse=True)
+    return month, periods.month_choices(months, month)
 
 
 @login_required
