@@ -676,7 +676,7 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
             for app in RequiredApp.objects.visible_to(user).only("compulsory_checkin", "points_ranking", "online_time")
             if app.violations
         ),
-        "open_alerts": alerts(user).filter(month__year=year, acknowledged_by__isnull=True).count(),
+        "open_alerts": alerts(user).filter(acknowledged_by__isnull=True).count(),  # as the home card counts them
     }
 
 

@@ -1,18 +1,25 @@
 """How a page names the person behind an account: the person's name and unit (黄杰（东河镇）), never the
 user name, except for accounts that have no person record (the superuser, system accounts).
 
-`core` does not know people: org installs `names_of` (account ids -> "name（unit）") when Django starts."""
+`core` does not know people: org installs `names_of` (account ids -> "name（unit）") and `ids_named` (a part
+of a name -> account ids) when Django starts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-_names_of: Callable[[list[int]], dict[int, str]] = lambda ids: {}  # noqa: E731 - until org installs its loader
+_names_of: Callable[[list[int]], dict[int, str]] = lambda ids: {}  # noqa: E731 - until org installs its loaders
+_ids_named: Callable[[str], list[int]] = lambda text: []  # noqa: E731
 
 
-def install(names_of: Callable[[list[int]], dict[int, str]]) -> None:
-    global _names_of
-    _names_of = names_of
+def install(names_of: Callable[[list[int]], dict[int, str]], ids_named: Callable[[str], list[int]]) -> None:
+    global _names_of, _ids_named
+    _names_of, _ids_named = names_of, ids_named
+
+
+def ids_named(text: str) -> list[int]:
+    """The accounts whose person's name contains `text` (so that a search by the shown name finds them)."""
+    return _ids_named(text)
 
 
 def names(users: Iterable) -> dict[int, str]:
