@@ -46,7 +46,8 @@ def _months(period: rules.Period) -> list:
 
 
 def _year(request) -> int:
-    return year_param(request, timezone.localdate().year)
+    """The year asked for (?year=), or else the year of the latest complete month with load recorded."""
+    return year_param(request, selectors.default_month().year)
 
 
 def _create_page(request, form, title, save, success_url):
@@ -140,7 +141,7 @@ def unit_index(request, pk):
 @permission_required("burden.view_person_index", raise_exception=True)
 def person_index(request, pk):
     """A person's index in one of the units they were in post in (?unit=, by default the one with the most
-    working days), for a month (?month=, by default the last whole month)."""
+    working days), for a month (?month=, by default the latest complete month with load recorded)."""
     person = get_object_or_404(selectors.people_for_index(request.user).select_related("unit"), pk=pk)
     period = _period(request)
     units = selectors.person_units(request.user, person, period)
