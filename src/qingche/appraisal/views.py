@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -18,6 +19,7 @@ from qingche.appraisal.models import AppraisalCycle, Rating
 from qingche.core.audit import record
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
+from qingche.core.periods import year_param
 from qingche.core.scope import user_person_id
 from qingche.org import selectors as org_selectors
 
@@ -455,10 +457,8 @@ def _outcome_rows(key: str, lines: list[dict]) -> list[list]:
 @permission_required("appraisal.manage_appraisalcycle", raise_exception=True)
 def outcomes(request):
     cycles = selectors.cycles(request.user).filter(status__in=AppraisalCycle.PUBLISHED)
-    try:
-        year = int(request.GET.get("year") or (cycles.first().year if cycles.exists() else 2026))
-    except ValueError:
-        year = 2026
+    latest = cycles.first()
+    year = year_param(request, latest.year if latest else timezone.localdate().year)
     cycle = cycles.filter(pk=request.GET.get("cycle") or 0).first() or cycles.filter(year=year).first()
     tables = {
         "pay": selectors.performance_pay(request.user, cycle) if cycle else [],

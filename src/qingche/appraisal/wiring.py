@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from qingche.core import menu, parameters, widgets
+from qingche.core import audit_display, menu, parameters, widgets
 from qingche.org import roles
 
 RATE = {
@@ -114,3 +114,7 @@ def _pending_ratings_card(request):
 
 
 widgets.register_card(_pending_ratings_card, order=40)
+
+audit_display.register_object_type(
+    "appraisal.outcome", _("results that count (performance pay, rank years, awards, actions)")
+)

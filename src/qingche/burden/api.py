@@ -1,7 +1,6 @@
 """JSON API of the burden module. Reads through selectors (scoped), writes through services."""
 
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -463,9 +462,8 @@ class PersonIndexViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _period(self) -> rules.Period:
         text = self.request.query_params.get("month")
-        if text is None:
-            today = timezone.localdate()
-            first = rules.add_months(today.replace(day=1), -1)
+        if text is None:  # the latest complete month with load recorded, as the pages open on
+            first = selectors.default_month()
             return rules.Period.month(first.year, first.month)
         try:
             year, month = month_field().run_validation(text).split("-")

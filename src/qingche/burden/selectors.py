@@ -31,7 +31,7 @@ from qingche.burden.models import (
     RequiredApp,
     SenderRollup,
 )
-from qingche.core import parameters
+from qingche.core import parameters, periods
 from qingche.core.cache import ttl_cache
 from qingche.core.scope import acting_q, user_person_id
 from qingche.org.models import Assignment, Post, Unit
@@ -714,19 +714,25 @@ def ranking(user, period: rules.Period) -> list[dict]:
 
 
 # -- the county dashboard ------------------------------------------------------------------------------------
-def dashboard_month(year: int) -> dt.date:
-    """The month whose index the dashboard ranks: the last full month of the year (or December)."""
+def default_month(year: int | None = None) -> dt.date:
+    """The month a burden page opens on: the latest complete month with load recorded (in `year`, when
+    given), else the last complete month (see `core.periods`)."""
     today = timezone.localdate()
-    if year < today.year:
-        return dt.date(year, 12, 1)
-    return rules.add_months(today.replace(day=1), -1) if today.month > 1 else dt.date(year, 1, 1)
+    if year is not None and year < today.year:
+        today = dt.date(year + 1, 1, 1)
+    return periods.default_month(months_with_data(), today)
+
+
+def months_with_data() -> list[dt.date]:
+    """The months with load recorded, newest first."""
+    return list(LoadRollup.objects.order_by().dates("month", "month", order="DESC"))
 
 
 def dashboard(user, year: int, month: dt.date | None = None) -> dict:
     """The county figures, all read from the rollups: index by town for a month, load by source and
     month, inspections against plan, meetings and documents against caps and last year, forms and
     reuse."""
-    month = month or dashboard_month(year)
+    month = month or default_month(year)
     towns = list(town_level_units(user))
     results = index_results([town.pk for town in towns], rules.Period.month(month.year, month.month))
     visible = LoadRollup.objects.visible_to(user)
@@ -739,6 +745,7 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
     for row in rows:
         by_source[row["source"]][row["month"].month - 1] += float(row["h"])
     counts = issuer_counts(user, [year - 1, year])
+    _count_inspections(user, counts)
     planned_items = InspectionPlanItem.objects.visible_to(user).filter(year=year)
     planned_visits = planned_items.aggregate(n=Count("targets"))["n"] or 0
     return {
@@ -759,8 +766,31 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
             for app in RequiredApp.objects.visible_to(user).only("compulsory_checkin", "points_ranking", "online_time")
             if app.violations
         ),
-        "open_alerts": alerts(user).filter(month__year=year, acknowledged_by__isnull=True).count(),
+        "open_alerts": alerts(user).filter(acknowledged_by__isnull=True).count(),  # as the home card counts them
     }
+
+
+def _count_inspections(user, counts: dict) -> None:
+    """Put into `counts` (see `issuer_counts`) the inspections the user sees — issued by or received in
+    their units, as the home card and the inspection list count them — instead of the issuers' rollup,
+    which is empty for a town (towns receive inspections, they do not issue them)."""
+    planned = Q(plan_item__isnull=False)
+    rows = (
+        inspections(user)
+        .filter(date__year__in=list(counts))
+        .order_by()
+        .values("date__year", "date__month")
+        .annotate(planned=Count("id", filter=planned), unplanned=Count("id", filter=~planned))
+    )
+    for entry in counts.values():
+        for metric in ("inspections_planned", "inspections_unplanned"):
+            entry["totals"][metric] = 0
+            entry["monthly"][metric] = [0] * 12
+    for row in rows:
+        entry = counts[row["date__year"]]
+        for metric, value in (("inspections_planned", row["planned"]), ("inspections_unplanned", row["unplanned"])):
+            entry["totals"][metric] += value
+            entry["monthly"][metric][row["date__month"] - 1] += value
 
 
 def issuer_counts(user, years) -> dict:

@@ -14,34 +14,29 @@ from django.views.decorators.cache import never_cache
 
 from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry
-from qingche.core import parameters, ratelimit
+from qingche.core import parameters, periods, ratelimit
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
 from qingche.core.pagination import paginate
+from qingche.core.periods import month_param, year_param
 from qingche.core.scope import user_person_id
 from qingche.org.models import Unit
 
 
-def _period(request, *, last_whole_month: bool = False) -> rules.Period:
-    """The month asked for (?month=YYYY-MM), or else this month (the last whole month when asked)."""
-    text = request.GET.get("month", "")
-    today = timezone.localdate()
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return rules.Period.month(year, month)
-    except ValueError:
-        if last_whole_month:
-            first = rules.add_months(today.replace(day=1), -1)
-            return rules.Period.month(first.year, first.month)
-        return rules.Period.month(today.year, today.month)
+def _period(request) -> rules.Period:
+    """The month asked for (?month=YYYY-MM), or else the latest complete month with load recorded."""
+    month = month_param(request, selectors.default_month())
+    return rules.Period.month(month.year, month.month)
+
+
+def _months(period: rules.Period) -> list:
+    """The months the period picker offers."""
+    return periods.month_choices(selectors.months_with_data(), period.first)
 
 
 def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-        return year if 2000 <= year <= 2100 else timezone.localdate().year
-    except ValueError:
-        return timezone.localdate().year
+    """The year asked for (?year=), or else the year of the latest complete month with load recorded."""
+    return year_param(request, selectors.default_month().year)
 
 
 def _create_page(request, form, title, save, success_url):
@@ -63,8 +58,14 @@ def _create_page(request, form, title, save, success_url):
 @login_required
 @permission_required("burden.view_loadrollup", raise_exception=True)
 def dashboard(request):
-    year = _year(request)
-    data = selectors.dashboard(request.user, year)
+    """The county figures of a year, with the index of one month of it (?month=, or ?year= for the latest
+    month with data in that year; by default the latest complete month with data)."""
+    if "month" not in request.GET and "year" in request.GET:
+        month = selectors.default_month(year_param(request, timezone.localdate().year))
+    else:
+        month = month_param(request, selectors.default_month())
+    year = month.year
+    data = selectors.dashboard(request.user, year, month)
     counts = data["counts"]
     chart = {
         "towns": [row["name"] for row in data["towns"]],
@@ -102,6 +103,7 @@ def dashboard(request):
         "burden/dashboard.html",
         {
             "data": data,
+            "months": periods.month_choices(selectors.months_with_data(), month),
             "chart": chart,
             "year": year,
             "totals": counts[year]["totals"],
@@ -121,7 +123,14 @@ def unit_index(request, pk):
     return render(
         request,
         "burden/unit_index.html",
-        {"unit": unit, "period": period, "data": data, "people": people, "trend_labels": trend_labels},
+        {
+            "unit": unit,
+            "period": period,
+            "months": _months(period),
+            "data": data,
+            "people": people,
+            "trend_labels": trend_labels,
+        },
     )
 
 
@@ -129,9 +138,9 @@ def unit_index(request, pk):
 @permission_required("burden.view_person_index", raise_exception=True)
 def person_index(request, pk):
     """A person's index in one of the units they were in post in (?unit=, by default the one with the most
-    working days), for a month (?month=, by default the last whole month)."""
+    working days), for a month (?month=, by default the latest complete month with load recorded)."""
     person = get_object_or_404(selectors.people_for_index(request.user).select_related("unit"), pk=pk)
-    period = _period(request, last_whole_month=True)
+    period = _period(request)
     units = selectors.person_units(request.user, person, period)
     wanted = request.GET.get("unit", "")
     if wanted:
@@ -154,6 +163,7 @@ def person_index(request, pk):
             "unit": unit,
             "units": units,
             "period": period,
+            "months": _months(period),
             "data": data,
             "unit_link": unit_link,
             "is_me": user_person_id(request.user) == person.pk,
@@ -183,6 +193,7 @@ def ranking(request):
         {
             "rows": selectors.ranking(request.user, period),
             "period": period,
+            "months": _months(period),
             "red_line": selectors.red_line(),
             "missing_sources": sources.missing(),
         },

@@ -2,7 +2,6 @@
 catalog fillers and the home card."""
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors, sources
@@ -199,7 +198,7 @@ def _home_card(request) -> dict | None:
     user = request.user
     if not user.has_perm("burden.view_loadrollup"):
         return None
-    today = timezone.localdate()
+    year = selectors.default_month().year  # the dashboard's year, so that the two agree
     inspections = selectors.inspections(user)
     return {
         "key": "burden",
@@ -207,7 +206,7 @@ def _home_card(request) -> dict | None:
         "stats": [
             (_("Unplanned inspections waiting"), inspections.filter(approval=Approval.PENDING).count()),
             (_("Open red-line alerts"), selectors.alerts(user).filter(acknowledged_by__isnull=True).count()),
-            (_("Inspections this year"), inspections.filter(date__year=today.year).count()),
+            (_("Inspections in %(year)s") % {"year": year}, inspections.filter(date__year=year).count()),
         ],
         "links": [(_("Burden dashboard"), reverse("burden:dashboard"))],
     }

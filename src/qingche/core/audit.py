@@ -91,7 +91,7 @@ def _redacted(kind: str, value):
     return "#" + audit_digest(text)[:12]
 
 
-def _model_of(object_type: str):
+def model_of(object_type: str):
     from django.apps import apps
 
     try:
@@ -123,7 +123,7 @@ def redact(model, values):
 
 def shown(event) -> tuple:
     """The before and after of an audit event as the trail may show them (see `redact`)."""
-    model = _model_of(event.object_type)
+    model = model_of(event.object_type)
     return redact(model, event.before), redact(model, event.after)
 
 
@@ -193,7 +193,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    model = obj._meta.model if obj is not None else _model_of(object_type)  # also through request.user's lazy proxy
+    model = obj._meta.model if obj is not None else model_of(object_type)  # also through request.user's lazy proxy
     before, after = redact(model, before), redact(model, after)
     event = AuditEvent(
         actor=actor if actor is not None and actor.pk else None,

@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+from django.db.models import Q
+
+from qingche.core import actors
 from qingche.core.models import AuditAnchor, AuditChainHead, AuditEvent, HolidayOverride
 
 
@@ -17,8 +20,8 @@ def audit_events(
     date_to: dt.date | None = None,
 ):
     events = AuditEvent.objects.visible_to(user)
-    if actor:
-        events = events.filter(actor_name__icontains=actor)
+    if actor:  # the user name, or the person's name the page shows
+        events = events.filter(Q(actor_name__icontains=actor) | Q(actor_id__in=actors.ids_named(actor)))
     if action:
         events = events.filter(action=action)
     if object_type:

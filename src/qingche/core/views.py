@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qingche.core import otp, selectors, services
+from qingche.core import audit_display, otp, selectors, services
 from qingche.core.audit import shown
 from qingche.core.calendar import work_calendar
 from qingche.core.forms import LoginForm
@@ -88,9 +88,8 @@ def audit_list(request):
     )
     if params.get("export") == "xlsx":
         return _audit_export(events)
-    page = Paginator(events, 50).get_page(params.get("page"))
-    for event in page:
-        event.shown_before, event.shown_after = shown(event)
+    page = Paginator(events.select_related("actor"), 50).get_page(params.get("page"))
+    page.object_list = audit_display.annotate(page.object_list)
     query = params.copy()
     query.pop("page", None)
     return render(
@@ -99,7 +98,13 @@ def audit_list(request):
         {
             "page": page,
             "actions": AuditEvent.Action.choices,
-            "object_types": selectors.audit_object_types(request.user),
+            "object_types": sorted(
+                (
+                    (value, audit_display.object_type_label(value))
+                    for value in selectors.audit_object_types(request.user)
+                ),
+                key=lambda pair: pair[1],
+            ),
             "chain": selectors.audit_anchors(request.user),
             "params": params,
             "query": query.urlencode(),

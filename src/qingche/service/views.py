@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from qingche.core import parameters, ratelimit
+from qingche.core import actors, parameters, periods, ratelimit
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
+from qingche.core.periods import month_param
 from qingche.core.rules import format_size
 from qingche.core.scope import acting_unit_ids
 from qingche.org.models import Unit
@@ -324,9 +325,14 @@ def detail(request, pk):
         and user.has_perm("service.handle_servicerequest")
         and ServiceRequest.objects.visible_to(user, "handle").filter(pk=pk).exists()
     )
+    timeline = list(selectors.timeline(user, found))
+    shown = actors.names(event.actor for event in timeline)
+    for event in timeline:
+        if event.actor is not None:
+            event.actor._shown_name = shown[event.actor_id]
     context = {
         "req": found,
-        "timeline": selectors.timeline(user, found),
+        "timeline": timeline,
         "clock": found.clock(timezone.now()),
         "handles": handles,
         "units": _dispatch_units(),
@@ -422,22 +428,18 @@ def act(request, pk, action):
 
 
 # -- the three rates --------------------------------------------------------------------------------
-def _month_param(request) -> dt.date:
+def _month(request) -> tuple[dt.date, list[dt.date]]:
+    """The month asked for (?month=YYYY-MM; by default the latest complete month with figures) and the
+    months to pick from (those with figures, and the one shown)."""
     months = selectors.months_available()
-    text = request.GET.get("month", "")
-    try:
-        month = dt.date.fromisoformat(text + "-01") if len(text) == 7 else None
-    except ValueError:
-        month = None
-    if month is None:
-        month = months[0] if months else timezone.localdate().replace(day=1)
-    return month
+    month = month_param(request, periods.default_month(months))
+    return month, periods.month_choices(months, month)
 
 
 @login_required
 @permission_required("service.view_raterollup", raise_exception=True)
 def ranking(request):
-    month = _month_param(request)
+    month, months = _month(request)
     group = "departments" if request.GET.get("group") == "departments" else "towns"
     rows = selectors.ranking(month, group)
     series = selectors.trend(until=month)
@@ -455,7 +457,7 @@ def ranking(request):
             "rows": rows,
             "month": month,
             "group": group,
-            "months": selectors.months_available(),
+            "months": months,
             "chart_json": chart,
         },
     )
@@ -518,7 +520,7 @@ def _pct(value):
 @permission_required("service.view_raterollup", raise_exception=True)
 def my_rates(request):
     """A unit's own three rates (its grant's unit, or ?unit= within scope) with the requests behind each failure."""
-    month = _month_param(request)
+    month, months = _month(request)
     visible = Unit.objects.visible_to(request.user)
     unit = visible.filter(pk=request.GET.get("unit")).first() if request.GET.get("unit", "").isdigit() else None
     if unit is None:
@@ -541,7 +543,7 @@ def my_rates(request):
             "counts": counts,
             "rates": selectors.rates_of(counts),
             "failures": selectors.unit_failures(request.user, unit, month),
-            "months": selectors.months_available(),
+            "months": months,
             "chart_json": chart,
         },
     )

@@ -3,7 +3,7 @@ permissions, menu entries and the home card."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qingche.core import menu, parameters, widgets
+from qingche.core import audit_display, menu, parameters, widgets
 from qingche.org import roles
 
 parameters.register_defaults(
@@ -212,3 +212,5 @@ if _apps.is_installed("qingche.appraisal"):
     from qingche.appraisal import indicators  # noqa: E402
 
     indicators.register("service", _appraisal_figures)
+
+audit_display.register_object_type("service.classifier", _("request classifier"))

@@ -36,6 +36,34 @@ RULE_LABELS = {
     FORM: _("Data-report form (一表通)"),
 }
 NOT_ON_LIST = "not_on_list"  # the code of the one block that waits for 减负办 instead of returning
+# What each check's code means, in words (the admissions overview counts blocks and warnings by code).
+CODE_LABELS = {
+    NOT_ON_LIST: _("not on the unit's duty list"),
+    "basic": _("basic duty"),
+    "cooperation_lead": _("cooperation duty, led by the sender"),
+    "cooperation_not_lead": _("cooperation duty, led by another department"),
+    "taken_back": _("duty taken back by the county"),
+    "letter_not_registered": _("responsibility letter not on the registry"),
+    "veto_not_registered": _("veto not on the registry"),
+    "both_not_registered": _("letter and veto not on the registry"),
+    "registered": _("on the registry"),
+    "enough": _("lead time enough"),
+    "short": _("lead time too short"),
+    "urgent_no_reason": _("urgent without a reason"),
+    "quota_used": _("urgent quota used up"),
+    "urgent": _("urgent"),
+    "near_duplicate": _("near-duplicate of a recent task"),
+    "beyond_standard": _("trace materials beyond the standard set"),
+    "standard": _("standard trace materials"),
+    "unknown": _("no index (nobody in post)"),
+    "above_red_line": _("burden index above the red line"),
+    "within_red_line": _("burden index within the red line"),
+    "no_form": _("no data-report form"),
+    "no_fields": _("form without fields"),
+    "form_already_held": _("form asks for data already held"),
+    "form_new_data": _("form asks for new data"),
+    "none": _("nothing demanded"),
+}
 
 TRACE_MATERIALS = {
     "photos": _("photos"),

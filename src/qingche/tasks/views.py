@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qingche.core import parameters
+from qingche.core import actors, parameters
 from qingche.core.forms import error_texts, form_errors
 from qingche.core.pagination import paginate
+from qingche.core.periods import year_param
 from qingche.core.rules import format_size
 from qingche.core.scope import unit_in_scope
 from qingche.org.models import Person, Unit
@@ -187,11 +188,10 @@ def admission_decide(request, pk):
 @login_required
 @permission_required("tasks.decide_admission", raise_exception=True)
 def overview(request):
-    year = request.GET.get("year")
-    year = int(year) if year and year.isdigit() else None
+    year = year_param(request, None)  # none: every year
     data = selectors.admission_overview(request.user, year)
     reasons = [
-        {"rule": _(rules.RULE_LABELS.get(rule, rule)), "code": code, "count": count}
+        {"rule": _(rules.RULE_LABELS.get(rule, rule)), "cause": _(rules.CODE_LABELS.get(code, "—")), "count": count}
         for (rule, code), count in data["reasons"]
     ]
     verdicts = [(Admission.Verdict(verdict).label, verdict, count) for verdict, count in data["by_verdict"].items()]
@@ -243,7 +243,10 @@ def task_detail(request, pk):
         if task.unit.kind in ("town", "street"):
             forward_form = forms.ForwardForm()
             forward_form.fields["unit"].choices = _village_choices(task.unit)
-    posts = selectors.progress_posts(user).filter(task=task)
+    posts = list(selectors.progress_posts(user).filter(task=task))
+    shown = actors.names(post.author for post in posts)
+    for post in posts:
+        post.author._shown_name = shown[post.author_id]
     assignments = list(task.assignments.select_related("person"))
     parts = list(task.parts.select_related("unit"))
     timeline = _timeline(task, assignments, parts, posts)
@@ -293,7 +296,7 @@ def _timeline(task, assignments, parts, posts):
         events.append(
             (
                 post.created_at,
-                _("Progress by %(user)s: %(text)s") % {"user": post.author.get_username(), "text": post.text[:80]},
+                _("Progress by %(user)s: %(text)s") % {"user": actors.name(post.author), "text": post.text[:80]},
             )
         )
     if task.done_at:

@@ -71,3 +71,31 @@ def test_pages_are_refused_without_the_permission(client_as):
     assert client_as("rexian").get("/burden/").status_code == 403
     assert client_as("yixian").get("/burden/inspections/").status_code == 403
     assert client_as("yixian").get("/burden/overtime/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["jianfuban", "xiangzhen"])
+def test_the_dashboard_opens_on_the_latest_month_with_data_and_agrees_with_the_home_card(client_as, username):
+    import re
+
+    from qingche.burden.models import LoadRollup
+    from qingche.core import periods
+
+    client = client_as(username)
+    html = client.get("/burden/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    expected = periods.default_month(LoadRollup.objects.dates("month", "month"))
+    assert re.search(r'id="index-month">([\d-]+)<', html).group(1) == f"{expected:%Y-%m}"
+    assert f'value="{expected:%Y-%m}"' in html  # the period picker shows the month shown
+    planned, unplanned = map(int, re.search(r'id="stat-inspections">(\d+) / (\d+)<', html).groups())
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    card = re.search(rf"{expected.year}年督查检查考核</div><div[^>]*>(\d+)<", home)
+    assert card and int(card.group(1)) == planned + unplanned > 0
+
+
+def test_ranking_says_no_data_for_a_month_without_load(client_as):
+    from qingche.burden.models import LoadRollup
+    from qingche.burden.rules import add_months
+
+    after = add_months(LoadRollup.objects.latest("month").month, 1)  # people are in post, nothing recorded
+    text = client_as("jianfuban").get(f"/burden/ranking/?month={after:%Y-%m}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = text.content.decode()
+    assert "暂无数据" in text and "0.000" not in text

@@ -439,5 +439,6 @@ def test_form_editor_preview_shows_held_fields_and_share(client_as):
     ).content.decode()
     assert 'data-held="in-post"' in html and 'data-held="farmland"' in html
     assert 'id="reuse-share">50%<' in html
-    assert "population" in html  # the proposed 户籍人口 is already in the catalog
+    # the proposed 户籍人口 is already in the catalog: named in words, its code only in an attribute
+    assert 'data-match="population"' in html and "（户籍人口）" in html and ">population" not in html
     assert 'id="mostly-held"' in html
