@@ -25,7 +25,7 @@ def _quarterly():
 
 
 def _annual():
-    return AppraisalCycle.objects.get(status="publicity", year=2026)
+    return AppraisalCycle.objects.get(status="publicity", scheme__name="乡镇一般干部年度考核方案")
 
 
 def test_a_ratee_sees_only_the_ratings_they_give(api_as, yixian_person):
