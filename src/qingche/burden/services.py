@@ -126,6 +126,12 @@ def load_add(
 def _rollup_add(model, key: dict, **amounts) -> None:
     """Add `amounts` to the rollup row with `key`, creating it when there is none yet (a row another
     transaction creates meanwhile is added to instead)."""
+    pending = _deferred_rollups.get()
+    if pending is not None:
+        held = pending.setdefault(model, {}).setdefault(tuple(sorted(key.items())), dict.fromkeys(amounts, 0))
+        for name, value in amounts.items():
+            held[name] += value
+        return
     increments = {name: F(name) + value for name, value in amounts.items()}
     if model.objects.filter(**key).update(**increments):
         return
@@ -183,6 +189,48 @@ def load_add_many(*, source: str, entries) -> int:
 
 
 _deferred_checks: ContextVar[set | None] = ContextVar("burden_deferred_red_line_checks", default=None)
+_deferred_rollups: ContextVar[dict | None] = ContextVar("burden_deferred_rollups", default=None)
+
+
+@contextmanager
+def rollups_deferred():
+    """Within the block, sum the rollup increments in memory and write them at the end, a few queries per
+    rollup table instead of one or two per event: for bulk work such as building the demo county, where
+    nothing in the block reads the rollups. Nest it inside red_line_checks_deferred (written before the
+    checks read them)."""
+    pending: dict = {}
+    token = _deferred_rollups.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_rollups.reset(token)
+    with transaction.atomic():
+        for model, sums in pending.items():
+            _rollups_write(model, sums)
+
+
+def _rollups_write(model, sums: dict) -> None:
+    """Add the summed amounts {((field, value), …): {amount field: total}} to `model`'s rollup rows."""
+    names = [name for name, _value in next(iter(sums))]
+    wanted = {name: {dict(key)[name] for key in sums} for name in names}
+    held = {
+        tuple((name, getattr(row, name)) for name in names): row
+        for row in model.objects.select_for_update().filter(
+            **{f"{name}__in": values for name, values in wanted.items()}
+        )
+    }
+    changed, new = [], []
+    for key, amounts in sums.items():
+        row = held.get(key)
+        if row is None:
+            new.append(model(**dict(key), **amounts))
+            continue
+        for name, value in amounts.items():
+            setattr(row, name, getattr(row, name) + value)
+        changed.append(row)
+    fields = sorted({name for amounts in sums.values() for name in amounts})
+    model.objects.bulk_update(changed, fields, batch_size=500)
+    model.objects.bulk_create(new, batch_size=1000)
 
 
 @contextmanager
