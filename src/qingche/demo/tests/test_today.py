@@ -51,8 +51,9 @@ def test_open_tasks_and_their_parts_are_mostly_not_overdue(demo_today):
     assert len(tasks) >= 5, mix
     assert mix["overdue"] <= MOST_OVERDUE * len(tasks), mix
     assert mix["soon"] + mix["later"] > 0, mix
-    parts = list(TaskAssignment.objects.filter(status=TaskAssignment.Status.OPEN).values_list("deadline", flat=True))
-    assert _mix(parts, now)["overdue"] <= MOST_OVERDUE * len(parts), _mix(parts, now)
+    # a person's part is late only where the task itself is late (or due within a day: parts may end a day early)
+    late_parts = TaskAssignment.objects.filter(status=TaskAssignment.Status.OPEN, deadline__lt=now)
+    assert not late_parts.filter(task__deadline__gte=now + dt.timedelta(days=1)).exists()
 
 
 def test_task_statuses_agree_with_their_parts():
