@@ -3,6 +3,8 @@
 The test database gets a small demo county (示范县 at scale 0.1: the same generator as `qingche demo`)
 once per session; each test runs in a transaction that is rolled back."""
 
+import datetime as dt
+
 import pytest
 
 TEST_PASSWORD = "Test-Pass-2026!"
@@ -50,6 +52,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         DemoBuilder(scale=0.1).build(TEST_PASSWORD, demo_totp_secrets(TEST_TOTP_SECRET))
+
+
+@pytest.fixture
+def demo_today(db):
+    """The day the demo county was built on: its history is the year up to it, its open work around it."""
+    from qingche.demo.builder import demo_today
+
+    return demo_today()
+
+
+@pytest.fixture
+def demo_month(demo_today):
+    """The demo county's last whole month, as "YYYY-MM"."""
+    last = demo_today.replace(day=1) - dt.timedelta(days=1)
+    return f"{last:%Y-%m}"
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Demo appraisal data: schemes for each category, the 2026 annual cycle of 乡镇一般干部 (rated by
-fair, lenient, harsh and flat raters, by the leaders of the departments whose tasks reached each town and
-by 群众 through links, scored, calibrated, in publicity), and
-a 2026 Q4 regular cycle of 东河镇 still being rated. Objective figures start as demo figures; in the Q4
-cycle the people with task assignments then get theirs from the connected sources (the tasks module's demo
+"""Demo appraisal data: schemes for each category, the annual cycle of 乡镇一般干部 of the latest complete
+year before the demo's today (rated by fair, lenient, harsh and flat raters, by the leaders of the departments
+whose tasks reached each town and by 群众 through links, scored, calibrated, in publicity), and the regular
+cycle of 东河镇 for the latest complete quarter, still being rated. Objective figures start as demo figures; in
+the quarterly cycle the people with task assignments then get theirs from the connected sources (the tasks module's demo
 runs before this one). The service module is not connected yet, and the cycle page says so."""
 
 from __future__ import annotations
@@ -78,13 +78,14 @@ def build(ctx) -> None:
             quota_group="town",
         )
 
+    year = ctx.today.year - 1  # the latest complete year
     annual = services.cycle_create(
         user=user,
         scheme=schemes[SCHEMES[0][0]],
-        name="2026年度乡镇一般干部考核",
-        year=2026,
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
+        name=f"{year}年度乡镇一般干部考核",
+        year=year,
+        period_start=dt.date(year, 1, 1),
+        period_end=dt.date(year, 12, 31),
         unit=county,
     )
     towns = [unit for unit in ctx.units if unit.kind in Unit.TOWN_LEVEL]
@@ -98,13 +99,14 @@ def build(ctx) -> None:
     services.cycle_publish(user=user, cycle=annual)
 
     first_town = next(unit for unit in towns if unit.kind == Unit.Kind.TOWN)
+    first, last = last_complete_quarter(ctx.today)
     quarterly = services.cycle_create(
         user=user,
         scheme=schemes[SCHEMES[1][0]],
-        name=f"2026年第四季度{first_town.name}平时考核",
-        year=2026,
-        period_start=dt.date(2026, 10, 1),
-        period_end=ctx.today,
+        name=f"{first.year}年第{'一二三四'[first.month // 3]}季度{first_town.name}平时考核",
+        year=first.year,
+        period_start=first,
+        period_end=last,
         unit=first_town,
     )
     services.links_create(user=user, cycle=quarterly, unit=first_town, count=4)
@@ -117,6 +119,13 @@ def build(ctx) -> None:
         if (account := ctx.accounts.get(name)) and getattr(account, "person", None)
     }
     _rate(ctx, quarterly, truth, absent_share=1.0, keep_open=keep_open)
+
+
+def last_complete_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the latest quarter that ended before `today`."""
+    this_quarter = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    last = this_quarter - dt.timedelta(days=1)
+    return dt.date(last.year, last.month - 2, 1), last
 
 
 def _fill_figures(ctx, user, cycle: AppraisalCycle) -> dict[int, float]:

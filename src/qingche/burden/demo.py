@@ -104,7 +104,12 @@ ANSWER = "已收到。减负办已与相关部门沟通，{}，后续执行情�
 
 def build(ctx) -> None:
     admin = ctx.accounts["admin"]
-    with audit_context(actor_name="system:demo", actor=admin), services.red_line_checks_deferred():
+    # rollups summed in memory and written once at the end, then red lines checked once per town and month
+    with (
+        audit_context(actor_name="system:demo", actor=admin),
+        services.red_line_checks_deferred(),
+        services.rollups_deferred(),
+    ):
         _build(ctx, admin)
 
 
@@ -119,7 +124,8 @@ def _frontline_overtime(ctx, admin, first: dt.date, last: dt.date) -> None:
     if person is None:
         return
     notes = ["防汛值守", "迎检材料准备", "夜间巡查", "信访接待"]
-    days = [dt.date(first.year, month, day) for month in range(1, 13) for day in (9, 23)]
+    months = [dt.date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, 1) for n in range(13)]
+    days = [month.replace(day=day) for month in months for day in (9, 23)]
     days = [day for day in days if first <= day <= last]
     for index, day in enumerate(days):
         entry = services._overtime_create(person, day, Decimal(["2", "3", "1.5", "4"][index % 4]), notes[index % 4])
@@ -142,9 +148,11 @@ def _build(ctx, admin) -> None:
     grassroots = [unit for unit in units if unit.kind in Unit.GRASSROOTS]
     if not departments or not towns:
         return
-    year = ctx.today.year
-    year_start, last_day = dt.date(year - 1, 1, 1), ctx.today - dt.timedelta(days=1)
+    last_day = ctx.today - dt.timedelta(days=1)
+    year = last_day.year
+    year_start = dt.date(year - 1, 1, 1)
     this_year_start = dt.date(year, 1, 1)
+    history_start = ctx.today - dt.timedelta(days=365)  # a year up to the demo's today
     n = lambda base, low=3: max(low, int(base * ctx.scale))  # noqa: E731 - a local scaler reads best here
 
     # -- catalog --------------------------------------------------------------------------------------
@@ -209,7 +217,7 @@ def _build(ctx, admin) -> None:
                 target=rnd.choice(towns + grassroots[:20]),
                 topic=topic,
                 title=f"{title}（临时）",
-                date=_day(ctx, this_year_start, last_day),
+                date=_day(ctx, history_start, last_day),
                 unplanned_reason=rnd.choice(UNPLANNED_REASONS),
                 preparation_hours=rnd.choice([4, 8, 16]),
                 reception_hours=rnd.choice([2, 4, 6]),
@@ -287,7 +295,7 @@ def _build(ctx, admin) -> None:
         issuer = rnd.choice(departments)
         chosen = rnd.sample(catalog, k=rnd.randint(2, 6))
         new = rnd.sample(NEW_FIELDS, k=rnd.randint(0, 3))
-        sent_on = _day(ctx, this_year_start, last_day - dt.timedelta(days=3))
+        sent_on = _day(ctx, history_start, last_day - dt.timedelta(days=3))
         targets = rnd.sample(towns, k=rnd.randint(1, len(towns)))
         form = services.report_form_create(
             user=admin,
@@ -328,13 +336,13 @@ def _build(ctx, admin) -> None:
     for _i in range(n(400, 10) if people else 0):
         entry = services._overtime_create(
             rnd.choice(people),
-            _day(ctx, this_year_start, last_day),
+            _day(ctx, history_start, last_day),
             Decimal(rnd.choice(["1.5", "2", "3", "4", "6", "8"])),
             rnd.choice(["防汛值守", "迎检材料准备", "夜间巡查", "信访接待", "数据填报", "森林防火值班"]),
         )
         if rnd.random() < 0.8:
             services.overtime_decide(user=admin, entry=entry, confirm=rnd.random() < 0.95)
-    _frontline_overtime(ctx, admin, this_year_start, last_day)
+    _frontline_overtime(ctx, admin, history_start, last_day)
     ctx.progress("burden overtime")
 
     # -- 直通车 ---------------------------------------------------------------------------------------------------
@@ -347,7 +355,7 @@ def _build(ctx, admin) -> None:
             publication_allowed=index % 3 != 0,
         )
         # The demo spreads the days over the year (a real report keeps the day it arrived).
-        BurdenReport.objects.filter(pk=report.pk).update(received_on=_day(ctx, this_year_start, last_day))
+        BurdenReport.objects.filter(pk=report.pk).update(received_on=_day(ctx, history_start, last_day))
         if rnd.random() < 0.6:
             services.burden_report_answer(
                 user=admin,

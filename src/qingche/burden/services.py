@@ -116,15 +116,27 @@ def load_add(
     month = _month(day)
     hours = Decimal(str(hours))
     with transaction.atomic():
-        add_to_counter(LoadRollup, {"unit_id": unit_id, "month": month, "source": source}, hours=hours, count=count)
+        _rollup_add(LoadRollup, {"unit_id": unit_id, "month": month, "source": source}, hours=hours, count=count)
         if issuer_id is not None:
-            add_to_counter(SenderRollup, {"unit_id": unit_id, "month": month, "issuer_id": issuer_id}, hours=hours)
+            _rollup_add(SenderRollup, {"unit_id": unit_id, "month": month, "issuer_id": issuer_id}, hours=hours)
         if check_red_line and hours > 0:
             _check_red_lines([(unit_id, month)])
 
 
+def _rollup_add(model, key: dict, **amounts) -> None:
+    """Add `amounts` to the rollup row with `key` (core.counters.add_to_counter), or hold them while the rollups
+    are deferred (rollups_deferred)."""
+    pending = _deferred_rollups.get()
+    if pending is not None:
+        held = pending.setdefault(model, {}).setdefault(tuple(sorted(key.items())), dict.fromkeys(amounts, 0))
+        for name, value in amounts.items():
+            held[name] += value
+        return
+    add_to_counter(model, key, **amounts)
+
+
 def _issuer_add(issuer_id: int, day, metric: str, value: int = 1) -> None:
-    add_to_counter(IssuerRollup, {"issuer_id": issuer_id, "month": _month(day), "metric": metric}, value=value)
+    _rollup_add(IssuerRollup, {"issuer_id": issuer_id, "month": _month(day), "metric": metric}, value=value)
 
 
 def load_add_many(*, source: str, entries) -> int:
@@ -170,6 +182,48 @@ def load_add_many(*, source: str, entries) -> int:
 
 
 _deferred_checks: ContextVar[set | None] = ContextVar("burden_deferred_red_line_checks", default=None)
+_deferred_rollups: ContextVar[dict | None] = ContextVar("burden_deferred_rollups", default=None)
+
+
+@contextmanager
+def rollups_deferred():
+    """Within the block, sum the rollup increments in memory and write them at the end, a few queries per
+    rollup table instead of one or two per event: for bulk work such as building the demo county, where
+    nothing in the block reads the rollups. Nest it inside red_line_checks_deferred (written before the
+    checks read them)."""
+    pending: dict = {}
+    token = _deferred_rollups.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_rollups.reset(token)
+    with transaction.atomic():
+        for model, sums in pending.items():
+            _rollups_write(model, sums)
+
+
+def _rollups_write(model, sums: dict) -> None:
+    """Add the summed amounts {((field, value), …): {amount field: total}} to `model`'s rollup rows."""
+    names = [name for name, _value in next(iter(sums))]
+    wanted = {name: {dict(key)[name] for key in sums} for name in names}
+    held = {
+        tuple((name, getattr(row, name)) for name in names): row
+        for row in model.objects.select_for_update().filter(
+            **{f"{name}__in": values for name, values in wanted.items()}
+        )
+    }
+    changed, new = [], []
+    for key, amounts in sums.items():
+        row = held.get(key)
+        if row is None:
+            new.append(model(**dict(key), **amounts))
+            continue
+        for name, value in amounts.items():
+            setattr(row, name, getattr(row, name) + value)
+        changed.append(row)
+    fields = sorted({name for amounts in sums.values() for name in amounts})
+    model.objects.bulk_update(changed, fields, batch_size=500)
+    model.objects.bulk_create(new, batch_size=1000)
 
 
 @contextmanager

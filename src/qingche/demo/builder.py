@@ -13,7 +13,8 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from faker import Faker
 
 from qingche.core import otp
@@ -37,7 +38,6 @@ from qingche.org.roles import (
 )
 
 DEMO_MARKER = "demo.county"
-TODAY = dt.date(2026, 11, 1)  # the demo's "now": fixed so the county is the same on every machine
 
 DEMO_ACCOUNTS = [
     # username, role, where (see _account_units), person wanted
@@ -81,6 +81,12 @@ class DemoResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def demo_today() -> dt.date | None:
+    """The day the demo county was built on (its "today"), or None outside a demo database."""
+    marker = Parameter.objects.filter(key=DEMO_MARKER).first()
+    return dt.date.fromisoformat(marker.value["built"]) if marker else None
+
+
 def is_demo_database() -> bool:
     return Parameter.objects.filter(key=DEMO_MARKER).exists()
 
@@ -90,8 +96,12 @@ def has_other_data() -> bool:
 
 
 class DemoBuilder:
-    def __init__(self, *, scale: float = 1.0, seed: int = 20261101, progress=None):
+    """The county lives in `today` (the local date at build time unless given): a year of history up to it
+    and open work around it. The seed is fixed, so two builds on the same day are the same county."""
+
+    def __init__(self, *, scale: float = 1.0, seed: int = 20261101, progress=None, today: dt.date | None = None):
         self.scale = scale
+        self.today = today or timezone.localdate()
         self.random = random.Random(seed)
         self.faker = Faker("zh_CN")
         self.faker.seed_instance(seed)
@@ -166,7 +176,7 @@ class DemoBuilder:
     # -- people -----------------------------------------------------------------------------------
     def _birth_date(self, low: int, high: int) -> dt.date:
         age = self.random.randint(low, high)
-        return dt.date(TODAY.year - age, self.random.randint(1, 12), self.random.randint(1, 28))
+        return dt.date(self.today.year - age, self.random.randint(1, 12), self.random.randint(1, 28))
 
     def _id_number(self, birth: dt.date, gender: str) -> str:
         """Unique for the first 50,000 people: the serial picks the region code's last two digits and
@@ -235,12 +245,12 @@ class DemoBuilder:
     def _history(self, person: Person, post: Post, other_posts: list[Post]) -> list[Assignment]:
         """The current post, often preceded by one or two earlier posts elsewhere. About one in
         twelve has held the current post for more than ten years."""
-        years_working = max(1, (TODAY.year - person.birth_date.year) - 22)
+        years_working = max(1, (self.today.year - person.birth_date.year) - 22)
         if self.random.random() < 0.08 and years_working > 11:
             in_post_years = self.random.randint(10, min(years_working, 22))
         else:
             in_post_years = self.random.randint(0, min(years_working, 9))
-        start = TODAY - dt.timedelta(days=int(in_post_years * 365.25) + self.random.randint(0, 300))
+        start = self.today - dt.timedelta(days=int(in_post_years * 365.25) + self.random.randint(0, 300))
         history = [Assignment(person=person, post=post, start_date=start)]
         earlier_end = start - dt.timedelta(days=1)
         for _ in range(self.random.choice([0, 1, 1, 2])):
@@ -263,6 +273,9 @@ class DemoBuilder:
     def build(self, password: str, totp_secrets: dict[str, str] | None = None) -> DemoResult:
         """totp_secrets: account -> base32 secret of the second factor it is enrolled with (see
         demo_totp_secrets); an account needing one but given none enrols at its first log-in."""
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:  # a bigger page cache for this connection: the bulk loads
+                cursor.execute("PRAGMA cache_size = -262144")  # touch indexes far apart (256 MB at most)
         with audit_context(actor_name="system:demo"):
             units = org.unit_tree_load(self._unit_nodes())
             self.progress("units")
@@ -282,7 +295,7 @@ class DemoBuilder:
                 otp.enrol_with_secret(User.objects.get(username=username), secret)
             self.progress("accounts")
             self._build_modules(units)
-            Parameter.objects.create(key=DEMO_MARKER, value={"built": TODAY.isoformat(), "scale": self.scale})
+            Parameter.objects.create(key=DEMO_MARKER, value={"built": self.today.isoformat(), "scale": self.scale})
         result.counts = {
             "units": len(units),
             "posts": len(posts),
@@ -297,7 +310,7 @@ class DemoBuilder:
             random=self.random,
             faker=self.faker,
             scale=self.scale,
-            today=TODAY,
+            today=self.today,
             units=units,
             accounts={user.username: user for user in User.objects.filter(is_demo=True)},
             progress=self.progress,

@@ -1,8 +1,9 @@
-"""Demo task requests: about a year (2025-11 to 2026-10) of requests from county departments to the demo
-towns, sent through the admission service so the verdicts are real: mostly admitted on basic duties, some
-returned (taken-back items, cooperation duties sent by a department that does not lead them, short lead time,
-responsibility letters not on the registry), some waiting for 减负办 and decided by it. Past tasks are split,
-progressed, done and accepted; a few are late."""
+"""Demo task requests: the year up to the demo's today (ctx.today), and fewer back to the start of the latest
+complete year, of requests from county departments to the demo towns, sent through the admission service so the
+verdicts are real: mostly admitted on basic duties, some returned (taken-back items, cooperation duties sent by a
+department that does not lead them, short lead time, responsibility letters not on the registry), some waiting
+for 减负办 and decided by it. Past tasks are split, progressed, done and accepted; a few are late (done late, or
+recent ones still open), and what is due after today is still being worked on."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from qingche.core.audit import audit_context
 from qingche.duties.demo import catalogue_rows
 from qingche.org.models import Person, Unit
 from qingche.tasks import services
-from qingche.tasks.models import Admission, Task
+from qingche.tasks.models import Admission, Task, TaskAssignment
 
 OPENINGS = ["关于做好", "关于开展", "关于进一步加强", "关于切实做好", "关于组织开展"]
 ENDINGS = ["工作的通知", "专项行动的通知", "工作的紧急通知", "有关工作的函"]
@@ -25,6 +26,10 @@ OFF_LIST = [
     ("关于组织干部参加线上知识竞赛的通知", "请各乡镇（街道）组织全体干部参加线上知识竞赛，截图报送参赛情况。"),
     ("关于协助核查辖区商户营业执照信息的通知", "请各乡镇（街道）协助核对辖区商户营业执照登记信息并反馈。"),
 ]
+# Late work still open on the demo's today is recent: older late tasks were done a few days after their
+# deadline, older ones sent back were done again and accepted. So the open work is at most about a fifth overdue.
+LATE_STILL_OPEN = dt.timedelta(days=14)
+SENT_BACK_STILL_OPEN = dt.timedelta(days=7)
 
 
 def _local(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -43,28 +48,36 @@ def build(ctx) -> None:
     cooperation = [row for row in rows if row["kind"] == "cooperation" and row["lead_department"] in departments]
     taken_back = [row for row in rows if row["kind"] == "taken_back" and row["lead_department"] in departments]
     start = ctx.today - dt.timedelta(days=365)
-    count = max(24, round(240 * ctx.scale))
+    count = max(48, round(240 * ctx.scale))  # at small scales still about one a week
+    # a quarter as many before that, back to the start of the latest complete year (its annual appraisal
+    # asks the departments that sent tasks)
+    earliest = min(start, dt.date(ctx.today.year - 1, 1, 1))
+    older = round(count * (start - earliest).days / 365 / 4)
+    days = [earliest + dt.timedelta(days=index * (start - earliest).days // older) for index in range(older)]
+    days += [start + dt.timedelta(days=int(index * 365 / count)) for index in range(count)]
     # red lines checked once per town and month at the end, not after each of hundreds of tasks
     with audit_context(actor_name="system:demo"), burden_services.red_line_checks_deferred():
-        services.registry_entry_add(
-            user=admin,
-            year=2026,
-            kind="letter",
-            duty_code="JB-100",
-            title="安全生产和应急管理目标责任书",
-            approval_document="县减负办〔2026〕1号",
-        )
-        services.registry_entry_add(
-            user=admin,
-            year=2026,
-            kind="veto",
-            duty_code="JB-100",
-            title="安全生产一票否决",
-            approval_document="县减负办〔2026〕1号",
-        )
+        # on the registry of every year a deadline of the demo falls in
+        for year in range(earliest.year, (ctx.today + dt.timedelta(days=60)).year + 1):
+            services.registry_entry_add(
+                user=admin,
+                year=year,
+                kind="letter",
+                duty_code="JB-100",
+                title="安全生产和应急管理目标责任书",
+                approval_document=f"县减负办〔{year}〕1号",
+            )
+            services.registry_entry_add(
+                user=admin,
+                year=year,
+                kind="veto",
+                duty_code="JB-100",
+                title="安全生产一票否决",
+                approval_document=f"县减负办〔{year}〕1号",
+            )
         made = []
-        for index in range(count):
-            sent_on = start + dt.timedelta(days=int(index * 365 / count) + rng.randint(0, 2))
+        for index, first_day in enumerate(days):
+            sent_on = first_day + dt.timedelta(days=rng.randint(0, 2))
             now = _local(sent_on, rng.randint(9, 16))
             roll = rng.random()
             data = {
@@ -166,6 +179,8 @@ def _decide_and_work(ctx, admin, made) -> None:
             if task.deadline <= assign_at:
                 continue
             person = people[0] if rng.random() < 0.5 else rng.choice(people)
+            if people[0] == yixian_person and task.deadline.date() >= ctx.today - dt.timedelta(days=62):
+                person = yixian_person  # the demo's front-line account has parts of its town's recent tasks
             deadline = task.deadline - dt.timedelta(hours=rng.choice([0, 24]))
             services.task_split(
                 user=admin, task=task, person=person, part="牵头落实，按时报送", now=assign_at, deadline=deadline
@@ -180,24 +195,41 @@ def _decide_and_work(ctx, admin, made) -> None:
             if task.deadline.date() >= ctx.today:
                 continue  # still running on the demo's today
             fate = rng.random()
+            done_at = task.deadline - dt.timedelta(days=1)
             if fate < 0.08:
-                continue  # late: never done (escalated by tasks_remind)
+                if task.deadline.date() >= ctx.today - LATE_STILL_OPEN:
+                    continue  # late and still not done: overdue on the demo's today (escalated by tasks_remind)
+                done_at = task.deadline + dt.timedelta(days=3)  # an older late one was done late
+            _parts_done(task, done_at)
             services.progress_post(
-                user=admin,
-                task=task,
-                text="已按要求完成，情况已报送。",
-                mark_done=True,
-                now=task.deadline - dt.timedelta(days=1),
+                user=admin, task=task, text="已按要求完成，情况已报送。", mark_done=True, now=done_at
             )
             task.refresh_from_db()
             if task.status == Task.Status.DONE:
                 if fate < 0.93:
-                    services.task_review(user=admin, task=task, accept=True, now=task.deadline)
+                    services.task_review(user=admin, task=task, accept=True, now=done_at + dt.timedelta(days=1))
                 else:
                     services.task_review(
                         user=admin,
                         task=task,
                         accept=False,
-                        now=task.deadline,
+                        now=done_at + dt.timedelta(days=1),
                         reason="报送材料不完整，请补充后重新提交",
                     )
+                    if task.deadline.date() < ctx.today - SENT_BACK_STILL_OPEN:
+                        _redo_and_accept(admin, task, done_at + dt.timedelta(days=3))
+
+
+def _redo_and_accept(admin, task: Task, done_at: dt.datetime) -> None:
+    """An older task sent back was completed and accepted the second time (only recent ones still wait)."""
+    _parts_done(task, done_at)
+    services.progress_post(user=admin, task=task, text="已补充材料，重新报送。", mark_done=True, now=done_at)
+    services.task_review(user=admin, task=task, accept=True, now=done_at + dt.timedelta(days=1))
+
+
+def _parts_done(task: Task, done_at: dt.datetime) -> None:
+    """Each person marks their part done before the unit reports the whole task done, so that no part of an
+    accepted task still reads 待办理. (The demo's people have no accounts to do it through the service.)"""
+    for assignment in task.assignments.filter(status=TaskAssignment.Status.OPEN):
+        assignment.status, assignment.done_at = TaskAssignment.Status.DONE, done_at
+        assignment.save()

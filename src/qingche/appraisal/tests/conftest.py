@@ -43,16 +43,26 @@ def town():
 
 
 @pytest.fixture
-def cycle(org_user, scheme, town):
+def demo_cycle(db, demo_today):
+    """The demo's published annual cycle (of the latest complete year before the demo's today)."""
+    from qingche.appraisal.models import AppraisalCycle
+
+    return AppraisalCycle.objects.get(status="publicity", year=demo_today.year - 1)
+
+
+@pytest.fixture
+def cycle(org_user, scheme, town, demo_today):
+    """A cycle of the demo's current year: the year after the demo's own annual cycle."""
     from qingche.appraisal import services
 
+    year = demo_today.year
     return services.cycle_create(
         user=org_user,
         scheme=scheme,
         name="测试周期",
-        year=2025,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 12, 31),
+        year=year,
+        period_start=dt.date(year, 1, 1),
+        period_end=dt.date(year, 12, 31),
         unit=town,
     )
 

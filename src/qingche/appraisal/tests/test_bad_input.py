@@ -10,7 +10,7 @@ DIMS = ("de", "neng", "qin", "ji", "lian")
 
 
 def _quarterly():
-    return AppraisalCycle.objects.get(status="rating", name__contains="第四季度")
+    return AppraisalCycle.objects.get(status="rating", scheme__name="乡镇一般干部平时考核方案（季度）")
 
 
 def _my_pending(accounts, username="yixian"):

@@ -75,7 +75,7 @@ def test_a_rater_fills_the_form_on_a_phone(phone):
 def test_the_organization_department_scores_calibrates_and_publishes(page, login):
     login("zuzhibu")
     page.goto("/appraisal/")
-    page.locator("#cycle-table a", has_text="第四季度").click()
+    page.locator("#cycle-table a", has_text="平时考核").click()
     expect(page.locator("#progress-table tr[data-group='peer']")).to_be_visible()
     expect(page.locator("#indicator-sources li[data-source='tasks']")).to_have_attribute("data-connected", "1")
     page.click("#action-score")
@@ -110,7 +110,7 @@ def test_the_organization_department_scores_calibrates_and_publishes(page, login
     page.click("#logout")
     login("yixian")
     page.goto("/appraisal/")
-    mine = page.locator("#my-results tr", has_text="第四季度")
+    mine = page.locator("#my-results tr", has_text="平时考核")
     expect(mine).to_have_count(1)
     mine.locator("a").click()
     expect(page.locator("#explanation")).to_be_visible()

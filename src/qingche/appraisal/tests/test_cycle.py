@@ -17,7 +17,7 @@ from qingche.org.models import Assignment
 pytestmark = pytest.mark.django_db
 
 
-def _current_kind(person_id, on=dt.date(2025, 12, 31)):
+def _current_kind(person_id, on):
     current = Assignment.objects.filter(person_id=person_id, start_date__lte=on).exclude(end_date__lt=on)
     return current.values_list("post__kind", flat=True).first()
 
@@ -25,13 +25,13 @@ def _current_kind(person_id, on=dt.date(2025, 12, 31)):
 def test_cycle_takes_the_town_staff_and_assigns_raters_from_the_structure(cycle, town):
     appraisees = list(cycle.appraisees.select_related("unit"))
     assert appraisees and all(a.unit_id == town.pk for a in appraisees)
-    assert all(_current_kind(a.person_id) == "staff" for a in appraisees)
+    assert all(_current_kind(a.person_id, cycle.period_end) == "staff" for a in appraisees)
     assert {a.quota_group for a in appraisees} == {town.name}
     ratings = list(cycle.ratings.all())
     assert {r.group for r in ratings} == {"superior", "peer"}  # 群众 come through links
     assert all(r.rater_person_id != r.ratee.person_id for r in ratings)  # nobody rates themselves
     for r in ratings:
-        kind = _current_kind(r.rater_person_id)
+        kind = _current_kind(r.rater_person_id, cycle.period_end)
         assert kind == ("leader" if r.group == "superior" else "staff")  # peers hold posts of the same kind
     pairs = [(r.ratee_id, r.rater_person_id) for r in ratings]
     assert len(pairs) == len(set(pairs))
@@ -101,10 +101,10 @@ def test_publicity_lasts_the_configured_working_days_then_appeals_and_final(org_
     assert final.status == "final"
 
 
-def test_an_appeal_after_publicity_is_refused(org_user, scored, accounts):
+def test_an_appeal_after_publicity_is_refused(org_user, scored, accounts, demo_cycle):
     services.cycle_open_calibration(user=org_user, cycle=scored)
     cycle = services.cycle_publish(user=org_user, cycle=scored, today=dt.date(2026, 3, 2))
-    own = Appraisee.objects.get(person__account=accounts["yixian"], cycle__status="publicity", cycle__year=2026)
+    own = Appraisee.objects.get(person__account=accounts["yixian"], cycle=demo_cycle)
     # yixian's own demo result is in a cycle still in publicity: appealing it works today…
     services.appeal_file(user=accounts["yixian"], appraisee=own, reason="工作量统计有遗漏")
     with pytest.raises(ValidationError):  # …but not twice at once
@@ -125,20 +125,25 @@ def test_results_that_count(org_user, scored, accounts):
     services.cycle_publish(user=org_user, cycle=scored)
     pay = {line["person_id"]: line for line in selectors.performance_pay(org_user, scored)}
     assert pay[bottom.person_id]["coefficient"] == 0.0 and pay[rows[0].person_id]["coefficient"] == 1.2
-    rank = {line["person_id"]: line for line in selectors.rank_eligibility(org_user, 2025)}
+    year = scored.year
+    rank = {line["person_id"]: line for line in selectors.rank_eligibility(org_user, year)}
     assert rank[weak.person_id]["year_counts"] is False and rank[rows[0].person_id]["months_less"] == 6
-    nominations = selectors.award_nominations(org_user, 2025)
+    nominations = selectors.award_nominations(org_user, year)
     assert [line["person_id"] for line in nominations] == [r.person_id for r in rows if r.grade == "excellent"] or {
         line["person_id"] for line in nominations
     } == {r.person_id for r in rows if r.grade == "excellent"}
-    actions = {line["person_id"]: line for line in selectors.organizational_actions(org_user, 2025)}
+    # `weak` in the demo's annual cycle of the year before
+    earlier = Appraisee.objects.filter(
+        person_id=weak.person_id, cycle__year=year - 1, cycle__scheme__period_type="annual"
+    )
+    earlier.update(grade="competent")
+    actions = {line["person_id"]: line for line in selectors.organizational_actions(org_user, year)}
     assert bottom.person_id in actions and weak.person_id not in actions  # 基本称职 once is not enough
-    # a second 基本称职 (the demo's 2026 cycle) puts `weak` on the list for 2026
-    later = Appraisee.objects.filter(person_id=weak.person_id, cycle__year=2026, cycle__scheme__period_type="annual")
-    if later.exists():
-        later.update(grade="basically_competent")
-        assert weak.person_id in {line["person_id"] for line in selectors.organizational_actions(org_user, 2026)}
-    assert selectors.organizational_actions(accounts["yixian"], 2025) == []
+    # a second 基本称职 (in the demo's cycle of the year before) puts `weak` on the list
+    if earlier.exists():
+        earlier.update(grade="basically_competent")
+        assert weak.person_id in {line["person_id"] for line in selectors.organizational_actions(org_user, year)}
+    assert selectors.organizational_actions(accounts["yixian"], year) == []
 
 
 def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user, cycle):

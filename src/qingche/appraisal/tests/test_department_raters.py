@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from qingche.appraisal import indicators, services
 from qingche.appraisal.models import AppraisalCycle, Rating
@@ -15,7 +16,7 @@ from qingche.tasks.models import Task
 
 pytestmark = pytest.mark.django_db
 
-PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+PERIOD = (timezone.localdate() - dt.timedelta(days=365), timezone.localdate())  # the demo's year of tasks
 GROUPS = {"superior": 40, "peer": 30, "department": 10, "public": 20}
 
 
@@ -72,7 +73,7 @@ def _department_raters(cycle, appraisee):
 
 @pytest.fixture
 def busy_town():
-    """The town that received tasks from the most departments in 2026."""
+    """The town that received tasks from the most departments in the demo's year."""
     towns = Unit.objects.filter(kind__in=Unit.TOWN_LEVEL)
     return max(towns, key=lambda town: (len(_departments_of(town)), -town.pk))
 
@@ -180,8 +181,8 @@ def test_a_group_without_weight_gets_no_department_raters(org_user, busy_town, s
     assert not cycle.ratings.filter(group="department").exists()
 
 
-def test_the_demo_annual_cycle_has_department_raters_shown_on_results(client_as, accounts):
-    annual = AppraisalCycle.objects.get(status="publicity", year=2026)
+def test_the_demo_annual_cycle_has_department_raters_shown_on_results(client_as, accounts, demo_cycle):
+    annual = demo_cycle
     assert annual.ratings.filter(group="department").exists()
     person = accounts["yixian"].person
     own = annual.appraisees.get(person=person)
@@ -201,9 +202,9 @@ def test_a_broken_department_limit_is_refused_with_a_clear_message(org_user, bus
         {
             "scheme": scheme.pk,
             "name": "参数有误",
-            "year": 2026,
-            "period_start": "2026-01-01",
-            "period_end": "2026-12-31",
+            "year": PERIOD[0].year,
+            "period_start": PERIOD[0].isoformat(),
+            "period_end": PERIOD[1].isoformat(),
             "unit": busy_town.pk,
         },
         format="json",

@@ -18,7 +18,7 @@ NO_PERSONNEL_WORK = ["rexian", "jianfuban"]
 
 
 def _annual():
-    return AppraisalCycle.objects.get(status="publicity", year=2026)
+    return AppraisalCycle.objects.get(status="publicity", scheme__name="乡镇一般干部年度考核方案")
 
 
 def _own_person(account):

@@ -21,11 +21,11 @@ def yixian_person(accounts):
 
 
 def _quarterly():
-    return AppraisalCycle.objects.get(status="rating", name__contains="第四季度")
+    return AppraisalCycle.objects.get(status="rating", scheme__name="乡镇一般干部平时考核方案（季度）")
 
 
 def _annual():
-    return AppraisalCycle.objects.get(status="publicity", year=2026)
+    return AppraisalCycle.objects.get(status="publicity", scheme__name="乡镇一般干部年度考核方案")
 
 
 def test_a_ratee_sees_only_the_ratings_they_give(api_as, yixian_person):

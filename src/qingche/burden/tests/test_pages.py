@@ -15,8 +15,8 @@ def _chart(response):
     return json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
 
 
-def test_county_dashboard_shows_every_town_and_the_sources(client_as):
-    response = client_as("jianfuban").get("/burden/?year=2026")
+def test_county_dashboard_shows_every_town_and_the_sources(client_as, demo_month):
+    response = client_as("jianfuban").get(f"/burden/?year={demo_month[:4]}")
     assert response.status_code == 200
     chart = _chart(response)
     towns = set(Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).values_list("name", flat=True))
@@ -34,19 +34,19 @@ def test_county_dashboard_shows_every_town_and_the_sources(client_as):
     assert sum(chart["sources"][label]) > 0
 
 
-def test_a_town_sees_only_itself_on_the_dashboard_and_ranking(client_as):
-    chart = _chart(client_as("xiangzhen").get("/burden/?year=2026"))
+def test_a_town_sees_only_itself_on_the_dashboard_and_ranking(client_as, demo_month):
+    chart = _chart(client_as("xiangzhen").get(f"/burden/?year={demo_month[:4]}"))
     assert chart["towns"] == ["东河镇"]
-    html = client_as("xiangzhen").get("/burden/ranking/?month=2026-10").content.decode()
+    html = client_as("xiangzhen").get(f"/burden/ranking/?month={demo_month}").content.decode()
     assert "东河镇" in html and "西山镇" not in html
 
 
-def test_index_api_answers_only_for_visible_units(api_as):
+def test_index_api_answers_only_for_visible_units(api_as, demo_month):
     first = Unit.objects.get(name="东河镇")
     other = Unit.objects.filter(kind="town").exclude(pk=first.pk).first()
     body = (
         api_as("xiangzhen")
-        .post("/api/v1/burden/index/compute/", {"units": [first.pk, other.pk], "month": "2026-10"}, format="json")
+        .post("/api/v1/burden/index/compute/", {"units": [first.pk, other.pk], "month": demo_month}, format="json")
         .json()
     )
     # one answer carries the period, the red line and both parts of the load: no second call needed

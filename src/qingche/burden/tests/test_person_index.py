@@ -15,7 +15,6 @@ from qingche.org.models import Assignment, Person, Unit
 pytestmark = pytest.mark.django_db
 
 OCT = rules.Period.month(2025, 10)
-DEMO_MONTH = "2026-10"  # the demo county's last whole month (its "today" is 2026-11-01)
 
 
 @pytest.fixture
@@ -118,51 +117,61 @@ def test_the_installed_person_sources_are_overtime_and_tasks():
     assert sources.missing_person() == []
 
 
-def test_demo_frontline_account_has_a_meaningful_index(accounts):
+def _working_days(month: str) -> int:
+    from qingche.core.calendar import work_calendar
+
+    period = rules.Period.month(*map(int, month.split("-")))
+    return work_calendar().working_days_in(period.first, period.last)
+
+
+def test_demo_frontline_account_has_a_meaningful_index(accounts, demo_month):
     """yixian (front-line staff of 东河镇) in the demo's last whole month: task parts and confirmed overtime of
-    their own, a share of the town's own load, capacity from the October 2026 calendar (National Day)."""
+    their own, a share of the town's own load, capacity from that month's working calendar."""
     from qingche.burden.models import LoadRollup, OvertimeEntry
 
     me = Person.objects.get(account=accounts["yixian"])
     town = Unit.objects.get(name="东河镇")
-    assert selectors.main_units([me], DEMO_MONTH) == {me.pk: town.pk}
-    result = selectors.person_indexes([(me.pk, town.pk)], DEMO_MONTH)[(me.pk, town.pk)]
-    october = rules.Period.month(2026, 10)
+    assert selectors.main_units([me], demo_month) == {me.pk: town.pk}
+    result = selectors.person_indexes([(me.pk, town.pk)], demo_month)[(me.pk, town.pk)]
+    period = rules.Period.month(*map(int, demo_month.split("-")))
     overtime = OvertimeEntry.objects.filter(
-        person=me, unit=town, status="confirmed", date__gte=october.first, date__lte=october.last
+        person=me, unit=town, status="confirmed", date__gte=period.first, date__lte=period.last
     )
     assert result.own["overtime"] == float(sum(entry.hours for entry in overtime)) > 0
     assert result.own["tasks"] > 0
-    rollup = {row.source: float(row.hours) for row in LoadRollup.objects.filter(unit=town, month=october.first)}
+    rollup = {row.source: float(row.hours) for row in LoadRollup.objects.filter(unit=town, month=period.first)}
     rated = {"standing", "apps"}  # the sources that run at a rate (standing duties, apps), not in the rollup
     assert {name: hours for name, hours in result.unit_loads.items() if hours and name not in rated} == rollup
-    assert result.unit_loads["standing"] == pytest.approx(selectors.standing_duty_rates([town.pk], october)[town.pk])
-    assert result.unit_loads["apps"] == pytest.approx(selectors.app_rates([town.pk], october)[town.pk] * 18)
+    assert result.unit_loads["standing"] == pytest.approx(selectors.standing_duty_rates([town.pk], period)[town.pk])
+    days = _working_days(demo_month)
+    assert result.unit_loads["apps"] == pytest.approx(selectors.app_rates([town.pk], period)[town.pk] * days)
     assert result.pool == {name: max(0.0, result.unit_loads[name] - result.named[name]) for name in result.pool}
     assert result.pool["overtime"] == 0  # confirmed overtime is always someone's own
-    assert result.working_days == 18 and result.days_in_post == 18 and result.capacity == 18 * 7
+    days = _working_days(demo_month)
+    assert result.working_days == days and result.days_in_post == days and result.capacity == days * 7
     assert result.value == round(result.load / result.capacity, 4) and result.value > 0
     # everyone in post shares the pool; nobody's own work is shared out again
-    people = selectors.in_post_people(town.pk, DEMO_MONTH)
+    people = selectors.in_post_people(town.pk, demo_month)
     assert me.pk in people and result.in_post == len(people)
-    everyone = selectors.person_indexes([(pk, town.pk) for pk in people], DEMO_MONTH)
+    everyone = selectors.person_indexes([(pk, town.pk) for pk in people], demo_month)
     assert sum(r.shared_load for r in everyone.values()) == pytest.approx(result.pool_load, abs=0.01)
     assert sum(r.own_load for r in everyone.values()) <= sum(result.named.values()) + 1e-6
 
 
 # -- pages ------------------------------------------------------------------------------------------------
-def test_my_entry_point_opens_my_own_index_of_the_last_whole_month(client_as, accounts):
+def test_my_entry_point_opens_my_own_index_of_the_last_whole_month(client_as, accounts, demo_month):
     me = Person.objects.get(account=accounts["yixian"])
     client = client_as("yixian")
     home = client.get("/").content.decode()
     assert 'href="/burden/me/"' in home
-    response = client.get("/burden/me/?month=2026-10")
-    assert response.status_code == 302 and response["Location"] == f"/burden/people/{me.pk}/?month=2026-10"
+    response = client.get(f"/burden/me/?month={demo_month}")
+    assert response.status_code == 302 and response["Location"] == f"/burden/people/{me.pk}/?month={demo_month}"
     html = client.get(response["Location"]).content.decode()
     assert me.name in html and 'id="person-definition"' in html
-    unit_id = selectors.main_units([me], DEMO_MONTH)[me.pk]
-    result = selectors.person_indexes([(me.pk, unit_id)], DEMO_MONTH)[(me.pk, unit_id)]
-    assert f'data-state="{result.state}"' in html and 'id="input-days">18 / 18<' in html
+    unit_id = selectors.main_units([me], demo_month)[me.pk]
+    result = selectors.person_indexes([(me.pk, unit_id)], demo_month)[(me.pk, unit_id)]
+    days = _working_days(demo_month)
+    assert f'data-state="{result.state}"' in html and f'id="input-days">{days} / {days}<' in html
     assert 'data-source="tasks"' in html and 'data-source="overtime"' in html
     assert html.count("data-month=") == 12
     assert 'href="/burden/units/' not in html  # front-line staff do not read the unit's page
@@ -170,9 +179,9 @@ def test_my_entry_point_opens_my_own_index_of_the_last_whole_month(client_as, ac
     assert default.status_code == 200
 
 
-def test_the_page_shows_the_definition_in_chinese(client_as, accounts):
+def test_the_page_shows_the_definition_in_chinese(client_as, accounts, demo_month):
     me = Person.objects.get(account=accounts["yixian"])
-    html = client_as("yixian").get(f"/burden/people/{me.pk}/?month=2026-10", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = client_as("yixian").get(f"/burden/people/{me.pk}/?month={demo_month}", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = html.content.decode()
     assert "小马拉大车指数" in text and "本人承担的工作" in text and "平均分摊" in text
 
@@ -182,23 +191,23 @@ def test_an_account_without_a_person_record_is_told_so(client_as):
     assert response.status_code == 200 and 'id="no-person"' in response.content.decode()
 
 
-def test_the_unit_page_lists_its_people_with_their_index(client_as, accounts):
+def test_the_unit_page_lists_its_people_with_their_index(client_as, accounts, demo_month):
     me = Person.objects.get(account=accounts["yixian"])
     town = Unit.objects.get(name="东河镇")
-    html = client_as("xiangzhen").get(f"/burden/units/{town.pk}/?month=2026-10").content.decode()
+    html = client_as("xiangzhen").get(f"/burden/units/{town.pk}/?month={demo_month}").content.decode()
     assert 'id="people-table"' in html
     listed = {int(pk) for pk in re.findall(r'data-person="(\d+)"', html)}
-    in_post = set(selectors.in_post_people(town.pk, DEMO_MONTH))
+    in_post = set(selectors.in_post_people(town.pk, demo_month))
     seen = set(Person.objects.visible_to(accounts["xiangzhen"]).values_list("pk", flat=True))
     assert listed == in_post & seen and me.pk in listed
     # people who were in post in October and moved on share the load but are not listed to the town
     footer = re.search(r'id="people-hidden">([^<]*)<', html).group(1)
     assert in_post - seen and re.findall(r"\d+", footer) == [str(len(in_post - seen))]
-    assert f'href="/burden/people/{me.pk}/?month=2026-10&amp;unit={town.pk}"' in html
-    page = client_as("xiangzhen").get(f"/burden/people/{me.pk}/?month=2026-10&unit={town.pk}")
-    assert page.status_code == 200 and f'href="/burden/units/{town.pk}/?month=2026-10"' in page.content.decode()
+    assert f'href="/burden/people/{me.pk}/?month={demo_month}&amp;unit={town.pk}"' in html
+    page = client_as("xiangzhen").get(f"/burden/people/{me.pk}/?month={demo_month}&unit={town.pk}")
+    assert page.status_code == 200 and f'href="/burden/units/{town.pk}/?month={demo_month}"' in page.content.decode()
     # 减负办 reads the unit, not personnel records: no list of people
-    office = client_as("jianfuban").get(f"/burden/units/{town.pk}/?month=2026-10").content.decode()
+    office = client_as("jianfuban").get(f"/burden/units/{town.pk}/?month={demo_month}").content.decode()
     assert 'id="people-table"' not in office
 
 
@@ -219,30 +228,34 @@ def test_out_of_scope_is_404_and_without_the_permission_403(client_as, accounts)
 
 
 # -- API --------------------------------------------------------------------------------------------------
-def test_api_lists_only_the_people_in_scope(api_as, accounts):
+def test_api_lists_only_the_people_in_scope(api_as, accounts, demo_month):
     me = Person.objects.get(account=accounts["yixian"])
-    body = api_as("yixian").get("/api/v1/burden/person-index/", {"month": "2026-10"}).json()
+    body = api_as("yixian").get("/api/v1/burden/person-index/", {"month": demo_month}).json()
     assert body["count"] == 1
     (row,) = body["results"]
-    page = selectors.person_indexes([(me.pk, row["unit"])], DEMO_MONTH)[(me.pk, row["unit"])]
-    assert (row["id"], row["month"], row["value"], row["state"]) == (me.pk, "2026-10", page.value, page.state)
-    assert row["load"] == page.load and row["own"]["tasks"] == page.own["tasks"] and row["capacity"] == 126
+    page = selectors.person_indexes([(me.pk, row["unit"])], demo_month)[(me.pk, row["unit"])]
+    assert (row["id"], row["month"], row["value"], row["state"]) == (me.pk, demo_month, page.value, page.state)
+    assert (
+        row["load"] == page.load
+        and row["own"]["tasks"] == page.own["tasks"]
+        and row["capacity"] == _working_days(demo_month) * 7
+    )
     assert api_as("jianfuban").get("/api/v1/burden/person-index/").json()["count"] == 0
 
 
-def test_api_unit_filter_and_detail(api_as, accounts):
+def test_api_unit_filter_and_detail(api_as, accounts, demo_month):
     me = Person.objects.get(account=accounts["yixian"])
     town = Unit.objects.get(name="东河镇")
     api = api_as("xiangzhen")
-    rows, url = [], f"/api/v1/burden/person-index/?month=2026-10&unit={town.pk}"
+    rows, url = [], f"/api/v1/burden/person-index/?month={demo_month}&unit={town.pk}"
     while url:
         body = api.get(url).json()
         rows += body["results"]
         url = body["next"]
     seen = set(Person.objects.visible_to(accounts["xiangzhen"]).values_list("pk", flat=True))
-    assert {row["id"] for row in rows} == set(selectors.in_post_people(town.pk, DEMO_MONTH)) & seen
+    assert {row["id"] for row in rows} == set(selectors.in_post_people(town.pk, demo_month)) & seen
     assert {row["unit"] for row in rows} == {town.pk}
-    detail = api.get(f"/api/v1/burden/person-index/{me.pk}/", {"month": "2026-10"})
+    detail = api.get(f"/api/v1/burden/person-index/{me.pk}/", {"month": demo_month})
     assert detail.status_code == 200 and detail.json()["id"] == me.pk
     other = Unit.objects.filter(kind="town").exclude(pk=town.pk).first()
     assert api.get("/api/v1/burden/person-index/", {"unit": other.pk}).json()["count"] == 0

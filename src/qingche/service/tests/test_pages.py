@@ -183,6 +183,6 @@ def test_pages_for_each_role(client_as):
     assert client_as("yixian").get("/service/inbox/").status_code == 403
 
 
-def test_ranking_reads_rollups(client_as):
-    html = client_as("rexian").get("/service/rates/?month=2026-10").content.decode()
+def test_ranking_reads_rollups(client_as, demo_month):
+    html = client_as("rexian").get(f"/service/rates/?month={demo_month}").content.decode()
     assert 'id="ranking-table"' in html and 'id="trend-data"' in html and "东河镇" in html

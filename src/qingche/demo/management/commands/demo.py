@@ -34,12 +34,13 @@ class Command(BaseCommand):
         if builder.is_demo_database():
             self.stdout.write("The demo county is already built.")
         else:
-            steps = ["units", "posts", "people", "accounts", *builder.demo_modules()]
+            steps = ["units", "posts", "people", "accounts", *(m.rsplit(".", 1)[-1] for m in builder.demo_modules())]
             with tqdm(total=len(steps), desc="示范县", unit="step") as bar:
 
                 def progress(step):
                     bar.set_postfix_str(step)
-                    bar.update(1)
+                    if step in steps:  # a module's own steps within it (e.g. "burden forms") only show their name
+                        bar.update(1)
 
                 result = builder.DemoBuilder(scale=scale, progress=progress).build(password, totp_secrets)
             self.stdout.write("Built: " + ", ".join(f"{count} {name}" for name, count in result.counts.items()))
