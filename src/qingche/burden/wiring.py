@@ -195,3 +195,38 @@ def _home_card(request) -> dict | None:
 
 
 widgets.register_card(_home_card, order=40)
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+# 减负办 keeps the county's fund allocations and decides staffing requests; 编办 (the staffing office, which
+# sits in the organization department) reads the same page and decides them too; a town sees its own and files.
+roles.add_role_permissions(
+    roles.BURDEN_OFFICE,
+    {
+        "burden.view_fundallocation",
+        "burden.add_fundallocation",
+        "burden.change_fundallocation",
+        "burden.view_staffingrequest",
+        "burden.decide_staffingrequest",
+    },
+)
+roles.add_role_permissions(
+    roles.ORG_DEPARTMENT,
+    {"burden.view_fundallocation", "burden.view_staffingrequest", "burden.decide_staffingrequest"},
+)
+roles.add_role_permissions(
+    roles.TOWN, {"burden.view_fundallocation", "burden.view_staffingrequest", "burden.add_staffingrequest"}
+)
+menu.register(
+    menu.MenuItem(
+        _("Resources and burden"),
+        "burden:resources",
+        "burden.view_fundallocation",
+        icon="scale",
+        section=SECTION,
+        order=41,
+    ),
+    menu.MenuItem(
+        _("Staffing requests"), "burden:staffing_list", "burden.view_staffingrequest", section=SECTION, order=41
+    ),
+)
