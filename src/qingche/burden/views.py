@@ -743,6 +743,8 @@ def unit_resources(request, pk):
     unit = _resource_unit(request, pk)
     year = _year(request)
     action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and not request.user.has_perm("burden.add_fundallocation"):
+        raise PermissionDenied(_("You may not do this."))
     fund_form = forms.FundAllocationForm(request.POST if action == "allocate" else None, initial={"year": year})
     arrival_form = forms.FundArrivalForm(request.POST if action == "arrival" else None)
     if action in ("allocate", "arrival"):
@@ -752,18 +754,20 @@ def unit_resources(request, pk):
                 raise ValidationError(_("Check the form."))
             if action == "allocate":
                 services.fund_allocation_create(user=request.user, unit=unit, **form.cleaned_data)
+                done = _("Allocation recorded.")
             else:
+                wanted = request.POST.get("allocation", "")
                 allocation = get_object_or_404(
-                    selectors.fund_allocations(request.user).filter(unit=unit), pk=request.POST.get("allocation")
+                    selectors.fund_allocations(request.user).filter(unit__path__startswith=unit.path),
+                    pk=int(wanted) if wanted.isdigit() else 0,
                 )
                 services.fund_allocation_record_arrival(user=request.user, allocation=allocation, **form.cleaned_data)
+                done = _("What arrived is recorded.")
         except ValidationError as error:
-            if form.is_bound and not form.errors:
+            if not form.errors:
                 _form_errors(form, error)
-        except PermissionDenied as error:
-            messages.error(request, str(error) or _("You may not do this."))
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, done)
             return redirect(f"{reverse('burden:unit_resources', args=[unit.pk])}?year={year}")
     funds = selectors.fund_allocations(request.user).filter(unit__path__startswith=unit.path, year=year)
     return render(
@@ -837,17 +841,20 @@ def staffing_detail(request, pk):
     )
     form = forms.StaffingDecisionForm(request.POST or None)
     if request.method == "POST":
+        if not request.user.has_perm("burden.decide_staffingrequest"):
+            raise PermissionDenied(_("You may not do this."))
         try:
             if not form.is_valid():
                 raise ValidationError(_("Check the form."))
-            services.staffing_request_decide(user=request.user, staffing_request=staffing_request, **form.cleaned_data)
+            decided = services.staffing_request_decide(
+                user=request.user, staffing_request=staffing_request, **form.cleaned_data
+            )
         except ValidationError as error:
             if not form.errors:
                 _form_errors(form, error)
-        except PermissionDenied as error:
-            raise PermissionDenied(str(error)) from error
         else:
-            messages.success(request, _("Decision recorded."))
+            done = _("Decision recorded: %(decision)s.") % {"decision": decided.get_status_display()}
+            messages.success(request, done)
             return redirect("burden:staffing_detail", pk=pk)
     return render(
         request,
