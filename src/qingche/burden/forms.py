@@ -238,7 +238,7 @@ class StaffingRequestForm(StyledFormMixin, forms.Form):
 
 class StaffingDecisionForm(StyledFormMixin, forms.Form):
     decision = forms.ChoiceField(
-        label=_("decision"),
+        label=_("your decision"),
         choices=[
             (StaffingRequest.Status.APPROVED, StaffingRequest.Status.APPROVED.label),
             (StaffingRequest.Status.PARTLY, StaffingRequest.Status.PARTLY.label),
