@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors, sources
-from qingche.burden.models import Approval
+from qingche.burden.models import Approval, StaffingRequest
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
 from qingche.org.models import Unit
@@ -230,3 +230,23 @@ menu.register(
         _("Staffing requests"), "burden:staffing_list", "burden.view_staffingrequest", section=SECTION, order=41
     ),
 )
+
+
+def _staffing_card(request) -> dict | None:
+    """减负办 and 编办: the staffing requests waiting for their decision."""
+    user = request.user
+    if not user.has_perm("burden.decide_staffingrequest"):
+        return None
+    waiting = selectors.staffing_requests(user).filter(status=StaffingRequest.Status.PENDING).count()
+    return {
+        "key": "staffing",
+        "title": _("Staffing requests"),
+        "stats": [(StaffingRequest.Status.PENDING.label, waiting)],
+        "links": [
+            (_("Staffing requests"), reverse("burden:staffing_list") + "?status=pending"),
+            (_("Resources and burden"), reverse("burden:resources")),
+        ],
+    }
+
+
+widgets.register_card(_staffing_card, order=41)

@@ -372,3 +372,11 @@ def test_the_demo_has_funds_for_every_town_and_requests_in_several_states(town):
     }
     assert {"on_time", "late", "short"} <= statuses
     assert {"pending", "partly", "refused"} <= set(StaffingRequest.objects.values_list("status", flat=True))
+
+
+def test_the_deciders_home_shows_the_requests_waiting(client_as):
+    waiting = StaffingRequest.objects.filter(status="pending").count()
+    card = next(c for c in client_as("zuzhibu").get("/").context["cards"] if c["key"] == "staffing")
+    assert card["stats"][0][1] == waiting
+    assert "/burden/staffing/?status=pending" in client_as("jianfuban").get("/").content.decode()
+    assert "/burden/staffing/?status=pending" not in client_as("xiangzhen").get("/").content.decode()
