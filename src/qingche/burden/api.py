@@ -322,11 +322,12 @@ class BurdenReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     selector = staticmethod(selectors.burden_reports)
 
 
-def month_field() -> serializers.RegexField:
+def month_field(**kwargs) -> serializers.RegexField:
     """A month as YYYY-MM, in years the calendar can reach (0000-01 or 9999-12 would break the date arithmetic)."""
     return serializers.RegexField(
         r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
         error_messages={"invalid": _("Give a month as YYYY-MM between 1900-01 and 2099-12, e.g. 2026-10.")},
+        **kwargs,
     )
 
 
@@ -631,6 +632,10 @@ class StaffingRequestViewSet(_CreateViewSet):
         return Response(StaffingRequestSerializer(decided).data)
 
 
+class ResourcesQuerySerializer(serializers.Serializer):
+    month = month_field(required=False)
+
+
 class ResourcesViewSet(viewsets.ViewSet):
     """The towns you can see ranked by their index for a month, against people and the year's funds."""
 
@@ -642,10 +647,10 @@ class ResourcesViewSet(viewsets.ViewSet):
     def ranking(self, request):
         if not request.user.has_perm("burden.view_fundallocation"):
             raise exceptions.PermissionDenied()
-        text = request.query_params.get("month")
-        if text:
-            field = month_field()
-            year, month = field.run_validation(text).split("-")
+        query = ResourcesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # a bad month is a 400 naming the field
+        if query.validated_data.get("month"):
+            year, month = query.validated_data["month"].split("-")
             period = rules.Period.month(int(year), int(month))
         else:
             latest = selectors.latest_month_with_data()

@@ -823,10 +823,11 @@ def staffing_new(request):
             return redirect("burden:staffing_detail", pk=staffing_request.pk)
     units = list(form.fields["unit"].queryset[:5])
     citations = [(unit, *selectors.index_citation(unit)) for unit in units]
+    waiting = selectors.staffing_requests(request.user).filter(unit__in=units, status=StaffingRequest.Status.PENDING)
     return render(
         request,
         "burden/staffing_new.html",
-        {"form": form, "citations": citations},
+        {"form": form, "citations": citations, "waiting": waiting},
         status=400 if form.errors else 200,
     )
 

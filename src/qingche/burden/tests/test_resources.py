@@ -190,7 +190,8 @@ def test_resources_api(api_as):
     data = answer.json()
     assert data["month"] == f"{selectors.latest_month_with_data():%Y-%m}"
     assert {"index", "quota", "in_post", "vacancies", "people_short", "funds"} <= set(data["towns"][0])
-    assert api_as("jianfuban").get("/api/v1/burden/resources/ranking/?month=2026-13").status_code == 400
+    bad = api_as("jianfuban").get("/api/v1/burden/resources/ranking/?month=2026-13")
+    assert bad.status_code == 400 and "月份" in bad.json()["month"][0]
     assert api_as("bumen").get("/api/v1/burden/resources/ranking/").status_code == 403
 
 
@@ -339,7 +340,8 @@ def test_staffing_pages(client_as, accounts, town):
     _clear_pending(town)
     client = client_as("xiangzhen")
     form = client.get("/burden/staffing/new/")
-    assert form.status_code == 200 and town.name in form.content.decode()
+    assert form.status_code == 200
+    assert town.name in form.content.decode() and "data-waiting" not in form.content.decode()
     bad = client.post("/burden/staffing/new/", {"unit": town.pk, "posts_asked": "3", "reason": "缺人"})
     assert bad.status_code == 400 and "至少10个字" in bad.content.decode()
     good = client.post(
@@ -347,6 +349,8 @@ def test_staffing_pages(client_as, accounts, town):
     )
     assert good.status_code == 302
     pk = int(good["Location"].rstrip("/").split("/")[-1])
+    again = client.get("/burden/staffing/new/").content.decode()
+    assert f'data-waiting="{pk}"' in again and "已有一份待决定的编制申请" in again  # told before filing twice
     listing = client.get("/burden/staffing/").content.decode()
     assert f"/burden/staffing/{pk}/" in listing and "待决定" in listing
     assert client.post(f"/burden/staffing/{pk}/", {"decision": "approved", "reason": "自己批"}).status_code == 403
