@@ -1,6 +1,7 @@
 """JSON API of the burden module. Reads through selectors (scoped), writes through services."""
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,12 +17,14 @@ from qingche.burden.models import (
     CatalogField,
     Document,
     FormFill,
+    FundAllocation,
     Inspection,
     InspectionPlanItem,
     Meeting,
     OvertimeEntry,
     ReportForm,
     RequiredApp,
+    StaffingRequest,
 )
 from qingche.core.api import ScopedViewSetMixin
 from qingche.org.models import Person, Unit
@@ -319,11 +322,12 @@ class BurdenReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     selector = staticmethod(selectors.burden_reports)
 
 
-def month_field() -> serializers.RegexField:
+def month_field(**kwargs) -> serializers.RegexField:
     """A month as YYYY-MM, in years the calendar can reach (0000-01 or 9999-12 would break the date arithmetic)."""
     return serializers.RegexField(
         r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
         error_messages={"invalid": _("Give a month as YYYY-MM between 1900-01 and 2099-12, e.g. 2026-10.")},
+        **kwargs,
     )
 
 
@@ -506,3 +510,188 @@ class PersonIndexViewSet(viewsets.ReadOnlyModelViewSet):
             raise Http404
         result = selectors.person_indexes([(person.pk, unit)], period)[(person.pk, unit)]
         return Response(PersonIndexSerializer(_person_row(person, unit, period, result)).data)
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+class FundAllocationSerializer(serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    status = serializers.SerializerMethodField(help_text="on_time, pending (not yet due), late or short")
+    flagged = serializers.SerializerMethodField(help_text="not arrived in full and on time")
+
+    class Meta:
+        model = FundAllocation
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "year",
+            "purpose",
+            "amount",
+            "due_on",
+            "amount_arrived",
+            "arrived_on",
+            "status",
+            "flagged",
+        ]
+        read_only_fields = ["amount_arrived", "arrived_on"]
+        extra_kwargs = {"year": {"min_value": 2000, "max_value": 2100}}
+
+    def _status(self, allocation) -> str:
+        return rules.fund_status(
+            allocation.amount, allocation.amount_arrived, allocation.due_on, allocation.arrived_on, timezone.localdate()
+        )
+
+    def get_status(self, allocation) -> str:
+        return self._status(allocation)
+
+    def get_flagged(self, allocation) -> bool:
+        return self._status(allocation) in rules.FUND_FLAGGED
+
+
+class FundArrivalSerializer(serializers.Serializer):
+    amount_arrived = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="the total arrived so far")
+    arrived_on = serializers.DateField(required=False, allow_null=True)
+
+
+class FundAllocationViewSet(_CreateViewSet):
+    """Funds allocated to units per year (减负办 records them and what arrived)."""
+
+    serializer_class = FundAllocationSerializer
+    selector = staticmethod(selectors.fund_allocations)
+    filterset_fields = ["unit", "year"]
+    create_service = staticmethod(services.fund_allocation_create)
+    action_permissions = {"arrival": "burden.change_fundallocation"}
+
+    @extend_schema(request=FundArrivalSerializer, responses=FundAllocationSerializer)
+    @action(detail=True, methods=["post"])
+    def arrival(self, request, pk=None):
+        allocation = self.get_object()
+        serializer = FundArrivalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        allocation = services.fund_allocation_record_arrival(
+            user=request.user,
+            allocation=allocation,
+            amount_arrived=serializer.validated_data["amount_arrived"],
+            arrived_on=serializer.validated_data.get("arrived_on"),
+        )
+        return Response(FundAllocationSerializer(allocation).data)
+
+
+class StaffingRequestSerializer(serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=ANY_UNIT)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    filed_by_name = serializers.SerializerMethodField()
+    decided_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StaffingRequest
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "posts_asked",
+            "reason",
+            "index_value",
+            "index_month",
+            "filed_by_name",
+            "filed_at",
+            "status",
+            "posts_granted",
+            "decision_reason",
+            "decided_by_name",
+            "decided_at",
+        ]
+        read_only_fields = [
+            "index_value",
+            "index_month",
+            "filed_at",
+            "status",
+            "posts_granted",
+            "decision_reason",
+            "decided_at",
+        ]
+
+    def get_filed_by_name(self, staffing_request) -> str:
+        return selectors.actor_label(staffing_request.filed_by)
+
+    def get_decided_by_name(self, staffing_request) -> str:
+        return selectors.actor_label(staffing_request.decided_by)
+
+
+class StaffingDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[StaffingRequest.Status.APPROVED, StaffingRequest.Status.PARTLY, StaffingRequest.Status.REFUSED]
+    )
+    posts_granted = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=200)
+    reason = serializers.CharField(max_length=2000)
+
+
+class StaffingRequestViewSet(_CreateViewSet):
+    """Staffing requests: a town files one citing its index; 减负办 or 编办 decides with a reason."""
+
+    serializer_class = StaffingRequestSerializer
+    selector = staticmethod(selectors.staffing_requests)
+    filterset_fields = ["unit", "status"]
+    create_service = staticmethod(services.staffing_request_file)
+    action_permissions = {"decide": "burden.decide_staffingrequest"}
+
+    @extend_schema(request=StaffingDecisionSerializer, responses=StaffingRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        staffing_request = self.get_object()
+        serializer = StaffingDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = services.staffing_request_decide(
+            user=request.user, staffing_request=staffing_request, **serializer.validated_data
+        )
+        return Response(StaffingRequestSerializer(decided).data)
+
+
+class ResourcesQuerySerializer(serializers.Serializer):
+    month = month_field(required=False)
+
+
+class ResourcesViewSet(viewsets.ViewSet):
+    """The towns you can see ranked by their index for a month, against people and the year's funds."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM; default the latest complete month with data")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"])
+    def ranking(self, request):
+        if not request.user.has_perm("burden.view_fundallocation"):
+            raise exceptions.PermissionDenied()
+        query = ResourcesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # a bad month is a 400 naming the field
+        if query.validated_data.get("month"):
+            year, month = query.validated_data["month"].split("-")
+            period = rules.Period.month(int(year), int(month))
+        else:
+            latest = selectors.latest_month_with_data()
+            period = rules.Period.month(latest.year, latest.month)
+        data = selectors.resources(request.user, period)
+        return Response(
+            {
+                "month": f"{period.first:%Y-%m}",
+                "funds_year": data["year"],
+                "red_line": data["red_line"],
+                "towns": [
+                    {
+                        "unit": row["unit"].pk,
+                        "name": row["unit"].name,
+                        "index": row["result"].value,
+                        "state": row["result"].state,
+                        "load": row["result"].load,
+                        "quota": row["quota"],
+                        "in_post": row["in_post"],
+                        "vacancies": row["vacancies"],
+                        "load_per_person": row["load_per_person"],
+                        "people_short": row["people_short"],
+                        "funds": row["funds"],
+                    }
+                    for row in data["rows"]
+                ],
+            }
+        )

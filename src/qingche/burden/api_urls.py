@@ -14,4 +14,7 @@ routes = [
     ("burden/reports", api.BurdenReportViewSet, "burden-report"),
     ("burden/index", api.IndexViewSet, "burden-index"),
     ("burden/person-index", api.PersonIndexViewSet, "burden-person-index"),
+    ("burden/funds", api.FundAllocationViewSet, "burden-fund"),
+    ("burden/staffing-requests", api.StaffingRequestViewSet, "burden-staffing-request"),
+    ("burden/resources", api.ResourcesViewSet, "burden-resources"),
 ]

@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from qingche.burden import services
-from qingche.burden.models import BurdenReport, Meeting, RequiredApp
+from qingche.burden.models import BurdenReport, Meeting, RequiredApp, StaffingRequest
 from qingche.core.audit import audit_context
 from qingche.org.models import Assignment, Unit
 
@@ -111,6 +113,8 @@ def build(ctx) -> None:
         services.rollups_deferred(),
     ):
         _build(ctx, admin)
+        _funds(ctx, admin)
+    ctx.afterwards.append(lambda: _staffing_requests(ctx))
 
 
 def _frontline_overtime(ctx, admin, first: dt.date, last: dt.date) -> None:
@@ -373,3 +377,86 @@ def _build(ctx, admin) -> None:
                 ),
             )
     _ = office
+
+
+# -- resources against load: funds of the year and staffing requests ----------------------------------------------
+FUND_PURPOSES = ["村级组织运转经费", "基层公共服务运行经费", "乡镇干部工作补贴", "防汛救灾专项资金"]
+STAFFING_REQUESTS = [
+    # posts asked, reason, decision, posts granted, decision reason, decided by
+    (
+        4,
+        "网格化管理和防汛任务增加，综合办现有人员长期加班，申请增加综合治理岗位。",
+        StaffingRequest.Status.PARTLY,
+        2,
+        "负担指数高于红线，先增加2名，其余待下半年编制调整时统筹。",
+        "zuzhibu",
+    ),
+    (
+        2,
+        "乡村振兴专项工作量大，农业服务中心在岗人员少于编制，申请补充人员。",
+        StaffingRequest.Status.REFUSED,
+        None,
+        "该镇仍有空编未补，请先按现有编制补齐在岗人员。",
+        "jianfuban",
+    ),
+    (3, "连续三个月负担指数高于红线，社会事务办人手不足，申请增加编制。", None, None, "", ""),
+]
+
+
+def _funds(ctx, admin) -> None:
+    """Funds for every town for the demo year: some in full and on time, some late, some short, some not yet
+    due. No random draws: the rest of the demo stays the same whatever is added here."""
+    towns = [unit for unit in ctx.units if unit.kind in Unit.TOWN_LEVEL]
+    year = ctx.today.year
+    first = dt.date(year, 1, 1)
+    span = (ctx.today + dt.timedelta(days=60) - first).days
+    yesterday = ctx.today - dt.timedelta(days=1)
+    for town_index, town in enumerate(towns):
+        for k, purpose in enumerate(FUND_PURPOSES):
+            due_on = first + dt.timedelta(days=span * (k + 1) // len(FUND_PURPOSES))
+            amount = Decimal(30 + 10 * ((town_index * 3 + k) % 7))
+            allocation = services.fund_allocation_create(
+                user=admin, unit=town, year=year, purpose=purpose, amount=amount, due_on=due_on
+            )
+            if due_on > yesterday:
+                continue  # not yet due: nothing has arrived
+            case = (town_index + k) % 5
+            if case == 4:
+                continue  # due and nothing arrived
+            arrived, day = amount, due_on - dt.timedelta(days=5)  # in full, on time
+            if case == 2:
+                day = min(due_on + dt.timedelta(days=25), yesterday)  # in full, late
+            elif case == 3:
+                arrived = (amount * Decimal("0.6")).quantize(Decimal("0.01"))  # short
+            services.fund_allocation_record_arrival(
+                user=admin, allocation=allocation, amount_arrived=arrived, arrived_on=max(day, first)
+            )
+    ctx.progress("burden funds")
+
+
+def _staffing_requests(ctx) -> None:
+    """The first town's staffing requests of the last days (one partly approved, one refused, one waiting),
+    filed once every module has built its load, so that the index they cite is the one the pages show."""
+    towns = [unit for unit in ctx.units if unit.kind in Unit.TOWN_LEVEL]
+    town_account = ctx.accounts.get("xiangzhen")
+    if not towns or town_account is None:
+        return
+    for index, (posts, reason, decision, granted, why, decider) in enumerate(STAFFING_REQUESTS):
+        with audit_context(actor=town_account):
+            staffing_request = services.staffing_request_file(
+                user=town_account, unit=towns[0], posts_asked=posts, reason=reason
+            )
+        filed_on = ctx.today - dt.timedelta(days=6 - 2 * index)
+        filed_at = timezone.make_aware(dt.datetime.combine(filed_on, dt.time(9, 30)))
+        StaffingRequest.objects.filter(pk=staffing_request.pk).update(filed_at=filed_at)
+        if decision is None:
+            continue
+        with audit_context(actor=ctx.accounts[decider]):
+            services.staffing_request_decide(
+                user=ctx.accounts[decider],
+                staffing_request=staffing_request,
+                decision=decision,
+                posts_granted=granted,
+                reason=why,
+            )
+        StaffingRequest.objects.filter(pk=staffing_request.pk).update(decided_at=filed_at + dt.timedelta(days=1))

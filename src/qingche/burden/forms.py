@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors
-from qingche.burden.models import BurdenReport, Meeting, RequiredApp
+from qingche.burden.models import BurdenReport, Meeting, RequiredApp, StaffingRequest
 from qingche.core.forms import StyledFormMixin
 from qingche.org.models import Unit
 
@@ -196,3 +196,58 @@ class AnswerForm(StyledFormMixin, forms.Form):
         if not publication_allowed:
             self.fields["publish"].disabled = True
             self.fields["publish"].help_text = _("The sender did not allow publication.")
+
+
+# -- resources against load ------------------------------------------------------------------------------------
+class FundAllocationForm(StyledFormMixin, forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    purpose = forms.CharField(label=_("purpose"), max_length=200)
+    amount = forms.DecimalField(label=_("amount (10,000 yuan)"), max_digits=12, decimal_places=2)
+    due_on = forms.DateField(label=_("date due"), widget=DATE)
+
+
+class FundArrivalForm(StyledFormMixin, forms.Form):
+    amount_arrived = forms.DecimalField(
+        label=_("amount arrived (10,000 yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("the total that has arrived so far"),
+    )
+    arrived_on = forms.DateField(label=_("date arrived"), widget=DATE, required=False)
+
+
+class StaffingRequestForm(StyledFormMixin, forms.Form):
+    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("town or street"))
+    posts_asked = forms.IntegerField(label=_("posts asked"), min_value=1, max_value=200)
+    reason = forms.CharField(
+        label=_("reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("what the posts are for; the town's burden index is cited with the request"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = selectors.units_for_user(user, "burden.add_staffingrequest").filter(kind__in=Unit.TOWN_LEVEL)
+        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["unit"].widget.attrs["class"] = "form-select"
+        first = units.order_by("path").first()
+        if first is not None:
+            self.fields["unit"].initial = first.pk
+
+
+class StaffingDecisionForm(StyledFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("your decision"),
+        choices=[
+            (StaffingRequest.Status.APPROVED, StaffingRequest.Status.APPROVED.label),
+            (StaffingRequest.Status.PARTLY, StaffingRequest.Status.PARTLY.label),
+            (StaffingRequest.Status.REFUSED, StaffingRequest.Status.REFUSED.label),
+        ],
+    )
+    posts_granted = forms.IntegerField(
+        label=_("posts granted"), required=False, min_value=0, help_text=_("only when partly approved")
+    )
+    reason = forms.CharField(
+        label=_("reason for the decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -542,3 +542,81 @@ class BurdenReport(models.Model):
 
     def __str__(self):
         return f"{self.received_on} {self.get_category_display()}"
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+class FundAllocation(AuditedModel):
+    """Money allocated to a unit for a year: how much, for what, by when; and what arrived, when."""
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    amount = models.DecimalField(_("amount (10,000 yuan)"), max_digits=12, decimal_places=2)
+    due_on = models.DateField(_("date due"))
+    amount_arrived = models.DecimalField(_("amount arrived (10,000 yuan)"), max_digits=12, decimal_places=2, default=0)
+    arrived_on = models.DateField(_("date arrived"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_unit_field = "unit"
+
+    class Meta:
+        verbose_name = _("fund allocation")
+        verbose_name_plural = _("fund allocations")
+        ordering = ["-year", "unit_id", "due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="fund_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_arrived__gte=0) & models.Q(amount_arrived__lte=models.F("amount")),
+                name="fund_arrived_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.purpose}"
+
+
+class StaffingRequest(AuditedModel):
+    """A town asks for more posts, citing its burden index (value and month captured when it files);
+    减负办 or 编办 (the organization department) decides with a written reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for a decision")
+        APPROVED = "approved", _("approved")
+        PARTLY = "partly", _("partly approved")
+        REFUSED = "refused", _("refused")
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    posts_asked = models.PositiveSmallIntegerField(_("posts asked"))
+    reason = models.TextField(_("reason"))
+    index_value = models.DecimalField(_("index when filed"), max_digits=8, decimal_places=3, null=True, blank=True)
+    index_month = models.DateField(_("month of the index cited"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    posts_granted = models.PositiveSmallIntegerField(_("posts granted"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ScopedManager()
+    scope_unit_field = "unit"
+
+    class Meta:
+        verbose_name = _("staffing request")
+        verbose_name_plural = _("staffing requests")
+        ordering = ["-filed_at", "-id"]
+        permissions = [("decide_staffingrequest", _("Can decide staffing requests"))]
+        constraints = [models.CheckConstraint(condition=models.Q(posts_asked__gte=1), name="staffing_asks_a_post")]
+
+    def __str__(self):
+        return f"{self.unit} +{self.posts_asked}"

@@ -347,3 +347,43 @@ def follow_up_code_hash(code: str, key: str) -> str:
     """The keyed hash kept instead of a follow-up code; spaces and case do not matter."""
     normalized = "".join((code or "").split()).upper()
     return hmac.new(key.encode(), ("burden-report:" + normalized).encode(), hashlib.sha256).hexdigest()
+
+
+# -- resources against load -------------------------------------------------------------------------------------
+FUND_ON_TIME, FUND_PENDING, FUND_LATE, FUND_SHORT = "on_time", "pending", "late", "short"
+FUND_FLAGGED = (FUND_LATE, FUND_SHORT)
+
+
+def fund_status(amount: Decimal, arrived: Decimal, due_on: dt.date, arrived_on: dt.date | None, today: dt.date) -> str:
+    """Whether an allocation arrived in full and on time: on_time (in full by the date due), pending (not
+    yet due and not yet in full), late (in full, but after the date due), short (due and not in full)."""
+    if arrived >= amount:
+        return FUND_LATE if arrived_on is not None and arrived_on > due_on else FUND_ON_TIME
+    return FUND_SHORT if today > due_on else FUND_PENDING
+
+
+def load_per_person(load: float, in_post: int) -> float | None:
+    """Person-hours of load for each person in post (None without anyone in post)."""
+    return round(load / in_post, 1) if in_post > 0 else None
+
+
+def people_short(load: float, *, in_post: int, working_days: int, hours_per_day: float, red_line: float) -> int:
+    """How many more people in post would bring the index down to the red line (0 when it is not above)."""
+    per_person = working_days * hours_per_day * red_line
+    if per_person <= 0:
+        return 0
+    needed = -(-round(load, 4) // per_person)  # ceiling, on the rounded load (no 1e-12 overshoot)
+    return max(0, int(needed) - in_post)
+
+
+def staffing_decision(decision: str, posts_asked: int, posts_granted: int | None) -> int:
+    """The posts granted by a decision; raises ValueError with the reason when they do not fit it."""
+    if decision == "approved":
+        return posts_asked
+    if decision == "refused":
+        return 0
+    if decision != "partly":
+        raise ValueError("unknown decision")
+    if posts_granted is None or not 0 < posts_granted < posts_asked:
+        raise ValueError("partly: more than none and fewer than asked")
+    return posts_granted

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from qingche.burden.models import (
     Document,
     FormFill,
     FormFillValue,
+    FundAllocation,
     Inspection,
     InspectionPlanItem,
     IssuerRollup,
@@ -30,6 +31,7 @@ from qingche.burden.models import (
     ReportForm,
     RequiredApp,
     SenderRollup,
+    StaffingRequest,
 )
 from qingche.core import parameters, periods
 from qingche.core.cache import ttl_cache
@@ -984,3 +986,123 @@ def forms_to_fill(user):
     """Forms sent to units the user may fill for, with whether each unit has filled them."""
     units = units_for_user(user, "burden.add_formfill")
     return report_forms(user).filter(targets__in=units).distinct()
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+def fund_allocations(user):
+    return FundAllocation.objects.visible_to(user).select_related("unit")
+
+
+def staffing_requests(user):
+    return StaffingRequest.objects.visible_to(user).select_related(
+        "unit", "filed_by__person__unit", "decided_by__person__unit"
+    )
+
+
+def actor_label(account) -> str:
+    """How an account is shown to people: the person's name and unit, never the user name."""
+    if account is None:
+        return ""
+    person = getattr(account, "person", None)
+    if person is None:
+        return _("an administrator")
+    return f"{person.name}（{person.unit.name}）"
+
+
+def latest_month_with_data(today: dt.date | None = None) -> dt.date:
+    """The latest complete month, or the latest month before it that has any load (the first of the month)."""
+    today = today or timezone.localdate()
+    complete = rules.add_months(today.replace(day=1), -1)
+    found = LoadRollup.objects.filter(month__lte=complete).aggregate(m=Max("month"))["m"]
+    return found or complete
+
+
+def index_citation(unit: Unit) -> tuple[dt.date, float | None]:
+    """What a staffing request cites: the month and the unit's index in it (None: no capacity)."""
+    month = latest_month_with_data()
+    result = index_results([unit.pk], rules.Period.month(month.year, month.month))[unit.pk]
+    return month, result.value
+
+
+def fund_rows(allocations, today: dt.date | None = None) -> list[dict]:
+    today = today or timezone.localdate()
+    return [
+        {
+            "allocation": row,
+            "status": rules.fund_status(row.amount, row.amount_arrived, row.due_on, row.arrived_on, today),
+        }
+        for row in allocations
+    ]
+
+
+def _funds_by_town(towns: list[Unit], trees: Trees, year: int, today: dt.date) -> dict[int, dict]:
+    """Per town (with the units below it): allocated, arrived, and how many allocations are late or short.
+    One query over the towns' common ancestor, bucketed by path (the longest town path that matches)."""
+    totals = {town.pk: {"allocated": 0.0, "arrived": 0.0, "flagged": 0, "count": 0} for town in towns}
+    if not towns:
+        return totals
+    by_path = {town.path: town.pk for town in towns}
+    lengths = sorted({len(path) for path in by_path}, reverse=True)
+    rows = FundAllocation.objects.filter(year=year, unit__path__startswith=trees.common).values_list(
+        "unit__path", "amount", "amount_arrived", "due_on", "arrived_on"
+    )
+    for path, amount, arrived, due_on, arrived_on in rows:
+        owner = next((by_path[path[:n]] for n in lengths if path[:n] in by_path), None)
+        if owner is None:
+            continue
+        entry = totals[owner]
+        entry["allocated"] += float(amount)
+        entry["arrived"] += float(arrived)
+        entry["count"] += 1
+        entry["flagged"] += rules.fund_status(amount, arrived, due_on, arrived_on, today) in rules.FUND_FLAGGED
+    return totals
+
+
+def resources(user, period: rules.Period) -> dict:
+    """The county page 资源与负担: every town the user sees, ranked by its index for the period, against
+    people (quota, in post, vacancies, load per person, people short of the red line) and the year's funds."""
+    from qingche.core.calendar import work_calendar
+
+    today = timezone.localdate()
+    towns = list(town_level_units(user))
+    trees = _subtrees([town.pk for town in towns])
+    results = index_results([town.pk for town in towns], period, calendar=work_calendar(), trees=trees)
+    quota = staffing_quota([town.pk for town in towns], trees=trees)
+    funds = _funds_by_town(towns, trees, period.first.year, today)
+    line = red_line()
+    rows = []
+    for town in towns:
+        result = results[town.pk]
+        rows.append(
+            {
+                "unit": town,
+                "result": result,
+                "quota": quota[town.pk],
+                "in_post": result.in_post,
+                "vacancies": max(0, quota[town.pk] - result.in_post),
+                "load_per_person": rules.load_per_person(result.load, result.in_post),
+                "people_short": rules.people_short(
+                    result.load,
+                    in_post=result.in_post,
+                    working_days=result.working_days,
+                    hours_per_day=result.hours_per_day,
+                    red_line=line,
+                ),
+                "funds": funds[town.pk],
+            }
+        )
+    rows.sort(key=lambda row: (row["result"].value is None, -(row["result"].value or 0)))
+    return {"rows": rows, "red_line": line, "year": period.first.year}
+
+
+def unit_resources(unit: Unit, years: list[int]) -> list[dict]:
+    """A unit's staffing per year: its quota (org keeps today's) and people in post at the year's end (or today)."""
+    today = timezone.localdate()
+    trees = _subtrees([unit.pk])
+    quota = staffing_quota([unit.pk], trees=trees)[unit.pk]
+    rows = []
+    for year in years:
+        day = min(dt.date(year, 12, 31), today)
+        in_post = people_in_post([unit.pk], day, subtree=True, trees=trees)[unit.pk]
+        rows.append({"year": year, "on": day, "quota": quota, "in_post": in_post, "vacancies": max(0, quota - in_post)})
+    return rows

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingche.burden import rules, sources
+from qingche.burden import rules, selectors, sources
 from qingche.burden.models import (
     Approval,
     BurdenAlert,
@@ -23,6 +23,7 @@ from qingche.burden.models import (
     Document,
     FormFill,
     FormFillValue,
+    FundAllocation,
     Inspection,
     InspectionPlanItem,
     IssuerRollup,
@@ -34,6 +35,7 @@ from qingche.burden.models import (
     ReportFormField,
     RequiredApp,
     SenderRollup,
+    StaffingRequest,
 )
 from qingche.core import parameters
 from qingche.core.audit import record
@@ -900,3 +902,144 @@ def burden_report_answer(*, user, report: BurdenReport, answer: str, publish: bo
     report.save()
     record("update", obj=report, after={"status": report.status, "answer": answer, "published": report.published})
     return report
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+MAX_AMOUNT = Decimal("1000000")  # 10,000 yuan: 100 亿 is more than a county allocates to one unit
+
+
+def _amount(value, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("Give an amount in 10,000 yuan.")}) from None
+    if not number.is_finite() or number < 0:
+        raise ValidationError({field: _("The amount must not be negative.")})
+    if number > MAX_AMOUNT:
+        raise ValidationError({field: _("That amount is not plausible.")})
+    return number.quantize(Decimal("0.01"))
+
+
+def _whole(value, field: str, message: str, *, minimum: int, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: message}) from None
+    if not minimum <= number <= maximum:
+        raise ValidationError({field: message})
+    return number
+
+
+def _day_given(value, field: str) -> dt.date:
+    if not isinstance(value, dt.date):
+        raise ValidationError({field: _("Give a date.")})
+    return value
+
+
+@transaction.atomic
+def fund_allocation_create(*, user, unit: Unit, year, purpose: str, amount, due_on) -> FundAllocation:
+    """减负办 records money allocated to a town-level or grassroots unit for a year."""
+    _acts_for(user, "burden.add_fundallocation", unit)
+    if unit.kind not in (*Unit.TOWN_LEVEL, *Unit.GRASSROOTS):
+        raise ValidationError({"unit": _("Funds are recorded for a town, street, village or community.")})
+    year = _whole(year, "year", _("Give a year between 2000 and 2100."), minimum=2000, maximum=2100)
+    amount = _amount(amount, "amount")
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be more than zero.")})
+    due_on = _day_given(due_on, "due_on")
+    if not year <= due_on.year <= year + 1:
+        raise ValidationError({"due_on": _("The date due falls in the year of the funds or the next.")})
+    allocation = FundAllocation(unit=unit, year=year, purpose=_text(purpose, "purpose"), amount=amount, due_on=due_on)
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def fund_allocation_record_arrival(*, user, allocation: FundAllocation, amount_arrived, arrived_on) -> FundAllocation:
+    """What has arrived so far (the total) and the day the last of it arrived."""
+    _acts_for(user, "burden.change_fundallocation", allocation.unit)
+    allocation = FundAllocation.objects.select_for_update().get(pk=allocation.pk)
+    arrived = _amount(amount_arrived, "amount_arrived")
+    if arrived > allocation.amount:
+        raise ValidationError({"amount_arrived": _("More cannot arrive than was allocated.")})
+    if arrived > 0:
+        arrived_on = _day_given(arrived_on, "arrived_on")
+        if arrived_on > timezone.localdate():
+            raise ValidationError({"arrived_on": _("The date of arrival cannot be in the future.")})
+        if arrived_on.year < allocation.year:
+            raise ValidationError({"arrived_on": _("Funds cannot arrive before their year.")})
+    else:
+        arrived_on = None
+    allocation.amount_arrived, allocation.arrived_on = arrived, arrived_on
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def staffing_request_file(*, user, unit: Unit, posts_asked, reason: str) -> StaffingRequest:
+    """A town asks for more posts; its index (latest complete month with data) is captured as filed."""
+    _acts_for(user, "burden.add_staffingrequest", unit)
+    if unit.kind not in Unit.TOWN_LEVEL:
+        raise ValidationError({"unit": _("A staffing request is filed by a town or street.")})
+    posts_asked = _whole(posts_asked, "posts_asked", _("Ask for between 1 and 200 posts."), minimum=1, maximum=200)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": _("Say why the posts are needed (at least 10 characters).")})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": _("At most %(n)d characters.") % {"n": 2000}})
+    if StaffingRequest.objects.filter(unit=unit, status=StaffingRequest.Status.PENDING).exists():
+        raise ValidationError(
+            {"unit": _("%(unit)s already has a request waiting for a decision.") % {"unit": unit.name}}
+        )
+    month, value = selectors.index_citation(unit)
+    staffing_request = StaffingRequest(
+        unit=unit,
+        posts_asked=posts_asked,
+        reason=reason,
+        index_value=None if value is None else Decimal(str(round(value, 3))),
+        index_month=month,
+        filed_by=user,
+    )
+    staffing_request.save()
+    return staffing_request
+
+
+@transaction.atomic
+def staffing_request_decide(
+    *, user, staffing_request: StaffingRequest, decision: str, reason: str, posts_granted=None
+) -> StaffingRequest:
+    """减负办 or 编办 approves, partly approves or refuses, always with a written reason."""
+    _require(user, "burden.decide_staffingrequest")
+    if not StaffingRequest.objects.visible_to(user).filter(pk=staffing_request.pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
+    staffing_request = StaffingRequest.objects.select_for_update().get(pk=staffing_request.pk)
+    if staffing_request.status != StaffingRequest.Status.PENDING:
+        raise ValidationError({"decision": _("This request has already been decided.")})
+    decided = (StaffingRequest.Status.APPROVED, StaffingRequest.Status.PARTLY, StaffingRequest.Status.REFUSED)
+    if decision not in decided:
+        raise ValidationError({"decision": _("Choose to approve, partly approve or refuse.")})
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Give the reason for the decision.")})
+    if posts_granted in ("", None):
+        posts_granted = None
+    else:
+        posts_granted = _whole(
+            posts_granted, "posts_granted", _("Give the posts granted as a whole number."), minimum=0, maximum=200
+        )
+    try:
+        granted = rules.staffing_decision(decision, staffing_request.posts_asked, posts_granted)
+    except ValueError:
+        raise ValidationError(
+            {
+                "posts_granted": _("Partly approved: grant more than none and fewer than the %(n)d posts asked.")
+                % {"n": staffing_request.posts_asked}
+            }
+        ) from None
+    staffing_request.status = decision
+    staffing_request.posts_granted = granted
+    staffing_request.decision_reason = reason[:2000]
+    staffing_request.decided_by = user
+    staffing_request.decided_at = timezone.now()
+    staffing_request.save()
+    return staffing_request

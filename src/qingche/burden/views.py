@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from qingche.burden import forms, rules, selectors, services, sources
-from qingche.burden.models import Approval, CatalogField, OvertimeEntry
+from qingche.burden.models import Approval, CatalogField, OvertimeEntry, StaffingRequest
 from qingche.core import parameters, periods, ratelimit
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
@@ -708,4 +708,169 @@ def report_answer(request, pk):
             return redirect("burden:report_inbox")
     return render(
         request, "burden/report_answer.html", {"report": report, "form": form}, status=400 if form.errors else 200
+    )
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+def _resources_period(request) -> rules.Period:
+    """The month asked for (?month=YYYY-MM), else the latest complete month with data."""
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        return rules.Period.month(year, month)
+    except ValueError:
+        month = selectors.latest_month_with_data()
+        return rules.Period.month(month.year, month.month)
+
+
+@login_required
+@permission_required("burden.view_fundallocation", raise_exception=True)
+def resources(request):
+    period = _resources_period(request)
+    data = selectors.resources(request.user, period)
+    return render(
+        request,
+        "burden/resources.html",
+        {"data": data, "period": period, "missing_sources": sources.missing()},
+    )
+
+
+def _resource_unit(request, pk) -> Unit:
+    return get_object_or_404(
+        Unit.objects.visible_to(request.user).filter(kind__in=(*Unit.TOWN_LEVEL, *Unit.GRASSROOTS)), pk=pk
+    )
+
+
+@login_required
+@permission_required("burden.view_fundallocation", raise_exception=True)
+def unit_resources(request, pk):
+    """One unit's staffing per year, its funds of the year (flagged when not in full and on time) and its
+    staffing requests; 减负办 records allocations and what arrived here."""
+    unit = _resource_unit(request, pk)
+    year = _year(request)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and not request.user.has_perm("burden.add_fundallocation"):
+        raise PermissionDenied(_("You may not do this."))
+    fund_form = forms.FundAllocationForm(request.POST if action == "allocate" else None, initial={"year": year})
+    arrival_form = forms.FundArrivalForm(request.POST if action == "arrival" else None)
+    if action in ("allocate", "arrival"):
+        form = fund_form if action == "allocate" else arrival_form
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Check the form."))
+            if action == "allocate":
+                services.fund_allocation_create(user=request.user, unit=unit, **form.cleaned_data)
+                done = _("Allocation recorded.")
+            else:
+                wanted = request.POST.get("allocation", "")
+                allocation = get_object_or_404(
+                    selectors.fund_allocations(request.user).filter(unit__path__startswith=unit.path),
+                    pk=int(wanted) if wanted.isdigit() else 0,
+                )
+                services.fund_allocation_record_arrival(user=request.user, allocation=allocation, **form.cleaned_data)
+                done = _("What arrived is recorded.")
+        except ValidationError as error:
+            if not form.errors:
+                form_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(f"{reverse('burden:unit_resources', args=[unit.pk])}?year={year}")
+    funds = selectors.fund_allocations(request.user).filter(unit__path__startswith=unit.path, year=year)
+    return render(
+        request,
+        "burden/unit_resources.html",
+        {
+            "unit": unit,
+            "year": year,
+            "staffing": selectors.unit_resources(unit, [year - 2, year - 1, year]),
+            "funds": selectors.fund_rows(funds.order_by("due_on", "id")),
+            "requests": selectors.staffing_requests(request.user).filter(unit__path__startswith=unit.path)[:20],
+            "fund_form": fund_form,
+            "arrival_form": arrival_form,
+            "arrival_for": request.POST.get("allocation", "") if action == "arrival" else "",
+            "can_record": request.user.has_perm("burden.add_fundallocation"),
+        },
+        status=400 if fund_form.errors or arrival_form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("burden.view_staffingrequest", raise_exception=True)
+def staffing_list(request):
+    rows = selectors.staffing_requests(request.user)
+    status = request.GET.get("status", "")
+    if status in StaffingRequest.Status.values:
+        rows = rows.filter(status=status)
+    return render(
+        request,
+        "burden/staffing_list.html",
+        {
+            "page": paginate(request, rows),
+            "status": status,
+            "statuses": StaffingRequest.Status.choices,
+            "can_file": request.user.has_perm("burden.add_staffingrequest"),
+        },
+    )
+
+
+@login_required
+@permission_required("burden.add_staffingrequest", raise_exception=True)
+def staffing_new(request):
+    form = forms.StaffingRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staffing_request = services.staffing_request_file(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or _("You may not do this."))
+        else:
+            messages.success(request, _("Staffing request filed."))
+            return redirect("burden:staffing_detail", pk=staffing_request.pk)
+    units = list(form.fields["unit"].queryset[:5])
+    citations = [(unit, *selectors.index_citation(unit)) for unit in units]
+    waiting = selectors.staffing_requests(request.user).filter(unit__in=units, status=StaffingRequest.Status.PENDING)
+    return render(
+        request,
+        "burden/staffing_new.html",
+        {"form": form, "citations": citations, "waiting": waiting},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("burden.view_staffingrequest", raise_exception=True)
+def staffing_detail(request, pk):
+    staffing_request = get_object_or_404(selectors.staffing_requests(request.user), pk=pk)
+    can_decide = (
+        request.user.has_perm("burden.decide_staffingrequest")
+        and staffing_request.status == StaffingRequest.Status.PENDING
+    )
+    form = forms.StaffingDecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("burden.decide_staffingrequest"):
+            raise PermissionDenied(_("You may not do this."))
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Check the form."))
+            decided = services.staffing_request_decide(
+                user=request.user, staffing_request=staffing_request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            if not form.errors:
+                form_errors(form, error)
+        else:
+            done = _("Decision recorded: %(decision)s.") % {"decision": decided.get_status_display()}
+            messages.success(request, done)
+            return redirect("burden:staffing_detail", pk=pk)
+    return render(
+        request,
+        "burden/staffing_detail.html",
+        {
+            "item": staffing_request,
+            "form": form,
+            "can_decide": can_decide,
+            "filed_by": selectors.actor_label(staffing_request.filed_by),
+            "decided_by": selectors.actor_label(staffing_request.decided_by),
+        },
+        status=400 if form.errors else 200,
     )

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors, sources
-from qingche.burden.models import Approval
+from qingche.burden.models import Approval, StaffingRequest
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
 from qingche.org.models import Unit
@@ -213,3 +213,58 @@ def _home_card(request) -> dict | None:
 
 
 widgets.register_card(_home_card, order=40)
+
+
+# -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------
+# 减负办 keeps the county's fund allocations and decides staffing requests; 编办 (the staffing office, which
+# sits in the organization department) reads the same page and decides them too; a town sees its own and files.
+roles.add_role_permissions(
+    roles.BURDEN_OFFICE,
+    {
+        "burden.view_fundallocation",
+        "burden.add_fundallocation",
+        "burden.change_fundallocation",
+        "burden.view_staffingrequest",
+        "burden.decide_staffingrequest",
+    },
+)
+roles.add_role_permissions(
+    roles.ORG_DEPARTMENT,
+    {"burden.view_fundallocation", "burden.view_staffingrequest", "burden.decide_staffingrequest"},
+)
+roles.add_role_permissions(
+    roles.TOWN, {"burden.view_fundallocation", "burden.view_staffingrequest", "burden.add_staffingrequest"}
+)
+menu.register(
+    menu.MenuItem(
+        _("Resources and burden"),
+        "burden:resources",
+        "burden.view_fundallocation",
+        icon="scale",
+        section=SECTION,
+        order=41,
+    ),
+    menu.MenuItem(
+        _("Staffing requests"), "burden:staffing_list", "burden.view_staffingrequest", section=SECTION, order=41
+    ),
+)
+
+
+def _staffing_card(request) -> dict | None:
+    """减负办 and 编办: the staffing requests waiting for their decision."""
+    user = request.user
+    if not user.has_perm("burden.decide_staffingrequest"):
+        return None
+    waiting = selectors.staffing_requests(user).filter(status=StaffingRequest.Status.PENDING).count()
+    return {
+        "key": "staffing",
+        "title": _("Staffing requests"),
+        "stats": [(StaffingRequest.Status.PENDING.label, waiting)],
+        "links": [
+            (_("Staffing requests"), reverse("burden:staffing_list") + "?status=pending"),
+            (_("Resources and burden"), reverse("burden:resources")),
+        ],
+    }
+
+
+widgets.register_card(_staffing_card, order=41)

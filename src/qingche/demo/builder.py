@@ -66,6 +66,8 @@ class DemoContext:
     units: list[Unit]
     accounts: dict[str, object]
     progress: object
+    # Steps a module runs once every module has built its part (e.g. what reads the whole county's load).
+    afterwards: list = field(default_factory=list)
 
 
 # Accounts that need a second factor (core.otp): the superuser and the three administrators.
@@ -318,6 +320,8 @@ class DemoBuilder:
         for module in demo_modules():
             import_module(f"{module}.demo").build(ctx)
             self.progress(module.rsplit(".", 1)[-1])
+        for step in ctx.afterwards:
+            step()
 
     def _staff(self, units: list[Unit], posts: list[Post]):
         towns = [unit for unit in units if unit.kind in Unit.TOWN_LEVEL]

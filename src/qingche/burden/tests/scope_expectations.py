@@ -11,12 +11,14 @@ from qingche.burden.models import (
     CatalogField,
     Document,
     FormFill,
+    FundAllocation,
     Inspection,
     InspectionPlanItem,
     Meeting,
     OvertimeEntry,
     ReportForm,
     RequiredApp,
+    StaffingRequest,
 )
 from qingche.org.models import Person, RoleGrant
 from qingche.org.roles import ROLE_PERMISSIONS
@@ -24,6 +26,8 @@ from qingche.org.roles import ROLE_PERMISSIONS
 REGISTRY_READERS = {"burden_office", "county_department", "town", "village"}
 OVERTIME_READERS = REGISTRY_READERS | {"frontline"}
 CATALOG_READERS = REGISTRY_READERS | {"frontline"}
+# Funds and staffing requests: 减负办, 编办 (in the organization department) and towns, each in its subtree.
+RESOURCE_READERS = {"burden_office", "org_department", "town"}
 
 
 def _grants(user, roles):
@@ -112,6 +116,8 @@ EXPECTATIONS = {
     "burden-catalog-field": _global(CatalogField, CATALOG_READERS),
     "burden-report": _global(BurdenReport, {"burden_office"}),
     "burden-person-index": _person_index,
+    "burden-fund": _by_units(FundAllocation, "unit", lambda row: [], RESOURCE_READERS),
+    "burden-staffing-request": _by_units(StaffingRequest, "unit", lambda row: [], RESOURCE_READERS),
 }
 
 # Detail pages checked by the scope matrix (org/tests/test_scope_matrix.py): a row in the scope opens, rows

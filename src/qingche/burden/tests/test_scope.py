@@ -31,6 +31,8 @@ PREFIX = {
     "burden-alert": "alerts",
     "burden-report": "reports",
     "burden-person-index": "person-index",
+    "burden-fund": "funds",
+    "burden-staffing-request": "staffing-requests",
 }
 
 
@@ -78,3 +80,5 @@ def test_scope_is_not_trivial(accounts):
         seen = inspections(accounts[username])
         assert seen and seen < every, username
     assert EXPECTATIONS["burden-report"](accounts["xiangzhen"]) == set()
+    funds = EXPECTATIONS["burden-fund"]
+    assert funds(accounts["xiangzhen"]) and funds(accounts["xiangzhen"]) < funds(accounts["zuzhibu"])
