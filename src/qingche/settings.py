@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "qingche.core.health.DatabaseAwayMiddleware",  # last: the first to see a view's database error
 ]
 
 ROOT_URLCONF = "qingche.urls"
@@ -110,6 +111,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'qingche.sqlite3'}",
         conn_max_age=int(os.environ.get("QINGCHE_CONN_MAX_AGE", "60")),
+        # A kept connection the server has closed (a restart, a fail-over) is replaced before a request uses it.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
