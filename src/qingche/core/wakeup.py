@@ -9,6 +9,7 @@ look that found work up to SQLITE_MAX_SECONDS (two looks a second) when nothing 
 from __future__ import annotations
 
 import logging
+import select
 import time
 
 from django.db import connection
@@ -51,8 +52,11 @@ class Waiter:
             self._listen()  # whatever was sent while nobody listened is looked for at once
             return
         try:
-            if next(self.listening.notifies(timeout=IDLE_LOOK_SECONDS, stop_after=1), None) is not None:
-                list(self.listening.notifies(timeout=0))  # the signals that came with it: one look for all
+            if list(self.listening.notifies(timeout=0)):  # signals that came during the last look
+                return
+            # Blocked in select() the process uses no CPU at all (psycopg's own wait wakes ten times a second).
+            if select.select([self.listening.fileno()], [], [], IDLE_LOOK_SECONDS)[0]:
+                list(self.listening.notifies(timeout=0))  # every signal that came: one look for all
         except Exception as error:  # noqa: BLE001 - any failure of the connection: listen again
             logger.warning("lost the connection that waits for %s (%s)", self.channel, error)
             self.close()
