@@ -80,6 +80,16 @@ def settle(pids: dict[str, int], seconds: float) -> None:
             return
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if gunicorn has not ended within a minute (a busy machine)."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def wait_healthy(base: str, server: subprocess.Popen, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -155,8 +165,7 @@ def main() -> None:
         }
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
         if not args.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
             if not args.sqlite:

@@ -358,8 +358,7 @@ def main() -> None:
             failed = conn.execute("SELECT count(*) FROM service_open311submission WHERE error <> ''").fetchone()[0]
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
         try:
             cluster.stop()
         except subprocess.CalledProcessError:
@@ -406,6 +405,16 @@ def main() -> None:
             }
         )
     )
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if gunicorn has not ended within a minute (a busy machine)."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_healthy(port: int, server: subprocess.Popen, seconds: float) -> None:

@@ -136,7 +136,7 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # Background work (large imports) goes through the tasks framework into the database; `qingche serve`
-# starts one `db_worker` next to the web workers (docs/operator-guide.md).
+# keeps one `task_worker` running next to the web workers, woken when a task is queued (docs/operator-guide.md §9).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
