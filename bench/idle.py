@@ -145,7 +145,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_healthy(f"http://127.0.0.1:{port}", server, 120)
+        wait_healthy(f"http://127.0.0.1:{port}", server, 300)
         status = json.loads((var_dir / "run" / "background.json").read_text())
         background = {"supervisor": status["supervisor"]}
         background.update({name: entry["pid"] for name, entry in status["processes"].items()})

@@ -284,7 +284,12 @@ def main() -> None:
             stdout=server_log,
             stderr=subprocess.STDOUT,
         )
-        wait_healthy(port, server, 120)
+        try:
+            wait_healthy(port, server, 300)
+        except RuntimeError:
+            server_log.flush()
+            log((folder / "server.log").read_text()[-3000:])
+            raise
         status, _headers, body = request(port, "GET", "/open311/v2/services.json")
         codes = [service["service_code"] for service in json.loads(body)]
 

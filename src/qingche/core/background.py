@@ -2,9 +2,10 @@
 
 - Modules register their processes with `register(name, argv)` (a `qingche` sub-command) in wiring.py.
 - Each process runs its work in a `Loop`: it looks for work, waits to be woken (core.wakeup) when there
-  is none, backs off while the database is away (an OperationalError or InterfaceError: nothing is
-  lost, the work waits in the database), and stops at SIGTERM (at once when idle, after the current
-  look when busy). Any other error ends the process; its supervisor starts it again.
+  is none, keeps its database connection between looks, backs off while the database is away (an
+  OperationalError or InterfaceError: nothing is lost, the work waits in the database), and stops at
+  SIGTERM (at once when idle, after the current look when busy). Any other error ends the process; its
+  supervisor starts it again.
 - `qingche supervise`, started by `qingche serve`, runs every registered process and restarts one that
   exits (after 1 s, doubling while it keeps failing within a minute, at most MAX_RESTART_DELAY). It
   writes who runs under which pid to `<var>/run/background.json`; `/healthz` reads it (`status()`).
@@ -58,8 +59,8 @@ class Loop:
     """look() does one round of work and returns how many items it took; with `batch`, a full batch means
     more may wait, so the next look follows at once."""
 
-    def __init__(self, channel: str, *, batch: int | None = None):
-        self.waiter = wakeup.Waiter(channel)
+    def __init__(self, channel: str, *, batch: int | None = None, max_pause: float = wakeup.SQLITE_MAX_SECONDS):
+        self.waiter = wakeup.Waiter(channel, max_pause=max_pause)
         self.batch = batch
         self.stopping = False
         self.idle = False
@@ -84,12 +85,12 @@ class Loop:
         try:
             while not self.stopping:
                 try:
-                    close_old_connections()  # a connection the server dropped is replaced here
-                    taken = look()
+                    taken = look()  # on the connection of the last look: no new one (SQLite) nor check per look
                 except TRANSIENT as error:
                     pause = BACKOFF_SECONDS[min(self.failures, len(BACKOFF_SECONDS) - 1)]
                     self.failures += 1
                     logger.warning("database unavailable (%s); trying again in %.1f s", error, pause)
+                    close_old_connections()  # a connection that failed is dropped; the next look makes a new one
                     self._idle(time.sleep, pause)
                     continue
                 self.failures = 0

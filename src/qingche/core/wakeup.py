@@ -4,7 +4,8 @@ On PostgreSQL the transaction that makes work sends a NOTIFY on a channel (deliv
 not at all if it rolls back), and the background process waits in `Waiter.wait()` on a connection of
 its own that LISTENs on that channel: it looks for work when told to, and otherwise once every
 `IDLE_LOOK_SECONDS`. On SQLite there is no such signal: `wait` sleeps, from SQLITE_MIN_SECONDS after a
-look that found work up to SQLITE_MAX_SECONDS (two looks a second) when nothing has come for a while."""
+look that found work up to `max_pause` (SQLITE_MAX_SECONDS: two looks a second) when nothing has come
+for a while."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ class Waiter:
     """`wait()` returns when work may be there: at a NOTIFY on the channel (PostgreSQL) or after a pause
     that grows while nothing is found (SQLite). Call `found()` after a look that found work."""
 
-    def __init__(self, channel: str):
-        self.channel = channel
+    def __init__(self, channel: str, *, max_pause: float = SQLITE_MAX_SECONDS):
+        self.channel, self.max_pause = channel, max_pause
         self.listening = None  # the psycopg connection that LISTENs (PostgreSQL)
         self.failures = 0
         self.pause = SQLITE_MIN_SECONDS
@@ -46,7 +47,7 @@ class Waiter:
     def wait(self) -> None:
         if connection.vendor != "postgresql":
             time.sleep(self.pause)
-            self.pause = min(self.pause * 2, SQLITE_MAX_SECONDS)
+            self.pause = min(self.pause * 2, self.max_pause)
             return
         if self.listening is None:
             self._listen()  # whatever was sent while nobody listened is looked for at once

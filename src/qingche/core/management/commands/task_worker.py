@@ -5,6 +5,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from qingche.core import background
 from qingche.core.wiring import TASKS_CHANNEL
 
+TASKS_SQLITE_PAUSE = 2.0  # on SQLite an idle worker looks every 2 s: an import may wait that long to start
+
 
 class Command(BaseCommand):
     help = (
@@ -15,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         worker_id = get_random_string(32)
-        loop = background.Loop(TASKS_CHANNEL)
+        loop = background.Loop(TASKS_CHANNEL, max_pause=TASKS_SQLITE_PAUSE)
 
         def look() -> int:
             worker = Worker(
