@@ -12,7 +12,8 @@ database: every acknowledged token must lead to its request, and every request b
 
 Progress goes to stderr; the last line of stdout is one JSON object:
     {"intake_ratio": registered rate ÷ plain insert rate, "lost_count": …, "duplicated_count": …,
-     "acknowledged_per_second": tokens returned per second, …}
+     "acknowledged_per_second": tokens returned per second, "registration_p95_s": seconds from a
+     POST to its number (its request's audit event), p95 …}
 
     .venv/bin/python bench/intake.py [--keep] [--requests N] [--workers W] [--concurrency C]
 """
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,11 +34,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import PG_SERVER, ROOT, drop_database, make_log, recreate_database
+from _common import PG_SERVER, ROOT, drop_database, make_log, p95_by_index, recreate_database
 
 DB_NAME = "qingche_bench_intake"
 KEY = "bench-intake-key-0123456789abcdef"
 TARGET = 0.25
+LATENCY_TARGET = 1.0  # seconds from POST to number, p95
 log = make_log("intake")
 
 
@@ -189,6 +192,17 @@ def main() -> None:
             ).fetchall()
         }
         failed = conn.execute("SELECT count(*) FROM service_open311submission WHERE error <> ''").fetchone()[0]
+        # From the POST (the submission's received_at) to its number (the request's audit event, written when
+        # the registrar registered it).
+        latencies = [
+            seconds
+            for (seconds,) in conn.execute(
+                "SELECT extract(epoch FROM a.created_at - s.received_at)::float FROM service_open311submission s "
+                "JOIN core_auditevent a ON a.object_type = 'service.servicerequest' AND a.action = 'create' "
+                "AND a.object_id = s.request_id::text "
+                "JOIN service_servicerequest r ON r.id = s.request_id WHERE r.text NOT LIKE '%%预热%%'"
+            ).fetchall()
+        ]
     expected = {f"bench-{i:07d}" for i in range(len(rows))}
     lost = len(expected - set(found)) + sum(1 for token in acknowledged if token is None or token not in registered)
     duplicated = sum(count - 1 for count in found.values() if count > 1)
@@ -204,12 +218,19 @@ def main() -> None:
                 "http_per_second": round(http_rate, 1),
                 "acknowledged_per_second": round(len(rows) / ack_seconds, 1),
                 "failed_count": failed,
+                "registration_p50_s": round(statistics.median(latencies), 3) if latencies else None,
+                "registration_p95_s": round(p95_by_index(latencies), 3) if latencies else None,
+                "registration_target_s": LATENCY_TARGET,
                 "plain_insert_per_second": round(plain_rate, 1),
                 "requests": len(rows),
                 "workers": args.workers,
                 "concurrency": args.concurrency,
                 "target_ratio": TARGET,
-                "ok": ratio >= TARGET and lost == 0 and duplicated == 0,
+                "ok": ratio >= TARGET
+                and lost == 0
+                and duplicated == 0
+                and bool(latencies)
+                and p95_by_index(latencies) < LATENCY_TARGET,
             }
         )
     )

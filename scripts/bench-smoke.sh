@@ -28,5 +28,7 @@ run burden --requests 3000 --towns 20 --reps 2 --raw-reps 1
 run rates --requests 3000 --towns 20 --reps 2
 run import --rows 1000
 run intake --requests 100 --workers 2 --concurrency 4
+run intake_restart --seconds 8 --restart-at 3 --down 1 --open311-clients 1 --web-clients 1 --rate 2
+run idle --seconds 5 --settle 2
 run classify --limit 300 --predict 50 --no-baseline
 run routing --limit 40

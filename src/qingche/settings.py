@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "qingche.core.health.DatabaseAwayMiddleware",  # last: the first to see a view's database error
 ]
 
 ROOT_URLCONF = "qingche.urls"
@@ -112,6 +113,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'qingche.sqlite3'}",
         conn_max_age=int(os.environ.get("QINGCHE_CONN_MAX_AGE", "60")),
+        # A kept connection the server has closed (a restart, a fail-over) is replaced before a request uses it.
+        conn_health_checks=True,
     )
 }
 # The owner role that migrations run as (`qingche serve --migrate`, `qingche demo`), when the role of
@@ -139,7 +142,7 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # Background work (large imports) goes through the tasks framework into the database; `qingche serve`
-# starts one `db_worker` next to the web workers (docs/operator-guide.md).
+# keeps one `task_worker` running next to the web workers, woken when a task is queued (docs/operator-guide.md §9).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -10,8 +10,9 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from qingche.core import views as core_views
-from qingche.core.api import ApiDocsPermission, healthz
+from qingche.core.api import ApiDocsPermission
 from qingche.core.forms import StyledPasswordChangeForm
+from qingche.core.health import healthz
 
 # The split view serves Swagger UI's start-up script as a file (?script=): the page keeps to the script policy.
 _swagger = SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[ApiDocsPermission])
@@ -23,6 +24,9 @@ def api_docs(request):
         return redirect_to_login(request.get_full_path())
     return _swagger(request)
 
+
+# A database that is away answers 503 with Retry-After, also when a middleware met it (core.health).
+handler500 = "qingche.core.health.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, connection
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -160,19 +160,6 @@ def declare_error_responses(result, generator, request, public):
                     },
                 )
     return result
-
-
-def healthz(request):
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        database = {"status": "ok", "vendor": connection.vendor}
-        status = 200
-    except Exception as error:  # noqa: BLE001 - the health check reports any database failure
-        database = {"status": "error", "detail": type(error).__name__}
-        status = 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
 
 
 class TokenLoginSerializer(serializers.Serializer):

@@ -1,11 +1,13 @@
-"""How core plugs into the platform: its home cards (audit today, log-in lockouts) and menu entries."""
+"""How core plugs into the platform: its home cards (audit today, log-in lockouts), menu entries and the task
+worker among the background processes (core.background)."""
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks_db.compat import task_enqueued
 
-from qingche.core import lockout, menu, selectors, widgets
+from qingche.core import background, lockout, menu, selectors, wakeup, widgets
 
 
 def audit_today(request):
@@ -44,3 +46,14 @@ menu.register(
         section=gettext_lazy("System"),
     ),
 )
+
+# The worker of the tasks framework (imports of historical requests), woken when a task is queued.
+TASKS_CHANNEL = "qingche_tasks"
+background.register("task_worker", ["task_worker"])
+
+
+def _wake_task_worker(sender, **kwargs):
+    wakeup.notify(TASKS_CHANNEL)
+
+
+task_enqueued.connect(_wake_task_worker, dispatch_uid="qingche.core.wake_task_worker")

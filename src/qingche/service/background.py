@@ -1,4 +1,4 @@
-"""Work the task worker (`db_worker`, started by `qingche serve`) runs for the citizen-request module."""
+"""Work the task worker (`qingche task_worker`, kept running by `qingche serve`) runs for the citizen-request module."""
 
 from django_tasks import task
 

@@ -535,6 +535,11 @@ class HistoryImport(models.Model):
         return self.running and self.created_at > timezone.now() - self.STALE_AFTER
 
 
+# Every INSERT of a submission sends a NOTIFY on this channel at its commit (a PostgreSQL trigger, migration
+# open311_submission_notify): the registrar waits on it instead of polling (core.wakeup).
+OPEN311_CHANNEL = "qingche_open311"
+
+
 class Open311Submission(models.Model):
     """A request posted through Open311, kept as received (already validated) until it is registered.
 
@@ -561,7 +566,11 @@ class Open311Submission(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["id"], name="service_o311_pending", condition=models.Q(request__isnull=True, error=""))
+            models.Index(
+                fields=["id"], name="service_o311_pending", condition=models.Q(request__isnull=True, error="")
+            ),
+            # the set-aside ones, for the hotline's page (services.open311_submissions_register)
+            models.Index(fields=["id"], name="service_o311_failed", condition=~models.Q(error="")),
         ]
 
     def __str__(self):

@@ -896,3 +896,19 @@ def redact(text: str, *, names: Iterable[str] = (), address: str = "") -> str:
     text = _PHONE.sub(REDACTED, text)
     text = _BELOW_VILLAGE.sub(REDACTED, text)
     return re.sub(f"(?:{re.escape(REDACTED)})+", REDACTED, text)
+
+
+# -- Open311 registration -----------------------------------------------------------------------------------
+REGISTRATION_FAILURES = {
+    "ValidationError": _("Its content did not pass the checks of registration."),
+    "IntegrityError": _("It conflicts with data already registered."),
+    "DataError": _("A value in it is out of the database's range."),
+}
+
+
+def registration_failure(error: str) -> str:
+    """In words, why a submission could not be registered: the stored reason begins with the error's class
+    (services.open311_submissions_register), which the page shows too, as the technical detail."""
+    return REGISTRATION_FAILURES.get(
+        error.partition(":")[0].strip(), _("A fault of the program stopped its registration.")
+    )

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.conf import settings as django_settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 
@@ -94,6 +94,27 @@ def leaf_category_by_code() -> dict:
 def open311_submission(token: str):
     """An Open311 partner's submission by its token (the token is the partner's proof; no account)."""
     return Open311Submission.objects.select_related("request").filter(token=token).first()
+
+
+def open311_backlog() -> dict:
+    """The Open311 submissions waiting to be registered: how many, and how long the oldest has waited."""
+    waiting = Open311Submission.objects.filter(request__isnull=True, error="").aggregate(
+        count=Count("id"), oldest=Min("received_at")
+    )
+    oldest = waiting["oldest"]
+    wait = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return {"waiting": waiting["count"], "oldest_wait_s": round(max(0.0, wait), 1)}
+
+
+def open311_failed(limit: int = 200) -> list[Open311Submission]:
+    """Submissions the registrar set aside with the reason (newest first): for the hotline to register by hand.
+    County-wide: a submission has no unit before it is registered."""
+    return list(
+        Open311Submission.objects.filter(request__isnull=True)
+        .exclude(error="")
+        .select_related("partner", "category")
+        .order_by("-id")[:limit]
+    )
 
 
 def _clock_annotated(queryset, now):

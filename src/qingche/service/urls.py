@@ -22,6 +22,7 @@ urlpatterns = [
     path("rates/mine/", views.my_rates, name="my_rates"),
     path("hot/", views.hot_issues, name="hot_issues"),
     path("open311-keys/", views.keys, name="keys"),
+    path("open311-intake/", views.open311_intake, name="open311_intake"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_status, name="import_status"),
     path("classifier/", classify_views.classifier, name="classifier"),

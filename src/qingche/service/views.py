@@ -579,6 +579,23 @@ def keys(request):
     )
 
 
+# -- Open311 submissions: waiting and set aside ------------------------------------------------------
+@login_required
+@permission_required("service.dispatch_servicerequest", raise_exception=True)
+def open311_intake(request):
+    """For the hotline: how many partner submissions wait to be registered, and those the registrar set aside
+    with the reason (to be registered by hand at the hotline intake)."""
+    failed = selectors.open311_failed()
+    for submission in failed:
+        submission.reason = rules.registration_failure(submission.error)
+    backlog, limit = selectors.open311_backlog(), parameters.get("service.open311_max_wait_minutes")
+    return render(
+        request,
+        "service/open311_intake.html",
+        {"backlog": backlog, "limit_minutes": limit, "late": backlog["oldest_wait_s"] > limit * 60, "failed": failed},
+    )
+
+
 # -- import of historical requests ---------------------------------------------------------------
 @login_required
 @permission_required("service.view_historyimport", raise_exception=True)

@@ -1,9 +1,10 @@
 """How the service module plugs into the platform: parameters (DOMAIN_FACTS defaults), role
-permissions, menu entries and the home card."""
+permissions, menu entries, the home card, the Open311 registrar among the background processes and its
+health check."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qingche.core import audit_display, menu, parameters, widgets
+from qingche.core import audit_display, background, health, menu, parameters, widgets
 from qingche.org import roles
 
 parameters.register_defaults(
@@ -42,6 +43,10 @@ parameters.register_defaults(
         ),
         "service.due_soon_fraction": (0.2, "due soon when less than this share of the time is left (or 24 h)"),
         "service.public_rate_per_hour": (10, "web form submissions per IP address and hour"),
+        "service.open311_max_wait_minutes": (
+            5,
+            "/healthz answers 503 when an Open311 submission has waited longer than this to be registered",
+        ),
         "service.handling_hours": (
             {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0},
             "person-hours one handled (answered) request counts as in the burden index, per time limit kind; "
@@ -142,6 +147,14 @@ menu.register(
     menu.MenuItem(
         _("Hot issues"), "service:hot_issues", "service.view_hot_issues", icon="flame", section=SECTION, order=45
     ),
+    menu.MenuItem(
+        _("Open311 intake"),
+        "service:open311_intake",
+        "service.dispatch_servicerequest",
+        icon="plug-connected",
+        section=SECTION,
+        order=46,
+    ),
     menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION, order=46),
     menu.MenuItem(
         _("Import history"),
@@ -180,6 +193,21 @@ def _inbox_card(request):
 
 
 widgets.register_card(_inbox_card, order=40)
+
+
+# -- the Open311 registrar: a background process of `qingche serve`, watched by /healthz ---------------------
+background.register("open311_register", ["open311_register", "--follow"])
+
+
+def _open311_health() -> dict:
+    from qingche.service import selectors
+
+    backlog = selectors.open311_backlog()
+    limit = float(parameters.get("service.open311_max_wait_minutes")) * 60
+    return {"ok": backlog["oldest_wait_s"] <= limit, **backlog, "limit_s": limit}
+
+
+health.register("open311", _open311_health)
 
 
 # -- connections to other modules ------------------------------------------------------------------------

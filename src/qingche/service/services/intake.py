@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from qingche.core import bulk, parameters
+from qingche.core import background, bulk, parameters
 from qingche.core.audit import AuditContext, record_created
 from qingche.core.pii import pii_hash
 from qingche.core.rules import LANDLINE_RE, PHONE_RE, format_size, normalize_phone
@@ -344,7 +344,9 @@ def open311_submission_accept(
 
 def open311_submissions_register(*, batch: int = 200, batches: int | None = None) -> int:
     """Register pending Open311 submissions, oldest first, `batch` at a time (all of them unless `batches`
-    is given). Processes running it at once take disjoint batches (SKIP LOCKED). Returns how many it took."""
+    is given). Processes running it at once take disjoint batches (SKIP LOCKED). Returns how many it took.
+    A submission that cannot be registered is set aside with the reason (`error`); the database being away
+    (core.background.TRANSIENT) is not such a reason: it is raised, and every submission stays pending."""
     taken = 0
     while batches is None or batches > 0:
         count = _register_batch(batch)
@@ -368,12 +370,16 @@ def _register_batch(limit: int) -> int:
         try:
             with transaction.atomic():
                 _register(pending)
+        except background.TRANSIENT:  # the database is away: every one stays pending, the registrar tries again
+            raise
         except Exception:  # noqa: BLE001 - one bad submission must not hold the others back
             for submission in pending:
                 try:
                     with transaction.atomic():
                         _register([submission])
-                except Exception as error:  # noqa: BLE001 - kept on the row, shown by tokens/{token}
+                except background.TRANSIENT:
+                    raise
+                except Exception as error:  # noqa: BLE001 - kept on the row, shown by tokens/{token} and to the hotline
                     logger.exception("Open311 submission %s could not be registered", submission.token)
                     submission.error = f"{type(error).__name__}: {error}"[:500]
                     submission.save(update_fields=["error"])

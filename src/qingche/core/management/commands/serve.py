@@ -1,7 +1,4 @@
-import ctypes
 import os
-import signal
-import subprocess
 import sys
 
 from django.conf import settings
@@ -10,9 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from qingche.core import dbroles
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
+from qingche.core import background, dbroles
 
 
 class Command(BaseCommand):
@@ -26,7 +21,7 @@ class Command(BaseCommand):
             "--no-task-worker",
             action="store_true",
             default=os.environ.get("QINGCHE_TASK_WORKER", "1") == "0",
-            help="start no background workers (run `qingche db_worker` and "
+            help="start no background processes (run `qingche task_worker` and "
             "`qingche open311_register --follow` yourself)",
         )
         parser.add_argument(
@@ -50,7 +45,9 @@ class Command(BaseCommand):
                 "Note: QINGCHE_REDIS_URL is not set, so each worker counts the public pages' flood "
                 "limits on its own (docs/operator-guide.md)."
             )
-        if not no_task_worker:
+        if no_task_worker:
+            background.status_path().unlink(missing_ok=True)  # /healthz: no supervisor of this server
+        else:
             self._start_task_worker()
         sys.stdout.flush()
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -76,18 +73,9 @@ class Command(BaseCommand):
         )
 
     def _start_task_worker(self):
-        """The background worker of the tasks framework (large imports) and the registrar of Open311
-        submissions. They get SIGTERM when this process, which becomes the gunicorn master, ends, however it
-        ends."""
-        qingche = os.path.join(os.path.dirname(sys.executable), "qingche")
-        for command in (
-            ["db_worker", "--queue-name", "*", "--interval", "2", "--no-reload", "-v", "0"],
-            ["open311_register", "--follow"],
-        ):
-            subprocess.Popen([qingche, *command], stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent)
-        self.stdout.write("Started the background workers (db_worker, open311_register --follow).")
-
-
-def _end_with_parent():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        """`qingche supervise`: it runs the background processes (the task worker, the Open311 registrar),
+        starts one again when it exits, and gets SIGTERM when this process, which becomes the gunicorn master,
+        ends, however it ends (core/background.py)."""
+        background.start_supervisor()
+        names = ", ".join(background.processes())
+        self.stdout.write(f"Started the background processes under a supervisor ({names}).")
