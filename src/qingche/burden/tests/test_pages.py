@@ -1,5 +1,6 @@
 """Dashboard, ranking and index API as different roles."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -50,7 +51,9 @@ def test_index_api_answers_only_for_visible_units(api_as, demo_month):
         .json()
     )
     # one answer carries the period, the red line and both parts of the load: no second call needed
-    assert body["period"] == {"first": "2026-10-01", "last": "2026-10-31", "label": "2026-10"}
+    first_day = dt.date.fromisoformat(demo_month + "-01")
+    last_day = (first_day + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    assert body["period"] == {"first": f"{first_day}", "last": f"{last_day}", "label": demo_month}
     assert body["red_line"] == 1.0
     assert set(body["units"]) == {str(first.pk)}
     row = body["units"][str(first.pk)]
