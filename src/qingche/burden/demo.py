@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from qingche.burden import services
 from qingche.burden.models import BurdenReport, Meeting, RequiredApp, StaffingRequest
+from qingche.burden.selectors import known_values
 from qingche.core.audit import audit_context
-from qingche.org.models import Assignment, Unit
+from qingche.org.models import Assignment, Person, Unit
 
 TOPICS = [
     ("安全生产大检查", "安全生产"),
@@ -121,7 +122,6 @@ def _frontline_overtime(ctx, admin, first: dt.date, last: dt.date) -> None:
     """The demo front-line account (yixian) logs overtime twice a month and the town confirms it, so that
     their own index has own work besides their task parts; the latest entry still waits. No random draws:
     the rest of the demo stays the same."""
-    from qingche.org.models import Person
 
     account = ctx.accounts.get("yixian")
     person = Person.objects.filter(account=account).first() if account is not None else None
@@ -310,7 +310,6 @@ def _build(ctx, admin) -> None:
             targets=targets,
             fields=[{"catalog_field": item.pk} for item in chosen] + [{"label": label} for label in new],
         )
-        from qingche.burden.selectors import known_values
 
         fields = list(form.fields.select_related("catalog_field"))
         for unit in targets:

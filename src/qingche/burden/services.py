@@ -41,7 +41,8 @@ from qingche.core import parameters
 from qingche.core.audit import record
 from qingche.core.counters import add_to_counter
 from qingche.core.scope import ancestor_paths, unit_in_scope, user_person_id
-from qingche.org.models import Unit
+from qingche.core.services import parameter_set
+from qingche.org.models import Assignment, Person, Unit
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -252,7 +253,6 @@ def _check_red_lines(keys) -> None:
 def _raise_alerts(keys) -> None:
     """Raise (or raise higher) the alert to 减负办 for each (unit, month) whose town-level index goes above
     the red line: one index computation per month for all the towns concerned."""
-    from qingche.burden import selectors
 
     units = {
         pk: path for pk, path in Unit.objects.filter(pk__in={unit_id for unit_id, _m in keys}).values_list("pk", "path")
@@ -605,7 +605,6 @@ def app_create(
 
 # -- overtime -------------------------------------------------------------------------------------------
 def _current_unit_of(person) -> Unit:
-    from qingche.org.models import Assignment
 
     assignment = (
         Assignment.objects.filter(person=person, end_date__isnull=True)
@@ -619,7 +618,6 @@ def _current_unit_of(person) -> Unit:
 @transaction.atomic
 def overtime_report(*, user, date: dt.date, hours, note: str) -> OvertimeEntry:
     """A person logs their own overtime; their unit confirms it."""
-    from qingche.org.models import Person
 
     _require(user, "burden.add_overtimeentry")
     person_id = user_person_id(user)
@@ -763,7 +761,6 @@ def form_fill_submit(
 ) -> FormFill:
     """A target unit fills a form. values: {form field id: text}. Values the platform already held
     (pre-filled) and submitted unchanged count as pre-filled; the rest as typed."""
-    from qingche.burden import selectors
 
     _acts_for(user, "burden.add_formfill", unit)
     if not form.targets.filter(pk=unit.pk).exists():
@@ -821,7 +818,6 @@ def form_fill_submit(
 # -- settings and alerts -----------------------------------------------------------------------------------
 @transaction.atomic
 def index_settings_save(*, user, red_line, weights: dict) -> None:
-    from qingche.core.services import parameter_set
 
     _require(user, "burden.change_burdenalert")
     try:

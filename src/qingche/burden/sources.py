@@ -29,8 +29,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from qingche.burden.models import LoadRollup
 from qingche.burden.rules import CITIZEN, SENDERS, STANDING, UPPER, Period
 
 __all__ = [
@@ -101,9 +103,6 @@ def rollup_function(source: str):
     """A source function that reads burden's rollup table (rows kept by services.load_add)."""
 
     def read(unit_ids, period: Period) -> dict[int, float]:
-        from django.db.models import Sum
-
-        from qingche.burden.models import LoadRollup
 
         rows = (
             LoadRollup.objects.filter(

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.contrib.auth import authenticate, user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -14,6 +15,10 @@ from rest_framework import exceptions, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from qingche.core import otp, services
+from qingche.core.middleware import client_ip
+from qingche.core.scope import user_grants
 
 
 def _validation_detail(error: DjangoValidationError):
@@ -52,7 +57,6 @@ STANDARD_ACTION_VERBS = {"create": "add", "update": "change", "partial_update": 
 def holds_permission(user, perm: str) -> bool:
     """Whether one of the account's role grants carries `perm` (anywhere: the unit is the service's
     business), or the account is the superuser."""
-    from qingche.core.scope import user_grants
 
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -188,10 +192,6 @@ class TokenLoginView(APIView):
 
     @extend_schema(request=TokenLoginSerializer, responses=TokenResponseSerializer)
     def post(self, request):
-        from django.contrib.auth import authenticate, user_login_failed
-
-        from qingche.core import otp, services
-        from qingche.core.middleware import client_ip
 
         body = TokenLoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)

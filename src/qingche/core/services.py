@@ -2,10 +2,14 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qingche.core import parameters, tokens
 from qingche.core.audit import audit_context, record
+from qingche.core.models import ApiToken, HolidayOverride, Parameter
 from qingche.core.pii import UNMASK_PERM, EncryptedField
+from qingche.core.selectors import may_unmask
 
 
 @transaction.atomic
@@ -13,7 +17,6 @@ def pii_unmask(*, user, obj, field_name: str, reason: str) -> str:
     """Clear text of one personal-data field, for a user holding core.unmask_pii through a grant that
     also reaches the object (a right to unmask held at one unit opens nothing at another unit the
     account merely sees); the unmasking, with its reason, goes to the audit trail."""
-    from qingche.core.selectors import may_unmask
 
     field = obj._meta.get_field(field_name)
     if not isinstance(field, EncryptedField):
@@ -31,7 +34,6 @@ def pii_unmask(*, user, obj, field_name: str, reason: str) -> str:
 
 
 def holiday_save(*, user, date, is_workday: bool, name: str = ""):
-    from qingche.core.models import HolidayOverride
 
     if not user.has_perm("core.add_holidayoverride"):
         raise PermissionDenied(_("You may not edit the calendar."))
@@ -51,8 +53,6 @@ def holiday_delete(*, user, entry) -> None:
 
 def parameter_set(*, user, key: str, value, reason: str = ""):
     """Set a configurable parameter (core.change_parameter); the change is audited like any save."""
-    from qingche.core import parameters
-    from qingche.core.models import Parameter
 
     if not user.has_perm("core.change_parameter"):
         raise PermissionDenied(_("You may not change parameters."))
@@ -70,10 +70,6 @@ def parameter_set(*, user, key: str, value, reason: str = ""):
 def api_token_issue(*, user, ip: str | None = None):
     """A new token for an account that has just proved who it is; returns (token, key). The key is
     shown once and only its digest is kept."""
-    from django.utils import timezone
-
-    from qingche.core import tokens
-    from qingche.core.models import ApiToken
 
     if not tokens.may_hold_token(user):
         raise PermissionDenied(_("This account has no role: it may not use the API."))
@@ -96,7 +92,6 @@ def api_token_issue(*, user, ip: str | None = None):
 @transaction.atomic
 def api_token_revoke(*, user, token) -> None:
     """An account revokes one of its own tokens."""
-    from django.utils import timezone
 
     if token.user_id != user.pk:
         raise PermissionDenied(_("This is not your token."))

@@ -12,6 +12,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from qingche.core import parameters
+from qingche.core.models import ApiToken
+from qingche.core.scope import user_grants
 
 TOKEN_HOURS = "core.api_token_hours"
 parameters.register_defaults({TOKEN_HOURS: (8, "Hours an API token works after it is issued")})
@@ -32,7 +34,6 @@ def lifetime() -> dt.timedelta:
 
 def may_hold_token(user) -> bool:
     """An active account that still holds a role (or is the superuser)."""
-    from qingche.core.scope import user_grants
 
     return bool(user.is_active and (user.is_superuser or user_grants(user)))
 
@@ -53,7 +54,6 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF's `Token <key>` header, checked against core.ApiToken."""
 
     def authenticate_credentials(self, key):
-        from qingche.core.models import ApiToken
 
         token = ApiToken.objects.select_related("user").filter(digest=digest(key)).first()
         now = timezone.now()

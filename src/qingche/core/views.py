@@ -2,21 +2,28 @@ import datetime as dt
 import time
 
 import django_otp
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingche.core import audit_display, otp, selectors, services
-from qingche.core.audit import shown
+from qingche.core.audit import record, shown
 from qingche.core.calendar import work_calendar
+from qingche.core.excel import xlsx_response
 from qingche.core.forms import LoginForm
-from qingche.core.models import AuditEvent
+from qingche.core.models import AuditEvent, User
+from qingche.core.tokens import still_valid
 from qingche.core.widgets import home_cards
 
 
@@ -30,8 +37,6 @@ def home(request):
 
 
 def _audit_export(events):
-    from qingche.core.audit import record
-    from qingche.core.excel import xlsx_response
 
     record("export", object_type="core.auditevent", object_repr=_("audit trail"))
     headers = [
@@ -155,8 +160,6 @@ def holiday_delete(request, pk):
 @require_POST
 def set_language(request):
     """Switch the interface language; a signed-in user keeps the choice on their account."""
-    from django.conf import settings
-    from django.utils.http import url_has_allowed_host_and_scheme
 
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
@@ -202,7 +205,6 @@ def _pending_user(request):
     pending = request.session.get(PENDING_KEY)
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None, None
-    from qingche.core.models import User
 
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
     if user is not None:
@@ -212,10 +214,6 @@ def _pending_user(request):
 
 def login_otp(request):
     """Second step of the log-in: the 6-digit code of the authenticator app, or a recovery code."""
-    from axes.handlers.proxy import AxesProxyHandler
-    from django.contrib.auth import login as auth_login
-    from django.contrib.auth import user_login_failed
-    from django.utils.http import url_has_allowed_host_and_scheme
 
     user, pending = _pending_user(request)
     if user is None:
@@ -277,7 +275,6 @@ def otp_setup(request):
 @login_required
 def api_tokens(request):
     """The account's own API tokens: when each was issued, expires, was last used; revoke one."""
-    from qingche.core.tokens import still_valid
 
     tokens = list(selectors.api_tokens(request.user)[:100])
     now = timezone.now()

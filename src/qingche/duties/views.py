@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from qingche.core.excel import xlsx_response
 from qingche.core.forms import error_texts
 from qingche.core.scope import unit_in_scope
 from qingche.duties import rules, selectors, services
+from qingche.duties.forms import DutyItemForm, StandingHoursForm
 from qingche.duties.models import DutyItem, DutyList
 from qingche.org.models import Unit
 
@@ -64,8 +66,6 @@ def unit_list(request, unit_id):
     unit = get_object_or_404(Unit, pk=unit_id, kind__in=services.TOWN_KINDS)
     duty_list = _version_for(request, unit_id)
     if duty_list is None and not unit_in_scope(request.user, "duties.view_dutylist", unit):
-        from django.http import Http404
-
         raise Http404
     kind, domain, query = request.GET.get("kind", ""), request.GET.get("domain", ""), request.GET.get("q", "").strip()
     items = (
@@ -287,7 +287,6 @@ def item_delete(request, pk):
 @permission_required("duties.change_dutylist", raise_exception=True)
 def item_edit(request, pk, item_pk=None):
     """Add an item to a draft, or change one of its items."""
-    from qingche.duties.forms import DutyItemForm
 
     duty_list = get_object_or_404(selectors.duty_lists(request.user), pk=pk)
     item = get_object_or_404(duty_list.items, pk=item_pk) if item_pk else None
@@ -314,7 +313,6 @@ def item_edit(request, pk, item_pk=None):
 @permission_required("duties.set_standing_hours", raise_exception=True)
 def item_standing(request, pk):
     """减负办 sets a duty's standing workload (person-hours a month), with a reason."""
-    from qingche.duties.forms import StandingHoursForm
 
     item = get_object_or_404(DutyItem.objects.visible_to(request.user).select_related("duty_list__unit"), pk=pk)
     initial = {"standing_hours": item.standing_hours}

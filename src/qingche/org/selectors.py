@@ -8,6 +8,9 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Length, Substr
 
 from qingche.core.models import User
+from qingche.core.pii import pii_hash
+from qingche.core.rules import is_valid_id_number, normalize_id_number
+from qingche.core.selectors import unmaskable
 from qingche.org import rules
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 
@@ -90,9 +93,6 @@ def people(
     political_status: str = "",
     gender: str = "",
 ):
-    from qingche.core.pii import pii_hash
-    from qingche.core.rules import is_valid_id_number, normalize_id_number
-    from qingche.core.selectors import unmaskable
 
     # Lists never decrypt: they show the stored masked copies.
     result = Person.objects.visible_to(user).select_related("unit").defer("id_number", "phone")

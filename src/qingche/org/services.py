@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from qingche.core import rules as core_rules
 from qingche.core.audit import audit_context, record
 from qingche.core.models import User
+from qingche.core.pii import pii_hash
 from qingche.core.scope import forget_grants, unit_in_scope, user_grants
 from qingche.org import roles, rules
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
@@ -142,7 +144,6 @@ def _full_clean(instance, exclude=None) -> None:
 
 # -- people -----------------------------------------------------------------------------------------
 def _check_duplicate_id(person: Person) -> None:
-    from qingche.core.pii import pii_hash
 
     digest = pii_hash(Person._meta.get_field("id_number").normalized(person.id_number))
     if digest and Person.objects.filter(id_number_hash=digest).exclude(pk=person.pk).exists():
@@ -150,7 +151,6 @@ def _check_duplicate_id(person: Person) -> None:
 
 
 def _check_id_matches(person: Person) -> None:
-    from qingche.core import rules as core_rules
 
     if person.id_number and core_rules.is_valid_id_number(person.id_number) and person.birth_date:
         if core_rules.birth_date_from_id_number(person.id_number) != person.birth_date:
@@ -185,7 +185,6 @@ def person_update(*, user, person: Person, **data) -> Person:
 
 
 def _validate_person(person: Person) -> None:
-    from qingche.core import rules as core_rules
 
     if not person.birth_date and core_rules.is_valid_id_number(person.id_number or ""):
         person.birth_date = core_rules.birth_date_from_id_number(person.id_number)  # forms no longer ask for it
