@@ -30,3 +30,4 @@ run import --rows 1000
 run intake --requests 100 --workers 2 --concurrency 4
 run classify --limit 300 --predict 50 --no-baseline
 run routing --limit 40
+run pages --scale 0.05 --reps 1
