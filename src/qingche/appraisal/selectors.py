@@ -117,6 +117,17 @@ def results(user):
     return Appraisee.objects.visible_to(user).select_related("cycle__scheme", "person", "unit")
 
 
+def ranked_results(user, cycle: AppraisalCycle):
+    """A cycle's scored appraisees by rank, for the results list and its export: without the line-by-line
+    breakdown and the person's encrypted data, which neither shows (both are read per row otherwise)."""
+    return (
+        results(user)
+        .filter(cycle=cycle, score__isnull=False)
+        .defer("breakdown", "person__id_number", "person__phone")
+        .order_by("rank", "id")
+    )
+
+
 def publicity_list(user, cycle: AppraisalCycle) -> list[dict] | None:
     """The 公示 list: who is to receive the top grade, by name and unit — no score, rank or breakdown. Open
     to everyone who sees the cycle, and only while the cycle is in publicity (None otherwise)."""
@@ -161,11 +172,19 @@ def link_ratings(link: RatingLink):
 
 
 def rater_flags(user):
-    return RaterFlag.objects.visible_to(user).select_related("rater_person", "rater_link", "cycle")
+    return (
+        RaterFlag.objects.visible_to(user)
+        .select_related("rater_person", "rater_link", "cycle")
+        .defer("rater_person__id_number", "rater_person__phone")  # a name is shown; decrypting costs per row
+    )
 
 
 def appeals(user):
-    return Appeal.objects.visible_to(user).select_related("appraisee__person", "appraisee__cycle__scheme")
+    return (
+        Appeal.objects.visible_to(user)
+        .select_related("appraisee__person", "appraisee__cycle__scheme")
+        .defer("appraisee__person__id_number", "appraisee__person__phone", "appraisee__breakdown")
+    )
 
 
 def links(user, cycle: AppraisalCycle):
