@@ -226,16 +226,21 @@ def _people_export(people):
         _("rank"),
         _("unit"),
     ]
+    # The choice labels translated once, not per row (get_FOO_display rebuilds the choices each call).
+    label = {
+        name: {value: str(text) for value, text in Person._meta.get_field(name).flatchoices}
+        for name in ("gender", "category", "education", "political_status")
+    }
     rows = (
         (
             p.name,
-            p.get_gender_display(),
+            label["gender"].get(p.gender, p.gender),
             p.birth_year,
             p.id_number_masked,
             p.phone_masked,
-            p.get_category_display(),
-            p.get_education_display(),
-            p.get_political_status_display(),
+            label["category"].get(p.category, p.category),
+            label["education"].get(p.education, p.education),
+            label["political_status"].get(p.political_status, p.political_status),
             p.rank,
             p.unit.name,
         )
