@@ -10,7 +10,9 @@ and the template, no network and no browser), --reps times after one unmeasured 
 interleaved. A page that does not answer 200 is listed under `errors`.
 
 The floor is `/healthz` timed the same way in the same run: what any request costs on this machine,
-so that a page's figure can be read against it when the machine is busy.
+so that a page's figure can be read against it when the machine is busy (the load average and the
+number of cores at the end of the run are in the JSON too: a load above the core count means other
+work competed with the run).
 
 Progress goes to stderr; the last line of stdout is one JSON object with `pages_p95_max_ms`, the ten
 slowest pages with their p95, the page count, the target and `ok`.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import time
 from urllib.parse import urlsplit
@@ -165,6 +168,8 @@ def main() -> None:
         "target_ms": TARGET_MS,
         "ok": worst <= TARGET_MS and not errors,
         "reps": args.reps,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpu_count": os.cpu_count(),
     }
     from django.db import connections
 
