@@ -86,6 +86,11 @@ def index_value(load: float, capacity: float, red_line: float) -> tuple[float | 
     return value, RED if value > red_line else OVER if value > 1.0 else OK
 
 
+def weighted_load(loads: dict[str, float], weights: dict[str, float]) -> float:
+    """Σ weight(source) × person-hours(source): the load of burden_index, without its breakdown."""
+    return round(sum(float(weights.get(source, 1.0)) * float(hours) for source, hours in loads.items()), 4)
+
+
 def burden_index(
     loads: dict[str, float],
     weights: dict[str, float],

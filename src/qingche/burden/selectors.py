@@ -295,9 +295,33 @@ def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, r
     }
 
 
+def index_values(unit_ids, period, *, trees=None) -> dict[int, tuple[float | None, str]]:
+    """(value, state) of each unit's index, as index_results gives them but without each result's
+    breakdown by source and sender: the county dashboard shows only these two, for every town."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    unit_ids = list(unit_ids)
+    calendar = work_calendar()
+    working_days = calendar.working_days_in(period.first, period.last)
+    hours_per_day = calendar.hours_per_day  # a computed property: read once, not per unit
+    trees = trees if trees is not None else _subtrees(unit_ids)
+    loads = loads_by_source(unit_ids, period, trees=trees)
+    in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True, trees=trees)
+    current_weights, line = weights(), red_line()
+    return {
+        unit_id: rules.index_value(
+            rules.weighted_load(loads[unit_id], current_weights),
+            in_post[unit_id] * working_days * hours_per_day,
+            line,
+        )
+        for unit_id in unit_ids
+    }
+
+
 def index_for_units(unit_ids, period) -> dict[int, float | None]:
     """For the admission check: {unit id: index value, or None when the unit has no capacity}."""
-    return {unit_id: result.value for unit_id, result in index_results(unit_ids, period).items()}
+    return {unit_id: value for unit_id, (value, _state) in index_values(unit_ids, period).items()}
 
 
 def unit_page(user, unit: Unit, period: rules.Period) -> dict:
@@ -662,7 +686,7 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
     reuse."""
     month = month or dashboard_month(year)
     towns = list(town_level_units(user))
-    results = index_results(
+    results = index_values(
         [town.pk for town in towns], rules.Period.month(month.year, month.month), trees=subtrees_of(towns)
     )
     visible = LoadRollup.objects.visible_to(user)
@@ -681,7 +705,7 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
         "year": year,
         "month": month,
         "towns": [
-            {"name": town.name, "id": town.pk, "value": results[town.pk].value, "state": results[town.pk].state}
+            {"name": town.name, "id": town.pk, "value": results[town.pk][0], "state": results[town.pk][1]}
             for town in towns
         ],
         "by_source": {name: [round(v, 1) for v in values] for name, values in by_source.items()},

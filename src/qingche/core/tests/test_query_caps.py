@@ -104,3 +104,10 @@ def test_the_people_export_reads_a_fixed_handful_of_queries_and_decrypts_nothing
     client = client_as("zuzhibu")
     monkeypatch.setattr(pii, "decrypt", refuse)
     assert _page_queries(client, "/org/people/?export=xlsx") <= 10  # 6 today, one chunk of people
+
+
+def test_the_county_burden_dashboard_and_ranking_read_a_fixed_handful_of_queries(client_as):
+    # Every town's index from one rollup query, whatever the number of towns and sources.
+    client = client_as("jianfuban")
+    assert _page_queries(client, "/burden/") <= 16  # 12 today
+    assert _page_queries(client, "/burden/ranking/") <= 10  # 7 today
