@@ -113,19 +113,25 @@ def can_manage(user, cycle: AppraisalCycle) -> bool:
 
 def results(user):
     """Appraisees with their results: the organization department in its scope; a town its own
-    people once publicity starts; a person their own result once publicity starts."""
-    return Appraisee.objects.visible_to(user).select_related("cycle__scheme", "person", "unit")
+    people once publicity starts; a person their own result once publicity starts. The person's encrypted
+    fields are left out: appraisal shows names, and decrypting them cost two ciphers a row."""
+    return (
+        Appraisee.objects.visible_to(user)
+        .select_related("cycle__scheme", "person", "unit")
+        .defer("person__id_number", "person__phone")
+    )
+
+
+def results_listed(user):
+    """results(user) for lists and tables: without the line-by-line breakdown, which only one result's
+    page shows."""
+    return results(user).defer("breakdown")
 
 
 def ranked_results(user, cycle: AppraisalCycle):
     """A cycle's scored appraisees by rank, for the results list and its export: without the line-by-line
-    breakdown and the person's encrypted data, which neither shows (both are read per row otherwise)."""
-    return (
-        results(user)
-        .filter(cycle=cycle, score__isnull=False)
-        .defer("breakdown", "person__id_number", "person__phone")
-        .order_by("rank", "id")
-    )
+    breakdown and the person's encrypted data, which neither shows."""
+    return results_listed(user).filter(cycle=cycle, score__isnull=False).order_by("rank", "id")
 
 
 def publicity_list(user, cycle: AppraisalCycle) -> list[dict] | None:
@@ -235,7 +241,7 @@ def rater_assignments(user, appraisee: Appraisee):
 
 # -- the results that count (other modules call these) -------------------------------------------
 def _counted_results(user, year: int | None = None, cycle: AppraisalCycle | None = None):
-    rows = results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
+    rows = results_listed(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
     if cycle is not None:
         rows = rows.filter(cycle=cycle)
     if year is not None:
@@ -269,9 +275,9 @@ def rank_eligibility(user, year: int) -> list[dict]:
     基本称职 and 不称职 years do not count; 优秀 shortens the wait for the next step."""
     table = parameters.get("appraisal.rank_years")
     history = defaultdict(list)
-    for row in _annual(results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")).order_by(
-        "cycle__year"
-    ):
+    for row in _annual(
+        results_listed(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
+    ).order_by("cycle__year"):
         history[row.person_id].append(row)
     lines = []
     for row in _annual(_counted_results(user, year=year)):
