@@ -156,11 +156,16 @@ def my_results(user):
     return results(user).filter(person_id=person_id, cycle__status__in=AppraisalCycle.PUBLISHED)
 
 
+# What a rater never sees of the person rated, and would cost a decryption or a large read per rating.
+RATEE_UNSHOWN = ("ratee__person__id_number", "ratee__person__phone", "ratee__breakdown")
+
+
 def my_ratings(user):
     """The user's own ratings (as rater) — the only way any rating is read."""
     return (
         Rating.objects.visible_to(user)
         .select_related("cycle__scheme", "ratee__person", "ratee__unit")
+        .defer(*RATEE_UNSHOWN)
         .order_by("cycle_id", "ratee__unit_id", "ratee__person__name", "id")
     )
 
@@ -173,6 +178,7 @@ def link_ratings(link: RatingLink):
     return (
         Rating.objects.filter(rater_link=link)
         .select_related("ratee__person", "ratee__unit", "cycle__scheme")
+        .defer(*RATEE_UNSHOWN)
         .order_by("ratee__unit_id", "ratee__person__name", "id")
     )
 

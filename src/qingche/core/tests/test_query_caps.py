@@ -111,3 +111,16 @@ def test_the_county_burden_dashboard_and_ranking_read_a_fixed_handful_of_queries
     client = client_as("jianfuban")
     assert _page_queries(client, "/burden/") <= 16  # 12 today
     assert _page_queries(client, "/burden/ranking/") <= 10  # 7 today
+
+
+def test_the_appraisal_outcomes_decrypt_nothing(client_as, monkeypatch):
+    # Four tables of names and grades for a whole county: decrypting each person's ID number and phone
+    # cost more than everything else on the page.
+    from qingche.core import pii
+
+    def refuse(value):
+        raise AssertionError("the outcomes page decrypted a value: it shows names only")
+
+    client = client_as("zuzhibu")
+    monkeypatch.setattr(pii, "decrypt", refuse)
+    assert _page_queries(client, "/appraisal/outcomes/") <= 24  # 16 today
