@@ -280,15 +280,15 @@ def rank_eligibility(user, year: int) -> list[dict]:
     """Whether the year counts toward rank (职级) years, by annual grade (appraisal.rank_years):
     基本称职 and 不称职 years do not count; 优秀 shortens the wait for the next step."""
     table = parameters.get("appraisal.rank_years")
-    history = defaultdict(list)
-    for row in _annual(
-        results_listed(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
-    ).order_by("cycle__year"):
-        history[row.person_id].append(row)
+    history = defaultdict(list)  # person -> the grades of every published year: two columns, no objects
+    for person_id, grade in _annual(
+        results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
+    ).values_list("person_id", "grade"):
+        history[person_id].append(grade)
     lines = []
     for row in _annual(_counted_results(user, year=year)):
         rule = table.get(row.grade, {"counts": False, "months_less": 0})
-        counted = sum(1 for past in history[row.person_id] if table.get(past.grade, {}).get("counts"))
+        counted = sum(1 for grade in history[row.person_id] if table.get(grade, {}).get("counts"))
         lines.append(
             {
                 "person_id": row.person_id,
