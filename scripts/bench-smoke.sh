@@ -32,3 +32,4 @@ run intake_restart --seconds 8 --restart-at 3 --down 1 --open311-clients 1 --web
 run idle --seconds 5 --settle 2
 run classify --limit 300 --predict 50 --no-baseline
 run routing --limit 40
+run pages --scale 0.05 --reps 1

@@ -113,8 +113,25 @@ def can_manage(user, cycle: AppraisalCycle) -> bool:
 
 def results(user):
     """Appraisees with their results: the organization department in its scope; a town its own
-    people once publicity starts; a person their own result once publicity starts."""
-    return Appraisee.objects.visible_to(user).select_related("cycle__scheme", "person", "unit")
+    people once publicity starts; a person their own result once publicity starts. The person's encrypted
+    fields are left out: appraisal shows names, and decrypting them cost two ciphers a row."""
+    return (
+        Appraisee.objects.visible_to(user)
+        .select_related("cycle__scheme", "person", "unit")
+        .defer("person__id_number", "person__phone")
+    )
+
+
+def results_listed(user):
+    """results(user) for lists and tables: without the line-by-line breakdown, which only one result's
+    page shows."""
+    return results(user).defer("breakdown")
+
+
+def ranked_results(user, cycle: AppraisalCycle):
+    """A cycle's scored appraisees by rank, for the results list and its export: without the line-by-line
+    breakdown and the person's encrypted data, which neither shows."""
+    return results_listed(user).filter(cycle=cycle, score__isnull=False).order_by("rank", "id")
 
 
 def publicity_list(user, cycle: AppraisalCycle) -> list[dict] | None:
@@ -139,11 +156,16 @@ def my_results(user):
     return results(user).filter(person_id=person_id, cycle__status__in=AppraisalCycle.PUBLISHED)
 
 
+# What a rater never sees of the person rated, and would cost a decryption or a large read per rating.
+RATEE_UNSHOWN = ("ratee__person__id_number", "ratee__person__phone", "ratee__breakdown")
+
+
 def my_ratings(user):
     """The user's own ratings (as rater) — the only way any rating is read."""
     return (
         Rating.objects.visible_to(user)
         .select_related("cycle__scheme", "ratee__person", "ratee__unit")
+        .defer(*RATEE_UNSHOWN)
         .order_by("cycle_id", "ratee__unit_id", "ratee__person__name", "id")
     )
 
@@ -156,16 +178,25 @@ def link_ratings(link: RatingLink):
     return (
         Rating.objects.filter(rater_link=link)
         .select_related("ratee__person", "ratee__unit", "cycle__scheme")
+        .defer(*RATEE_UNSHOWN)
         .order_by("ratee__unit_id", "ratee__person__name", "id")
     )
 
 
 def rater_flags(user):
-    return RaterFlag.objects.visible_to(user).select_related("rater_person", "rater_link", "cycle")
+    return (
+        RaterFlag.objects.visible_to(user)
+        .select_related("rater_person", "rater_link", "cycle")
+        .defer("rater_person__id_number", "rater_person__phone")  # a name is shown; decrypting costs per row
+    )
 
 
 def appeals(user):
-    return Appeal.objects.visible_to(user).select_related("appraisee__person", "appraisee__cycle__scheme")
+    return (
+        Appeal.objects.visible_to(user)
+        .select_related("appraisee__person", "appraisee__cycle__scheme")
+        .defer("appraisee__person__id_number", "appraisee__person__phone", "appraisee__breakdown")
+    )
 
 
 def links(user, cycle: AppraisalCycle):
@@ -216,7 +247,7 @@ def rater_assignments(user, appraisee: Appraisee):
 
 # -- the results that count (other modules call these) -------------------------------------------
 def _counted_results(user, year: int | None = None, cycle: AppraisalCycle | None = None):
-    rows = results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
+    rows = results_listed(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
     if cycle is not None:
         rows = rows.filter(cycle=cycle)
     if year is not None:
@@ -249,15 +280,15 @@ def rank_eligibility(user, year: int) -> list[dict]:
     """Whether the year counts toward rank (职级) years, by annual grade (appraisal.rank_years):
     基本称职 and 不称职 years do not count; 优秀 shortens the wait for the next step."""
     table = parameters.get("appraisal.rank_years")
-    history = defaultdict(list)
-    for row in _annual(results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")).order_by(
-        "cycle__year"
-    ):
-        history[row.person_id].append(row)
+    history = defaultdict(list)  # person -> the grades of every published year: two columns, no objects
+    for person_id, grade in _annual(
+        results(user).filter(cycle__status__in=AppraisalCycle.PUBLISHED).exclude(grade="")
+    ).values_list("person_id", "grade"):
+        history[person_id].append(grade)
     lines = []
     for row in _annual(_counted_results(user, year=year)):
         rule = table.get(row.grade, {"counts": False, "months_less": 0})
-        counted = sum(1 for past in history[row.person_id] if table.get(past.grade, {}).get("counts"))
+        counted = sum(1 for grade in history[row.person_id] if table.get(grade, {}).get("counts"))
         lines.append(
             {
                 "person_id": row.person_id,

@@ -7,6 +7,7 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -125,7 +126,9 @@ def cycle_detail(request, pk):
             progress=selectors.progress(request.user, cycle),
             sources=indicators.status(),
             links=link_rows,
-            flags=selectors.rater_flags(request.user).filter(cycle=cycle),
+            page=Paginator(selectors.rater_flags(request.user).filter(cycle=cycle).order_by("id"), 50).get_page(
+                request.GET.get("page")
+            ),
             pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
             towns=org_selectors.units(request.user).filter(
                 kind__in=["town", "street"], path__startswith=cycle.unit.path
@@ -141,7 +144,7 @@ def cycle_detail(request, pk):
 @permission_required("appraisal.view_appraisee", raise_exception=True)
 def cycle_results(request, pk):
     cycle, manage = _cycle_for(request, pk)
-    rows = selectors.results(request.user).filter(cycle=cycle, score__isnull=False).order_by("rank", "id")
+    rows = selectors.ranked_results(request.user, cycle)
     if not manage and not cycle.is_published:
         rows = rows.none()
     if request.GET.get("export") == "xlsx":
@@ -176,13 +179,13 @@ def cycle_results(request, pk):
         "labels": [selectors.grade_label(cycle.scheme, g) for g in scale],
         "values": [counts.get(g, 0) for g in scale],
     }
-    shown = list(rows[:2000])
-    for row in shown:
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for row in page:
         row.grade_label = selectors.grade_label(cycle.scheme, row.grade)
     return render(
         request,
         "appraisal/results.html",
-        {"cycle": cycle, "rows": shown, "manage": manage, "chart": chart, "total": sum(counts.values())},
+        {"cycle": cycle, "page": page, "manage": manage, "chart": chart, "total": sum(counts.values())},
     )
 
 

@@ -106,6 +106,11 @@ def index_value(load: float, capacity: float, red_line: float) -> tuple[float | 
     return value, RED if value > red_line else OVER if value > 1.0 else OK
 
 
+def weighted_load(loads: dict[str, float], weights: dict[str, float]) -> float:
+    """Σ weight(source) × person-hours(source): the load of burden_index, without its breakdown."""
+    return round(sum(float(weights.get(source, 1.0)) * float(hours) for source, hours in loads.items()), 4)
+
+
 def burden_index(
     loads: dict[str, float],
     weights: dict[str, float],
@@ -123,20 +128,24 @@ def burden_index(
     hours_per_day of capacity. No capacity gives an explicit state, not a division."""
     if in_post < 0 or working_days < 0 or hours_per_day < 0 or (quota is not None and quota < 0):
         raise ValueError("capacity inputs must not be negative")
-    weighted = {source: float(weights.get(source, 1.0)) * float(hours) for source, hours in loads.items()}
+    # One pass over the sources: the county dashboard computes this for every town on each view.
+    senders = senders or {}
+    unweighted, used_weights, weighted, by_sender = {}, {}, {}, {}
+    for source, hours in loads.items():
+        unweighted[source] = hours = float(hours)
+        used_weights[source] = weight = float(weights.get(source, 1.0))
+        weighted[source] = product = weight * hours
+        sender = senders.get(source, UPPER)
+        by_sender[sender] = round(by_sender.get(sender, 0.0) + product, 4)
     load = round(sum(weighted.values()), 4)
     capacity = in_post * working_days * hours_per_day
-    by_sender: dict[str, float] = {}
-    for source, hours in weighted.items():
-        sender = (senders or {}).get(source, UPPER)
-        by_sender[sender] = round(by_sender.get(sender, 0.0) + hours, 4)
     value, state = index_value(load, capacity, red_line)
     standing = by_sender.get(STANDING, 0.0)
     imposed = round(load - standing, 4)
     vacancy = max(0, quota - in_post) if quota is not None else 0
     return IndexResult(
-        loads={source: float(hours) for source, hours in loads.items()},
-        weights={source: float(weights.get(source, 1.0)) for source in loads},
+        loads=unweighted,
+        weights=used_weights,
         weighted=weighted,
         load=load,
         in_post=in_post,

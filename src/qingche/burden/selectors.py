@@ -35,7 +35,7 @@ from qingche.burden.models import (
 )
 from qingche.core import parameters, periods
 from qingche.core.cache import ttl_cache
-from qingche.core.scope import acting_q, user_person_id
+from qingche.core.scope import acting_q, is_root_path, user_person_id
 from qingche.org.models import Assignment, Post, Unit
 
 
@@ -125,13 +125,20 @@ class Trees(dict):
         every = {pk for ids in self.values() for pk in ids}
         if len(every) <= 200:
             return Q(**{f"{lookup}_id__in": sorted(every)})
+        if is_root_path(self.common):  # the whole tree (the county's towns): no filter, no join
+            return Q()
         return Q(**{f"{lookup}__path__startswith": self.common})
 
 
 def _subtrees(unit_ids) -> Trees:
     """{unit id: ids of the unit and every unit below it}, in two queries whatever the number of units:
     every unit under the deepest common ancestor is read once and bucketed by path prefix."""
-    units = list(Unit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
+    return subtrees_of(Unit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
+
+
+def subtrees_of(units) -> Trees:
+    """_subtrees of units whose paths are already known: Unit objects, or (pk, path) pairs; one query."""
+    units = [(unit.pk, unit.path) if isinstance(unit, Unit) else tuple(unit) for unit in units]
     if not units:
         return Trees()
     paths = [path for _pk, path in units]
@@ -139,7 +146,7 @@ def _subtrees(unit_ids) -> Trees:
     for path in paths[1:]:
         while not path.startswith(common):
             common = common[: len(common) - Unit.steplen]
-    below = list(Unit.objects.filter(path__startswith=common).values_list("pk", "path"))
+    below = _units_under(common)
     wanted = {path: pk for pk, path in units}
     result = Trees({pk: [] for pk, _path in units})
     result.common = common
@@ -154,24 +161,40 @@ def _subtrees(unit_ids) -> Trees:
     return result
 
 
+@ttl_cache(60, cleared_by=("org.Unit",))
+def _units_under(path: str) -> tuple[tuple[int, str], ...]:
+    """(pk, path) of the unit at `path` and of every unit below it. Kept a minute per process: the tree
+    changes rarely, while the county dashboard reads every town and village on each view."""
+    return tuple(Unit.objects.filter(path__startswith=path).values_list("pk", "path"))
+
+
 def people_in_post(unit_ids, on: dt.date | None = None, *, subtree: bool = False, trees=None) -> dict[int, int]:
     """People actually in post on a day (default today), per unit (or per unit's subtree).
     Reads org's assignments (a read: org owns and writes them)."""
     on = on or timezone.localdate()
     unit_ids = list(unit_ids)
-    current = Assignment.objects.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
     if not subtree:
-        rows = current.filter(unit_id__in=unit_ids).values("unit_id").annotate(n=Count("person", distinct=True))
-        found = {row["unit_id"]: row["n"] for row in rows}
+        found = _in_post_per_unit(on, ("ids", tuple(sorted(set(unit_ids)))))
         return {unit_id: found.get(unit_id, 0) for unit_id in unit_ids}
     trees = trees if trees is not None else _subtrees(unit_ids)
-    per_unit = dict(
-        current.filter(trees.unit_q())
-        .values("unit_id")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("unit_id", "n")
-    )
+    every = {pk for ids in trees.values() for pk in ids}
+    key = ("ids", tuple(sorted(every))) if len(every) <= 200 else ("path", trees.common)
+    per_unit = _in_post_per_unit(on, key)
     return {unit_id: sum(per_unit.get(pk, 0) for pk in trees.get(unit_id, [])) for unit_id in unit_ids}
+
+
+@ttl_cache(60, cleared_by=("org.Assignment",))
+def _in_post_per_unit(on: dt.date, units: tuple) -> dict[int, int]:
+    """{unit id: people in post on the day} for ("ids", unit ids) or ("path", every unit under a path).
+    Kept a minute per process: people move between posts rarely (org's writes clear this process's copy
+    at once), while the county dashboard counts every town's people on each view. Shared: never change it."""
+    kind, value = units
+    current = Assignment.objects.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+    if kind == "ids":
+        current = current.filter(unit_id__in=value)
+    elif not is_root_path(value):  # the whole tree needs no filter
+        current = current.filter(unit__path__startswith=value)
+    return dict(current.values("unit_id").annotate(n=Count("person", distinct=True)).values_list("unit_id", "n"))
 
 
 def staffing_quota(unit_ids, *, subtree: bool = False, trees=None) -> dict[int, int]:
@@ -347,9 +370,33 @@ def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, r
     }
 
 
+def index_values(unit_ids, period, *, trees=None) -> dict[int, tuple[float | None, str]]:
+    """(value, state) of each unit's index, as index_results gives them but without each result's
+    breakdown by source and sender: the county dashboard shows only these two, for every town."""
+    from qingche.core.calendar import work_calendar
+
+    period = _as_period(period)
+    unit_ids = list(unit_ids)
+    calendar = work_calendar()
+    working_days = calendar.working_days_in(period.first, period.last)
+    hours_per_day = calendar.hours_per_day  # a computed property: read once, not per unit
+    trees = trees if trees is not None else _subtrees(unit_ids)
+    loads = loads_by_source(unit_ids, period, trees=trees)
+    in_post = people_in_post(unit_ids, _capacity_day(period), subtree=True, trees=trees)
+    current_weights, line = weights(), red_line()
+    return {
+        unit_id: rules.index_value(
+            rules.weighted_load(loads[unit_id], current_weights),
+            in_post[unit_id] * working_days * hours_per_day,
+            line,
+        )
+        for unit_id in unit_ids
+    }
+
+
 def index_for_units(unit_ids, period) -> dict[int, float | None]:
     """For the admission check: {unit id: index value, or None when the unit has no capacity}."""
-    return {unit_id: result.value for unit_id, result in index_results(unit_ids, period).items()}
+    return {unit_id: value for unit_id, (value, _state) in index_values(unit_ids, period).items()}
 
 
 def unit_page(user, unit: Unit, period: rules.Period) -> dict:
@@ -709,7 +756,7 @@ def town_level_units(user):
 
 def ranking(user, period: rules.Period) -> list[dict]:
     towns = list(town_level_units(user))
-    results = index_results([town.pk for town in towns], period)
+    results = index_results([town.pk for town in towns], period, trees=subtrees_of(towns))
     rows = [{"unit": town, "result": results[town.pk]} for town in towns]
     rows.sort(key=lambda row: (row["result"].value is None, -(row["result"].value or 0)))
     return rows
@@ -736,7 +783,9 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
     reuse."""
     month = month or default_month(year)
     towns = list(town_level_units(user))
-    results = index_results([town.pk for town in towns], rules.Period.month(month.year, month.month))
+    results = index_values(
+        [town.pk for town in towns], rules.Period.month(month.year, month.month), trees=subtrees_of(towns)
+    )
     visible = LoadRollup.objects.visible_to(user)
     by_source = defaultdict(lambda: [0.0] * 12)
     rows = (
@@ -754,7 +803,7 @@ def dashboard(user, year: int, month: dt.date | None = None) -> dict:
         "year": year,
         "month": month,
         "towns": [
-            {"name": town.name, "id": town.pk, "value": results[town.pk].value, "state": results[town.pk].state}
+            {"name": town.name, "id": town.pk, "value": results[town.pk][0], "state": results[town.pk][1]}
             for town in towns
         ],
         "by_source": {name: [round(v, 1) for v in values] for name, values in by_source.items()},

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import itertools
+import re
 import zipfile
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape as xml_escape
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from qingche.core.rules import format_size
@@ -36,14 +41,97 @@ class ImportResult:
 
 
 def write_xlsx(headers: list[str], rows, sheet_title: str = "Sheet1") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    sheet.append([str(header) for header in headers])
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
+    """A workbook of one sheet: the header row, then the rows (strings, numbers, dates and naive times).
+
+    Written straight as the few XML parts of the format: openpyxl's own writer costs some 50 µs a cell
+    (the people export, 3,500 rows, took about 2 s in it), this a few µs. Read back by openpyxl in the
+    tests."""
+    letters: list[str] = []
+    sheet = io.StringIO()
+    for number, row in enumerate(itertools.chain([[str(header) for header in headers]], rows), start=1):
+        cells = [_cell(value) for value in row]
+        while len(letters) < len(cells):
+            letters.append(get_column_letter(len(letters) + 1))
+        sheet.write(f'<row r="{number}">')
+        for letter, value in zip(letters, cells, strict=False):
+            sheet.write(_cell_xml(f"{letter}{number}", value))
+        sheet.write("</row>")
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _XLSX_PARTS.items():
+            archive.writestr(name, text.replace("{title}", xml_escape(sheet_title[:31], {'"': "&quot;"})))
+        archive.writestr("xl/worksheets/sheet1.xml", _SHEET_HEAD + sheet.getvalue() + _SHEET_TAIL)
     return buffer.getvalue()
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_DATE_STYLE, _DATETIME_STYLE = 1, 2  # indexes into cellXfs of styles.xml below
+
+
+def _cell_xml(ref: str, value) -> str:
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            raise TypeError("Excel does not support time zones: give local naive datetimes")
+        days = (value - _EXCEL_EPOCH) / dt.timedelta(days=1)
+        return f'<c r="{ref}" s="{_DATETIME_STYLE}"><v>{days!r}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}" s="{_DATE_STYLE}"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+    if value == "":
+        return ""
+    text = xml_escape(_XML_ILLEGAL.sub("", str(value)))
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_SHEET_HEAD = f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{_MAIN}"><sheetData>'
+_SHEET_TAIL = "</sheetData></worksheet>"
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{_PKG_RELS}">'
+        f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}">'
+        '<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{_PKG_RELS}">'
+        f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_RELS}/styles" Target="styles.xml"/></Relationships>'
+    ),
+    "xl/styles.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<styleSheet xmlns="{_MAIN}">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    ),
+}
 
 
 def _cell(value):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from qingche.core import rules as core_rules
 from qingche.core.audit import audit_context, record
+from qingche.core.cache import clear_all
 from qingche.core.models import User
 from qingche.core.pii import pii_hash
 from qingche.core.scope import forget_grants, unit_in_scope, user_grants
@@ -104,6 +105,7 @@ def unit_move(*, user, unit: Unit, new_parent: Unit, reason: str = "") -> Unit:
         )
     old_parent = Unit.objects.get_parent(unit)
     Unit.objects.move(unit, new_parent, "last-child")
+    clear_all()  # the move rewrites paths without saving a unit: no signal clears the per-process caches
     record(
         "update",
         obj=unit,
@@ -374,6 +376,7 @@ def unit_tree_load(nodes: list[dict], *, batch_size: int = 2000) -> list[Unit]:
     for index, unit in enumerate(units):
         unit.numchild = child_counts.get(index, 0)
     Unit.objects.bulk_create(units, batch_size=batch_size)
+    clear_all()  # a bulk insert sends no signal to clear the per-process caches of the tree
     record("import", object_type="org.unit", object_repr=f"{len(units)} units (bulk load)", after={"rows": len(units)})
     return list(Unit.objects.filter(path__in=[unit.path for unit in units]).order_by("path"))
 
@@ -397,6 +400,7 @@ def assignments_bulk_load(assignments: list[Assignment], *, batch_size: int = 20
     for assignment in assignments:
         assignment.unit_id = assignment.post.unit_id
     Assignment.objects.bulk_create(assignments, batch_size=batch_size)
+    clear_all()  # nor of the people in post (burden's capacity)
     record(
         "import",
         object_type="org.assignment",

@@ -51,6 +51,15 @@ def requests(user):
     return ServiceRequest.objects.visible_to(user).select_related("category", "unit", "town", "village")
 
 
+# What no list of requests shows: the citizen's words and personal data (decrypted per row when loaded).
+LIST_DEFERRED = ("text", "reply", "citizen_name", "citizen_phone", "public_text")
+
+
+def listed(user):
+    """requests(user) for a list page: without the long and the encrypted fields."""
+    return requests(user).defer(*LIST_DEFERRED)
+
+
 def request_detail(user, pk) -> ServiceRequest | None:
     return requests(user).filter(pk=pk).first()
 
@@ -137,7 +146,7 @@ def _clock_annotated(queryset, now):
 def inbox(user, *, now=None, limit=200):
     """Open requests of the units the user handles, sorted by time left (the next deadline first)."""
     now = now or timezone.now()
-    queryset = requests(user).filter(status__in=rules.WITH_UNIT).order_by("due_at", "id")[:limit]
+    queryset = listed(user).filter(status__in=rules.WITH_UNIT).order_by("due_at", "id")[:limit]
     rows = _clock_annotated(queryset, now)
     rows.sort(key=lambda row: row.clock_now.seconds_left if row.clock_now.seconds_left is not None else 1e12)
     return rows
@@ -155,7 +164,7 @@ def inbox_counts(user, now=None) -> dict:
 
 def dispatch_queue(user, limit=200):
     return (
-        requests(user)
+        listed(user)
         .filter(status__in=(rules.NEW, rules.RETURNED))
         .select_related("suggested_unit")
         .order_by("submitted_at", "id")[:limit]
@@ -163,16 +172,17 @@ def dispatch_queue(user, limit=200):
 
 
 def arbitration_queue(user):
-    return requests(user).filter(status=rules.ARBITRATION).order_by("submitted_at")
+    return listed(user).filter(status=rules.ARBITRATION).order_by("submitted_at")
 
 
-def callback_queue(user, limit=200):
-    return requests(user).filter(status=rules.ANSWERED).order_by("answered_at")[:limit]
+def callback_queue(user):
+    """Answered requests waiting for the citizen's call back, the longest waiting first (for paging)."""
+    return listed(user).filter(status=rules.ANSWERED).order_by("answered_at", "id")
 
 
-def reopenable(user, limit=100):
+def reopenable(user, limit=50):
     return (
-        requests(user)
+        listed(user)
         .filter(status=rules.CLOSED)
         .filter(Q(solved=False) | Q(satisfaction=rules.UNSATISFIED))
         .order_by("-callback_at")[:limit]
@@ -180,7 +190,7 @@ def reopenable(user, limit=100):
 
 
 def pending_extensions(user):
-    return requests(user).filter(extension_pending=True).order_by("due_at")
+    return listed(user).filter(extension_pending=True).order_by("due_at")
 
 
 def near_duplicates(user, request: ServiceRequest, *, limit=5):

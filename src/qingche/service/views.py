@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -299,7 +300,7 @@ def callbacks(request):
         request,
         "service/callbacks.html",
         {
-            "rows": selectors.callback_queue(request.user),
+            "page": Paginator(selectors.callback_queue(request.user), 50).get_page(request.GET.get("page")),
             "reopenable": selectors.reopenable(request.user),
             "extensions": selectors.pending_extensions(request.user),
         },

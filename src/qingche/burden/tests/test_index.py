@@ -213,3 +213,18 @@ def test_bulk_load_adds_to_the_rollups_and_raises_one_alert_per_town_and_month(a
     alerts = BurdenAlert.objects.filter(unit__in=[town, village])
     assert [(alert.unit_id, alert.month) for alert in alerts] == [(town.pk, dt.date(2025, 10, 1))]
     assert alerts[0].value == Decimal(str(round(30 / 378, 3)))  # 30 person-hours over 3 people × 18 days × 7 h
+
+
+@pytest.mark.django_db
+def test_the_dashboard_values_are_the_full_results_value_and_state():
+    # index_values (the county dashboard, the admission check) skips the breakdown, not the arithmetic.
+    from qingche.burden.models import LoadRollup
+    from qingche.org.models import Unit
+
+    towns = list(Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).order_by("path"))
+    month = LoadRollup.objects.order_by("-month").values_list("month", flat=True).first()
+    period = rules.Period.month(month.year, month.month)
+    full = selectors.index_results([town.pk for town in towns], period)
+    light = selectors.index_values([town.pk for town in towns], period, trees=selectors.subtrees_of(towns))
+    assert light == {pk: (result.value, result.state) for pk, result in full.items()}
+    assert any(value for value, _state in light.values())  # the demo's last month has load

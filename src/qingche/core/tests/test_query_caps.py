@@ -71,3 +71,56 @@ def test_the_burden_unit_page_reads_a_fixed_handful_of_queries(client_as):
     client = client_as("jianfuban")
     for unit in (Unit.objects.filter(depth=1).first(), Unit.objects.filter(kind="town").order_by("path").first()):
         assert _page_queries(client, f"/burden/units/{unit.pk}/") <= 20  # 16 today, county and town alike
+
+
+# -- pages of issue 15 (bench/pages.py): a fixed handful of queries whatever the number of rows shown --------
+def test_the_callback_page_reads_a_fixed_handful_of_queries(client_as):
+    # Three lists of requests, each one query with its units and category (none per row: the fields a
+    # list leaves out are never read), and the callback list is paged.
+    client = client_as("rexian")
+    assert _page_queries(client, "/service/callbacks/") <= 12  # 8 today
+    assert _page_queries(client, "/service/callbacks/?page=2") <= 12
+
+
+def test_the_dispatch_queue_reads_a_fixed_handful_of_queries(client_as):
+    assert _page_queries(client_as("rexian"), "/service/queue/") <= 10  # 6 today
+
+
+def test_the_appraisal_cycle_pages_read_a_fixed_handful_of_queries(client_as):
+    from qingche.appraisal.models import AppraisalCycle
+
+    client = client_as("zuzhibu")
+    for cycle in AppraisalCycle.objects.all():
+        assert _page_queries(client, f"/appraisal/cycles/{cycle.pk}/") <= 20  # 15 today
+        assert _page_queries(client, f"/appraisal/cycles/{cycle.pk}/results/") <= 14  # 10 today
+
+
+def test_the_people_export_reads_a_fixed_handful_of_queries_and_decrypts_nothing(client_as, monkeypatch):
+    from qingche.core import pii
+
+    def refuse(value):
+        raise AssertionError("the people export decrypted a value: it shows the masked copies")
+
+    client = client_as("zuzhibu")
+    monkeypatch.setattr(pii, "decrypt", refuse)
+    assert _page_queries(client, "/org/people/?export=xlsx") <= 10  # 6 today, one chunk of people
+
+
+def test_the_county_burden_dashboard_and_ranking_read_a_fixed_handful_of_queries(client_as):
+    # Every town's index from one rollup query, whatever the number of towns and sources.
+    client = client_as("jianfuban")
+    assert _page_queries(client, "/burden/") <= 16  # 12 today
+    assert _page_queries(client, "/burden/ranking/") <= 10  # 7 today
+
+
+def test_the_appraisal_outcomes_decrypt_nothing(client_as, monkeypatch):
+    # Four tables of names and grades for a whole county: decrypting each person's ID number and phone
+    # cost more than everything else on the page.
+    from qingche.core import pii
+
+    def refuse(value):
+        raise AssertionError("the outcomes page decrypted a value: it shows names only")
+
+    client = client_as("zuzhibu")
+    monkeypatch.setattr(pii, "decrypt", refuse)
+    assert _page_queries(client, "/appraisal/outcomes/") <= 24  # 16 today
