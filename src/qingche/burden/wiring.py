@@ -118,6 +118,10 @@ for _role in (roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLIN
     roles.add_role_permissions(_role, {"burden.view_person_index"})
 
 SECTION = _("Burden reduction")
+# 直通车 is open to everyone, anonymously: every account finds it in the menu, and the log-in page links to it.
+VOICE = menu.MenuItem(_("Report a burden problem (直通车)"), "burden:voice", None, section=SECTION, order=38)
+menu.register(VOICE)
+menu.register_public(VOICE)
 menu.register(
     menu.MenuItem(
         _("My burden index"), "burden:my_index", "burden.view_person_index", icon="gauge", section=SECTION, order=39

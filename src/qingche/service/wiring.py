@@ -80,6 +80,11 @@ roles.add_role_permissions(
 )
 
 SECTION = _("Citizen requests")
+# Citizens reach the county without an account: the log-in page links to the request form and its tracking.
+menu.register_public(
+    menu.MenuItem(_("Submit a request"), "service:submit", order=10),
+    menu.MenuItem(_("Follow a request"), "track", order=11),
+)
 menu.register(
     menu.MenuItem(
         _("Hotline intake"), "service:intake", "service.add_servicerequest", icon="phone", section=SECTION, order=40
