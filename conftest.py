@@ -172,7 +172,7 @@ def demo_server(tmp_path_factory):
         [qingche, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 600  # gunicorn --preload imports everything first: minutes on a busy machine
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:

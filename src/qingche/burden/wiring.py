@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors, sources
-from qingche.burden.models import Approval
+from qingche.burden.models import Approval, BurdenReport
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
 from qingche.org.models import Unit
@@ -181,21 +181,29 @@ sources.register_filler("org.grassroots_units", _villages, label=_("villages and
 
 
 def _home_card(request) -> dict | None:
+    """What waits in burden monitoring: unplanned inspections and alerts for those who watch the index, 直通车
+    reports to answer for 减负办, and forms still to fill for the units that fill them."""
     user = request.user
-    if not user.has_perm("burden.view_loadrollup"):
-        return None
-    today = timezone.localdate()
-    inspections = selectors.inspections(user)
-    return {
-        "key": "burden",
-        "title": _("Burden on the grassroots"),
-        "stats": [
+    stats, links = [], []
+    if user.has_perm("burden.view_loadrollup"):
+        today = timezone.localdate()
+        inspections = selectors.inspections(user)
+        stats += [
             (_("Unplanned inspections waiting"), inspections.filter(approval=Approval.PENDING).count()),
             (_("Open red-line alerts"), selectors.alerts(user).filter(acknowledged_by__isnull=True).count()),
             (_("Inspections this year"), inspections.filter(date__year=today.year).count()),
-        ],
-        "links": [(_("Burden dashboard"), reverse("burden:dashboard"))],
-    }
+        ]
+        links.append((_("Burden dashboard"), reverse("burden:dashboard")))
+    if user.has_perm("burden.answer_burdenreport"):
+        waiting = selectors.burden_reports(user).exclude(status=BurdenReport.Status.ANSWERED)
+        stats.append((_("Burden reports (直通车) to answer"), waiting.count()))
+        links.append((_("Burden reports (直通车)"), reverse("burden:report_inbox")))
+    if user.has_perm("burden.add_formfill"):
+        stats.append((_("Forms still to fill"), selectors.forms_to_fill(user).filter(pending=True).count()))
+        links.append((_("Report forms (一表通)"), reverse("burden:form_list")))
+    if not stats:
+        return None
+    return {"key": "burden", "title": _("Burden on the grassroots"), "stats": stats, "links": links}
 
 
 widgets.register_card(_home_card, order=40)

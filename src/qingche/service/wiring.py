@@ -30,6 +30,11 @@ parameters.register_defaults(
         "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
         "service.due_soon_fraction": (0.2, "due soon when less than this share of the time is left (or 24 h)"),
         "service.public_rate_per_hour": (10, "web form submissions per IP address and hour"),
+        "service.reopen_review_working_days": (
+            3,
+            "working days within which the hotline reviews a request rated unsolved or unsatisfied for "
+            "reopening (the citizen is told the date)",
+        ),
         "service.handling_hours": (
             {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0},
             "person-hours one handled (answered) request counts as in the burden index, per time limit kind; "
@@ -162,6 +167,33 @@ def _inbox_card(request):
 
 
 widgets.register_card(_inbox_card, order=40)
+
+
+def _hotline_card(request):
+    """The hotline's queues (and 减负办's arbitration): what waits to be dispatched, called back, reviewed."""
+    from django.urls import reverse
+
+    from qingche.service import rules, selectors
+
+    user = request.user
+    mine = selectors.requests(user)
+    stats, links = [], []
+    if user.has_perm("service.dispatch_servicerequest"):
+        stats.append((_("to dispatch"), mine.filter(status__in=(rules.NEW, rules.RETURNED)).count()))
+        links.append((_("Dispatch queue"), reverse("service:queue")))
+    if user.has_perm("service.callback_servicerequest"):
+        stats.append((_("to call back"), mine.filter(status=rules.ANSWERED).count()))
+        stats.append((_("to review for reopening"), selectors.reopenable(user).count()))
+        links.append((_("Callbacks"), reverse("service:callbacks")))
+    if user.has_perm("service.arbitrate_servicerequest"):
+        stats.append((_("in arbitration"), mine.filter(status=rules.ARBITRATION).count()))
+        links.append((_("Arbitration"), reverse("service:arbitration")))
+    if not stats:
+        return None
+    return {"key": "service-queues", "title": _("Citizen request queues"), "stats": stats, "links": links}
+
+
+widgets.register_card(_hotline_card, order=41)
 
 
 # -- connections to other modules ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.test import Client
 
+from qingche.org.models import Unit
 from qingche.service import selectors, services
 from qingche.service.forms import CHALLENGE_SALT
 from qingche.service.models import ServiceRequest
@@ -124,6 +125,24 @@ def test_track_callback_once(accounts, category, town):
     assert request.satisfaction == "satisfied"
 
 
+def test_a_citizen_who_rates_unsolved_is_told_what_happens_next_and_by_when(accounts, category, town):
+    request = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", town_id=town.pk
+    )
+    code = request.issued_code
+    services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
+    services.request_accept(user=accounts["xiangzhen"], request=request)
+    services.request_answer(user=accounts["xiangzhen"], request=request, reply="已安排维修。")
+    citizen = Client()
+    rating = {"number": request.number, "code": code, "solved": "0", "satisfaction": "unsatisfied"}
+    page = citizen.post("/track/", rating).content.decode()
+    request.refresh_from_db()
+    review_by = selectors.reopen_review_by(request)
+    assert review_by is not None and review_by > request.callback_at
+    assert 'id="track-next"' in page and "复核" in page
+    assert f"{review_by:%Y-%m-%d}" in page[page.index('id="track-next"') :]
+
+
 def test_hotline_intake_and_dispatch_pages(client_as, category, town):
     client = client_as("rexian")
     assert client.get("/service/intake/").status_code == 200
@@ -140,7 +159,7 @@ def test_hotline_intake_and_dispatch_pages(client_as, category, town):
     assert response.status_code == 200 and 'id="detail-link"' in response.content.decode()
     created = ServiceRequest.objects.get(idempotency_key="intake-1")
     assert selectors.track(created.number, shown_code(response)) == created  # read to the caller, once
-    queue = client.get("/service/queue/").content.decode()
+    queue = client.get("/service/queue/", {"q": created.number}).content.decode()
     assert created.number in queue and "route-reason" in queue
     detail = client.get(f"/service/requests/{created.pk}/").content.decode()
     assert "138****1111" in detail and "13800001111" not in detail
@@ -186,3 +205,35 @@ def test_pages_for_each_role(client_as):
 def test_ranking_reads_rollups(client_as):
     html = client_as("rexian").get("/service/rates/?month=2026-10").content.decode()
     assert 'id="ranking-table"' in html and 'id="trend-data"' in html and "东河镇" in html
+
+
+def test_flash_messages_say_what_was_done(accounts, client_as, category, town):
+    request = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", town_id=town.pk
+    )
+    dispatched = (
+        client_as("rexian")
+        .post(f"/service/requests/{request.pk}/dispatch/", {"unit": town.pk}, follow=True)
+        .content.decode()
+    )
+    assert f"已派单 {request.number} 至{town.name}" in dispatched
+    accepted = client_as("xiangzhen").post(f"/service/requests/{request.pk}/accept/", follow=True).content.decode()
+    assert f"已签收 {request.number}" in accepted and "操作完成" not in accepted
+
+
+def test_the_dispatch_queue_pages_filters_and_loads_the_unit_choice_on_demand(accounts, client_as, category, town):
+    created = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="路灯坏了很久了", town_id=town.pk
+    )
+    client = client_as("rexian")
+    first = client.get("/service/queue/").content.decode()
+    assert 1 <= first.count("<tr data-request=") <= 20
+    assert first.count("<option") < 40  # no select of every unit per row
+    found = client.get("/service/queue/", {"q": created.number}).content.decode()
+    assert found.count("<tr data-request=") == 1
+    other_town = Unit.objects.filter(kind="town").exclude(pk=town.pk).first()
+    elsewhere = client.get("/service/queue/", {"q": created.number, "town": other_town.pk}).content.decode()
+    assert "<tr data-request=" not in elsewhere
+    form = client.get(f"/service/queue/{created.pk}/dispatch-form/", {"next": "/service/queue/?q=x"}).content.decode()
+    assert f'value="{town.pk}"' in form and 'name="next" value="/service/queue/?q=x"' in form
+    assert client_as("xiangzhen").get(f"/service/queue/{created.pk}/dispatch-form/").status_code == 403
