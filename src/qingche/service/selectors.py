@@ -36,6 +36,7 @@ PUBLIC_EVENT_KINDS = (
     "callback",
     "reopen",
     "merge",
+    "pass_on",
 )
 
 

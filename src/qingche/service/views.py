@@ -56,6 +56,17 @@ def _dispatch_units():
     ).order_by("kind", "path")
 
 
+def _villages_of(unit: Unit) -> list[Unit]:
+    """The villages and communities a town may pass a request on to (转村); none below anything else."""
+    if unit.kind not in Unit.TOWN_LEVEL:
+        return []
+    return list(
+        Unit.objects.filter(
+            kind__in=Unit.GRASSROOTS, path__startswith=unit.path, depth=unit.depth + 1, is_active=True
+        ).order_by("path")
+    )
+
+
 def _intake_towns(user) -> list[Unit]:
     ids = acting_unit_ids(user, "service.add_servicerequest")
     return list(Unit.objects.filter(pk__in=ids, kind__in=Unit.TOWN_LEVEL))
@@ -346,6 +357,7 @@ def detail(request, pk):
         if found.publication_consent and request.user.has_perm("service.publish_servicerequest")
         else "",
         "can": {action: rules.can(found.status, action) for action in rules.ALLOWED_FROM},
+        "villages": _villages_of(found.unit) if handles and rules.can(found.status, "pass_on") else [],
     }
     return render(request, "service/detail.html", context)
 
@@ -385,6 +397,9 @@ ACTIONS = {
         user=user, request=req, public_text=post.get("public_text", "")
     ),
     "unpublish": lambda user, req, post: services.request_unpublish(user=user, request=req),
+    "pass_on": lambda user, req, post: services.request_pass_on(
+        user=user, request=req, village_id=post.get("unit"), note=post.get("note", "")
+    ),
 }
 # What each action's flash message says was done, with the request's number (and the unit it went to).
 DONE = {
@@ -400,6 +415,7 @@ DONE = {
     "reopen": gettext_lazy("Reopened %(number)s: it goes back to %(unit)s."),
     "publish": gettext_lazy("Published %(number)s."),
     "unpublish": gettext_lazy("Withdrew %(number)s from publication."),
+    "pass_on": gettext_lazy("Passed %(number)s on to %(unit)s."),
 }
 
 

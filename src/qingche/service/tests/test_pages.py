@@ -237,3 +237,40 @@ def test_the_dispatch_queue_pages_filters_and_loads_the_unit_choice_on_demand(ac
     form = client.get(f"/service/queue/{created.pk}/dispatch-form/", {"next": "/service/queue/?q=x"}).content.decode()
     assert f'value="{town.pk}"' in form and 'name="next" value="/service/queue/?q=x"' in form
     assert client_as("xiangzhen").get(f"/service/queue/{created.pk}/dispatch-form/").status_code == 403
+
+
+def test_a_town_passes_a_request_on_to_a_village_which_handles_it(accounts, client_as, category, town):
+    from qingche.org.models import RoleGrant
+
+    village = RoleGrant.objects.filter(user=accounts["cungan"]).first().unit
+    assert village.path.startswith(town.path)
+    request = services.request_submit(
+        user=None, channel="web", category_id=category.pk, text="村口路灯坏了很久了", town_id=town.pk
+    )
+    services.request_dispatch(user=accounts["rexian"], request=request, unit_id=town.pk)
+    services.request_accept(user=accounts["xiangzhen"], request=request)
+    leader = client_as("xiangzhen")
+    page = leader.get(f"/service/requests/{request.pk}/").content.decode()
+    assert 'id="pass-on-form"' in page and f'value="{village.pk}"' in page
+    elsewhere = Unit.objects.filter(kind="village").exclude(path__startswith=town.path).first()
+    refused = leader.post(f"/service/requests/{request.pk}/pass_on/", {"unit": elsewhere.pk}, follow=True)
+    assert "请选择" in refused.content.decode()
+    request.refresh_from_db()
+    assert request.unit_id == town.pk
+    done = leader.post(f"/service/requests/{request.pk}/pass_on/", {"unit": village.pk}, follow=True)
+    assert f"已将 {request.number} 转交{village.name}办理" in done.content.decode()
+    request.refresh_from_db()
+    assert request.unit_id == village.pk and request.passed_on_by_id == town.pk and request.status == "accepted"
+
+    # The village finds it in its 待办诉求 and handles it; it cannot return it to the dispatcher.
+    village_client = client_as("cungan")
+    assert request.number in village_client.get("/service/inbox/").content.decode()
+    assert request.number in leader.get("/service/inbox/").content.decode()  # the town still follows it
+    with pytest.raises(services.ValidationError):
+        services.request_return(user=accounts["cungan"], request=request, reason="不归我们管")
+    village_client.post(f"/service/requests/{request.pk}/answer/", {"reply": "已联系供电所更换灯泡。"})
+    request.refresh_from_db()
+    assert request.status == "answered"
+    services.request_callback(user=accounts["rexian"], request=request, solved="1", satisfaction="satisfied")
+    request.refresh_from_db()
+    assert request.callback_unit_id == town.pk  # the town stays the unit of record of the three rates
