@@ -186,7 +186,7 @@ def demo_server(tmp_path_factory):
         time.sleep(0.3)
     yield base
     server.terminate()
-    server.wait(timeout=20)
+    server.wait(timeout=60)
     log.close()
 
 
