@@ -17,18 +17,11 @@ from qingche.appraisal import forms, indicators, rules, selectors, services
 from qingche.appraisal.models import AppraisalCycle, Rating
 from qingche.core.audit import record
 from qingche.core.excel import xlsx_response
+from qingche.core.forms import form_errors
 from qingche.core.scope import user_person_id
 from qingche.org import selectors as org_selectors
 
 Status = AppraisalCycle.Status
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _message(request, error: ValidationError | PermissionDenied) -> None:
@@ -64,11 +57,11 @@ def cycle_new(request):
         try:
             cycle = services.cycle_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, _("The cycle was created with raters assigned from the unit structure."))
             return redirect("appraisal:cycle_detail", pk=cycle.pk)
-    return render(request, "appraisal/form.html", {"form": form, "title": _("New appraisal cycle")})
+    return render(request, "core/form.html", {"form": form, "title": _("New appraisal cycle")})
 
 
 def _cycle_for(request, pk) -> tuple[AppraisalCycle, bool]:
@@ -391,7 +384,7 @@ def scheme_edit(request, pk=None):
             else:
                 services.scheme_update(user=request.user, scheme=scheme, **data)
         except ValidationError as error:
-            _errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, _("The scheme was saved."))
             return redirect("appraisal:scheme_list")

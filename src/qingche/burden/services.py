@@ -10,8 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +38,7 @@ from qingche.burden.models import (
 )
 from qingche.core import parameters
 from qingche.core.audit import record
+from qingche.core.counters import add_to_counter
 from qingche.core.scope import ancestor_paths, unit_in_scope, user_person_id
 from qingche.org.models import Unit
 
@@ -117,28 +117,15 @@ def load_add(
     month = _month(day)
     hours = Decimal(str(hours))
     with transaction.atomic():
-        _rollup_add(LoadRollup, {"unit_id": unit_id, "month": month, "source": source}, hours=hours, count=count)
+        add_to_counter(LoadRollup, {"unit_id": unit_id, "month": month, "source": source}, hours=hours, count=count)
         if issuer_id is not None:
-            _rollup_add(SenderRollup, {"unit_id": unit_id, "month": month, "issuer_id": issuer_id}, hours=hours)
+            add_to_counter(SenderRollup, {"unit_id": unit_id, "month": month, "issuer_id": issuer_id}, hours=hours)
         if check_red_line and hours > 0:
             _check_red_lines([(unit_id, month)])
 
 
-def _rollup_add(model, key: dict, **amounts) -> None:
-    """Add `amounts` to the rollup row with `key`, creating it when there is none yet (a row another
-    transaction creates meanwhile is added to instead)."""
-    increments = {name: F(name) + value for name, value in amounts.items()}
-    if model.objects.filter(**key).update(**increments):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(**key, **amounts)
-    except IntegrityError:
-        model.objects.filter(**key).update(**increments)
-
-
 def _issuer_add(issuer_id: int, day, metric: str, value: int = 1) -> None:
-    _rollup_add(IssuerRollup, {"issuer_id": issuer_id, "month": _month(day), "metric": metric}, value=value)
+    add_to_counter(IssuerRollup, {"issuer_id": issuer_id, "month": _month(day), "metric": metric}, value=value)
 
 
 def load_add_many(*, source: str, entries) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,21 +15,11 @@ from django.views.decorators.cache import never_cache
 from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry
 from qingche.core import parameters, ratelimit
+from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
+from qingche.core.pagination import paginate
 from qingche.core.scope import user_person_id
 from qingche.org.models import Unit
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _page(request, queryset, size=50):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _period(request, *, last_whole_month: bool = False) -> rules.Period:
@@ -61,13 +50,13 @@ def _create_page(request, form, title, save, success_url):
         try:
             save(form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("You may not do this."))
         else:
             messages.success(request, _("Saved."))
             return redirect(success_url)
-    return render(request, "burden/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
+    return render(request, "core/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
 
 
 # -- dashboard, index, ranking ---------------------------------------------------------------------------
@@ -225,7 +214,7 @@ def alert_list(request):
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
         return redirect("burden:alert_list")
-    return render(request, "burden/alert_list.html", {"page": _page(request, selectors.alerts(request.user))})
+    return render(request, "burden/alert_list.html", {"page": paginate(request, selectors.alerts(request.user))})
 
 
 # -- inspections -------------------------------------------------------------------------------------------
@@ -242,7 +231,7 @@ def inspection_list(request):
         request,
         "burden/inspection_list.html",
         {
-            "page": _page(request, rows),
+            "page": paginate(request, rows),
             "year": year,
             "plan": selectors.plan_progress(request.user, year),
             "filter": request.GET.get("filter", ""),
@@ -294,7 +283,7 @@ def inspection_detail(request, pk):
             else:
                 raise ValidationError(_("Check the form."))
         except ValidationError as error:
-            _form_errors(hours_form if request.POST.get("action") == "hours" else decision_form, error)
+            form_errors(hours_form if request.POST.get("action") == "hours" else decision_form, error)
         except PermissionDenied as error:
             messages.error(request, str(error) or _("You may not do this."))
         else:
@@ -336,7 +325,7 @@ def meeting_list(request):
         request,
         "burden/meeting_list.html",
         {
-            "page": _page(request, rows),
+            "page": paginate(request, rows),
             "year": year,
             "by_organiser": selectors.meeting_counts_by_organiser(request.user, year),
             "speech_cap": parameters.get("burden.speech_cap_minutes"),
@@ -375,7 +364,7 @@ def document_list(request):
         request,
         "burden/document_list.html",
         {
-            "page": _page(request, rows),
+            "page": paginate(request, rows),
             "year": year,
             "by_issuer": selectors.document_counts_by_issuer(request.user, year),
             "cap": parameters.get("burden.document_cap_chars"),
@@ -397,7 +386,7 @@ def document_new(request):
 @login_required
 @permission_required("burden.view_requiredapp", raise_exception=True)
 def app_list(request):
-    return render(request, "burden/app_list.html", {"page": _page(request, selectors.apps(request.user))})
+    return render(request, "burden/app_list.html", {"page": paginate(request, selectors.apps(request.user))})
 
 
 @login_required
@@ -426,7 +415,7 @@ def overtime_list(request):
         request,
         "burden/overtime_list.html",
         {
-            "page": _page(request, selectors.overtime(request.user)),
+            "page": paginate(request, selectors.overtime(request.user)),
             "can_confirm": request.user.has_perm("burden.confirm_overtimeentry"),
             "reported": OvertimeEntry.Status.REPORTED,
         },
@@ -454,7 +443,7 @@ def catalog_list(request):
     return render(
         request,
         "burden/catalog_list.html",
-        {"page": _page(request, rows, 100), "query": query, "fillers": sources.fillers()},
+        {"page": paginate(request, rows, 100), "query": query, "fillers": sources.fillers()},
     )
 
 
@@ -475,7 +464,7 @@ def form_list(request):
         request,
         "burden/form_list.html",
         {
-            "page": _page(request, selectors.report_forms(request.user)),
+            "page": paginate(request, selectors.report_forms(request.user)),
             "to_fill": selectors.forms_to_fill(request.user)[:50]
             if request.user.has_perm("burden.add_formfill")
             else [],
@@ -514,7 +503,7 @@ def form_new(request):
                 fields=fields,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
@@ -644,7 +633,7 @@ def voice(request):
                     publication_allowed=data["publication_allowed"],
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                form_errors(form, error)
             else:
                 form = None
         if form is not None and form.errors and status == 200:
@@ -672,7 +661,7 @@ def voice_follow(request):
 
 
 def voice_answers(request):
-    return render(request, "burden/voice_answers.html", {"page": _page(request, selectors.published_answers(), 20)})
+    return render(request, "burden/voice_answers.html", {"page": paginate(request, selectors.published_answers(), 20)})
 
 
 @login_required
@@ -681,7 +670,7 @@ def report_inbox(request):
     rows = selectors.burden_reports(request.user)
     if request.GET.get("status") in ("new", "answered"):
         rows = rows.filter(status=request.GET["status"])
-    return render(request, "burden/report_inbox.html", {"page": _page(request, rows)})
+    return render(request, "burden/report_inbox.html", {"page": paginate(request, rows)})
 
 
 @login_required
@@ -697,7 +686,7 @@ def report_answer(request, pk):
         try:
             services.burden_report_answer(user=request.user, report=report, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, _("Answered."))
             return redirect("burden:report_inbox")

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 
 
 class StyledFormMixin:
@@ -27,3 +28,19 @@ class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
     def save(self, commit=True):
         self.user.must_change_password = False
         return super().save(commit=commit)
+
+
+def form_errors(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: each message on its field, the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for field, texts in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, texts)
+    else:
+        form.add_error(None, error.messages)
+
+
+def error_texts(error: ValidationError) -> list[str]:
+    """Every message of a service's refusal, for a flash message or a plain list."""
+    if hasattr(error, "error_dict"):
+        return [text for texts in error.message_dict.values() for text in texts]
+    return list(error.messages)

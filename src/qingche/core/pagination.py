@@ -1,5 +1,6 @@
-"""The API's pages (a module of its own: DRF imports it while its own settings load)."""
+"""Pages of lists: the API's (a module of its own: DRF imports it while its own settings load) and the pages'."""
 
+from django.core.paginator import Paginator
 from rest_framework import pagination
 
 
@@ -8,3 +9,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def paginate(request, rows, size: int = 50):
+    """One page of a list for a page (?page=N; a page number out of range gives the last page)."""
+    return Paginator(rows, size).get_page(request.GET.get("page"))

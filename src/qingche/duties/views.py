@@ -11,16 +11,11 @@ from django.views.decorators.http import require_POST
 
 from qingche.core.audit import record
 from qingche.core.excel import xlsx_response
+from qingche.core.forms import error_texts
 from qingche.core.scope import unit_in_scope
 from qingche.duties import rules, selectors, services
 from qingche.duties.models import DutyItem, DutyList
 from qingche.org.models import Unit
-
-
-def _error_text(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [message for messages_ in error.message_dict.values() for message in messages_]
-    return list(error.messages)
 
 
 @login_required
@@ -227,7 +222,7 @@ def import_list(request, unit_id):
             except services.ImportRejected as error:
                 row_errors = error.row_errors
             except ValidationError as error:
-                errors = _error_text(error)
+                errors = error_texts(error)
             else:
                 messages.success(
                     request, _("Imported into draft v%(version)s: check it and publish.") % {"version": draft.version}
@@ -259,7 +254,7 @@ def publish(request, pk):
     try:
         services.duty_list_publish(user=request.user, duty_list=duty_list, note=request.POST.get("note", ""))
     except ValidationError as error:
-        for message in _error_text(error):
+        for message in error_texts(error):
             messages.error(request, message)
     else:
         messages.success(request, _("Published."))
@@ -274,7 +269,7 @@ def item_delete(request, pk):
     try:
         services.duty_item_delete(user=request.user, item=item)
     except ValidationError as error:
-        for message in _error_text(error):
+        for message in error_texts(error):
             messages.error(request, message)
     return redirect(f"/duties/unit/{item.duty_list.unit_id}/?version={item.duty_list.version}")
 
@@ -302,5 +297,5 @@ def item_edit(request, pk, item_pk=None):
             return redirect(f"/duties/unit/{duty_list.unit_id}/?version={duty_list.version}")
     title = _("Change a duty item") if item else _("Add a duty item")
     return render(
-        request, "duties/form.html", {"form": form, "title": f"{duty_list.unit.name} v{duty_list.version}: {title}"}
+        request, "core/form.html", {"form": form, "title": f"{duty_list.unit.name} v{duty_list.version}: {title}"}
     )

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,19 +12,13 @@ from django.views.decorators.http import require_POST
 
 from qingche.core.audit import record
 from qingche.core.excel import XLSX_CONTENT_TYPE, xlsx_response
+from qingche.core.forms import form_errors
+from qingche.core.pagination import paginate
 from qingche.core.selectors import may_unmask
 from qingche.core.services import pii_unmask
 from qingche.org import forms, importers, selectors, services
 from qingche.org.models import Person, Role, Unit
 from qingche.org.roles import role_label
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _form_page(request, form, title: str, save, success: str = ""):
@@ -35,11 +28,11 @@ def _form_page(request, form, title: str, save, success: str = ""):
         try:
             target = save(form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, success or _("Saved."))
             return redirect(target)
-    return render(request, "org/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
+    return render(request, "core/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
 
 
 # -- units ------------------------------------------------------------------------------------------
@@ -183,7 +176,7 @@ def person_list(request):
     )
     if request.GET.get("export") == "xlsx":
         return _people_export(people)
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    page = paginate(request, people, 50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -377,12 +370,12 @@ def account_list(request):
             try:
                 services.account_create(user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                form_errors(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("org:account_list")
         status = 400
-    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    page = paginate(request, accounts, 50)
     for account in page:
         account.may_toggle = services.account_may_set_active(user=request.user, account=account)
     return render(request, "org/account_list.html", {"page": page, "form": form, "query": query}, status=status)
@@ -420,7 +413,7 @@ def grant_list(request):
                     scope=data["scope"],
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                form_errors(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("org:grant_list")
@@ -430,7 +423,7 @@ def grant_list(request):
         record("export", object_type="org.rolegrant", object_repr=_("role grants"))
         rows = ((g.user.username, g.role.label, g.unit.name, g.get_scope_display()) for g in grants)
         return xlsx_response("role-grants.xlsx", [_("account"), _("role"), _("unit"), _("scope")], rows)
-    page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    page = paginate(request, grants, 50)
     return render(request, "org/grant_list.html", {"page": page, "form": form}, status=status)
 
 

@@ -343,9 +343,9 @@ def _suggest_open() -> None:
         "category__parent__parent", "town"
     )
     for request in waiting:
-        route = services.suggest(request)
+        route = selectors.suggest(request)
         ServiceRequest.objects.filter(pk=request.pk).update(
-            suggested_unit_id=route.unit_id, route_reason=services.route_reason_text(route), route_basis=route.stored()
+            suggested_unit_id=route.unit_id, route_reason=selectors.route_reason_text(route), route_basis=route.stored()
         )
 
 

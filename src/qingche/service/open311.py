@@ -367,7 +367,7 @@ def _post_request(request, fmt):
     data = request.POST
     if not data.get("api_key"):
         raise Open311Error(403, "api_key is required")
-    partner = services.open311_key_valid(data["api_key"])
+    partner = selectors.open311_key_valid(data["api_key"])
     if partner is None:
         raise Open311Error(403, "api_key is not valid or has been revoked")
     code = data.get("service_code", "").strip()

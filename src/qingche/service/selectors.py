@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from typing import NamedTuple
 
+from django.conf import settings as django_settings
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qingche.core import parameters
 from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
-from qingche.org.models import Unit
+from qingche.core.pii import pii_hash
+from qingche.core.rules import LANDLINE_RE, PHONE_RE, normalize_phone
+from qingche.duties.selectors import routing_items
+from qingche.org.models import Assignment, Person, Unit
 from qingche.service import rules
 from qingche.service.models import (
     Category,
     ClockNotice,
+    HistoryImport,
+    Open311Key,
     Open311Submission,
+    Place,
     RateRollup,
     RequestEvent,
     ServiceRequest,
@@ -46,6 +55,20 @@ def requests(user):
 
 def request_detail(user, pk) -> ServiceRequest | None:
     return requests(user).filter(pk=pk).first()
+
+
+def caller_history(user, *, phone: str = "", phone_hash: str = "", exclude_pk=None, limit: int = 10):
+    """The earlier requests of the same caller that the user may see, newest first, found through the phone's
+    blind index (nothing is decrypted to search). Give the phone as typed or the hash already stored."""
+    if not phone_hash:
+        phone = normalize_phone(phone)
+        if not (PHONE_RE.match(phone) or LANDLINE_RE.match(phone)):
+            return []
+        phone_hash = pii_hash(phone)
+    rows = requests(user).filter(citizen_phone_hash=phone_hash)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return list(rows.order_by("-submitted_at")[:limit])
 
 
 def timeline(user, request: ServiceRequest):
@@ -387,7 +410,6 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
     called back. Anyone else gets an equal share of their unit's answers (the unit's people in post at `end`)
     and the unit's three-rate score from the monthly rollups of start..end. Not scoped to a user: the appraisal
     service that calls it checks its own permissions."""
-    from qingche.org.models import Assignment, Person
 
     person_ids = list(person_ids)
     if not person_ids:
@@ -483,7 +505,6 @@ def _rounded(figures: dict[int, dict]) -> dict[int, dict]:
 
 def history_imports(user):
     """The imports of historical requests the user may see, latest first."""
-    from qingche.service.models import HistoryImport
 
     return HistoryImport.objects.visible_to(user).select_related("created_by")
 
@@ -509,3 +530,130 @@ def handling_hours(category: Category, weights: dict | None = None) -> float:
 def accept_limit() -> rules.Limit:
     amount, unit = parameters.get("service.accept_limit")
     return rules.Limit(float(amount), unit)
+
+
+# -- routing and intake reads: where a request goes, what the citizen and partners are told ------------
+class _Place(NamedTuple):
+    kind: str
+    path: str
+
+
+class _PlaceDirectory(NamedTuple):
+    units: dict[int, _Place]  # every town, street, village and community
+    unit_names: dict[int, str]
+    by_path: dict[str, int]
+    names: tuple[tuple[int, str, str], ...]  # (id, name, short name) of the active ones, for addresses
+    points: tuple[tuple[int, float, float], ...]  # (id, latitude, longitude) of the units with a known centre
+
+
+@ttl_cache(60, cleared_by=("org.Unit", "service.Place"))
+def _place_directory() -> _PlaceDirectory:
+    """What intake reads to place a request, cached as it changes seldom."""
+
+    rows = list(
+        Unit.objects.filter(kind__in=[*Unit.GRASSROOTS, *Unit.TOWN_LEVEL]).values_list(
+            "pk", "name", "short_name", "kind", "path", "is_active"
+        )
+    )
+    units = {pk: _Place(kind, path) for pk, _name, _short, kind, path, _active in rows}
+    return _PlaceDirectory(
+        units=units,
+        unit_names={pk: name for pk, name, _short, _kind, _path, _active in rows},
+        by_path={place.path: pk for pk, place in units.items()},
+        names=tuple((pk, name, short) for pk, name, short, _kind, _path, active in rows if active),
+        points=tuple(row for row in Place.objects.values_list("unit_id", "latitude", "longitude") if row[0] in units),
+    )
+
+
+def place_name(unit_id: int | None) -> str:
+    return _place_directory().unit_names.get(unit_id, "") if unit_id else ""
+
+
+def resolve_place(address: str, point: tuple[float, float] | None, town_id=None, village_id=None):
+    """(town id, village id) from an explicit choice, the address's unit names, or the nearest known place;
+    read from the cached directory, so placing a request costs no query."""
+    directory = _place_directory()
+
+    def of_kind(pk, kinds):
+        place = directory.units.get(int(pk)) if str(pk).isdigit() else None
+        return int(pk) if place is not None and place.kind in kinds else None
+
+    village = of_kind(village_id, Unit.GRASSROOTS) if village_id else None
+    town = of_kind(town_id, Unit.TOWN_LEVEL) if town_id else None
+    found = None
+    if village is None and address:
+        found = rules.find_place_names(address, directory.names)
+        if found is not None and town is not None and directory.units[found].kind not in Unit.GRASSROOTS:
+            found = None  # a town named in the address does not override the town chosen
+    if village is None and town is None and found is None and point is not None:
+        found = rules.nearest(point, directory.points)
+    if found is not None:
+        if directory.units[found].kind in Unit.GRASSROOTS:
+            village = found
+        else:
+            town = found
+    if village is not None:
+        village_path = directory.units[village].path
+        if town is None or not village_path.startswith(directory.units[town].path):
+            town = directory.by_path.get(village_path[: -Unit.steplen])
+    return town, village
+
+
+@ttl_cache(60, cleared_by=("duties.DutyList", "duties.DutyItem", "org.Unit"))
+def _duty_index(town_id: int) -> rules.DutyIndex:
+    """The town's published duty items as the routing rule reads them (TF-IDF vectors), built once per cache
+    fill; the county's place names are words of the segmenter that never count as matches."""
+
+    places = {name for _pk, *names in _place_directory().names for name in names if name}
+    return rules.DutyIndex((rules.DutyMatch(*row) for row in routing_items(town_id)), places)
+
+
+def suggest(request: ServiceRequest) -> rules.Route:
+    office = county_office()
+    items = _duty_index(request.town_id) if request.town_id else ()
+    category = request.category
+    words = [*category.path_names, *[w for w in category.keywords.replace(";", "；").split("；") if w]]
+    return rules.suggest_route(
+        text=request.title + request.text,
+        category_words=words,
+        town_id=request.town_id,
+        town_name=place_name(request.town_id),
+        items=items,
+        county_office_id=office[0] if office else None,
+        county_office_name=office[1] if office else parameters.get("service.county_office"),
+    )
+
+
+def route_reason_text(route: rules.Route) -> str:
+    """The routing reason as stored text, in the site's language whoever submitted (pages show
+    ServiceRequest.route_reason_shown, in each reader's language)."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return route.reason
+
+
+@ttl_cache(60, cleared_by=("org.Unit", "core.Parameter"))
+def county_office() -> tuple[int, str] | None:
+    """(id, name) of the county office that takes what no town or department should (12345 / 县减负办)."""
+    return Unit.objects.filter(name=parameters.get("service.county_office")).values_list("pk", "name").first()
+
+
+def public_text_proposed(request: ServiceRequest) -> str:
+    """The request's text with what identifies the citizen removed, for the reviewer to check."""
+    return rules.redact(request.text, names=[request.citizen_name], address=request.address)
+
+
+def open311_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@ttl_cache(30, cleared_by=("service.Open311Key",))
+def _live_keys() -> dict[str, Open311Key]:
+    return {entry.key_hash: entry for entry in Open311Key.objects.filter(revoked_at__isnull=True)}
+
+
+def open311_key_valid(key: str) -> Open311Key | None:
+    """The partner key, if issued and not revoked. Read from a cache: a revocation takes effect at once in
+    the process that made it and within 30 seconds in the other server processes."""
+    if not key:
+        return None
+    return _live_keys().get(open311_key_hash(key))

@@ -8,6 +8,7 @@ app_name = "service"
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("intake/suggest/", views.intake_suggest, name="intake_suggest"),
+    path("intake/history/", views.intake_history, name="intake_history"),
     path("submit/", views.public_submit, name="submit"),
     path("submit/suggest/", views.submit_suggest, name="submit_suggest"),
     path("queue/", views.queue, name="queue"),

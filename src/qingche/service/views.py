@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,21 +20,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from qingche.core import parameters, ratelimit
+from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
+from qingche.core.pagination import paginate
 from qingche.core.rules import format_size
 from qingche.core.scope import acting_unit_ids
 from qingche.org.models import Unit
 from qingche.service import importers, rules, selectors, services
 from qingche.service.forms import CallbackForm, PublicRequestForm, RequestForm, TrackForm
 from qingche.service.models import ServiceRequest
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _error_message(request, error) -> None:
@@ -114,7 +107,7 @@ def intake(request):
                 intake_unit=None if hotline else towns[0],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            form_errors(form, error)
         except PermissionDenied as error:
             _error_message(request, error)
         else:  # the code is shown once, on this page: never in a redirect, a message or a URL
@@ -122,7 +115,13 @@ def intake(request):
     return render(
         request,
         "service/intake.html",
-        {"form": form, "hotline": hotline, "towns": towns, "suggest_url": reverse("service:intake_suggest")},
+        {
+            "form": form,
+            "hotline": hotline,
+            "towns": towns,
+            "suggest_url": reverse("service:intake_suggest"),
+            "history_url": reverse("service:intake_history"),
+        },
     )
 
 
@@ -147,6 +146,19 @@ def _suggestion(request, *, public: bool):
 def intake_suggest(request):
     """The category suggested for what the operator has typed so far, and the three most likely (htmx)."""
     return _suggestion(request, public=False)
+
+
+@login_required
+@permission_required("service.add_servicerequest", raise_exception=True)
+@require_POST
+def intake_history(request):
+    """The caller's earlier requests, as the operator types the phone number (htmx)."""
+    history = selectors.caller_history(request.user, phone=request.POST.get("citizen_phone", ""))
+    return render(
+        request,
+        "service/_caller_history.html",
+        {"history": history, "history_url": reverse("service:intake_history")},
+    )
 
 
 @require_POST
@@ -188,7 +200,7 @@ def public_submit(request):
             try:
                 created = _submit_from_form(form, user=None, channel="web", files=files)
             except ValidationError as error:
-                _errors_to_form(form, error)
+                form_errors(form, error)
             else:
                 return _registered(request, created)
         return render(
@@ -243,7 +255,7 @@ def track(request):
                     satisfaction=callback_form.cleaned_data["satisfaction"],
                 )
             except ValidationError as error:
-                _errors_to_form(callback_form, error)
+                form_errors(callback_form, error)
             else:
                 found.refresh_from_db()
                 callback_form = None
@@ -274,7 +286,7 @@ def queue(request):
     town = request.GET.get("town", "")
     text = request.GET.get("q", "").strip()[:50]
     waiting = selectors.dispatch_queue(request.user, town_id=int(town) if town.isdigit() else None, text=text)
-    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, waiting, QUEUE_PAGE_SIZE)
     return render(
         request,
         "service/queue.html",
@@ -352,8 +364,11 @@ def detail(request, pk):
         if found.status in (rules.NEW, rules.RETURNED, rules.DISPATCHED)
         else [],
         "notices": selectors.notices(user, found),
+        "history": selectors.caller_history(user, phone_hash=found.citizen_phone_hash, exclude_pk=found.pk)
+        if found.citizen_phone_hash
+        else [],
         "callback_form": CallbackForm(),
-        "public_text": (found.public_text or services.public_text_proposed(found))
+        "public_text": (found.public_text or selectors.public_text_proposed(found))
         if found.publication_consent and request.user.has_perm("service.publish_servicerequest")
         else "",
         "can": {action: rules.can(found.status, action) for action in rules.ALLOWED_FROM},

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,25 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingche.core import parameters
+from qingche.core.forms import error_texts, form_errors
+from qingche.core.pagination import paginate
 from qingche.core.rules import format_size
 from qingche.core.scope import unit_in_scope
 from qingche.org.models import Person, Unit
 from qingche.tasks import forms, rules, selectors, services
 from qingche.tasks.models import Admission, Task
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
-    return " ".join(error.messages)
 
 
 def _checks_display(checks: list[dict]) -> list[dict]:
@@ -87,7 +74,7 @@ def request_new(request):
                 user=request.user, data=_request_data(request.POST), client_token=request.POST.get("client_token", "")
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         except PermissionDenied as error:
             raise error
         else:
@@ -145,7 +132,7 @@ def request_preview(request):
 @permission_required("tasks.view_taskrequest", raise_exception=True)
 def request_list(request):
     requests = selectors.task_requests(request.user).prefetch_related("admissions")
-    page = Paginator(requests, 30).get_page(request.GET.get("page"))
+    page = paginate(request, requests, 30)
     for item in page:
         counts = {}
         for admission in item.admissions.all():
@@ -187,7 +174,7 @@ def admission_appeal(request, pk):
         services.admission_appeal(user=request.user, admission=admission, reason=request.POST.get("reason", ""))
         messages.success(request, _("The appeal was sent to the burden-reduction office."))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, " ".join(error_texts(error)))
     return redirect("tasks:request_detail", pk=admission.request_id)
 
 
@@ -203,7 +190,7 @@ def queue(request):
     waiting = selectors.approval_queue(
         request.user, requester_id=int(requester) if requester.isdigit() else None, text=text
     )
-    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, waiting, QUEUE_PAGE_SIZE)
     for admission in page:
         admission.check_rows = _checks_display(admission.checks)
     return render(
@@ -238,7 +225,7 @@ def admission_decide(request, pk):
         }[decided.verdict]
         messages.success(request, done % {"title": decided.request.title, "unit": decided.unit.name})
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, " ".join(error_texts(error)))
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/tasks/") else "tasks:queue")
 
@@ -271,7 +258,7 @@ def inbox(request):
         tasks = tasks.filter(status__in=(Task.Status.OPEN, Task.Status.IN_PROGRESS, Task.Status.SENT_BACK))
     elif status in Task.Status.values:
         tasks = tasks.filter(status=status)
-    page = Paginator(tasks.order_by("deadline", "id"), 30).get_page(request.GET.get("page"))
+    page = paginate(request, tasks.order_by("deadline", "id"), 30)
     return render(
         request,
         "tasks/inbox.html",
@@ -390,7 +377,7 @@ def _post_action(request, pk, action):
     try:
         action(task)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, " ".join(error_texts(error)))
     except PermissionDenied as error:
         messages.error(request, str(error) or _("You do not have permission to do this."))
         raise
@@ -491,7 +478,7 @@ def registry(request):
             try:
                 services.registry_entry_add(user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                form_errors(form, error)
             else:
                 messages.success(request, _("Added to the registry."))
                 return redirect("tasks:registry")

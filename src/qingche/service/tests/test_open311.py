@@ -187,7 +187,7 @@ def _submit(partner, text, **fields):
 
 
 def test_token_of_a_pending_submission_has_no_number_yet(anon, api_key):
-    partner = services.open311_key_valid(api_key)
+    partner = selectors.open311_key_valid(api_key)
     submission = _submit(partner, "路灯坏了，还在排队登记")
     pending = anon.get(f"{BASE}tokens/{submission.token}.json").json()[0]
     assert pending == {"service_request_id": "", "token": submission.token}
@@ -198,7 +198,7 @@ def test_token_of_a_pending_submission_has_no_number_yet(anon, api_key):
 
 
 def test_submissions_register_in_batches_with_numbers_of_their_day(api_key):
-    partner = services.open311_key_valid(api_key)
+    partner = selectors.open311_key_valid(api_key)
     made = [_submit(partner, f"第{i}条批量诉求：垃圾没人清运", idempotency_key=f"batch-{i}") for i in range(7)]
     assert services.open311_submissions_register(batch=3) == 7
     numbers = [Open311Submission.objects.get(pk=s.pk).request.number for s in made]
@@ -214,7 +214,7 @@ def test_submissions_register_in_batches_with_numbers_of_their_day(api_key):
 
 
 def test_a_submission_that_cannot_be_registered_does_not_hold_up_the_others(anon, api_key):
-    partner = services.open311_key_valid(api_key)
+    partner = selectors.open311_key_valid(api_key)
     good = _submit(partner, "路灯坏了，好的一条")
     bad = _submit(partner, "路灯坏了，坏的一条")
     Open311Submission.objects.filter(pk=bad.pk).update(fields={"text": "字段缺了"})  # e.g. written by an old version
@@ -296,7 +296,7 @@ def test_commands_register_what_waits(api_key):
 
     from django.core.management import call_command
 
-    partner = services.open311_key_valid(api_key)
+    partner = selectors.open311_key_valid(api_key)
     first, second = _submit(partner, "命令登记的第一条诉求"), _submit(partner, "时钟登记的第二条诉求")
     out = io.StringIO()
     call_command("open311_register", stdout=out)

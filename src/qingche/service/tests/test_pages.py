@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from qingche.org.models import Unit
@@ -266,7 +267,7 @@ def test_a_town_passes_a_request_on_to_a_village_which_handles_it(accounts, clie
     village_client = client_as("cungan")
     assert request.number in village_client.get("/service/inbox/").content.decode()
     assert request.number in leader.get("/service/inbox/").content.decode()  # the town still follows it
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.request_return(user=accounts["cungan"], request=request, reason="不归我们管")
     village_client.post(f"/service/requests/{request.pk}/answer/", {"reply": "已联系供电所更换灯泡。"})
     request.refresh_from_db()
