@@ -106,10 +106,8 @@ def test_front_line_staff_work_their_tasks_and_index_on_a_phone(phone):
 
 def test_a_village_works_its_lists_on_a_phone(phone):
     page = sign_in(phone, "cungan")
-    page.goto("/burden/forms/")
-    assert_cards(page, "#form-table")
-    assert_fits(page)
-    for url in ("/tasks/mine/", "/tasks/inbox/", "/service/inbox/"):  # nothing assigned in the demo: fits empty
+    # The demo sends the village no forms and no tasks: its pages are checked for fitting the phone.
+    for url in ("/burden/forms/", "/tasks/mine/", "/tasks/inbox/", "/service/inbox/", "/burden/me/"):
         page.goto(url)
         assert_fits(page)
 
