@@ -4,6 +4,7 @@ The test database gets a small demo county (示范县 at scale 0.1: the same gen
 once per session; each test runs in a transaction that is rolled back."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -187,7 +188,7 @@ def demo_server(tmp_path_factory):
         [qingche, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 600  # gunicorn --preload imports everything first: minutes on a busy machine
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
@@ -201,7 +202,7 @@ def demo_server(tmp_path_factory):
         time.sleep(0.3)
     yield base
     server.terminate()
-    server.wait(timeout=20)
+    server.wait(timeout=60)
     log.close()
 
 
@@ -230,24 +231,52 @@ def page(browser, demo_server):
     context.close()
 
 
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parent / "var" / "screenshots"
+
+
+@pytest.fixture
+def phone(browser, demo_server):
+    """A page in a phone-sized browser (390×844, touch), for the pages front-line staff use on the road."""
+    context = browser.new_context(
+        base_url=demo_server, locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def save_screenshot(page, name: str) -> None:
+    """Keep a full-page screenshot under var/screenshots/ (not committed) for a reviewer to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, username, password=TEST_PASSWORD):
+    """Sign in through the real log-in form (and give the 6-digit code when the account needs a second
+    factor)."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("#login-submit")
+    page.wait_for_load_state()
+    if "/accounts/login/code/" in page.url:
+        page.fill("#id_otp", totp_code(username))
+        page.click("#otp-submit")
+        page.wait_for_load_state()
+    return page
+
+
 @pytest.fixture
 def login(page):
     """login("xiangzhen") signs in through the real log-in form (and gives the 6-digit code when the
     account needs a second factor)."""
 
-    def sign_in(username, password=TEST_PASSWORD):
-        page.goto("/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("#login-submit")
-        page.wait_for_load_state()
-        if "/accounts/login/code/" in page.url:
-            page.fill("#id_otp", totp_code(username))
-            page.click("#otp-submit")
-            page.wait_for_load_state()
-        return page
+    def sign_in_page(username, password=TEST_PASSWORD):
+        return sign_in(page, username, password)
 
-    return sign_in
+    return sign_in_page
 
 
 @pytest.fixture(autouse=True)

@@ -72,11 +72,12 @@ def _cycle_for(request, pk) -> tuple[AppraisalCycle, bool]:
     return cycle, selectors.can_manage(request.user, cycle)
 
 
+# Each step of a cycle and what its flash message says was done.
 ACTIONS = {
-    "score": services.cycle_score,
-    "calibrate": services.cycle_open_calibration,
-    "publish": services.cycle_publish,
-    "finalise": services.cycle_finalise,
+    "score": (services.cycle_score, gettext_lazy("%(cycle)s: scored.")),
+    "calibrate": (services.cycle_open_calibration, gettext_lazy("%(cycle)s: calibration opened.")),
+    "publish": (services.cycle_publish, gettext_lazy("%(cycle)s: published; the publicity period has started.")),
+    "finalise": (services.cycle_finalise, gettext_lazy("%(cycle)s: finalised.")),
 }
 
 
@@ -90,8 +91,9 @@ def cycle_detail(request, pk):
         try:
             step = request.POST.get("action")
             if step in ACTIONS:
-                ACTIONS[step](user=request.user, cycle=cycle)
-                messages.success(request, _("Done."))
+                action, done = ACTIONS[step]
+                action(user=request.user, cycle=cycle)
+                messages.success(request, str(done) % {"cycle": cycle})
             elif step == "links":
                 unit = get_object_or_404(org_selectors.units(request.user), pk=request.POST.get("unit") or 0)
                 services.links_create(

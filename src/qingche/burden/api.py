@@ -146,7 +146,19 @@ class CatalogFieldSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CatalogField
-        fields = ["id", "code", "name", "definition", "unit_of_measure", "owner", "source", "filler", "is_active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "definition",
+            "unit_of_measure",
+            "kind",
+            "maximum",
+            "owner",
+            "source",
+            "filler",
+            "is_active",
+        ]
         read_only_fields = ["is_active"]
 
 

@@ -80,6 +80,28 @@ CATALOG = [
     ("grid-count", "网格数", "划分的治理网格个数", "个", "", "县委政法委", "网格化管理平台"),
     ("petitions", "信访件数", "当年受理信访件数", "件", "", "县信访局", "信访信息系统"),
 ]
+# The kind of each catalog value and its largest plausible value for a town or village (a count unless
+# listed as a number): a fill above it is refused as a typing error.
+CATALOG_LIMITS = {
+    "in-post": 1_000,
+    "staff-quota": 1_000,
+    "vacancy": 1_000,
+    "grassroots-units": 300,
+    "population": 2_000_000,
+    "households": 1_000_000,
+    "farmland": ("number", 5_000_000),
+    "grain-area": ("number", 5_000_000),
+    "low-income": 100_000,
+    "elderly": 1_000_000,
+    "enterprises": 10_000,
+    "schools": 10_000,
+    "clinics": 10_000,
+    "road-km": ("number", 50_000),
+    "forest": ("number", 10_000_000),
+    "reservoirs": 10_000,
+    "grid-count": 10_000,
+    "petitions": 100_000,
+}
 NEW_FIELDS = [
     "防溺水宣传次数",
     "宣传横幅条数",
@@ -162,6 +184,8 @@ def _build(ctx, admin) -> None:
     # -- catalog --------------------------------------------------------------------------------------
     catalog = []
     for code, name, definition, measure, filler, owner, source in CATALOG:
+        limit = CATALOG_LIMITS[code]
+        kind, maximum = limit if isinstance(limit, tuple) else ("count", limit)
         catalog.append(
             services.catalog_field_create(
                 user=admin,
@@ -172,6 +196,8 @@ def _build(ctx, admin) -> None:
                 owner=by_name.get(owner) or departments[0],
                 source=source,
                 filler=filler,
+                kind=kind,
+                maximum=Decimal(maximum),
             )
         )
     ctx.progress("burden catalog")

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors
-from qingche.burden.models import BurdenReport, Meeting, RequiredApp, StaffingRequest
+from qingche.burden.models import BurdenReport, CatalogField, Meeting, RequiredApp, StaffingRequest
 from qingche.core.forms import StyledFormMixin
 from qingche.org.models import Unit
 
@@ -132,6 +132,15 @@ class CatalogFieldForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("data item"), max_length=100)
     definition = forms.CharField(label=_("definition"), widget=forms.Textarea(attrs={"rows": 2}))
     unit_of_measure = forms.CharField(label=_("unit of measure"), max_length=30, required=False)
+    kind = forms.ChoiceField(label=_("kind of value"), choices=CatalogField.Kind.choices, initial="text")
+    maximum = forms.DecimalField(
+        label=_("largest plausible value"),
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("a filled value above it is refused as a typing error"),
+    )
     owner = forms.ModelChoiceField(Unit.objects.none(), label=_("owner department"))
     source = forms.CharField(label=_("where its value already lives"), max_length=200)
     filler = forms.ChoiceField(label=_("filled from"), required=False)

@@ -9,6 +9,7 @@ the county root and so sees everything."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
 from qingche.core.scope import SELF, ScopedManager, unit_q
@@ -283,6 +284,21 @@ class CatalogField(AuditedModel):
     name = models.CharField(_("data item"), max_length=100, db_index=True)
     definition = models.TextField(_("definition"))
     unit_of_measure = models.CharField(_("unit of measure"), max_length=30, blank=True)
+
+    class Kind(models.TextChoices):
+        TEXT = "text", pgettext_lazy("kind of value", "text")
+        COUNT = "count", _("count (a whole number, not negative)")
+        NUMBER = "number", pgettext_lazy("kind of value", "number")
+
+    kind = models.CharField(_("kind of value"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    maximum = models.DecimalField(
+        _("largest plausible value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("a filled value above it is refused as a typing error"),
+    )
     owner = models.ForeignKey(
         "org.Unit", verbose_name=_("owner department"), on_delete=models.PROTECT, related_name="+"
     )

@@ -333,6 +333,30 @@ def hours_saved(prefilled: int, *, minutes_per_typed: float, minutes_per_prefill
     return round(prefilled * (minutes_per_typed - minutes_per_prefilled) / 60, 2)
 
 
+COUNT, NUMBER = "count", "number"  # the kinds of catalog values that are numbers (CatalogField.Kind)
+
+
+def filled_value_problem(value: str, kind: str, maximum: Decimal | None) -> str | None:
+    """What is wrong with a value filled into a form field of this kind, or None: a count is a whole
+    number, not negative; a number is any decimal; both stay at or below the field's largest plausible
+    value. Digits may be grouped with commas (1,234)."""
+    if kind not in (COUNT, NUMBER):
+        return None
+    try:
+        number = Decimal(value.replace(",", "").replace("，", ""))
+    except ArithmeticError:
+        return "not_a_number"
+    if not number.is_finite():
+        return "not_a_number"
+    if kind == COUNT and number < 0:
+        return "negative"
+    if kind == COUNT and number != number.to_integral_value():
+        return "not_whole"
+    if maximum is not None and number > maximum:
+        return "too_large"
+    return None
+
+
 # -- 直通车 ------------------------------------------------------------------------------------------------
 def report_text_problem(text: str, max_chars: int) -> str | None:
     stripped = (text or "").strip()

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1032,9 +1032,17 @@ def form_report(user, year: int) -> list[dict]:
 
 
 def forms_to_fill(user):
-    """Forms sent to units the user may fill for, with whether each unit has filled them."""
+    """Forms sent to units the user may fill for; `pending` tells whether one of these units still has to
+    fill it. The forms still to fill come first, the one due soonest first."""
     units = units_for_user(user, "burden.add_formfill")
-    return report_forms(user).filter(targets__in=units).distinct()
+    sent_to_mine = ReportForm.targets.through.objects.filter(reportform=OuterRef("pk"), unit__in=units)
+    unfilled = sent_to_mine.exclude(unit__in=FormFill.objects.filter(form=OuterRef("reportform")).values("unit"))
+    return (
+        report_forms(user)
+        .filter(Exists(sent_to_mine))
+        .annotate(pending=Exists(unfilled))
+        .order_by("-pending", F("due_on").asc(nulls_last=True), "-sent_on", "-id")
+    )
 
 
 # -- resources against load (编制、经费向基层倾斜) -------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qingche.burden import rules, selectors, sources
 from qingche.burden.models import (
@@ -668,10 +669,16 @@ def catalog_field_create(
     source: str,
     unit_of_measure: str = "",
     filler: str = "",
+    kind: str = CatalogField.Kind.TEXT,
+    maximum: Decimal | None = None,
 ) -> CatalogField:
     _acts_for(user, "burden.add_catalogfield", owner)
     if filler and filler not in sources.fillers():
         raise ValidationError({"filler": _("Unknown lookup.")})
+    if maximum is not None and kind == CatalogField.Kind.TEXT:
+        raise ValidationError({"maximum": _("Only a count or a number has a largest value.")})
+    if maximum is not None and maximum < 0:
+        raise ValidationError({"maximum": _("The largest value cannot be negative.")})
     field = CatalogField(
         code=(code or "").strip(),
         name=_text(name, "name", maximum=100),
@@ -680,10 +687,31 @@ def catalog_field_create(
         source=_text(source, "source"),
         unit_of_measure=(unit_of_measure or "").strip()[:30],
         filler=filler or "",
+        kind=kind,
+        maximum=maximum,
     )
     field.full_clean()
     field.save()
     return field
+
+
+_VALUE_PROBLEMS = {
+    "not_a_number": gettext_lazy("%(label)s: give a number."),
+    "negative": gettext_lazy("%(label)s: a count cannot be negative."),
+    "not_whole": gettext_lazy("%(label)s: give a whole number."),
+    "too_large": gettext_lazy("%(label)s: more than %(maximum)s is not plausible; check the value."),
+}
+
+
+def _filled_value_problem(field, value: str) -> str | None:
+    """The message for a value its catalog item refuses (a word where a number is asked, a negative
+    count, an absurd magnitude), or None."""
+    catalog = field.catalog_field
+    problem = catalog and rules.filled_value_problem(value, catalog.kind, catalog.maximum)
+    if not problem:
+        return None
+    maximum = f"{catalog.maximum.normalize():,f}" if catalog.maximum is not None else ""
+    return str(_VALUE_PROBLEMS[problem]) % {"label": field.label, "maximum": maximum}
 
 
 @transaction.atomic
@@ -777,6 +805,10 @@ def form_fill_submit(
             continue
         if len(value) > 500:
             errors[f"field_{field.pk}"] = _("%(label)s: at most 500 characters.") % {"label": field.label}
+            continue
+        problem = _filled_value_problem(field, value)
+        if problem:
+            errors[f"field_{field.pk}"] = problem
             continue
         held = known.get(field.catalog_field_id)
         was_prefilled = held is not None and held["value"] == value

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from qingche.burden import selectors, sources
-from qingche.burden.models import Approval, StaffingRequest
+from qingche.burden.models import Approval, BurdenReport, StaffingRequest
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
 from qingche.org.models import Unit
@@ -126,6 +126,10 @@ for _role in (roles.COUNTY_DEPARTMENT, roles.TOWN, roles.VILLAGE, roles.FRONTLIN
     roles.add_role_permissions(_role, {"burden.view_person_index"})
 
 SECTION = _("Burden reduction")
+# 直通车 is open to everyone, anonymously: every account finds it in the menu, and the log-in page links to it.
+VOICE = menu.MenuItem(_("Report a burden problem (直通车)"), "burden:voice", None, section=SECTION, order=38)
+menu.register(VOICE)
+menu.register_public(VOICE)
 menu.register(
     menu.MenuItem(
         _("My burden index"), "burden:my_index", "burden.view_person_index", icon="gauge", section=SECTION, order=39
@@ -195,21 +199,29 @@ sources.register_filler("org.grassroots_units", _villages, label=_("villages and
 
 
 def _home_card(request) -> dict | None:
+    """What waits in burden monitoring: unplanned inspections and alerts for those who watch the index, 直通车
+    reports to answer for 减负办, and forms still to fill for the units that fill them."""
     user = request.user
-    if not user.has_perm("burden.view_loadrollup"):
-        return None
-    year = selectors.default_month().year  # the dashboard's year, so that the two agree
-    inspections = selectors.inspections(user)
-    return {
-        "key": "burden",
-        "title": _("Burden on the grassroots"),
-        "stats": [
+    stats, links = [], []
+    if user.has_perm("burden.view_loadrollup"):
+        year = selectors.default_month().year  # the dashboard's year, so that the two agree
+        inspections = selectors.inspections(user)
+        stats += [
             (_("Unplanned inspections waiting"), inspections.filter(approval=Approval.PENDING).count()),
             (_("Open red-line alerts"), selectors.alerts(user).filter(acknowledged_by__isnull=True).count()),
             (_("Inspections in %(year)s") % {"year": year}, inspections.filter(date__year=year).count()),
-        ],
-        "links": [(_("Burden dashboard"), reverse("burden:dashboard"))],
-    }
+        ]
+        links.append((_("Burden dashboard"), reverse("burden:dashboard")))
+    if user.has_perm("burden.answer_burdenreport"):
+        waiting = selectors.burden_reports(user).exclude(status=BurdenReport.Status.ANSWERED)
+        stats.append((_("Burden reports (直通车) to answer"), waiting.count()))
+        links.append((_("Burden reports (直通车)"), reverse("burden:report_inbox")))
+    if user.has_perm("burden.add_formfill"):
+        stats.append((_("Forms still to fill"), selectors.forms_to_fill(user).filter(pending=True).count()))
+        links.append((_("Report forms (一表通)"), reverse("burden:form_list")))
+    if not stats:
+        return None
+    return {"key": "burden", "title": _("Burden on the grassroots"), "stats": stats, "links": links}
 
 
 widgets.register_card(_home_card, order=40)

@@ -1,5 +1,8 @@
 """The side menu: each module registers its entries in its AppConfig.ready(); a user sees the
-entries whose permission they hold. Modules not built are simply not registered."""
+entries whose permission they hold. Modules not built are simply not registered.
+
+Public links (pages for citizens and for anonymous reports, open without logging in) are registered the
+same way and shown on the log-in page, so that nobody who lands there is stuck."""
 
 from dataclasses import dataclass
 
@@ -17,12 +20,23 @@ class MenuItem:
 
 
 _items: list[MenuItem] = []
+_public: list[MenuItem] = []
 
 
 def register(*items: MenuItem) -> None:
     for item in items:
         if item not in _items:
             _items.append(item)
+
+
+def register_public(*items: MenuItem) -> None:
+    for item in items:
+        if item not in _public:
+            _public.append(item)
+
+
+def public_links() -> list[dict]:
+    return [{"label": item.label, "url": reverse(item.url_name)} for item in sorted(_public, key=lambda i: i.order)]
 
 
 def visible_items(user) -> list[dict]:
@@ -49,6 +63,8 @@ def menu_context(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
+    if not user.is_authenticated:
+        return {"public_links": public_links()}
     items = visible_items(user)
     sections: dict[str, list[dict]] = {}
     for entry in items:

@@ -181,6 +181,16 @@ class ServiceRequest(AuditedModel):
         on_delete=models.PROTECT,
         related_name="service_requests",
     )
+    # 转村: the town that signed for the request and passed it on to one of its villages. The town stays the
+    # unit of record of the three rates; the village handles it.
+    passed_on_by = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("passed on by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     suggested_unit = models.ForeignKey(
         "org.Unit",
         verbose_name=_("suggested unit"),
@@ -338,6 +348,7 @@ class RequestEvent(models.Model):
         MERGE = "merge", _("merged")
         REMINDER = "reminder", _("reminder")
         ESCALATION = "escalation", _("escalated (督办)")
+        PASS_ON = "pass_on", _("passed on to a village")
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

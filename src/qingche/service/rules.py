@@ -55,6 +55,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "callback": (ANSWERED,),
     "reopen": (CLOSED,),
     "merge": (NEW, RETURNED, DISPATCHED),
+    "pass_on": (ACCEPTED, IN_PROGRESS),  # 转村: a town that signed for it passes it on to one of its villages
 }
 ACTION_LABELS = {
     "dispatch": pgettext_lazy("citizen request action", "dispatch"),
@@ -68,6 +69,7 @@ ACTION_LABELS = {
     "callback": pgettext_lazy("citizen request action", "callback"),
     "reopen": pgettext_lazy("citizen request action", "reopening"),
     "merge": pgettext_lazy("citizen request action", "merge"),
+    "pass_on": pgettext_lazy("citizen request action", "pass on to a village"),
 }
 
 
@@ -119,7 +121,7 @@ def next_status(
         return ARBITRATION if return_count + 1 >= returns_before_arbitration else RETURNED
     if action == "arbitrate":
         return DISPATCHED
-    if action in ("request_extension", "decide_extension"):
+    if action in ("request_extension", "decide_extension", "pass_on"):
         return status
     if action == "answer":
         if not (reason or "").strip():

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from qingche.core import parameters
 from qingche.core.cache import ttl_cache
+from qingche.core.calendar import work_calendar
 from qingche.core.pii import pii_hash
 from qingche.core.rules import LANDLINE_RE, PHONE_RE, normalize_phone
 from qingche.duties.selectors import routing_items
@@ -44,6 +45,7 @@ PUBLIC_EVENT_KINDS = (
     "callback",
     "reopen",
     "merge",
+    "pass_on",
 )
 
 
@@ -162,13 +164,20 @@ def inbox_counts(user, now=None) -> dict:
     }
 
 
-def dispatch_queue(user, limit=200):
-    return (
+def dispatch_queue(user, *, town_id: int | None = None, text: str = ""):
+    """Requests waiting to be dispatched (new or returned), oldest first; optionally of one town and with
+    `text` in the number or the subject. The page shows them a page at a time."""
+    waiting = (
         listed(user)
         .filter(status__in=(rules.NEW, rules.RETURNED))
         .select_related("suggested_unit")
-        .order_by("submitted_at", "id")[:limit]
+        .order_by("submitted_at", "id")
     )
+    if town_id is not None:
+        waiting = waiting.filter(town_id=town_id)
+    if text:
+        waiting = waiting.filter(Q(number__icontains=text) | Q(title__icontains=text))
+    return waiting
 
 
 def arbitration_queue(user):
@@ -187,6 +196,17 @@ def reopenable(user, limit=50):
         .filter(Q(solved=False) | Q(satisfaction=rules.UNSATISFIED))
         .order_by("-callback_at")[:limit]
     )
+
+
+def reopen_review_by(request: ServiceRequest) -> dt.datetime | None:
+    """When the hotline will have reviewed a request the citizen rated unsolved or unsatisfied (for reopening),
+    or None when the rating asks for no review."""
+    if request.status != rules.CLOSED or request.callback_at is None:
+        return None
+    if request.solved is not False and request.satisfaction != rules.UNSATISFIED:
+        return None
+    days = int(parameters.get("service.reopen_review_working_days"))
+    return work_calendar().add_working_days(request.callback_at, days)
 
 
 def pending_extensions(user):

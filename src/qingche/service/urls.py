@@ -12,6 +12,7 @@ urlpatterns = [
     path("submit/", views.public_submit, name="submit"),
     path("submit/suggest/", views.submit_suggest, name="submit_suggest"),
     path("queue/", views.queue, name="queue"),
+    path("queue/<int:pk>/dispatch-form/", views.dispatch_form, name="dispatch_form"),
     path("arbitration/", views.arbitration, name="arbitration"),
     path("callbacks/", views.callbacks, name="callbacks"),
     path("inbox/", views.inbox, name="inbox"),

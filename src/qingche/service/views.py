@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -22,6 +24,7 @@ from qingche.core import actors, parameters, periods, ratelimit
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
+from qingche.core.pagination import paginate
 from qingche.core.periods import month_param
 from qingche.core.rules import format_size
 from qingche.core.scope import acting_unit_ids
@@ -47,6 +50,17 @@ def _dispatch_units():
     return Unit.objects.filter(
         kind__in=[*Unit.TOWN_LEVEL, Unit.Kind.DEPARTMENT, Unit.Kind.OFFICE], is_active=True
     ).order_by("kind", "path")
+
+
+def _villages_of(unit: Unit) -> list[Unit]:
+    """The villages and communities a town may pass a request on to (转村); none below anything else."""
+    if unit.kind not in Unit.TOWN_LEVEL:
+        return []
+    return list(
+        Unit.objects.filter(
+            kind__in=Unit.GRASSROOTS, path__startswith=unit.path, depth=unit.depth + 1, is_active=True
+        ).order_by("path")
+    )
 
 
 def _intake_towns(user) -> list[Unit]:
@@ -275,16 +289,50 @@ def track(request):
         "found": found,
         "callback_form": callback_form,
         "timeline": selectors.public_timeline(found) if found else [],
+        "review_by": selectors.reopen_review_by(found) if found else None,
     }
     return render(request, "service/track.html", context, status=status)
 
 
 # -- dispatcher -------------------------------------------------------------------------------------
+QUEUE_PAGE_SIZE = 20
+
+
 @login_required
 @permission_required("service.dispatch_servicerequest", raise_exception=True)
 def queue(request):
-    rows = list(selectors.dispatch_queue(request.user))
-    return render(request, "service/queue.html", {"rows": rows, "units": _dispatch_units()})
+    """A page of 20 requests waiting for dispatch, filtered by town and text. Each row sends to the suggested
+    unit in one click; the choice of another unit is loaded for that row only when asked for."""
+    town = request.GET.get("town", "")
+    text = request.GET.get("q", "").strip()[:50]
+    waiting = selectors.dispatch_queue(request.user, town_id=int(town) if town.isdigit() else None, text=text)
+    page = paginate(request, waiting, QUEUE_PAGE_SIZE)
+    return render(
+        request,
+        "service/queue.html",
+        {
+            "page": page,
+            "towns": Unit.objects.filter(kind__in=Unit.TOWN_LEVEL, is_active=True).order_by("path"),
+            "town": town,
+            "text": text,
+            "query": urlencode({key: value for key, value in (("town", town), ("q", text)) if value}),
+        },
+    )
+
+
+@login_required
+@permission_required("service.dispatch_servicerequest", raise_exception=True)
+def dispatch_form(request, pk):
+    """htmx: the form to dispatch one request to any unit, loaded into its row on demand."""
+    row = selectors.request_detail(request.user, pk)
+    if row is None:
+        raise Http404(_("Not found, or outside your scope."))
+    back = request.GET.get("next", "")
+    return render(
+        request,
+        "service/_dispatch_form.html",
+        {"row": row, "units": _dispatch_units(), "next": back if back.startswith("/service/") else ""},
+    )
 
 
 @login_required
@@ -351,6 +399,7 @@ def detail(request, pk):
         if found.publication_consent and request.user.has_perm("service.publish_servicerequest")
         else "",
         "can": {action: rules.can(found.status, action) for action in rules.ALLOWED_FROM},
+        "villages": _villages_of(found.unit) if handles and rules.can(found.status, "pass_on") else [],
     }
     return render(request, "service/detail.html", context)
 
@@ -390,6 +439,25 @@ ACTIONS = {
         user=user, request=req, public_text=post.get("public_text", "")
     ),
     "unpublish": lambda user, req, post: services.request_unpublish(user=user, request=req),
+    "pass_on": lambda user, req, post: services.request_pass_on(
+        user=user, request=req, village_id=post.get("unit"), note=post.get("note", "")
+    ),
+}
+# What each action's flash message says was done, with the request's number (and the unit it went to).
+DONE = {
+    "dispatch": gettext_lazy("Dispatched %(number)s to %(unit)s."),
+    "accept": gettext_lazy("Accepted %(number)s."),
+    "start": gettext_lazy("Started work on %(number)s."),
+    "return": gettext_lazy("Returned %(number)s to the dispatcher."),
+    "arbitrate": gettext_lazy("Arbitrated %(number)s: %(unit)s handles it."),
+    "extend": gettext_lazy("Asked for more time on %(number)s."),
+    "decide_extension": gettext_lazy("Decided the extension of %(number)s."),
+    "answer": gettext_lazy("Answered %(number)s."),
+    "callback": gettext_lazy("Recorded the callback of %(number)s."),
+    "reopen": gettext_lazy("Reopened %(number)s: it goes back to %(unit)s."),
+    "publish": gettext_lazy("Published %(number)s."),
+    "unpublish": gettext_lazy("Withdrew %(number)s from publication."),
+    "pass_on": gettext_lazy("Passed %(number)s on to %(unit)s."),
 }
 
 
@@ -421,7 +489,9 @@ def act(request, pk, action):
         if request.headers.get("HX-Request"):
             return HttpResponse(status=status)
     else:
-        messages.success(request, _("Done."))
+        found.refresh_from_db()
+        unit = found.unit.name if found.unit_id else ""
+        messages.success(request, str(DONE[action]) % {"number": found.number, "unit": unit})
     target = request.POST.get("next", "")
     if target.startswith("/service/"):
         return redirect(target)

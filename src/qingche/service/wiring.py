@@ -47,6 +47,11 @@ parameters.register_defaults(
             5,
             "/healthz answers 503 when an Open311 submission has waited longer than this to be registered",
         ),
+        "service.reopen_review_working_days": (
+            3,
+            "working days within which the hotline reviews a request rated unsolved or unsatisfied for "
+            "reopening (the citizen is told the date)",
+        ),
         "service.handling_hours": (
             {"emergency": 2.0, "utility": 2.0, "general": 3.0, "complex": 8.0},
             "person-hours one handled (answered) request counts as in the burden index, per time limit kind; "
@@ -105,6 +110,11 @@ roles.add_role_permissions(
 )
 
 SECTION = _("Citizen requests")
+# Citizens reach the county without an account: the log-in page links to the request form and its tracking.
+menu.register_public(
+    menu.MenuItem(_("Submit a request"), "service:submit", order=10),
+    menu.MenuItem(_("Follow a request"), "track", order=11),
+)
 menu.register(
     menu.MenuItem(
         _("Hotline intake"), "service:intake", "service.add_servicerequest", icon="phone", section=SECTION, order=40
@@ -208,6 +218,33 @@ def _open311_health() -> dict:
 
 
 health.register("open311", _open311_health)
+
+
+def _hotline_card(request):
+    """The hotline's queues (and 减负办's arbitration): what waits to be dispatched, called back, reviewed."""
+    from django.urls import reverse
+
+    from qingche.service import rules, selectors
+
+    user = request.user
+    mine = selectors.requests(user)
+    stats, links = [], []
+    if user.has_perm("service.dispatch_servicerequest"):
+        stats.append((_("to dispatch"), mine.filter(status__in=(rules.NEW, rules.RETURNED)).count()))
+        links.append((_("Dispatch queue"), reverse("service:queue")))
+    if user.has_perm("service.callback_servicerequest"):
+        stats.append((_("to call back"), mine.filter(status=rules.ANSWERED).count()))
+        stats.append((_("to review for reopening"), selectors.reopenable(user).count()))
+        links.append((_("Callbacks"), reverse("service:callbacks")))
+    if user.has_perm("service.arbitrate_servicerequest"):
+        stats.append((_("in arbitration"), mine.filter(status=rules.ARBITRATION).count()))
+        links.append((_("Arbitration"), reverse("service:arbitration")))
+    if not stats:
+        return None
+    return {"key": "service-queues", "title": _("Citizen request queues"), "stats": stats, "links": links}
+
+
+widgets.register_card(_hotline_card, order=41)
 
 
 # -- connections to other modules ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from qingche.core.scope import user_person_id
+from qingche.org.models import Unit
 from qingche.tasks.models import (
     Admission,
     Evidence,
@@ -26,13 +27,26 @@ def admissions(user):
     return Admission.objects.visible_to(user).select_related("request", "request__requester_unit", "unit")
 
 
-def approval_queue(user):
-    return (
+def approval_queue(user, *, requester_id: int | None = None, text: str = ""):
+    """Targets waiting for the burden-reduction office, oldest first; optionally of one requesting department
+    and with `text` in the task's title or the target unit's name."""
+    waiting = (
         Admission.objects.visible_to(user, action="decide")
         .filter(verdict=Admission.Verdict.PENDING)
         .select_related("request", "request__requester_unit", "unit")
         .order_by("request__created_at", "id")
     )
+    if requester_id is not None:
+        waiting = waiting.filter(request__requester_unit_id=requester_id)
+    if text:
+        waiting = waiting.filter(Q(request__title__icontains=text) | Q(unit__name__icontains=text))
+    return waiting
+
+
+def approval_queue_requesters(user):
+    """The departments with targets waiting, for the queue's filter."""
+    waiting = approval_queue(user).values("request__requester_unit")
+    return Unit.objects.filter(pk__in=waiting).order_by("path")
 
 
 def tasks(user):
@@ -181,8 +195,6 @@ def requesting_departments(unit_ids, start, end) -> dict[int, dict[int, int]]:
     part of a town's task is a task admitted to the village) with admitted_on in start..end (dates), counted by
     the department that requested them. Only requesters that are county departments count. Not scoped to a
     user: the appraisal service that calls it checks its own permissions."""
-    from qingche.org.models import Unit
-
     unit_ids = sorted(set(unit_ids))
     result: dict[int, dict[int, int]] = {}
     for first in range(0, len(unit_ids), 500):

@@ -411,16 +411,19 @@ DECISIONS = ("approve", "return", "narrow")
 
 @transaction.atomic
 def admission_decide(*, user, admission: Admission, decision: str, reason: str = "", now=None) -> Admission:
-    """The burden-reduction office decides a target waiting for it: approve (the task reaches the unit), return
-    with a reason, or narrow the request by removing this target (with a reason)."""
+    """The burden-reduction office decides a target waiting for it: approve (the task reaches the unit), return,
+    or narrow the request by removing this target. Every decision gives a written reason, approving too: it
+    overrides the checks that stopped the target, and the requesting department reads who decided and why."""
     admission = Admission.objects.select_for_update().select_related("request").get(pk=admission.pk)
     _require(user, "tasks.decide_admission", admission.unit)
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Choose approve, return or narrow.")})
     if admission.verdict != Admission.Verdict.PENDING:
         raise ValidationError({"decision": _("Only a target waiting for the burden-reduction office can be decided.")})
-    if decision != "approve":
-        reason = _reason(reason)
+    if decision == "approve" and len((reason or "").strip()) < 2:
+        message = _("Approving overrides the checks that stopped this target: give the reason.")
+        raise ValidationError({"reason": message})
+    reason = _reason(reason)
     now = now or timezone.now()
     admission.verdict = {
         "approve": Admission.Verdict.ADMITTED,

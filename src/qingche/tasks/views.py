@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -78,9 +79,30 @@ def request_new(request):
         except PermissionDenied as error:
             raise error
         else:
-            messages.success(request, _("The task request was sent; the admission result is below."))
+            _admission_message(request, list(sent.admissions.values_list("verdict", flat=True)))
             return redirect("tasks:request_detail", pk=sent.pk)
     return render(request, "tasks/request_new.html", {"form": form})
+
+
+def _admission_message(request, verdicts: list[str]) -> None:
+    """Green only when every target admitted the task; red when none did; amber in between."""
+    admitted = verdicts.count(Admission.Verdict.ADMITTED)
+    if admitted == len(verdicts):
+        messages.success(request, _("The task request was sent and admitted for every target."))
+    elif admitted == 0 and Admission.Verdict.PENDING not in verdicts:
+        messages.error(
+            request,
+            _("The task request was refused for every target: nothing reaches the units. The reasons are below."),
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "The task request was sent: %(admitted)d of %(total)d targets admitted; the others wait for the "
+                "burden-reduction office or were returned (below)."
+            )
+            % {"admitted": admitted, "total": len(verdicts)},
+        )
 
 
 @login_required
@@ -125,7 +147,7 @@ def request_list(request):
 def request_detail(request, pk):
     sent = get_object_or_404(selectors.task_requests(request.user), pk=pk)
     rows = []
-    for admission in sent.admissions.select_related("unit").order_by("unit__path"):
+    for admission in sent.admissions.select_related("unit", "decided_by__person__unit").order_by("unit__path"):
         admission.check_rows = _checks_display(admission.checks)
         rows.append(admission)
     tasks = selectors.tasks(request.user).filter(request=sent, parent=None)
@@ -158,13 +180,31 @@ def admission_appeal(request, pk):
 
 
 # -- 减负办 -----------------------------------------------------------------------------------------------
+QUEUE_PAGE_SIZE = 20
+
+
 @login_required
 @permission_required("tasks.decide_admission", raise_exception=True)
 def queue(request):
-    waiting = list(selectors.approval_queue(request.user))
-    for admission in waiting:
+    requester = request.GET.get("requester", "")
+    text = request.GET.get("q", "").strip()[:100]
+    waiting = selectors.approval_queue(
+        request.user, requester_id=int(requester) if requester.isdigit() else None, text=text
+    )
+    page = paginate(request, waiting, QUEUE_PAGE_SIZE)
+    for admission in page:
         admission.check_rows = _checks_display(admission.checks)
-    return render(request, "tasks/queue.html", {"waiting": waiting})
+    return render(
+        request,
+        "tasks/queue.html",
+        {
+            "page": page,
+            "requesters": selectors.approval_queue_requesters(request.user),
+            "requester": requester,
+            "text": text,
+            "query": urlencode({key: value for key, value in (("requester", requester), ("q", text)) if value}),
+        },
+    )
 
 
 @login_required
@@ -173,16 +213,22 @@ def queue(request):
 def admission_decide(request, pk):
     admission = get_object_or_404(selectors.admissions(request.user), pk=pk)
     try:
-        services.admission_decide(
+        decided = services.admission_decide(
             user=request.user,
             admission=admission,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
         )
-        messages.success(request, _("Decision recorded."))
+        done = {
+            Admission.Verdict.ADMITTED: _("Approved: “%(title)s” reaches %(unit)s."),
+            Admission.Verdict.RETURNED: _("Returned: “%(title)s” does not reach %(unit)s."),
+            Admission.Verdict.NARROWED: _("Removed %(unit)s from the targets of “%(title)s”."),
+        }[decided.verdict]
+        messages.success(request, done % {"title": decided.request.title, "unit": decided.unit.name})
     except ValidationError as error:
         messages.error(request, " ".join(error_texts(error)))
-    return redirect(request.POST.get("next") or "tasks:queue")
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/tasks/") else "tasks:queue")
 
 
 @login_required

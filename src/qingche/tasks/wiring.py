@@ -117,20 +117,39 @@ menu.register(
 
 
 def _card(request):
+    """What waits for the user: decisions for 减负办; returns and work to accept for a requesting department;
+    tasks to split for a town or village; own parts for everyone who works them."""
+    from django.urls import reverse
+
+    from qingche.core.scope import acting_unit_ids
     from qingche.tasks import selectors
+    from qingche.tasks.models import Admission, Task
 
     user = request.user
-    if not user.has_perm("tasks.view_task"):
+    stats, links = [], []
+    if user.has_perm("tasks.decide_admission"):
+        stats.append((_("waiting for your decision"), selectors.approval_queue(user).count()))
+        links.append((_("Approval queue"), reverse("tasks:queue")))
+    if user.has_perm("tasks.add_taskrequest"):
+        mine = acting_unit_ids(user, "tasks.add_taskrequest")
+        returned = selectors.admissions(user).filter(
+            request__requester_unit_id__in=mine, verdict=Admission.Verdict.RETURNED, appealed_at=None
+        )
+        stats.append((_("returned to you"), returned.count()))
+        if user.has_perm("tasks.review_task"):
+            done = selectors.tasks(user).filter(request__requester_unit_id__in=mine, status=Task.Status.DONE)
+            stats.append((_("done, for you to accept"), done.count()))
+        links.append((_("Sent tasks"), reverse("tasks:request_list")))
+    if user.has_perm("tasks.split_task"):
+        inbox = selectors.tasks(user).filter(status__in=("open", "in_progress", "sent_back"))
+        stats.append((_("open tasks in your scope"), inbox.count()))
+        links.append((_("Task inbox"), reverse("tasks:inbox")))
+    if user.has_perm("tasks.add_progresspost"):
+        stats.append((_("assigned to you, open"), selectors.my_assignments(user).filter(status="open").count()))
+        links.append((_("My tasks"), reverse("tasks:mine")))
+    if not stats:
         return None
-    mine = selectors.my_assignments(user).filter(status="open").count()
-    inbox = selectors.tasks(user).filter(status__in=("open", "in_progress", "sent_back")).count()
-    url = "/tasks/inbox/" if user.has_perm("tasks.split_task") else "/tasks/mine/"
-    return {
-        "key": "tasks",
-        "title": _("Tasks"),
-        "stats": [(_("open tasks in your scope"), inbox), (_("assigned to you, open"), mine)],
-        "links": [(_("Open"), url)],
-    }
+    return {"key": "tasks", "title": _("Tasks"), "stats": stats, "links": links}
 
 
 widgets.register_card(_card, order=30)

@@ -9,19 +9,7 @@ from playwright.sync_api import expect
 from conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 375, "height": 740}
 DIMS = ("de", "neng", "qin", "ji", "lian")
-
-
-@pytest.fixture
-def phone(browser, demo_server):
-    context = browser.new_context(
-        base_url=demo_server, locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-    )
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _sign_in(page, username):
@@ -80,6 +68,7 @@ def test_the_organization_department_scores_calibrates_and_publishes(page, login
     expect(page.locator("#indicator-sources li[data-source='tasks']")).to_have_attribute("data-connected", "1")
     page.click("#action-score")
     expect(page.locator("#cycle-status")).to_have_attribute("data-status", "scored")
+    expect(page.locator(".alert-success")).to_contain_text("已计算得分")  # says what was done
     page.click("#action-calibrate")
     expect(page.locator("#cycle-status")).to_have_attribute("data-status", "calibration")
     cycle_url = page.url

@@ -434,3 +434,24 @@ def test_the_people_in_post_share_exactly_the_pool(days, unit, weights):
         assert sum(result.shared_load for result in results) == pytest.approx(pool, abs=1e-3 * len(days) + 1e-6 * pool)
     for count, result in zip(days, results, strict=True):
         assert (result.value is None) is (count == 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "maximum", "problem"),
+    [
+        ("12", "count", None, None),
+        ("1,234", "count", Decimal("5000"), None),
+        ("十二", "count", None, "not_a_number"),
+        ("12人", "number", None, "not_a_number"),
+        ("NaN", "number", None, "not_a_number"),
+        ("-3", "count", None, "negative"),
+        ("-3", "number", None, None),  # a number (a change, a balance) may be below zero
+        ("2.5", "count", None, "not_whole"),
+        ("2.5", "number", Decimal("10"), None),
+        ("5001", "count", Decimal("5000"), "too_large"),
+        ("1e9", "number", Decimal("5000000"), "too_large"),
+        ("85%", "text", None, None),
+    ],
+)
+def test_a_filled_value_is_checked_by_its_kind_and_largest_plausible_value(value, kind, maximum, problem):
+    assert rules.filled_value_problem(value, kind, maximum) == problem

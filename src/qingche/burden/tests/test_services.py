@@ -10,6 +10,7 @@ from qingche.burden.models import (
     Approval,
     CatalogField,
     Document,
+    FormFill,
     Inspection,
     Meeting,
     OvertimeEntry,
@@ -441,3 +442,69 @@ def test_form_editor_preview_shows_held_fields_and_share(client_as):
     # the proposed 户籍人口 is already in the catalog: named in words, its code only in an attribute
     assert 'data-match="population"' in html and "（户籍人口）" in html and ">population" not in html
     assert 'id="mostly-held"' in html
+
+
+def test_form_fill_refuses_words_negatives_and_absurd_magnitudes_in_numeric_fields(accounts, department):
+    town = _first_town()
+    households = CatalogField.objects.get(code="households")  # a count, at most 1,000,000 in the demo catalog
+    road = CatalogField.objects.get(code="road-km")  # a number
+    assert households.kind == "count" and households.maximum == 1_000_000 and road.kind == "number"
+    form = services.report_form_create(
+        user=accounts["bumen"],
+        issuer=department,
+        title="基础数据表",
+        sent_on=dt.date(2026, 10, 5),
+        targets=[town],
+        fields=[{"catalog_field": households.pk}, {"catalog_field": road.pk}, {"label": "备注"}],
+    )
+    fields = {f.catalog_field_id: f.pk for f in form.fields.all()}
+    note = form.fields.get(catalog_field__isnull=True).pk
+
+    def refused(household_value, road_value):
+        values = {fields[households.pk]: household_value, fields[road.pk]: road_value, note: "无"}
+        with pytest.raises(services.ValidationError) as error:
+            services.form_fill_submit(user=accounts["xiangzhen"], form=form, unit=town, values=values)
+        return error.value.message_dict
+
+    key = f"field_{fields[households.pk]}"
+    errors = refused("三千户", "12.5")
+    assert list(errors) == [key] and "请填写数字" in errors[key][0]
+    assert "不能为负数" in refused("-40", "12.5")[key][0]
+    assert "请填写整数" in refused("40.5", "12.5")[key][0]
+    assert "1,000,000" in refused("12000000", "12.5")[key][0]
+    assert f"field_{fields[road.pk]}" in refused("3200", "公路")
+    assert not FormFill.objects.filter(form=form).exists()  # nothing half-written
+    fill = services.form_fill_submit(
+        user=accounts["xiangzhen"],
+        form=form,
+        unit=town,
+        values={fields[households.pk]: "3,200", fields[road.pk]: "86.4", note: "无"},
+    )
+    assert fill.typed_count == 3
+
+
+def test_forms_still_to_fill_come_first_and_are_marked(accounts, department, client_as):
+    town = _first_town()
+    filled, open_form = (
+        services.report_form_create(
+            user=accounts["bumen"],
+            issuer=department,
+            title=title,
+            sent_on=dt.date(2026, 11, 20),
+            due_on=dt.date(2026, 12, 30),
+            targets=[town],
+            fields=[{"label": "数"}],
+        )
+        for title in ("已填的表", "未填的表")
+    )
+    field = filled.fields.get()
+    services.form_fill_submit(user=accounts["xiangzhen"], form=filled, unit=town, values={field.pk: "1"})
+    rows = list(selectors.forms_to_fill(accounts["xiangzhen"]))
+    pending = [row.pending for row in rows]
+    assert pending == sorted(pending, reverse=True)  # every form still to fill before every filled one
+    by_pk = {row.pk: row for row in rows}
+    assert by_pk[open_form.pk].pending and not by_pk[filled.pk].pending
+    html = client_as("xiangzhen").get("/burden/forms/").content.decode()
+    to_fill = html[html.index('id="to-fill"') :]
+    assert to_fill.index("未填的表") < to_fill.index("已填的表")
+    assert "待填报" in to_fill and "已填报" in to_fill

@@ -117,10 +117,51 @@ def request_start(*, user, request: ServiceRequest, note: str = "", now=None) ->
 
 
 @transaction.atomic
+def request_pass_on(*, user, request: ServiceRequest, village_id, note: str = "", now=None) -> ServiceRequest:
+    """转村: a town that signed for a request passes it on to one of its villages or communities, which then
+    handles it (its 待办诉求). The time limit runs on; the town stays the unit of record of the three rates."""
+    request = _locked(request)
+    _handling_unit_of(user, request)
+    try:
+        rules.next_status(request.status, "pass_on")
+    except rules.RuleError as error:
+        _fail(error)
+    town = request.unit
+    if town.kind not in Unit.TOWN_LEVEL:
+        raise ValidationError({"unit": _("Only a town or street passes a request on to a village.")})
+    villages = Unit.objects.filter(
+        kind__in=Unit.GRASSROOTS, path__startswith=town.path, depth=town.depth + 1, is_active=True
+    )
+    village_id = str(village_id or "")
+    village = villages.filter(pk=int(village_id)).first() if village_id.isdigit() else None
+    if village is None:
+        raise ValidationError({"unit": _("Choose a village or community of %(town)s.") % {"town": town.name}})
+    request.unit, request.passed_on_by = village, town
+    request.save()
+    _event(
+        request,
+        RequestEvent.Kind.PASS_ON,
+        user=user,
+        at=now,
+        to_unit=village,
+        note=(note or "")[:1000],
+        public_note=_("Passed on to %(unit)s to handle.") % {"unit": village.name},
+    )
+    return request
+
+
+@transaction.atomic
 def request_return(*, user, request: ServiceRequest, reason: str, duty_item_code: str = "", now=None):
     """A unit returns a request as not its duty (退单), citing the duty item; twice → arbitration."""
     request = _locked(request)
     _handling_unit_of(user, request)
+    if request.passed_on_by_id:
+        raise ValidationError(
+            {
+                "reason": _("%(town)s passed this request on to you: ask the town, not the dispatcher.")
+                % {"town": request.passed_on_by.name}
+            }
+        )
     reason = (reason or "").strip()
     try:
         status = rules.next_status(
@@ -294,7 +335,7 @@ def request_callback(
         _fail(error)
     now = now or timezone.now()
     request.callback_at, request.solved, request.satisfaction = now, solved, satisfaction
-    request.callback_unit_id, request.closed_at = request.unit_id, now
+    request.callback_unit_id, request.closed_at = request.passed_on_by_id or request.unit_id, now
     request.save()
     _bump(request.callback_unit_id, now, **_callback_deltas(request, 1))
     _event(

@@ -40,10 +40,15 @@ def test_citizen_to_town_and_back(page, login):
     # the hotline dispatches to the town
     login("rexian")
     page.goto("/service/queue/")
+    page.fill("#queue-filter input[name=q]", number)
+    page.click("#queue-filter button")
     row = page.locator(f'tr[data-request="{number}"]')
     expect(row.locator(".route-reason")).not_to_be_empty()
+    expect(row.locator("select[name=unit]")).to_have_count(0)  # the choice of any unit loads on demand
+    row.locator(".dispatch-other").click()
     row.locator("select[name=unit]").select_option(label="东河镇")
-    row.locator("button").click()
+    row.locator(".dispatch-form button").click()
+    expect(page.locator(".alert-success")).to_contain_text(f"已派单 {number} 至东河镇")
     expect(page.locator(f'tr[data-request="{number}"]')).to_have_count(0)
     page.context.clear_cookies()
 

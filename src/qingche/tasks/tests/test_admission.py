@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qingche.core.models import AuditEvent
+from qingche.org.models import Unit
 from qingche.tasks import rules, services
 from qingche.tasks.models import Admission, RegistryEntry, Task, TaskRequest, UrgentQuota
 from qingche.tasks.tests.helpers import code_of, off_list_code, other_town, request_data, town_of
@@ -58,7 +59,7 @@ def test_cooperation_only_for_the_lead_department(accounts):
     assert verdicts(sent) == {town.pk: "returned"}
 
 
-def test_off_list_waits_then_office_approves(accounts, api_as):
+def test_off_list_waits_then_office_approves(accounts, api_as, client_as):
     town = town_of(accounts)
     data = request_data([town], duty_code=off_list_code(town))
     sent = services.task_request_submit(user=accounts["bumen"], data=data)
@@ -72,11 +73,19 @@ def test_off_list_waits_then_office_approves(accounts, api_as):
         .status_code
         == 403
     )
-    response = api_as("jianfuban").post(
-        reverse("admission-decide", args=[admission.pk]), {"decision": "approve"}, format="json"
-    )
+    url = reverse("admission-decide", args=[admission.pk])
+    # Approving overrides the block: not without a written reason.
+    response = api_as("jianfuban").post(url, {"decision": "approve"}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()
+    assert not Task.objects.filter(admission=admission).exists()
+    response = api_as("jianfuban").post(url, {"decision": "approve", "reason": "汛期临时重点工作"}, format="json")
     assert response.status_code == 200 and response.json()["verdict"] == "admitted"
+    assert response.json()["decision_reason"] == "汛期临时重点工作"
     assert Task.objects.filter(admission=admission).count() == 1
+    # The requesting department reads the decision, who made it and why.
+    page = client_as("bumen").get(reverse("tasks:request_detail", args=[sent.pk])).content.decode()
+    decision = page[page.index(f'id="decision-{admission.pk}"') :]
+    assert "汛期临时重点工作" in decision[:600] and accounts["jianfuban"].username not in decision[:600]
 
 
 def test_return_needs_a_reason_and_appeal_only_once(accounts, api_as):
@@ -106,7 +115,8 @@ def test_narrowing_removes_one_target(accounts):
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town, other], duty_code=""))
     first = sent.admissions.get(unit=town)
     services.admission_decide(user=accounts["jianfuban"], admission=first, decision="narrow", reason="该镇无此情况")
-    services.admission_decide(user=accounts["jianfuban"], admission=sent.admissions.get(unit=other), decision="approve")
+    other_admission = sent.admissions.get(unit=other)
+    services.admission_decide(user=accounts["jianfuban"], admission=other_admission, decision="approve", reason="同意")
     assert verdicts(sent) == {town.pk: "narrowed", other.pk: "admitted"}
     assert list(Task.objects.filter(request=sent).values_list("unit_id", flat=True)) == [other.pk]
 
@@ -282,3 +292,61 @@ def test_urgent_quota_api(accounts, api_as):
         == 400
     )
     assert {row["quota"] for row in api_as("bumen").get(reverse("urgentquota-list")).json()["results"]} == {3}
+
+
+def _send_through_the_form(client, town, duty_code, token):
+    deadline = timezone.localtime(timezone.now() + dt.timedelta(days=21)).strftime("%Y-%m-%dT%H:%M")
+    form = {
+        "title": "关于做好禁烧巡查的通知",
+        "content": "巡查",
+        "duty_code": duty_code,
+        "targets": [town.pk],
+        "deadline": deadline,
+        "effort_hours": "4",
+        "client_token": token,
+    }
+    return client.post(reverse("tasks:request_new"), form, follow=True).content.decode()
+
+
+def test_a_request_refused_for_every_target_is_not_shown_as_a_success(accounts, client_as):
+    town = town_of(accounts)
+    bumen_unit = services.requester_unit_of(accounts["bumen"])
+    led_by_another = (
+        town.duty_lists.get(status="published")
+        .items.filter(kind="cooperation")
+        .exclude(lead_unit=bumen_unit)
+        .values_list("code", flat=True)
+        .first()
+    )
+    client = client_as("bumen")
+    refused = _send_through_the_form(client, town, led_by_another, "refused-1")
+    assert 'class="alert alert-danger"' in refused and "全部未获准入" in refused
+    assert "alert-success" not in refused
+    admitted = _send_through_the_form(client, town, code_of(town), "admitted-1")
+    assert 'class="alert alert-success"' in admitted and "alert-danger" not in admitted
+    waiting = _send_through_the_form(client, town, off_list_code(town), "waiting-1")
+    assert 'class="alert alert-warning"' in waiting and "1 个目标单位中 0 个已准入" in waiting
+    assert "alert-success" not in waiting
+
+
+def test_the_approval_queue_pages_and_filters(accounts, client_as):
+    town = town_of(accounts)
+    for number in range(3):
+        data = request_data([town], duty_code=off_list_code(town), title=f"队列筛选测试{number}")
+        services.task_request_submit(user=accounts["bumen"], data=data)
+    client = client_as("jianfuban")
+    page = client.get(reverse("tasks:queue")).content.decode()
+    assert page.count('class="card mb-2 queue-item"') <= 20
+    found = client.get(reverse("tasks:queue"), {"q": "队列筛选测试"}).content.decode()
+    assert found.count('class="card mb-2 queue-item"') == 3
+    other = Unit.objects.filter(kind="department").exclude(pk=services.requester_unit_of(accounts["bumen"]).pk).first()
+    none = client.get(reverse("tasks:queue"), {"q": "队列筛选测试", "requester": other.pk}).content.decode()
+    assert 'id="queue-empty"' in none
+    # Deciding keeps the filter and says what was done.
+    admission = Admission.objects.filter(request__title="队列筛选测试0").get()
+    back = client.post(
+        reverse("tasks:admission_decide", args=[admission.pk]),
+        {"decision": "approve", "reason": "同意", "next": "/tasks/queue/?q=队列筛选测试"},
+        follow=True,
+    ).content.decode()
+    assert back.count('class="card mb-2 queue-item"') == 2 and "已批准" in back

@@ -51,9 +51,21 @@ def test_blocked_task_is_approved_split_done_and_accepted(page, login):
     # jianfuban approves it from the queue
     login("jianfuban")
     page.goto("/tasks/queue/")
+    page.fill("#queue-filter input[name=q]", TITLE)
+    page.click("#queue-filter button")
     item = page.locator(f'.queue-item[data-request="{request_id}"]')
+    item.locator("input[name=reason]").fill("企业用工摸排属县里统一部署的临时重点工作，同意下达")
     item.locator('button[value="approve"]').click()
+    expect(page.locator(".alert-success")).to_contain_text("已批准")
     expect(page.locator(f'.queue-item[data-request="{request_id}"]')).to_have_count(0)
+    logout(page)
+
+    # bumen reads the decision, who made it and why
+    login("bumen")
+    page.goto(f"/tasks/request/{request_id}/")
+    decision = page.locator(".admission .alert").first
+    expect(decision).to_contain_text("同意下达")
+    expect(decision).to_contain_text("吴柳")
     logout(page)
 
     # xiangzhen splits it to yixian

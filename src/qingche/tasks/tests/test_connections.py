@@ -163,7 +163,9 @@ def test_admitted_effort_feeds_the_rollup_and_the_sender(accounts):
     )
     admission = pending.admissions.get()
     assert admission.verdict == "pending" and _task_load(town.pk, month) == before + 12.5
-    services.admission_decide(user=accounts["jianfuban"], admission=admission, decision="approve")
+    services.admission_decide(
+        user=accounts["jianfuban"], admission=admission, decision="approve", reason="确属临时重点工作"
+    )
     assert _task_load(town.pk, month) == before + 19.5
     # the index reads the same figure through the registered rollup source
     loads = burden.loads_by_source([town.pk], burden._as_period(f"{month:%Y-%m}"), subtree=False)[town.pk]
