@@ -757,7 +757,16 @@ def town_level_units(user):
 def ranking(user, period: rules.Period) -> list[dict]:
     towns = list(town_level_units(user))
     results = index_results([town.pk for town in towns], period, trees=subtrees_of(towns))
-    rows = [{"unit": town, "result": results[town.pk]} for town in towns]
+    recorded_sources = [name for name, source in sources.registered().items() if source.per is None]
+    rows = [
+        {
+            "unit": town,
+            "result": results[town.pk],
+            # anything recorded in the period: the rates (standing duties, apps) alone are no data yet
+            "recorded": any(results[town.pk].loads.get(name) for name in recorded_sources),
+        }
+        for town in towns
+    ]
     rows.sort(key=lambda row: (row["result"].value is None, -(row["result"].value or 0)))
     return rows
 

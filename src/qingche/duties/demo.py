@@ -51,8 +51,8 @@ def catalogue_specs(rows: list[dict], departments: dict) -> list[dict]:
 
 
 # Person-hours a month a duty takes: (at the town, for each village or community it serves), by kind.
-# A basic duty of a town of 16 villages: 14 + 16 × 4.2 ≈ 81 hours, about half a person's month.
-HOURS_PER_ITEM = {rules.BASIC: (14.0, 4.2), rules.COOPERATION: (10.0, 2.4)}
+# A basic duty of a town of 16 villages: 17 + 16 × 5 ≈ 97 hours, about half a person's month in post.
+HOURS_PER_ITEM = {rules.BASIC: (17.0, 5.0), rules.COOPERATION: (12.0, 2.9)}
 
 
 def local_factor(rank: int, towns: int) -> float:

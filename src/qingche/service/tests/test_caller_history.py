@@ -24,11 +24,15 @@ def test_the_same_number_in_any_spelling_finds_the_earlier_requests(accounts, ca
     assert stranger.pk not in {row.pk for row in found}
 
 
-def test_a_town_sees_only_the_callers_requests_in_its_scope(accounts, calls):
+def test_a_town_sees_only_the_callers_requests_in_its_scope(accounts, calls, other_town):
+    from qingche.service import services
+
     first, second, elsewhere, _stranger = calls
+    services.request_dispatch(user=accounts["rexian"], request=first, unit_id=first.town_id)
+    services.request_dispatch(user=accounts["rexian"], request=elsewhere, unit_id=other_town.pk)
     found = {row.pk for row in selectors.caller_history(accounts["xiangzhen"], phone=PHONE)}
-    assert {first.pk, second.pk} <= found
-    assert elsewhere.pk not in found
+    assert first.pk in found  # dispatched to the town
+    assert elsewhere.pk not in found and second.pk not in found  # another town's; not yet dispatched
 
 
 def test_what_is_not_a_phone_number_finds_nothing(accounts, calls):
