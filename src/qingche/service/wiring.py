@@ -26,6 +26,10 @@ parameters.register_defaults(
             "县政府办公室",
             "unit name of the county government's queue for requests with no owner",
         ),
+        "service.knowledge_minimum": (
+            0.35,
+            "score (0–1) from which a knowledge base entry is suggested to the hotline for what the caller says",
+        ),
         "service.duplicate_days": (7, "near-duplicate window in days"),
         "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
         "service.reply_weights": (
@@ -58,6 +62,7 @@ VIEW = {
     "service.view_category",
 }
 HANDLE = VIEW | {"service.handle_servicerequest"}
+KNOWLEDGE = {"service.view_knowledgeentry", "service.add_knowledgeentry", "service.change_knowledgeentry"}
 roles.add_role_permissions(
     roles.HOTLINE,
     VIEW
@@ -71,7 +76,8 @@ roles.add_role_permissions(
         "service.add_historyimport",
         "service.publish_servicerequest",
         "service.view_hot_issues",
-    },
+    }
+    | KNOWLEDGE,
 )
 roles.add_role_permissions(
     roles.BURDEN_OFFICE,
@@ -81,7 +87,8 @@ roles.add_role_permissions(
         "service.approve_extension",
         "service.view_clocknotice",
         "service.view_hot_issues",
-    },
+    }
+    | KNOWLEDGE,
 )
 roles.add_role_permissions(roles.ORG_DEPARTMENT, VIEW | {"service.view_hot_issues"})
 roles.add_role_permissions(roles.TOWN, HANDLE | {"service.add_servicerequest", "service.view_clocknotice"})
@@ -141,6 +148,14 @@ menu.register(
     ),
     menu.MenuItem(
         _("Hot issues"), "service:hot_issues", "service.view_hot_issues", icon="flame", section=SECTION, order=45
+    ),
+    menu.MenuItem(
+        _("Knowledge base"),
+        "service:knowledge",
+        "service.view_knowledgeentry",
+        icon="book",
+        section=SECTION,
+        order=45,
     ),
     menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION, order=46),
     menu.MenuItem(
