@@ -1,13 +1,15 @@
 """JSON API of citizen requests: reads through selectors (scoped), workflow actions through services."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from qingche.core.api import ScopedViewSetMixin
 from qingche.service import rules, selectors, services
-from qingche.service.models import RequestEvent, ServiceRequest
+from qingche.service.models import KnowledgeEntry, RequestEvent, ServiceRequest
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -63,6 +65,7 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "solved",
             "satisfaction",
             "merged_into",
+            "knowledge_entry",
             "clock",
             "publication_consent",
             "published_at",
@@ -104,6 +107,14 @@ PUBLISH_BODY = inline_serializer(
     },
 )
 
+DIRECT_ANSWER_BODY = inline_serializer(
+    "RequestDirectAnswer",
+    fields={
+        "entry": serializers.IntegerField(help_text="the knowledge base entry the answer comes from"),
+        "reply": serializers.CharField(required=False, help_text="the reply; by default the entry's answer"),
+    },
+)
+
 
 class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ServiceRequestSerializer
@@ -126,6 +137,8 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return self._act(
             request, services.request_dispatch, unit_id=request.data.get("unit"), note=request.data.get("note", "")
         )
+
+    action_permissions = {"answer_directly": "service.dispatch_servicerequest"}
 
     @extend_schema(request=None, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
@@ -157,6 +170,16 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             satisfaction=request.data.get("satisfaction", ""),
         )
 
+    @extend_schema(request=DIRECT_ANSWER_BODY, responses=ServiceRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="answer-directly")
+    def answer_directly(self, request, pk=None):
+        """直接答复: answer a request waiting for dispatch from a knowledge base entry and close it (hotline)."""
+        entry_id = str(request.data.get("entry") or "")
+        entry = KnowledgeEntry.objects.filter(pk=int(entry_id)).first() if entry_id.isdigit() else None
+        if entry is None:
+            raise ValidationError({"entry": _("Choose an active entry of the knowledge base.")})
+        return self._act(request, services.request_answer_directly, entry=entry, reply=request.data.get("reply", ""))
+
     @extend_schema(request=PUBLISH_BODY, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
@@ -167,3 +190,58 @@ class ServiceRequestViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def unpublish(self, request, pk=None):
         return self._act(request, services.request_unpublish)
+
+
+class KnowledgeEntrySerializer(serializers.ModelSerializer):
+    score = serializers.SerializerMethodField(help_text="how well the entry matches ?q= (0–1), when searching")
+
+    class Meta:
+        model = KnowledgeEntry
+        fields = ["id", "title", "answer", "keywords", "category", "source", "is_active", "updated_at", "score"]
+        read_only_fields = ["id", "updated_at", "score"]
+
+    def get_score(self, obj) -> float | None:
+        return getattr(obj, "score", None)
+
+
+class KnowledgeEntryViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The knowledge base: `?q=` searches the active entries (best first, at most 20); writes go through the
+    service (hotline and 减负办), are validated there and audited. Entries are switched off, not deleted."""
+
+    serializer_class = KnowledgeEntrySerializer
+    selector = staticmethod(selectors.knowledge_entries)
+    filterset_fields = ["category", "is_active"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def list(self, request, *args, **kwargs):
+        query = request.query_params.get("q", "").strip()
+        if not query:
+            return super().list(request, *args, **kwargs)
+        rows = []
+        for entry, hit in selectors.knowledge_search(request.user, query, limit=20):
+            entry.score = hit.score
+            rows.append(entry)
+        results = self.get_serializer(rows, many=True).data
+        return Response({"count": len(rows), "next": None, "previous": None, "results": results})
+
+    def _save(self, serializer, entry=None):
+        data = {**({} if entry is None else self.get_serializer(entry).data), **serializer.validated_data}
+        category = data.get("category")
+        serializer.instance = services.knowledge_entry_save(
+            user=self.request.user,
+            entry=entry,
+            title=data.get("title", ""),
+            answer=data.get("answer", ""),
+            keywords=data.get("keywords", ""),
+            category_id=getattr(category, "pk", category),
+            source=data.get("source", ""),
+            is_active=data.get("is_active", True),
+        )
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)

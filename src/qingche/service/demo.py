@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import json
 import math
 import os
 import re
@@ -25,7 +26,7 @@ from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
 from qingche.service import rules, selectors, services
 from qingche.service.classify.data import taidi_dir
-from qingche.service.models import Category, Place, RateRollup, RequestEvent, ServiceRequest
+from qingche.service.models import Category, KnowledgeEntry, Place, RateRollup, RequestEvent, ServiceRequest
 
 DATA_DIR = taidi_dir()
 PER_YEAR = 100_000
@@ -255,6 +256,8 @@ def build(ctx) -> None:
                     }
                 )
     _board_issues(rnd, requests, towns, villages, end)
+    county = next((u.name for u in units if u.kind == Unit.Kind.COUNTY), towns[0].name)
+    events = _direct_answers(requests, events, _knowledge_seed(county, towns), towns, villages, ctx.scale)
     _publication(requests, names, end)
     request_ids = bulk.reserve_ids(ServiceRequest, len(requests))
     for row, pk in zip(requests, request_ids, strict=True):
@@ -330,6 +333,136 @@ def _board_issues(rnd, requests, towns, villages, end: dt.datetime) -> None:
             row["title"] = _vary(rnd, subject, town.name, place)[:200]
             row["text"] = _vary(rnd, text or subject, town.name, place)[:5000]
             row["likes"], row["opposes"] = message.likes, message.opposes
+
+
+KNOWLEDGE_ENTRIES = 60
+DIRECT_PER_YEAR = 3000  # consultations the hotline answered directly from the knowledge base, at scale 1
+CONSULTATION_RE = re.compile(r"^(?:咨询|请问|关于.{1,40}咨询)")
+REPLY_HEAD_RE = re.compile(r"^.{0,40}?(?:您好|你好)[！!，,]?(?:您的留言已收悉。?)?(?:现将有关情况回复如下[：:])?")
+REPLY_TAIL_RE = re.compile(r"(?:感谢您.{0,30}[！!。])?\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
+BUILTIN_KNOWLEDGE = [
+    (
+        "咨询社保卡丢失如何补办",
+        "社保卡 挂失 补办",
+        "社保卡丢失后，请先拨打12333或到任一合作银行网点办理临时挂失，再携带本人身份证到{c}人力资源和社会保障局"
+        "服务大厅或{t}便民服务中心申请补办，新卡一般15个工作日内可领取。",
+    ),
+    (
+        "请问城乡居民养老保险怎么缴费",
+        "养老保险 社保 缴费档次",
+        "城乡居民基本养老保险按年缴费，可在每年1月至12月通过{t}便民服务中心、合作银行或“湘税社保”App缴纳，"
+        "缴费档次自200元至3000元，多缴多得。",
+    ),
+    (
+        "咨询县政务服务中心的办公时间",
+        "政务服务中心 上班时间 办公时间",
+        "{c}政务服务中心工作日上午8:30至12:00、下午2:30至5:30办公，周六上午提供不动产登记、社保等延时服务，"
+        "法定节假日休息。",
+    ),
+]
+
+
+def _knowledge_rows(limit: int) -> list[tuple[str, str, str, str]]:
+    """(subject, details, reply, reply date) of the consultations among 附件4's answered messages."""
+    answers = DATA_DIR / "附件4.xlsx"
+    if not answers.exists():
+        return []
+    import openpyxl
+
+    rows, seen = [], set()
+    workbook = openpyxl.load_workbook(answers, read_only=True)
+    for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True):
+        _number, _user, subject, _at, details, reply, replied = (list(row) + [None] * 7)[:7]
+        subject = NOISE_RE.sub("", str(subject or ""))
+        reply = REPLY_TAIL_RE.sub("", REPLY_HEAD_RE.sub("", NOISE_RE.sub("", str(reply or ""))))
+        if not CONSULTATION_RE.match(subject) or len(reply) < 30 or subject in seen:
+            continue
+        seen.add(subject)
+        day = str(replied or "").split(" ")[0].replace("/", "-")
+        rows.append((subject, _clip(str(details or ""), 320), _clip(reply, 600), day))
+        if len(rows) >= limit:
+            break
+    workbook.close()
+    return rows
+
+
+def _knowledge_seed(county: str, towns) -> list[tuple[KnowledgeEntry, str]]:
+    """The demo's knowledge base: the hotline's answers to ~60 real consultations of 附件4, the anonymised
+    city's place codes replaced by the demo county's names (built-in entries without the shared data).
+    Returns (entry, a caller's text for it)."""
+    import random
+
+    rnd = random.Random(5)
+    entries = []
+    for subject, details, reply, replied in _knowledge_rows(KNOWLEDGE_ENTRIES):
+        town = rnd.choice(towns).name
+        entries.append(
+            (
+                KnowledgeEntry(
+                    title=_vary(rnd, subject, county, town)[:200],
+                    answer=_vary(rnd, reply, county, town),
+                    source=f"{county}12345热线 {replied} 的答复" if replied else "",
+                ),
+                _vary(rnd, details or subject, county, town),
+            )
+        )
+    if not entries:
+        for subject, keywords, answer in BUILTIN_KNOWLEDGE:
+            town = rnd.choice(towns).name
+            text = answer.replace("{c}", county).replace("{t}", town)
+            entries.append((KnowledgeEntry(title=subject, keywords=keywords, answer=text), subject))
+    KnowledgeEntry.objects.bulk_create([entry for entry, _text in entries])
+    return entries
+
+
+def _direct_answers(requests, events, entries, towns, villages, scale: float) -> list[dict]:
+    """Some hotline requests were consultations the operator answered at once from the knowledge base
+    (直接答复): their text becomes a caller's question of an entry, they are closed minutes after the call
+    with the entry's answer, never dispatched (no unit, so in no 三率 and no load). Returns the events with
+    theirs replaced by the submission and the direct answer."""
+    import random
+
+    if not entries:
+        return events
+    rnd = random.Random(12345)
+    hotline = [index for index, row in enumerate(requests) if row["channel"] == "hotline" and not row.get("likes")]
+    chosen = set(rnd.sample(hotline, k=min(len(hotline), max(20, round(DIRECT_PER_YEAR * scale)))))
+    kept = [event for event in events if event["request_id"] not in chosen or event["kind"] == "submit"]
+    for index in sorted(chosen):
+        row = requests[index]
+        entry, text = rnd.choice(entries)
+        answered = row["submitted_at"] + dt.timedelta(minutes=rnd.uniform(3, 12))
+        for name in ("dispatched_at", "accept_due", "due_at", "accepted_at", "callback_at", "solved"):
+            row[name] = None
+        for name in ("unit_id", "suggested_unit_id", "callback_unit_id"):
+            row[name] = None
+        row.update(
+            title=entry.title,
+            text=text[:5000],
+            status=rules.CLOSED,
+            answered_at=answered,
+            closed_at=answered,
+            reply=entry.answer,
+            knowledge_entry_id=entry.pk,
+            satisfaction="",
+            accepted_in_time=False,
+            return_count=0,
+            route_reason="",
+        )
+        kept.append(
+            {
+                "request_id": index,
+                "kind": "direct_answer",
+                "at": answered,
+                "to_unit_id": None,
+                "note": "",
+                "public_note": entry.answer,
+                "actor_unit_id": None,
+                "data": json.dumps({"entry": entry.pk, "entry_title": entry.title}, ensure_ascii=False),
+                "duty_item_code": "",
+            }
+        )
+    return kept
 
 
 CONSENT_SHARE, RELEASED_SHARE = 0.15, 0.6

@@ -120,3 +120,26 @@ class CallbackForm(StyledFormMixin, forms.Form):
     satisfaction = forms.ChoiceField(
         label=_("How satisfied are you?"), choices=ServiceRequest.Satisfaction.choices, widget=forms.RadioSelect
     )
+
+
+class KnowledgeEntryForm(StyledFormMixin, forms.Form):
+    title = forms.CharField(label=_("Question"), max_length=200)
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        max_length=300,
+        required=False,
+        help_text=_("words a caller may use, separated by spaces"),
+    )
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None, choices=())
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=200,
+        required=False,
+        help_text=_("the policy, notice or earlier reply the answer rests on"),
+    )
+    is_active = forms.BooleanField(label=_("Active (offered to the hotline)"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()

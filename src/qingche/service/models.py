@@ -103,6 +103,46 @@ class Category(AuditedModel):
         return self.LimitKind.GENERAL
 
 
+class KnowledgeEntry(AuditedModel):
+    """One answer of the hotline's knowledge base (知识库): a question citizens ask (policy, office hours,
+    procedures) and the answer the operator may give at once, closing a consultation as a direct answer
+    (直接答复) without dispatch. Entries are switched off, never deleted: answered requests point to them."""
+
+    title = models.CharField(_("question"), max_length=200)
+    answer = models.TextField(_("answer"))
+    keywords = models.CharField(
+        _("keywords"), max_length=300, blank=True, help_text=_("words a caller may use, separated by spaces")
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("the policy, notice or earlier reply the answer rests on")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedManager()
+    scope_global = True  # one knowledge base for the county, read by whoever may read it
+
+    class Meta:
+        verbose_name = _("knowledge base entry")
+        verbose_name_plural = _("knowledge base entries")
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
 class ServiceRequest(AuditedModel):
     class Channel(models.TextChoices):
         HOTLINE = "hotline", _("hotline")
@@ -227,6 +267,16 @@ class ServiceRequest(AuditedModel):
         related_name="merged",
         db_index=False,
     )
+    # 直接答复: the hotline answered the consultation from this entry at intake; never dispatched, so in no
+    # unit's 三率 (counted on its own on the ranking page)
+    knowledge_entry = models.ForeignKey(
+        KnowledgeEntry,
+        verbose_name=_("answered directly from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="direct_answers",
+    )
     publication_consent = models.BooleanField(_("the citizen agrees to publication"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -301,6 +351,10 @@ class ServiceRequest(AuditedModel):
         return self._meta.get_field("citizen_phone").masked(self.citizen_phone)
 
     @property
+    def answered_directly(self) -> bool:
+        return self.knowledge_entry_id is not None
+
+    @property
     def is_published(self) -> bool:
         return self.publication_consent and self.published_at is not None
 
@@ -349,6 +403,7 @@ class RequestEvent(models.Model):
         REMINDER = "reminder", _("reminder")
         ESCALATION = "escalation", _("escalated (督办)")
         PASS_ON = "pass_on", _("passed on to a village")
+        DIRECT_ANSWER = "direct_answer", _("answered directly")
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -56,6 +56,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "reopen": (CLOSED,),
     "merge": (NEW, RETURNED, DISPATCHED),
     "pass_on": (ACCEPTED, IN_PROGRESS),  # 转村: a town that signed for it passes it on to one of its villages
+    "answer_directly": (NEW,),  # 直接答复: the hotline answers a consultation from the knowledge base
 }
 ACTION_LABELS = {
     "dispatch": pgettext_lazy("citizen request action", "dispatch"),
@@ -70,6 +71,7 @@ ACTION_LABELS = {
     "reopen": pgettext_lazy("citizen request action", "reopening"),
     "merge": pgettext_lazy("citizen request action", "merge"),
     "pass_on": pgettext_lazy("citizen request action", "pass on to a village"),
+    "answer_directly": pgettext_lazy("citizen request action", "direct answer"),
 }
 
 
@@ -139,6 +141,10 @@ def next_status(
         return IN_PROGRESS
     if action == "merge":
         return MERGED
+    if action == "answer_directly":
+        if not (reason or "").strip():
+            raise RuleError(_("An answer needs the reply to the citizen."), "reply")
+        return CLOSED
     raise AssertionError(action)  # pragma: no cover
 
 
@@ -914,3 +920,88 @@ def registration_failure(error: str) -> str:
     return REGISTRATION_FAILURES.get(
         error.partition(":")[0].strip(), _("A fault of the program stopped its registration.")
     )
+
+
+# -- the knowledge base (直接答复) ------------------------------------------------------------------------
+KNOWLEDGE_HEAD_WEIGHT = 3.0  # a bigram of the question or keywords counts three times one only in the answer
+_KNOWLEDGE_NOISE = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class KnowledgeDoc:
+    """What the search reads of an entry: its question, keywords (separated by spaces, commas or ；) and answer."""
+
+    pk: int
+    title: str
+    keywords: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    pk: int
+    score: float  # 0–1: the weighted share of the entry's question (or of a short query) that matched
+    words: tuple[str, ...]  # the matched bigrams of the question and keywords, in query order
+
+
+def _knowledge_grams(*texts: str) -> set[str]:
+    grams: set[str] = set()
+    for text in texts:
+        for part in _KNOWLEDGE_NOISE.split(text or ""):
+            grams |= bigrams(part)
+    return grams
+
+
+class KnowledgeIndex:
+    """The knowledge base's active entries indexed by character bigram (no tokenizer, no download). A query
+    scores an entry by the IDF-weighted bigrams they share (a bigram of the entry's question or keywords
+    counts KNOWLEDGE_HEAD_WEIGHT times one found only in its answer), divided by the smaller of the query's
+    and the question's weight: a short query ("社保") fully found scores 1, and so does a caller's long text
+    that holds the whole question. Ties go to the entry whose question is closer in length to the query.
+    A search reads only the entries sharing a bigram with the query."""
+
+    def __init__(self, docs: Iterable[KnowledgeDoc]):
+        head_of: dict[int, set[str]] = {}
+        postings: dict[str, dict[int, float]] = {}
+        for doc in docs:
+            head = _knowledge_grams(doc.title, *re.split(r"[\s,，;；、]+", doc.keywords or ""))
+            head_of[doc.pk] = head
+            for gram in _knowledge_grams(doc.answer) - head:
+                postings.setdefault(gram, {})[doc.pk] = 1.0
+            for gram in head:
+                postings.setdefault(gram, {})[doc.pk] = KNOWLEDGE_HEAD_WEIGHT
+        self.size = len(head_of)
+        self.postings = postings
+        self.idf = {gram: math.log(1 + self.size / len(found)) for gram, found in postings.items()}
+        self._unknown = math.log(1 + max(self.size, 1))  # a bigram no entry holds weighs the most
+        self.head_weight = {
+            pk: KNOWLEDGE_HEAD_WEIGHT * sum(self.idf[gram] for gram in head) for pk, head in head_of.items()
+        }
+        self.heads = head_of
+
+    def __len__(self) -> int:
+        return self.size
+
+    def search(self, query: str, *, limit: int = 5, minimum: float = 0.0) -> list[KnowledgeHit]:
+        """The best entries for a query or a caller's text, best first; those scoring below `minimum` left out."""
+        ordered = list(dict.fromkeys(gram for part in _KNOWLEDGE_NOISE.split(query or "") for gram in _pairs(part)))
+        if not ordered or not self.size:
+            return []
+        query_weight = KNOWLEDGE_HEAD_WEIGHT * sum(self.idf.get(gram, self._unknown) for gram in ordered)
+        shared: dict[int, float] = {}
+        for gram in ordered:
+            for pk, weight in self.postings.get(gram, {}).items():
+                shared[pk] = shared.get(pk, 0.0) + weight * self.idf[gram]
+        hits = []
+        for pk, weight in shared.items():
+            score = min(1.0, weight / (min(query_weight, self.head_weight[pk]) or 1.0))
+            if score >= minimum:
+                closeness = weight / max(query_weight, self.head_weight[pk])
+                words = tuple(gram for gram in ordered if gram in self.heads[pk])
+                hits.append((score, closeness, -pk, KnowledgeHit(pk, round(score, 3), words)))
+        hits.sort(key=lambda row: row[:3], reverse=True)
+        return [row[3] for row in hits[:limit]]
+
+
+def _pairs(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]

@@ -24,6 +24,7 @@ from qingche.service.models import (
     Category,
     ClockNotice,
     HistoryImport,
+    KnowledgeEntry,
     Open311Key,
     Open311Submission,
     Place,
@@ -46,6 +47,7 @@ PUBLIC_EVENT_KINDS = (
     "reopen",
     "merge",
     "pass_on",
+    "direct_answer",
 )
 
 
@@ -425,6 +427,22 @@ def raw_counts(month: dt.date | None = None, unit_ids=None) -> dict[tuple[int, d
     return dict(result)
 
 
+def _month_range(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(month, dt.time()))
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = timezone.make_aware(dt.datetime.combine(following, dt.time()))
+    return start, end
+
+
+def direct_answer_count(month: dt.date) -> int:
+    """Consultations the hotline answered directly from the knowledge base in the month (直接答复): counted on
+    their own, as they were never dispatched and are in no unit's 三率."""
+    start, end = _month_range(month)
+    return ServiceRequest.objects.filter(
+        knowledge_entry__isnull=False, answered_at__gte=start, answered_at__lt=end
+    ).count()
+
+
 def _as_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
@@ -738,3 +756,31 @@ def hot_issues(user, first: dt.date, last: dt.date, *, limit: int = 20) -> list[
 def reply_check(request: ServiceRequest, reply: str) -> rules.ReplyCheck:
     """How a reply to the request reads (rules.reply_quality, weights in service.reply_weights)."""
     return rules.reply_quality(f"{request.title} {request.text}", reply, parameters.get("service.reply_weights"))
+
+
+# -- the knowledge base (直接答复) --------------------------------------------------------------------------
+def knowledge_entries(user):
+    return KnowledgeEntry.objects.visible_to(user).select_related("category", "updated_by")
+
+
+@ttl_cache(60, cleared_by=("service.KnowledgeEntry",))
+def _knowledge_index() -> rules.KnowledgeIndex:
+    """The active entries indexed for search, built once per cache fill (a few thousand entries in well
+    under a second); a change saved in this process rebuilds it at the next search."""
+    rows = KnowledgeEntry.objects.filter(is_active=True).values_list("pk", "title", "keywords", "answer")
+    return rules.KnowledgeIndex(rules.KnowledgeDoc(*row) for row in rows)
+
+
+def knowledge_search(user, query: str, *, limit: int = 5, minimum: float = 0.0) -> list[tuple]:
+    """(entry, hit) of the active entries best matching a query or a caller's text, best first; nothing for
+    a user who may not read the knowledge base."""
+    if user is None or not user.has_perm("service.view_knowledgeentry"):
+        return []
+    hits = _knowledge_index().search((query or "")[: rules.MAX_TEXT], limit=limit, minimum=minimum)
+    found = knowledge_entries(user).filter(is_active=True).in_bulk([hit.pk for hit in hits])
+    return [(found[hit.pk], hit) for hit in hits if hit.pk in found]
+
+
+def knowledge_suggestions(user, text: str) -> list[tuple]:
+    """The entries that may answer what the caller has said so far, above service.knowledge_minimum."""
+    return knowledge_search(user, text, limit=3, minimum=float(parameters.get("service.knowledge_minimum")))

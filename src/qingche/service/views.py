@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from qingche.core.rules import format_size
 from qingche.core.scope import acting_unit_ids
 from qingche.org.models import Unit
 from qingche.service import importers, rules, selectors, services
-from qingche.service.forms import CallbackForm, PublicRequestForm, RequestForm, TrackForm
+from qingche.service.forms import CallbackForm, KnowledgeEntryForm, PublicRequestForm, RequestForm, TrackForm
 from qingche.service.models import ServiceRequest
 
 
@@ -68,9 +69,14 @@ def _intake_towns(user) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=ids, kind__in=Unit.TOWN_LEVEL))
 
 
-def _submit_from_form(form, *, user, channel, intake_unit=None, files=()):
+def _submit_from_form(form, *, user, channel, intake_unit=None, files=(), entry=None, direct=False):
+    """Register the form's request; with `direct` (the hotline's 直接答复 button), register it answered from
+    the knowledge base `entry` in the same step."""
     data = form.cleaned_data
-    return services.request_submit(
+    submit = services.request_submit
+    if direct:
+        submit = functools.partial(services.request_submit_answered, entry=entry)
+    return submit(
         user=user,
         channel=channel,
         category_id=data["category"],
@@ -100,7 +106,12 @@ def intake(request):
     towns = [] if hotline else _intake_towns(request.user)
     if not hotline and not towns:
         raise PermissionDenied(_("Only the hotline or a town registers requests here."))
-    form = RequestForm(request.POST or None)
+    direct = hotline and "direct_entry" in request.POST
+    entry = _direct_entry(request) if direct else None
+    data = request.POST.copy() if request.method == "POST" else None
+    if entry is not None and entry.category_id and not data.get("category"):
+        data["category"] = str(entry.category_id)  # the entry's category when the operator chose none
+    form = RequestForm(data)
     if request.method == "POST" and form.is_valid():
         try:
             created = _submit_from_form(
@@ -108,6 +119,8 @@ def intake(request):
                 user=request.user,
                 channel="hotline" if hotline else "walk_in",
                 intake_unit=None if hotline else towns[0],
+                entry=entry,
+                direct=direct,
             )
         except ValidationError as error:
             form_errors(form, error)
@@ -124,6 +137,37 @@ def intake(request):
             "towns": towns,
             "suggest_url": reverse("service:intake_suggest"),
             "history_url": reverse("service:intake_history"),
+            "knowledge_url": reverse("service:intake_knowledge") if hotline else "",
+        },
+    )
+
+
+def _direct_entry(request):
+    pk = request.POST.get("direct_entry", "")
+    return selectors.knowledge_entries(request.user).filter(pk=pk, is_active=True).first() if pk.isdigit() else None
+
+
+@login_required
+@permission_required("service.view_knowledgeentry", raise_exception=True)
+@require_POST
+def intake_knowledge(request):
+    """Knowledge base entries for the hotline while the caller talks (htmx): the search box's words, or else
+    the entries that may answer what has been typed in the request so far."""
+    query = request.POST.get("knowledge_q", "").strip()[:200]
+    if query:
+        found = selectors.knowledge_search(request.user, query, limit=5)
+    else:
+        found = selectors.knowledge_suggestions(
+            request.user, request.POST.get("title", "") + " " + request.POST.get("text", "")
+        )
+    return render(
+        request,
+        "service/_knowledge_results.html",
+        {
+            "found": found,
+            "query": query,
+            "knowledge_url": reverse("service:intake_knowledge"),
+            "can_answer": request.user.has_perm("service.dispatch_servicerequest"),
         },
     )
 
@@ -530,6 +574,7 @@ def ranking(request):
             "group": group,
             "months": months,
             "chart_json": chart,
+            "direct_answers": selectors.direct_answer_count(month),
         },
     )
 
@@ -701,3 +746,77 @@ def import_status(request, pk):
     if job is None:
         raise Http404
     return render(request, "service/_import_row.html", {"job": job})
+
+
+# -- the knowledge base -----------------------------------------------------------------------------------
+@login_required
+@permission_required("service.view_knowledgeentry", raise_exception=True)
+def knowledge(request):
+    """The knowledge base: search (best matches first) or every entry, newest change first."""
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        rows = [entry for entry, _hit in selectors.knowledge_search(request.user, query, limit=50)]
+        page = None
+    else:
+        page = paginate(request, selectors.knowledge_entries(request.user))
+        rows = page.object_list
+    return render(
+        request,
+        "service/knowledge.html",
+        {
+            "rows": rows,
+            "page": page,
+            "query": query,
+            "can_edit": request.user.has_perm("service.change_knowledgeentry"),
+            "can_add": request.user.has_perm("service.add_knowledgeentry"),
+        },
+    )
+
+
+def _knowledge_form(request, entry=None):
+    initial = None
+    if entry is not None:
+        initial = {
+            "title": entry.title,
+            "answer": entry.answer,
+            "keywords": entry.keywords,
+            "category": entry.category_id,
+            "source": entry.source,
+            "is_active": entry.is_active,
+        }
+    form = KnowledgeEntryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.knowledge_entry_save(
+                user=request.user,
+                entry=entry,
+                title=data["title"],
+                answer=data["answer"],
+                keywords=data["keywords"],
+                category_id=data["category"],
+                source=data["source"],
+                is_active=data["is_active"],
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, _("The knowledge base entry was saved."))
+            return redirect("service:knowledge")
+    title = _("New knowledge base entry") if entry is None else _("Edit knowledge base entry")
+    return render(request, "core/form.html", {"form": form, "title": title}, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("service.add_knowledgeentry", raise_exception=True)
+def knowledge_add(request):
+    return _knowledge_form(request)
+
+
+@login_required
+@permission_required("service.change_knowledgeentry", raise_exception=True)
+def knowledge_edit(request, pk):
+    entry = selectors.knowledge_entries(request.user).filter(pk=pk).first()
+    if entry is None:
+        raise Http404(_("Not found, or outside your scope."))
+    return _knowledge_form(request, entry)

@@ -27,6 +27,10 @@ parameters.register_defaults(
             "县政府办公室",
             "unit name of the county government's queue for requests with no owner",
         ),
+        "service.knowledge_minimum": (
+            0.35,
+            "score (0–1) from which a knowledge base entry is suggested to the hotline for what the caller says",
+        ),
         "service.duplicate_days": (7, "near-duplicate window in days"),
         "service.duplicate_similarity": (0.45, "text similarity (0–1) above which requests are offered for merging"),
         "service.reply_weights": (
@@ -68,6 +72,7 @@ VIEW = {
     "service.view_category",
 }
 HANDLE = VIEW | {"service.handle_servicerequest"}
+KNOWLEDGE = {"service.view_knowledgeentry", "service.add_knowledgeentry", "service.change_knowledgeentry"}
 roles.add_role_permissions(
     roles.HOTLINE,
     VIEW
@@ -81,7 +86,8 @@ roles.add_role_permissions(
         "service.add_historyimport",
         "service.publish_servicerequest",
         "service.view_hot_issues",
-    },
+    }
+    | KNOWLEDGE,
 )
 roles.add_role_permissions(
     roles.BURDEN_OFFICE,
@@ -91,7 +97,8 @@ roles.add_role_permissions(
         "service.approve_extension",
         "service.view_clocknotice",
         "service.view_hot_issues",
-    },
+    }
+    | KNOWLEDGE,
 )
 roles.add_role_permissions(roles.ORG_DEPARTMENT, VIEW | {"service.view_hot_issues"})
 roles.add_role_permissions(roles.TOWN, HANDLE | {"service.add_servicerequest", "service.view_clocknotice"})
@@ -164,6 +171,14 @@ menu.register(
         icon="plug-connected",
         section=SECTION,
         order=46,
+    ),
+    menu.MenuItem(
+        _("Knowledge base"),
+        "service:knowledge",
+        "service.view_knowledgeentry",
+        icon="book",
+        section=SECTION,
+        order=45,
     ),
     menu.MenuItem(_("Open311 keys"), "service:keys", "service.view_open311key", icon="key", section=SECTION, order=46),
     menu.MenuItem(

@@ -18,6 +18,7 @@ from qingche.service.services.intake import (
     request_submit,
 )
 from qingche.service.services.keys import open311_key_issue, open311_key_revoke
+from qingche.service.services.knowledge import knowledge_entry_save, request_answer_directly, request_submit_answered
 from qingche.service.services.workflow import (
     request_accept,
     request_answer,
@@ -43,6 +44,7 @@ __all__ = [
     "burden_load_bulk",
     "category_seed",
     "category_tree_load",
+    "knowledge_entry_save",
     "clock_run",
     "new_tracking_code",
     "open311_key_issue",
@@ -50,6 +52,7 @@ __all__ = [
     "open311_submission_accept",
     "open311_submissions_register",
     "request_accept",
+    "request_answer_directly",
     "request_answer",
     "request_arbitrate",
     "request_callback",
@@ -63,6 +66,7 @@ __all__ = [
     "request_return",
     "request_start",
     "request_submit",
+    "request_submit_answered",
     "request_unpublish",
     "rollup_rebuild",
 ]

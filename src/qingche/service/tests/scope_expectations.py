@@ -4,7 +4,7 @@ subtree (subtree scope) handles or registered; a grant at the county root reache
 self grant reaches none (front-line staff have no request inbox)."""
 
 from qingche.org.models import RoleGrant
-from qingche.service.models import ServiceRequest
+from qingche.service.models import KnowledgeEntry, ServiceRequest
 
 ROOT_PATH_LENGTH = 4
 
@@ -33,4 +33,16 @@ def _requests_seen(user) -> set[int]:
     return seen
 
 
-EXPECTATIONS = {"service-request": _requests_seen}
+def _knowledge_seen(user) -> set[int]:
+    """The knowledge base is one for the county: every entry (also those switched off, for who keeps it) to
+    an account holding a grant whose role may view entries (hotline, 减负办), none to any other."""
+    every = set(KnowledgeEntry.objects.values_list("pk", flat=True))
+    if user.is_superuser:
+        return every
+    for grant in RoleGrant.objects.filter(user=user).select_related("role"):
+        if grant.role.permissions.filter(content_type__app_label="service", codename="view_knowledgeentry").exists():
+            return every
+    return set()
+
+
+EXPECTATIONS = {"service-request": _requests_seen, "service-knowledge": _knowledge_seen}
