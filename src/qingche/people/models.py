@@ -28,6 +28,7 @@ class WorkStart(AuditedModel):
     class Meta:
         verbose_name = _("start of work")
         verbose_name_plural = _("starts of work")
+        ordering = ["id"]
 
     def __str__(self):
         return f"{self.person} · {self.started_on}"
@@ -147,6 +148,7 @@ class TalkNote(AuditedModel):
     class Meta:
         verbose_name = _("talk note")
         verbose_name_plural = _("talk notes")
+        ordering = ["id"]
 
     def __str__(self):
         return str(self.talk)
