@@ -58,8 +58,6 @@ def leave_request_submit(*, user, person: Person, start: dt.date, end: dt.date, 
     days = rules.leave_days(start, end, calendar.is_workday)
     if days == 0:
         raise ValidationError({"start": _("These days are all holidays or rest days: no leave is needed.")})
-    if selectors.leave_overlapping(person, start, end).exists():
-        raise ValidationError({"start": _("This person already has leave requested or approved on these days.")})
     balance = selectors.leave_balance(person, start.year, on=start)
     if balance["entitled"] is None:
         raise ValidationError(
@@ -75,6 +73,8 @@ def leave_request_submit(*, user, person: Person, start: dt.date, end: dt.date, 
                 % {"days": days, "left": max(left, 0), "entitled": balance["entitled"], "year": start.year}
             }
         )
+    if selectors.leave_overlapping(person, start, end).exists():
+        raise ValidationError({"start": _("This person already has leave requested or approved on these days.")})
     return LeaveRequest.objects.create(
         person=person,
         year=start.year,
