@@ -25,3 +25,7 @@ class TalkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("read only by you and the organisation department"),
     )
+
+
+class WorkStartForm(forms.Form):
+    started_on = forms.DateField(label=_("started work on"), widget=DATE)

@@ -87,6 +87,7 @@ def leave_plan(request):
         {
             "year": year,
             "unused_only": unused_only,
+            "query": f"year={year}" + ("&filter=unused" if unused_only else ""),
             "from_month": parameters.get("people.leave_unused_from_month"),
             "pending": pending,
             "page": paginate(request, selectors.leave_plan(request.user, year, today, unused_only=unused_only)),
@@ -118,16 +119,40 @@ def leave_decide(request, pk: int):
 @permission_required("people.decide_leaverequest", raise_exception=True)
 def leave_for_person(request, person_id: int):
     person = get_object_or_404(selectors.people(request.user), pk=person_id)
+    title = _("Leave for %(name)s（%(unit)s）") % {"name": person.name, "unit": person.unit.name}
     form = forms.LeaveForm(request.POST or None)
+    return _person_form(request, person, form, services.leave_request_submit, title, "people:leave_plan")
+
+
+def _person_form(request, person, form, service, title, done_url, **extra):
+    """A one-form page for a person in scope: the service writes, its refusal is shown on the form."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.leave_request_submit(user=request.user, person=person, **form.cleaned_data)
-            messages.success(request, _("Leave requested."))
-            return redirect("people:leave_plan")
+            service(user=request.user, person=person, **form.cleaned_data, **extra)
+            messages.success(request, _("Saved."))
+            return redirect(done_url)
         except (ValidationError, PermissionDenied) as error:
             form_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
-    title = _("Leave for %(name)s（%(unit)s）") % {"name": person.name, "unit": person.unit.name}
     return render(request, "core/form.html", {"form": form, "title": title})
+
+
+@login_required
+@permission_required("people.change_workstart", raise_exception=True)
+def work_start_edit(request, person_id: int):
+    person = get_object_or_404(selectors.people(request.user), pk=person_id)
+    current = selectors.work_starts(request.user).filter(person=person).first()
+    form = forms.WorkStartForm(request.POST or None, initial={"started_on": current and current.started_on})
+    title = _("Start of work of %(name)s（%(unit)s）") % {"name": person.name, "unit": person.unit.name}
+    return _person_form(request, person, form, services.work_start_set, title, "people:leave_plan")
+
+
+@login_required
+@permission_required("people.change_workstart", raise_exception=True)
+def health_for_person(request, person_id: int):
+    person = get_object_or_404(selectors.people(request.user), pk=person_id)
+    form = forms.HealthCheckForm(request.POST or None, initial={"date": timezone.localdate()})
+    title = _("Health check of %(name)s（%(unit)s）") % {"name": person.name, "unit": person.unit.name}
+    return _person_form(request, person, form, services.health_check_record, title, "people:health")
 
 
 @login_required

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from qingche.org.models import Person
 from qingche.people import selectors, services
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,22 @@ def test_talk_note_shown_to_talker_and_org_department_only(client_as, accounts):
 def test_org_department_talks_page(client_as):
     html = _page(client_as("zuzhibu"), reverse("people:talks"))
     assert "个月内未谈心谈话" in html and "规则" in html
+
+
+def test_town_records_a_start_of_work_and_a_health_check_for_a_person(client_as, accounts):
+    from qingche.people.models import HealthCheck, WorkStart
+
+    client = client_as("xiangzhen")
+    person = selectors.health_unchecked(accounts["xiangzhen"], timezone.localdate().year).first()
+    html = _page(client, reverse("people:work_start", args=[person.pk]))
+    assert person.name in html
+    response = client.post(reverse("people:work_start", args=[person.pk]), {"started_on": "2099-01-01"})
+    assert "未来" in response.content.decode()
+    client.post(reverse("people:work_start", args=[person.pk]), {"started_on": "2001-09-01"})
+    assert str(WorkStart.objects.get(person=person).started_on) == "2001-09-01"
+    _page(client, reverse("people:health_for_person", args=[person.pk]))
+    today = str(timezone.localdate())
+    client.post(reverse("people:health_for_person", args=[person.pk]), {"date": today, "done": "on"})
+    assert HealthCheck.objects.get(person=person, year=timezone.localdate().year).status == "done"
+    outside = Person.objects.exclude(unit__path__startswith=accounts["xiangzhen"].role_grants.first().unit.path).first()
+    assert client.get(reverse("people:work_start", args=[outside.pk])).status_code == 404
