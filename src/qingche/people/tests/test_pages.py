@@ -92,3 +92,20 @@ def test_town_records_a_start_of_work_and_a_health_check_for_a_person(client_as,
     assert HealthCheck.objects.get(person=person, year=timezone.localdate().year).status == "done"
     outside = Person.objects.exclude(unit__path__startswith=accounts["xiangzhen"].role_grants.first().unit.path).first()
     assert client.get(reverse("people:work_start", args=[outside.pk])).status_code == 404
+
+
+def test_an_overload_flag_shows_on_the_town_leaders_home_until_a_talk(client_as, accounts):
+    from qingche.people.models import OverloadFlag
+
+    person = selectors.people(accounts["xiangzhen"]).exclude(pk=accounts["xiangzhen"].person.pk).first()
+    months = [["2026-08", 1.21], ["2026-09", 1.3], ["2026-10", 1.12]]
+    OverloadFlag.objects.create(
+        person=person, unit=person.unit, raised_on=timezone.localdate(), months=months, red_line=1.0
+    )
+    home = _page(client_as("xiangzhen"), reverse("core:home"))
+    assert 'data-card="people"' in home and person.name in home
+    talks = _page(client_as("xiangzhen"), reverse("people:talks"))
+    assert "2026-09：1.3" in talks
+    assert 'data-card="people"' not in _page(client_as("yixian"), reverse("core:home"))
+    services.talk_record(user=accounts["xiangzhen"], person=person, date=timezone.localdate(), kind="care", note="x")
+    assert 'data-card="people"' not in _page(client_as("xiangzhen"), reverse("core:home"))
