@@ -1,6 +1,7 @@
 """JSON API of care. Reads through selectors (scoped); writes through services. A talk's note is its own
 endpoint (talk-notes), which only the talker and the organisation department read."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -89,6 +90,7 @@ class LeaveRequestViewSet(_CreateViewSet):
     create_service = staticmethod(services.leave_request_submit)
     action_permissions = {"decide": "people.decide_leaverequest"}
 
+    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer})
     @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
     def decide(self, request, pk=None):
         leave = self.get_object()

@@ -31,11 +31,7 @@ def leave_days(start: dt.date, end: dt.date, is_working_day) -> int:
     """Working days in start..end: holidays and rest days are not leave days (`is_working_day(date)`)."""
     if end < start:
         raise ValueError("leave ends before it starts")
-    count, day = 0, start
-    while day <= end:
-        count += bool(is_working_day(day))
-        day += dt.timedelta(days=1)
-    return count
+    return sum(bool(is_working_day(start + dt.timedelta(days=offset))) for offset in range((end - start).days + 1))
 
 
 def leave_left(entitled: int, taken: int) -> int:

@@ -27,17 +27,12 @@ def _year(request) -> int:
     return year if 2000 <= year <= today.year + 1 else today.year
 
 
-def _my_person(request):
-    person_id = user_person_id(request.user)
-    if person_id is None:
-        raise PermissionDenied(_("Your account is not linked to a person."))
-    return get_object_or_404(selectors.people(request.user), pk=person_id)
-
-
 @login_required
 @permission_required("people.add_leaverequest", raise_exception=True)
 def mine(request):
-    person = _my_person(request)
+    person = selectors.people(request.user).filter(pk=user_person_id(request.user)).first()
+    if person is None:  # e.g. an administrator's account: no person, no leave of one's own
+        return render(request, "people/mine.html", {"person": None})
     today = timezone.localdate()
     leave_form, check_form = forms.LeaveForm(prefix="leave"), forms.HealthCheckForm(prefix="check")
     if request.method == "POST":
