@@ -56,21 +56,21 @@ def leave_overlapping(person, start: dt.date, end: dt.date):
     return LeaveRequest.objects.filter(person=person, status__in=ACTIVE_LEAVE, start__lte=end, end__gte=start)
 
 
-def entitled_days(started_on: dt.date | None, year: int, on: dt.date | None = None) -> int | None:
-    """The year's paid leave: from the whole years of work at the end of the year (or on a given day)."""
+def entitled_days(started_on: dt.date | None, year: int) -> int | None:
+    """The year's paid leave: from the whole years of work completed by the end of the year."""
     if started_on is None:
         return None
-    return rules.entitlement(rules.years_of_work(started_on, on or dt.date(year, 12, 31)), entitlement_steps())
+    return rules.entitlement(rules.years_of_work(started_on, dt.date(year, 12, 31)), entitlement_steps())
 
 
-def leave_balance(person, year: int, on: dt.date | None = None) -> dict:
+def leave_balance(person, year: int) -> dict:
     started = WorkStart.objects.filter(person=person).values_list("started_on", flat=True).first()
     sums = dict(
         LeaveRequest.objects.filter(person=person, year=year, status__in=ACTIVE_LEAVE)
         .values_list("status")
         .annotate(days=Sum("days"))
     )
-    entitled = entitled_days(started, year, on)
+    entitled = entitled_days(started, year)
     taken = sums.get(LeaveRequest.Status.APPROVED, 0)
     return {
         "entitled": entitled,

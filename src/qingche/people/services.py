@@ -58,7 +58,7 @@ def leave_request_submit(*, user, person: Person, start: dt.date, end: dt.date, 
     days = rules.leave_days(start, end, calendar.is_workday)
     if days == 0:
         raise ValidationError({"start": _("These days are all holidays or rest days: no leave is needed.")})
-    balance = selectors.leave_balance(person, start.year, on=start)
+    balance = selectors.leave_balance(person, start.year)
     if balance["entitled"] is None:
         raise ValidationError(
             {"start": _("The start of work of this person is not recorded: ask the unit to record it.")}
