@@ -209,5 +209,9 @@ def overload_runs(today: dt.date) -> list[dict]:
     return runs
 
 
+def red_line() -> float:
+    return burden_selectors.red_line()
+
+
 def open_flags_for_home(user):
     return overload_flags(user).filter(closed_by__isnull=True)

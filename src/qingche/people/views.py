@@ -175,6 +175,7 @@ def talks(request):
         {
             "flags": selectors.overload_flags(request.user).filter(closed_by__isnull=True),
             "overload_months": parameters.get("people.overload_months"),
+            "red_line": selectors.red_line(),
             "talk_months": parameters.get("people.talk_months"),
             "recent": selectors.talks(request.user)[:20],
             "page": paginate(request, selectors.talks_overdue(request.user, today)),

@@ -145,3 +145,18 @@ def test_overload_runs_read_the_burden_person_index(monkeypatch):
     monkeypatch.setattr(burden_selectors, "red_line", lambda: 0.0)  # every person with load is above a zero line
     runs = selectors.overload_runs(TODAY)
     assert runs and all(len(run["months"]) == 3 and all(v > 0 for _m, v in run["months"]) for run in runs)
+
+
+def test_health_coverage_counts_each_person_of_the_town_once(accounts, town):
+    from qingche.people.models import HealthCheck
+
+    year = timezone.localdate().year
+    rows = {row["town"].pk: row for row in selectors.health_coverage(accounts["zuzhibu"], year)}
+    row = rows[town.pk]
+    in_town = Person.objects.filter(unit__path__startswith=town.path)
+    done = HealthCheck.objects.filter(person__in=in_town, year=year, status="done").count()
+    assert (row["people"], row["done"]) == (in_town.count(), done)
+    assert row["coverage"] == round(done / in_town.count(), 3)
+    assert list(selectors.health_coverage(accounts["xiangzhen"], year)) == [row]
+    unchecked = selectors.health_unchecked(accounts["xiangzhen"], year)
+    assert unchecked.count() == in_town.count() - done
