@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+
 from qingche.core.audit import AuditContext, audit_context, record_created
 from qingche.core.calendar import work_calendar
 from qingche.org.models import Person
@@ -73,12 +75,12 @@ def build(ctx) -> None:
     HealthCheck.objects.bulk_create(checks)
     record_created([(row, system) for row in leaves + checks])
 
-    _requests_and_talks(ctx, people)
+    _requests_and_talks(ctx)
     services.overload_flags_refresh(today=today)
     _close_one_flag(ctx)
 
 
-def _requests_and_talks(ctx, people) -> None:
+def _requests_and_talks(ctx) -> None:
     """Through the services, as the people and their town would: requests, a refusal, talks."""
     rng, today = ctx.random, ctx.today
     town = ctx.accounts.get("xiangzhen")
@@ -92,7 +94,7 @@ def _requests_and_talks(ctx, people) -> None:
                 leave = services.leave_request_submit(
                     user=town, person=person, start=start, end=start + dt.timedelta(days=2)
                 )
-            except Exception:  # noqa: BLE001 - a person with no leave left simply asks for none
+            except ValidationError:  # a person with no leave left simply asks for none
                 continue
             if index == 0:
                 services.leave_request_decide(
@@ -104,14 +106,15 @@ def _requests_and_talks(ctx, people) -> None:
                 services.leave_request_submit(
                     user=yixian, person=yixian.person, start=start, end=start + dt.timedelta(days=1), note="回老家探亲"
                 )
-            except Exception:  # noqa: BLE001 - not entitled yet
+            except ValidationError:  # not entitled yet
                 pass
         for index, person in enumerate(in_town[4:10]):
             when = today - dt.timedelta(days=rng.randint(5, 200))
             services.talk_record(
                 user=town, person=person, date=when, kind=Talk.Kind.values[index % 3], note=NOTES[index % 4]
             )
-        for person in list(selectors.people(org).order_by("?")[:4]):
+        county = list(selectors.people(org).order_by("pk"))
+        for person in ctx.random.sample(county, min(4, len(county))):
             if person.pk == getattr(getattr(org, "person", None), "pk", None):
                 continue
             services.talk_record(
