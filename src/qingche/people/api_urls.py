@@ -1,0 +1,10 @@
+from qingche.people import api
+
+routes = [
+    ("work-starts", api.WorkStartViewSet, "workstart"),
+    ("leave-requests", api.LeaveRequestViewSet, "leaverequest"),
+    ("health-checks", api.HealthCheckViewSet, "healthcheck"),
+    ("talks", api.TalkViewSet, "talk"),
+    ("talk-notes", api.TalkNoteViewSet, "talknote"),
+    ("overload-flags", api.OverloadFlagViewSet, "overloadflag"),
+]

@@ -1,0 +1,77 @@
+"""What each account must see on the people endpoints, computed by hand from the account's role grants and the
+roles' permissions in org.roles: care records by the unit keeping the person's record (a self grant: one's own);
+talks also to the talker; a talk's note ONLY to the talker and to organisation-department grants reaching the
+person talked with — no other role, not the person talked with, not their town leader."""
+
+from qingche.org import roles
+from qingche.org.models import Person, RoleGrant
+from qingche.people.models import HealthCheck, LeaveRequest, OverloadFlag, Talk, TalkNote, WorkStart
+
+
+def _grants(user, perm):
+    rows = RoleGrant.objects.filter(user=user).values_list("role__code", "scope", "unit_id", "unit__path")
+    return [(code, scope, unit_id, path) for code, scope, unit_id, path in rows if perm in roles.ROLE_PERMISSIONS[code]]
+
+
+def _me(user):
+    return Person.objects.filter(account=user).values_list("pk", flat=True).first()
+
+
+def _reaches(scope, grant_unit, grant_path, unit_id, path) -> bool:
+    return (scope == "subtree" and path.startswith(grant_path)) or (scope == "unit" and unit_id == grant_unit)
+
+
+def _by_person(model, perm, unit_lookup="person__unit"):
+    def expected(user):
+        rows = model.objects.values_list("id", "person_id", unit_lookup + "_id", unit_lookup + "__path")
+        if user.is_superuser:
+            return {row[0] for row in rows}
+        grants, me = _grants(user, perm), _me(user)
+        found = set()
+        for pk, person_id, unit_id, path in rows:
+            for _code, scope, grant_unit, grant_path in grants:
+                if (scope == "self" and person_id == me) or _reaches(scope, grant_unit, grant_path, unit_id, path):
+                    found.add(pk)
+        return found
+
+    return expected
+
+
+def talks(user):
+    rows = Talk.objects.values_list("id", "person_id", "talker_id", "person__unit_id", "person__unit__path")
+    if user.is_superuser:
+        return {row[0] for row in rows}
+    grants, me = _grants(user, "people.view_talk"), _me(user)
+    found = set()
+    for pk, person_id, talker_id, unit_id, path in rows:
+        for _code, scope, grant_unit, grant_path in grants:
+            if talker_id == me or (scope == "self" and person_id == me):
+                found.add(pk)
+            elif _reaches(scope, grant_unit, grant_path, unit_id, path):
+                found.add(pk)
+    return found
+
+
+def talk_notes(user):
+    rows = TalkNote.objects.values_list("id", "talk__talker_id", "talk__person__unit_id", "talk__person__unit__path")
+    if user.is_superuser:
+        return {row[0] for row in rows}
+    grants, me = _grants(user, "people.view_talknote"), _me(user)
+    found = set()
+    for pk, talker_id, unit_id, path in rows:
+        for code, scope, grant_unit, grant_path in grants:
+            if talker_id == me and me is not None:
+                found.add(pk)
+            elif code == roles.ORG_DEPARTMENT and _reaches(scope, grant_unit, grant_path, unit_id, path):
+                found.add(pk)
+    return found
+
+
+EXPECTATIONS = {
+    "workstart": _by_person(WorkStart, "people.view_workstart"),
+    "leaverequest": _by_person(LeaveRequest, "people.view_leaverequest"),
+    "healthcheck": _by_person(HealthCheck, "people.view_healthcheck"),
+    "talk": talks,
+    "talknote": talk_notes,
+    "overloadflag": _by_person(OverloadFlag, "people.view_overloadflag", unit_lookup="unit"),
+}
