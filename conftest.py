@@ -148,6 +148,21 @@ def require_or_skip(message: str) -> None:
     pytest.skip(message)
 
 
+_demo_env: dict = {}  # the demo server's environment, for demo_command
+
+
+@pytest.fixture
+def demo_command(demo_server):
+    """demo_command("axes_reset_username", "cungan") runs a `qingche` command on the demo server's database,
+    so a browser test can undo what it did to a demo account that later tests sign in with."""
+    import subprocess
+
+    def run(*args):
+        subprocess.run([_demo_env["QINGCHE_COMMAND"], *args], env=_demo_env, check=True, capture_output=True)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory):
     """`qingche demo --no-serve` into a fresh var directory, then `qingche serve` (gunicorn, 2 workers),
@@ -175,6 +190,7 @@ def demo_server(tmp_path_factory):
             "QINGCHE_DEMO_TOTP_SECRET": TEST_TOTP_SECRET,
         }
     )
+    _demo_env.update(env, QINGCHE_COMMAND=qingche)
     subprocess.run(
         [qingche, "demo", "--scale", "0.1", "--no-serve"],
         env=env,

@@ -138,12 +138,11 @@ def test_overload_refresh_flags_a_run_once(accounts, monkeypatch):
     assert not selectors.open_flags_for_home(accounts["yixian"]).exists()
 
 
-def test_overload_runs_read_the_burden_person_index(monkeypatch):
+def test_overload_runs_read_the_burden_person_index(monkeypatch, demo_today):
     from qingche.burden import selectors as burden_selectors
-    from qingche.demo.builder import TODAY
 
     monkeypatch.setattr(burden_selectors, "red_line", lambda: 0.0)  # every person with load is above a zero line
-    runs = selectors.overload_runs(TODAY)
+    runs = selectors.overload_runs(demo_today)
     assert runs and all(len(run["months"]) == 3 and all(v > 0 for _m, v in run["months"]) for run in runs)
 
 
