@@ -153,8 +153,8 @@ def build_events(departments, towns, requests: int) -> dict:
     )
     sql(
         """INSERT INTO burden_catalogfield (code, name, definition, unit_of_measure, owner_id, source, filler,
-             is_active)
-           SELECT 'f' || g, '数据项' || g, '定义', '个', d.id, '系统', '', true
+             is_active, kind)
+           SELECT 'f' || g, '数据项' || g, '定义', '个', d.id, '系统', '', true, 'count'
            FROM generate_series(0, 199) g JOIN bench_deps d ON d.i = g %% %s""",
         [nd],
     )

@@ -37,13 +37,13 @@ INSERT INTO service_servicerequest (
   citizen_phone_hash, anonymous, submitted_at, status, unit_id, town_id, route_reason, "binding", return_count,
   reopen_count, dispatched_at, accept_due, accepted_at, accepted_in_time, due_at, extension_pending,
   answered_at, reply, callback_at, solved, satisfaction, callback_unit_id, closed_at, route_basis,
-  publication_consent, public_text, category_predicted)
+  publication_consent, public_text, category_predicted, likes, opposes)
 SELECT 'B' || lpad(g::text, 12, '0'), '', 'hotline', (%(categories)s::bigint[])[1 + g %% %(ncat)s],
   '批量诉求', '批量测试诉求：路灯、垃圾、道路、供水等', '', '', '', '', false, ts, 'closed', u, t, '', false, 0, 0,
   ts + interval '10 minutes', ts + interval '2 hours', ts + interval '40 minutes', (g %% 10) <> 0,
   ts + interval '7 days', false, ts + interval '3 days', '已办理', ts + interval '4 days', (g %% 5) <> 0,
   (ARRAY['satisfied', 'basic', 'unsatisfied'])[1 + (g %% 7) %% 3], u, ts + interval '4 days', '{}'::jsonb,
-  false, '', false
+  false, '', false, 0, 0
 FROM (
   SELECT g,
          timestamptz '2025-11-01 00:00:00+08' + ((g * 7919) %% 31104000) * interval '1 second' AS ts,
