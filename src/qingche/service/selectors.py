@@ -16,7 +16,7 @@ from qingche.core import parameters
 from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
 from qingche.core.pii import pii_hash
-from qingche.core.rules import LANDLINE_RE, PHONE_RE, normalize_phone
+from qingche.core.rules import is_valid_phone, normalize_phone
 from qingche.duties.selectors import routing_items
 from qingche.org.models import Assignment, Person, Unit
 from qingche.service import rules
@@ -72,10 +72,9 @@ def caller_history(user, *, phone: str = "", phone_hash: str = "", exclude_pk=No
     """The earlier requests of the same caller that the user may see, newest first, found through the phone's
     blind index (nothing is decrypted to search). Give the phone as typed or the hash already stored."""
     if not phone_hash:
-        phone = normalize_phone(phone)
-        if not (PHONE_RE.match(phone) or LANDLINE_RE.match(phone)):
+        if not is_valid_phone(phone):
             return []
-        phone_hash = pii_hash(phone)
+        phone_hash = pii_hash(normalize_phone(phone))
     rows = requests(user).filter(citizen_phone_hash=phone_hash)
     if exclude_pk is not None:
         rows = rows.exclude(pk=exclude_pk)
