@@ -317,3 +317,27 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.section("scope matrix")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "demo_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The second database run (QINGCHE_TEST_DATABASE_ONLY=1, scripts/test.sh) keeps only the tests that reach the
+    database: a pure test (rules, parsing, rendering without rows) gives the same answer on either database, and the
+    first run has already run it."""
+    import os
+
+    if os.environ.get("QINGCHE_TEST_DATABASE_ONLY") != "1":
+        return
+    kept, dropped = [], []
+    for item in items:
+        reaches_database = (
+            item.get_closest_marker("django_db")
+            or item.get_closest_marker("own_database")
+            or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if reaches_database else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: lint (ruff, its formatter and import-linter), then every test on SQLite (browser tests included)
-# and, beside it in a second process, every test on PostgreSQL followed by the benchmark smoke run. The two runs
+# and, beside it in a second process, every test that reaches the database again on PostgreSQL (conftest.py keeps
+# them under QINGCHE_TEST_DATABASE_ONLY=1), followed by the benchmark smoke run. The two runs
 # share nothing: the PostgreSQL one has its own var directory (keys, media; the classifier model is shared read-only)
 # and its own Redis database. Under CI=true a missing PostgreSQL or Chromium fails the run instead of skipping.
 set -euo pipefail
@@ -24,7 +25,7 @@ if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   cp var/*_key "$pg_var"/ 2>/dev/null || true  # the same keys: a database that holds data refuses new ones
   (
     export DATABASE_URL=$PG_URL QINGCHE_VAR_DIR=$pg_var QINGCHE_TEST_REDIS_URL=redis://127.0.0.1:6379/14
-    $BIN/pytest -q -p no:cacheprovider -m "not browser" "$@"
+    QINGCHE_TEST_DATABASE_ONLY=1 $BIN/pytest -q -p no:cacheprovider -m "not browser" "$@"
     echo "== benchmarks at a small scale (each must still run; no figure is checked)"
     bash scripts/bench-smoke.sh
   ) >"$pg_log" 2>&1 &

@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+pytestmark = pytest.mark.own_database
+
 BACKUP_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 
 

@@ -13,7 +13,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles exist only on PostgreSQL")
+pytestmark = [
+    pytest.mark.own_database,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles exist only on PostgreSQL"),
+]
 
 
 def _url(user, database):
