@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 VENDOR := src/qingche/core/static/vendor
+# What the build steps below need installed first: the development install, or the production one (install-prod).
+INSTALLED ?= $(VENV)/.installed
 
-.PHONY: demo test install assets locale bytecode system-deps lint audit clean serve model model-skipped
+.PHONY: demo test install install-prod assets locale bytecode system-deps lint audit clean serve model model-skipped
 
 demo: install
 	$(BIN)/qingche demo
@@ -19,9 +21,20 @@ install: $(VENV)/.installed node_modules/.installed assets locale bytecode model
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# A production host: the runtime packages of requirements-prod.lock only (no test tools), checked against their
+# hashes, Qingche itself installed (not editable), then the same static files, translations and model.
+# requirements-prod.lock is compiled from pyproject.toml with requirements.lock as its constraints (same versions).
+install-prod: node_modules/.installed
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes requirements-prod.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps .
+	touch $(VENV)/.installed-prod
+	$(MAKE) INSTALLED=$(VENV)/.installed-prod assets locale bytecode model
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -37,10 +50,10 @@ assets: node_modules/.installed
 
 # Compiled ahead: a process that must compile its imports itself (this machine sets PYTHONDONTWRITEBYTECODE,
 # so it would do so at every start) spends about two seconds of CPU before serving its first request.
-bytecode: $(VENV)/.installed
+bytecode: $(INSTALLED)
 	$(BIN)/python -m compileall -q -j 0 src
 
-locale: $(VENV)/.installed
+locale: $(INSTALLED)
 	bash scripts/system-deps.sh --build
 	cd src/qingche && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
 
@@ -50,7 +63,7 @@ TAIDI_DIR := $(or $(QINGCHE_TAIDI_DIR),../shared/data/taidi2020)
 MODEL_STAMP := $(or $(QINGCHE_VAR_DIR),var)/classifier/built-from-shared
 model: $(if $(wildcard $(TAIDI_DIR)/train.csv),$(MODEL_STAMP),model-skipped)
 
-$(MODEL_STAMP): $(wildcard $(TAIDI_DIR)/train.csv $(TAIDI_DIR)/*.xlsx) $(addprefix src/qingche/service/classify/,data.py model.py build.py) $(VENV)/.installed
+$(MODEL_STAMP): $(wildcard $(TAIDI_DIR)/train.csv $(TAIDI_DIR)/*.xlsx) $(addprefix src/qingche/service/classify/,data.py model.py build.py) $(INSTALLED)
 	$(BIN)/qingche service classifier-build
 	touch $@
 

@@ -2,8 +2,8 @@
 # `make audit`: known vulnerabilities in the pinned packages — pip-audit against requirements.lock, npm audit
 # against package-lock.json. A known vulnerability fails (for npm: of high or critical severity); an advisory
 # service that cannot be reached (an offline network, a mirror without the audit endpoint) is a warning only,
-# since no answer is not a finding. pip-audit is not one of the project's dependencies yet: without it the
-# Python half is skipped with a warning (docs/operator-guide.md, Dependencies).
+# since no answer is not a finding. pip-audit is pinned among the development packages (requirements.lock); on a
+# production install (no test tools) the Python half is skipped with a warning (docs/operator-guide.md, Dependencies).
 set -u
 cd "$(dirname "$0")/.."
 status=0
