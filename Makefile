@@ -26,13 +26,14 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 # A production host: the runtime packages of requirements-prod.lock only (no test tools), checked against their
-# hashes, Qingche itself installed (not editable), then the same static files, translations and model.
+# hashes, Qingche itself from this tree (as `make install` does: it runs where it was unpacked, var/ beside it), then
+# the same static files, translations and model.
 # requirements-prod.lock is compiled from pyproject.toml with requirements.lock as its constraints (same versions).
 install-prod: node_modules/.installed
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes requirements-prod.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps .
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(VENV)/.installed-prod
 	$(MAKE) INSTALLED=$(VENV)/.installed-prod assets locale bytecode model
 
@@ -42,11 +43,13 @@ node_modules/.installed: package.json package-lock.json
 
 # Front-end packages are copied from node_modules into static files (never committed, never a CDN).
 assets: node_modules/.installed
-	mkdir -p $(VENDOR)/tabler $(VENDOR)/htmx $(VENDOR)/echarts
+	mkdir -p $(VENDOR)/tabler $(VENDOR)/htmx $(VENDOR)/echarts $(VENDOR)/tom-select
 	cp node_modules/@tabler/core/dist/css/tabler.min.css $(VENDOR)/tabler/
 	cp node_modules/@tabler/core/dist/js/tabler.min.js $(VENDOR)/tabler/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	cp node_modules/tom-select/dist/js/tom-select.complete.min.js $(VENDOR)/tom-select/
+	cp node_modules/tom-select/dist/css/tom-select.bootstrap5.min.css $(VENDOR)/tom-select/
 
 # Compiled ahead: a process that must compile its imports itself (this machine sets PYTHONDONTWRITEBYTECODE,
 # so it would do so at every start) spends about two seconds of CPU before serving its first request.
