@@ -32,7 +32,7 @@ from qingche.core.scope import acting_unit_ids
 from qingche.org.models import Unit
 from qingche.service import importers, rules, selectors, services
 from qingche.service.forms import CallbackForm, KnowledgeEntryForm, PublicRequestForm, RequestForm, TrackForm
-from qingche.service.models import ServiceRequest
+from qingche.service.models import Open311Key, ServiceRequest
 
 
 def _error_message(request, error) -> None:
@@ -173,7 +173,9 @@ def intake_knowledge(request):
 
 
 def _suggestion(request, *, public: bool):
-    from qingche.service.classify.selectors import suggest_categories
+    from qingche.service.classify.selectors import (
+        suggest_categories,  # lazy: the classifier loads numpy and scikit-learn
+    )
 
     found = suggest_categories(request.POST.get("text", ""), request.POST.get("title", ""))
     return render(
@@ -669,8 +671,6 @@ def my_rates(request):
 @login_required
 @permission_required("service.view_open311key", raise_exception=True)
 def keys(request):
-    from qingche.service.models import Open311Key
-
     issued = None
     if request.method == "POST":
         try:
