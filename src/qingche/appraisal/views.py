@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from qingche.appraisal import forms, indicators, rules, selectors, services
 from qingche.appraisal.models import AppraisalCycle, Rating
 from qingche.core.audit import record
+from qingche.core.charts import chart, series
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
 from qingche.core.periods import year_param
@@ -177,17 +178,20 @@ def cycle_results(request, pk):
         )
     counts = Counter(rows.values_list("grade", flat=True))
     scale = rules.GRADE_SCALES[cycle.scheme.engine_period]
-    chart = {
-        "labels": [selectors.grade_label(cycle.scheme, g) for g in scale],
-        "values": [counts.get(g, 0) for g in scale],
-    }
+    grades = chart(
+        "bar",
+        [selectors.grade_label(cycle.scheme, g) for g in scale],
+        series(_("people"), [counts.get(g, 0) for g in scale]),
+        integers=True,
+        labels=True,
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for row in page:
         row.grade_label = selectors.grade_label(cycle.scheme, row.grade)
     return render(
         request,
         "appraisal/results.html",
-        {"cycle": cycle, "page": page, "manage": manage, "chart": chart, "total": sum(counts.values())},
+        {"cycle": cycle, "page": page, "manage": manage, "chart": grades, "total": sum(counts.values())},
     )
 
 

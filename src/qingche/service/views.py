@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from qingche.core import actors, parameters, periods, ratelimit
+from qingche.core.charts import chart, series
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
@@ -173,9 +174,7 @@ def intake_knowledge(request):
 
 
 def _suggestion(request, *, public: bool):
-    from qingche.service.classify.selectors import (
-        suggest_categories,  # lazy: the classifier loads numpy and scikit-learn
-    )
+    from qingche.service.classify.selectors import suggest_categories  # lazy: the classifier loads scikit-learn
 
     found = suggest_categories(request.POST.get("text", ""), request.POST.get("title", ""))
     return render(
@@ -559,14 +558,17 @@ def ranking(request):
     month, months = _month(request)
     group = "departments" if request.GET.get("group") == "departments" else "towns"
     rows = selectors.ranking(month, group)
-    series = selectors.trend(until=month)
-    chart = {
-        "months": [f"{row['month']:%Y-%m}" for row in series],
-        "response": [_pct(row["rates"].response) for row in series],
-        "resolution": [_pct(row["rates"].resolution) for row in series],
-        "satisfaction": [_pct(row["rates"].satisfaction) for row in series],
-        "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
-    }
+    rows_by_month = selectors.trend(until=month)
+    trend = chart(
+        "line",
+        [f"{row['month']:%Y-%m}" for row in rows_by_month],
+        series(_("Response rate"), [_pct(row["rates"].response) for row in rows_by_month]),
+        series(_("Resolution rate"), [_pct(row["rates"].resolution) for row in rows_by_month]),
+        series(_("Satisfaction rate"), [_pct(row["rates"].satisfaction) for row in rows_by_month]),
+        series(_("Score"), [_score(row["rates"]) for row in rows_by_month], bold=True),
+        value_min=0,
+        value_max=100,
+    )
     return render(
         request,
         "service/ranking.html",
@@ -575,7 +577,7 @@ def ranking(request):
             "month": month,
             "group": group,
             "months": months,
-            "chart_json": chart,
+            "trend_chart": trend,
             "direct_answers": selectors.direct_answer_count(month),
         },
     )
@@ -634,6 +636,10 @@ def _pct(value):
     return round(100 * value, 1) if value is not None else None
 
 
+def _score(rates):
+    return round(rates.score, 1) if rates.score is not None else None
+
+
 @login_required
 @permission_required("service.view_raterollup", raise_exception=True)
 def my_rates(request):
@@ -647,11 +653,14 @@ def my_rates(request):
     if unit is None:
         raise Http404(_("No unit to show."))
     counts = selectors.rollup_counts(month, [unit.pk]).get(unit.pk, rules.RateCounts())
-    series = selectors.trend([unit.pk], until=month)
-    chart = {
-        "months": [f"{row['month']:%Y-%m}" for row in series],
-        "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
-    }
+    rows_by_month = selectors.trend([unit.pk], until=month)
+    trend = chart(
+        "line",
+        [f"{row['month']:%Y-%m}" for row in rows_by_month],
+        series(_("Score"), [_score(row["rates"]) for row in rows_by_month]),
+        value_min=0,
+        value_max=100,
+    )
     return render(
         request,
         "service/my_rates.html",
@@ -662,7 +671,7 @@ def my_rates(request):
             "rates": selectors.rates_of(counts),
             "failures": selectors.unit_failures(request.user, unit, month),
             "months": months,
-            "chart_json": chart,
+            "trend_chart": trend,
         },
     )
 
