@@ -119,9 +119,7 @@ class _Lookups:
 
     def predicted_category(self, text: str, title: str) -> int | None:
         """The leaf the classifier suggests (docs/classify.md); None without a model."""
-        from qingche.service.classify.selectors import (
-            suggest_categories,  # lazy: the classifier loads numpy and scikit-learn
-        )
+        from qingche.service.classify.selectors import suggest_categories  # lazy: the classifier loads scikit-learn
 
         found = suggest_categories(text, title)
         return found.choice.category.pk if found else None
