@@ -7,7 +7,6 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from qingche.core.audit import record
 from qingche.core.charts import chart, series
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
+from qingche.core.pagination import paginate
 from qingche.core.periods import year_param
 from qingche.core.scope import user_person_id
 from qingche.org import selectors as org_selectors
@@ -129,9 +129,7 @@ def cycle_detail(request, pk):
             progress=selectors.progress(request.user, cycle),
             sources=indicators.status(),
             links=link_rows,
-            page=Paginator(selectors.rater_flags(request.user).filter(cycle=cycle).order_by("id"), 50).get_page(
-                request.GET.get("page")
-            ),
+            page=paginate(request, selectors.rater_flags(request.user).filter(cycle=cycle).order_by("id")),
             pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
             towns=org_selectors.units(request.user).filter(
                 kind__in=["town", "street"], path__startswith=cycle.unit.path
@@ -185,7 +183,7 @@ def cycle_results(request, pk):
         integers=True,
         labels=True,
     )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     for row in page:
         row.grade_label = selectors.grade_label(cycle.scheme, row.grade)
     return render(

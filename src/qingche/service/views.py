@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -393,7 +392,7 @@ def callbacks(request):
         request,
         "service/callbacks.html",
         {
-            "page": Paginator(selectors.callback_queue(request.user), 50).get_page(request.GET.get("page")),
+            "page": paginate(request, selectors.callback_queue(request.user)),
             "reopenable": selectors.reopenable(request.user),
             "extensions": selectors.pending_extensions(request.user),
         },
