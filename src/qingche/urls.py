@@ -2,6 +2,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
@@ -57,6 +58,4 @@ for module in settings.QINGCHE_MODULES:
         urlpatterns.insert(-1, path("", include(import_module(f"{module}.root_urls"))))
 
 if settings.DEBUG:  # pragma: no cover
-    from django.conf.urls.static import static
-
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from qingche.appraisal import indicators, rules, selectors, services
 from qingche.appraisal.models import Appeal, AppraisalCycle, AppraisalScheme, Appraisee, RaterFlag, Rating
-from qingche.core.api import ScopedViewSetMixin
+from qingche.core.api import ScopedViewSetMixin, ServiceCreateMixin
 from qingche.org import selectors as org_selectors
 
 
@@ -54,20 +54,20 @@ class SchemeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class SchemeViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class SchemeViewSet(ScopedViewSetMixin, ServiceCreateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SchemeSerializer
     selector = staticmethod(lambda user: selectors.schemes(user).order_by("id"))
     filterset_fields = ["person_category", "period_type", "is_active"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        unit = data.pop("unit", None) or org_selectors.unit_roots(self.request.user).first()
-        if unit is None:
+    create_service = staticmethod(services.scheme_create)
+
+    def create_arguments(self, data):
+        data = dict(data)
+        data["unit"] = data.get("unit") or org_selectors.unit_roots(self.request.user).first()
+        if data["unit"] is None:
             raise ValidationError({"unit": _("Unknown unit, or outside your scope.")})
-        serializer.instance = services.scheme_create(user=self.request.user, unit=unit, **data)
+        return data
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -98,13 +98,12 @@ class CycleSerializer(serializers.ModelSerializer):
         read_only_fields = ["scored_at", "publicity_start", "publicity_end"]
 
 
-class CycleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CycleViewSet(ScopedViewSetMixin, ServiceCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CycleSerializer
     selector = staticmethod(lambda user: selectors.cycles(user).order_by("id"))
     filterset_fields = ["year", "status", "scheme"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.cycle_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.cycle_create)
 
     def _done(self, cycle):
         return Response(
@@ -247,9 +246,7 @@ class RatingSerializer(serializers.ModelSerializer):
         return list(services.scheme_dimensions(rating.cycle.scheme))
 
 
-class RatingViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class RatingViewSet(ScopedViewSetMixin, ServiceCreateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The user's own ratings only. POST {ratee, scores, comment, submit} fills the user's assigned
     rating of that person; PATCH saves a draft or submits (once)."""
 
@@ -260,15 +257,15 @@ class RatingViewSet(
     # Who may rate is who was assigned as the rater, not a role permission: the service decides.
     action_permissions = {"create": None, "update": None, "partial_update": None}
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.rating_save_for(
-            user=self.request.user,
-            appraisee=data["ratee"],
-            scores=data["scores"],
-            comment=data.get("comment", ""),
-            submit=data.get("submit", False),
-        )
+    create_service = staticmethod(services.rating_save_for)
+
+    def create_arguments(self, data):
+        return {
+            "appraisee": data["ratee"],
+            "scores": data["scores"],
+            "comment": data.get("comment", ""),
+            "submit": data.get("submit", False),
+        }
 
     def perform_update(self, serializer):
         rating, data = serializer.instance, serializer.validated_data
@@ -308,17 +305,16 @@ class DecideSerializer(serializers.Serializer):
     new_grade = serializers.CharField(required=False, allow_blank=True, max_length=30)
 
 
-class AppealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class AppealViewSet(ScopedViewSetMixin, ServiceCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AppealSerializer
     selector = staticmethod(lambda user: selectors.appeals(user).order_by("id"))
     filterset_fields = ["status"]
     action_permissions = {"create": None}  # only the person appraised appeals: the service decides
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.appeal_file(
-            user=self.request.user, appraisee=data["appraisee"], reason=data["reason"]
-        )
+    create_service = staticmethod(services.appeal_file)
+
+    def create_arguments(self, data):
+        return {"appraisee": data["appraisee"], "reason": data["reason"]}
 
     @extend_schema(request=DecideSerializer, responses=AppealSerializer)
     @action(detail=True, methods=["post"])

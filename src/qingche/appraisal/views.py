@@ -7,7 +7,6 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,8 +17,10 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from qingche.appraisal import forms, indicators, rules, selectors, services
 from qingche.appraisal.models import AppraisalCycle, Rating
 from qingche.core.audit import record
+from qingche.core.charts import chart, series
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
+from qingche.core.pagination import paginate
 from qingche.core.periods import year_param
 from qingche.core.scope import user_person_id
 from qingche.org import selectors as org_selectors
@@ -128,9 +129,7 @@ def cycle_detail(request, pk):
             progress=selectors.progress(request.user, cycle),
             sources=indicators.status(),
             links=link_rows,
-            page=Paginator(selectors.rater_flags(request.user).filter(cycle=cycle).order_by("id"), 50).get_page(
-                request.GET.get("page")
-            ),
+            page=paginate(request, selectors.rater_flags(request.user).filter(cycle=cycle).order_by("id")),
             pending_appeals=selectors.appeals(request.user).filter(appraisee__cycle=cycle, status="pending"),
             towns=org_selectors.units(request.user).filter(
                 kind__in=["town", "street"], path__startswith=cycle.unit.path
@@ -177,17 +176,20 @@ def cycle_results(request, pk):
         )
     counts = Counter(rows.values_list("grade", flat=True))
     scale = rules.GRADE_SCALES[cycle.scheme.engine_period]
-    chart = {
-        "labels": [selectors.grade_label(cycle.scheme, g) for g in scale],
-        "values": [counts.get(g, 0) for g in scale],
-    }
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    grades = chart(
+        "bar",
+        [selectors.grade_label(cycle.scheme, g) for g in scale],
+        series(_("people"), [counts.get(g, 0) for g in scale]),
+        integers=True,
+        labels=True,
+    )
+    page = paginate(request, rows)
     for row in page:
         row.grade_label = selectors.grade_label(cycle.scheme, row.grade)
     return render(
         request,
         "appraisal/results.html",
-        {"cycle": cycle, "page": page, "manage": manage, "chart": chart, "total": sum(counts.values())},
+        {"cycle": cycle, "page": page, "manage": manage, "chart": grades, "total": sum(counts.values())},
     )
 
 

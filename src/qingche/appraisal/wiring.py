@@ -1,7 +1,9 @@
 """How the appraisal module plugs into the platform: role permissions, menu, parameters, home card."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from qingche.appraisal import selectors
 from qingche.core import audit_display, menu, parameters, widgets
 from qingche.org import roles
 
@@ -98,12 +100,9 @@ menu.register(
 
 
 def _pending_ratings_card(request):
-    from qingche.appraisal import selectors
-
     pending = selectors.open_ratings(request.user).exclude(status="submitted").count()
     if not pending:
         return None
-    from django.urls import reverse
 
     return {
         "key": "appraisal-ratings",

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too, not a 500
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from qingche.burden.models import (
     RequiredApp,
     StaffingRequest,
 )
-from qingche.core.api import ScopedViewSetMixin
+from qingche.core.api import CreateViewSet, ScopedViewSetMixin
 from qingche.org.models import Person, Unit
 
 ANY_UNIT = Unit.objects.all()  # services check scope and reach; a missing unit is a 400 naming the field
@@ -232,43 +232,36 @@ class BurdenReportSerializer(serializers.ModelSerializer):
         ]
 
 
-class _CreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    http_method_names = ["get", "post", "head", "options"]
-    create_service = None  # services.<record>_create(user=..., **validated data)
-
-    def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(user=self.request.user, **serializer.validated_data)
-
-
-class PlanItemViewSet(_CreateViewSet):
+class PlanItemViewSet(CreateViewSet):
     serializer_class = PlanItemSerializer
     selector = staticmethod(selectors.plan_items)
     filterset_fields = ["year", "issuer"]
     create_service = staticmethod(services.plan_item_create)
 
 
-class InspectionViewSet(_CreateViewSet):
+class InspectionViewSet(CreateViewSet):
     serializer_class = InspectionSerializer
     selector = staticmethod(selectors.inspections)
     filterset_fields = ["issuer", "target", "approval", "plan_item"]
     create_service = staticmethod(services.inspection_create)
 
 
-class MeetingViewSet(_CreateViewSet):
+class MeetingViewSet(CreateViewSet):
     serializer_class = MeetingSerializer
     selector = staticmethod(selectors.meetings)
     filterset_fields = ["organiser", "level", "approval"]
+    create_service = staticmethod(services.meeting_create)
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        attendances = [(row["unit"], row["attendees"]) for row in data.pop("attendances")]
-        serializer.instance = services.meeting_create(user=self.request.user, attendances=attendances, **data)
+    def create_arguments(self, data):
+        data = dict(data)
+        data["attendances"] = [(row["unit"], row["attendees"]) for row in data["attendances"]]
+        return data
 
     def get_queryset(self):
         return super().get_queryset().distinct()
 
 
-class DocumentViewSet(_CreateViewSet):
+class DocumentViewSet(CreateViewSet):
     serializer_class = DocumentSerializer
     selector = staticmethod(selectors.documents)
     filterset_fields = ["issuer", "special_task", "over_cap"]
@@ -280,20 +273,20 @@ class AppViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     selector = staticmethod(selectors.apps)
 
 
-class OvertimeViewSet(_CreateViewSet):
+class OvertimeViewSet(CreateViewSet):
     serializer_class = OvertimeSerializer
     selector = staticmethod(selectors.overtime)
     filterset_fields = ["status", "unit"]
     create_service = staticmethod(services.overtime_report)
 
 
-class CatalogFieldViewSet(_CreateViewSet):
+class CatalogFieldViewSet(CreateViewSet):
     serializer_class = CatalogFieldSerializer
     selector = staticmethod(selectors.catalog)
     create_service = staticmethod(services.catalog_field_create)
 
 
-class ReportFormViewSet(_CreateViewSet):
+class ReportFormViewSet(CreateViewSet):
     serializer_class = ReportFormSerializer
     selector = staticmethod(selectors.report_forms)
     create_service = staticmethod(services.report_form_create)
@@ -302,7 +295,7 @@ class ReportFormViewSet(_CreateViewSet):
         return super().get_queryset().prefetch_related("fields", "targets")  # no query per form
 
 
-class FormFillViewSet(_CreateViewSet):
+class FormFillViewSet(CreateViewSet):
     serializer_class = FormFillSerializer
     selector = staticmethod(selectors.form_fills)
     filterset_fields = ["form", "unit"]
@@ -313,13 +306,11 @@ class FormFillViewSet(_CreateViewSet):
     def get_serializer_class(self):
         return FormFillCreateSerializer if self.action == "create" else FormFillSerializer
 
-    def create(self, request, *args, **kwargs):
-        serializer = FormFillCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        form = get_object_or_404(selectors.report_forms(request.user), pk=data["form"])
-        fill = services.form_fill_submit(user=request.user, form=form, unit=data["unit"], values=data["values"])
-        return Response(FormFillSerializer(fill).data, status=201)
+    create_service = staticmethod(services.form_fill_submit)
+
+    def create_arguments(self, data):
+        form = get_object_or_404(selectors.report_forms(self.request.user), pk=data["form"])
+        return {"form": form, "unit": data["unit"], "values": data["values"]}
 
 
 class AlertViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -566,7 +557,7 @@ class FundArrivalSerializer(serializers.Serializer):
     arrived_on = serializers.DateField(required=False, allow_null=True)
 
 
-class FundAllocationViewSet(_CreateViewSet):
+class FundAllocationViewSet(CreateViewSet):
     """Funds allocated to units per year (减负办 records them and what arrived)."""
 
     serializer_class = FundAllocationSerializer
@@ -639,7 +630,7 @@ class StaffingDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class StaffingRequestViewSet(_CreateViewSet):
+class StaffingRequestViewSet(CreateViewSet):
     """Staffing requests: a town files one citing its index; 减负办 or 编办 decides with a reason."""
 
     serializer_class = StaffingRequestSerializer

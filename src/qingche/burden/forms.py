@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qingche.burden import selectors
+from qingche.burden import selectors, sources
 from qingche.burden.models import BurdenReport, CatalogField, Meeting, RequiredApp, StaffingRequest
 from qingche.core.forms import StyledFormMixin
 from qingche.org.models import Unit
@@ -146,8 +146,6 @@ class CatalogFieldForm(StyledFormMixin, forms.Form):
     filler = forms.ChoiceField(label=_("filled from"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
-        from qingche.burden import sources
-
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.units_for_user(user, "burden.add_catalogfield").exclude(
             kind__in=Unit.GRASSROOTS

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qingche.burden import rules
 from qingche.core.audit import AuditedModel
 from qingche.core.scope import SELF, ScopedManager, unit_q
 
@@ -229,8 +230,6 @@ class RequiredApp(AuditedModel):
 
     @property
     def violations(self) -> list[str]:
-        from qingche.burden import rules
-
         return rules.app_violations(self.compulsory_checkin, self.points_ranking, self.online_time)
 
 

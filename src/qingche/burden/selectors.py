@@ -35,8 +35,10 @@ from qingche.burden.models import (
 )
 from qingche.core import parameters, periods
 from qingche.core.cache import ttl_cache
+from qingche.core.calendar import work_calendar
 from qingche.core.scope import acting_q, is_root_path, user_person_id
-from qingche.org.models import Assignment, Post, Unit
+from qingche.duties.selectors import standing_hours_by_unit
+from qingche.org.models import Assignment, Person, Post, Unit
 
 
 # -- registries (scoped) ------------------------------------------------------------------------------------
@@ -250,8 +252,6 @@ def loads_by_source(
     """{unit id: {source: person-hours}} over each unit's subtree for the period, from every
     registered source (rollup-backed sources in one query; rate sources times the period's months or
     working days)."""
-    from qingche.core.calendar import work_calendar
-
     unit_ids = list(unit_ids)
     calendar = calendar or work_calendar()
     if trees is None:
@@ -293,8 +293,6 @@ def standing_rates() -> Mapping[int, float]:
     """{unit id: person-hours a month of standing duties}. A town's duty list (duties' own figures) is carried
     by the town and the villages below it together, shared out by approved staffing (编制): a unit with
     vacancies keeps the share its posts were sized for. Cached, as every index reads it."""
-    from qingche.duties.selectors import standing_hours_by_unit
-
     per_town = standing_hours_by_unit()
     if not per_town:
         return MappingProxyType({})
@@ -342,8 +340,6 @@ def app_rates(unit_ids, period: rules.Period) -> dict[int, float]:
 def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, rules.IndexResult]:
     """The 小马拉大车 index of each unit (with the units below it) for the period. `trees`: _subtrees(unit_ids),
     when the caller already has it."""
-    from qingche.core.calendar import work_calendar
-
     period = _as_period(period)
     unit_ids = list(unit_ids)
     calendar = calendar or work_calendar()
@@ -373,8 +369,6 @@ def index_results(unit_ids, period, *, calendar=None, trees=None) -> dict[int, r
 def index_values(unit_ids, period, *, trees=None) -> dict[int, tuple[float | None, str]]:
     """(value, state) of each unit's index, as index_results gives them but without each result's
     breakdown by source and sender: the county dashboard shows only these two, for every town."""
-    from qingche.core.calendar import work_calendar
-
     period = _as_period(period)
     unit_ids = list(unit_ids)
     calendar = work_calendar()
@@ -402,8 +396,6 @@ def index_for_units(unit_ids, period) -> dict[int, float | None]:
 def unit_page(user, unit: Unit, period: rules.Period) -> dict:
     """Everything the unit's index page shows: formula inputs, standing and imposed load, breakdowns, trend,
     vacancies and the capacity they cost."""
-    from qingche.core.calendar import work_calendar
-
     calendar = work_calendar()
     trees = _subtrees([unit.pk])  # read once for the index, the trend, the quota and the senders
     result = index_results([unit.pk], period, calendar=calendar, trees=trees)[unit.pk]
@@ -515,8 +507,6 @@ PERSON_INDEX_PERM = "burden.view_person_index"
 def people_for_index(user):
     """People whose index the user may see: the people the user may see (org's scope: a town its people, a
     village its own, front-line staff themselves), for a role that reads people's indexes."""
-    from qingche.org.models import Person
-
     if not user.has_perm(PERSON_INDEX_PERM):
         return Person.objects.none()
     return Person.objects.visible_to(user)
@@ -564,8 +554,6 @@ def person_indexes(pairs, period, *, calendar=None) -> dict[tuple[int, int], rul
     person's own work in the unit (from every registered person source) plus their share of the unit's
     shared load (the unit itself, from every registered source, less what is already someone's own work),
     over their working hours in post there. A few queries per unit, whatever the number of people."""
-    from qingche.core.calendar import work_calendar
-
     period = _as_period(period)
     calendar = calendar or work_calendar()
     pairs = list(pairs)
@@ -608,8 +596,6 @@ def person_indexes(pairs, period, *, calendar=None) -> dict[tuple[int, int], rul
 def main_units(people, period, *, calendar=None) -> dict[int, int]:
     """Each person's unit for the period: where they were in post on the most working days (the latest
     post on a tie), or else the unit that keeps their record. `people`: Person objects."""
-    from qingche.core.calendar import work_calendar
-
     period = _as_period(period)
     people = list(people)
     workdays = _workdays(period, calendar or work_calendar())
@@ -626,8 +612,6 @@ def person_units(user, person, period, *, calendar=None) -> list[dict]:
     """The units a person's index can be read in for the period, as the user may see them: where the person
     held a post during the period (most working days first), or else the unit that keeps their record.
     Someone else's units are limited to the units the user may see; one's own are all one's own."""
-    from qingche.core.calendar import work_calendar
-
     period = _as_period(period)
     workdays = _workdays(period, calendar or work_calendar())
     rows = []
@@ -650,8 +634,6 @@ def person_units(user, person, period, *, calendar=None) -> list[dict]:
 def person_page(user, person, unit: Unit, period: rules.Period) -> dict:
     """Everything a person's index page shows: the formula, every input, the sources (own and shared), and
     the 12-month trend in this unit."""
-    from qingche.core.calendar import work_calendar
-
     calendar = work_calendar()
     result = person_indexes([(person.pk, unit.pk)], period, calendar=calendar)[(person.pk, unit.pk)]
     registered = sources.registered()
@@ -700,8 +682,6 @@ def person_page(user, person, unit: Unit, period: rules.Period) -> dict:
 
 def in_post_people(unit_id: int, period, *, calendar=None) -> list[int]:
     """Ids of the people in post in the unit itself during the period (on at least one working day)."""
-    from qingche.core.calendar import work_calendar
-
     period = _as_period(period)
     workdays = _workdays(period, calendar or work_calendar())
     held = _post_spans(period, unit_ids=[unit_id]).get(unit_id, {})
@@ -714,7 +694,6 @@ def unit_people(user, unit: Unit, period: rules.Period, *, calendar=None) -> dic
     user's scope, e.g. after moving on); None when the user may not read people's indexes."""
     if not user.has_perm(PERSON_INDEX_PERM):
         return None
-    from qingche.core.calendar import work_calendar
 
     calendar = calendar or work_calendar()
     in_post = in_post_people(unit.pk, period, calendar=calendar)
@@ -731,8 +710,6 @@ def person_index_rows(
     """For the API: {person id: (unit id, result)} for people the user may see: each in the given unit, or
     else in their main unit for the period (see main_units) when the user may see that unit (or is that
     person), else in the first unit person_units offers."""
-    from qingche.core.calendar import work_calendar
-
     calendar = work_calendar()
     people = list(people)
     if unit_id is not None:
@@ -1127,8 +1104,6 @@ def _funds_by_town(towns: list[Unit], trees: Trees, year: int, today: dt.date) -
 def resources(user, period: rules.Period) -> dict:
     """The county page 资源与负担: every town the user sees, ranked by its index for the period, against
     people (quota, in post, vacancies, load per person, people short of the red line) and the year's funds."""
-    from qingche.core.calendar import work_calendar
-
     today = timezone.localdate()
     towns = list(town_level_units(user))
     trees = _subtrees([town.pk for town in towns])

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry, StaffingRequest
 from qingche.core import parameters, periods, ratelimit
+from qingche.core.charts import chart, series
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
 from qingche.core.pagination import paginate
@@ -67,36 +68,47 @@ def dashboard(request):
     year = month.year
     data = selectors.dashboard(request.user, year, month)
     counts = data["counts"]
-    chart = {
-        "towns": [row["name"] for row in data["towns"]],
-        "index": [row["value"] for row in data["towns"]],
-        "red_line": data["red_line"],
-        "sources": {data["source_labels"].get(name, name): values for name, values in data["by_source"].items()},
-        "months": [f"{month}" for month in range(1, 13)],
-        "this": {
-            metric: counts[year]["monthly"].get(metric, [0] * 12)
-            for metric in (
-                "inspections_planned",
-                "inspections_unplanned",
-                "meetings",
-                "documents",
-                "forms",
-                "form_fields",
-                "form_fields_reused",
-            )
-        },
-        "last": {metric: counts[year - 1]["monthly"].get(metric, [0] * 12) for metric in ("meetings", "documents")},
-        "labels": {
-            "planned": _("planned"),
-            "unplanned": _("unplanned"),
-            "meetings": _("meetings"),
-            "meetings_last": _("meetings (last year)"),
-            "documents": _("documents"),
-            "documents_last": _("documents (last year)"),
-            "fields": _("fields"),
-            "reused": _("reused from the catalog"),
-            "forms": _("forms"),
-        },
+    this, last = counts[year]["monthly"], counts[year - 1]["monthly"]
+
+    def monthly(figures, metric):
+        return figures.get(metric, [0] * 12)
+
+    months = [f"{month}" for month in range(1, 13)]
+    labels = data["source_labels"]
+    charts = {
+        "towns": chart(
+            "bar",
+            [row["name"] for row in data["towns"]],
+            series(_("index"), [row["value"] for row in data["towns"]]),
+            horizontal=True,
+            mark=data["red_line"],
+        ),
+        "sources": chart(
+            "bar",
+            months,
+            *(series(labels.get(name, name), values, stack="load") for name, values in data["by_source"].items()),
+        ),
+        "inspections": chart(
+            "bar",
+            months,
+            series(_("planned"), monthly(this, "inspections_planned"), stack="inspections"),
+            series(_("unplanned"), monthly(this, "inspections_unplanned"), stack="inspections"),
+        ),
+        "meetings": chart(
+            "line",
+            months,
+            series(_("meetings"), monthly(this, "meetings")),
+            series(_("meetings (last year)"), monthly(last, "meetings"), dashed=True),
+            series(_("documents"), monthly(this, "documents")),
+            series(_("documents (last year)"), monthly(last, "documents"), dashed=True),
+        ),
+        "forms": chart(
+            "bar",
+            months,
+            series(_("fields"), monthly(this, "form_fields")),
+            series(_("reused from the catalog"), monthly(this, "form_fields_reused")),
+            series(_("forms"), monthly(this, "forms"), kind="line"),
+        ),
     }
     return render(
         request,
@@ -104,7 +116,7 @@ def dashboard(request):
         {
             "data": data,
             "months": periods.month_choices(selectors.months_with_data(), month),
-            "chart": chart,
+            "charts": charts,
             "year": year,
             "totals": counts[year]["totals"],
             "last_totals": counts[year - 1]["totals"],
@@ -119,7 +131,12 @@ def unit_index(request, pk):
     period = _period(request)
     data = selectors.unit_page(request.user, unit, period)
     people = selectors.unit_people(request.user, unit, period)
-    trend_labels = {"value": _("index"), "imposed_share": _("imposed share")}
+    trend = chart(
+        "line",
+        [row["month"] for row in data["trend"]],
+        series(_("index"), [row["value"] for row in data["trend"]]),
+        series(_("imposed share"), [row["imposed_share"] for row in data["trend"]], dashed=True),
+    )
     return render(
         request,
         "burden/unit_index.html",
@@ -129,7 +146,7 @@ def unit_index(request, pk):
             "months": _months(period),
             "data": data,
             "people": people,
-            "trend_labels": trend_labels,
+            "trend_chart": trend,
         },
     )
 

@@ -11,8 +11,9 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
+from rest_framework.status import HTTP_201_CREATED
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -122,6 +123,36 @@ class ScopedViewSetMixin:
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH") and not isinstance(request.data, Mapping):
             raise exceptions.ParseError(_("The request body must be a JSON object."))
+
+
+class ServiceCreateMixin:
+    """POST creates through the module's service: the view set's serializer (`get_serializer_class()`, which
+    may be an input serializer for `create`) validates the body; `create_service(user=..., **arguments)`
+    makes the object; the answer is 201 with the object as `serializer_class` shows it. The service's
+    ValidationError and PermissionDenied become 400 and 403 (`exception_handler`). `create_arguments`
+    turns the validated body into the service's keyword arguments (by default: as they are)."""
+
+    create_service = None  # staticmethod(services.<entity>_<verb>): (*, user, **arguments) -> the object
+
+    def create_arguments(self, data: dict) -> dict:
+        return dict(data)
+
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer_class()(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        instance = type(self).create_service(user=request.user, **self.create_arguments(body.validated_data))
+        data = self.serializer_class(instance, context=self.get_serializer_context()).data
+        return Response(data, status=HTTP_201_CREATED, headers=self.get_success_headers(data))
+
+    def get_success_headers(self, data):
+        url = data.get("url") if isinstance(data, Mapping) else None
+        return {"Location": str(url)} if url else {}
+
+
+class CreateViewSet(ScopedViewSetMixin, ServiceCreateMixin, viewsets.ReadOnlyModelViewSet):
+    """A scoped list and detail, and a create through the module's service (`ServiceCreateMixin`)."""
+
+    http_method_names = ["get", "post", "head", "options"]
 
 
 class ApiDocsPermission(permissions.BasePermission):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from django.db.backends.signals import connection_created
-
         from qingche.core import keys, signals, tokens, wiring  # noqa: F401 - receivers, token checks, cards and menu
 
         connection_created.connect(keys.on_connection_created, dispatch_uid="qingche.core.keys")

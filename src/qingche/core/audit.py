@@ -20,12 +20,19 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import decimal
+import logging
 import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from django.db import models
+from django.apps import apps
+from django.db import models, transaction
+from django.utils import timezone
+
+from qingche.core import bulk
+from qingche.core.pii import EncryptedField, audit_digest
+from qingche.core.rules import AUDIT_CHAIN_FIELDS, AUDIT_CHAIN_START, audit_chain_breaks, audit_chain_hash
 
 
 @dataclass(frozen=True)
@@ -86,14 +93,11 @@ def _redacted(kind: str, value):
     text = str(value)
     if DIGEST_RE.match(text):  # already redacted (redaction is applied again when the trail is shown)
         return text
-    from qingche.core.pii import audit_digest
 
     return "#" + audit_digest(text)[:12]
 
 
 def model_of(object_type: str):
-    from django.apps import apps
-
     try:
         return apps.get_model(object_type) if "." in object_type else None
     except (LookupError, ValueError):
@@ -103,8 +107,6 @@ def model_of(object_type: str):
 def redact(model, values):
     """`values` (a snapshot, or the before/after of an event) with the model's sensitive fields hashed or
     cut to the year, and its encrypted fields masked (masking a masked value keeps it masked)."""
-    from qingche.core.pii import EncryptedField
-
     if model is None or not isinstance(values, dict):
         return values
     sensitive = getattr(model, "audit_sensitive", {})
@@ -129,8 +131,6 @@ def shown(event) -> tuple:
 
 def snapshot(instance) -> dict:
     """Field values for the trail; personal data masked, sensitive fields redacted, excluded fields left out."""
-    from qingche.core.pii import EncryptedField
-
     excluded = set(getattr(instance, "audit_exclude", ()))
     values = {}
     for field in instance._meta.concrete_fields:
@@ -148,8 +148,6 @@ def pii_changed(stored, instance) -> tuple[str, ...]:
     database holds ciphertext). Masks hide a change that keeps the shown digits, and a birth date kept as
     its year hides a change within the year, so these fields are compared on their values, never written
     to the trail."""
-    from qingche.core.pii import EncryptedField
-
     excluded = set(getattr(instance, "audit_exclude", ()))
     sensitive = getattr(instance, "audit_sensitive", {})
     changed = []
@@ -185,7 +183,7 @@ def record(
     reason: str = "",
 ):
     """Append one event to the trail, with the actor and request of the current context."""
-    from qingche.core.models import AuditEvent
+    from qingche.core.models import AuditEvent  # lazy: core.models imports this module (AuditedModel)
 
     ctx = current()
     actor = _resolved_actor(ctx)
@@ -215,7 +213,7 @@ def record(
 def record_created(entries) -> None:
     """One "create" event for each (object, AuditContext) of objects inserted in bulk, where save() records
     nothing; each names the actor, IP and request id of its own context."""
-    from qingche.core.models import AuditEvent
+    from qingche.core.models import AuditEvent  # lazy: core.models imports this module (AuditedModel)
 
     append(
         [
@@ -239,8 +237,7 @@ def record_created(entries) -> None:
 def _locked_chain_head():
     """The chain's head row, locked until the transaction ends; made from the last chained event if missing
     (a database emptied by a test's flush)."""
-    from qingche.core.models import AuditChainHead, AuditEvent
-    from qingche.core.rules import AUDIT_CHAIN_START
+    from qingche.core.models import AuditChainHead, AuditEvent  # lazy: core.models imports this module (AuditedModel)
 
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
@@ -255,14 +252,7 @@ def append(events: list) -> None:
     """Insert unsaved audit events at the end of the chain, one after another, in one statement (several: COPY
     on PostgreSQL). The head stays locked until the caller's transaction ends: no other writer can take a
     place in between. The first event of a day writes that day's anchor."""
-    import logging
-
-    from django.db import transaction
-    from django.utils import timezone
-
-    from qingche.core import bulk
-    from qingche.core.models import AuditAnchor, AuditEvent
-    from qingche.core.rules import audit_chain_hash
+    from qingche.core.models import AuditAnchor, AuditEvent  # lazy: core.models imports this module (AuditedModel)
 
     if not events:
         return
@@ -290,8 +280,6 @@ def append(events: list) -> None:
 
 def chain_values(event) -> dict:
     """The column values of an audit event that its chain hash covers (core.rules.AUDIT_CHAIN_FIELDS)."""
-    from qingche.core.rules import AUDIT_CHAIN_FIELDS
-
     return {name: getattr(event, name) for name in AUDIT_CHAIN_FIELDS}
 
 
@@ -328,8 +316,11 @@ def verify_chain(*, since=None, anchors: tuple[tuple[int, str], ...] = ()) -> li
     """Walk the chain (from the first event on or after the date `since`, if given) and describe every broken
     link; also check the head (events deleted at the end), the anchors kept in the database and `anchors`
     noted outside it ((link, hash) pairs). An empty list: the chain holds."""
-    from qingche.core.models import AuditAnchor, AuditChainHead, AuditEvent
-    from qingche.core.rules import AUDIT_CHAIN_FIELDS, AUDIT_CHAIN_START, audit_chain_breaks
+    from qingche.core.models import (  # lazy: core.models imports this module (AuditedModel)
+        AuditAnchor,
+        AuditChainHead,
+        AuditEvent,
+    )
 
     chained = AuditEvent.objects.filter(chain_seq__isnull=False).order_by("chain_seq")
     head = AuditChainHead.objects.filter(pk=1).first()

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -67,8 +68,6 @@ def _system_name(actor_name: str) -> str:
 
 
 def _users_named(ids) -> dict[str, str]:
-    from django.contrib.auth import get_user_model
-
     wanted = [int(pk) for pk in ids if str(pk).isdigit()]
     accounts = get_user_model()._base_manager.filter(pk__in=wanted)
     return {str(pk): name for pk, name in actors.names(accounts).items()}
@@ -86,8 +85,6 @@ class _Related:
         return ("ref", model, str(pk))
 
     def resolve(self) -> None:
-        from django.contrib.auth import get_user_model
-
         for model, ids in self.wanted.items():
             rows = model._base_manager.in_bulk([pk for pk in ids if pk is not None])
             named = actors.names(rows.values()) if model is get_user_model() else {}

@@ -22,9 +22,14 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from qingche.core.keys import generated_here
 
 MAGIC = b"QCB1"
 CHUNK = 4 * 1024 * 1024
@@ -55,8 +60,6 @@ def backup_key(environ=os.environ) -> bytes:
 
 
 def encrypt_file(source: Path, target: Path, key: bytes, name: str) -> None:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     aead = AESGCM(key)
     size = source.stat().st_size
     with source.open("rb") as reader, target.open("wb") as writer:
@@ -75,9 +78,6 @@ def encrypt_file(source: Path, target: Path, key: bytes, name: str) -> None:
 
 
 def decrypt_file(source: Path, target: Path, key: bytes, name: str) -> None:
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     aead = AESGCM(key)
     with source.open("rb") as reader, target.open("wb") as writer:
         if reader.read(4) != MAGIC:
@@ -188,7 +188,6 @@ def _dump_postgres(target: Path) -> dict:
     if shutil.which("pg_dump") is None:
         raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client)")
     args, env = _pg_env()
-    import psycopg
 
     db = settings.DATABASES["default"]
     conninfo = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"], "dbname": db["NAME"]}
@@ -218,7 +217,6 @@ def restore(source: Path, environ=os.environ) -> tuple[dict, list[str]]:
     files into an empty media directory; then compare every table's count and checksum with the manifest.
     Returns the manifest and the differences (an empty list: the restored data equals the backup)."""
     key = backup_key(environ)
-    from qingche.core.keys import generated_here
 
     if generated_here():
         raise BackupError(

@@ -11,7 +11,10 @@ import json
 from collections.abc import Iterable
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models import Max
+
+from qingche.core.pii import EncryptedField
 
 
 def columns_of(model) -> list:
@@ -41,7 +44,6 @@ def reserve_ids(model, count: int) -> list[int]:
                 [model._meta.db_table, model._meta.pk.column, count],
             )
             return [pk for (pk,) in cursor.fetchall()]
-    from django.db.models import Max
 
     first = (model._base_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
     return list(range(first, first + count))
@@ -49,8 +51,6 @@ def reserve_ids(model, count: int) -> list[int]:
 
 def _adapters(fields) -> list[tuple[int, object]]:
     """(column index, converter) for the columns whose Python values the driver cannot take as they are."""
-    from django.db import models
-
     sqlite = connection.vendor != "postgresql"
     utc = dt.UTC
 
@@ -145,8 +145,6 @@ def insert_objects(model, objects: list) -> int:
     """Insert unsaved model objects the same way and give them their ids: no save(), no signals, and the
     fields' own defaults only as the objects already hold them. bulk_create would send every column as an
     array literal quoted in Python on PostgreSQL, which costs more than building the rows."""
-    from qingche.core.pii import EncryptedField
-
     for obj, pk in zip(objects, reserve_ids(model, len(objects)), strict=True):
         obj.pk = pk
         obj._state.adding = False

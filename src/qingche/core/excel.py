@@ -8,6 +8,7 @@ import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
+from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 from django.conf import settings
@@ -149,8 +150,6 @@ def xlsx_response(filename: str, headers: list[str], rows, sheet_title: str = "S
 
 
 def _quote(filename: str) -> str:
-    from urllib.parse import quote
-
     return quote(filename)
 
 

@@ -73,9 +73,9 @@ def write_key_file(path: Path, value: str) -> str:
 def settings_using(setting: str) -> list:
     """The models whose rows need the key: those with encrypted fields need the field and hash keys; a model
     names other keys it needs in `uses_keys` (e.g. the 直通车 follow-up codes hashed with SECRET_KEY)."""
-    from django.apps import apps
+    from django.apps import apps  # lazy: settings.py imports this module, before Django is set up
 
-    from qingche.core.pii import EncryptedField
+    from qingche.core.pii import EncryptedField  # lazy: settings.py imports this module, before Django is set up
 
     models = []
     for model in apps.get_models():
@@ -88,7 +88,7 @@ def settings_using(setting: str) -> list:
 
 
 def _holds_rows(model, connection) -> bool:
-    from django.db import DatabaseError
+    from django.db import DatabaseError  # lazy: settings.py imports this module, before Django is set up
 
     if model._meta.db_table not in connection.introspection.table_names():
         return False
@@ -104,7 +104,7 @@ def settle(connection) -> None:
     global _settling
     if not _pending or _settling:
         return
-    from django.conf import settings
+    from django.conf import settings  # lazy: settings.py imports this module, before Django is set up
 
     _settling = True
     try:

@@ -4,8 +4,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from qingche.core import otp
 from qingche.core.anonymous import is_anonymous_path
 from qingche.core.audit import AuditContext, _context
 
@@ -130,13 +135,6 @@ class AccountDutiesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.http import JsonResponse
-        from django.shortcuts import redirect
-        from django.urls import Resolver404, resolve
-        from django.utils.translation import gettext as _
-
-        from qingche.core import otp
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)

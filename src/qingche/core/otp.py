@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qingche.core.audit import audit_context, record
+from qingche.core.scope import user_grants
 
 # The built-in role codes of 三员 (org.roles); kept as strings here so the kernel needs no import of org.
 SECOND_FACTOR_ROLES = frozenset({"system_admin", "security_admin", "audit_admin"})
@@ -19,8 +20,6 @@ DEVICE_NAME = "qingche"
 
 
 def needs_second_factor(user) -> bool:
-    from qingche.core.scope import user_grants
-
     if not (user and user.is_authenticated):
         return False
     return user.is_superuser or any(grant.role in SECOND_FACTOR_ROLES for grant in user_grants(user))

@@ -6,6 +6,7 @@ import copy
 from django.core.exceptions import ImproperlyConfigured
 
 from qingche.core.cache import ttl_cache
+from qingche.core.models import Parameter
 
 _defaults: dict[str, tuple[object, str]] = {}
 
@@ -26,14 +27,10 @@ def get(key: str):
 @ttl_cache(30, cleared_by=("core.Parameter",))
 def _stored() -> dict:
     """Every administrator-set value, in one read (they are few), cached for 30 seconds in each process."""
-    from qingche.core.models import Parameter
-
     return dict(Parameter.objects.values_list("key", "value"))
 
 
 def all_parameters() -> list[dict]:
-    from qingche.core.models import Parameter
-
     stored = dict(Parameter.objects.values_list("key", "value"))
     return [
         {"key": key, "default": default, "value": stored.get(key, default), "description": description}

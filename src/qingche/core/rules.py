@@ -1,6 +1,7 @@
 """Pure helpers of the shared kernel: masking and validation of personal data, sizes as people read
 them. No ORM here."""
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -41,20 +42,16 @@ def is_valid_id_number(value: str) -> bool:
 
 
 def _is_valid_birth_date(yyyymmdd: str) -> bool:
-    import datetime
-
     try:
-        born = datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+        born = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         return False
     return 1900 <= born.year <= 2100
 
 
 def birth_date_from_id_number(value: str):
-    import datetime
-
     value = normalize_id_number(value)
-    return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
 def gender_from_id_number(value: str) -> str:
@@ -146,8 +143,6 @@ def _canonical_json(value):
 def audit_canonical(event: dict) -> bytes:
     """The canonical content of an audit event (`AUDIT_CHAIN_FIELDS` of a dict of column values): one line
     of JSON with sorted keys, no spaces, UTF-8; the time in UTC with microseconds."""
-    import datetime as dt
-
     values = {}
     for name in AUDIT_CHAIN_FIELDS:
         value = event.get(name)

@@ -5,7 +5,8 @@ import datetime as dt
 from django.db.models import Q
 
 from qingche.core import actors
-from qingche.core.models import AuditAnchor, AuditChainHead, AuditEvent, HolidayOverride
+from qingche.core.models import ApiToken, AuditAnchor, AuditChainHead, AuditEvent, HolidayOverride
+from qingche.core.pii import UNMASK_PERM
 
 
 def audit_events(
@@ -55,8 +56,6 @@ def holiday_entries(user):
 def unmaskable(user, model):
     """The rows of `model` whose personal data the user may unmask: reached by a grant that holds both
     the view permission and core.unmask_pii."""
-    from qingche.core.pii import UNMASK_PERM
-
     return model.objects.visible_to(user, also=(UNMASK_PERM,))
 
 
@@ -66,6 +65,4 @@ def may_unmask(user, obj) -> bool:
 
 def api_tokens(user):
     """The account's own API tokens, newest first (each account sees only its own)."""
-    from qingche.core.models import ApiToken
-
     return ApiToken.objects.filter(user=user).select_related("user")

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from qingche.core.api import ScopedViewSetMixin
+from qingche.core.api import ScopedViewSetMixin, ServiceCreateMixin
 from qingche.duties import rules, selectors, services
 from qingche.duties.models import DutyItem, DutyList
 from qingche.org.models import Unit
@@ -173,7 +173,7 @@ class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class DutyItemViewSet(
     ScopedViewSetMixin,
-    mixins.CreateModelMixin,
+    ServiceCreateMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -202,13 +202,11 @@ class DutyItemViewSet(
             data["powers"] = [(power["category"], power.get("description", "")) for power in data["powers"]]
         return data
 
-    def perform_create(self, serializer):
-        duty_list = get_object_or_404(
-            selectors.duty_lists(self.request.user), pk=serializer.validated_data["duty_list"].pk
-        )
-        serializer.instance = services.duty_item_save(
-            user=self.request.user, duty_list=duty_list, data=self._data(serializer.validated_data)
-        )
+    create_service = staticmethod(services.duty_item_save)
+
+    def create_arguments(self, data):
+        duty_list = get_object_or_404(selectors.duty_lists(self.request.user), pk=data["duty_list"].pk)
+        return {"duty_list": duty_list, "data": self._data(data)}
 
     def perform_update(self, serializer):
         item = serializer.instance

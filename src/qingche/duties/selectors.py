@@ -3,6 +3,7 @@
 from django.db.models import Count, Q, Sum
 
 from qingche.core.cache import ttl_cache
+from qingche.duties import rules
 from qingche.duties.models import DutyItem, DutyList
 
 
@@ -146,8 +147,6 @@ def item_snapshot(duty_list) -> dict[str, dict]:
 
 def diff_against_published(duty_list):
     """The diff of a version against the unit's last published version before it (or the current one for a draft)."""
-    from qingche.duties import rules
-
     base = (
         DutyList.objects.filter(
             unit_id=duty_list.unit_id, status__in=("published", "superseded"), version__lt=duty_list.version

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from qingche.core.audit import record
 from qingche.core.excel import xlsx_response
-from qingche.core.forms import error_texts
+from qingche.core.forms import error_texts, form_errors
 from qingche.core.scope import unit_in_scope
 from qingche.duties import rules, selectors, services
 from qingche.duties.forms import DutyItemForm, StandingHoursForm
@@ -295,11 +295,7 @@ def item_edit(request, pk, item_pk=None):
         try:
             services.duty_item_save(user=request.user, duty_list=duty_list, data=form.service_data(), item=item)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            form_errors(form, error)
         else:
             messages.success(request, _("Saved in the draft."))
             return redirect(f"/duties/unit/{duty_list.unit_id}/?version={duty_list.version}")
@@ -327,8 +323,7 @@ def item_standing(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, error)
         else:
             messages.success(
                 request, _("Standing workload of %(code)s saved.") % {"code": f"{item.code} {item.name[:20]}"}

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from qingche.core.api import ScopedViewSetMixin
+from qingche.core.api import ScopedViewSetMixin, ServiceCreateMixin
 from qingche.core.services import pii_unmask
 from qingche.org import selectors, services
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
@@ -99,14 +99,13 @@ class PostSerializer(serializers.ModelSerializer):
         fields = ["id", "unit", "name", "kind", "quota"]
 
 
-class PostViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PostViewSet(ScopedViewSetMixin, ServiceCreateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PostSerializer
     selector = staticmethod(selectors.posts)
     filterset_fields = ["unit", "kind"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.post_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.post_create)
 
     def perform_update(self, serializer):
         post, data = serializer.instance, serializer.validated_data
@@ -155,17 +154,14 @@ class UnmaskSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class PersonViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class PersonViewSet(ScopedViewSetMixin, ServiceCreateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PersonSerializer
     selector = staticmethod(lambda user: selectors.people(user).order_by("id"))
     filterset_fields = ["unit", "category", "gender", "education", "political_status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_permissions = {"unmask": "core.unmask_pii"}
 
-    def perform_create(self, serializer):
-        serializer.instance = services.person_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.person_create)
 
     def perform_update(self, serializer):
         serializer.instance = services.person_update(
@@ -202,14 +198,13 @@ class AssignmentEndSerializer(serializers.Serializer):
     end_date = serializers.DateField()
 
 
-class AssignmentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class AssignmentViewSet(ScopedViewSetMixin, ServiceCreateMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AssignmentSerializer
     selector = staticmethod(lambda user: selectors.assignments(user).order_by("id"))
     filterset_fields = ["person", "post", "unit"]
     action_permissions = {"end": "org.change_assignment"}
 
-    def perform_create(self, serializer):
-        serializer.instance = services.assignment_create(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.assignment_create)
 
     @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
@@ -232,22 +227,15 @@ class RoleGrantSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "unit", "scope"]
 
 
-class RoleGrantViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class RoleGrantViewSet(ScopedViewSetMixin, ServiceCreateMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RoleGrantSerializer
     selector = staticmethod(lambda user: selectors.grants(user).order_by("id"))
     filterset_fields = ["user", "unit", "scope"]
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.role_grant_create(
-            user=self.request.user,
-            account=data["user"],
-            role=data["role"],
-            unit=data["unit"],
-            scope=data.get("scope", ""),
-        )
+    create_service = staticmethod(services.role_grant_create)
+
+    def create_arguments(self, data):
+        return {"account": data["user"], "role": data["role"], "unit": data["unit"], "scope": data.get("scope", "")}
 
     def perform_destroy(self, instance):
         services.role_grant_delete(user=self.request.user, grant=instance)

@@ -3,15 +3,17 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from qingche.core.audit import AuditedModel
 from qingche.core.cache import ttl_cache
-from qingche.core.pii import EncryptedField
+from qingche.core.pii import EncryptedField, pii_hash
 from qingche.core.scope import SELF, SUBTREE, UNIT, Grant, ScopedManager, ScopedQuerySet, user_person_id
 from qingche.core.validators import validate_id_number, validate_phone
+from qingche.org.roles import role_label
 
 
 class UnitQuerySet(MP_NodeQuerySet, ScopedQuerySet):
@@ -66,8 +68,6 @@ class Unit(AuditedModel, MP_Node):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("org:unit_detail", kwargs={"pk": self.pk})
 
     @property
@@ -211,8 +211,6 @@ class Person(AuditedModel):
 
     def fill_derived_pii(self) -> None:
         """Lookup hashes and masked copies of the encrypted fields (also used by bulk loads)."""
-        from qingche.core.pii import pii_hash
-
         for name in ("id_number", "phone"):
             field = self._meta.get_field(name)
             value = field.normalized(getattr(self, name))
@@ -292,8 +290,6 @@ class Role(AuditedModel):
 
     @property
     def label(self) -> str:
-        from qingche.org.roles import role_label
-
         return role_label(self.code, self.name)
 
 

@@ -2,7 +2,10 @@
 roles with `add_role_permissions` in their AppConfig.ready(); `sync_builtin_roles` (run after
 every migrate) makes the database match."""
 
+from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
+
+from qingche.core.audit import audit_context
 
 SYSTEM_ADMIN = "system_admin"
 SECURITY_ADMIN = "security_admin"
@@ -98,10 +101,7 @@ def role_label(code: str, fallback: str = "") -> str:
 
 
 def sync_builtin_roles(**kwargs) -> None:
-    from django.contrib.auth.models import Permission
-
-    from qingche.core.audit import audit_context
-    from qingche.org.models import Role
+    from qingche.org.models import Role  # not at the top: org.models imports this module for role labels
 
     with audit_context(actor_name="system:migrate"):
         for code, (name, _label, scope) in BUILTIN_ROLES.items():

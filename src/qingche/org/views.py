@@ -1,5 +1,7 @@
 """Pages of units and people. Thin: reads through selectors, writes through services."""
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -191,8 +193,6 @@ def _person_search_redirect(request):
     """The filter form is posted and the searched text (a name or an ID number) stays in the session:
     the list's address carries only a random reference to it, so no ID number reaches an address, a log
     or the browser history."""
-    import secrets
-
     query = request.POST.copy()
     query.pop("csrfmiddlewaretoken", None)
     text = (query.pop("q", None) or [""])[0].strip()

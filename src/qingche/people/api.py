@@ -2,11 +2,11 @@
 endpoint (talk-notes), which only the talker and the organisation department read."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from qingche.core.api import ScopedViewSetMixin
+from qingche.core.api import CreateViewSet, ScopedViewSetMixin
 from qingche.org.models import Person
 from qingche.people import selectors, services
 from qingche.people.models import HealthCheck, LeaveRequest, OverloadFlag, Talk, TalkNote, WorkStart
@@ -70,20 +70,12 @@ class _ReadOnly(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class _CreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    http_method_names = ["get", "post", "head", "options"]
-    create_service = None
-
-    def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(user=self.request.user, **serializer.validated_data)
-
-
 class WorkStartViewSet(_ReadOnly):
     serializer_class = WorkStartSerializer
     selector = staticmethod(selectors.work_starts)
 
 
-class LeaveRequestViewSet(_CreateViewSet):
+class LeaveRequestViewSet(CreateViewSet):
     serializer_class = LeaveRequestSerializer
     selector = staticmethod(selectors.leave_requests)
     filterset_fields = ["year", "status", "person"]
@@ -100,14 +92,14 @@ class LeaveRequestViewSet(_CreateViewSet):
         return Response(LeaveRequestSerializer(leave).data)
 
 
-class HealthCheckViewSet(_CreateViewSet):
+class HealthCheckViewSet(CreateViewSet):
     serializer_class = HealthCheckSerializer
     selector = staticmethod(selectors.health_checks)
     filterset_fields = ["year", "status", "person"]
     create_service = staticmethod(services.health_check_record)
 
 
-class TalkViewSet(_CreateViewSet):
+class TalkViewSet(CreateViewSet):
     serializer_class = TalkSerializer
     selector = staticmethod(selectors.talks)
     filterset_fields = ["person", "kind"]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
+from qingche.people import selectors
 from qingche.people.rules import DEFAULT_ENTITLEMENT
 
 parameters.register_defaults(
@@ -60,8 +61,6 @@ menu.register(
 
 
 def _card(request):
-    from qingche.people import selectors
-
     user = request.user
     if not user.has_perm("people.view_overloadflag"):
         return None

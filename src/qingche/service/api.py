@@ -1,6 +1,7 @@
 """JSON API of citizen requests: reads through selectors (scoped), workflow actions through services."""
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -80,8 +81,6 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
         return obj.citizen_phone_masked
 
     def get_clock(self, obj) -> str:
-        from django.utils import timezone
-
         return obj.clock(timezone.now()).state
 
 

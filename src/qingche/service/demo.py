@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import os
+import random
 import re
 import secrets
 import sys
@@ -123,7 +124,7 @@ def _load_texts(limit_rows: int) -> tuple[list[tuple[str, str, str]], list[str]]
                     samples.append((row.get("label", ""), title, text))
     answers = DATA_DIR / "附件4.xlsx"
     if answers.exists():
-        import openpyxl
+        import openpyxl  # lazy: openpyxl is slow to import and only Excel files need it
 
         workbook = openpyxl.load_workbook(answers, read_only=True)
         for index, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
@@ -282,7 +283,7 @@ def _board_clusters(limit: int) -> list[rules.HotIssue]:
     board = DATA_DIR / "附件3.xlsx"
     if not board.exists():
         return []
-    import openpyxl
+    import openpyxl  # lazy: openpyxl is slow to import and only Excel files need it
 
     workbook = openpyxl.load_workbook(board, read_only=True)
     messages = []
@@ -367,7 +368,7 @@ def _knowledge_rows(limit: int) -> list[tuple[str, str, str, str]]:
     answers = DATA_DIR / "附件4.xlsx"
     if not answers.exists():
         return []
-    import openpyxl
+    import openpyxl  # lazy: openpyxl is slow to import and only Excel files need it
 
     rows, seen = [], set()
     workbook = openpyxl.load_workbook(answers, read_only=True)
@@ -390,8 +391,6 @@ def _knowledge_seed(county: str, towns) -> list[tuple[KnowledgeEntry, str]]:
     """The demo's knowledge base: the hotline's answers to ~60 real consultations of 附件4, the anonymised
     city's place codes replaced by the demo county's names (built-in entries without the shared data).
     Returns (entry, a caller's text for it)."""
-    import random
-
     rnd = random.Random(5)
     entries = []
     for subject, details, reply, replied in _knowledge_rows(KNOWLEDGE_ENTRIES):
@@ -420,8 +419,6 @@ def _direct_answers(requests, events, entries, towns, villages, scale: float) ->
     (直接答复): their text becomes a caller's question of an entry, they are closed minutes after the call
     with the entry's answer, never dispatched (no unit, so in no 三率 and no load). Returns the events with
     theirs replaced by the submission and the direct answer."""
-    import random
-
     if not entries:
         return events
     rnd = random.Random(12345)
@@ -472,8 +469,6 @@ def _publication(requests, names: dict[str, str], end: dt.datetime) -> None:
     """Some citizens agreed to publication (CONSENT_SHARE); the hotline released most of those answered
     (RELEASED_SHARE), a few hours after the answer, with the text redacted as services.request_publish does.
     Drawn from a random sequence of its own, so the rest of the demo does not change."""
-    import random
-
     rnd = random.Random(311)
     for row in requests:
         if rnd.random() >= CONSENT_SHARE:

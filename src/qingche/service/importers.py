@@ -37,6 +37,7 @@ from qingche.core.rules import format_size, normalize_phone
 from qingche.core.workcal import SHANGHAI
 from qingche.org.models import Unit
 from qingche.service import rules, selectors, services
+from qingche.service.background import run_history_import
 from qingche.service.models import Category, HistoryImport, RequestEvent, ServiceRequest
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ CHANNELS = frozenset(ServiceRequest.Channel.values)
 def read_rows(path_or_file, name: str = "") -> Iterator[dict]:
     name = name or str(getattr(path_or_file, "name", path_or_file))
     if name.lower().endswith(".xlsx"):
-        import openpyxl
+        import openpyxl  # lazy: openpyxl is slow to import and only Excel files need it
 
         workbook = openpyxl.load_workbook(path_or_file, read_only=True, data_only=True)
         rows = workbook.worksheets[0].iter_rows(values_only=True)
@@ -118,7 +119,7 @@ class _Lookups:
 
     def predicted_category(self, text: str, title: str) -> int | None:
         """The leaf the classifier suggests (docs/classify.md); None without a model."""
-        from qingche.service.classify.selectors import suggest_categories
+        from qingche.service.classify.selectors import suggest_categories  # lazy: the classifier loads scikit-learn
 
         found = suggest_categories(text, title)
         return found.choice.category.pk if found else None
@@ -360,8 +361,6 @@ IMPORT_SUFFIXES = (".csv", ".xlsx")
 
 def history_import_start(*, user, upload) -> HistoryImport:
     """Keep the uploaded file and queue its import for the task worker. One import runs at a time."""
-    from qingche.service.background import run_history_import
-
     if not user.has_perm("service.add_historyimport"):
         raise PermissionDenied(_("Only the hotline imports historical requests."))
     if upload is None:

@@ -4,6 +4,7 @@ time limits, the monthly 三率 rollups, the clock's notices and Open311 partner
 import datetime as dt
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -562,8 +563,6 @@ class Open311Key(AuditedModel):
 
 
 def _import_storage():
-    from django.core.files.storage import FileSystemStorage
-
     return FileSystemStorage(location=settings.VAR_DIR / "imports")
 
 

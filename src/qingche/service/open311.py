@@ -243,7 +243,7 @@ def discovery(request, fmt):
 
 
 def _generic_offered() -> bool:
-    from qingche.service.classify import store
+    from qingche.service.classify import store  # lazy: the classifier loads scikit-learn
 
     return store.current_name() is not None
 
@@ -445,7 +445,7 @@ def _post_request(request, fmt):
 def _predicted_category(description: str, subject: str) -> Category | None:
     """The leaf the classifier suggests for a POST with the generic service code. Without a model the code
     is not offered (404); a description too short to classify is refused like any empty description."""
-    from qingche.service.classify.selectors import MIN_CHARACTERS, suggest_categories
+    from qingche.service.classify.selectors import MIN_CHARACTERS, suggest_categories  # lazy: scikit-learn
 
     if not _generic_offered():
         return None

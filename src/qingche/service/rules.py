@@ -421,7 +421,7 @@ def tokenizer():
     if _tokenizer is None:
         with _tokenizer_lock:
             if _tokenizer is None:
-                import jieba
+                import jieba  # lazy: jieba loads its dictionary on import
 
                 jieba.setLogLevel(logging.WARNING)
                 made = jieba.Tokenizer()
@@ -452,7 +452,7 @@ class DutyIndex:
     about rivers)."""
 
     def __init__(self, items: Iterable[DutyMatch], place_names: Iterable[str] = ()):
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: scikit-learn is slow to import
 
         self.items = tuple(items)
         segmenter = tokenizer()

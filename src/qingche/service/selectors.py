@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -252,8 +253,6 @@ def notices(user, request):
 def track(number: str, code: str) -> ServiceRequest | None:
     """By number and verification code only: not scoped to any account (the citizen has none). The code is
     compared as its keyed hash; callers limit the attempts (views.track)."""
-    import hmac
-
     number, code = (number or "").strip(), rules.normalize_code(code)
     if not number or not code or len(number) > 20 or len(code) > 40:
         return None

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from qingche.core import actors, parameters, periods, ratelimit
+from qingche.core.charts import chart, series
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import form_errors
 from qingche.core.middleware import client_ip
@@ -32,7 +32,7 @@ from qingche.core.scope import acting_unit_ids
 from qingche.org.models import Unit
 from qingche.service import importers, rules, selectors, services
 from qingche.service.forms import CallbackForm, KnowledgeEntryForm, PublicRequestForm, RequestForm, TrackForm
-from qingche.service.models import ServiceRequest
+from qingche.service.models import Open311Key, ServiceRequest
 
 
 def _error_message(request, error) -> None:
@@ -173,7 +173,7 @@ def intake_knowledge(request):
 
 
 def _suggestion(request, *, public: bool):
-    from qingche.service.classify.selectors import suggest_categories
+    from qingche.service.classify.selectors import suggest_categories  # lazy: the classifier loads scikit-learn
 
     found = suggest_categories(request.POST.get("text", ""), request.POST.get("title", ""))
     return render(
@@ -392,7 +392,7 @@ def callbacks(request):
         request,
         "service/callbacks.html",
         {
-            "page": Paginator(selectors.callback_queue(request.user), 50).get_page(request.GET.get("page")),
+            "page": paginate(request, selectors.callback_queue(request.user)),
             "reopenable": selectors.reopenable(request.user),
             "extensions": selectors.pending_extensions(request.user),
         },
@@ -557,14 +557,17 @@ def ranking(request):
     month, months = _month(request)
     group = "departments" if request.GET.get("group") == "departments" else "towns"
     rows = selectors.ranking(month, group)
-    series = selectors.trend(until=month)
-    chart = {
-        "months": [f"{row['month']:%Y-%m}" for row in series],
-        "response": [_pct(row["rates"].response) for row in series],
-        "resolution": [_pct(row["rates"].resolution) for row in series],
-        "satisfaction": [_pct(row["rates"].satisfaction) for row in series],
-        "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
-    }
+    rows_by_month = selectors.trend(until=month)
+    trend = chart(
+        "line",
+        [f"{row['month']:%Y-%m}" for row in rows_by_month],
+        series(_("Response rate"), [_pct(row["rates"].response) for row in rows_by_month]),
+        series(_("Resolution rate"), [_pct(row["rates"].resolution) for row in rows_by_month]),
+        series(_("Satisfaction rate"), [_pct(row["rates"].satisfaction) for row in rows_by_month]),
+        series(_("Score"), [_score(row["rates"]) for row in rows_by_month], bold=True),
+        value_min=0,
+        value_max=100,
+    )
     return render(
         request,
         "service/ranking.html",
@@ -573,7 +576,7 @@ def ranking(request):
             "month": month,
             "group": group,
             "months": months,
-            "chart_json": chart,
+            "trend_chart": trend,
             "direct_answers": selectors.direct_answer_count(month),
         },
     )
@@ -632,6 +635,10 @@ def _pct(value):
     return round(100 * value, 1) if value is not None else None
 
 
+def _score(rates):
+    return round(rates.score, 1) if rates.score is not None else None
+
+
 @login_required
 @permission_required("service.view_raterollup", raise_exception=True)
 def my_rates(request):
@@ -645,11 +652,14 @@ def my_rates(request):
     if unit is None:
         raise Http404(_("No unit to show."))
     counts = selectors.rollup_counts(month, [unit.pk]).get(unit.pk, rules.RateCounts())
-    series = selectors.trend([unit.pk], until=month)
-    chart = {
-        "months": [f"{row['month']:%Y-%m}" for row in series],
-        "score": [round(row["rates"].score, 1) if row["rates"].score is not None else None for row in series],
-    }
+    rows_by_month = selectors.trend([unit.pk], until=month)
+    trend = chart(
+        "line",
+        [f"{row['month']:%Y-%m}" for row in rows_by_month],
+        series(_("Score"), [_score(row["rates"]) for row in rows_by_month]),
+        value_min=0,
+        value_max=100,
+    )
     return render(
         request,
         "service/my_rates.html",
@@ -660,7 +670,7 @@ def my_rates(request):
             "rates": selectors.rates_of(counts),
             "failures": selectors.unit_failures(request.user, unit, month),
             "months": months,
-            "chart_json": chart,
+            "trend_chart": trend,
         },
     )
 
@@ -669,8 +679,6 @@ def my_rates(request):
 @login_required
 @permission_required("service.view_open311key", raise_exception=True)
 def keys(request):
-    from qingche.service.models import Open311Key
-
     issued = None
     if request.method == "POST":
         try:

@@ -2,10 +2,12 @@
 permissions, menu entries, the home card, the Open311 registrar among the background processes and its
 health check."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core import audit_display, background, health, menu, parameters, widgets
 from qingche.org import roles
+from qingche.service import rules, selectors
 
 parameters.register_defaults(
     {
@@ -204,10 +206,8 @@ def _inbox_card(request):
     user = request.user
     if not user.has_perm("service.handle_servicerequest"):
         return None
-    from qingche.service import selectors
 
     counts = selectors.inbox_counts(user)
-    from django.urls import reverse
 
     return {
         "key": "service-inbox",
@@ -225,8 +225,6 @@ background.register("open311_register", ["open311_register", "--follow"])
 
 
 def _open311_health() -> dict:
-    from qingche.service import selectors
-
     backlog = selectors.open311_backlog()
     limit = float(parameters.get("service.open311_max_wait_minutes")) * 60
     return {"ok": backlog["oldest_wait_s"] <= limit, **backlog, "limit_s": limit}
@@ -237,10 +235,6 @@ health.register("open311", _open311_health)
 
 def _hotline_card(request):
     """The hotline's queues (and 减负办's arbitration): what waits to be dispatched, called back, reviewed."""
-    from django.urls import reverse
-
-    from qingche.service import rules, selectors
-
     user = request.user
     mine = selectors.requests(user)
     stats, links = [], []
@@ -283,8 +277,6 @@ burden_sources.register(
 # Appraisal: requests answered by the person (or, when no answer records the person, the person's share of the
 # unit's), on time or late, and the unit's three rates as satisfaction.
 def _appraisal_figures(person_ids, start, end):
-    from qingche.service import selectors
-
     return selectors.appraisal_figures(person_ids, start, end)
 
 

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from qingche.core.api import ScopedViewSetMixin
+from qingche.core.api import ScopedViewSetMixin, ServiceCreateMixin
 from qingche.tasks import rules, selectors, services
 from qingche.tasks.models import (
     Admission,
@@ -366,17 +366,13 @@ class RegistryEntrySerializer(serializers.ModelSerializer):
 
 
 class RegistryEntryViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+    ScopedViewSetMixin, ServiceCreateMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     serializer_class = RegistryEntrySerializer
     selector = staticmethod(selectors.registry)
     filterset_fields = ["year", "kind", "duty_code"]
 
-    def create(self, request, *args, **kwargs):
-        data = RegistryEntrySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        entry = services.registry_entry_add(user=request.user, **data.validated_data)
-        return Response(RegistryEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+    create_service = staticmethod(services.registry_entry_add)
 
     def perform_destroy(self, instance):
         services.registry_entry_delete(user=self.request.user, entry=instance)
@@ -407,7 +403,7 @@ class UrgentQuotaSerializer(serializers.Serializer):
         return TaskRequest.objects.filter(requester_unit_id=entry.unit_id, year=entry.year, urgent=True).count()
 
 
-class UrgentQuotaViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class UrgentQuotaViewSet(ScopedViewSetMixin, ServiceCreateMixin, viewsets.ReadOnlyModelViewSet):
     """Departments' yearly urgent quotas (without a row, the parameter tasks.urgent_quota applies). POST sets one."""
 
     serializer_class = UrgentQuotaSerializer
@@ -415,13 +411,10 @@ class UrgentQuotaViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
     action_permissions = {"create": "tasks.change_urgentquota"}  # POST sets a quota (urgent_quota_set)
     filterset_fields = ["year", "unit"]
 
-    def create(self, request, *args, **kwargs):
-        data = UrgentQuotaSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        unit = services.Unit.objects.filter(pk=data.validated_data["unit_id"]).first()
+    create_service = staticmethod(services.urgent_quota_set)
+
+    def create_arguments(self, data):
+        unit = services.Unit.objects.filter(pk=data["unit_id"]).first()
         if unit is None:
             raise services.ValidationError({"unit": _("Unknown unit.")})
-        entry = services.urgent_quota_set(
-            user=request.user, unit=unit, year=data.validated_data["year"], quota=data.validated_data["quota"]
-        )
-        return Response(UrgentQuotaSerializer(entry).data, status=status.HTTP_201_CREATED)
+        return {"unit": unit, "year": data["year"], "quota": data["quota"]}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from qingche.core.scope import user_person_id
 from qingche.org.models import Unit
@@ -143,10 +146,6 @@ def appraisal_figures(person_ids, start, end) -> dict[int, dict]:
     task's assignments; done = assignments done; on_time = done by their deadline; errors = assignments late
     (done after the deadline, or still open after it by `end`) plus those of tasks sent back for more work.
     Not scoped to a user: the appraisal service that calls it checks its own permissions."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     person_ids = list(person_ids)
     if not person_ids:
         return {}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingche.core import actors, parameters
+from qingche.core.charts import chart, series
 from qingche.core.forms import error_texts, form_errors
 from qingche.core.pagination import paginate
 from qingche.core.periods import year_param
@@ -241,10 +242,24 @@ def overview(request):
         for (rule, code), count in data["reasons"]
     ]
     verdicts = [(Admission.Verdict(verdict).label, verdict, count) for verdict, count in data["by_verdict"].items()]
+    shown = data["departments"][:20][::-1]  # the first twenty, the first at the top
+    returned = chart(
+        "bar",
+        [row["name"] for row in shown],
+        series(_("returned share"), [row["returned_share"] for row in shown]),
+        horizontal=True,
+        value_max=1,
+    )
     return render(
         request,
         "tasks/overview.html",
-        {"verdicts": verdicts, "reasons": reasons, "departments": data["departments"], "year": year},
+        {
+            "verdicts": verdicts,
+            "reasons": reasons,
+            "departments": data["departments"],
+            "returned_chart": returned,
+            "year": year,
+        },
     )
 
 

@@ -1,9 +1,13 @@
 """How the tasks module plugs into the platform: role permissions, menu entries, parameters, home card."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core import menu, parameters, widgets
+from qingche.core.scope import acting_unit_ids
 from qingche.org import roles
+from qingche.tasks import selectors
+from qingche.tasks.models import Admission, Task
 
 parameters.register_defaults(
     {
@@ -119,12 +123,6 @@ menu.register(
 def _card(request):
     """What waits for the user: decisions for 减负办; returns and work to accept for a requesting department;
     tasks to split for a town or village; own parts for everyone who works them."""
-    from django.urls import reverse
-
-    from qingche.core.scope import acting_unit_ids
-    from qingche.tasks import selectors
-    from qingche.tasks.models import Admission, Task
-
     user = request.user
     stats, links = [], []
     if user.has_perm("tasks.decide_admission"):
@@ -173,8 +171,6 @@ burden_sources.register(
 # The index of a person: the task parts given to people are their own work, taken out of the unit's shared
 # load of admitted tasks (a read of this module's tables through its selector).
 def _person_effort(person_ids, unit_id, period):
-    from qingche.tasks import selectors
-
     return selectors.person_effort(person_ids, unit_id, period.first, period.last)
 
 
@@ -185,8 +181,6 @@ burden_sources.register_person(
 
 # Appraisal: workload, done, on time, late and sent back from people's task assignments.
 def _appraisal_figures(person_ids, start, end):
-    from qingche.tasks import selectors
-
     return selectors.appraisal_figures(person_ids, start, end)
 
 
@@ -200,8 +194,6 @@ if _apps.is_installed("qingche.appraisal"):
 
 # Appraisal: the 职能部门 rater group are the departments whose tasks were admitted to the ratee's unit.
 def _requesting_departments(unit_ids, start, end):
-    from qingche.tasks import selectors
-
     return selectors.requesting_departments(unit_ids, start, end)
 
 

@@ -10,20 +10,21 @@ from qingche.org.models import Unit
 pytestmark = pytest.mark.django_db
 
 
-def _chart(response):
+def _chart(response, name):
+    """The spec of one of the dashboard's charts (core.charts), as the page carries it."""
     html = response.content.decode()
-    start = html.index('id="burden-chart-data"')
+    start = html.index(f'id="chart-{name}-data"')
     return json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
 
 
 def test_county_dashboard_shows_every_town_and_the_sources(client_as, demo_month):
     response = client_as("jianfuban").get(f"/burden/?year={demo_month[:4]}")
     assert response.status_code == 200
-    chart = _chart(response)
     towns = set(Unit.objects.filter(kind__in=Unit.TOWN_LEVEL).values_list("name", flat=True))
-    assert set(chart["towns"]) == towns
-    assert chart["sources"] and sum(sum(values) for values in chart["sources"].values()) > 0
-    assert sum(chart["this"]["inspections_planned"]) > 0
+    assert set(_chart(response, "towns")["categories"]) == towns
+    by_source = {line["name"]: line["data"] for line in _chart(response, "sources")["series"]}
+    assert by_source and sum(sum(values) for values in by_source.values()) > 0
+    assert sum(_chart(response, "inspections")["series"][0]["data"]) > 0  # planned
     assert 'id="missing-sources"' not in response.content.decode()  # tasks and citizen requests are connected
     # the demo's answered requests, as citizen service (the chart names sources by label, in the page's language)
     from django.utils import translation
@@ -32,12 +33,12 @@ def test_county_dashboard_shows_every_town_and_the_sources(client_as, demo_month
 
     with translation.override(response.get("Content-Language") or "zh-hans"):
         label = str(sources.registered()["service"].label)
-    assert sum(chart["sources"][label]) > 0
+    assert sum(by_source[label]) > 0
 
 
 def test_a_town_sees_only_itself_on_the_dashboard_and_ranking(client_as, demo_month):
-    chart = _chart(client_as("xiangzhen").get(f"/burden/?year={demo_month[:4]}"))
-    assert chart["towns"] == ["东河镇"]
+    chart = _chart(client_as("xiangzhen").get(f"/burden/?year={demo_month[:4]}"), "towns")
+    assert chart["categories"] == ["东河镇"]
     html = client_as("xiangzhen").get(f"/burden/ranking/?month={demo_month}").content.decode()
     assert "东河镇" in html and "西山镇" not in html
 

@@ -3,6 +3,7 @@ Django (import-linter, run by `make test`, checks the layers between modules; it
 sub-packages apart, so this check reads the imports itself)."""
 
 import ast
+import re
 from pathlib import Path
 
 import qingche
@@ -40,3 +41,31 @@ def test_rules_modules_import_no_models_selectors_or_services():
             if name.startswith("qingche.") and name.rsplit(".", 1)[-1] in {"models", "selectors", "services"}
         ]
         assert layered == [], f"{path}: {layered}"
+
+
+def _function_level_imports(path: Path):
+    """(line, module) of each import of one of our modules inside a function, without a comment on its line
+    that says why it cannot be at the top (a cycle, settings, a slow library)."""
+    source = path.read_text(encoding="utf-8")
+    if not re.search(r"^[ \t]+from qingche", source, re.MULTILINE):
+        return
+    lines = source.splitlines()
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("qingche"):
+                if "#" not in lines[node.lineno - 1]:
+                    yield node.lineno, node.module
+
+
+def test_our_modules_are_imported_at_the_top_unless_a_comment_says_why():
+    root = Path(qingche.__file__).parent
+    found = {
+        f"{path.relative_to(root)}:{line}": module
+        for path in sorted(root.rglob("*.py"))
+        # apps.py imports in ready(); a management command imports what its subcommand needs
+        if not {"tests", "migrations", "commands"} & set(path.parts) and path.name not in ("apps.py", "conftest.py")
+        for line, module in _function_level_imports(path)
+    }
+    assert found == {}

@@ -4,20 +4,17 @@ model version stored under var/classifier/ (built by `make model`)."""
 
 from __future__ import annotations
 
+from qingche.service.classify import data, store
 from qingche.service.classify.model import Suggestion
 from qingche.service.classify.store import NoModel
 
 
 def suggest(text: str, subject: str = "") -> Suggestion:
     """The suggestion of the current model; NoModel when none has been built."""
-    from qingche.service.classify import data, store
-
     return store.load().suggest(data.message_text(subject, text))
 
 
 def suggest_many(texts: list[str]) -> list[Suggestion]:
-    from qingche.service.classify import store
-
     return store.load().suggest_many(texts)
 
 

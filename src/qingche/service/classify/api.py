@@ -8,6 +8,7 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 
 from qingche.core.api import holds_permission
+from qingche.service.classify import NoModel, store, suggest
 
 MAX_TEXT = 20_000
 
@@ -55,8 +56,6 @@ class ClassifyViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ClassifyInput, responses={200: ClassifyOutput})
     def create(self, request):
-        from qingche.service.classify import NoModel, store, suggest
-
         body = ClassifyInput(data=request.data)
         body.is_valid(raise_exception=True)
         try:

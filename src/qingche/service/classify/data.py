@@ -81,7 +81,7 @@ def split(items: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tup
 
 
 def _xlsx_rows(path: Path):
-    import openpyxl
+    import openpyxl  # lazy: openpyxl is slow to import and only Excel files need it
 
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from qingche.core.cache import ttl_cache
 from qingche.service import rules
+from qingche.service.classify import NoModel, suggest
 from qingche.service.classify.data import message_text
 from qingche.service.classify.model import PATH_SEPARATOR
+from qingche.service.models import Category, ServiceRequest
+from qingche.service.selectors import leaf_category_by_code
 
 MIN_CHARACTERS = 4  # fewer characters than this say nothing about a category
 MAX_CHARACTERS = 5_000
@@ -16,8 +19,6 @@ MAX_CHARACTERS = 5_000
 def handled_examples(limit: int = 50_000) -> list[tuple[str, tuple[str, ...]]]:
     """(subject + text, category path) of closed requests, newest first: a closed request's category is
     the one its handling confirmed."""
-    from qingche.service.models import Category, ServiceRequest
-
     paths: dict[int, tuple[str, ...]] = {}
     nodes = {node.pk: node for node in Category.objects.only("pk", "parent_id", "name")}
     for pk, node in nodes.items():
@@ -60,8 +61,6 @@ def _leaf_for(path_text: str, leaves_by_path: dict, leaves_by_top: dict):
 
 @ttl_cache(60, cleared_by=("service.Category",))
 def _leaf_index() -> tuple[dict, dict]:
-    from qingche.service.selectors import leaf_category_by_code
-
     by_path, by_top = {}, {}
     for category in leaf_category_by_code().values():  # ordered by code
         names = tuple(category.path_names)
@@ -75,8 +74,6 @@ def _leaf_index() -> tuple[dict, dict]:
 def suggest_categories(text: str, subject: str = "") -> CategorySuggestion | None:
     """The suggestion for a message as leaf categories; None when there is no model, nothing to classify
     or no category of the county's tree matches (a form then simply shows no suggestion)."""
-    from qingche.service.classify import NoModel, suggest
-
     text, subject = (text or "").strip(), (subject or "").strip()
     if len(text) + len(subject) < MIN_CHARACTERS:
         return None

@@ -4,16 +4,18 @@ line, user=None) may; each is recorded in the audit trail."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from qingche.core.audit import record
+from qingche.core.scope import user_grants
+from qingche.org import roles
 from qingche.service.classify import build, store
+from qingche.service.classify.data import taidi_dir
+from qingche.service.classify.selectors import handled_examples
 
 
 def may_manage(user) -> bool:
-    from qingche.core.scope import user_grants
-    from qingche.org import roles
-
     if not (user and user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or any(grant.role == roles.SYSTEM_ADMIN for grant in user_grants(user))
@@ -27,8 +29,6 @@ def _require(user) -> None:
 def _record(user, action: str, **values) -> None:
     """Into the audit trail. From the command line (user None) the database may not exist yet (`make model`
     on a fresh clone runs before any migration): the version's evaluation.json is then its only record."""
-    from django.db import DatabaseError
-
     if user is not None:
         record(action, **values)
         return
@@ -41,9 +41,6 @@ def _record(user, action: str, **values) -> None:
 def classifier_build(user, *, with_requests: bool = True, params=None, replace_county: bool = True) -> dict:
     """Train and store a new version (from the shared data, and the county's closed requests when
     `with_requests`); returns its evaluation with `version` and `current`."""
-    from qingche.service.classify.data import taidi_dir
-    from qingche.service.classify.selectors import handled_examples
-
     _require(user)
     if not (taidi_dir() / "train.csv").exists():
         raise ValidationError(

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from qingche.service.classify import services, store
+from qingche.service.classify.background import run_classifier_build
 
 
 @login_required
@@ -21,8 +22,6 @@ def classifier(request):
                 name = services.classifier_restore(request.user, request.POST.get("version") or None)
                 messages.success(request, _("Version %(name)s is in use again.") % {"name": name})
             else:
-                from qingche.service.classify.background import run_classifier_build
-
                 transaction.on_commit(lambda: run_classifier_build.enqueue(request.user.pk))
                 messages.success(request, _("Retraining has started; the new version appears here in a few minutes."))
             return redirect("service:classifier")

@@ -70,7 +70,7 @@ def category_seed(data_dir=None) -> int:
     path = Path(data_dir or taidi_dir()) / "附件1.xlsx"
     rows: list[tuple[str, str, str]] = []
     if path.exists():
-        import openpyxl
+        import openpyxl  # lazy: openpyxl is slow to import and only Excel files need it
 
         workbook = openpyxl.load_workbook(path, read_only=True)
         for index, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):

@@ -4,6 +4,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 
 from qingche.core.audit import verify_chain
+from qingche.core.models import AuditChainHead
 
 ANCHOR_RE = re.compile(r"^([0-9]+):([0-9a-f]{64})$")
 
@@ -36,8 +37,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "anchor":
-            from qingche.core.models import AuditChainHead
-
             head = AuditChainHead.objects.filter(pk=1).first()
             self.stdout.write(f"{head.seq}:{head.hash}" if head else "0:" + "0" * 64)
             return

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -21,8 +22,6 @@ class Command(BaseCommand):
         new.add_argument("name", choices=sorted(NAMES))
 
     def handle(self, *args, subcommand, name, **options):
-        import os
-
         key = NAMES[name]
         path = Path(settings.VAR_DIR) / key.filename
         if os.environ.get(key.variable):

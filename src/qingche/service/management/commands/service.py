@@ -1,9 +1,17 @@
 """`qingche service <subcommand>`: the request classifier from the command line (docs/classify.md)."""
 
+import json
+import statistics
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from qingche.core.audit import audit_context
+from qingche.service import rules
+
+# The classifier (numpy, scikit-learn) and openpyxl are imported in the subcommands that use them, so the
+# others and `qingche help` start fast.
 
 
 class Command(BaseCommand):
@@ -48,8 +56,6 @@ class Command(BaseCommand):
             raise CommandError("\n".join(error.messages)) from None
 
     def do_reply_report(self, **_):
-        import json
-
         from qingche.service.classify.data import taidi_dir
 
         path = taidi_dir() / "附件4.xlsx"
@@ -106,11 +112,7 @@ class Command(BaseCommand):
 
 
 def _reply_report(path) -> dict:
-    import statistics
-
     import openpyxl
-
-    from qingche.service import rules
 
     workbook = openpyxl.load_workbook(path, read_only=True)
     checked = []
@@ -135,6 +137,4 @@ def _reply_report(path) -> dict:
 
 
 def _no_model() -> str:
-    from django.utils.translation import gettext as _
-
     return _("No classifier has been built yet: run `make model` (or `qingche service classifier-build`).")
