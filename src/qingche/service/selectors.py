@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from qingche.core import parameters
 from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
+from qingche.core.models import User
 from qingche.core.pii import pii_hash
 from qingche.core.rules import is_valid_phone, normalize_phone
 from qingche.duties.selectors import routing_items
@@ -782,3 +783,19 @@ def knowledge_search(user, query: str, *, limit: int = 5, minimum: float = 0.0) 
 def knowledge_suggestions(user, text: str) -> list[tuple]:
     """The entries that may answer what the caller has said so far, above service.knowledge_minimum."""
     return knowledge_search(user, text, limit=3, minimum=float(parameters.get("service.knowledge_minimum")))
+
+
+HOT_ISSUES_REFRESH_SECONDS = 300
+
+
+@ttl_cache(HOT_ISSUES_REFRESH_SECONDS)
+def _hot_issues_of(user_id: int, first: dt.date, last: dt.date) -> tuple[dt.datetime, list[dict]]:
+    # Keyed by the account, not its grants: the page has a handful of readers (hotline, 减负办, 组织部).
+    return timezone.now(), hot_issues(User.objects.get(pk=user_id), first, last)
+
+
+def hot_issues_recent(user, first: dt.date, last: dt.date) -> tuple[dt.datetime, list[dict]]:
+    """The hot issues of a period as computed at most HOT_ISSUES_REFRESH_SECONDS ago, with when: clustering a
+    county's month of requests takes about a second, and the page is read far more often than the clusters
+    change. The page says when the figures were computed."""
+    return _hot_issues_of(user.pk, first, last)

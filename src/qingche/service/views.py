@@ -598,7 +598,7 @@ def hot_issues(request):
     first = _day_param(request, "first", last - dt.timedelta(days=29))
     if first > last or (last - first).days > 366:
         first = last - dt.timedelta(days=29)
-    issues = selectors.hot_issues(request.user, first, last)
+    computed_at, issues = selectors.hot_issues_recent(request.user, first, last)
     if request.GET.get("format") == "xlsx":
         headers = [
             _("Rank"),
@@ -628,7 +628,17 @@ def hot_issues(request):
             for row in issues
         )
         return xlsx_response(f"hot-issues-{first:%Y%m%d}-{last:%Y%m%d}.xlsx", headers, rows, str(_("Hot issues")))
-    return render(request, "service/hot_issues.html", {"issues": issues, "first": first, "last": last})
+    return render(
+        request,
+        "service/hot_issues.html",
+        {
+            "issues": issues,
+            "first": first,
+            "last": last,
+            "computed_at": computed_at,
+            "refresh_minutes": selectors.HOT_ISSUES_REFRESH_SECONDS // 60,
+        },
+    )
 
 
 def _pct(value):
