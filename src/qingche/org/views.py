@@ -1,5 +1,7 @@
 """Pages of units and people. Thin: reads through selectors, writes through services."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,7 @@ from qingche.core.forms import form_errors
 from qingche.core.pagination import paginate
 from qingche.core.selectors import may_unmask
 from qingche.core.services import pii_unmask
-from qingche.org import forms, importers, selectors, services
+from qingche.org import forms, importers, panels, selectors, services
 from qingche.org.models import Person, Role, Unit
 from qingche.org.roles import role_label
 
@@ -81,6 +83,7 @@ def unit_detail(request, pk):
             "staffing": selectors.staffing(request.user, unit),
             "staffing_subtree": selectors.staffing(request.user, unit, subtree=True),
             "people_count": selectors.people(request.user, unit=unit).count(),
+            "panels": panels.unit_panels(request, unit),
         },
     )
 
@@ -177,6 +180,9 @@ def person_list(request):
     if request.GET.get("export") == "xlsx":
         return _people_export(people)
     page = paginate(request, people, 50)
+    ranks = panels.current_ranks(page.object_list)
+    for person in page.object_list:  # shown, never saved: the rank comes from its source (e.g. the rank history)
+        person.rank = ranks[person.pk]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -226,7 +232,7 @@ def _people_export(people):
     }
     # Plain values, not Person objects with their unit: the export of a county is thousands of rows.
     columns = ("name", "gender", "birth_date", "id_number_masked", "phone_masked", "category", "education")
-    columns += ("political_status", "rank", "unit__name")
+    columns += ("political_status", "rank", "unit__name", "pk")
     rows = (
         (
             p["name"],
@@ -240,9 +246,27 @@ def _people_export(people):
             p["rank"],
             p["unit__name"],
         )
-        for p in people.values(*columns).iterator(chunk_size=2000)
+        for p in _with_current_ranks(people.values(*columns).iterator(chunk_size=2000))
     )
     return xlsx_response("people.xlsx", headers, rows)
+
+
+def _with_current_ranks(rows, chunk: int = 2000):
+    """The export's rows with the rank from its source (panels.current_ranks), a chunk at a time."""
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == chunk:
+            yield from _ranked(batch)
+            batch = []
+    yield from _ranked(batch)
+
+
+def _ranked(batch):
+    ranks = panels.current_ranks(SimpleNamespace(pk=row["pk"], rank=row["rank"]) for row in batch)
+    for row in batch:
+        row["rank"] = ranks[row["pk"]]
+        yield row
 
 
 @login_required
@@ -256,8 +280,10 @@ def person_detail(request, pk):
         {
             "person": person,
             "history": history,
-            "tenure": selectors.person_tenure(history),
+            "tenure": selectors.person_tenure(history, person=person),
             "home_area": selectors.serves_in_home_area(person),
+            "rank": panels.current_ranks([person])[person.pk],
+            "panels": panels.person_panels(request, person),
             "unmask_form": forms.UnmaskForm(),
             "may_unmask": may_unmask(request.user, person),
         },
