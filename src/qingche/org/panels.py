@@ -3,12 +3,16 @@ from. org cannot import those modules: they plug in here from their wiring.py.
 
 A panel builder is `builder(request, obj)` returning None (nothing to show to this user) or
 {"template": "<app>/<file>.html", ...context}: the person (or unit) page includes the template with that context.
-The rank source is `source(person_ids) -> {person_id: rank text}` for the ids it knows; the others keep the
-record's own (deprecated) rank field."""
+The rank source is `source() -> an expression` (e.g. a Subquery on OuterRef("pk")) giving a person's current
+rank, or NULL where it knows none: `with_current_rank(people)` annotates `current_rank` with it, falling back to
+the record's own (deprecated) rank field, inside the same query."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 _person_panels: list[tuple[int, Callable]] = []
 _unit_panels: list[tuple[int, Callable]] = []
@@ -37,10 +41,9 @@ def unit_panels(request, unit) -> list[dict]:
     return [panel for _order, builder in _unit_panels if (panel := builder(request, unit)) is not None]
 
 
-def current_ranks(people) -> dict[int, str]:
-    """person id -> the rank to show: from a registered source (e.g. the rank history), else the record's field."""
-    people = list(people)
-    ranks = {person.pk: person.rank for person in people}
-    for source in _rank_sources:
-        ranks.update(source([person.pk for person in people]))
-    return ranks
+def with_current_rank(people):
+    """The people queryset annotated with `current_rank`: from a registered source (e.g. the rank history), else
+    the record's field."""
+    if not _rank_sources:
+        return people.annotate(current_rank=F("rank"))
+    return people.annotate(current_rank=Coalesce(*(source() for source in _rank_sources), F("rank")))

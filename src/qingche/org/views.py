@@ -1,7 +1,5 @@
 """Pages of units and people. Thin: reads through selectors, writes through services."""
 
-from types import SimpleNamespace
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -179,10 +177,7 @@ def person_list(request):
     )
     if request.GET.get("export") == "xlsx":
         return _people_export(people)
-    page = paginate(request, people, 50)
-    ranks = panels.current_ranks(page.object_list)
-    for person in page.object_list:  # shown, never saved: the rank comes from its source (e.g. the rank history)
-        person.rank = ranks[person.pk]
+    page = paginate(request, panels.with_current_rank(people), 50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -232,7 +227,7 @@ def _people_export(people):
     }
     # Plain values, not Person objects with their unit: the export of a county is thousands of rows.
     columns = ("name", "gender", "birth_date", "id_number_masked", "phone_masked", "category", "education")
-    columns += ("political_status", "rank", "unit__name", "pk")
+    columns += ("political_status", "current_rank", "unit__name")
     rows = (
         (
             p["name"],
@@ -243,36 +238,20 @@ def _people_export(people):
             label["category"].get(p["category"], p["category"]),
             label["education"].get(p["education"], p["education"]),
             label["political_status"].get(p["political_status"], p["political_status"]),
-            p["rank"],
+            p["current_rank"],
             p["unit__name"],
         )
-        for p in _with_current_ranks(people.values(*columns).iterator(chunk_size=2000))
+        for p in panels.with_current_rank(people).values(*columns).iterator(chunk_size=2000)
     )
     return xlsx_response("people.xlsx", headers, rows)
-
-
-def _with_current_ranks(rows, chunk: int = 2000):
-    """The export's rows with the rank from its source (panels.current_ranks), a chunk at a time."""
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == chunk:
-            yield from _ranked(batch)
-            batch = []
-    yield from _ranked(batch)
-
-
-def _ranked(batch):
-    ranks = panels.current_ranks(SimpleNamespace(pk=row["pk"], rank=row["rank"]) for row in batch)
-    for row in batch:
-        row["rank"] = ranks[row["pk"]]
-        yield row
 
 
 @login_required
 @permission_required("org.view_person", raise_exception=True)
 def person_detail(request, pk):
-    person = get_object_or_404(selectors.people(request.user).select_related("hometown_unit", "account"), pk=pk)
+    person = get_object_or_404(
+        panels.with_current_rank(selectors.people(request.user).select_related("hometown_unit", "account")), pk=pk
+    )
     history = list(selectors.person_assignments(request.user, person))
     return render(
         request,
@@ -282,7 +261,6 @@ def person_detail(request, pk):
             "history": history,
             "tenure": selectors.person_tenure(history, person=person),
             "home_area": selectors.serves_in_home_area(person),
-            "rank": panels.current_ranks([person])[person.pk],
             "panels": panels.person_panels(request, person),
             "unmask_form": forms.UnmaskForm(),
             "may_unmask": may_unmask(request.user, person),

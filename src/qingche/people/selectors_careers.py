@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from qingche.appraisal.models import AppraisalCycle, Appraisee, GradeScale
 from qingche.appraisal.selectors import GRADE_LABELS, PUBLIC_INSTITUTION_LABELS
@@ -70,6 +70,12 @@ def current_ranks(person_ids) -> dict[int, str]:
     ):
         latest[person_id] = rank
     return latest
+
+
+def current_rank_expression():
+    """The rank of a person's latest change, as a subquery on the outer person (org.panels.with_current_rank)."""
+    latest = RankChange.objects.filter(person_id=OuterRef("pk")).order_by("-date", "-id").values("to_rank")[:1]
+    return Subquery(latest)
 
 
 def history_of(person_ids) -> dict[int, list[RankChange]]:

@@ -195,12 +195,12 @@ def _unit_panel(request, unit):
     return views_careers.unit_panel(request, unit)
 
 
-def _ranks(person_ids):
+def _rank():
     from qingche.people import selectors_careers
 
-    return selectors_careers.current_ranks(person_ids)
+    return selectors_careers.current_rank_expression()
 
 
 panels.register_person_panel(_rank_panel, order=20)
 panels.register_unit_panel(_unit_panel, order=20)
-panels.register_rank_source(_ranks)
+panels.register_rank_source(_rank)
