@@ -161,7 +161,7 @@ def eligibility(
     result.counted_years, result.shortened_years = round(counted, 2), round(shortened, 2)
     need = max(result.required_years - shortened, 0.0)
     result.eligible = counted + 1e-9 >= need
-    result.eligible_on = _eligible_on(since, need, grades, grade_rules, count_ungraded)
+    result.eligible_on = _eligible_on(since, need, grades, grade_rules, count_ungraded, year)
     result.reasons.append(
         _("%(counted)s of %(need)s years counted toward %(next)s.")
         % {"counted": f"{counted:.1f}", "need": f"{need:g}", "next": result.next_rank}
@@ -173,15 +173,18 @@ def eligibility(
     return result
 
 
-def _eligible_on(since: dt.date, need: float, grades: dict, grade_rules: dict, count_ungraded: bool) -> dt.date | None:
-    """The day the counted years reach `need`; years to come are counted (their grade is not known yet)."""
+def _eligible_on(
+    since: dt.date, need: float, grades: dict, grade_rules: dict, count_ungraded: bool, year: int
+) -> dt.date | None:
+    """The day the counted years reach `need`; the years after `year` without a grade are counted (their grade
+    is not known yet)."""
     if need <= 0:
         return since
     counted = 0.0
     for y in range(since.year, since.year + 60):
         grade = grades.get(y)
         counts = count_ungraded if grade is None else bool(grade_rules.get(grade, {}).get("counts"))
-        if grade is None and y > max(grades, default=0):
+        if grade is None and y > year:
             counts = True  # a year still to come
         if not counts:
             continue

@@ -179,3 +179,11 @@ def test_rotation_applies_to_the_posts_it_is_for():
     assert org_rules.is_avoidance_post("局长", "示范县公安局", params["avoidance_posts"])
     assert not org_rules.is_avoidance_post("局长", "示范县农业农村局", params["avoidance_posts"])
     assert org_rules.leadership_level("leader", "党委副书记", params["principal_posts"]) == "deputy"
+
+
+def test_years_without_a_grade_may_be_left_uncounted():
+    counted = check(year=2023)
+    assert counted.eligible and counted.eligible_on == dt.date(2024, 1, 1)
+    uncounted = check(year=2023, count_ungraded=False)
+    assert not uncounted.eligible and uncounted.counted_years == 0
+    assert uncounted.eligible_on == dt.date(2026, 1, 1)  # 2024 and 2025 still to come, counted when they come
