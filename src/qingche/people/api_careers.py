@@ -30,6 +30,7 @@ class PayPoolSerializer(serializers.ModelSerializer):
     class Meta:
         model = PayPool
         fields = ["id", "unit", "year", "amount", "note"]
+        validators = []  # a unit's year posted again changes its pool (services.pay_pool_set)
 
 
 class PostHardshipSerializer(serializers.ModelSerializer):

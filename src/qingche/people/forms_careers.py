@@ -38,3 +38,7 @@ class PostHardshipForm(forms.Form):
 class TransferForm(forms.Form):
     destination = forms.CharField(label=_("transfer to"), max_length=100)
     reason = forms.CharField(label=_("reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PoolUploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel file"))

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from qingche.core import parameters
 from qingche.core.audit import audit_context
-from qingche.core.scope import unit_in_scope, user_person_id
+from qingche.core.excel import ImportResult, read_xlsx
+from qingche.core.scope import acting_q, unit_in_scope, user_person_id
 from qingche.org.models import Person, Post, Unit
 from qingche.people import rules_careers as rules
 from qingche.people import selectors_careers as selectors
@@ -113,6 +114,64 @@ def pay_pool_set(*, user, unit: Unit, year: int, amount, note: str = "") -> PayP
             unit=unit, year=int(year), defaults={"amount": amount, "note": note.strip()[:300]}
         )
     return pool
+
+
+POOL_COLUMNS = [("unit", "单位"), ("year", "年度"), ("amount", "绩效工资总额（元）"), ("note", "备注")]
+
+
+def pool_units(user):
+    """The units whose pools the user may set: towns, streets and county departments its grants reach."""
+    return (
+        Unit.objects.filter(acting_q(user, "people.add_paypool"))
+        .filter(kind__in=(*Unit.TOWN_LEVEL, Unit.Kind.DEPARTMENT))
+        .order_by("path")
+    )
+
+
+@transaction.atomic
+def pay_pools_import(*, user, upload) -> ImportResult:
+    """Pools from an Excel sheet (单位, 年度, 绩效工资总额（元）, 备注), checked whole: one bad row saves nothing."""
+    if not user.has_perm("people.add_paypool"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    result = ImportResult()
+    by_name = {}
+    for unit in pool_units(user):
+        by_name.setdefault(unit.name, []).append(unit)
+    for number, row in read_xlsx(upload, POOL_COLUMNS, optional=("note",)):
+        name = str(row.get("unit", "")).strip()
+        units = by_name.get(name, [])
+        if len(units) != 1:
+            result.add_error(
+                number, "单位", _("No town, street or department of that name in your scope: %(name)s") % {"name": name}
+            )
+        try:
+            year = int(str(row.get("year", "")).strip())
+            if not 2000 <= year <= timezone.localdate().year + 1:
+                raise ValueError
+        except ValueError:
+            year = None
+            result.add_error(number, "年度", _("Choose a year up to next year."))
+        try:
+            amount = parse_amount(row.get("amount", ""))
+        except ValidationError as error:
+            amount = None
+            result.add_error(number, "绩效工资总额（元）", "；".join(error.messages))
+        result.rows.append(
+            (
+                number,
+                {
+                    "unit": units[0] if len(units) == 1 else None,
+                    "year": year,
+                    "amount": amount,
+                    "note": str(row.get("note", "")),
+                },
+            )
+        )
+    if result.errors:
+        return result
+    for _number, row in result.rows:
+        pay_pool_set(user=user, **row)
+    return result
 
 
 @transaction.atomic

@@ -18,9 +18,9 @@ from qingche.core.excel import xlsx_response
 from qingche.core.forms import error_texts, form_errors
 from qingche.core.pagination import paginate
 from qingche.core.periods import last_complete_month, month_param, year_param
-from qingche.core.scope import acting_q, user_person_id
+from qingche.core.scope import user_person_id
 from qingche.org import selectors as org_selectors
-from qingche.org.models import Person, Unit
+from qingche.org.models import Person
 from qingche.people import forms_careers as forms
 from qingche.people import selectors_careers as selectors
 from qingche.people import services_careers as services
@@ -180,23 +180,32 @@ def unit_panel(request, unit) -> dict | None:
 
 
 # -- pay ----------------------------------------------------------------------------------------------------
-def _pool_units(user):
-    return (
-        Unit.objects.filter(acting_q(user, "people.add_paypool"))
-        .filter(kind__in=(*Unit.TOWN_LEVEL, Unit.Kind.DEPARTMENT))
-        .order_by("path")
-    )
-
-
 @login_required
 @permission_required("people.view_paypool", raise_exception=True)
 def pay(request):
     today = timezone.localdate()
     year = year_param(request, today.year - 1)
-    form = None
+    if request.GET.get("template") == "xlsx":
+        return xlsx_response("pay-pools.xlsx", [title for _key, title in services.POOL_COLUMNS], [])
+    form, upload, errors = None, None, []
+    if request.user.has_perm("people.add_paypool") and request.method == "POST" and request.FILES:
+        upload = forms.PoolUploadForm(request.POST, request.FILES)
+        if upload.is_valid():
+            try:
+                result = services.pay_pools_import(user=request.user, upload=upload.cleaned_data["file"])
+            except (ValidationError, PermissionDenied) as error:
+                errors = [_error_text(error)]
+            else:
+                if not result.errors:
+                    messages.success(request, _("%(count)s pools imported.") % {"count": len(result.rows)})
+                    return redirect(f"{request.path}?year={year}")
+                errors = [_("Row %(row)s, %(column)s: %(message)s") % vars(e) for e in result.errors]
+        else:
+            errors = [_error_text(ValidationError(upload.errors.get("file", [""])))]
     if request.user.has_perm("people.add_paypool"):
-        form = forms.PayPoolForm(request.POST or None, units=_pool_units(request.user), initial={"year": year})
-        if request.method == "POST" and form.is_valid():
+        upload = upload or forms.PoolUploadForm()
+        form = forms.PayPoolForm(request.POST or None, units=services.pool_units(request.user), initial={"year": year})
+        if request.method == "POST" and not request.FILES and form.is_valid():
             try:
                 pool = services.pay_pool_set(user=request.user, **form.cleaned_data)
                 messages.success(request, _("Pay pool saved."))
@@ -207,8 +216,8 @@ def pay(request):
     return render(
         request,
         "people/careers/pay.html",
-        {"year": year, "pools": pools, "form": form},
-        status=400 if form is not None and form.errors else 200,
+        {"year": year, "pools": pools, "form": form, "upload": upload, "errors": errors},
+        status=400 if (form is not None and form.errors) or errors else 200,
     )
 
 

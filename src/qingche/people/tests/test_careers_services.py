@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from qingche.core import parameters
+from qingche.core.excel import write_xlsx
 from qingche.core.models import Parameter
 from qingche.org import selectors as org_selectors
 from qingche.org.models import Assignment, Person, Post, Unit
@@ -207,3 +209,33 @@ def test_exports_and_the_eligibility_list(client_as, demo_today):
         assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     months = client.get(reverse("people:careers_allowances"), {"month": f"{demo_today:%Y-%m}"}).content.decode()
     assert "元" in months
+
+
+def test_a_pool_posted_again_through_the_api_changes_it(api_as, town):
+    api = api_as("zuzhibu")
+    first = api.post(reverse("paypool-list"), {"unit": town.pk, "year": 2023, "amount": "1000.00"}, format="json")
+    again = api.post(reverse("paypool-list"), {"unit": town.pk, "year": 2023, "amount": "2000.50"}, format="json")
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert PayPool.objects.get(pk=first.json()["id"]).amount == Decimal("2000.50")
+    bad = api.post(reverse("paypool-list"), {"unit": town.pk, "year": 2023, "amount": "-3"}, format="json")
+    assert bad.status_code == 400 and "amount" in bad.json()
+    assert (
+        api_as("xiangzhen").post(reverse("paypool-list"), {"unit": town.pk, "year": 2023, "amount": "1"}).status_code
+        == 403
+    )
+
+
+def test_pools_from_excel_are_checked_whole(client_as, town):
+    def upload(rows):
+        data = write_xlsx(["单位", "年度", "绩效工资总额（元）", "备注"], rows)
+        return {"file": SimpleUploadedFile("pools.xlsx", data)}
+
+    client = client_as("zuzhibu")
+    bad = client.post(
+        reverse("people:careers_pay"), upload([(town.name, 2022, "500.00", ""), ("无此镇", 2022, "1.234", "")])
+    )
+    assert bad.status_code == 400 and "第 3 行" in bad.content.decode()
+    assert not PayPool.objects.filter(year=2022).exists()
+    good = client.post(reverse("people:careers_pay"), upload([(town.name, 2022, "500.00", "补录")]))
+    assert good.status_code == 302 and PayPool.objects.get(unit=town, year=2022).amount == Decimal("500.00")
+    assert client.get(reverse("people:careers_pay"), {"template": "xlsx"}).status_code == 200
