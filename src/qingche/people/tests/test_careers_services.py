@@ -239,3 +239,12 @@ def test_pools_from_excel_are_checked_whole(client_as, town):
     good = client.post(reverse("people:careers_pay"), upload([(town.name, 2022, "500.00", "补录")]))
     assert good.status_code == 302 and PayPool.objects.get(unit=town, year=2022).amount == Decimal("500.00")
     assert client.get(reverse("people:careers_pay"), {"template": "xlsx"}).status_code == 200
+
+
+def test_a_person_reads_their_own_rank_page_and_no_one_elses(accounts, client_as):
+    me = accounts["yixian"].person
+    assert client_as("yixian").get(reverse("people:careers_person", args=[me.pk])).status_code == 200
+    other = Person.objects.exclude(pk=me.pk).filter(category="civil_servant").first()
+    assert client_as("yixian").get(reverse("people:careers_person", args=[other.pk])).status_code == 404
+    page = client_as("zuzhibu").get(reverse("people:careers_person", args=[other.pk])).content.decode()
+    assert 'id="rank-change-form"' in page and 'id="rank-history"' in page
