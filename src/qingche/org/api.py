@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from qingche.core.api import ScopedViewSetMixin, ServiceCreateMixin
 from qingche.core.services import pii_unmask
-from qingche.org import selectors, services
+from qingche.org import panels, selectors, services
 from qingche.org.models import Assignment, Person, Post, Role, RoleGrant, Unit
 
 
@@ -127,6 +127,8 @@ class PersonSerializer(serializers.ModelSerializer):
     # The birth date is part of the ID number: it may be written (it must match), but only its year is shown.
     birth_date = serializers.DateField(write_only=True, required=False)
     birth_year = serializers.IntegerField(read_only=True)
+    # The rank as pages show it: from the rank history where one is kept (org.panels), else the record's field.
+    current_rank = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
@@ -145,8 +147,12 @@ class PersonSerializer(serializers.ModelSerializer):
             "political_status",
             "category",
             "rank",
+            "current_rank",
             "unit",
         ]
+
+    def get_current_rank(self, person) -> str:
+        return getattr(person, "current_rank", None) or person.rank
 
 
 class UnmaskSerializer(serializers.Serializer):
@@ -156,7 +162,7 @@ class UnmaskSerializer(serializers.Serializer):
 
 class PersonViewSet(ScopedViewSetMixin, ServiceCreateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PersonSerializer
-    selector = staticmethod(lambda user: selectors.people(user).order_by("id"))
+    selector = staticmethod(lambda user: panels.with_current_rank(selectors.people(user)).order_by("id"))
     filterset_fields = ["unit", "category", "gender", "education", "political_status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_permissions = {"unmask": "core.unmask_pii"}

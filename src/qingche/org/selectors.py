@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Length, Substr
 
+from qingche.core import parameters
 from qingche.core.models import User
 from qingche.core.pii import pii_hash
 from qingche.core.rules import is_valid_id_number, normalize_id_number
@@ -135,30 +136,76 @@ def person_assignments(user, person: Person):
     return assignments(user).filter(person=person).select_related("post", "unit").order_by("-start_date")
 
 
-def person_tenure(person_assignments, today: dt.date | None = None) -> dict:
-    """Years in the current post and in the current unit, derived from assignments."""
+def rotation_params() -> dict:
+    """The rotation and avoidance parameters (org.rotation_*), with their defaults in org.rules."""
+    return {key: parameters.get(f"org.rotation_{key}") for key in rules.ROTATION_DEFAULTS}
+
+
+def person_tenure(
+    person_assignments, today: dt.date | None = None, person: Person | None = None, town_paths: set | None = None
+) -> dict:
+    """Years in the current post, in the current unit and at the current leadership level, derived from
+    assignments, and (given the person) the rotation alerts of org.rules.rotation_alerts. town_paths: the paths
+    of the town-level units, when the caller has read them once for many people."""
     today = today or dt.date.today()
     rows = list(person_assignments)
     current = next((row for row in rows if row.end_date is None or row.end_date >= today), None)
     if current is None:
-        return {"current": None, "years_in_post": 0, "years_in_unit": 0, "long_tenure": False}
+        return {"current": None, "years_in_post": 0, "years_in_unit": 0, "long_tenure": False, "alerts": []}
+    params = rotation_params()
     in_post = rules.tenure_years([(r.start_date, r.end_date) for r in rows if r.post_id == current.post_id], today)
     in_unit = rules.tenure_years([(r.start_date, r.end_date) for r in rows if r.unit_id == current.unit_id], today)
+    level = rules.leadership_level(current.post.kind, current.post.name, params["principal_posts"])
+    at_level = rules.tenure_years(
+        [
+            (r.start_date, r.end_date)
+            for r in rows
+            if level and rules.leadership_level(r.post.kind, r.post.name, params["principal_posts"]) == level
+        ],
+        today,
+    )
+    alerts = []
+    if person is not None:
+        alerts = rules.rotation_alerts(
+            category=person.category,
+            post_kind=current.post.kind,
+            post_name=current.post.name,
+            unit_name=current.unit.name,
+            years_in_post=in_post,
+            years_at_level=at_level,
+            serves_home=serves_in_home_area(person, current.unit, town_paths),
+            params=params,
+        )
     return {
         "current": current,
         "years_in_post": round(in_post, 1),
         "years_in_unit": round(in_unit, 1),
-        "long_tenure": in_post >= rules.LONG_TENURE_YEARS,
+        "years_at_level": round(at_level, 1),
+        "long_tenure": rules.POST_YEARS in alerts if person is not None else in_post >= params["post_years"],
+        "alerts": alerts,
+        "post_years": params["post_years"],
+        "level_years": params["level_years"],
     }
 
 
-def serves_in_home_area(person: Person) -> bool:
-    """Whether the person works in the town (or department) they come from."""
+def serves_in_home_area(person: Person, unit: Unit | None = None, town_paths: set | None = None) -> bool:
+    """Whether the person works where they come from: in their home town for a post in a town (or below), in
+    their home county for a post in a county department. `unit` is the post's unit (default: the record's)."""
     home = person.hometown_unit
-    if home is None or person.unit.depth < 2 or home.depth < 2:
+    unit = unit or person.unit
+    if home is None or unit.depth < 2 or home.depth < 2:
         return False
-    town_prefix = 2 * Unit.steplen
-    return person.unit.path[:town_prefix] == home.path[:town_prefix]
+    return home.path.startswith(home_area_path(unit, town_paths))
+
+
+def home_area_path(unit: Unit, town_paths: set | None = None) -> str:
+    """The path of the area a unit serves: its town (or street) for a town and below, its county otherwise."""
+    town_prefix = unit.path[: 2 * Unit.steplen]
+    if town_paths is None:
+        in_town = Unit.objects.filter(path=town_prefix, kind__in=Unit.TOWN_LEVEL).exists()
+    else:
+        in_town = town_prefix in town_paths
+    return town_prefix if unit.depth >= 2 and in_town else unit.root_path
 
 
 def assignments(user):

@@ -18,7 +18,7 @@ from qingche.core.forms import form_errors
 from qingche.core.pagination import paginate
 from qingche.core.selectors import may_unmask
 from qingche.core.services import pii_unmask
-from qingche.org import forms, importers, selectors, services
+from qingche.org import forms, importers, panels, selectors, services
 from qingche.org.models import Person, Role, Unit
 from qingche.org.roles import role_label
 
@@ -83,6 +83,7 @@ def unit_detail(request, pk):
             "staffing": selectors.staffing(request.user, unit),
             "staffing_subtree": selectors.staffing(request.user, unit, subtree=True),
             "people_count": selectors.people(request.user, unit=unit).count(),
+            "panels": panels.unit_panels(request, unit),
         },
     )
 
@@ -178,7 +179,7 @@ def person_list(request):
     )
     if request.GET.get("export") == "xlsx":
         return _people_export(people)
-    page = paginate(request, people, 50)
+    page = paginate(request, panels.with_current_rank(people), 50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -226,7 +227,7 @@ def _people_export(people):
     }
     # Plain values, not Person objects with their unit: the export of a county is thousands of rows.
     columns = ("name", "gender", "birth_date", "id_number_masked", "phone_masked", "category", "education")
-    columns += ("political_status", "rank", "unit__name")
+    columns += ("political_status", "current_rank", "unit__name")
     rows = (
         (
             p["name"],
@@ -237,10 +238,10 @@ def _people_export(people):
             label["category"].get(p["category"], p["category"]),
             label["education"].get(p["education"], p["education"]),
             label["political_status"].get(p["political_status"], p["political_status"]),
-            p["rank"],
+            p["current_rank"],
             p["unit__name"],
         )
-        for p in people.values(*columns).iterator(chunk_size=2000)
+        for p in panels.with_current_rank(people).values(*columns).iterator(chunk_size=2000)
     )
     return xlsx_response("people.xlsx", headers, rows)
 
@@ -248,7 +249,9 @@ def _people_export(people):
 @login_required
 @permission_required("org.view_person", raise_exception=True)
 def person_detail(request, pk):
-    person = get_object_or_404(selectors.people(request.user).select_related("hometown_unit", "account"), pk=pk)
+    person = get_object_or_404(
+        panels.with_current_rank(selectors.people(request.user).select_related("hometown_unit", "account")), pk=pk
+    )
     history = list(selectors.person_assignments(request.user, person))
     return render(
         request,
@@ -256,8 +259,9 @@ def person_detail(request, pk):
         {
             "person": person,
             "history": history,
-            "tenure": selectors.person_tenure(history),
+            "tenure": selectors.person_tenure(history, person=person),
             "home_area": selectors.serves_in_home_area(person),
+            "panels": panels.person_panels(request, person),
             "unmask_form": forms.UnmaskForm(),
             "may_unmask": may_unmask(request.user, person),
         },

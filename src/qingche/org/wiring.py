@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qingche.core import menu, widgets
+from qingche.core import menu, parameters, widgets
 from qingche.core.scope import user_grants, user_person_id
-from qingche.org import scope, selectors
+from qingche.org import rules, scope, selectors
 from qingche.org.models import Person, Unit
 from qingche.org.roles import role_label
 
@@ -71,6 +71,32 @@ def administration(request):
 
 
 scope.install()
+
+parameters.register_defaults(
+    {
+        "org.rotation_post_years": (
+            rules.ROTATION_DEFAULTS["post_years"],
+            "Years in the same post after which an exchange is due",
+        ),
+        "org.rotation_level_years": (
+            rules.ROTATION_DEFAULTS["level_years"],
+            "Years at the same leadership level (principal or deputy) after which a leader is not re-appointed at it",
+        ),
+        "org.rotation_categories": (
+            rules.ROTATION_DEFAULTS["categories"],
+            "Person categories the rotation rules apply to (not village cadres, community workers or contract staff)",
+        ),
+        "org.rotation_post_kinds": (rules.ROTATION_DEFAULTS["post_kinds"], "Kinds of post the rotation rules apply to"),
+        "org.rotation_principal_posts": (
+            rules.ROTATION_DEFAULTS["principal_posts"],
+            "Leadership posts that are principal (正职); other leadership posts are deputy level",
+        ),
+        "org.rotation_avoidance_posts": (
+            rules.ROTATION_DEFAULTS["avoidance_posts"],
+            "Top posts with home-area avoidance: a post name, or unit·post (the unit's name contains the unit part)",
+        ),
+    }
+)
 
 widgets.register_card(my_roles, order=1)
 widgets.register_card(staffing, order=50)

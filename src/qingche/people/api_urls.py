@@ -1,4 +1,4 @@
-from qingche.people import api
+from qingche.people import api, api_careers
 
 routes = [
     ("work-starts", api.WorkStartViewSet, "workstart"),
@@ -7,4 +7,5 @@ routes = [
     ("talks", api.TalkViewSet, "talk"),
     ("talk-notes", api.TalkNoteViewSet, "talknote"),
     ("overload-flags", api.OverloadFlagViewSet, "overloadflag"),
+    *api_careers.routes,
 ]

@@ -191,3 +191,6 @@ class OverloadFlag(AuditedModel):
 
     def __str__(self):
         return f"{self.person} {self.raised_on}"
+
+
+from qingche.people.models_careers import Ladder, PayPool, PostHardship, RankChange, TransferRequest  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingche.people import views
+from qingche.people import urls_careers, views
 
 app_name = "people"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("talks/", views.talks, name="talks"),
     path("talks/new/<int:person_id>/", views.talk_new, name="talk_new"),
     path("talks/<int:pk>/", views.talk_detail, name="talk_detail"),
+    *urls_careers.urlpatterns,
 ]

@@ -78,3 +78,128 @@ def _card(request):
 
 
 widgets.register_card(_card, order=60)
+
+
+# -- careers (issue 19: rank, pay, rotation, posts) ---------------------------------------------------------
+from qingche.org import panels  # noqa: E402
+from qingche.people import rules_careers  # noqa: E402
+
+parameters.register_defaults(
+    {
+        "people.rank_ladders": (
+            rules_careers.DEFAULT_LADDERS,
+            "Rank ladders, lowest first: [rank, minimum years in the rank below] (county organs, town organs, "
+            "public institution management grades)",
+        ),
+        "people.rank_demote_grades": (["incompetent"], "Annual grades that put a person down one rank step"),
+        "people.rank_count_ungraded_years": (True, "Whether years without an annual grade on record count toward rank"),
+        "people.pay_post_factors": (
+            {"remote": 1.2, "frontline": 1.1},
+            "Post factor of the performance-pay share for a remote (边远) and a front-line (一线) post (approx.)",
+        ),
+        "people.pay_categories": (
+            ["civil_servant", "public_institution"],
+            "Person categories that share a unit's performance-pay pool",
+        ),
+        "people.pay_ungraded_grade": (
+            "competent",
+            "The grade counted for a pay share when a person has no annual grade",
+        ),
+        "people.allowances": (
+            {"remote": 300, "frontline": 0},
+            "Special allowance in yuan a month for holding a remote (边远镇级岗位津贴) or front-line post (approx.)",
+        ),
+        "people.min_service_years": (5, "Minimum years of service of a new recruit in a town (最低服务年限)"),
+        "people.post_categories": (
+            rules_careers.DEFAULT_POST_CATEGORIES,
+            "Which person categories may hold each kind of post (otherwise flagged as 混岗)",
+        ),
+        "people.understaffed_share": (0.2, "Share of a unit's quota left empty from which it is flagged as short"),
+    }
+)
+
+CAREERS_OWN = {"people.view_rankchange", "people.view_transferrequest", "people.add_transferrequest"}
+CAREERS_LEADERS = CAREERS_OWN | {"people.view_paypool", "people.view_posthardship"}
+CAREERS_ORG = CAREERS_LEADERS | {
+    "people.add_rankchange",
+    "people.add_paypool",
+    "people.change_paypool",
+    "people.add_posthardship",
+    "people.change_posthardship",
+    "people.decide_transferrequest",
+}
+roles.add_role_permissions(roles.FRONTLINE, CAREERS_OWN)
+roles.add_role_permissions(roles.VILLAGE, CAREERS_OWN)
+roles.add_role_permissions(roles.TOWN, CAREERS_LEADERS)
+roles.add_role_permissions(roles.COUNTY_DEPARTMENT, CAREERS_LEADERS)
+roles.add_role_permissions(roles.ORG_DEPARTMENT, CAREERS_ORG)
+
+CAREERS = _("Rank, pay and rotation")
+menu.register(
+    menu.MenuItem(
+        _("Rank eligibility"),
+        "people:careers_eligibility",
+        "people.add_rankchange",
+        icon="stairs-up",
+        section=CAREERS,
+        order=74,
+    ),
+    menu.MenuItem(
+        _("Performance pay"), "people:careers_pay", "people.view_paypool", icon="coin", section=CAREERS, order=75
+    ),
+    menu.MenuItem(
+        _("Special allowances"),
+        "people:careers_allowances",
+        "people.view_paypool",
+        icon="mountain",
+        section=CAREERS,
+        order=76,
+    ),
+    menu.MenuItem(
+        _("Rotation alerts"),
+        "people:careers_rotation",
+        "people.add_rankchange",
+        icon="arrows-exchange",
+        section=CAREERS,
+        order=77,
+    ),
+    menu.MenuItem(
+        _("Posts and people"),
+        "people:careers_staffing",
+        "people.view_posthardship",
+        icon="id-badge",
+        section=CAREERS,
+        order=78,
+    ),
+    menu.MenuItem(
+        _("Transfer requests"),
+        "people:careers_transfers",
+        "people.add_transferrequest",
+        icon="transfer",
+        section=CAREERS,
+        order=79,
+    ),
+)
+
+
+def _rank_panel(request, person):
+    from qingche.people import views_careers
+
+    return views_careers.person_panel(request, person)
+
+
+def _unit_panel(request, unit):
+    from qingche.people import views_careers
+
+    return views_careers.unit_panel(request, unit)
+
+
+def _rank():
+    from qingche.people import selectors_careers
+
+    return selectors_careers.current_rank_expression()
+
+
+panels.register_person_panel(_rank_panel, order=20)
+panels.register_unit_panel(_unit_panel, order=20)
+panels.register_rank_source(_rank)

@@ -402,6 +402,7 @@ def test_tenure_is_derived_from_assignments(accounts, tree):
         "years_in_post": 0,
         "years_in_unit": 0,
         "long_tenure": False,
+        "alerts": [],
     }
 
 

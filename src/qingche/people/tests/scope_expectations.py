@@ -6,6 +6,7 @@ person talked with — no other role, not the person talked with, not their town
 from qingche.org import roles
 from qingche.org.models import Person, RoleGrant
 from qingche.people.models import HealthCheck, LeaveRequest, OverloadFlag, Talk, TalkNote, WorkStart
+from qingche.people.models_careers import PayPool, PostHardship, RankChange, TransferRequest
 
 
 def _grants(user, perm):
@@ -67,6 +68,25 @@ def talk_notes(user):
     return found
 
 
+def _by_unit(model, perm, unit_lookup):
+    """Rows reached by a unit or subtree grant holding `perm` (a self grant reaches none: pay pools and post
+    flags are for the unit's leaders, the organisation department, and a 人社 role given the permission)."""
+
+    def expected(user):
+        rows = model.objects.values_list("id", unit_lookup + "_id", unit_lookup + "__path")
+        if user.is_superuser:
+            return {row[0] for row in rows}
+        grants = _grants(user, perm)
+        return {
+            pk
+            for pk, unit_id, path in rows
+            for _code, scope, grant_unit, grant_path in grants
+            if _reaches(scope, grant_unit, grant_path, unit_id, path)
+        }
+
+    return expected
+
+
 EXPECTATIONS = {
     "workstart": _by_person(WorkStart, "people.view_workstart"),
     "leaverequest": _by_person(LeaveRequest, "people.view_leaverequest"),
@@ -74,4 +94,9 @@ EXPECTATIONS = {
     "talk": talks,
     "talknote": talk_notes,
     "overloadflag": _by_person(OverloadFlag, "people.view_overloadflag", unit_lookup="unit"),
+    # careers
+    "rankchange": _by_person(RankChange, "people.view_rankchange"),
+    "transferrequest": _by_person(TransferRequest, "people.view_transferrequest", unit_lookup="unit"),
+    "paypool": _by_unit(PayPool, "people.view_paypool", "unit"),
+    "posthardship": _by_unit(PostHardship, "people.view_posthardship", "post__unit"),
 }
