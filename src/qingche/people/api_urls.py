@@ -8,3 +8,7 @@ routes = [
     ("talk-notes", api.TalkNoteViewSet, "talknote"),
     ("overload-flags", api.OverloadFlagViewSet, "overloadflag"),
 ]
+
+from qingche.people.api_training import routes as training_routes  # noqa: E402
+
+routes += training_routes

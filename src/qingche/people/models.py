@@ -191,3 +191,6 @@ class OverloadFlag(AuditedModel):
 
     def __str__(self):
         return f"{self.person} {self.raised_on}"
+
+
+from qingche.people.models_training import *  # noqa: E402,F401,F403 - training and compensatory rest (topic module)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qingche.people import views
+from qingche.people.urls_training import urlpatterns as training_urlpatterns
 
 app_name = "people"
 
@@ -16,3 +17,5 @@ urlpatterns = [
     path("talks/new/<int:person_id>/", views.talk_new, name="talk_new"),
     path("talks/<int:pk>/", views.talk_detail, name="talk_detail"),
 ]
+
+urlpatterns += training_urlpatterns  # training and compensatory rest (urls_training.py)
