@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from qingche.core.excel import xlsx_response
@@ -277,13 +278,13 @@ def coverage(request):
         category = ""
     rows = training.untrained(request.user, year, category)
     if request.GET.get("export") == "xlsx":
-        headers = [_("name"), _("unit"), _("category"), _("head of party or government")]
+        headers = [pgettext("person", "name"), _("unit"), _("category"), _("head of party or government")]
         data = [
             (
                 row["person"].name,
                 row["person"].unit.name,
                 row["person"].get_category_display(),
-                str(_("yes")) if row["head"] else "",
+                pgettext("boolean", "yes") if row["head"] else "",
             )
             for row in rows
         ]
@@ -371,7 +372,7 @@ def leave_export(request):
     rows = selectors.leave_plan(request.user, year, today, unused_only=request.GET.get("filter") == "unused")
     if not rows and not selectors.people(request.user).exists():
         raise Http404
-    headers = [_("name"), _("unit"), _("entitled"), _("taken"), _("awaiting approval"), _("left")]
+    headers = [pgettext("person", "name"), _("unit"), _("entitled"), _("taken"), _("awaiting approval"), _("left")]
     data = [
         (row["person"].name, row["person"].unit.name, row["entitled"], row["taken"], row["pending"], row["left"])
         for row in rows
