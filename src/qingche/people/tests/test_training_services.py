@@ -221,12 +221,14 @@ def test_leave_carried_over_follows_the_parameters(accounts):
     assert carried["carried"] == 3 and carried["entitled"] == plain["entitled"] + 3
 
 
-def test_the_overload_command_is_idempotent():
+def test_the_overload_command_runs_the_rule_and_refuses_a_bad_day():
+    from django.core.management import CommandError
+
     out = io.StringIO()
     call_command("people_overload", stdout=out)
-    call_command("people_overload", stdout=out)
-    lines = out.getvalue().strip().splitlines()
-    assert lines[-1] == "overload flags raised: 0"
+    assert out.getvalue().startswith("overload flags raised: ")
+    with pytest.raises(CommandError):
+        call_command("people_overload", "--today", "2026-13-01", stdout=out)
 
 
 def test_people_outside_scope_cannot_be_nominated(accounts, flow):
