@@ -9,3 +9,7 @@ routes = [
     ("overload-flags", api.OverloadFlagViewSet, "overloadflag"),
     *api_careers.routes,
 ]
+
+from qingche.people.api_training import routes as training_routes  # noqa: E402
+
+routes += training_routes

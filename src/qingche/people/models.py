@@ -194,3 +194,4 @@ class OverloadFlag(AuditedModel):
 
 
 from qingche.people.models_careers import Ladder, PayPool, PostHardship, RankChange, TransferRequest  # noqa: E402, F401
+from qingche.people.models_training import *  # noqa: E402,F401,F403 - training and compensatory rest (topic module)

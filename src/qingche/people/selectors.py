@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Max, Q, Sum
+from django.utils import timezone
 
 from qingche.burden import rules as burden_rules
 from qingche.burden import selectors as burden_selectors
@@ -63,6 +64,29 @@ def entitled_days(started_on: dt.date | None, year: int) -> int | None:
     return rules.entitlement(rules.years_of_work(started_on, dt.date(year, 12, 31)), entitlement_steps())
 
 
+def carried_days(started_on: dt.date | None, taken_last_year: int, year: int, today: dt.date) -> int:
+    """Leave of the year before carried into `year` (parameters people.leave_carry_over_days and
+    people.leave_carry_over_until_month; none by default)."""
+    from qingche.people import rules_training
+
+    max_days = int(parameters.get("people.leave_carry_over_days"))
+    last = entitled_days(started_on, year - 1)
+    if max_days <= 0 or last is None:
+        return 0
+    until = int(parameters.get("people.leave_carry_over_until_month"))
+    return rules_training.carried_over(rules.leave_left(last, taken_last_year), max_days, today, year, until)
+
+
+def _taken_last_year(person_ids, year: int) -> dict[int, int]:
+    if int(parameters.get("people.leave_carry_over_days")) <= 0:
+        return {}
+    return dict(
+        LeaveRequest.objects.filter(person_id__in=person_ids, year=year - 1, status=LeaveRequest.Status.APPROVED)
+        .values_list("person_id")
+        .annotate(days=Sum("days"))
+    )
+
+
 def leave_balance(person, year: int) -> dict:
     started = WorkStart.objects.filter(person=person).values_list("started_on", flat=True).first()
     sums = dict(
@@ -71,6 +95,9 @@ def leave_balance(person, year: int) -> dict:
         .annotate(days=Sum("days"))
     )
     entitled = entitled_days(started, year)
+    carried = carried_days(started, _taken_last_year([person.pk], year).get(person.pk, 0), year, timezone.localdate())
+    if entitled is not None:
+        entitled += carried
     taken = sums.get(LeaveRequest.Status.APPROVED, 0)
     return {
         "entitled": entitled,
@@ -78,6 +105,7 @@ def leave_balance(person, year: int) -> dict:
         "pending": sums.get(LeaveRequest.Status.REQUESTED, 0),
         "left": None if entitled is None else rules.leave_left(entitled, taken),
         "started_on": started,
+        "carried": carried,
     }
 
 
@@ -95,9 +123,12 @@ def leave_plan(user, year: int, today: dt.date, *, unused_only: bool = False) ->
     ):
         sums[person_id][status] = days
     from_month = int(parameters.get("people.leave_unused_from_month"))
+    taken_last_year = _taken_last_year(ids, year)
     rows = []
     for person in people_rows:
         entitled = entitled_days(starts.get(person.pk), year)
+        if entitled is not None:
+            entitled += carried_days(starts.get(person.pk), taken_last_year.get(person.pk, 0), year, today)
         taken = sums[person.pk].get(LeaveRequest.Status.APPROVED, 0)
         pending = sums[person.pk].get(LeaveRequest.Status.REQUESTED, 0)
         late = entitled is not None and year == today.year and rules.unused_late(entitled, taken, today, from_month)

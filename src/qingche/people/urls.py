@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingche.people import urls_careers, views
+from qingche.people import urls_careers, urls_training, views
 
 app_name = "people"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("talks/new/<int:person_id>/", views.talk_new, name="talk_new"),
     path("talks/<int:pk>/", views.talk_detail, name="talk_detail"),
     *urls_careers.urlpatterns,
+    *urls_training.urlpatterns,
 ]

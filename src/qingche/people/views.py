@@ -15,7 +15,7 @@ from qingche.core import parameters
 from qingche.core.forms import error_texts, form_errors
 from qingche.core.pagination import paginate
 from qingche.core.scope import user_person_id
-from qingche.people import forms, selectors, services
+from qingche.people import forms, selectors, selectors_training, services
 
 
 def _year(request) -> int:
@@ -64,6 +64,7 @@ def mine(request):
             "requests": selectors.leave_requests(request.user).filter(person=person, year=today.year),
             "check": selectors.health_checks(request.user).filter(person=person, year=today.year).first(),
             "talks": selectors.talks(request.user).filter(person=person)[:10],
+            "rest": selectors_training.rest_balance(person, today.year),
             "leave_form": leave_form,
             "check_form": check_form,
         },

@@ -203,3 +203,137 @@ def _rank():
 panels.register_person_panel(_rank_panel, order=20)
 panels.register_unit_panel(_unit_panel, order=20)
 panels.register_rank_source(_rank)
+# -- training (培训) and compensatory rest: issue 18, the training half --------------------------------------------
+from qingche.people.rules_training import DEFAULT_HEAD_POSTS  # noqa: E402
+
+parameters.register_defaults(
+    {
+        "people.survey_anonymity_minimum": (
+            5,
+            "Training needs survey: counts of answers below this number are hidden from superiors",
+        ),
+        "people.training_head_posts": (
+            DEFAULT_HEAD_POSTS,
+            "Posts counted as 党政主职 in training coverage (a current post with this name or beginning with it)",
+        ),
+        "people.training_pass_mark": (60, "Training assessment: the score from which a person passes"),
+        "people.checkin_code_minutes": (30, "Minutes a training check-in code shown at the venue stays valid"),
+        "people.leave_carry_over_days": (
+            0,
+            "Unused annual leave carried into the next year, at most this many days (0: none; 条例 §5 allows one year)",
+        ),
+        "people.leave_carry_over_until_month": (
+            3,
+            "Leave carried over must be taken by the end of this month of the next year (0: the whole year)",
+        ),
+    }
+)
+
+TRAINING_OWN = {
+    "people.view_needssurvey",
+    "people.add_needsanswer",
+    "people.view_needsanswer",  # only one's own (models.NeedsAnswer.scope_q)
+    "people.view_trainingplan",
+    "people.view_trainingsession",
+    "people.view_enrolment",
+    "people.checkin_enrolment",
+    "people.view_compensatoryrest",
+}
+TRAINING_UNIT = TRAINING_OWN | {
+    "people.add_enrolment",
+    "people.view_training_coverage",
+    "people.add_compensatoryrest",
+}
+TRAINING_ORGANISER = TRAINING_UNIT | {
+    "people.add_needssurvey",
+    "people.add_trainingplan",
+    "people.change_trainingplan",
+    "people.change_enrolment",
+}
+roles.add_role_permissions(roles.FRONTLINE, TRAINING_OWN)
+roles.add_role_permissions(roles.VILLAGE, TRAINING_OWN | {"people.add_enrolment"})
+roles.add_role_permissions(roles.TOWN, TRAINING_UNIT)
+roles.add_role_permissions(roles.ORG_DEPARTMENT, TRAINING_ORGANISER)
+
+TRAINING = _("Training")
+menu.register(
+    menu.MenuItem(
+        _("My training"), "people:training_mine", "people.checkin_enrolment", icon="school", section=TRAINING, order=74
+    ),
+    menu.MenuItem(
+        _("Training plan"),
+        "people:training_plans",
+        "people.add_enrolment",
+        icon="list-check",
+        section=TRAINING,
+        order=75,
+    ),
+    menu.MenuItem(
+        _("Training coverage"),
+        "people:training_coverage",
+        "people.view_training_coverage",
+        icon="chart-bar",
+        section=TRAINING,
+        order=76,
+    ),
+    menu.MenuItem(
+        _("Training needs surveys"),
+        "people:training_surveys",
+        "people.add_needssurvey",
+        icon="clipboard-list",
+        section=TRAINING,
+        order=77,
+    ),
+)
+
+
+def _training_card(request):
+    """Units are told of a published plan here: sessions open for nomination."""
+    from django.utils import timezone
+
+    from qingche.people import selectors_training
+
+    user = request.user
+    if not user.has_perm("people.add_enrolment"):
+        return None
+    upcoming = selectors_training.open_for_nomination(user, timezone.localdate())
+    count = upcoming.count()
+    if not count:
+        return None
+    return {
+        "key": "training",
+        "title": _("Training open for nomination"),
+        "stats": [(_("sessions"), count)],
+        "lines": [f"{row.start:%m-%d} {row.topic}" for row in upcoming[:5]],
+        "links": [(_("Open"), "/people/training/")],
+    }
+
+
+widgets.register_card(_training_card, order=61)
+
+
+def _training_figures(person_ids, start, end):
+    from qingche.people import selectors_training
+
+    return selectors_training.appraisal_figures(person_ids, start, end)
+
+
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("qingche.appraisal"):
+    from qingche.appraisal import indicators  # noqa: E402
+
+    indicators.register("training", _training_figures)
+
+
+def _training_panel(request, person):
+    """The person's training history on their page (org.panels)."""
+    from qingche.people import selectors_training  # lazy: wiring is imported before the topic modules' models
+
+    if not request.user.has_perm("people.view_enrolment"):
+        return None
+    rows = list(selectors_training.history(person, user=request.user)[:50])
+    return {"template": "people/training/_history_panel.html", "history": rows}
+
+
+panels.register_person_panel(_training_panel, order=30)

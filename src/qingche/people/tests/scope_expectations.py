@@ -5,7 +5,20 @@ person talked with — no other role, not the person talked with, not their town
 
 from qingche.org import roles
 from qingche.org.models import Person, RoleGrant
-from qingche.people.models import HealthCheck, LeaveRequest, OverloadFlag, Talk, TalkNote, WorkStart
+from qingche.people.models import (
+    CompensatoryRest,
+    Enrolment,
+    HealthCheck,
+    LeaveRequest,
+    NeedsAnswer,
+    NeedsSurvey,
+    OverloadFlag,
+    Talk,
+    TalkNote,
+    TrainingPlan,
+    TrainingSession,
+    WorkStart,
+)
 from qingche.people.models_careers import PayPool, PostHardship, RankChange, TransferRequest
 
 
@@ -100,3 +113,55 @@ EXPECTATIONS = {
     "paypool": _by_unit(PayPool, "people.view_paypool", "unit"),
     "posthardship": _by_unit(PostHardship, "people.view_posthardship", "post__unit"),
 }
+
+
+# -- training and compensatory rest ---------------------------------------------------------------------------
+# Surveys, published plans and their sessions: every grant holding the view permission sees all of them; a
+# draft plan (and its sessions) only grants holding people.change_trainingplan that reach its organiser unit.
+# A needs answer: only the person who gave it, whatever their grants (no superior reads one).
+def _global(model, perm):
+    def expected(user):
+        ids = set(model.objects.values_list("id", flat=True))
+        return ids if user.is_superuser or _grants(user, perm) else set()
+
+    return expected
+
+
+def _plans_expected(model, perm, prefix=""):
+    def expected(user):
+        rows = model.objects.values_list("id", prefix + "status", prefix + "unit_id", prefix + "unit__path")
+        if user.is_superuser:
+            return {row[0] for row in rows}
+        if not _grants(user, perm):
+            return set()
+        managing = _grants(user, "people.change_trainingplan")
+        return {
+            pk
+            for pk, status, unit_id, path in rows
+            if status == "published"
+            or any(_reaches(scope, unit, unit_path, unit_id, path) for _c, scope, unit, unit_path in managing)
+        }
+
+    return expected
+
+
+def needs_answers(user):
+    rows = NeedsAnswer.objects.values_list("id", "person_id")
+    if user.is_superuser:
+        return {pk for pk, _person in rows}
+    me = _me(user)
+    if me is None or not _grants(user, "people.view_needsanswer"):
+        return set()
+    return {pk for pk, person_id in rows if person_id == me}
+
+
+EXPECTATIONS.update(
+    {
+        "needssurvey": _global(NeedsSurvey, "people.view_needssurvey"),
+        "needsanswer": needs_answers,
+        "trainingplan": _plans_expected(TrainingPlan, "people.view_trainingplan"),
+        "trainingsession": _plans_expected(TrainingSession, "people.view_trainingsession", "plan__"),
+        "enrolment": _by_person(Enrolment, "people.view_enrolment"),
+        "compensatoryrest": _by_person(CompensatoryRest, "people.view_compensatoryrest"),
+    }
+)
