@@ -16,7 +16,7 @@ from qingche.core.forms import form_errors
 from qingche.core.pagination import paginate
 from qingche.core.selectors import may_unmask
 from qingche.core.services import pii_unmask
-from qingche.org import forms, importers, selectors, services
+from qingche.org import forms, importers, person_sections, selectors, services
 from qingche.org.models import Person, Role, Unit
 from qingche.org.roles import role_label
 
@@ -260,6 +260,7 @@ def person_detail(request, pk):
             "home_area": selectors.serves_in_home_area(person),
             "unmask_form": forms.UnmaskForm(),
             "may_unmask": may_unmask(request.user, person),
+            "sections": person_sections.sections(request, person),
         },
     )
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from qingche.core.audit import AuditContext, audit_context, record_created
 from qingche.core.calendar import work_calendar
 from qingche.org.models import Person
-from qingche.people import rules, selectors, services
+from qingche.people import demo_awards, rules, selectors, services
 from qingche.people.models import HealthCheck, LeaveRequest, Talk, WorkStart
 
 NOTES = [
@@ -78,6 +78,7 @@ def build(ctx) -> None:
     _requests_and_talks(ctx)
     services.overload_flags_refresh(today=today)
     _close_one_flag(ctx)
+    demo_awards.build(ctx)  # awards, reserve pool, secondments
 
 
 def _requests_and_talks(ctx) -> None:

@@ -191,3 +191,6 @@ class OverloadFlag(AuditedModel):
 
     def __str__(self):
         return f"{self.person} {self.raised_on}"
+
+
+from qingche.people.models_awards import *  # noqa: E402, F403  (awards, reserve pool, secondment)

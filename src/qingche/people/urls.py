@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingche.people import views
+from qingche.people import urls_awards, views
 
 app_name = "people"
 
@@ -16,3 +16,4 @@ urlpatterns = [
     path("talks/new/<int:person_id>/", views.talk_new, name="talk_new"),
     path("talks/<int:pk>/", views.talk_detail, name="talk_detail"),
 ]
+urlpatterns += urls_awards.urlpatterns  # awards, reserve pool, secondment
