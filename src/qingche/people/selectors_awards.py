@@ -32,6 +32,7 @@ def award_rounds(user):
         .annotate(
             approved=Count("nominations", filter=Q(nominations__status__in=["approved", "conferred"])),
         )
+        .order_by("-year", "-id")
     )
 
 

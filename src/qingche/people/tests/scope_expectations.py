@@ -152,3 +152,13 @@ EXPECTATIONS = {
     "reservereview": _by_lookups(ReserveReview, "people.view_reservereview", "entry__person_id", "entry__unit"),
     "secondment": secondments,
 }
+
+PAGES = {
+    "people-reserve-entry": {
+        "url": "/people/reserve/{pk}/",
+        "perm": "people.view_reserveentry",
+        "model": ReserveEntry,
+        "ids": EXPECTATIONS["reserveentry"],
+        "paths": lambda: dict(ReserveEntry.objects.values_list("pk", "unit__path")),
+    },
+}
