@@ -74,6 +74,9 @@ INPUT_LABELS = {
 SNAP_DECIMALS = 9
 # A rater weight below this is floating-point noise from a spread that is really zero.
 WEIGHT_EPSILON = 1e-6
+# DOMAIN_FACTS: 优秀 at most 20% of a unit, up to 25% where approved; 平时 好 at most 40% (approx.). The
+# default of the parameter appraisal.max_excellent_quota (wiring.py), which a county may set.
+DEFAULT_MAX_EXCELLENT_QUOTA = {"annual": 25, "regular": 40}
 # Rounding before floor(): 0.29 × 100 is 28.999999999999996 in binary, and must give 29 slots.
 QUOTA_EPSILON = 1e-9
 
@@ -227,10 +230,11 @@ class RatingPart:
 @dataclass(frozen=True)
 class ObjectivePart:
     values: np.ndarray
-    scores: np.ndarray
+    scores: np.ndarray  # each indicator on its own scale (100 × on-time rate, …)
     weights_used: np.ndarray
     score: np.ndarray
     reference_workload: float
+    common: np.ndarray  # each indicator on the common scale: what is weighted
 
 
 @dataclass(frozen=True)
@@ -475,8 +479,35 @@ def score_objective(indicators: Indicators, indicator_weights: np.ndarray, param
     values = np.stack([ratio, on_time_rate, error_rate, satisfaction], axis=1)
     weights = indicator_weights[None, :] * ~np.isnan(scores)
     weights_used = weights / weights.sum(axis=1, keepdims=True)
-    score = snap((weights_used * np.nan_to_num(scores)).sum(axis=1))
-    return ObjectivePart(values, scores, weights_used, score, reference)
+    common = common_scale(scores, params)
+    score = snap((weights_used * np.nan_to_num(common)).sum(axis=1))
+    return ObjectivePart(values, scores, weights_used, score, reference, common)
+
+
+def common_scale(scores: np.ndarray, params: ScoringParams) -> np.ndarray:
+    """Each indicator's scores (a column) on the common scale of the rating part: its z-score across the
+    people measured, mapped to standard_mean + standard_spread · z and clipped to 0–100; NaN stays NaN.
+
+    Weighting the raw scores instead lets the indicator with the widest spread decide (100 × on-time
+    rate moves by a few points where 100 − 5 × error percent moves by tens), whatever the weights say;
+    on the common scale each indicator counts as much as its weight. A column without spread gives
+    everyone standard_mean. A person's z never falls when their own raw score rises with the others'
+    unchanged (d z / d x = (1 − 1/n − z²/n) / spread ≥ 0, as z² ≤ n − 1)."""
+    measured = ~np.isnan(scores)
+    count = measured.sum(axis=0)
+    safe = np.where(measured, scores, 0.0)
+    mean = np.divide(safe.sum(axis=0), count, out=np.zeros(scores.shape[1]), where=count > 0)
+    spread = np.sqrt(
+        np.divide(
+            (np.where(measured, scores - mean, 0.0) ** 2).sum(axis=0),
+            count,
+            out=np.zeros(scores.shape[1]),
+            where=count > 0,
+        )
+    )
+    spread = np.where(spread > 10.0**-SNAP_DECIMALS, spread, np.inf)  # no spread: z = 0 for everyone
+    z = (scores - mean) / spread
+    return np.where(measured, snap(np.clip(params.standard_mean + params.standard_spread * z, 0.0, 100.0)), np.nan)
 
 
 def final_scores(rating: RatingPart, objective: ObjectivePart, subjective_weight: float) -> np.ndarray:
@@ -595,7 +626,8 @@ class CycleResult:
             "indicator_value": _table(objective.values, 4),
             "indicator_score": _table(objective.scores),
             "indicator_weight_used": _table(objective.weights_used, 4),
-            "indicator_contribution": _table(objective.weights_used * np.nan_to_num(objective.scores)),
+            "indicator_common": _table(objective.common),
+            "indicator_contribution": _table(objective.weights_used * np.nan_to_num(objective.common)),
             "measured": (~np.isnan(objective.scores)).tolist(),
             **{name: _table(getattr(inputs, name), 4) for name in (*INDICATOR_INPUTS, "satisfaction")},
             "quota_group": [_plain(g) for g in self.cycle.quota_groups],
@@ -649,6 +681,7 @@ class CycleResult:
                     "inputs": inputs[name],
                     "value": t["indicator_value"][person][i],
                     "score": t["indicator_score"][person][i],
+                    "on_common_scale": t["indicator_common"][person][i],
                     "configured_weight": t["indicator_weights"][i],
                     "weight_used": t["indicator_weight_used"][person][i],
                     "contribution": t["indicator_contribution"][person][i],

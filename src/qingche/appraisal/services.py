@@ -102,8 +102,6 @@ SCHEME_FIELDS = (
     "quota_group",
     "is_active",
 )
-# DOMAIN_FACTS: 优秀 at most 20% of a unit, up to 25% where approved; 平时 好 at most 40% (approx.)
-MAX_EXCELLENT_QUOTA = {"annual": 25, "regular": 40}
 
 
 def _validate_scheme(scheme: AppraisalScheme) -> None:
@@ -143,7 +141,8 @@ def _validate_scheme(scheme: AppraisalScheme) -> None:
         errors["subjective_weight"] = _("Enter a percentage from 0 to 100.")
     if not scheme.min_raters or scheme.min_raters < 1:
         errors["min_raters"] = _("At least one rater per group.")
-    top = MAX_EXCELLENT_QUOTA["regular" if scheme.period_type == "regular" else "annual"]
+    limits = {**rules.DEFAULT_MAX_EXCELLENT_QUOTA, **(parameters.get("appraisal.max_excellent_quota") or {})}
+    top = int(limits["regular" if scheme.period_type == "regular" else "annual"])
     if not 0 <= (scheme.excellent_quota or 0) <= top:
         errors["excellent_quota"] = _("The top-grade quota is at most %(max)d%%.") % {"max": top}
     if errors:

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from qingche.appraisal import selectors
+from qingche.appraisal import rules, selectors
 from qingche.core import audit_display, menu, parameters, widgets
 from qingche.org import roles
 
@@ -57,6 +57,10 @@ parameters.register_defaults(
                 "incompetent": {"counts": False, "months_less": 0},
             },
             "whether an annual grade's year counts toward rank (职级) years, and months less before the next step",
+        ),
+        "appraisal.max_excellent_quota": (
+            rules.DEFAULT_MAX_EXCELLENT_QUOTA,
+            "highest top-grade quota (percent) a scheme may set: annual (优秀) and regular (好) appraisals",
         ),
         "appraisal.award_excellent_in_a_row": (3, "优秀 years in a row that make a 三等功 candidate"),
         "appraisal.batch_size": (5000, "people written per batch when scoring a cycle"),

@@ -13,3 +13,15 @@ routes = [
 from qingche.people.api_training import routes as training_routes  # noqa: E402
 
 routes += training_routes
+from qingche.people import api_awards  # noqa: E402
+
+routes += [  # awards, reserve pool, secondment
+    ("award-types", api_awards.AwardTypeViewSet, "awardtype"),
+    ("award-rounds", api_awards.AwardRoundViewSet, "awardround"),
+    ("nominations", api_awards.NominationViewSet, "nomination"),
+    ("objections", api_awards.ObjectionViewSet, "objection"),
+    ("reserve-entries", api_awards.ReserveEntryViewSet, "reserveentry"),
+    ("reserve-tasks", api_awards.ReserveTaskViewSet, "reservetask"),
+    ("reserve-reviews", api_awards.ReserveReviewViewSet, "reservereview"),
+    ("secondments", api_awards.SecondmentViewSet, "secondment"),
+]

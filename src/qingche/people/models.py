@@ -193,5 +193,6 @@ class OverloadFlag(AuditedModel):
         return f"{self.person} {self.raised_on}"
 
 
+from qingche.people.models_awards import *  # noqa: E402, F403  (awards, reserve pool, secondment)
 from qingche.people.models_careers import Ladder, PayPool, PostHardship, RankChange, TransferRequest  # noqa: E402, F401
 from qingche.people.models_training import *  # noqa: E402,F401,F403 - training and compensatory rest (topic module)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingche.people import urls_careers, urls_training, views
+from qingche.people import urls_awards, urls_careers, urls_training, views
 
 app_name = "people"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("talks/<int:pk>/", views.talk_detail, name="talk_detail"),
     *urls_careers.urlpatterns,
     *urls_training.urlpatterns,
+    *urls_awards.urlpatterns,
 ]

@@ -337,3 +337,102 @@ def _training_panel(request, person):
 
 
 panels.register_person_panel(_training_panel, order=30)
+# -- awards, reserve pool, secondment (models_awards) -----------------------------------------------------
+from qingche.people.rules_awards import DEFAULT_PUBLICITY_DAYS  # noqa: E402
+
+parameters.register_defaults(
+    {
+        "people.award_publicity_days": (
+            DEFAULT_PUBLICITY_DAYS,
+            "Working days an award's nominees are publicised (公示)",
+        ),
+        "people.secondment_assess_days_before_end": (
+            30,
+            "Days before a secondment ends from which its end assessment may be recorded",
+        ),
+    }
+)
+AWARDS_EVERYONE = {
+    "people.view_awardtype",
+    "people.view_awardround",
+    "people.view_nomination",  # a self grant: one's own nominations
+    "people.add_objection",
+    "people.view_objection",  # a self grant: the objections one raised
+    "people.view_secondment",  # a self grant: one's own secondments
+}
+AWARDS_UNIT = AWARDS_EVERYONE | {
+    "people.add_nomination",
+    "people.view_reserveentry",
+    "people.view_reservetask",
+    "people.view_reservereview",
+    "people.add_reservetask",
+}
+AWARDS_ORG = AWARDS_UNIT | {
+    "people.add_awardtype",
+    "people.change_awardtype",
+    "people.add_awardround",
+    "people.review_nomination",
+    "people.answer_objection",
+    "people.add_reserveentry",
+    "people.change_reserveentry",
+    "people.add_reservereview",
+    "people.add_secondment",
+    "people.change_secondment",
+}
+roles.add_role_permissions(roles.FRONTLINE, AWARDS_EVERYONE)
+roles.add_role_permissions(roles.VILLAGE, AWARDS_EVERYONE)
+roles.add_role_permissions(roles.COUNTY_DEPARTMENT, AWARDS_EVERYONE | {"people.add_nomination"})
+roles.add_role_permissions(roles.TOWN, AWARDS_UNIT)
+roles.add_role_permissions(roles.ORG_DEPARTMENT, AWARDS_ORG)
+
+menu.register(
+    menu.MenuItem(_("Awards"), "people:awards", "people.view_awardround", icon="award", section=SECTION, order=74),
+    menu.MenuItem(
+        _("Reserve cadres"), "people:reserve", "people.view_reserveentry", icon="users-group", section=SECTION, order=75
+    ),
+    menu.MenuItem(
+        _("Secondments"),
+        "people:secondments",
+        "people.view_reserveentry",
+        icon="arrows-exchange",
+        section=SECTION,
+        order=76,
+    ),
+)
+
+
+def _person_section(request, person):
+    """Awards conferred, the reserve pool and secondments on the person page."""
+    from qingche.people import selectors_awards
+
+    lines = [
+        f"{nomination.round.title}（{nomination.round.document_number or nomination.round.conferred_on}）"
+        for nomination in selectors_awards.awards_of_person(person.pk)
+    ]
+    user = request.user
+    for entry in selectors_awards.reserve_entries(user).filter(person=person, status="active"):
+        lines.append(
+            _("Reserve cadre: %(category)s since %(date)s")
+            % {"category": entry.get_category_display(), "date": entry.entered_on}
+        )
+    for secondment in selectors_awards.secondments(user).filter(person=person):
+        lines.append(
+            _("Secondment to %(unit)s, %(start)s – %(end)s %(outcome)s")
+            % {
+                "unit": secondment.host_unit.name,
+                "start": secondment.start,
+                "end": secondment.end,
+                "outcome": secondment.get_outcome_display(),
+            }
+        )
+    if not lines:
+        return None
+    return {
+        "template": "people/awards/_person_panel.html",
+        "key": "awards",
+        "title": _("Awards, reserve pool and secondments"),
+        "lines": lines,
+    }
+
+
+panels.register_person_panel(_person_section, order=50)

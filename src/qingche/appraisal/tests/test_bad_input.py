@@ -185,3 +185,26 @@ def test_the_schema_says_the_outcomes_are_lists_and_names_both_person_categories
         enums["SchemePersonCategoryEnum"]["enum"]
     )
     assert "civil_servant" in enums["PersonCategoryEnum"]["enum"]
+
+
+def test_the_top_grade_quota_limit_is_a_parameter(api_as):
+    from qingche.core.models import Parameter
+
+    body = {
+        "name": "名额方案",
+        "person_category": "town_staff",
+        "period_type": "annual",
+        "grade_scale": "annual",
+        "dimension_weights": {"de": 20, "neng": 20, "qin": 20, "ji": 30, "lian": 10},
+        "group_weights": {"superior": 60, "peer": 40},
+        "indicator_weights": {"volume": 50, "on_time": 50},
+        "subjective_weight": 60,
+        "min_raters": 3,
+        "excellent_quota": 22,
+        "quota_group": "town",
+    }
+    Parameter.objects.update_or_create(key="appraisal.max_excellent_quota", defaults={"value": {"annual": 20}})
+    refused = api_as("zuzhibu").post("/api/v1/appraisal/schemes/", body, format="json")
+    assert refused.status_code == 400 and "20%" in refused.data["excellent_quota"][0]
+    Parameter.objects.filter(key="appraisal.max_excellent_quota").delete()
+    assert api_as("zuzhibu").post("/api/v1/appraisal/schemes/", body, format="json").status_code == 201

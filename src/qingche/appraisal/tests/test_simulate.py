@@ -317,47 +317,65 @@ def test_spearman_helper():
     assert average_ranks([5, 1, 5, 3]).tolist() == [3.5, 1.0, 3.5, 2.0]
 
 
-RATER_BEHAVIOURS = {"fair": 0.5, "lenient": 0.2, "harsh": 0.15, "flat": 0.15}
+RATER_MIXES = {  # shares of fair, lenient (high, compressed), harsh (low), flat (95 for all: 好人主义), noisy raters
+    "typical": {"fair": 0.5, "lenient": 0.2, "harsh": 0.15, "flat": 0.15},
+    "lenient": {"fair": 0.3, "lenient": 0.45, "harsh": 0.1, "flat": 0.15},
+    "flat and noisy": {"fair": 0.3, "lenient": 0.15, "harsh": 0.1, "flat": 0.25, "noisy": 0.2},
+}
+REGULAR_TOWNS = (15,) * 20
+SMALL_TOWNS = (5, 6, 7, 8) * 5 + (20,) * 2  # where a superior rates only a handful of people
 
 
-def simulated_county(seed, towns=20, per_town=15):
-    """A county whose people have a known true performance, rated by a mix of fair, lenient (high and
-    compressed), harsh (low) and flat (95 for everyone: 好人主义) raters. Each person gets 3 superiors
-    (who rate the whole town), 6 peers from the town and 4 of the town's 10 public raters."""
+def simulated_county(seed, mix="typical", sizes=REGULAR_TOWNS, items_per=4.0, errors_per=50.0, rater_noise=3.0):
+    """A county whose people have a known true performance (one number each, N(0, 1)).
+
+    Ratings: each person gets 3 superiors (who rate the whole town), up to 6 peers from the town and 4 of the
+    town's 10 public raters, each rater behaving as drawn from the mix. Objective figures: a workload assigned
+    independently of performance; items done ≈ workload / items_per; each item on time with probability
+    sigmoid(2 + truth); errors ≈ Poisson(workload / errors_per × e^(−0.8 · truth)). The scheme weighs 60/40 and
+    takes the on-time rate and the accuracy as the objective part (as in the reference engine of issue 19)."""
     rng = np.random.default_rng(seed)
-    n = towns * per_town
+    n = sum(sizes)
     truth = rng.normal(size=n)
     profile = 75 + 8 * truth[:, None] + rng.normal(0, 2, size=(n, len(DIMS)))
+    behaviours = RATER_MIXES[mix]
     behaviour = {}
 
     def observe(rater, person):
-        kind = behaviour.setdefault(rater, rng.choice(list(RATER_BEHAVIOURS), p=list(RATER_BEHAVIOURS.values())))
-        noise = rng.normal(0, 5, size=len(DIMS))
+        kind = behaviour.setdefault(rater, rng.choice(list(behaviours), p=list(behaviours.values())))
+        noise = rng.normal(0, rater_noise, size=len(DIMS))
         scores = {
             "fair": profile[person] + noise,
             "lenient": 92 + 0.5 * (profile[person] - 75) + 0.5 * noise,
             "harsh": 55 + (profile[person] - 75) + noise,
             "flat": 95 + rng.normal(0, 0.5, size=len(DIMS)),
+            "noisy": profile[person] + 3 * noise,
         }[kind]
         return dict(zip(DIMS, np.clip(np.round(scores), 0, 100).tolist(), strict=True))
 
-    people, ratings = [], []
-    for town in range(towns):
-        members = range(town * per_town, (town + 1) * per_town)
+    people, ratings, first = [], [], 0
+    for town, size in enumerate(sizes):
+        members = range(first, first + size)
+        first += size
         for person in members:
-            person_id = f"p{person:03d}"
+            person_id = f"p{person:04d}"
+            workload = float(np.round(rng.lognormal(np.log(1000), 0.35)))
+            done = int(max(1, rng.poisson(workload / items_per)))
+            on_time = int(rng.binomial(done, 1 / (1 + np.exp(-(2.0 + truth[person])))))
+            errors = int(rng.poisson(workload / errors_per * np.exp(-0.8 * truth[person])))
             people.append(
                 {
                     "id": person_id,
                     "quota_group": f"town{town}",
-                    "workload": 1000,
-                    "done": 50,
-                    "on_time": 45,
-                    "errors": 1,
+                    "workload": workload,
+                    "done": done,
+                    "on_time": on_time,
+                    "errors": errors,
                 }
             )
+            others = [m for m in members if m != person]
             raters = [("superior", f"sup{town}-{k}") for k in range(3)]
-            raters += [("peer", f"p{q:03d}") for q in rng.choice([m for m in members if m != person], 6, replace=False)]
+            raters += [("peer", f"p{q:04d}") for q in rng.choice(others, min(6, len(others)), replace=False)]
             raters += [("public", f"pub{town}-{k}") for k in rng.choice(10, 4, replace=False)]
             for group, rater in raters:
                 ratings.append({"rater": rater, "group": group, "ratee": person_id, "scores": observe(rater, person)})
@@ -365,9 +383,10 @@ def simulated_county(seed, towns=20, per_town=15):
         "period": "annual",
         "excellent_quota": 0.2,
         "min_raters": 3,
-        "subjective_weight": 1.0,  # rating part only: the same information the plain average sees
+        "subjective_weight": 0.6,
         "dimensions": dict.fromkeys(DIMS, 0.2),
         "rater_groups": {"superior": 0.4, "peer": 0.35, "public": 0.25},
+        "parameters": {"indicator_weights": {"volume": 0.0, "on_time": 0.5, "accuracy": 0.5, "satisfaction": 0.0}},
         "people": people,
         "ratings": ratings,
     }
@@ -381,13 +400,73 @@ def plain_average(data):
     return np.array([np.mean(totals[person["id"]]) for person in data["people"]])
 
 
-def test_engine_ranks_a_simulated_county_closer_to_the_truth_than_a_plain_average():
-    data, truth = simulated_county(seed=2026)
+def engine_scores(data):
     scores = {result["id"]: result["score"] for result in simulate(data)["results"]}
-    engine_rho = spearman([scores[person["id"]] for person in data["people"]], truth)
-    plain_rho = spearman(plain_average(data), truth)
-    print(f"Spearman ρ with the true performance: engine {engine_rho:.3f}, plain average {plain_rho:.3f}")
-    # Margin 0.05: over seeds 0–19 of this county the gap ranged 0.065–0.19 (mean 0.11, sd 0.03), so
-    # 0.05 does not rest on a lucky seed; and it is over 3 standard errors of ρ at this size
-    # ((1 − ρ²)/√(n − 1) ≈ 0.016 for ρ ≈ 0.85, n = 300), so passing is not chance either.
-    assert engine_rho > plain_rho + 0.05
+    return np.array([scores[person["id"]] for person in data["people"]])
+
+
+def reference_engine(data):
+    """The yardstick of issue 19: each rater's (dimension-averaged) scores standardised against that rater's own
+    mean and spread, raters with almost no spread or fewer than 3 ratees dropped, group weights applied; the
+    objective part the standardised on-time rate minus the standardised errors per unit of workload; 60/40."""
+    by_rater = {}
+    for rating in data["ratings"]:
+        by_rater.setdefault(rating["rater"], []).append(np.mean(list(rating["scores"].values())))
+    stats = {rater: (np.mean(v), np.std(v), len(v)) for rater, v in by_rater.items()}
+    cells = {}
+    for rating in data["ratings"]:
+        mean, spread, count = stats[rating["rater"]]
+        if spread >= 2 and count >= 3:
+            value = (np.mean(list(rating["scores"].values())) - mean) / spread
+            cells.setdefault((rating["ratee"], rating["group"]), []).append(value)
+    subjective = []
+    for person in data["people"]:
+        shown = {g: w for g, w in data["rater_groups"].items() if (person["id"], g) in cells}
+        total = sum(shown.values())
+        subjective.append(sum(w * np.mean(cells[(person["id"], g)]) for g, w in shown.items()) / total if total else 0)
+
+    def z(values):
+        values = np.asarray(values, dtype=float)
+        return (values - values.mean()) / values.std()
+
+    on_time = [person["on_time"] / person["done"] for person in data["people"]]
+    errors = [person["errors"] / person["workload"] for person in data["people"]]
+    return 0.6 * z(subjective) + 0.4 * z(z(on_time) - z(errors))
+
+
+def _correlations(seed, mix, **county):
+    data, truth = simulated_county(seed, mix, **county)
+    return (
+        spearman(engine_scores(data), truth),
+        spearman(plain_average(data), truth),
+        spearman(reference_engine(data), truth),
+    )
+
+
+def test_engine_ranks_simulated_counties_close_to_the_truth():
+    """One county of 20 towns of 15 per rater mix, each from its own seed: the engine reaches 0.98 and keeps up
+    with the reference engine; a plain average of the ratings stays near 0.8."""
+    rows = [_correlations(seed, mix) for seed, mix in enumerate(RATER_MIXES)]
+    for mix, (engine, plain, reference) in zip(RATER_MIXES, rows, strict=True):
+        print(f"{mix}: Spearman ρ engine {engine:.3f}, plain average {plain:.3f}, reference {reference:.3f}")
+        assert engine > plain + 0.05
+        assert engine >= reference - 0.01
+        assert engine >= 0.975  # about 2 standard errors of ρ at n = 300 below the mean
+    assert np.mean([row[0] for row in rows]) >= 0.98
+
+
+def test_engine_on_small_towns_and_on_weak_objective_figures():
+    """Where a superior rates only 5–8 people, and where the objective figures are few and noisy (fewer items
+    done, rarer errors, noisier raters): the engine stays ahead of the plain average and keeps up with the
+    reference engine. Neither reaches 0.98 here: per-rater standardisation cannot tell a strong small town from
+    a lenient rater in it (docs/appraisal-scoring.md, "What the ratings cannot tell"). On the weak figures the
+    engine reached about 0.94 before its indicators were put on the common scale, now about 0.965."""
+    for label, county in (
+        ("small towns", {"sizes": SMALL_TOWNS}),
+        ("weak objective figures", {"items_per": 20.0, "errors_per": 400.0, "rater_noise": 5.0}),
+    ):
+        engine, plain, reference = _correlations(7, "typical", **county)
+        print(f"{label}: Spearman ρ engine {engine:.3f}, plain average {plain:.3f}, reference {reference:.3f}")
+        assert engine > plain + 0.05
+        assert engine >= reference - 0.01
+        assert engine >= 0.94

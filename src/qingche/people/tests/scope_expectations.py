@@ -19,6 +19,16 @@ from qingche.people.models import (
     TrainingSession,
     WorkStart,
 )
+from qingche.people.models_awards import (
+    AwardRound,
+    AwardType,
+    Nomination,
+    Objection,
+    ReserveEntry,
+    ReserveReview,
+    ReserveTask,
+    Secondment,
+)
 from qingche.people.models_careers import PayPool, PostHardship, RankChange, TransferRequest
 
 
@@ -100,6 +110,65 @@ def _by_unit(model, perm, unit_lookup):
     return expected
 
 
+# -- awards, reserve pool, secondment (models_awards) ---------------------------------------------------
+def _everything_with(model, perm):
+    def expected(user):
+        ids = set(model.objects.values_list("id", flat=True))
+        return ids if user.is_superuser or _grants(user, perm) else set()
+
+    return expected
+
+
+def _by_lookups(model, perm, person_lookup, unit_lookup):
+    def expected(user):
+        rows = model.objects.values_list("id", person_lookup, unit_lookup + "_id", unit_lookup + "__path")
+        if user.is_superuser:
+            return {row[0] for row in rows}
+        grants, me = _grants(user, perm), _me(user)
+        return {
+            pk
+            for pk, person_id, unit_id, path in rows
+            for _code, scope, grant_unit, grant_path in grants
+            if (scope == "self" and person_id == me) or _reaches(scope, grant_unit, grant_path, unit_id, path)
+        }
+
+    return expected
+
+
+def objections(user):
+    """The nomination's unit scope; and always the objections one raised (also under a self grant)."""
+    rows = Objection.objects.values_list("id", "raised_by_id", "nomination__unit_id", "nomination__unit__path")
+    if user.is_superuser:
+        return {row[0] for row in rows}
+    grants, me = _grants(user, "people.view_objection"), _me(user)
+    return {
+        pk
+        for pk, raised_by, unit_id, path in rows
+        for _code, scope, grant_unit, grant_path in grants
+        if (me is not None and raised_by == me) or _reaches(scope, grant_unit, grant_path, unit_id, path)
+    }
+
+
+def secondments(user):
+    """Both the home unit's and the host unit's scope; a self grant: one's own."""
+    rows = Secondment.objects.values_list(
+        "id", "person_id", "home_unit_id", "home_unit__path", "host_unit_id", "host_unit__path"
+    )
+    if user.is_superuser:
+        return {row[0] for row in rows}
+    grants, me = _grants(user, "people.view_secondment"), _me(user)
+    found = set()
+    for pk, person_id, home, home_path, host, host_path in rows:
+        for _code, scope, grant_unit, grant_path in grants:
+            if scope == "self" and person_id == me:
+                found.add(pk)
+            elif _reaches(scope, grant_unit, grant_path, home, home_path):
+                found.add(pk)
+            elif _reaches(scope, grant_unit, grant_path, host, host_path):
+                found.add(pk)
+    return found
+
+
 EXPECTATIONS = {
     "workstart": _by_person(WorkStart, "people.view_workstart"),
     "leaverequest": _by_person(LeaveRequest, "people.view_leaverequest"),
@@ -165,3 +234,26 @@ EXPECTATIONS.update(
         "compensatoryrest": _by_person(CompensatoryRest, "people.view_compensatoryrest"),
     }
 )
+
+EXPECTATIONS.update(
+    {
+        "awardtype": _everything_with(AwardType, "people.view_awardtype"),
+        "awardround": _everything_with(AwardRound, "people.view_awardround"),
+        "nomination": _by_lookups(Nomination, "people.view_nomination", "person_id", "unit"),
+        "objection": objections,
+        "reserveentry": _by_lookups(ReserveEntry, "people.view_reserveentry", "person_id", "unit"),
+        "reservetask": _by_lookups(ReserveTask, "people.view_reservetask", "entry__person_id", "entry__unit"),
+        "reservereview": _by_lookups(ReserveReview, "people.view_reservereview", "entry__person_id", "entry__unit"),
+        "secondment": secondments,
+    }
+)
+
+PAGES = {
+    "people-reserve-entry": {
+        "url": "/people/reserve/{pk}/",
+        "perm": "people.view_reserveentry",
+        "model": ReserveEntry,
+        "ids": EXPECTATIONS["reserveentry"],
+        "paths": lambda: dict(ReserveEntry.objects.values_list("pk", "unit__path")),
+    },
+}
