@@ -166,8 +166,9 @@ def _may(user, perm, unit) -> bool:
 def ledger_item(request, pk):
     item = get_object_or_404(selectors.items(request.user), pk=pk)
     user = request.user
+    me = user_person_id(user)
     is_owner = _may(user, services_rectification.WORK, item.owner_unit) or (
-        user.has_perm(services_rectification.WORK) and user_person_id(user) == item.owner_person_id is not None
+        user.has_perm(services_rectification.WORK) and me is not None and me == item.owner_person_id
     )
     is_raiser = _may(user, services_rectification.VERIFY, item.raiser_unit)
     action = request.POST.get("action") if request.method == "POST" else None
