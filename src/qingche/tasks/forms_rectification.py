@@ -8,9 +8,9 @@ from qingche.org.models import Unit
 from qingche.tasks.forms import MultipleFileField
 from qingche.tasks.models import CoordinationDecision, RectificationItem
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"}), "input_formats": ["%Y-%m-%d"]}
+DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "input_formats": ["%Y-%m-%d"]}
 DATETIME = {
-    "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
 }
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from qingche.burden import services as burden_services
 from qingche.burden.models import Meeting
-from qingche.core.audit import audit_context
+from qingche.core.audit import audit_context, record
 from qingche.core.scope import unit_in_scope
 from qingche.duties import selectors as duties
 from qingche.org.models import Unit
@@ -91,6 +91,7 @@ def coordination_meeting_create(
         created_by=user,
     )
     coordination.participants.set(participants)
+    record("update", obj=coordination, after={"participants": sorted(unit.pk for unit in participants)})
     return coordination
 
 

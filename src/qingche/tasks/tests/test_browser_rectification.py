@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from conftest import save_screenshot
+
 pytestmark = pytest.mark.browser
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -16,7 +18,9 @@ def test_closing_a_rectification_item_with_evidence(page, login, tmp_path):
     page.fill("#id_problem", "村级组织门口挂牌过多，迎检负担重")
     page.select_option("#id_owner_unit", label="东河镇")
     page.fill("#id_evidence_required", "清理前后照片和清理清单")
+    assert page.input_value("#id_deadline")  # the default deadline is offered
     page.click("#raise-form button[type=submit]")
+    save_screenshot(page, "rectification-raised")
     expect(page.locator("#item-status")).to_contain_text("待制定整改措施")
     item_url = re.sub(r"^https?://[^/]+", "", page.url)
     assert re.fullmatch(r"/tasks/ledger/\d+/", item_url)

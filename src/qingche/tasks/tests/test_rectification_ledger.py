@@ -232,3 +232,16 @@ def test_burden_report_progress_is_public_where_the_answer_is(client, accounts):
     page = client.get("/burden/voice/answers/").content.decode()
     assert f"整改责任单位 {item.owner_unit.name}" in page and "qc-followup-progress" in page
     assert "转为整改" not in page  # the public sees progress, not the office's buttons
+
+
+def test_the_demo_ledger_has_every_step_and_four_meetings(demo_today):
+    from qingche.tasks.models import CoordinationDecision, CoordinationMeeting
+
+    statuses = set(RectificationItem.objects.values_list("status", flat=True))
+    assert statuses == set(rules.STATUSES)
+    kinds = set(RectificationItem.objects.values_list("source_kind", flat=True))
+    assert {"inspection", "burden_report"} <= kinds
+    assert RectificationItem.objects.filter(status__in=rules.NOT_CLOSED, deadline__lt=demo_today).exists()
+    assert CoordinationMeeting.objects.count() == 4
+    assert set(CoordinationDecision.objects.values_list("form", flat=True)) >= {"rectification", "task", "record"}
+    assert CoordinationMeeting.objects.filter(meeting__isnull=False).count() == 4
