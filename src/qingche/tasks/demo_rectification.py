@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from qingche.burden.models import BurdenAlert, BurdenReport, Inspection
 from qingche.core.audit import audit_context
-from qingche.demo import names
 from qingche.org.models import Unit
 from qingche.tasks import services_meetings, services_rectification
 from qingche.tasks.models import CoordinationDecision, RectificationItem
@@ -61,7 +60,8 @@ def _fate(index: int, rng) -> str:
 def build(ctx) -> None:
     rng = ctx.random
     admin, office_user = ctx.accounts["admin"], ctx.accounts.get("jianfuban") or ctx.accounts["admin"]
-    office = Unit.objects.filter(name=names.BURDEN_OFFICE).first()
+    # 减负办: the county's burden-reduction office (the demo's unit of that name)
+    office = Unit.objects.filter(name__contains="减负工作机制办公室").order_by("path").first()
     towns = list(Unit.objects.filter(kind__in=Unit.TOWN_LEVEL, is_active=True).order_by("path"))
     today = ctx.today
     count = max(40, round(200 * ctx.scale))
