@@ -1,4 +1,4 @@
-from qingche.tasks import api
+from qingche.tasks import api, api_rectification
 
 routes = [
     ("task-requests", api.TaskRequestViewSet, "taskrequest"),
@@ -9,4 +9,9 @@ routes = [
     ("task-registry", api.RegistryEntryViewSet, "registryentry"),
     ("task-reminders", api.ReminderViewSet, "reminder"),
     ("urgent-quotas", api.UrgentQuotaViewSet, "urgentquota"),
+    ("rectification-items", api_rectification.RectificationItemViewSet, "rectificationitem"),
+    ("rectification-evidence", api_rectification.RectificationEvidenceViewSet, "rectificationevidence"),
+    ("coordination-meetings", api_rectification.CoordinationMeetingViewSet, "coordinationmeeting"),
+    ("coordination-issues", api_rectification.CoordinationIssueViewSet, "coordinationissue"),
+    ("coordination-decisions", api_rectification.CoordinationDecisionViewSet, "coordinationdecision"),
 ]

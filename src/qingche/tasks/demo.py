@@ -37,6 +37,10 @@ def _local(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def build(ctx) -> None:
+    # the rectification ledger and coordination meetings, once every module has put its problems in the county
+    from qingche.tasks import demo_rectification
+
+    ctx.afterwards.append(lambda: demo_rectification.build(ctx))
     rng = ctx.random
     admin = ctx.accounts["admin"]
     bumen = ctx.accounts.get("bumen")

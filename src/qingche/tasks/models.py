@@ -339,7 +339,26 @@ class Reminder(models.Model):
 
     key = models.CharField(_("key"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="reminders")
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, blank=True, on_delete=models.PROTECT, related_name="reminders"
+    )
+    # reminders of the rectification ledger and of coordination decisions go the same way (one of the three is set)
+    rectification_item = models.ForeignKey(
+        "tasks.RectificationItem",
+        verbose_name=_("rectification item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+    )
+    decision = models.ForeignKey(
+        "tasks.CoordinationDecision",
+        verbose_name=_("coordination decision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+    )
     assignment = models.ForeignKey(
         TaskAssignment,
         verbose_name=_("assignment"),
@@ -368,3 +387,12 @@ class Reminder(models.Model):
 
     def __str__(self):
         return self.message
+
+
+# The rectification ledger and coordination meetings live in their own topic modules (see docs/rectification.md).
+from qingche.tasks.models_meetings import (  # noqa: E402, F401
+    CoordinationDecision,
+    CoordinationIssue,
+    CoordinationMeeting,
+)
+from qingche.tasks.models_rectification import RectificationEvidence, RectificationItem  # noqa: E402, F401

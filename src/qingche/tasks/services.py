@@ -24,7 +24,7 @@ from qingche.core.calendar import work_calendar
 from qingche.core.scope import acting_unit_ids, unit_in_scope, user_person_id
 from qingche.duties import selectors as duties
 from qingche.org.models import Person, Unit
-from qingche.tasks import files, rules
+from qingche.tasks import files, rules, services_rectification
 from qingche.tasks.models import (
     Admission,
     Evidence,
@@ -746,10 +746,16 @@ def send_reminders(*, now=None, calendar=None) -> dict[str, int]:
                     assignment.person,
                     _("Deadline approaching for your part of %(title)s.") % {"title": task.title},
                 )
-    return counts
+
+        # the rectification ledger and coordination decisions: the same reminders, keyed the same way
+        def remind(key, kind, unit, person, message, **links):
+            return _remind(key, kind, None, None, unit, person, message, **links)
+
+        ledger = services_rectification.send_reminders(today=timezone.localtime(now).date(), remind=remind)
+    return {name: counts[name] + ledger[name] for name in counts}
 
 
-def _remind(key, kind, task, assignment, unit, person, message) -> int:
+def _remind(key, kind, task, assignment, unit, person, message, **links) -> int:
     try:
         with transaction.atomic():
             reminder, created = Reminder.objects.get_or_create(
@@ -761,6 +767,7 @@ def _remind(key, kind, task, assignment, unit, person, message) -> int:
                     "recipient_unit": unit,
                     "recipient_person": person,
                     "message": message[:300],
+                    **links,
                 },
             )
             if created:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qingche.tasks import views
+from qingche.tasks.urls_rectification import urlpatterns as ledger_urlpatterns
 
 app_name = "tasks"
 
@@ -24,3 +25,5 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("registry/", views.registry, name="registry"),
 ]
+
+urlpatterns += ledger_urlpatterns  # the rectification ledger and coordination meetings

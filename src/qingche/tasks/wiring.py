@@ -199,3 +199,150 @@ def _requesting_departments(unit_ids, start, end):
 
 if _apps.is_installed("qingche.appraisal"):
     indicators.register_rater_source("department", _requesting_departments)
+
+
+# -- the rectification ledger (问题 → 整改 → 销号) and coordination meetings (联席会议) -------------------------------
+parameters.register_defaults(
+    {
+        "tasks.rectification_remind_days": (
+            3,
+            "Days before a rectification item's or a coordination decision's deadline when its owner is reminded",
+        ),
+        "tasks.rectification_default_days": (30, "Days from raising a rectification item to its default deadline"),
+    }
+)
+LEDGER_VIEW = {
+    "tasks.view_rectificationitem",
+    "tasks.view_rectificationevidence",
+    "tasks.view_coordinationmeeting",
+    "tasks.view_coordinationissue",
+    "tasks.view_coordinationdecision",
+}
+RAISE_AND_VERIFY = {"tasks.add_rectificationitem", "tasks.verify_rectificationitem"}
+WORK_ITEMS = {"tasks.change_rectificationitem", "tasks.add_rectificationevidence"}
+CONVENE = {
+    "tasks.add_coordinationmeeting",
+    "tasks.add_coordinationissue",
+    "tasks.add_coordinationdecision",
+}
+roles.add_role_permissions(roles.BURDEN_OFFICE, LEDGER_VIEW | RAISE_AND_VERIFY | CONVENE)
+roles.add_role_permissions(roles.ORG_DEPARTMENT, LEDGER_VIEW | RAISE_AND_VERIFY)
+roles.add_role_permissions(
+    roles.COUNTY_DEPARTMENT,
+    LEDGER_VIEW | RAISE_AND_VERIFY | WORK_ITEMS | CONVENE | {"tasks.change_coordinationdecision"},
+)
+roles.add_role_permissions(
+    roles.TOWN, LEDGER_VIEW | RAISE_AND_VERIFY | WORK_ITEMS | {"tasks.change_coordinationdecision"}
+)
+roles.add_role_permissions(
+    roles.VILLAGE, {"tasks.view_rectificationitem", "tasks.view_rectificationevidence"} | WORK_ITEMS
+)
+roles.add_role_permissions(
+    roles.FRONTLINE, {"tasks.view_rectificationitem", "tasks.view_rectificationevidence"} | WORK_ITEMS
+)
+
+LEDGER_SECTION = _("Closing the loop")
+menu.register(
+    menu.MenuItem(
+        _("Rectification ledger"),
+        "tasks:ledger",
+        "tasks.view_rectificationitem",
+        icon="list-check",
+        section=LEDGER_SECTION,
+        order=60,
+    ),
+    menu.MenuItem(
+        _("Raise a rectification item"),
+        "tasks:ledger_new",
+        "tasks.add_rectificationitem",
+        icon="plus",
+        section=LEDGER_SECTION,
+        order=61,
+    ),
+    menu.MenuItem(
+        _("Coordination meetings"),
+        "tasks:coordination_list",
+        "tasks.view_coordinationmeeting",
+        icon="users-group",
+        section=LEDGER_SECTION,
+        order=62,
+    ),
+    menu.MenuItem(
+        _("Open decisions by owner"),
+        "tasks:decisions_open",
+        "tasks.view_coordinationdecision",
+        icon="checklist",
+        section=LEDGER_SECTION,
+        order=63,
+    ),
+)
+
+
+def _ledger_card(request):
+    """Rectification items waiting for the user: to rectify (the owner), to verify (the raiser), overdue."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from qingche.core.scope import acting_unit_ids
+    from qingche.tasks import rules_rectification
+    from qingche.tasks import selectors_rectification as ledger
+
+    user = request.user
+    if not user.has_perm("tasks.view_rectificationitem"):
+        return None
+    rows = ledger.items(user)
+    stats = []
+    if user.has_perm("tasks.change_rectificationitem"):
+        mine = acting_unit_ids(user, "tasks.change_rectificationitem")
+        stats.append(
+            (
+                _("to rectify"),
+                rows.filter(owner_unit_id__in=mine, status__in=("open", "measures_set", "sent_back")).count(),
+            )
+        )
+    if user.has_perm("tasks.verify_rectificationitem"):
+        mine = acting_unit_ids(user, "tasks.verify_rectificationitem")
+        stats.append(
+            (_("submitted, for you to verify"), rows.filter(raiser_unit_id__in=mine, status="submitted").count())
+        )
+    overdue = rows.filter(status__in=rules_rectification.NOT_CLOSED, deadline__lt=timezone.localdate()).count()
+    stats.append((_("overdue rectification items"), overdue))
+    return {
+        "key": "rectification",
+        "title": _("Rectification ledger"),
+        "stats": stats,
+        "links": [(_("Rectification ledger"), reverse("tasks:ledger"))],
+    }
+
+
+widgets.register_card(_ledger_card, order=31)
+
+
+# "转为整改" on the pages of burden (inspections, red-line alerts, 直通车 reports): lower modules cannot import this
+# one, so they render core.followups' tags and this module plugs in the button and the public progress.
+from qingche.core import followups  # noqa: E402
+
+
+def _raise_action(kind):
+    def build(user, object_id):
+        from django.urls import reverse
+
+        if not user.has_perm("tasks.add_rectificationitem"):
+            return []
+        url = reverse("tasks:ledger_new") + f"?source={kind}&source_id={object_id}"
+        return [(_("Raise for rectification (转为整改)"), url)]
+
+    return build
+
+
+def _public_progress(report_ids):
+    from qingche.tasks import selectors_rectification
+
+    return selectors_rectification.public_progress(report_ids)
+
+
+followups.register_action("burden.inspection", _raise_action("inspection"))
+followups.register_action("burden.burdenalert", _raise_action("burden_alert"))
+followups.register_action("burden.burdenreport", _raise_action("burden_report"))
+followups.register_progress("burden.burdenreport", _public_progress)
+# the surveys module (another branch) gets its button by one more line here: register_action("surveys.survey", …)

@@ -5,7 +5,12 @@ from qingche.org import roles
 from qingche.org.models import Person, RoleGrant
 from qingche.tasks.models import (
     Admission,
+    CoordinationDecision,
+    CoordinationIssue,
+    CoordinationMeeting,
     ProgressPost,
+    RectificationEvidence,
+    RectificationItem,
     RegistryEntry,
     Reminder,
     Task,
@@ -125,7 +130,75 @@ def reminders(user):
     )
 
 
+def rectification_items(user, perm="tasks.view_rectificationitem"):
+    rows = list(
+        RectificationItem.objects.values(
+            "id", "owner_unit_id", "owner_unit__path", "raiser_unit_id", "raiser_unit__path", "owner_person_id"
+        )
+    )
+    return _reached(
+        user,
+        perm,
+        rows,
+        [("owner_unit_id", "owner_unit__path"), ("raiser_unit_id", "raiser_unit__path")],
+        "owner_person_id",
+    )
+
+
+def rectification_evidence(user):
+    if not user.is_superuser and not grants(user, "tasks.view_rectificationevidence"):
+        return set()
+    items = rectification_items(user, "tasks.view_rectificationevidence")
+    return set(RectificationEvidence.objects.filter(item_id__in=items).values_list("id", flat=True))
+
+
+def coordination_meetings(user, perm="tasks.view_coordinationmeeting"):
+    rows = [
+        {**row, "participants": []} for row in CoordinationMeeting.objects.values("id", "convener_id", "convener__path")
+    ]
+    by_id = {row["id"]: row for row in rows}
+    for meeting_id, unit_id, path in CoordinationMeeting.participants.through.objects.values_list(
+        "coordinationmeeting_id", "unit_id", "unit__path"
+    ):
+        by_id[meeting_id]["participants"].append((unit_id, path))
+    if user.is_superuser:
+        return set(by_id)
+    found = set()
+    for scope, unit_id, path in grants(user, perm):
+        for row in rows:
+            units = [(row["convener_id"], row["convener__path"]), *row["participants"]]
+            if any(_in(scope, unit_id, path, unit) for unit in units):
+                found.add(row["id"])
+    return found
+
+
+def coordination_issues(user):
+    if not user.is_superuser and not grants(user, "tasks.view_coordinationissue"):
+        return set()
+    meetings = coordination_meetings(user, "tasks.view_coordinationissue")
+    return set(CoordinationIssue.objects.filter(meeting_id__in=meetings).values_list("id", flat=True))
+
+
+def coordination_decisions(user):
+    rows = list(
+        CoordinationDecision.objects.values(
+            "id", "owner_unit_id", "owner_unit__path", "meeting__convener_id", "meeting__convener__path"
+        )
+    )
+    return _reached(
+        user,
+        "tasks.view_coordinationdecision",
+        rows,
+        [("owner_unit_id", "owner_unit__path"), ("meeting__convener_id", "meeting__convener__path")],
+    )
+
+
 EXPECTATIONS = {
+    "rectificationitem": rectification_items,
+    "rectificationevidence": rectification_evidence,
+    "coordinationmeeting": coordination_meetings,
+    "coordinationissue": coordination_issues,
+    "coordinationdecision": coordination_decisions,
     "taskrequest": task_requests,
     "admission": admissions,
     "task": tasks,
@@ -134,4 +207,22 @@ EXPECTATIONS = {
     "registryentry": registry,
     "reminder": reminders,
     "urgentquota": urgent_quotas,
+}
+
+# Detail pages checked by the scope matrix (org/tests/test_scope_matrix.py).
+PAGES = {
+    "tasks-ledger-item": {
+        "url": "/tasks/ledger/{pk}/",
+        "perm": "tasks.view_rectificationitem",
+        "model": RectificationItem,
+        "ids": rectification_items,
+        "paths": lambda: dict(RectificationItem.objects.values_list("pk", "owner_unit__path")),
+    },
+    "tasks-coordination-meeting": {
+        "url": "/tasks/coordination/{pk}/",
+        "perm": "tasks.view_coordinationmeeting",
+        "model": CoordinationMeeting,
+        "ids": coordination_meetings,
+        "paths": lambda: dict(CoordinationMeeting.objects.values_list("pk", "convener__path")),
+    },
 }

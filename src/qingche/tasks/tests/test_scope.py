@@ -36,7 +36,27 @@ def listed_ids(api, url):
 
 @pytest.fixture
 def work(accounts):
-    """A request with a task split to yixian, a forwarded part to cungan's village, a post and a reminder."""
+    """A request with a task split to yixian, a forwarded part to cungan's village, a post and a reminder; and a
+    rectification item of xiangzhen's town submitted with an evidence file (the demo's evidence is text only)."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from qingche.tasks import services_rectification
+
+    town = accounts["xiangzhen"].person.unit
+    item = services_rectification.rectification_raise(
+        user=accounts["jianfuban"],
+        source_kind="manual",
+        problem="挂牌过多",
+        owner_unit=town,
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        evidence_required="照片",
+        measures="清理挂牌",
+    )
+    photo = SimpleUploadedFile("after.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
+    services_rectification.rectification_submit(user=accounts["xiangzhen"], item=item, text="已清理", uploads=[photo])
     return helpers.worked_task(accounts)
 
 
