@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingche.core.audit import AuditedModel
 from qingche.core.scope import ScopedManager
@@ -20,8 +21,8 @@ from qingche.core.scope import ScopedManager
 class Survey(AuditedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
-        PUBLISHED = "published", _("published")
-        CLOSED = "closed", _("closed")
+        PUBLISHED = "published", pgettext_lazy("survey", "published")
+        CLOSED = "closed", pgettext_lazy("survey", "closed")
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)

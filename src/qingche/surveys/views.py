@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from qingche.core.excel import xlsx_response
@@ -51,8 +51,8 @@ def survey_list(request):
 STATE_LABELS = {
     rules.DRAFT: gettext_lazy("draft"),
     rules.SCHEDULED: gettext_lazy("not open yet"),
-    rules.OPEN: gettext_lazy("open"),
-    rules.CLOSED: gettext_lazy("closed"),
+    rules.OPEN: pgettext_lazy("survey", "open"),
+    rules.CLOSED: pgettext_lazy("survey", "closed"),
 }
 
 
@@ -198,7 +198,7 @@ def survey_results(request, pk: int):
             raise Http404(_("The results can be read once the survey has closed."))
         return render(request, "surveys/results.html", {"survey": survey, "result": None})
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"{survey.title}.xlsx", *excel_rows(result), sheet_title=_("Results"))
+        return xlsx_response(f"{survey.title}.xlsx", *excel_rows(result), sheet_title=pgettext("survey", "Results"))
     units = [(row["key"], row["label"]) for q in result["questions"] for row in q.get("by_unit", [])]
     labels = {spec.id: spec.options() for spec in selectors.specs(survey)}
     for question in result["questions"]:
@@ -225,7 +225,13 @@ def excel_rows(result: dict) -> tuple[list[str], list[list]]:
     """The results as rows: question, breakdown, group, answer, count, share. A hidden figure is a sentence,
     not a number — the export shows no more than the page."""
     hidden = _("hidden: fewer than %(k)s people or separable from a smaller group") % {"k": result["min_group"]}
-    headers = [_("question"), _("breakdown"), _("group"), _("answer"), _("count"), _("share")]
+    headers = [
+        _("question"),
+        pgettext("survey", "breakdown"),
+        pgettext("survey", "group"),
+        pgettext("survey", "answer"),
+    ]
+    headers += [_("count"), pgettext("survey", "share")]
     rows = []
     for question in result["questions"]:
         groups = [(_("all"), _("the group picked"), question["overall"])]

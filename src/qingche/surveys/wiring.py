@@ -2,6 +2,7 @@
 Higher modules add buttons to a survey's results through surveys.actions.register_result_action."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
@@ -46,7 +47,7 @@ def _card(request):
         "title": _("Surveys waiting for your answer"),
         "stats": [(_("surveys"), len(waiting))],
         "lines": [row["survey"].title for row in waiting[:5]],
-        "links": [(_("Answer"), "/surveys/mine/")],
+        "links": [(pgettext_lazy("survey", "Answer"), "/surveys/mine/")],
     }
 
 
