@@ -134,6 +134,8 @@ def results(survey: Survey, *, unit: int | None = None, category: str | None = N
     names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
     units = sorted(((pk, names.get(pk, "")) for pk in unit_ids), key=lambda item: item[1])
     categories = [(value, str(label)) for value, label in Person.Category.choices]
-    return rules.results(
+    result = rules.results(
         specs(survey), people, min_group(), unit=unit, category=category, units=units, categories=categories
     )
+    result["unit_choices"] = units  # every town or department that answered, for the filter
+    return result

@@ -80,6 +80,7 @@ def survey_create(
     )
     if target_units:
         survey.target_units.set(target_units)
+        record("targets", obj=survey, after={"target_units": sorted(unit.pk for unit in target_units)})
     return survey
 
 

@@ -199,7 +199,6 @@ def survey_results(request, pk: int):
         return render(request, "surveys/results.html", {"survey": survey, "result": None})
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"{survey.title}.xlsx", *excel_rows(result), sheet_title=pgettext("survey", "Results"))
-    units = [(row["key"], row["label"]) for q in result["questions"] for row in q.get("by_unit", [])]
     labels = {spec.id: spec.options() for spec in selectors.specs(survey)}
     for question in result["questions"]:
         question["labels"] = labels.get(question["id"], [])
@@ -213,7 +212,7 @@ def survey_results(request, pk: int):
             "result": result,
             "unit": unit,
             "category": category,
-            "unit_choices": list(dict.fromkeys(units)),
+            "unit_choices": result["unit_choices"],
             "category_choices": Person.Category.choices,
             "actions": [(action.label, action.url(survey, None)) for action in question_actions],
             "query": request.GET.urlencode(),
