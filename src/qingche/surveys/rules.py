@@ -7,7 +7,8 @@ How small groups are kept out (see docs/surveys.md): the respondents are cut int
 category): a cell of k or more is a block; the small cells of a town are pooled into one block when they
 reach k; what is left is pooled by category, then into one county-wide block, and a remainder still under
 k joins the smallest block. Every figure (a question's counts, shares, mean, its free-text answers) is
-shown for a group only when the group is a whole union of blocks. Every figure the results show is then
+shown for a group only when the group is a whole union of blocks (and, for an optional question, when at
+least k of the group answered it). Every figure the results show is then
 a sum of block figures, so no difference of shown figures — across filters, rows or columns — can reach
 below one block, i.e. below k people."""
 
@@ -248,6 +249,11 @@ def _figures(question: QuestionSpec, answers: list) -> dict:
     return result
 
 
+def _enough(figures: dict, k: int) -> dict | None:
+    """An optional question's figures are hidden too when fewer than k of the group answered it."""
+    return figures if figures["n"] >= k else None
+
+
 def results(
     questions: list[QuestionSpec],
     respondents: list[Respondent],
@@ -271,7 +277,7 @@ def results(
     for question in questions:
         key = str(question.id)
         entry = {"id": question.id, "kind": question.kind, "text": question.text, "shown": shown}
-        entry["overall"] = _figures(question, [p.answers.get(key) for p in group]) if shown else None
+        entry["overall"] = _enough(_figures(question, [p.answers.get(key) for p in group]), k) if shown else None
         if question.kind != TEXT:
             entry["by_unit"] = _rows(question, group, disclosure, "unit", units, unit, category)
             entry["by_category"] = _rows(question, group, disclosure, "category", categories, unit, category)
@@ -298,7 +304,9 @@ def _rows(question, group, disclosure, axis, labels, unit, category) -> list[dic
                 "key": value,
                 "label": label,
                 "shown": ok,
-                "figures": _figures(question, [p.answers.get(key) for p in members]) if ok else None,
+                "figures": _enough(_figures(question, [p.answers.get(key) for p in members]), disclosure.k)
+                if ok
+                else None,
             }
         )
     return rows

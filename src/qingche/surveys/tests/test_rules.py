@@ -170,3 +170,14 @@ def test_check_question():
     assert "scale_max" in rules.check_question(SCALE, "问", [], 11)
     assert rules.check_question(TEXT, "问", [], 5) == {}
     assert set(rules.check_question("bogus", " ", [], 5)) == {"kind", "text"}
+
+
+def test_an_optional_question_answered_by_fewer_than_k_is_hidden():
+    people = _people({(1, "civil_servant"): 9})
+    people = [
+        Respondent(p.unit, p.category, {**p.answers, "4": p.answers["4"] if i < 3 else None})
+        for i, p in enumerate(people)
+    ]
+    result = rules.results(QUESTIONS, people, 5)
+    assert result["shown"] and result["questions"][0]["overall"]["n"] == 9
+    assert result["questions"][3]["overall"] is None
