@@ -43,3 +43,26 @@ def inbox(user):
 
 
 EXPECTATIONS = {"survey": surveys, "surveyinbox": inbox}
+
+
+def _paths():
+    return dict(Survey.objects.values_list("pk", "unit__path"))
+
+
+PAGES = {
+    "survey": {"url": "/surveys/{pk}/", "perm": "surveys.add_survey", "model": Survey, "ids": surveys, "paths": _paths},
+    "survey-results": {
+        "url": "/surveys/{pk}/results/",
+        "perm": "surveys.add_survey",
+        "model": Survey,
+        "ids": surveys,
+        "paths": _paths,
+    },
+    "survey-answer": {
+        "url": "/surveys/{pk}/answer/",
+        "perm": "surveys.answer_survey",
+        "model": Survey,
+        "ids": inbox,
+        "paths": _paths,
+    },
+}
