@@ -150,7 +150,7 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
     )
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
-        survey = self.get_object()
+        survey = services.survey_seal(survey=self.get_object())
         unit, category = request.query_params.get("unit"), request.query_params.get("category")
         try:
             unit = int(unit) if unit else None

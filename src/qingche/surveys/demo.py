@@ -117,3 +117,4 @@ def build(ctx) -> None:
     with audit_context(actor_name="system:demo"):
         for survey, count in ((cadre, len(anonymous)), (burden, len(named))):
             record("answer", obj=survey, after={"demo_answers": count})
+        services.survey_seal(survey=cadre)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingche.core.audit import record
+from qingche.core.audit import audit_context, record
 from qingche.core.scope import ancestor_paths, unit_in_scope
 from qingche.org.models import Person, Unit
 from qingche.surveys import presets, rules, selectors
@@ -163,6 +163,22 @@ def survey_close(*, user, survey: Survey) -> Survey:
         raise ValidationError(_("Only a published survey can be closed."))
     survey.status = Survey.Status.CLOSED
     survey.save()
+    if survey.anonymous:
+        _reshuffle(survey)
+    return survey
+
+
+@transaction.atomic
+def survey_seal(*, survey: Survey) -> Survey:
+    """A published survey whose closing date has passed becomes closed, its anonymous answers reshuffled as
+    on closing by hand. Called before its results are first read (page, Excel, API): a system step, for
+    whoever reads them."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.status != Survey.Status.PUBLISHED or selectors.state(survey) != rules.CLOSED:
+        return survey
+    survey.status = Survey.Status.CLOSED
+    with audit_context(reason="closing date passed"):
+        survey.save()
     if survey.anonymous:
         _reshuffle(survey)
     return survey

@@ -190,7 +190,7 @@ def _filters(request, survey):
 @login_required
 @permission_required(BUILD, raise_exception=True)
 def survey_results(request, pk: int):
-    survey = _survey(request, pk)
+    survey = services.survey_seal(survey=_survey(request, pk))
     unit, category = _filters(request, survey)
     result = selectors.results(survey, unit=unit, category=category)
     if result is None:

@@ -139,7 +139,7 @@ def test_from_template_and_the_demo_surveys(accounts, today):
         services.survey_from_preset(
             user=accounts["zuzhibu"], unit=survey.unit, preset="nope", opens_on=today, closes_on=today
         )
-    cadre = Survey.objects.get(preset="town_cadre", anonymous=True, status="published")
+    cadre = Survey.objects.get(preset="town_cadre", anonymous=True, status="closed")
     assert selectors.state(cadre) == rules.CLOSED
     assert not Response.objects.filter(survey=cadre, person__isnull=False).exists()
     assert AnsweredMark.objects.filter(survey=cadre).count() == Response.objects.filter(survey=cadre).count() > 20
@@ -150,3 +150,15 @@ def test_from_template_and_the_demo_surveys(accounts, today):
     burden = Survey.objects.get(preset="burden")
     assert selectors.state(burden) == rules.OPEN and not burden.anonymous
     assert Response.objects.filter(survey=burden, person__isnull=False).count() > 20
+
+
+def test_a_survey_past_its_date_is_sealed_before_its_results_are_read(accounts, today, client_as):
+    survey = _survey(accounts["zuzhibu"], today)
+    services.response_submit(user=accounts["yixian"], survey=survey, answers={_first_question(survey): 0})
+    key = Response.objects.get(survey=survey).pk
+    Survey.objects.filter(pk=survey.pk).update(
+        opens_on=today - dt.timedelta(days=9), closes_on=today - dt.timedelta(days=1)
+    )
+    assert client_as("zuzhibu").get(f"/surveys/{survey.pk}/results/").status_code == 200
+    assert Survey.objects.get(pk=survey.pk).status == "closed"
+    assert Response.objects.get(survey=survey).pk != key
