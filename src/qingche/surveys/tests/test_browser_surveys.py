@@ -24,6 +24,9 @@ def test_results_hide_small_cells(page, login):
     town = row.locator("td").first.inner_text()
     assert not re.search(r"\d", row.inner_text().replace(town, "").replace("5", ""))  # no count in a hidden row
     save_screenshot(page, "surveys-results")
+    page.set_viewport_size({"width": 390, "height": 844})  # the cross-tabs fit a phone too (cards)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    save_screenshot(page, "surveys-results-phone")
     page.select_option("#f-unit", label=town)
     page.get_by_role("button", name="查看").click()
     expect(page.locator("#group-hidden")).to_contain_text("已隐藏")
