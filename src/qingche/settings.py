@@ -65,6 +65,7 @@ QINGCHE_MODULES = [
     "qingche.tasks",
     "qingche.service",
     "qingche.appraisal",
+    "qingche.surveys",
     "qingche.people",  # last: its demo flags overload from burden indexes that tasks and service load
 ]
 INSTALLED_APPS += [module for module in QINGCHE_MODULES if module not in INSTALLED_APPS]

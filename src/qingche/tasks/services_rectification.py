@@ -19,6 +19,7 @@ from qingche.core import parameters
 from qingche.core.audit import audit_context
 from qingche.core.scope import acting_unit_ids, unit_in_scope, user_person_id
 from qingche.org.models import Person, Unit
+from qingche.surveys import selectors as surveys
 from qingche.tasks import files
 from qingche.tasks import rules_rectification as rules
 from qingche.tasks.models import RectificationEvidence, RectificationItem
@@ -90,8 +91,16 @@ def source_facts(user, kind: str, source_id) -> dict:
         if row is None:
             raise PermissionDenied(_("This decision is outside your scope."))
         return {"label": str(row.meeting), "owner": row.owner_unit, "problem": row.text}
-    # survey results, appraisal, request patterns: the record lives in a module this one does not read; the
-    # caller gives the label
+    if kind == Source.SURVEY:
+        row = surveys.surveys(user).filter(pk=source_id).first()
+        if row is None:
+            raise PermissionDenied(_("This survey is outside your scope."))
+        return {
+            "label": _("survey: %(title)s") % {"title": row.title},
+            "owner": None,
+            "problem": _('Found by the survey "%(title)s": ') % {"title": row.title},
+        }
+    # appraisal, request patterns: the record lives in a module this one does not read; the caller gives the label
     return {"label": "", "owner": None, "problem": ""}
 
 

@@ -321,6 +321,7 @@ widgets.register_card(_ledger_card, order=31)
 # "转为整改" on the pages of burden (inspections, red-line alerts, 直通车 reports): lower modules cannot import this
 # one, so they render core.followups' tags and this module plugs in the button and the public progress.
 from qingche.core import followups  # noqa: E402
+from qingche.surveys import actions as survey_actions  # noqa: E402
 
 
 def _raise_action(kind):
@@ -345,4 +346,13 @@ followups.register_action("burden.inspection", _raise_action("inspection"))
 followups.register_action("burden.burdenalert", _raise_action("burden_alert"))
 followups.register_action("burden.burdenreport", _raise_action("burden_report"))
 followups.register_progress("burden.burdenreport", _public_progress)
+
+
+def _survey_ledger_url(survey, question=None):
+    return reverse("tasks:ledger_new") + f"?source=survey&source_id={survey.pk}"
+
+
+survey_actions.register_result_action(
+    label=_("Raise for rectification (转为整改)"), url=_survey_ledger_url, permission="tasks.add_rectificationitem"
+)
 # the surveys module (another branch) gets its button by one more line here: register_action("surveys.survey", …)
