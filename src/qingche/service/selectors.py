@@ -716,11 +716,12 @@ def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
 def hot_issues(user, first: dt.date, last: dt.date, *, limit: int = 20) -> list[dict]:
     """The hottest issues among the requests the user may see that came in between two days (rules.hot_issues;
     parameters service.hot_similarity and service.hot_weights), each with its place, dates, counts and
-    up to three sample messages."""
+    up to three sample messages. Consultations answered directly from the knowledge base (直接答复) are not
+    counted: a question answered at once is not a problem on the ground."""
     start, end = _day_bounds(first, last)
     rows = (
         requests(user)
-        .filter(submitted_at__gte=start, submitted_at__lt=end)
+        .filter(submitted_at__gte=start, submitted_at__lt=end, knowledge_entry__isnull=True)
         .exclude(status=rules.MERGED)
         .values_list(
             "pk", "village_id", "town_id", "submitted_at", "title", "text", "citizen_phone_hash", "likes", "opposes"
