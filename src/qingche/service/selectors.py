@@ -186,8 +186,23 @@ def arbitration_queue(user):
 
 
 def callback_queue(user):
-    """Answered requests waiting for the citizen's call back, the longest waiting first (for paging)."""
-    return listed(user).filter(status=rules.ANSWERED).order_by("answered_at", "id")
+    """Answered requests waiting for the citizen's call back, the longest waiting first (for paging). The text
+    and the reply are read (for the reply-quality column); the encrypted fields are not."""
+    return (
+        requests(user)
+        .defer("citizen_name", "citizen_phone", "public_text")
+        .filter(status=rules.ANSWERED)
+        .order_by("answered_at", "id")
+    )
+
+
+def with_reply_checks(rows) -> list:
+    """The rows (answered requests) as a list, each with `reply_check`: how its reply reads (reply_check), so
+    that the hotline sees a score per reply before calling the citizen back."""
+    rows = list(rows)
+    for row in rows:
+        row.reply_check = reply_check(row, row.reply) if row.reply else None
+    return rows
 
 
 def reopenable(user, limit=50):

@@ -388,11 +388,13 @@ def arbitration(request):
 @login_required
 @permission_required("service.callback_servicerequest", raise_exception=True)
 def callbacks(request):
+    page = Paginator(selectors.callback_queue(request.user), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_reply_checks(page.object_list)
     return render(
         request,
         "service/callbacks.html",
         {
-            "page": Paginator(selectors.callback_queue(request.user), 50).get_page(request.GET.get("page")),
+            "page": page,
             "reopenable": selectors.reopenable(request.user),
             "extensions": selectors.pending_extensions(request.user),
         },
