@@ -14,7 +14,7 @@ from django.db.models import Sum
 from qingche.burden.models import OvertimeEntry
 from qingche.core.audit import AuditContext, audit_context, record_created
 from qingche.org.models import Assignment, Person, Unit
-from qingche.people import rules_training
+from qingche.people import rules_training, selectors_training
 from qingche.people.models import (
     CompensatoryRest,
     Enrolment,
@@ -154,7 +154,6 @@ def build(ctx) -> None:
 def _enrolments(ctx, people, towns, sessions, today) -> list[Enrolment]:
     """Past sessions: heads almost all trained, others far fewer, and some towns further behind; future
     sessions: nominations, some confirmed."""
-    from qingche.people import selectors_training
 
     rng = ctx.random
     heads = selectors_training.head_ids([person.pk for person in people])

@@ -12,7 +12,7 @@ from qingche.burden import rules as burden_rules
 from qingche.burden import selectors as burden_selectors
 from qingche.core import parameters
 from qingche.org.models import Assignment, Person, Unit
-from qingche.people import rules
+from qingche.people import rules, rules_training
 from qingche.people.models import HealthCheck, LeaveRequest, OverloadFlag, Talk, TalkNote, WorkStart
 
 ACTIVE_LEAVE = (LeaveRequest.Status.REQUESTED, LeaveRequest.Status.APPROVED)
@@ -67,7 +67,6 @@ def entitled_days(started_on: dt.date | None, year: int) -> int | None:
 def carried_days(started_on: dt.date | None, taken_last_year: int, year: int, today: dt.date) -> int:
     """Leave of the year before carried into `year` (parameters people.leave_carry_over_days and
     people.leave_carry_over_until_month; none by default)."""
-    from qingche.people import rules_training
 
     max_days = int(parameters.get("people.leave_carry_over_days"))
     last = entitled_days(started_on, year - 1)

@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from qingche.burden import selectors as burden_selectors
 from qingche.burden.models import OvertimeEntry
 from qingche.core import parameters
-from qingche.core.scope import acting_q, user_person_id
+from qingche.core.scope import acting_q, unit_in_scope, user_person_id
 from qingche.org.models import Assignment, Person, Unit
 from qingche.people import rules_training as rules
 from qingche.people.models import (
@@ -70,7 +70,6 @@ def organiser_unit(user) -> Unit | None:
 
 def may_manage(user, session_or_plan) -> bool:
     """Whether the user organises this plan's or session's training (its organiser unit is in their reach)."""
-    from qingche.core.scope import unit_in_scope
 
     unit = getattr(session_or_plan, "organiser", None) or session_or_plan.unit
     return user.has_perm(MANAGE) and unit_in_scope(user, MANAGE, unit)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
-from qingche.people import selectors
+from qingche.people import selectors, selectors_awards, selectors_careers, selectors_training, views_careers
 from qingche.people.rules import DEFAULT_ENTITLEMENT
 
 parameters.register_defaults(
@@ -183,19 +183,16 @@ menu.register(
 
 
 def _rank_panel(request, person):
-    from qingche.people import views_careers
 
     return views_careers.person_panel(request, person)
 
 
 def _unit_panel(request, unit):
-    from qingche.people import views_careers
 
     return views_careers.unit_panel(request, unit)
 
 
 def _rank():
-    from qingche.people import selectors_careers
 
     return selectors_careers.current_rank_expression()
 
@@ -291,8 +288,6 @@ def _training_card(request):
     """Units are told of a published plan here: sessions open for nomination."""
     from django.utils import timezone
 
-    from qingche.people import selectors_training
-
     user = request.user
     if not user.has_perm("people.add_enrolment"):
         return None
@@ -313,7 +308,6 @@ widgets.register_card(_training_card, order=61)
 
 
 def _training_figures(person_ids, start, end):
-    from qingche.people import selectors_training
 
     return selectors_training.appraisal_figures(person_ids, start, end)
 
@@ -403,7 +397,6 @@ menu.register(
 
 def _person_section(request, person):
     """Awards conferred, the reserve pool and secondments on the person page."""
-    from qingche.people import selectors_awards
 
     lines = [
         f"{nomination.round.title}（{nomination.round.document_number or nomination.round.conferred_on}）"

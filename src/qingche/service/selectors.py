@@ -188,8 +188,23 @@ def arbitration_queue(user):
 
 
 def callback_queue(user):
-    """Answered requests waiting for the citizen's call back, the longest waiting first (for paging)."""
-    return listed(user).filter(status=rules.ANSWERED).order_by("answered_at", "id")
+    """Answered requests waiting for the citizen's call back, the longest waiting first (for paging). The text
+    and the reply are read (for the reply-quality column); the encrypted fields are not."""
+    return (
+        requests(user)
+        .defer("citizen_name", "citizen_phone", "public_text")
+        .filter(status=rules.ANSWERED)
+        .order_by("answered_at", "id")
+    )
+
+
+def with_reply_checks(rows) -> list:
+    """The rows (answered requests) as a list, each with `reply_check`: how its reply reads (reply_check), so
+    that the hotline sees a score per reply before calling the citizen back."""
+    rows = list(rows)
+    for row in rows:
+        row.reply_check = reply_check(row, row.reply) if row.reply else None
+    return rows
 
 
 def reopenable(user, limit=50):
@@ -716,11 +731,12 @@ def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
 def hot_issues(user, first: dt.date, last: dt.date, *, limit: int = 20) -> list[dict]:
     """The hottest issues among the requests the user may see that came in between two days (rules.hot_issues;
     parameters service.hot_similarity and service.hot_weights), each with its place, dates, counts and
-    up to three sample messages."""
+    up to three sample messages. Consultations answered directly from the knowledge base (直接答复) are not
+    counted: a question answered at once is not a problem on the ground."""
     start, end = _day_bounds(first, last)
     rows = (
         requests(user)
-        .filter(submitted_at__gte=start, submitted_at__lt=end)
+        .filter(submitted_at__gte=start, submitted_at__lt=end, knowledge_entry__isnull=True)
         .exclude(status=rules.MERGED)
         .values_list(
             "pk", "village_id", "town_id", "submitted_at", "title", "text", "citizen_phone_hash", "likes", "opposes"

@@ -388,11 +388,13 @@ def arbitration(request):
 @login_required
 @permission_required("service.callback_servicerequest", raise_exception=True)
 def callbacks(request):
+    page = paginate(request, selectors.callback_queue(request.user))
+    page.object_list = selectors.with_reply_checks(page.object_list)
     return render(
         request,
         "service/callbacks.html",
         {
-            "page": paginate(request, selectors.callback_queue(request.user)),
+            "page": page,
             "reopenable": selectors.reopenable(request.user),
             "extensions": selectors.pending_extensions(request.user),
         },

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from qingche.core import menu, parameters, widgets
 from qingche.org import roles
+from qingche.surveys import selectors
 from qingche.surveys.rules import DEFAULT_MIN_GROUP
 
 parameters.register_defaults(
@@ -34,7 +35,6 @@ menu.register(
 
 
 def _card(request):
-    from qingche.surveys import selectors
 
     user = request.user
     if not user.has_perm("surveys.answer_survey"):

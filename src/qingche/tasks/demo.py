@@ -15,7 +15,7 @@ from qingche.burden import services as burden_services
 from qingche.core.audit import audit_context
 from qingche.duties.demo import catalogue_rows
 from qingche.org.models import Person, Unit
-from qingche.tasks import services
+from qingche.tasks import demo_rectification, services
 from qingche.tasks.models import Admission, Task, TaskAssignment
 
 OPENINGS = ["关于做好", "关于开展", "关于进一步加强", "关于切实做好", "关于组织开展"]
@@ -38,7 +38,6 @@ def _local(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def build(ctx) -> None:
     # the rectification ledger and coordination meetings, once every module has put its problems in the county
-    from qingche.tasks import demo_rectification
 
     ctx.afterwards.append(lambda: demo_rectification.build(ctx))
     rng = ctx.random

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from qingche.burden.models import BurdenAlert, BurdenReport, Inspection
 from qingche.core.audit import audit_context
+from qingche.duties.models import DutyItem
 from qingche.org.models import Unit
 from qingche.tasks import services_meetings, services_rectification
 from qingche.tasks.models import CoordinationDecision, RectificationItem
@@ -205,7 +206,6 @@ def _meetings(ctx, office_user, office, towns) -> None:
 
 
 def _duty_decision(user, meeting, text, owner, deadline, issue):
-    from qingche.duties.models import DutyItem
 
     code = DutyItem.objects.filter(kind="cooperation").values_list("code", flat=True).first() or ""
     if not code:

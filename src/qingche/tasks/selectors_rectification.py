@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from qingche.org.models import Unit
 from qingche.tasks import rules_rectification as rules
 from qingche.tasks.models import (
     CoordinationDecision,
@@ -44,8 +45,6 @@ def filtered(user, params, today: dt.date):
         rows = rows.filter(source_kind=source)
     owner = params.get("owner", "")
     if owner.isdigit():
-        from qingche.org.models import Unit
-
         unit = Unit.objects.filter(pk=int(owner)).values_list("path", flat=True).first()
         rows = rows.filter(owner_unit__path__startswith=unit) if unit else rows.none()
     text = (params.get("q") or "").strip()[:100]
@@ -56,7 +55,6 @@ def filtered(user, params, today: dt.date):
 
 def progress_by_unit(user, today: dt.date, rows=None) -> list[dict]:
     """Per owning unit in scope: items, closed, to verify, overdue and the share closed."""
-    from qingche.org.models import Unit
 
     rows = rows if rows is not None else items(user)
     facts = rules.progress_by_unit(rows.order_by().values_list("owner_unit_id", "status", "deadline"), today)
@@ -66,7 +64,6 @@ def progress_by_unit(user, today: dt.date, rows=None) -> list[dict]:
 
 def owner_units(user):
     """The owning units of the items the user sees (the page's filter)."""
-    from qingche.org.models import Unit
 
     ids = items(user).order_by().values("owner_unit_id").distinct()
     return Unit.objects.filter(pk__in=ids).order_by("path")

@@ -19,7 +19,7 @@ from qingche.core.scope import unit_in_scope
 from qingche.duties import selectors as duties
 from qingche.org.models import Unit
 from qingche.tasks import rules_rectification as rules
-from qingche.tasks import services_rectification
+from qingche.tasks import services, services_rectification
 from qingche.tasks.models import CoordinationDecision, CoordinationIssue, CoordinationMeeting, RectificationItem
 
 CONVENE = "tasks.add_coordinationmeeting"
@@ -200,7 +200,6 @@ def _as_owner(user, decision: CoordinationDecision) -> None:
 def decision_send_task(*, user, decision: CoordinationDecision, data: dict, client_token: str = ""):
     """The owning department sends the decision's task through admission (tasks.services.task_request_submit,
     with every check); the request is linked to the decision, which is done when its tasks are accepted."""
-    from qingche.tasks import services
 
     decision = CoordinationDecision.objects.select_for_update().select_related("owner_unit").get(pk=decision.pk)
     _as_owner(user, decision)

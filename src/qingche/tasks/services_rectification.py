@@ -22,7 +22,7 @@ from qingche.org.models import Person, Unit
 from qingche.surveys import selectors as surveys
 from qingche.tasks import files
 from qingche.tasks import rules_rectification as rules
-from qingche.tasks.models import RectificationEvidence, RectificationItem
+from qingche.tasks.models import CoordinationDecision, RectificationEvidence, RectificationItem
 
 Source = RectificationItem.Source
 RAISE = "tasks.add_rectificationitem"
@@ -85,8 +85,6 @@ def source_facts(user, kind: str, source_id) -> dict:
             "problem": row.text[:2000],
         }
     if kind == Source.MEETING_DECISION:
-        from qingche.tasks.models import CoordinationDecision
-
         row = CoordinationDecision.objects.visible_to(user).select_related("meeting").filter(pk=source_id).first()
         if row is None:
             raise PermissionDenied(_("This decision is outside your scope."))
@@ -283,7 +281,6 @@ def rectification_verify(*, user, item: RectificationItem, note: str = "", now=N
 
 def _close_decision(item: RectificationItem, user, now) -> None:
     """A coordination decision taken as this item is done when the item is closed."""
-    from qingche.tasks.models import CoordinationDecision
 
     decision = CoordinationDecision.objects.filter(rectification_item=item, status="open").first()
     if decision is not None:
@@ -308,7 +305,6 @@ def send_reminders(*, today: dt.date, remind: callable) -> dict[str, int]:
     """Items and coordination decisions due within the parameter's days are reminded to their owner; past their
     deadline, escalated to the unit that raised them (the convener for decisions). `remind(key, kind, unit,
     person, message, **link)` is tasks' own sender (one reminder per unique key)."""
-    from qingche.tasks.models import CoordinationDecision
 
     days = int(parameters.get("tasks.rectification_remind_days"))
     counts = {"due_soon": 0, "overdue": 0}

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from qingche.core import menu, parameters, widgets
 from qingche.core.scope import acting_unit_ids
 from qingche.org import roles
-from qingche.tasks import selectors
+from qingche.tasks import rules_rectification, selectors, selectors_rectification
+from qingche.tasks import selectors_rectification as ledger
 from qingche.tasks.models import Admission, Task
 
 parameters.register_defaults(
@@ -283,10 +284,6 @@ def _ledger_card(request):
     from django.urls import reverse
     from django.utils import timezone
 
-    from qingche.core.scope import acting_unit_ids
-    from qingche.tasks import rules_rectification
-    from qingche.tasks import selectors_rectification as ledger
-
     user = request.user
     if not user.has_perm("tasks.view_rectificationitem"):
         return None
@@ -337,7 +334,6 @@ def _raise_action(kind):
 
 
 def _public_progress(report_ids):
-    from qingche.tasks import selectors_rectification
 
     return selectors_rectification.public_progress(report_ids)
 

@@ -159,7 +159,9 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
         return {person_ids[0]: {"bottom_grade": "basically_competent", "reason": "问责案件 2025-01"}}
 
     service = indicators.registered()["service"]
+    training = indicators.registered().get("training")
     indicators.unregister("service")  # its real figures would add to the ones checked here (tests in service)
+    indicators.unregister("training")  # and the people module's (tests in people)
     indicators.register("tasks", tasks)
     indicators.register("accountability", accountability)
     try:
@@ -168,6 +170,8 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
     finally:
         indicators.register("tasks", installed.fn, installed.label)
         indicators.register("service", service.fn, service.label)
+        if training is not None:
+            indicators.register("training", training.fn, training.label)
         indicators.unregister("accountability")
     assert used == ["accountability", "tasks"]
     row = cycle.appraisees.get(person_id=person_ids[0])

@@ -19,7 +19,7 @@ from qingche.core import parameters
 from qingche.org.models import Person
 from qingche.people import selectors, selectors_training
 from qingche.people import services_training as services
-from qingche.people.models import Enrolment, TrainingSession
+from qingche.people.models import CompensatoryRest, Enrolment, TrainingSession
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,7 @@ def test_compensatory_rest_only_against_confirmed_overtime(accounts):
     town, person = accounts["xiangzhen"], accounts["yixian"].person
     today = timezone.localdate()
     OvertimeEntry.objects.filter(person=person).delete()
+    CompensatoryRest.objects.filter(person=person).delete()  # the demo's own rest, against its overtime
     with pytest.raises(ValidationError, match="只剩"):
         services.compensatory_rest_record(user=town, person=person, date=today, hours=4)
     OvertimeEntry.objects.create(

@@ -1,11 +1,13 @@
 """The classifier itself: character n-gram TF-IDF, a linear SVM with sigmoid-calibrated confidences for the
-first level (self-trained on unlabelled messages), and, within the chosen branch, the second and third
-levels by similarity to each leaf of the tree (its names, plus the county's own handled requests).
+first level (with a keyword prior per branch of 附件1; self-trained on unlabelled messages when asked),
+and, within the chosen branch, the second and third levels by similarity to each leaf of the tree (its
+names, plus the county's own handled requests).
 
 Pure Python and scikit-learn: no ORM, no files (store.py keeps the files)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,13 +22,26 @@ from qingche.service.classify.data import normalise
 
 PATH_SEPARATOR = " / "
 TOP_N = 3
+# The message board anonymised places as capital letters with numbers (A市, A2区, C4县): the letters and all
+# digits are folded to one placeholder each, so that "A3区" and "B7区" (or two house numbers) look alike.
+_PLACE_CODE = re.compile(r"[A-Z]\d*")
+_DIGITS = re.compile(r"\d+")
+
+
+def model_text(text: str, fold_codes: bool) -> str:
+    """What the n-grams are taken from: whitespace removed and, with `fold_codes`, place codes and numbers
+    folded; then lower case (as TfidfVectorizer does)."""
+    text = normalise(text)
+    if fold_codes:
+        text = _DIGITS.sub("0", _PLACE_CODE.sub("Ａ", text))
+    return text.lower()
 
 
 @dataclass(frozen=True)
 class Params:
     ngram_max: int = 3  # at most 3: see gram_codes
     min_df: int = 2
-    c: float = 0.5
+    c: float = 1.0
     # Unlabelled messages whose two best classes differ by more than this margin (of the SVM's decision
     # values) join the training set with the predicted class: one round of self-training. Off by default:
     # in 5-fold cross-validation it lowered macro-F1 at every margin tried (docs/classify.md).
@@ -34,6 +49,13 @@ class Params:
     calibration_folds: int = 3
     # How much a leaf's own names weigh against the mean of the county's requests filed under it.
     name_weight: float = 1.0
+    # Fold place codes and numbers (model_text) before taking n-grams: no gain in cross-validation, so off.
+    fold_codes: bool = False
+    # A keyword prior from 附件1: for each first-level class, the cosine of the message with all the names of
+    # its branch (二级 + 三级) is one more feature, times this weight (0: none). Being linear in the
+    # message's TF-IDF, it is folded into the SVM's weights after training: nothing more at run time.
+    # 2.0 with C 1.0: +0.016 of macro-F1 over C 0.5 without it, paired over 15 folds (docs/classify.md).
+    branch_prior: float = 2.0
 
 
 @dataclass
@@ -73,10 +95,11 @@ class Classifier:
     leaves: list[tuple[str, ...]]
     leaf_rows: sparse.csr_matrix  # features × leaves: one L2-normalised column per leaf
     leaves_of: dict[str, np.ndarray] = field(default_factory=dict)  # first-level name → leaf numbers
+    fold_codes: bool = False  # model_text's option, as trained (versions stored before it: False)
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature numbers, TF-IDF weights) of one text, L2-normalised."""
-        codes, counts = np.unique(gram_codes(normalise(text).lower(), self.ngram_max), return_counts=True)
+        codes, counts = np.unique(gram_codes(model_text(text, self.fold_codes), self.ngram_max), return_counts=True)
         position = np.minimum(np.searchsorted(self.gram_codes, codes), len(self.gram_codes) - 1)
         known = self.gram_codes[position] == codes
         if not known.any():
@@ -172,31 +195,58 @@ def train(
     """A classifier of first-level `labels`; `tree` gives the lower levels (paths of names) and `examples`
     (text, path) the county's own requests filed under a lower-level category."""
     vectorizer = TfidfVectorizer(
-        analyzer="char", ngram_range=(1, params.ngram_max), min_df=params.min_df, sublinear_tf=True, dtype=np.float32
+        analyzer="char",
+        ngram_range=(1, params.ngram_max),
+        min_df=params.min_df,
+        sublinear_tf=True,
+        dtype=np.float32,
+        preprocessor=lambda text: model_text(text, params.fold_codes),
     )
     # The vocabulary and weights come from the labelled messages alone: fitted on the unlabelled ones too,
     # they cost about 0.01 of macro-F1 in cross-validation.
     features = vectorizer.fit_transform(texts)
     extra = vectorizer.transform(list(unlabelled)) if len(unlabelled) else None
     labels_array = np.array(labels, dtype=object)
+    prior = _branch_prior(vectorizer, tree, sorted(set(labels)), params)
+    features, extra = _with_prior(features, prior), _with_prior(extra, prior)
     features, labels_array = _self_trained(features, labels_array, extra, params)
     model = CalibratedClassifierCV(_svm(params), method="sigmoid", cv=params.calibration_folds, ensemble=False)
     model.fit(features, labels_array.astype(str))
     leaves, leaf_matrix, leaves_of = _leaf_index(vectorizer, tree, examples, params)
     calibrated = model.calibrated_classifiers_[0]
     svm = calibrated.estimator
+    width = len(vectorizer.vocabulary_)
+    coef = svm.coef_[:, :width]
+    if prior is not None:  # w·(x·Pᵀ) = (w·P)·x: the prior's weights go back onto the n-grams
+        coef = coef + np.asarray(prior.T @ svm.coef_[:, width:].T).T
     return Classifier(
         classes=[str(name) for name in model.classes_],
         **_vocabulary_codes(vectorizer, params.ngram_max),
         ngram_max=params.ngram_max,
         idf=vectorizer.idf_.astype(np.float32),
-        coef=np.ascontiguousarray(svm.coef_, dtype=np.float32),
+        coef=np.ascontiguousarray(coef, dtype=np.float32),
         intercept=svm.intercept_.astype(np.float32),
         sigmoid=np.array([[c.a_, c.b_] for c in calibrated.calibrators], dtype=np.float32),
         leaves=leaves,
         leaf_rows=leaf_matrix.T.tocsr(),
         leaves_of=leaves_of,
+        fold_codes=params.fold_codes,
     )
+
+
+def _branch_prior(vectorizer, tree, classes: list[str], params: Params):
+    """(classes × features): each class's branch names of the tree as one L2-normalised TF-IDF row, times
+    params.branch_prior; None when off or without a tree."""
+    if not params.branch_prior or not tree:
+        return None
+    names = {name: "".join("".join(path[1:]) for path in tree if path[0] == name) for name in classes}
+    return (normalize(vectorizer.transform([names[name] for name in classes])) * params.branch_prior).tocsr()
+
+
+def _with_prior(features, prior):
+    if features is None or prior is None:
+        return features
+    return sparse.hstack([features, features @ prior.T]).tocsr()
 
 
 def _leaf_index(vectorizer, tree, examples, params: Params):

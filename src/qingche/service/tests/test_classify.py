@@ -207,7 +207,7 @@ def test_the_compiled_features_are_scikit_learns():
         "工资一直拖欠",
         "补课收费太高",
     ] * 2
-    params = Params(self_training_margin=None, calibration_folds=2, min_df=1)
+    params = Params(self_training_margin=None, calibration_folds=2, min_df=1, fold_codes=False)
     classifier = train(texts, ["城乡建设", "劳动和社会保障", "教育文体"] * 4, params=params)
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float32).fit(texts)
     for text in ["路灯坏了，工资拖欠abc", "学校𠀀收费", "完全无关"]:
@@ -216,6 +216,50 @@ def test_the_compiled_features_are_scikit_learns():
         got = np.zeros_like(expected)
         got[index] = weights
         assert np.allclose(got, expected, atol=1e-6), text
+
+
+def test_the_branch_prior_folded_into_the_weights_scores_as_scikit_learn_with_the_extra_features():
+    """The keyword prior of 附件1 is trained as extra features and folded into the n-gram weights: the run-time
+    model must give scikit-learn's probabilities for the widened features. Place codes and numbers fold."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+    from sklearn.svm import LinearSVC
+
+    from qingche.service.classify.model import Params, model_text, train
+
+    texts = [
+        "A3区路灯坏了没人修",
+        "拖欠工资不发",
+        "学校乱收费",
+        "B12区路面塌陷很危险",
+        "工资一直拖欠",
+        "补课收费太高",
+    ] * 2
+    labels = ["城乡建设", "劳动和社会保障", "教育文体"] * 4
+    tree = [("城乡建设", "市政设施", "路灯"), ("劳动和社会保障", "劳动保障", "工资"), ("教育文体", "教育", "收费")]
+    params = Params(calibration_folds=2, min_df=1, fold_codes=True, branch_prior=1.0, c=1.0)
+    classifier = train(texts, labels, tree=tree, params=params)
+    assert model_text("A3区 第12号", True) == model_text("C7区第5号", True) == "ａ区第0号"
+
+    vectorizer = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(1, 3),
+        sublinear_tf=True,
+        dtype=np.float32,
+        preprocessor=lambda text: model_text(text, True),
+    )
+    features = vectorizer.fit_transform(texts)
+    prior = normalize(vectorizer.transform(["市政设施路灯", "劳动保障工资", "教育收费"]))
+    widened = sparse.hstack([features, features @ prior.T]).tocsr()
+    svm = LinearSVC(C=1.0, class_weight="balanced")
+    expected = CalibratedClassifierCV(svm, method="sigmoid", cv=2, ensemble=False).fit(widened, labels)
+    for text in ["D5区路灯坏了，工资拖欠", "学校收费", "完全无关"]:
+        wide = vectorizer.transform([text])
+        want = expected.predict_proba(sparse.hstack([wide, wide @ prior.T]).tocsr())[0]
+        assert np.allclose(classifier.probabilities(*classifier.features(text)), want, atol=1e-4), text
 
 
 # -- the system administrator's page -----------------------------------------------------------------------

@@ -105,6 +105,23 @@ def test_a_direct_answer_closes_the_request_without_touching_any_units_rates(acc
     assert selectors.direct_answer_count(month - dt.timedelta(days=400)) == 0
 
 
+def test_direct_answers_do_not_count_in_hot_issues(accounts, submit, entry):
+    """A consultation answered at once from the knowledge base is not a problem on the ground: three callers
+    asking the same question make a hot issue while they wait; those answered directly drop out."""
+    question = "请问社保卡丢了以后去哪里补办挂失，要带什么材料？"
+    asked = [submit(text=question, citizen_phone=f"1380013800{n}") for n in range(3)]
+    today = timezone.localdate()
+
+    def clustered():
+        found = selectors.hot_issues(accounts["jianfuban"], today, today, limit=100)
+        return {pk for issue in found for pk in issue["numbers"]} & {request.pk for request in asked}
+
+    assert clustered() == {request.pk for request in asked}
+    for request in asked[:2]:
+        services.request_answer_directly(user=accounts["rexian"], request=request, entry=entry)
+    assert not clustered() & {asked[0].pk, asked[1].pk}
+
+
 def test_only_the_hotline_answers_directly_and_only_what_waits_for_dispatch(accounts, submit, entry, town):
     request = submit()
     with pytest.raises(PermissionDenied):

@@ -78,3 +78,23 @@ def test_a_request_outside_the_units_scope_cannot_be_checked(client_as, open_req
         client_as("xiangzhen").post(f"/service/requests/{elsewhere.pk}/reply-check/", {"reply": GOOD}).status_code
         == 404
     )
+
+
+def test_the_callbacks_page_shows_the_hotline_a_score_per_reply(client_as, accounts, open_request, submit):
+    import re
+
+    from qingche.service import selectors, services
+
+    services.request_answer(user=accounts["xiangzhen"], request=open_request, reply=GOOD)
+    poor = submit(text="东河镇集市的垃圾很多天没人清运，气味很大。")
+    services.request_dispatch(user=accounts["rexian"], request=poor, unit_id=poor.town_id)
+    services.request_accept(user=accounts["xiangzhen"], request=poor)
+    services.request_answer(user=accounts["xiangzhen"], request=poor, reply="网友您好，留言已收悉。")
+    last = selectors.callback_queue(accounts["rexian"]).count() // 50 + 1  # the newest answers are on the last page
+    html = client_as("rexian").get(f"/service/callbacks/?page={last}").content.decode()
+    assert "答复质量" in html
+    scores = {
+        int(pk): int(score)
+        for pk, score in re.findall(r'/service/requests/(\d+)/".*?data-reply-score="(\d+)"', html, flags=re.S)
+    }
+    assert scores[open_request.pk] >= 70 and scores[poor.pk] == 0
