@@ -37,6 +37,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "status",
         ]
         read_only_fields = ["duty_flag", "lead_unit", "responsible_unit", "responsible_reason", "status"]
+        extra_kwargs = {"opened_on": {"required": False}}  # today
 
 
 class ResponsibilitySerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ def determinations(user):
 
 
 def case_list(user, *, status: str = "", outcome: str = "", query: str = ""):
-    rows = cases(user).annotate(people_count=Count("people", distinct=True))
+    rows = cases(user).annotate(people_count=Count("people", distinct=True)).order_by("-opened_on", "-id")
     if status in Case.Status.values:
         rows = rows.filter(status=status)
     if outcome in Outcome.values:
