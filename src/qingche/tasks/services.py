@@ -648,8 +648,15 @@ def registry_entry_add(*, user, year: int, kind: str, duty_code: str, title: str
         errors["year"] = _("Enter a year.")
     if not (duty_code or "").strip():
         errors["duty_code"] = _("Enter the duty item code.")
-    elif not duties.published_code_exists(duty_code.strip()):
-        errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {"code": duty_code}
+    else:
+        kinds = duties.published_code_kinds(duty_code.strip())
+        if not kinds:
+            errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {"code": duty_code}
+        elif kinds & {"cooperation", "taken_back"}:
+            errors["duty_code"] = _(
+                "%(code)s is a duty a county department leads (配合履职 or 上级收回) on a town's list: a "
+                "responsibility letter or veto on it would push the department's responsibility onto the town."
+            ) % {"code": duty_code}
     if not (title or "").strip():
         errors["title"] = _("Enter a title.")
     if not errors and RegistryEntry.objects.filter(year=year, kind=kind, duty_code=duty_code.strip()).exists():

@@ -485,10 +485,13 @@ def registry(request):
             else:
                 messages.success(request, _("Added to the registry."))
                 return redirect("tasks:registry")
+    year = year_param(request, timezone.localdate().year)
     return render(
         request,
         "tasks/registry.html",
         {
+            "year": year,
+            "by_unit": selectors.letters_and_vetoes(request.user, year),
             "entries": selectors.registry(request.user),
             "form": form,
             "may_edit": request.user.has_perm("tasks.add_registryentry"),
