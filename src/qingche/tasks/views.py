@@ -52,6 +52,7 @@ def _request_data(post) -> dict:
         "report_form": post.get("report_form", ""),
         "urgent": post.get("urgent") in ("on", "true", "1"),
         "urgent_reason": post.get("urgent_reason", ""),
+        "off_list_application": post.get("off_list_application", ""),
     }
 
 

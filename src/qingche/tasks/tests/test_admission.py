@@ -88,6 +88,26 @@ def test_off_list_waits_then_office_approves(accounts, api_as, client_as):
     assert "汛期临时重点工作" in decision[:600] and accounts["jianfuban"].username not in decision[:600]
 
 
+def test_an_off_list_task_needs_a_written_application_and_a_decision_with_a_reason(accounts, client_as):
+    town = town_of(accounts)
+    before = TaskRequest.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.task_request_submit(
+            user=accounts["bumen"], data=request_data([town], duty_code="", off_list_application="需要")
+        )
+    assert "off_list_application" in refused.value.message_dict and TaskRequest.objects.count() == before
+    on_list = services.task_request_submit(
+        user=accounts["bumen"], data=request_data([town], duty_code=code_of(town), off_list_application="")
+    )
+    assert on_list.admissions.get().verdict == "admitted"  # on the list: no application asked
+    sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=""))
+    admission = sent.admissions.get()
+    with pytest.raises(ValidationError):
+        services.admission_decide(user=accounts["jianfuban"], admission=admission, decision="narrow", reason="")
+    queue = client_as("jianfuban").get(reverse("tasks:queue")).content.decode()
+    assert sent.off_list_application in queue
+
+
 def test_return_needs_a_reason_and_appeal_only_once(accounts, api_as):
     town = town_of(accounts)
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=""))
@@ -341,6 +361,7 @@ def _send_through_the_form(client, town, duty_code, token):
         "deadline": deadline,
         "effort_hours": "4",
         "client_token": token,
+        "off_list_application": "确需乡镇配合的临时性工作，已说明理由。",
     }
     return client.post(reverse("tasks:request_new"), form, follow=True).content.decode()
 
