@@ -74,7 +74,7 @@ def case_open(
     )
     case.duty_items.set(items)
     if items:
-        record("duty_items", obj=case, after={"items": sorted(item.pk for item in items)})
+        record("update", obj=case, before={"duty_items": []}, after={"duty_items": sorted(item.pk for item in items)})
     _refresh_where(case)
     for person, concerned_as in people:
         case_person_add(user=user, case=case, person=person, concerned_as=concerned_as)
@@ -96,7 +96,7 @@ def case_duty_items_set(*, user, case: Case, duty_items) -> Case:
         raise ValidationError({"duty_items": _("Choose duty items of the published list of the unit concerned.")})
     before = sorted(case.duty_items.values_list("pk", flat=True))
     case.duty_items.set(items)
-    record("duty_items", obj=case, before={"items": before}, after={"items": sorted(item.pk for item in items)})
+    record("update", obj=case, before={"duty_items": before}, after={"duty_items": sorted(item.pk for item in items)})
     case.responsible_unit = None
     case.responsible_reason = ""
     case.save()
