@@ -196,6 +196,7 @@ def main() -> int:
                 "deadline": timezone.now() + dt.timedelta(days=30),
                 "effort_hours": 4,
                 "trace_materials": ["ledgers", "photos"],
+                "off_list_application": "确需乡镇配合的临时性工作，特此申请。",  # for targets whose lists lack it
             }
 
         def evaluate_once():

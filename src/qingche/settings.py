@@ -66,7 +66,8 @@ QINGCHE_MODULES = [
     "qingche.service",
     "qingche.appraisal",
     "qingche.surveys",
-    "qingche.people",  # last: its demo flags overload from burden indexes that tasks and service load
+    "qingche.people",  # its demo flags overload from burden indexes that tasks and service load
+    "qingche.accountability",  # after duties (the items a case involves) and appraisal (its indicator source)
 ]
 INSTALLED_APPS += [module for module in QINGCHE_MODULES if module not in INSTALLED_APPS]
 

@@ -7,8 +7,10 @@ Other modules register a source in their AppConfig.ready():
 
 A source is fn(person_ids, start, end) -> {person_id: {"workload": person-hours, "done": n,
 "on_time": n, "errors": n, "satisfaction": 0–1 or None}} (any subset of the keys) and may also return
-bottom-grade triggers as {"bottom_grade": code, "reason": text} under "triggers" (accountability).
-Counts from several sources add up; satisfaction is averaged over the sources that give one.
+bottom-grade triggers as {"bottom_grade": code, "reason": text} (accountability: a sanction in force; the
+code is of the annual scale and `trigger_grade` gives the matching 平时 grade). Counts from several sources
+add up; a source may give a negative "errors" as an offset (accountability: a 容错 decision counts in the
+person's favour) and the sum never goes below zero; satisfaction is averaged over the sources that give one.
 
 The sources the scheme expects but no installed module has registered are listed as "not yet
 connected" on the cycle page; the cycle's figures then come from what was entered or imported.
@@ -28,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+
+from qingche.appraisal.rules import GRADE_SCALES
 
 FIGURES = ("workload", "done", "on_time", "errors")
 
@@ -108,9 +112,23 @@ def collect(person_ids: list[int], start, end) -> tuple[dict[int, dict], dict[in
                 satisfaction.setdefault(person_id, []).append(float(values["satisfaction"]))
             if values.get("bottom_grade"):
                 triggers[person_id] = {"grade": values["bottom_grade"], "reason": values.get("reason", name)}
+    for row in figures.values():
+        for key in FIGURES:
+            row[key] = max(row[key], 0.0)  # an offset (negative errors) never makes a figure negative
     for person_id, values in satisfaction.items():
         figures[person_id]["satisfaction"] = sum(values) / len(values)
     return figures, triggers, used
+
+
+def trigger_grade(grade: str, scale: tuple[str, ...]) -> str:
+    """A trigger's grade on the cycle's scale: a grade of another scale (e.g. the annual 基本称职 for a 平时 cycle)
+    becomes the grade at the same place of this one (一般); an unknown code stays as it is."""
+    if grade in scale:
+        return grade
+    for other in GRADE_SCALES.values():
+        if grade in other and len(other) == len(scale):
+            return scale[other.index(grade)]
+    return grade
 
 
 # -- rater sources ----------------------------------------------------------------------------------

@@ -605,11 +605,11 @@ def figures_collect(*, user, cycle: AppraisalCycle) -> list[str]:
     _require_status(cycle, Status.RATING)
     appraisees = {a.person_id: a for a in cycle.appraisees.all()}
     figures, triggers, used = indicators.collect(list(appraisees), cycle.period_start, cycle.period_end)
+    scale = rules.GRADE_SCALES[cycle.scheme.engine_period]
     for person_id, trigger in triggers.items():
         if person_id in appraisees:
-            bottom_grade_set(
-                user=user, appraisee=appraisees[person_id], grade=trigger["grade"], reason=trigger["reason"]
-            )
+            grade = indicators.trigger_grade(trigger["grade"], scale)
+            bottom_grade_set(user=user, appraisee=appraisees[person_id], grade=grade, reason=trigger["reason"])
     if used:
         figures_set(
             user=user,

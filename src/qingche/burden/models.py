@@ -200,6 +200,29 @@ class Document(AuditedModel):
         return self.title
 
 
+class DocumentExplanation(AuditedModel):
+    """Why a body issues more documents this year than last (the count should not grow; an increase must be
+    explained): written by the issuer, shown with the count."""
+
+    issuer = models.ForeignKey("org.Unit", verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    text = models.TextField(_("explanation"))
+    explained_by = models.ForeignKey(
+        "org.Person", verbose_name=_("explained by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedManager()
+    scope_unit_field = "issuer"
+
+    class Meta:
+        verbose_name = _("explanation of more documents")
+        verbose_name_plural = _("explanations of more documents")
+        constraints = [models.UniqueConstraint(fields=["issuer", "year"], name="documentexplanation_one_per_year")]
+
+    def __str__(self):
+        return f"{self.issuer} {self.year}"
+
+
 # -- required apps and work groups -------------------------------------------------------------------------
 class RequiredApp(AuditedModel):
     class Kind(models.TextChoices):

@@ -19,6 +19,7 @@ from qingche.burden.models import (
     BurdenReport,
     CatalogField,
     Document,
+    DocumentExplanation,
     FormFill,
     FormFillValue,
     FundAllocation,
@@ -865,9 +866,18 @@ def document_counts_by_issuer(user, year: int) -> list[dict]:
             entry["this" if row["month__year"] == year else "last"] += row["v"]
         elif row["month__year"] == year:
             entry["over"] += row["v"]
+    explained = dict(
+        DocumentExplanation.objects.filter(issuer_id__in=list(table), year=year).values_list("issuer_id", "text")
+    )
     return sorted(
         (
-            {"issuer": names[pk], **rules.yearly_change(entry["this"], entry["last"]), "over_cap": entry["over"]}
+            {
+                "issuer": names[pk],
+                "issuer_id": pk,
+                **rules.yearly_change(entry["this"], entry["last"]),
+                "over_cap": entry["over"],
+                "explanation": explained.get(pk, ""),
+            }
             for pk, entry in table.items()
         ),
         key=lambda row: -row["this_year"],

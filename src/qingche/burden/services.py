@@ -22,6 +22,7 @@ from qingche.burden.models import (
     BurdenReport,
     CatalogField,
     Document,
+    DocumentExplanation,
     FormFill,
     FormFillValue,
     FundAllocation,
@@ -521,6 +522,21 @@ def meeting_decide(*, user, meeting: Meeting, approve: bool, note: str = "") -> 
 
 # -- documents and apps ------------------------------------------------------------------------------------
 @transaction.atomic
+@transaction.atomic
+def document_explain(*, user, issuer: Unit, year: int, text: str) -> DocumentExplanation:
+    """The issuer explains why it issues more documents this year than last; a later explanation replaces it."""
+    _acts_for(user, "burden.add_document", issuer)
+    text = (text or "").strip()
+    if len(text) < 10:
+        message = _("Explain why more documents are issued than last year (at least 10 characters).")
+        raise ValidationError({"text": message})
+    person_id = user_person_id(user)
+    explanation, _created = DocumentExplanation.objects.update_or_create(
+        issuer=issuer, year=int(year), defaults={"text": text[:5000], "explained_by_id": person_id}
+    )
+    return explanation
+
+
 def document_create(
     *,
     user,

@@ -16,11 +16,11 @@ from qingche.burden import forms, rules, selectors, services, sources
 from qingche.burden.models import Approval, CatalogField, OvertimeEntry, StaffingRequest
 from qingche.core import parameters, periods, ratelimit
 from qingche.core.charts import chart, series
-from qingche.core.forms import form_errors
+from qingche.core.forms import error_texts, form_errors
 from qingche.core.middleware import client_ip
 from qingche.core.pagination import paginate
 from qingche.core.periods import month_param, year_param
-from qingche.core.scope import user_person_id
+from qingche.core.scope import acting_q, user_person_id
 from qingche.org.models import Unit
 
 
@@ -392,6 +392,16 @@ def meeting_new(request):
 @permission_required("burden.view_document", raise_exception=True)
 def document_list(request):
     year = _year(request)
+    if request.method == "POST":
+        issuer = get_object_or_404(Unit, pk=request.POST.get("issuer") or 0)
+        try:
+            services.document_explain(user=request.user, issuer=issuer, year=year, text=request.POST.get("text", ""))
+            messages.success(request, _("Explanation saved."))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(
+                request, "；".join(error_texts(error) if isinstance(error, ValidationError) else [str(error)])
+            )
+        return redirect(f"{request.path}?year={year}")
     rows = selectors.documents(request.user).filter(issued_on__year=year)
     return render(
         request,
@@ -400,6 +410,9 @@ def document_list(request):
             "page": paginate(request, rows),
             "year": year,
             "by_issuer": selectors.document_counts_by_issuer(request.user, year),
+            "may_explain": set(
+                Unit.objects.filter(acting_q(request.user, "burden.add_document")).values_list("pk", flat=True)
+            ),
             "cap": parameters.get("burden.document_cap_chars"),
             "special_cap": parameters.get("burden.document_cap_special_chars"),
         },

@@ -28,6 +28,7 @@ from qingche.org.roles import (
     AUDIT_ADMIN,
     BURDEN_OFFICE,
     COUNTY_DEPARTMENT,
+    DISCIPLINE,
     FRONTLINE,
     HOTLINE,
     ORG_DEPARTMENT,
@@ -52,6 +53,7 @@ DEMO_ACCOUNTS = [
     ("cungan", VILLAGE, "village"),
     ("yixian", FRONTLINE, "town_staff"),
     ("rexian", HOTLINE, "hotline"),
+    ("jijian", DISCIPLINE, "discipline"),
 ]
 
 
@@ -387,6 +389,7 @@ class DemoBuilder:
                 person_in(first_town, "党政综合办公室", {town_leader.pk} if town_leader else set()),
             ),
             "hotline": (county, person_in(hotline)),
+            "discipline": (county, person_in(by_name["县纪委监委"])),
         }
 
     def _accounts(self, units: list[Unit], password: str) -> list[tuple[str, str]]:

@@ -75,6 +75,15 @@ def published_code_exists(code: str) -> bool:
     return DutyItem.objects.filter(code=code, duty_list__status=DutyList.Status.PUBLISHED).exists()
 
 
+def published_code_kinds(code: str) -> set[str]:
+    """The kinds (basic, cooperation, taken_back) the code has on the published lists."""
+    return set(
+        DutyItem.objects.filter(code=code, duty_list__status=DutyList.Status.PUBLISHED)
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+
+
 def catalogue_codes(query: str = "", limit: int = 50) -> list[tuple[str, str, str]]:
     """Distinct (code, name, kind) of published items, for choosing the duty item a task relies on."""
     items = DutyItem.objects.filter(duty_list__status=DutyList.Status.PUBLISHED)

@@ -17,6 +17,7 @@ TOWN = "town"
 VILLAGE = "village"
 FRONTLINE = "frontline"
 HOTLINE = "hotline"
+DISCIPLINE = "discipline"
 
 # code: (Chinese name as shown, English label msgid, default scope)
 BUILTIN_ROLES = {
@@ -30,6 +31,7 @@ BUILTIN_ROLES = {
     VILLAGE: ("村/社区", _("Village or community"), "unit"),
     FRONTLINE: ("一线人员", _("Front-line staff"), "self"),
     HOTLINE: ("热线", _("Hotline"), "subtree"),
+    DISCIPLINE: ("纪检监察", _("Discipline inspection"), "subtree"),
 }
 
 _VIEW_ORG = {"org.view_unit", "org.view_post", "org.view_person", "org.view_assignment"}
@@ -87,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     VILLAGE: _VIEW_ORG,
     FRONTLINE: {"org.view_unit", "org.view_person"},
     HOTLINE: {"org.view_unit"},
+    # 纪检监察: reads the tree and its people to open accountability cases (accountability adds its own)
+    DISCIPLINE: _VIEW_ORG,
 }
 
 

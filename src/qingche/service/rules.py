@@ -160,6 +160,15 @@ HOURS, WORKING_HOURS, WORKING_DAYS = "hours", "working_hours", "working_days"
 class Limit:
     amount: float
     unit: str  # HOURS (clock time), WORKING_HOURS or WORKING_DAYS (the working-day calendar)
+    wall_clock: bool = False  # an emergency: every limit of the request runs on the wall clock
+
+
+def on_wall_clock(limit: Limit) -> Limit:
+    """The same limit counted in clock hours: a working hour is an hour, a working day 24 hours."""
+    if limit.unit == HOURS:
+        return limit
+    hours = limit.amount * (24 if limit.unit == WORKING_DAYS else 1)
+    return Limit(hours, HOURS, limit.wall_clock)
 
 
 def add_limit(start: dt.datetime, limit: Limit, calendar) -> dt.datetime:
@@ -175,7 +184,10 @@ def add_limit(start: dt.datetime, limit: Limit, calendar) -> dt.datetime:
 
 
 def deadlines(dispatched_at: dt.datetime, handle: Limit, accept: Limit, calendar) -> tuple[dt.datetime, dt.datetime]:
-    """(accept by, answer by) for a dispatch: accepting never gets longer than handling."""
+    """(accept by, answer by) for a dispatch: accepting never gets longer than handling. An emergency
+    (`handle.wall_clock`) runs on the wall clock whatever the parameters' clocks: nights and holidays count."""
+    if handle.wall_clock:
+        handle, accept = on_wall_clock(handle), on_wall_clock(accept)
     due = add_limit(dispatched_at, handle, calendar)
     accept_due = min(add_limit(dispatched_at, accept, calendar), due)
     return accept_due, due

@@ -574,8 +574,10 @@ def history_imports(user):
 
 # -- limits and weights (parameters read for the services and the burden index) ----------------------
 def limit_of(category: Category) -> rules.Limit:
-    amount, unit = parameters.get("service.limits")[category.effective_limit_kind()]
-    return rules.Limit(float(amount), unit)
+    """The category's handling limit; an emergency's is on the wall clock, and so is its acceptance."""
+    kind = category.effective_limit_kind()
+    amount, unit = parameters.get("service.limits")[kind]
+    return rules.Limit(float(amount), unit, wall_clock=kind == Category.LimitKind.EMERGENCY)
 
 
 def handling_hours(category: Category, weights: dict | None = None) -> float:

@@ -93,6 +93,7 @@ class TaskRequestSerializer(serializers.ModelSerializer):
             "report_form",
             "urgent",
             "urgent_reason",
+            "off_list_application",
             "all_towns",
             "year",
             "created_at",
@@ -124,6 +125,12 @@ class TaskRequestInputSerializer(serializers.Serializer):
     )
     urgent = serializers.BooleanField(required=False, default=False)
     urgent_reason = serializers.CharField(allow_blank=True, required=False, default="")
+    off_list_application = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="required when a target's duty lists do not hold the task: why it must reach the unit",
+    )
     client_token = serializers.CharField(
         allow_blank=True,
         required=False,

@@ -86,6 +86,8 @@ def build(ctx) -> None:
             data = {
                 "effort_hours": rng.choice([2, 4, 6, 8, 12, 16, 24]),
                 "trace_materials": ["ledgers"],
+                # kept only for the targets whose lists lack the task (services.task_request_submit)
+                "off_list_application": "该项工作为上级临时部署，不在部分乡镇职责清单内，确需乡镇配合落实，特此申请。",
                 "basis_document": f"县{rng.choice(['政府办', '委办'])}〔{sent_on.year}〕{rng.randint(3, 120)}号",
             }
             lead_days = rng.randint(7, 25)

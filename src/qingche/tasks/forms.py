@@ -57,6 +57,12 @@ class TaskRequestForm(StyledFormMixin, forms.Form):
     urgent_reason = forms.CharField(
         label=_("Reason for urgency"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    off_list_application = forms.CharField(
+        label=_("Written application for an off-list task"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("needed when the task is on none of a target's duty lists: why it must reach the unit"),
+    )
     client_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, **kwargs):

@@ -47,6 +47,11 @@ class TaskRequest(AuditedModel):
         on_delete=models.PROTECT,
         related_name="task_requests",
     )
+    off_list_application = models.TextField(
+        _("written application for an off-list task"),
+        blank=True,
+        help_text=_("why the task must reach units whose duty lists do not hold it (required for those targets)"),
+    )
     urgent = models.BooleanField(_("urgent"), default=False)
     urgent_reason = models.TextField(_("reason for urgency"), blank=True)
     all_towns = models.BooleanField(_("all towns and streets"), default=False)

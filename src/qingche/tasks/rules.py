@@ -47,6 +47,7 @@ CODE_LABELS = {
     "veto_not_registered": _("veto not on the registry"),
     "both_not_registered": _("letter and veto not on the registry"),
     "registered": _("on the registry"),
+    "letter_on_department_duty": _("letter or veto on a duty a department leads"),
     "enough": _("lead time enough"),
     "short": _("lead time too short"),
     "urgent_no_reason": _("urgent without a reason"),
@@ -230,7 +231,26 @@ def check_duty(request: RequestFacts, target: TargetFacts) -> Check:
     )
 
 
-def check_registry(request: RequestFacts) -> Check:
+DEPARTMENT_LED = ("cooperation", "taken_back")
+
+
+def check_registry(request: RequestFacts, target: TargetFacts | None = None) -> Check:
+    """A letter or veto needs the item on the year's registry; and never on a duty a department leads (配合履职,
+    上级收回) for this target, even when the code is registered: the department's work is not pushed onto the town
+    (seed 004: "将应是部门为主、地方配合的工作责任,推给镇级")."""
+    duty = target.duty if target is not None else None
+    if (request.needs_letter or request.has_veto) and duty is not None and duty.kind in DEPARTMENT_LED:
+        return Check(
+            REGISTRY,
+            BLOCK,
+            _(
+                "A responsibility letter or one-vote veto cannot be laid on this unit for %(item)s: a department "
+                "leads this duty (%(lead)s), so the responsibility stays with the department even if the item "
+                "is on the registry."
+            ),
+            {"item": duty.name, "lead": duty.lead_name or "—"},
+            code="letter_on_department_duty",
+        )
     missing = []
     if request.needs_letter and not request.letter_on_registry:
         missing.append("letter")
@@ -396,7 +416,7 @@ def verdict(checks: Iterable[Check]) -> str:
 def checks_for(request: RequestFacts, target: TargetFacts, policy: Policy) -> list[Check]:
     return [
         check_duty(request, target),
-        check_registry(request),
+        check_registry(request, target),
         check_lead_time(request, policy),
         check_duplicate(request, target, policy),
         check_trace(request, policy),

@@ -238,3 +238,26 @@ def person_effort(person_ids, unit_id: int, first, last) -> dict[int, float]:
             if wanted is None or person_id in wanted:
                 shares[person_id] = shares.get(person_id, 0.0) + effort[task_id] / len(assigned)
     return {person_id: round(hours, 4) for person_id, hours in shares.items()}
+
+
+def letters_and_vetoes(user, year: int) -> list[dict]:
+    """Per target unit (towns, streets, villages) and year: the responsibility letters and one-vote vetoes that
+    reached it (admitted) and those refused at admission, from the admissions the user may see. The seeds'
+    warning: some towns used to sign 40–50 letters a year."""
+    admitted = Q(verdict=Admission.Verdict.ADMITTED)
+    refused = Q(verdict=Admission.Verdict.RETURNED) | Q(verdict=Admission.Verdict.NARROWED)
+    letter, veto = Q(request__needs_letter=True), Q(request__has_veto=True)
+    rows = (
+        admissions(user)
+        .filter(request__year=year)
+        .filter(letter | veto)
+        .values("unit_id", "unit__name", "unit__path")
+        .annotate(
+            letters=Count("id", filter=letter & admitted),
+            vetoes=Count("id", filter=veto & admitted),
+            letters_refused=Count("id", filter=letter & refused),
+            vetoes_refused=Count("id", filter=veto & refused),
+        )
+        .order_by("-letters", "-vetoes", "unit__path")
+    )
+    return list(rows)

@@ -205,6 +205,7 @@ REQUEST_FIELDS = (
     "report_form",
     "urgent",
     "urgent_reason",
+    "off_list_application",
     "all_towns",
     "targets",
 )
@@ -227,6 +228,7 @@ def clean_request(*, user, data: dict, now=None, values=None) -> tuple[dict, lis
         "has_veto": bool(data.get("has_veto")),
         "urgent": bool(data.get("urgent")),
         "urgent_reason": (data.get("urgent_reason") or "").strip()[:2000],
+        "off_list_application": (data.get("off_list_application") or "").strip()[:5000],
         "all_towns": bool(data.get("all_towns")),
     }
     if not clean["title"]:
@@ -351,6 +353,21 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
     values = settings_now()
     clean, units, requester = clean_request(user=user, data=data, now=now, values=values)
     evaluation = evaluate_clean(clean, units, requester, now=now, values=values)
+    off_list = [
+        unit.name for unit in units if any(check.code == rules.NOT_ON_LIST for check in evaluation.results[unit.pk][0])
+    ]
+    if off_list and len(clean["off_list_application"]) < 10:
+        raise ValidationError(
+            {
+                "off_list_application": _(
+                    "The task is on none of the duty lists of %(units)s: a task outside the lists reaches a unit only "
+                    "with a written application (why it must, at least 10 characters), decided with a reason."
+                )
+                % {"units": "、".join(off_list[:5]) + ("…" if len(off_list) > 5 else "")}
+            }
+        )
+    if not off_list:
+        clean["off_list_application"] = ""  # kept only where it was needed
     fields = {key: clean[key] for key in REQUEST_FIELDS if key in clean}
     try:
         with transaction.atomic():
@@ -423,6 +440,9 @@ def admission_decide(*, user, admission: Admission, decision: str, reason: str =
     if decision == "approve" and len((reason or "").strip()) < 2:
         message = _("Approving overrides the checks that stopped this target: give the reason.")
         raise ValidationError({"reason": message})
+    off_list = any(check.get("code") == rules.NOT_ON_LIST for check in admission.checks)
+    if off_list and len((reason or "").strip()) < 2:
+        raise ValidationError({"reason": _("A task outside the duty lists is decided with a written reason.")})
     reason = _reason(reason)
     now = now or timezone.now()
     admission.verdict = {
@@ -648,8 +668,15 @@ def registry_entry_add(*, user, year: int, kind: str, duty_code: str, title: str
         errors["year"] = _("Enter a year.")
     if not (duty_code or "").strip():
         errors["duty_code"] = _("Enter the duty item code.")
-    elif not duties.published_code_exists(duty_code.strip()):
-        errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {"code": duty_code}
+    else:
+        kinds = duties.published_code_kinds(duty_code.strip())
+        if not kinds:
+            errors["duty_code"] = _("Unknown duty item: %(code)s is on no published list.") % {"code": duty_code}
+        elif kinds & {"cooperation", "taken_back"}:
+            errors["duty_code"] = _(
+                "%(code)s is a duty a county department leads (配合履职 or 上级收回) on a town's list: a "
+                "responsibility letter or veto on it would push the department's responsibility onto the town."
+            ) % {"code": duty_code}
     if not (title or "").strip():
         errors["title"] = _("Enter a title.")
     if not errors and RegistryEntry.objects.filter(year=year, kind=kind, duty_code=duty_code.strip()).exists():

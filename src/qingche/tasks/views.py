@@ -53,6 +53,7 @@ def _request_data(post) -> dict:
         "report_form": post.get("report_form", ""),
         "urgent": post.get("urgent") in ("on", "true", "1"),
         "urgent_reason": post.get("urgent_reason", ""),
+        "off_list_application": post.get("off_list_application", ""),
     }
 
 
@@ -500,10 +501,13 @@ def registry(request):
             else:
                 messages.success(request, _("Added to the registry."))
                 return redirect("tasks:registry")
+    year = year_param(request, timezone.localdate().year)
     return render(
         request,
         "tasks/registry.html",
         {
+            "year": year,
+            "by_unit": selectors.letters_and_vetoes(request.user, year),
             "entries": selectors.registry(request.user),
             "form": form,
             "may_edit": request.user.has_perm("tasks.add_registryentry"),

@@ -160,6 +160,7 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
 
     service = indicators.registered()["service"]
     training = indicators.registered().get("training")
+    real_accountability = indicators.registered().get("accountability")
     indicators.unregister("service")  # its real figures would add to the ones checked here (tests in service)
     indicators.unregister("training")  # and the people module's (tests in people)
     indicators.register("tasks", tasks)
@@ -173,6 +174,8 @@ def test_indicator_sources_show_what_is_not_connected_and_feed_figures(org_user,
         if training is not None:
             indicators.register("training", training.fn, training.label)
         indicators.unregister("accountability")
+        if real_accountability is not None:
+            indicators.register("accountability", real_accountability.fn, real_accountability.label)
     assert used == ["accountability", "tasks"]
     row = cycle.appraisees.get(person_id=person_ids[0])
     assert (row.workload, row.done, row.on_time, row.errors) == (1000, 50, 45, 1)

@@ -508,3 +508,32 @@ def test_forms_still_to_fill_come_first_and_are_marked(accounts, department, cli
     to_fill = html[html.index('id="to-fill"') :]
     assert to_fill.index("未填的表") < to_fill.index("已填的表")
     assert "待填报" in to_fill and "已填报" in to_fill
+
+
+def test_more_documents_than_last_year_are_explained_by_the_issuer_and_shown(accounts, client_as, demo_today):
+    from django.urls import reverse
+
+    from qingche.burden.models import DocumentExplanation
+
+    department = accounts["bumen"].person.unit
+    year = demo_today.year
+    services.document_create(
+        user=accounts["bumen"],
+        issuer=department,
+        title="通知",
+        issued_on=demo_today,
+        length_chars=800,
+        targets=[_first_town()],
+    )
+    url = f"{reverse('burden:document_list')}?year={year}"
+    client = client_as("bumen")
+    client.post(url, {"issuer": department.pk, "text": "太多"})
+    assert not DocumentExplanation.objects.filter(issuer=department, year=year).exists()  # too short: refused
+    client_as("xiangzhen").post(url, {"issuer": department.pk, "text": "乡镇替部门解释文件增多的原因"})
+    assert not DocumentExplanation.objects.filter(issuer=department, year=year).exists()  # not the issuer
+    text = "今年承接省级试点任务，新增专项文件。"
+    client = client_as("bumen")  # the test client is one: log the issuer in again
+    assert client.post(url, {"issuer": department.pk, "text": text}).status_code == 302
+    rows = {row["issuer_id"]: row for row in selectors.document_counts_by_issuer(accounts["bumen"], year)}
+    assert rows[department.pk]["explanation"] == text
+    assert "今年承接省级试点任务" in client.get(url).content.decode()

@@ -168,6 +168,20 @@ def test_emergency_and_utility_limits_are_clock_hours():
     assert accept_due == due  # accepting never takes longer than handling
 
 
+def test_an_emergency_runs_on_the_wall_clock_even_if_its_limits_are_set_in_working_time():
+    # Friday 2026-03-06 16:30, limits mis-set to working time: an emergency still counts the night and weekend
+    start = at(2026, 3, 6, 16, 30)
+    emergency = Limit(2, rules.WORKING_HOURS, wall_clock=True)
+    accept_due, due = rules.deadlines(start, emergency, Limit(1, rules.WORKING_HOURS), CAL)
+    assert (accept_due, due) == (at(2026, 3, 6, 17, 30), at(2026, 3, 6, 18, 30))
+    day = rules.deadlines(start, Limit(1, rules.WORKING_DAYS, wall_clock=True), Limit(2, rules.WORKING_HOURS), CAL)
+    assert day == (at(2026, 3, 6, 18, 30), at(2026, 3, 7, 16, 30))
+    # the same limits for a general request follow the working-day calendar: Monday
+    assert rules.deadlines(start, Limit(2, rules.WORKING_HOURS), Limit(1, rules.WORKING_HOURS), CAL)[1].date() == (
+        dt.date(2026, 3, 9)
+    )
+
+
 MOMENTS = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 20)).map(
     lambda d: d.replace(tzinfo=SHANGHAI)
 )

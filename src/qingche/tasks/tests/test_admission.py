@@ -88,6 +88,26 @@ def test_off_list_waits_then_office_approves(accounts, api_as, client_as):
     assert "汛期临时重点工作" in decision[:600] and accounts["jianfuban"].username not in decision[:600]
 
 
+def test_an_off_list_task_needs_a_written_application_and_a_decision_with_a_reason(accounts, client_as):
+    town = town_of(accounts)
+    before = TaskRequest.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.task_request_submit(
+            user=accounts["bumen"], data=request_data([town], duty_code="", off_list_application="需要")
+        )
+    assert "off_list_application" in refused.value.message_dict and TaskRequest.objects.count() == before
+    on_list = services.task_request_submit(
+        user=accounts["bumen"], data=request_data([town], duty_code=code_of(town), off_list_application="")
+    )
+    assert on_list.admissions.get().verdict == "admitted"  # on the list: no application asked
+    sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=""))
+    admission = sent.admissions.get()
+    with pytest.raises(ValidationError):
+        services.admission_decide(user=accounts["jianfuban"], admission=admission, decision="narrow", reason="")
+    queue = client_as("jianfuban").get(reverse("tasks:queue")).content.decode()
+    assert sent.off_list_application in queue
+
+
 def test_return_needs_a_reason_and_appeal_only_once(accounts, api_as):
     town = town_of(accounts)
     sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=""))
@@ -121,6 +141,18 @@ def test_narrowing_removes_one_target(accounts):
     assert list(Task.objects.filter(request=sent).values_list("unit_id", flat=True)) == [other.pk]
 
 
+def test_registry_page_counts_letters_and_vetoes_per_unit(accounts, client_as):
+    town = town_of(accounts)
+    code = code_of(town)
+    data = request_data([town], duty_code=code, needs_letter=True)
+    year = timezone.localtime(data["deadline"]).year
+    RegistryEntry.objects.create(year=year, kind="letter", duty_code=code, title="目标责任书")
+    services.task_request_submit(user=accounts["bumen"], data=data)
+    page = client_as("jianfuban").get(reverse("tasks:registry"), {"year": year}).content.decode()
+    board = page[page.index('id="letters-by-unit"') :]
+    assert town.name in board
+
+
 def test_registry_and_letter(accounts):
     town = town_of(accounts)
     code = code_of(town)
@@ -130,6 +162,31 @@ def test_registry_and_letter(accounts):
         year=timezone.localtime(data["deadline"]).year, kind="letter", duty_code=code, title="目标责任书"
     )
     assert verdicts(services.task_request_submit(user=accounts["bumen"], data=data)) == {town.pk: "admitted"}
+
+
+def test_letter_on_a_cooperation_duty_is_returned_even_when_registered_and_the_registry_refuses_it(accounts):
+    town = town_of(accounts)
+    department = services.requester_unit_of(accounts["bumen"])
+    code = code_of(town, "cooperation", lead=department) or code_of(town, "cooperation")
+    data = request_data([town], duty_code=code, has_veto=True)
+    year = timezone.localtime(data["deadline"]).year
+    RegistryEntry.objects.create(year=year, kind="veto", duty_code=code, title="旧登记")  # registered before the rule
+    admission = services.task_request_submit(user=accounts["bumen"], data=data).admissions.get()
+    assert admission.verdict == "returned"
+    assert "letter_on_department_duty" in {check["code"] for check in admission.blocking}
+    from qingche.tasks import selectors
+
+    row = next(row for row in selectors.letters_and_vetoes(accounts["jianfuban"], year) if row["unit_id"] == town.pk)
+    assert row["vetoes_refused"] >= 1
+    with pytest.raises(ValidationError) as refused:
+        services.registry_entry_add(
+            user=accounts["jianfuban"], year=year, kind="letter", duty_code=code, title="责任书"
+        )
+    assert "duty_code" in refused.value.message_dict
+    basic = services.registry_entry_add(
+        user=accounts["jianfuban"], year=year, kind="letter", duty_code=code_of(town), title="目标责任书"
+    )
+    assert basic.pk
 
 
 def test_short_lead_time_and_urgent_quota(accounts):
@@ -304,6 +361,7 @@ def _send_through_the_form(client, town, duty_code, token):
         "deadline": deadline,
         "effort_hours": "4",
         "client_token": token,
+        "off_list_application": "确需乡镇配合的临时性工作，已说明理由。",
     }
     return client.post(reverse("tasks:request_new"), form, follow=True).content.decode()
 

@@ -38,8 +38,11 @@ def test_blocked_task_is_approved_split_done_and_accepted(page, login):
     expect(preview).to_have_attribute("data-verdict", "pending")
     expect(preview.locator('li[data-code="not_on_list"]')).to_have_attribute("data-outcome", "block")
     expect(page.locator("#burden-period-note")).to_be_visible()  # the measured index of the last whole month
+    # a task on no list goes with a written application (read by 减负办 when it decides)
+    page.fill("#id_off_list_application", "企业用工摸排属县里统一部署的临时重点工作，须各乡镇配合逐户摸排。")
     page.click("#send-task")
     expect(page).to_have_url(re.compile(r"/tasks/request/\d+/"))
+    expect(page.locator("#off-list-application")).to_contain_text("临时重点工作")
     request_id = re.search(r"/tasks/request/(\d+)/", page.url).group(1)
     admission = page.locator(".admission").first
     expect(admission).to_have_attribute("data-verdict", "pending")

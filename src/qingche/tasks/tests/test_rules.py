@@ -282,3 +282,15 @@ def test_rules_modules_are_pure():
     for module in (rules, duty_rules):
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert "import django" not in source and "from django" not in source
+
+
+@pytest.mark.parametrize("kind", ["cooperation", "taken_back"])
+def test_no_letter_or_veto_on_a_duty_a_department_leads_even_when_registered(kind):
+    """Seed 004: the department's responsibility is not pushed onto the town through a 责任书 or 一票否决."""
+    facts = request(needs_letter=True, has_veto=True, letter_on_registry=True, veto_on_registry=True)
+    led = target(kind=kind, lead=DEPT)  # even the lead department itself may not
+    check = rules.check_registry(facts, led)
+    assert (check.outcome, check.code) == (rules.BLOCK, "letter_on_department_duty")
+    assert rules.verdict(rules.checks_for(facts, led, POLICY)) == rules.RETURNED
+    assert rules.check_registry(facts, target(kind="basic")).outcome == rules.PASS
+    assert rules.check_registry(request(), led).code == "none"  # no letter, no veto: nothing to refuse here
