@@ -107,6 +107,12 @@ class ReserveReviewSerializer(serializers.ModelSerializer):
 class SecondmentSerializer(serializers.ModelSerializer):
     person = serializers.PrimaryKeyRelatedField(queryset=ANY_PERSON)
     host_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    # empty until the end assessment: the schema says so (an enum alone would not admit "")
+    assessment = serializers.ChoiceField(
+        Secondment._meta.get_field("assessment").choices, allow_blank=True, read_only=True
+    )
+    wish = serializers.ChoiceField(Secondment.Wish.choices, allow_blank=True, read_only=True)
+    outcome = serializers.ChoiceField(Secondment.Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Secondment

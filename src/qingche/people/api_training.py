@@ -55,6 +55,8 @@ class NeedsAnswerSerializer(serializers.ModelSerializer):
 
 
 class TrainingPlanSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
     class Meta:
         model = TrainingPlan
         fields = ["id", "year", "title", "unit", "status", "published_at"]
@@ -88,6 +90,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
 
 
 class EnrolmentSerializer(serializers.ModelSerializer):
+    attended_via = serializers.ChoiceField(Enrolment.Via.choices, allow_blank=True, read_only=True)  # "" until recorded
     session = serializers.PrimaryKeyRelatedField(queryset=TrainingSession.objects.all())
     person = serializers.PrimaryKeyRelatedField(queryset=ANY_PERSON)
 
@@ -127,17 +130,17 @@ class NeedsSurveyViewSet(CreateViewSet):
     selector = staticmethod(selectors.surveys)
     filterset_fields = ["year"]
 
-    def perform_create(self, serializer):
-        user = self.request.user
-        serializer.instance = services.survey_create(user=user, unit=_organiser(user), **serializer.validated_data)
+    create_service = staticmethod(services.survey_create)
+
+    def create_arguments(self, data):
+        return {"unit": _organiser(self.request.user), **data}
 
 
 class NeedsAnswerViewSet(CreateViewSet):
     serializer_class = NeedsAnswerSerializer
     selector = staticmethod(selectors.my_answers)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.survey_answer(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.survey_answer)
 
 
 class TrainingPlanViewSet(CreateViewSet):
@@ -146,9 +149,10 @@ class TrainingPlanViewSet(CreateViewSet):
     filterset_fields = ["year", "status"]
     action_permissions = {"publish": "people.change_trainingplan"}
 
-    def perform_create(self, serializer):
-        user = self.request.user
-        serializer.instance = services.plan_create(user=user, unit=_organiser(user), **serializer.validated_data)
+    create_service = staticmethod(services.plan_create)
+
+    def create_arguments(self, data):
+        return {"unit": _organiser(self.request.user), **data}
 
     @extend_schema(request=None, responses={200: TrainingPlanSerializer})
     @action(detail=True, methods=["post"])
@@ -163,8 +167,7 @@ class TrainingSessionViewSet(CreateViewSet):
     filterset_fields = ["plan", "mode"]
     action_permissions = {"create": "people.change_trainingplan", "attendance": "people.change_enrolment"}
 
-    def perform_create(self, serializer):
-        serializer.instance = services.session_add(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.session_add)
 
     @extend_schema(request=AttendanceSerializer, responses={200: EnrolmentSerializer(many=True)})
     @action(detail=True, methods=["post"], serializer_class=AttendanceSerializer)
@@ -185,8 +188,7 @@ class EnrolmentViewSet(CreateViewSet):
         "check_in": "people.checkin_enrolment",
     }
 
-    def perform_create(self, serializer):
-        serializer.instance = services.enrolment_nominate(user=self.request.user, **serializer.validated_data)
+    create_service = staticmethod(services.enrolment_nominate)
 
     @extend_schema(request=DecideSerializer, responses={200: EnrolmentSerializer})
     @action(detail=True, methods=["post"], serializer_class=DecideSerializer)
