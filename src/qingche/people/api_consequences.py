@@ -36,6 +36,10 @@ class ProposeSerializer(serializers.Serializer):
     cycle = serializers.PrimaryKeyRelatedField(queryset=AppraisalCycle.objects.all())  # the service checks scope
 
 
+class ProposeResultSerializer(serializers.Serializer):
+    added = serializers.IntegerField(help_text="proposals added (the ones already there are kept)")
+
+
 class ConsequenceDecisionSerializer(serializers.Serializer):
     confirm = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -49,7 +53,7 @@ class ConsequenceViewSet(_ReadOnly):
     filterset_fields = ["status", "kind", "year", "person", "cycle"]
     action_permissions = {"propose": "people.add_consequence", "decide": "people.decide_consequence"}
 
-    @extend_schema(request=ProposeSerializer, responses={200: None})
+    @extend_schema(request=ProposeSerializer, responses={200: ProposeResultSerializer})
     @action(detail=False, methods=["post"], serializer_class=ProposeSerializer)
     def propose(self, request):
         body = ProposeSerializer(data=request.data)
