@@ -25,3 +25,6 @@ routes += [  # awards, reserve pool, secondment
     ("reserve-reviews", api_awards.ReserveReviewViewSet, "reservereview"),
     ("secondments", api_awards.SecondmentViewSet, "secondment"),
 ]
+from qingche.people.api_consequences import routes as consequence_routes  # noqa: E402
+
+routes += consequence_routes  # 组织处理 proposals

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from qingche.core.audit import AuditContext, audit_context, record_created
 from qingche.core.calendar import work_calendar
 from qingche.org.models import Person
-from qingche.people import demo_awards, demo_careers, demo_training, rules, selectors, services
+from qingche.people import demo_awards, demo_careers, demo_consequences, demo_training, rules, selectors, services
 from qingche.people.models import HealthCheck, LeaveRequest, Talk, WorkStart
 
 NOTES = [
@@ -81,6 +81,7 @@ def build(ctx) -> None:
     demo_careers.build(ctx)
     demo_training.build(ctx)  # training and compensatory rest (demo_training.py)
     demo_awards.build(ctx)  # awards, reserve pool, secondments
+    demo_consequences.build(ctx)  # 组织处理 proposals from the appraisal results
 
 
 def _requests_and_talks(ctx) -> None:

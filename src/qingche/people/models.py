@@ -195,4 +195,5 @@ class OverloadFlag(AuditedModel):
 
 from qingche.people.models_awards import *  # noqa: E402, F403  (awards, reserve pool, secondment)
 from qingche.people.models_careers import Ladder, PayPool, PostHardship, RankChange, TransferRequest  # noqa: E402, F401
+from qingche.people.models_consequences import Consequence  # noqa: E402, F401  (组织处理 proposals)
 from qingche.people.models_training import *  # noqa: E402,F401,F403 - training and compensatory rest (topic module)

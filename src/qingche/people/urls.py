@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingche.people import urls_awards, urls_careers, urls_training, views
+from qingche.people import urls_awards, urls_careers, urls_consequences, urls_training, views
 
 app_name = "people"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     *urls_careers.urlpatterns,
     *urls_training.urlpatterns,
     *urls_awards.urlpatterns,
+    *urls_consequences.urlpatterns,
 ]

@@ -429,3 +429,39 @@ def _person_section(request, person):
 
 
 panels.register_person_panel(_person_section, order=50)
+# -- 组织处理 proposals (models_consequences) ----------------------------------------------------------------
+from qingche.people import views_consequences  # noqa: E402
+from qingche.people.rules_consequences import DEFAULT_THRESHOLDS  # noqa: E402
+
+parameters.register_defaults(
+    {
+        "people.consequence_thresholds": (
+            {key: value for key, value in DEFAULT_THRESHOLDS.items() if key != "merit_years"},
+            "组织处理: consecutive years of 基本称职 before 诫勉 (admonish_years), of 不称职 before the dismissal "
+            "procedure (dismissal_years), of 称职 or better for a pay step (pay_step_years) and a 级别 (level_years); "
+            "三等功 follows appraisal.award_excellent_in_a_row",
+        ),
+    }
+)
+CONSEQUENCES_VIEW = {"people.view_consequence"}
+CONSEQUENCES_ORG = CONSEQUENCES_VIEW | {"people.add_consequence", "people.decide_consequence"}
+roles.add_role_permissions(roles.TOWN, CONSEQUENCES_VIEW)
+roles.add_role_permissions(roles.COUNTY_DEPARTMENT, CONSEQUENCES_VIEW)
+roles.add_role_permissions(roles.ORG_DEPARTMENT, CONSEQUENCES_ORG)
+menu.register(
+    menu.MenuItem(
+        _("Organisational consequences"),
+        "people:consequences",
+        "people.add_consequence",
+        icon="gavel",
+        section=CAREERS,
+        order=80,
+    ),
+)
+
+
+def _consequences_panel(request, person):
+    return views_consequences.person_panel(request, person)
+
+
+panels.register_person_panel(_consequences_panel, order=25)

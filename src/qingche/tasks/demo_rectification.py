@@ -234,5 +234,7 @@ def _send_task(ctx, bumen, decision, towns) -> None:
             "effort_hours": 8,
             "targets": towns[:2],
             "basis_document": str(decision.meeting),
+            # the meeting decided it: the written application a task outside the duty lists needs (off-list rule)
+            "off_list_application": f"{decision.meeting}议定事项，须由镇级配合落实，特此申请下达",
         },
     )

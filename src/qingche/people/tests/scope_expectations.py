@@ -30,6 +30,7 @@ from qingche.people.models_awards import (
     Secondment,
 )
 from qingche.people.models_careers import PayPool, PostHardship, RankChange, TransferRequest
+from qingche.people.models_consequences import Consequence
 
 
 def _grants(user, perm):
@@ -181,6 +182,8 @@ EXPECTATIONS = {
     "transferrequest": _by_person(TransferRequest, "people.view_transferrequest", unit_lookup="unit"),
     "paypool": _by_unit(PayPool, "people.view_paypool", "unit"),
     "posthardship": _by_unit(PostHardship, "people.view_posthardship", "post__unit"),
+    # 组织处理 proposals: the unit of the appraisal result (town and department leaders, 组织部); no self grant
+    "consequence": _by_person(Consequence, "people.view_consequence", unit_lookup="unit"),
 }
 
 
