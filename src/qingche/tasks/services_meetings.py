@@ -199,7 +199,8 @@ def _as_owner(user, decision: CoordinationDecision) -> None:
 @transaction.atomic
 def decision_send_task(*, user, decision: CoordinationDecision, data: dict, client_token: str = ""):
     """The owning department sends the decision's task through admission (tasks.services.task_request_submit,
-    with every check); the request is linked to the decision, which is done when its tasks are accepted."""
+    with every check); the request is linked to the decision, which is done when its tasks are accepted. Where the
+    task is on no list of a target, the meeting's decision is its written application unless one is given."""
 
     decision = CoordinationDecision.objects.select_for_update().select_related("owner_unit").get(pk=decision.pk)
     _as_owner(user, decision)
@@ -207,8 +208,14 @@ def decision_send_task(*, user, decision: CoordinationDecision, data: dict, clie
         raise ValidationError(_("This decision does not take the form of a task."))
     if decision.task_request_id is not None:
         raise ValidationError(_("The task of this decision has been sent."))
+    application = _("Decided by the coordination meeting %(meeting)s: %(text)s") % {
+        "meeting": decision.meeting,
+        "text": decision.text,
+    }
     request = services.task_request_submit(
-        user=user, data={**data, "requester_unit": decision.owner_unit}, client_token=client_token
+        user=user,
+        data={"off_list_application": application, **data, "requester_unit": decision.owner_unit},
+        client_token=client_token,
     )
     decision.task_request = request
     decision.save()
