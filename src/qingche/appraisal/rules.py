@@ -28,6 +28,19 @@ GRADE_SCALES = {
     "annual": ("excellent", "competent", "basically_competent", "incompetent"),
     "regular": ("good", "fairly_good", "average", "poor"),
 }
+# 平时 grades as a gate on the annual grade (appraisal.regular_gate_caps_at): a 较差 quarter caps it.
+REGULAR_GATE_GRADE = "poor"
+
+
+def regular_gate(grade: str, quarter_grades: Sequence[str], caps_at: str) -> str:
+    """The annual grade after the 平时 gate: any quarter graded 较差 caps it at `caps_at` (e.g. 基本称职); a
+    grade already at or below the cap, no 较差 quarter, or an empty/unknown cap leaves it as it is."""
+    scale = GRADE_SCALES["annual"]
+    if REGULAR_GATE_GRADE not in quarter_grades or caps_at not in scale or grade not in scale:
+        return grade
+    return caps_at if scale.index(grade) < scale.index(caps_at) else grade
+
+
 FLAG_KINDS = ("flat", "lenient", "harsh", "unstandardisable")
 # What people read for each code (lazy: in the reader's language when shown).
 LABELS = {

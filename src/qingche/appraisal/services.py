@@ -690,6 +690,32 @@ def build_engine_cycle(cycle: AppraisalCycle) -> tuple[rules.Cycle, list[int]]:
     return engine_cycle, ids
 
 
+def _regular_grades(cycle: AppraisalCycle, ids: list[int]) -> dict[int, list[dict]]:
+    """For an annual cycle: each appraisee's published 平时 (quarterly) grades of cycles within its period, by
+    appraisee id, oldest first — shown in the breakdown and used by the 平时 gate."""
+    if cycle.scheme.engine_period != "annual":
+        return {}
+    person_of = dict(Appraisee.objects.filter(pk__in=ids).values_list("person_id", "pk"))
+    rows = (
+        Appraisee.objects.filter(
+            person_id__in=list(person_of),
+            cycle__scheme__grade_scale=GradeScale.REGULAR,
+            cycle__status__in=AppraisalCycle.PUBLISHED,
+            cycle__period_start__gte=cycle.period_start,
+            cycle__period_end__lte=cycle.period_end,
+        )
+        .exclude(grade="")
+        .order_by("cycle__period_start", "cycle_id")
+        .values_list("person_id", "cycle__name", "cycle__period_start", "grade")
+    )
+    quarters: dict[int, list[dict]] = {}
+    for person_id, name, start, grade in rows:
+        quarters.setdefault(person_of[person_id], []).append(
+            {"cycle": name, "start": start.isoformat(), "grade": grade}
+        )
+    return quarters
+
+
 @transaction.atomic
 def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
     """Score the whole cycle with the rules engine; results are written in batches. Re-scoring is
@@ -701,9 +727,18 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
     result = rules.score_cycle(engine_cycle, engine_scheme(cycle.scheme))
     batch = int(parameters.get("appraisal.batch_size"))
     scores, ranks, grades = result.score.tolist(), result.rank.tolist(), result.grading.grade.tolist()
+    quarters = _regular_grades(cycle, ids)
+    caps_at = parameters.get("appraisal.regular_gate_caps_at") or ""
     for start in range(0, len(ids), batch):
         chunk = []
         for i in range(start, min(start + batch, len(ids))):
+            breakdown = result.explain(i)
+            if ids[i] in quarters:
+                breakdown["quarters"] = quarters[ids[i]]
+                gated = rules.regular_gate(grades[i], [q["grade"] for q in quarters[ids[i]]], caps_at)
+                if gated != grades[i]:
+                    breakdown["quarter_gate"] = {"from": grades[i], "to": gated}
+                    grades[i] = gated
             chunk.append(
                 Appraisee(
                     pk=ids[i],
@@ -712,7 +747,7 @@ def cycle_score(*, user, cycle: AppraisalCycle) -> rules.CycleResult:
                     engine_grade=grades[i],
                     grade=grades[i],
                     grade_reason="",
-                    breakdown=result.explain(i),
+                    breakdown=breakdown,
                 )
             )
         bulk.update(Appraisee, chunk, ["score", "rank", "engine_grade", "grade", "grade_reason", "breakdown"])

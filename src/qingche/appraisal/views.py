@@ -256,6 +256,13 @@ def result_detail(request, pk):
             "figures_source": indicators.source_names(row.figures_source),
             "grade_label": selectors.grade_label(scheme, row.grade),
             "engine_grade_label": selectors.grade_label(scheme, row.engine_grade),
+            "quarters": [
+                (quarter["cycle"], selectors.grade_label(scheme, quarter["grade"]), quarter["grade"])
+                for quarter in breakdown.get("quarters", [])
+            ],
+            "quarter_gate": {
+                key: selectors.grade_label(scheme, code) for key, code in (breakdown.get("quarter_gate") or {}).items()
+            },
             "manage": manage,
             "own": own,
             "calibrate_form": calibrate_form,

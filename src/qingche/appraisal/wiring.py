@@ -36,6 +36,10 @@ for role in (roles.TOWN, roles.COUNTY_DEPARTMENT, roles.VILLAGE, roles.FRONTLINE
 parameters.register_defaults(
     {
         "appraisal.publicity_working_days": (5, "公示 length in working days"),
+        "appraisal.regular_gate_caps_at": (
+            "basically_competent",
+            "平时 gate: an annual grade a 较差 quarter caps the annual grade at (empty: no gate)",
+        ),
         "appraisal.pay_coefficients": (
             {
                 "excellent": 1.2,

@@ -120,6 +120,11 @@ class Inspection(AuditedModel):
     def person_hours(self):
         return self.preparation_hours + self.reception_hours
 
+    @property
+    def held_despite_refusal(self):
+        """Refused, yet the inspected unit recorded hours for it: it happened anyway."""
+        return self.approval == Approval.REFUSED and self.person_hours > 0
+
 
 # -- meetings and documents -----------------------------------------------------------------------------
 class Meeting(AuditedModel):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from qingche.burden import rules, sources
 from qingche.burden.models import (
+    Approval,
     BurdenAlert,
     BurdenReport,
     CatalogField,
@@ -49,6 +50,16 @@ def plan_items(user):
 
 def inspections(user):
     return Inspection.objects.visible_to(user).select_related("issuer", "target", "plan_item")
+
+
+def held_despite_refusal(user):
+    """Unplanned inspections 减负办 refused that happened anyway: the inspected unit recorded person-hours of
+    preparation or reception for them (flagged to 减负办 on its home card and the inspection list)."""
+    return (
+        inspections(user)
+        .filter(approval=Approval.REFUSED)
+        .filter(Q(preparation_hours__gt=0) | Q(reception_hours__gt=0))
+    )
 
 
 def meetings(user):

@@ -260,6 +260,8 @@ def inspection_list(request):
         rows = rows.filter(approval=Approval.PENDING)
     elif request.GET.get("filter") == "merge":
         rows = rows.filter(merge_with__isnull=False)
+    elif request.GET.get("filter") == "refused_held":
+        rows = rows & selectors.held_despite_refusal(request.user)
     return render(
         request,
         "burden/inspection_list.html",

@@ -208,6 +208,7 @@ def _home_card(request) -> dict | None:
         inspections = selectors.inspections(user)
         stats += [
             (_("Unplanned inspections waiting"), inspections.filter(approval=Approval.PENDING).count()),
+            (_("Refused inspections held anyway"), selectors.held_despite_refusal(user).count()),
             (_("Open red-line alerts"), selectors.alerts(user).filter(acknowledged_by__isnull=True).count()),
             (_("Inspections in %(year)s") % {"year": year}, inspections.filter(date__year=year).count()),
         ]

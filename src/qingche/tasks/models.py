@@ -95,6 +95,8 @@ class Admission(AuditedModel):
         "org.Unit", verbose_name=_("target unit"), on_delete=models.PROTECT, related_name="admissions"
     )
     checks = models.JSONField(_("checks"), default=list)
+    # outside the target's duty list: decided by the role the parameter tasks.off_list_decider_role names
+    off_list = models.BooleanField(_("outside the duty list"), default=False)
     automatic_verdict = models.CharField(_("automatic verdict"), max_length=10, choices=Verdict.choices)
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, db_index=True)
     decided_by = models.ForeignKey(

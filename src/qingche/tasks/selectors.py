@@ -7,7 +7,9 @@ import datetime as dt
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from qingche.core.scope import user_person_id
+from qingche.core import parameters
+from qingche.core.scope import user_grants, user_person_id
+from qingche.org import roles
 from qingche.org.models import Unit
 from qingche.tasks.models import (
     Admission,
@@ -30,6 +32,22 @@ def admissions(user):
     return Admission.objects.visible_to(user).select_related("request", "request__requester_unit", "unit")
 
 
+def off_list_decider() -> str:
+    """The role code that decides off-list targets (tasks.off_list_decider_role): 减负办 or 组织部 acting as 编办;
+    any other value falls back to 减负办, so off-list targets always have someone to decide them."""
+    value = parameters.get("tasks.off_list_decider_role")
+    return value if value in (roles.BURDEN_OFFICE, roles.ORG_DEPARTMENT) else roles.BURDEN_OFFICE
+
+
+def decides_admissions(user) -> bool:
+    """Whether the user decides waiting targets now: 减负办, or the off-list decider's role when the parameter
+    names another (组织部 holds the permission but decides nothing while 减负办 decides off-list targets)."""
+    if not user.has_perm("tasks.decide_admission"):
+        return False
+    held = {grant.role for grant in user_grants(user) if "tasks.decide_admission" in grant.perms}
+    return user.is_superuser or bool(held & {roles.BURDEN_OFFICE, off_list_decider()})
+
+
 def approval_queue(user, *, requester_id: int | None = None, text: str = ""):
     """Targets waiting for the burden-reduction office, oldest first; optionally of one requesting department
     and with `text` in the task's title or the target unit's name."""
@@ -39,6 +57,16 @@ def approval_queue(user, *, requester_id: int | None = None, text: str = ""):
         .select_related("request", "request__requester_unit", "unit")
         .order_by("request__created_at", "id")
     )
+    if not user.is_superuser:
+        # each role sees the targets it decides: 减负办 those on a duty list, the off-list decider the others
+        off_list_role = off_list_decider()
+        held = {grant.role for grant in user_grants(user) if "tasks.decide_admission" in grant.perms}
+        kinds = Q(pk__in=[])
+        if roles.BURDEN_OFFICE in held:
+            kinds |= Q(off_list=False)
+        if off_list_role in held:
+            kinds |= Q(off_list=True)
+        waiting = waiting.filter(kinds)
     if requester_id is not None:
         waiting = waiting.filter(request__requester_unit_id=requester_id)
     if text:

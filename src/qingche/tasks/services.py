@@ -21,10 +21,12 @@ from qingche.burden import services as burden_services
 from qingche.core import parameters
 from qingche.core.audit import audit_context, record
 from qingche.core.calendar import work_calendar
-from qingche.core.scope import acting_unit_ids, unit_in_scope, user_person_id
+from qingche.core.scope import acting_unit_ids, unit_in_scope, user_grants, user_person_id
 from qingche.duties import selectors as duties
+from qingche.org import roles
 from qingche.org.models import Person, Unit
-from qingche.tasks import files, rules, services_rectification
+from qingche.org.roles import role_label
+from qingche.tasks import files, rules, selectors, services_rectification
 from qingche.tasks.models import (
     Admission,
     Evidence,
@@ -390,6 +392,7 @@ def task_request_submit(*, user, data: dict, client_token: str = "", now=None) -
             request=request,
             unit=unit,
             checks=[check.as_dict() for check in checks],
+            off_list=any(check.code == rules.NOT_ON_LIST for check in checks),
             automatic_verdict=verdict,
             verdict=verdict,
             decided_at=now if verdict != Admission.Verdict.PENDING else None,
@@ -426,6 +429,15 @@ def _create_task(admission: Admission, today: dt.date) -> Task:
 DECISIONS = ("approve", "return", "narrow")
 
 
+def decider_role(admission: Admission) -> str:
+    """The role whose holders decide a waiting target: the burden-reduction office, or for a target outside its
+    duty list the role the parameter tasks.off_list_decider_role names (减负办 by default, or 组织部 acting as
+    编办)."""
+    if admission.off_list:
+        return selectors.off_list_decider()
+    return roles.BURDEN_OFFICE
+
+
 @transaction.atomic
 def admission_decide(*, user, admission: Admission, decision: str, reason: str = "", now=None) -> Admission:
     """The burden-reduction office decides a target waiting for it: approve (the task reaches the unit), return,
@@ -433,6 +445,10 @@ def admission_decide(*, user, admission: Admission, decision: str, reason: str =
     overrides the checks that stopped the target, and the requesting department reads who decided and why."""
     admission = Admission.objects.select_for_update().select_related("request").get(pk=admission.pk)
     _require(user, "tasks.decide_admission", admission.unit)
+    if not user.is_superuser and not any(
+        grant.role == decider_role(admission) and "tasks.decide_admission" in grant.perms for grant in user_grants(user)
+    ):
+        raise PermissionDenied(_("Only %(role)s decides this target.") % {"role": role_label(decider_role(admission))})
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Choose approve, return or narrow.")})
     if admission.verdict != Admission.Verdict.PENDING:

@@ -23,6 +23,10 @@ parameters.register_defaults(
         "tasks.remind_before_working_hours": (8, "Working hours before a deadline when the reminder is sent"),
         "tasks.max_evidence_bytes": (10 * 1024 * 1024, "Largest evidence file accepted, in bytes"),
         "tasks.max_effort_hours": (2000, "Largest estimated effort per unit, in person-hours"),
+        "tasks.off_list_decider_role": (
+            roles.BURDEN_OFFICE,
+            "Role code whose holders decide off-list tasks: burden_office (减负办) or org_department (组织部 as 编办)",
+        ),
     }
 )
 
@@ -61,6 +65,12 @@ roles.add_role_permissions(
         "tasks.add_urgentquota",
         "tasks.change_urgentquota",
     },
+)
+# 组织部 acts as 编办: it decides off-list targets when tasks.off_list_decider_role names it (its queue is empty
+# otherwise, and it never decides targets on a duty list)
+roles.add_role_permissions(
+    roles.ORG_DEPARTMENT,
+    {"tasks.view_taskrequest", "tasks.view_admission", "tasks.decide_admission"},
 )
 roles.add_role_permissions(
     roles.TOWN,
@@ -126,7 +136,7 @@ def _card(request):
     tasks to split for a town or village; own parts for everyone who works them."""
     user = request.user
     stats, links = [], []
-    if user.has_perm("tasks.decide_admission"):
+    if selectors.decides_admissions(user):
         stats.append((_("waiting for your decision"), selectors.approval_queue(user).count()))
         links.append((_("Approval queue"), reverse("tasks:queue")))
     if user.has_perm("tasks.add_taskrequest"):

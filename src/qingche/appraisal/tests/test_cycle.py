@@ -227,3 +227,49 @@ def test_raters_can_be_edited_until_scoring(org_user, cycle, accounts):
         services.rater_remove(user=org_user, rating=added, reason="")
     services.rater_remove(user=org_user, rating=added, reason="非同事，误加")
     assert not Rating.objects.filter(pk=added.pk).exists()
+
+
+def test_regular_grades_gate_the_annual_grade_and_show_in_the_breakdown(org_user, scheme, cycle, town, client_as):
+    """平时 feeds the annual cycle: each result's breakdown lists the year's published quarterly grades, and a
+    较差 quarter caps the annual grade at 基本称职 (appraisal.regular_gate_caps_at)."""
+    from qingche.appraisal import rules
+    from qingche.appraisal.models import AppraisalCycle
+
+    assert rules.regular_gate("excellent", ["good", "poor"], "basically_competent") == "basically_competent"
+    assert rules.regular_gate("incompetent", ["poor"], "basically_competent") == "incompetent"
+    assert rules.regular_gate("excellent", ["good"], "basically_competent") == "excellent"
+    assert rules.regular_gate("excellent", ["poor"], "") == "excellent"  # no cap: the gate is off
+    regular = services.scheme_create(
+        user=org_user,
+        unit=scheme.unit,
+        name="平时方案",
+        person_category="town_staff",
+        period_type="regular",
+        grade_scale="regular",
+        dimension_weights=scheme.dimension_weights,
+        group_weights=scheme.group_weights,
+        indicator_weights=scheme.indicator_weights,
+    )
+    quarter = services.cycle_create(
+        user=org_user,
+        scheme=regular,
+        name="一季度平时考核",
+        year=cycle.year,
+        period_start=dt.date(cycle.year, 1, 1),
+        period_end=dt.date(cycle.year, 3, 31),
+        unit=town,
+    )
+    AppraisalCycle.objects.filter(pk=quarter.pk).update(status="publicity")
+    quarter.appraisees.update(grade="good")
+    figures = rate_everything(cycle)
+    services.figures_set(user=org_user, cycle=cycle, rows=figures, source="测试")
+    services.cycle_score(user=org_user, cycle=cycle)
+    best = cycle.appraisees.get(rank=1)
+    assert best.grade == "excellent" and best.breakdown["quarters"][0]["grade"] == "good"
+    quarter.appraisees.filter(person_id=best.person_id).update(grade="poor")
+    services.cycle_score(user=org_user, cycle=AppraisalCycle.objects.get(pk=cycle.pk))
+    best.refresh_from_db()
+    assert (best.grade, best.engine_grade) == ("basically_competent", "basically_competent")
+    assert best.breakdown["quarter_gate"] == {"from": "excellent", "to": "basically_competent"}
+    page = client_as("zuzhibu").get(f"/appraisal/results/{best.pk}/").content.decode()
+    assert 'id="result-quarters"' in page and 'id="quarter-gate"' in page and "一季度平时考核" in page

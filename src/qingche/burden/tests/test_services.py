@@ -537,3 +537,29 @@ def test_more_documents_than_last_year_are_explained_by_the_issuer_and_shown(acc
     rows = {row["issuer_id"]: row for row in selectors.document_counts_by_issuer(accounts["bumen"], year)}
     assert rows[department.pk]["explanation"] == text
     assert "今年承接省级试点任务" in client.get(url).content.decode()
+
+
+def test_a_refused_inspection_held_anyway_is_flagged_to_the_office(admin, department, accounts, client_as):
+    """减负办 refused it; the town then records hours of reception: the inspection happened anyway and shows on
+    减负办's home card, under the list's filter and with a badge."""
+    town = _first_town()
+    inspection = services.inspection_create(
+        user=admin,
+        issuer=department,
+        target=town,
+        topic="拒后仍检",
+        title="拒后仍来的专项检查",
+        date=dt.date(2026, 10, 12),
+        unplanned_reason="临时专项检查",
+    )
+    services.inspection_decide(user=accounts["jianfuban"], inspection=inspection, approve=False, note="与计划重复")
+    flagged = selectors.held_despite_refusal(accounts["jianfuban"])
+    assert not flagged.filter(pk=inspection.pk).exists()  # refused and not held: nothing to flag
+    before = flagged.count()
+    services.inspection_set_hours(user=admin, inspection=inspection, preparation_hours=3, reception_hours=2)
+    assert flagged.filter(pk=inspection.pk).exists() and flagged.count() == before + 1
+    home = client_as("jianfuban").get("/").content.decode()
+    assert "拒后仍开展的检查" in home
+    page = client_as("jianfuban").get("/burden/inspections/", {"year": 2026, "filter": "refused_held"}).content
+    page = page.decode()
+    assert "拒后仍来的专项检查" in page and 'data-flag="refused-held"' in page

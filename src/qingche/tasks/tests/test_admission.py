@@ -408,3 +408,37 @@ def test_the_approval_queue_pages_and_filters(accounts, client_as):
         follow=True,
     ).content.decode()
     assert back.count('class="card mb-2 queue-item"') == 2 and "已批准" in back
+
+
+def test_who_decides_off_list_tasks_is_a_parameter(accounts, client_as):
+    """减负办 by default; with tasks.off_list_decider_role = org_department, 组织部 (acting as 编办) decides them,
+    and 减负办 no longer sees or decides them."""
+    from qingche.core.models import Parameter
+
+    town = town_of(accounts)
+    sent = services.task_request_submit(user=accounts["bumen"], data=request_data([town], duty_code=""))
+    admission = sent.admissions.get()
+    assert admission.off_list and services.decider_role(admission) == "burden_office"
+    assert sent.title in client_as("jianfuban").get(reverse("tasks:queue")).content.decode()
+    assert sent.title not in client_as("zuzhibu").get(reverse("tasks:queue")).content.decode()
+    with pytest.raises(PermissionDenied):
+        services.admission_decide(user=accounts["zuzhibu"], admission=admission, decision="approve", reason="同意")
+    Parameter.objects.update_or_create(key="tasks.off_list_decider_role", defaults={"value": "org_department"})
+    try:
+        assert services.decider_role(admission) == "org_department"
+        assert sent.title not in client_as("jianfuban").get(reverse("tasks:queue")).content.decode()
+        assert sent.title in client_as("zuzhibu").get(reverse("tasks:queue")).content.decode()
+        assert 'data-card="tasks"' in client_as("zuzhibu").get("/").content.decode()
+        with pytest.raises(PermissionDenied):
+            services.admission_decide(
+                user=accounts["jianfuban"], admission=admission, decision="approve", reason="同意"
+            )
+        decided = services.admission_decide(
+            user=accounts["zuzhibu"], admission=admission, decision="approve", reason="编办同意临时承接"
+        )
+        assert decided.verdict == "admitted" and decided.decided_by == accounts["zuzhibu"]
+        # an unknown role code falls back to 减负办: off-list targets always have a decider
+        Parameter.objects.update_or_create(key="tasks.off_list_decider_role", defaults={"value": "nobody"})
+        assert services.decider_role(admission) == "burden_office"
+    finally:
+        Parameter.objects.filter(key="tasks.off_list_decider_role").delete()
