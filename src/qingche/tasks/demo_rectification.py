@@ -234,5 +234,7 @@ def _send_task(ctx, bumen, decision, towns) -> None:
             "effort_hours": 8,
             "targets": towns[:2],
             "basis_document": str(decision.meeting),
+            # a meeting's decision may fall outside a town's list: then it goes with a written application
+            "off_list_application": "该项工作由协调会议决定，部分乡镇职责清单内没有对应事项，确需乡镇落实，特此申请。",
         },
     )
