@@ -304,8 +304,16 @@ def raters_edit(request, pk):
 @login_required
 @permission_required("appraisal.view_rating", raise_exception=True)
 def my_ratings(request):
-    ratings = selectors.open_ratings(request.user)
-    return render(request, "appraisal/my_ratings.html", {"ratings": ratings})
+    # A county-wide rater (or the demo's administrator) may have well over a thousand: in pages, and
+    # without the scores and scheme weights the list does not show.
+    ratings = selectors.open_ratings(request.user).defer(
+        "scores",
+        "comment",
+        "cycle__scheme__dimension_weights",
+        "cycle__scheme__group_weights",
+        "cycle__scheme__indicator_weights",
+    )
+    return render(request, "appraisal/my_ratings.html", {"ratings": paginate(request, ratings)})
 
 
 def _plain_number(value):
