@@ -490,12 +490,20 @@ def outcomes(request):
             [str(heading) for _field, heading in columns],
             _outcome_rows(export, tables[export]),
         )
-    shown = {
-        key: {
+    shown = {}
+    for key, lines in tables.items():
+        # a whole county's lines: each table in pages of its own (the Excel download has them all)
+        page = paginate(request, lines, param=f"{key}_page")
+        shown[key] = {
             "title": OUTCOME_COLUMNS[key][1],
             "headings": [heading for _field, heading in OUTCOME_COLUMNS[key][2]],
-            "rows": _outcome_rows(key, lines),
+            "rows": _outcome_rows(key, page.object_list),
+            "page": page,
+            "param": f"{key}_page",
         }
-        for key, lines in tables.items()
-    }
-    return render(request, "appraisal/outcomes.html", {"tables": shown, "year": year, "cycle": cycle, "cycles": cycles})
+    query = f"year={year}" + (f"&cycle={cycle.pk}" if cycle else "")
+    return render(
+        request,
+        "appraisal/outcomes.html",
+        {"tables": shown, "year": year, "cycle": cycle, "cycles": cycles, "query": query},
+    )

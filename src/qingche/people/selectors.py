@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
@@ -62,6 +63,30 @@ def people_listed(user):
     """As people(), for lists of thousands: the encrypted fields are never shown there and would be
     decrypted row by row."""
     return people(user).defer(*PERSON_PII)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitLine:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLine:
+    """A person in a list of thousands (the leave plan, the talks overdue): what such a list shows and
+    links to, read as plain values — building a model object per person cost most of those pages."""
+
+    pk: int
+    name: str
+    unit: UnitLine
+
+
+def people_named(user) -> list[PersonLine]:
+    """The people the user may see, in unit order then name, as PersonLines."""
+    units: dict[str, UnitLine] = {}
+    return [
+        PersonLine(pk, name, units.setdefault(unit_name, UnitLine(unit_name)))
+        for pk, name, unit_name in people(user).order_by("unit__path", "name").values_list("pk", "name", "unit__name")
+    ]
 
 
 def entitlement_steps() -> list:
@@ -144,7 +169,7 @@ def leave_balance(person, year: int) -> dict:
 def leave_plan(user, year: int, today: dt.date, *, unused_only: bool = False) -> list[dict]:
     """Each person the user may see: entitled, taken, pending and left this year; late in the year the
     people with leave still unused first, so the town can plan cover."""
-    people_rows = list(people_listed(user).order_by("unit__path", "name"))
+    people_rows = people_named(user)
     ids = [person.pk for person in people_rows]
     steps, carry = entitlement_steps(), _carry_parameters()
     starts = dict(WorkStart.objects.filter(person_id__in=ids).values_list("person_id", "started_on"))
@@ -223,7 +248,7 @@ def health_unchecked(user, year: int):
 def talks_overdue(user, today: dt.date) -> list[dict]:
     """People the user may see with no talk recorded in the last N months (parameter people.talk_months)."""
     months = int(parameters.get("people.talk_months"))
-    rows = list(people_listed(user).order_by("unit__path", "name"))
+    rows = people_named(user)
     last = dict(
         Talk.objects.filter(person_id__in=[person.pk for person in rows])
         .values_list("person_id")

@@ -169,3 +169,10 @@ def test_my_ratings_are_paged_in_a_fixed_handful_of_queries(client_as):
 def test_the_accounts_page_reads_a_fixed_handful_of_queries(client_as):
     # The person select holds every person without an account: one query, written in one pass.
     assert _page_queries(client_as("admin"), "/org/accounts/") <= ACCOUNTS_QUERIES
+
+
+def test_the_outcome_tables_are_paged_each_on_its_own(client_as):
+    client = client_as("zuzhibu")
+    assert _page_queries(client, "/appraisal/outcomes/?pay_page=2&rank_page=2") <= 24  # 18 today
+    page = client.get("/appraisal/outcomes/").content.decode()
+    assert page.count("<tr>") <= 4 * 51  # a heading and at most 50 lines a table
