@@ -311,8 +311,16 @@ def raters_edit(request, pk):
 @login_required
 @permission_required("appraisal.view_rating", raise_exception=True)
 def my_ratings(request):
-    ratings = selectors.open_ratings(request.user)
-    return render(request, "appraisal/my_ratings.html", {"ratings": ratings})
+    # A county-wide rater (or the demo's administrator) may have well over a thousand: in pages, and
+    # without the scores and scheme weights the list does not show.
+    ratings = selectors.open_ratings(request.user).defer(
+        "scores",
+        "comment",
+        "cycle__scheme__dimension_weights",
+        "cycle__scheme__group_weights",
+        "cycle__scheme__indicator_weights",
+    )
+    return render(request, "appraisal/my_ratings.html", {"ratings": paginate(request, ratings)})
 
 
 def _plain_number(value):
@@ -489,12 +497,20 @@ def outcomes(request):
             [str(heading) for _field, heading in columns],
             _outcome_rows(export, tables[export]),
         )
-    shown = {
-        key: {
+    shown = {}
+    for key, lines in tables.items():
+        # a whole county's lines: each table in pages of its own (the Excel download has them all)
+        page = paginate(request, lines, param=f"{key}_page")
+        shown[key] = {
             "title": OUTCOME_COLUMNS[key][1],
             "headings": [heading for _field, heading in OUTCOME_COLUMNS[key][2]],
-            "rows": _outcome_rows(key, lines),
+            "rows": _outcome_rows(key, page.object_list),
+            "page": page,
+            "param": f"{key}_page",
         }
-        for key, lines in tables.items()
-    }
-    return render(request, "appraisal/outcomes.html", {"tables": shown, "year": year, "cycle": cycle, "cycles": cycles})
+    query = f"year={year}" + (f"&cycle={cycle.pk}" if cycle else "")
+    return render(
+        request,
+        "appraisal/outcomes.html",
+        {"tables": shown, "year": year, "cycle": cycle, "cycles": cycles, "query": query},
+    )

@@ -671,7 +671,10 @@ def person_page(user, person, unit: Unit, period: rules.Period) -> dict:
     trend = []
     for month in rules.last_months(period.first, 12):
         month_period = rules.Period.month(month.year, month.month)
-        value = person_indexes([(person.pk, unit.pk)], month_period, calendar=calendar)[(person.pk, unit.pk)]
+        if month_period == _as_period(period):  # the page's own month, read above: not read twice
+            value = result
+        else:
+            value = person_indexes([(person.pk, unit.pk)], month_period, calendar=calendar)[(person.pk, unit.pk)]
         trend.append(
             {
                 "month": f"{month:%Y-%m}",

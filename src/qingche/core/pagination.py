@@ -11,6 +11,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
-def paginate(request, rows, size: int = 50):
-    """One page of a list for a page (?page=N; a page number out of range gives the last page)."""
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+def paginate(request, rows, size: int = 50, param: str = "page"):
+    """One page of a list for a page (?page=N; a page number out of range gives the last page). A second
+    list on the same page takes its own `param`, shown by core/_pager.html `with page_param=…`."""
+    return Paginator(rows, size).get_page(request.GET.get(param))

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qingche.core.forms import StyledFormMixin
+from qingche.core.forms import QuickSelect, StyledFormMixin
 from qingche.org.models import Person, Post, Role, RoleGrant, Unit
 
 
@@ -108,7 +108,9 @@ class ImportForm(StyledFormMixin, forms.Form):
 class AccountForm(StyledFormMixin, forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150)
     password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput)
-    person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none(), required=False)
+    person = forms.ModelChoiceField(
+        label=_("person"), queryset=Person.objects.none(), required=False, widget=QuickSelect
+    )
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
@@ -16,6 +17,12 @@ from qingche.people import rules, rules_training
 from qingche.people.models import HealthCheck, LeaveRequest, OverloadFlag, Talk, TalkNote, WorkStart
 
 ACTIVE_LEAVE = (LeaveRequest.Status.REQUESTED, LeaveRequest.Status.APPROVED)
+PERSON_PII = ("id_number", "phone")
+
+
+def _pii_of(*relations: str) -> list[str]:
+    """The encrypted fields of the people joined in: names are shown, decrypting costs per row."""
+    return [f"{relation}__{name}" for relation in relations for name in PERSON_PII]
 
 
 def work_starts(user):
@@ -23,7 +30,11 @@ def work_starts(user):
 
 
 def leave_requests(user):
-    return LeaveRequest.objects.visible_to(user).select_related("person__unit", "decided_by")
+    return (
+        LeaveRequest.objects.visible_to(user)
+        .select_related("person__unit", "decided_by")
+        .defer(*_pii_of("person", "decided_by"))
+    )
 
 
 def health_checks(user):
@@ -31,7 +42,7 @@ def health_checks(user):
 
 
 def talks(user):
-    return Talk.objects.visible_to(user).select_related("person__unit", "talker")
+    return Talk.objects.visible_to(user).select_related("person__unit", "talker").defer(*_pii_of("person", "talker"))
 
 
 def talk_notes(user):
@@ -40,12 +51,42 @@ def talk_notes(user):
 
 
 def overload_flags(user):
-    return OverloadFlag.objects.visible_to(user).select_related("person", "unit", "closed_by")
+    return OverloadFlag.objects.visible_to(user).select_related("person", "unit", "closed_by").defer(*_pii_of("person"))
 
 
 def people(user):
     """The people the user may see (their records' units), with their unit."""
     return Person.objects.visible_to(user).select_related("unit")
+
+
+def people_listed(user):
+    """As people(), for lists of thousands: the encrypted fields are never shown there and would be
+    decrypted row by row."""
+    return people(user).defer(*PERSON_PII)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitLine:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLine:
+    """A person in a list of thousands (the leave plan, the talks overdue): what such a list shows and
+    links to, read as plain values — building a model object per person cost most of those pages."""
+
+    pk: int
+    name: str
+    unit: UnitLine
+
+
+def people_named(user) -> list[PersonLine]:
+    """The people the user may see, in unit order then name, as PersonLines."""
+    units: dict[str, UnitLine] = {}
+    return [
+        PersonLine(pk, name, units.setdefault(unit_name, UnitLine(unit_name)))
+        for pk, name, unit_name in people(user).order_by("unit__path", "name").values_list("pk", "name", "unit__name")
+    ]
 
 
 def entitlement_steps() -> list:
@@ -57,22 +98,39 @@ def leave_overlapping(person, start: dt.date, end: dt.date):
     return LeaveRequest.objects.filter(person=person, status__in=ACTIVE_LEAVE, start__lte=end, end__gte=start)
 
 
-def entitled_days(started_on: dt.date | None, year: int) -> int | None:
-    """The year's paid leave: from the whole years of work completed by the end of the year."""
+def entitled_days(started_on: dt.date | None, year: int, steps: list | None = None) -> int | None:
+    """The year's paid leave: from the whole years of work completed by the end of the year. `steps`:
+    the parameter people.leave_entitlement, when the caller has read it once for many people."""
     if started_on is None:
         return None
-    return rules.entitlement(rules.years_of_work(started_on, dt.date(year, 12, 31)), entitlement_steps())
+    steps = entitlement_steps() if steps is None else steps
+    return rules.entitlement(rules.years_of_work(started_on, dt.date(year, 12, 31)), steps)
 
 
-def carried_days(started_on: dt.date | None, taken_last_year: int, year: int, today: dt.date) -> int:
+def _carry_parameters() -> tuple[int, int]:
+    days = int(parameters.get("people.leave_carry_over_days"))
+    return days, int(parameters.get("people.leave_carry_over_until_month"))
+
+
+def carried_days(
+    started_on: dt.date | None,
+    taken_last_year: int,
+    year: int,
+    today: dt.date,
+    *,
+    steps: list | None = None,
+    carry: tuple[int, int] | None = None,
+) -> int:
     """Leave of the year before carried into `year` (parameters people.leave_carry_over_days and
-    people.leave_carry_over_until_month; none by default)."""
+    people.leave_carry_over_until_month; none by default). `steps`/`carry`: the parameters read once by
+    a caller that asks for many people."""
 
-    max_days = int(parameters.get("people.leave_carry_over_days"))
-    last = entitled_days(started_on, year - 1)
-    if max_days <= 0 or last is None:
+    max_days, until = _carry_parameters() if carry is None else carry
+    if max_days <= 0:
         return 0
-    until = int(parameters.get("people.leave_carry_over_until_month"))
+    last = entitled_days(started_on, year - 1, steps)
+    if last is None:
+        return 0
     return rules_training.carried_over(rules.leave_left(last, taken_last_year), max_days, today, year, until)
 
 
@@ -111,8 +169,9 @@ def leave_balance(person, year: int) -> dict:
 def leave_plan(user, year: int, today: dt.date, *, unused_only: bool = False) -> list[dict]:
     """Each person the user may see: entitled, taken, pending and left this year; late in the year the
     people with leave still unused first, so the town can plan cover."""
-    people_rows = list(people(user).order_by("unit__path", "name"))
+    people_rows = people_named(user)
     ids = [person.pk for person in people_rows]
+    steps, carry = entitlement_steps(), _carry_parameters()
     starts = dict(WorkStart.objects.filter(person_id__in=ids).values_list("person_id", "started_on"))
     sums = defaultdict(dict)
     for person_id, status, days in (
@@ -125,9 +184,10 @@ def leave_plan(user, year: int, today: dt.date, *, unused_only: bool = False) ->
     taken_last_year = _taken_last_year(ids, year)
     rows = []
     for person in people_rows:
-        entitled = entitled_days(starts.get(person.pk), year)
+        started = starts.get(person.pk)
+        entitled = entitled_days(started, year, steps)
         if entitled is not None:
-            entitled += carried_days(starts.get(person.pk), taken_last_year.get(person.pk, 0), year, today)
+            entitled += carried_days(started, taken_last_year.get(person.pk, 0), year, today, steps=steps, carry=carry)
         taken = sums[person.pk].get(LeaveRequest.Status.APPROVED, 0)
         pending = sums[person.pk].get(LeaveRequest.Status.REQUESTED, 0)
         late = entitled is not None and year == today.year and rules.unused_late(entitled, taken, today, from_month)
@@ -181,14 +241,14 @@ def health_coverage(user, year: int) -> list[dict]:
 def health_unchecked(user, year: int):
     """People the user may see with no health check done this year (booked ones included, with the date)."""
     done = HealthCheck.objects.filter(year=year, status=HealthCheck.Status.DONE).values("person_id")
-    return people(user).exclude(pk__in=done).order_by("unit__path", "name")
+    return people_listed(user).exclude(pk__in=done).order_by("unit__path", "name")
 
 
 # -- talks -----------------------------------------------------------------------------------------------
 def talks_overdue(user, today: dt.date) -> list[dict]:
     """People the user may see with no talk recorded in the last N months (parameter people.talk_months)."""
     months = int(parameters.get("people.talk_months"))
-    rows = list(people(user).order_by("unit__path", "name"))
+    rows = people_named(user)
     last = dict(
         Talk.objects.filter(person_id__in=[person.pk for person in rows])
         .values_list("person_id")

@@ -174,7 +174,9 @@ def talks(request):
         request,
         "people/talks.html",
         {
-            "flags": selectors.overload_flags(request.user).filter(closed_by__isnull=True),
+            "flags": paginate(
+                request, selectors.overload_flags(request.user).filter(closed_by__isnull=True), param="flags_page"
+            ),
             "overload_months": parameters.get("people.overload_months"),
             "red_line": selectors.red_line(),
             "talk_months": parameters.get("people.talk_months"),

@@ -127,3 +127,52 @@ def test_the_appraisal_outcomes_decrypt_nothing(client_as, monkeypatch):
     client = client_as("zuzhibu")
     monkeypatch.setattr(pii, "decrypt", refuse)
     assert _page_queries(client, "/appraisal/outcomes/") <= 24  # 16 today
+
+
+LEAVE_PLAN_QUERIES = 16  # 11 (zuzhibu) and 12 (admin) today
+TALKS_QUERIES = 17  # 13 today: flags, recent talks and the overdue people, two lists paged
+MY_RATINGS_QUERIES = 14  # 10 today
+ACCOUNTS_QUERIES = 19  # 14 today, with the select of every person without an account
+
+
+def _refuse_decrypting(monkeypatch, page: str):
+    from qingche.core import pii
+
+    def refuse(value):
+        raise AssertionError(f"{page} decrypted a value: it shows names only")
+
+    monkeypatch.setattr(pii, "decrypt", refuse)
+
+
+def test_the_leave_plan_and_talks_read_a_fixed_handful_of_queries_and_decrypt_nothing(client_as, monkeypatch):
+    # Every person the organisation department sees is read once (with their unit), never their ID number
+    # or phone; the leave parameters are read once, not per person; the open flags are paged.
+    _refuse_decrypting(monkeypatch, "the leave plan or talks page")
+    for username in ("zuzhibu", "admin"):
+        client = client_as(username)
+        assert _page_queries(client, "/people/leave/") <= LEAVE_PLAN_QUERIES
+        assert _page_queries(client, "/people/leave/?page=2") <= LEAVE_PLAN_QUERIES
+        assert _page_queries(client, "/people/talks/") <= TALKS_QUERIES
+        assert _page_queries(client, "/people/talks/?flags_page=2&page=2") <= TALKS_QUERIES
+
+
+def test_my_ratings_are_paged_in_a_fixed_handful_of_queries(client_as):
+    from qingche.appraisal import selectors
+
+    client = client_as("admin")
+    assert _page_queries(client, "/appraisal/rate/") <= MY_RATINGS_QUERIES
+    response = client.get("/appraisal/rate/")
+    shown = response.content.decode().count("data-rating=")
+    assert shown == min(selectors.open_ratings(response.wsgi_request.user).count(), 50)
+
+
+def test_the_accounts_page_reads_a_fixed_handful_of_queries(client_as):
+    # The person select holds every person without an account: one query, written in one pass.
+    assert _page_queries(client_as("admin"), "/org/accounts/") <= ACCOUNTS_QUERIES
+
+
+def test_the_outcome_tables_are_paged_each_on_its_own(client_as):
+    client = client_as("zuzhibu")
+    assert _page_queries(client, "/appraisal/outcomes/?pay_page=2&rank_page=2") <= 24  # 18 today
+    page = client.get("/appraisal/outcomes/").content.decode()
+    assert page.count("<tr>") <= 4 * 51  # a heading and at most 50 lines a table
