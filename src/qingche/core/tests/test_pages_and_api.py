@@ -349,7 +349,7 @@ def page_view_names(namespaces=("core", "org")) -> set[str]:
 ADMIN_SKIPPED = ("_delete", "_history", "_add", "password_change", "view_on_site", "_password_change")
 
 
-def crawl(client, starts, limit=200):
+def crawl(client, starts, limit=400):
     """Every page reachable by links (href, hx-get, redirects), one per view and set of query keys."""
     queue, seen, pages = deque(starts), set(), {}
     while queue and len(pages) < limit:
