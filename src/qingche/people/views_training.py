@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from qingche.core.charts import chart, series
 from qingche.core.excel import xlsx_response
 from qingche.core.forms import error_texts, form_errors
 from qingche.core.pagination import paginate
@@ -290,14 +291,15 @@ def coverage(request):
         ]
         return xlsx_response(f"untrained-{year}.xlsx", [str(h) for h in headers], data)
     figures = training.coverage(request.user, year, category)
-    chart = [
-        {
-            "name": row["town"].name,
-            "heads": row["heads_share"],
-            "others": row["others_share"],
-        }
-        for row in figures["towns"]
-    ]
+    towns = figures["towns"]
+    coverage_chart = chart(
+        "bar",
+        [row["town"].name for row in towns],
+        series(_("party and government heads"), [_percent(row["heads_share"]) for row in towns]),
+        series(_("others"), [_percent(row["others_share"]) for row in towns]),
+        value_min=0,
+        value_max=100,
+    )
     return render(
         request,
         "people/training/coverage.html",
@@ -306,7 +308,7 @@ def coverage(request):
             "category": category,
             "categories": Person.Category.choices,
             "figures": figures,
-            "chart": chart,
+            "chart": coverage_chart,
             "page": paginate(request, rows),
             "query": f"year={year}&category={category}",
         },
@@ -378,3 +380,7 @@ def leave_export(request):
         for row in rows
     ]
     return xlsx_response(f"leave-{year}.xlsx", [str(h) for h in headers], data)
+
+
+def _percent(share) -> int:
+    return 0 if share is None else round(share * 100)
