@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from qingche.core import parameters
 from qingche.core.cache import ttl_cache
 from qingche.core.calendar import work_calendar
-from qingche.core.models import User
 from qingche.core.pii import pii_hash
 from qingche.core.rules import is_valid_phone, normalize_phone
 from qingche.duties.selectors import routing_items
@@ -807,13 +806,9 @@ HOT_ISSUES_REFRESH_SECONDS = 300
 
 
 @ttl_cache(HOT_ISSUES_REFRESH_SECONDS)
-def _hot_issues_of(user_id: int, first: dt.date, last: dt.date) -> tuple[dt.datetime, list[dict]]:
-    # Keyed by the account, not its grants: the page has a handful of readers (hotline, 减负办, 组织部).
-    return timezone.now(), hot_issues(User.objects.get(pk=user_id), first, last)
-
-
 def hot_issues_recent(user, first: dt.date, last: dt.date) -> tuple[dt.datetime, list[dict]]:
     """The hot issues of a period as computed at most HOT_ISSUES_REFRESH_SECONDS ago, with when: clustering a
     county's month of requests takes about a second, and the page is read far more often than the clusters
-    change. The page says when the figures were computed."""
-    return _hot_issues_of(user.pk, first, last)
+    change. Keyed by the account (accounts compare by id), not its grants: the page has a handful of readers
+    (hotline, 减负办, 组织部). The page says when the figures were computed."""
+    return timezone.now(), hot_issues(user, first, last)
