@@ -1,5 +1,6 @@
 """How the people module plugs into the platform: parameters, role permissions, menu entries, the home card."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core import menu, parameters, widgets
@@ -286,7 +287,6 @@ menu.register(
 
 def _training_card(request):
     """Units are told of a published plan here: sessions open for nomination."""
-    from django.utils import timezone
 
     user = request.user
     if not user.has_perm("people.add_enrolment"):
@@ -322,7 +322,6 @@ if _apps.is_installed("qingche.appraisal"):
 
 def _training_panel(request, person):
     """The person's training history on their page (org.panels)."""
-    from qingche.people import selectors_training  # lazy: wiring is imported before the topic modules' models
 
     if not request.user.has_perm("people.view_enrolment"):
         return None

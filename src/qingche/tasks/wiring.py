@@ -1,6 +1,7 @@
 """How the tasks module plugs into the platform: role permissions, menu entries, parameters, home card."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingche.core import menu, parameters, widgets
@@ -291,8 +292,6 @@ menu.register(
 
 def _ledger_card(request):
     """Rectification items waiting for the user: to rectify (the owner), to verify (the raiser), overdue."""
-    from django.urls import reverse
-    from django.utils import timezone
 
     user = request.user
     if not user.has_perm("tasks.view_rectificationitem"):
@@ -333,7 +332,6 @@ from qingche.surveys import actions as survey_actions  # noqa: E402
 
 def _raise_action(kind):
     def build(user, object_id):
-        from django.urls import reverse
 
         if not user.has_perm("tasks.add_rectificationitem"):
             return []
